@@ -1,0 +1,40 @@
+"""backfill: replay historical Close the Loop actions into CustomerGauge.
+
+The public API is importable from here; modules load lazily so that `backfill --help`
+and small commands start fast.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS = {
+    "Config": "backfill.config",
+    "load_config": "backfill.config",
+    "config_from_dict": "backfill.config",
+    "BackfillError": "backfill.errors",
+    "ConfigError": "backfill.errors",
+    "InputError": "backfill.errors",
+    "AuthError": "backfill.errors",
+    "JournalError": "backfill.errors",
+    "AbortedError": "backfill.errors",
+    "ExitStatus": "backfill.errors",
+    "Problem": "backfill.errors",
+    "Action": "backfill.model",
+    "Result": "backfill.model",
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'backfill' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,208 @@
+"""The YAML configuration: one pydantic model per section, every key of SPEC.md, nothing else."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from backfill.errors import ConfigError
+
+DEFAULT_CONFIG_FILE = Path("backfill.yaml")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ApiConfig(_Section):
+    version: Literal["v7", "v4.1"] = "v7"
+    region: Literal["eu", "us", "au"] = "eu"
+    base_url: str | None = None
+    auth_url: str | None = None
+    body_format: Literal["json", "form"] = "json"
+    timezone: str = "UTC"
+    timeout_s: float = Field(30, gt=0)
+    extended_statuses: bool = False
+    v41_ignore_happened_at: bool = False
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return _check_zone(value)
+
+    @property
+    def api_base(self) -> str:
+        return (self.base_url or f"https://api.{self.region}.customergauge.com").rstrip("/")
+
+    @property
+    def token_url(self) -> str:
+        return self.auth_url or f"https://auth.{self.region}.customergauge.com/oauth2/token"
+
+
+class CredentialsConfig(_Section):
+    client_id_env: str = "CG_CLIENT_ID"
+    client_secret_env: str = "CG_CLIENT_SECRET"
+    api_key_env: str = "CG_API_KEY"
+
+
+class InputConfig(_Section):
+    sheet: str | int | None = None
+    columns: dict[str, str] = Field(default_factory=dict)
+    status_map: dict[str, str] = Field(default_factory=dict)
+    timezone: str = "UTC"
+    date_format: str | None = None
+    dayfirst: bool = False
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return _check_zone(value)
+
+    @field_validator("columns")
+    @classmethod
+    def _known_fields(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(FIELDS))
+        if unknown:
+            raise ValueError(
+                f"unknown field(s) {', '.join(unknown)}; the fields are: {', '.join(FIELDS)}"
+            )
+        return value
+
+    @field_validator("status_map")
+    @classmethod
+    def _known_statuses(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = {k: v for k, v in value.items() if str(v).strip().lower() not in STATUSES}
+        if bad:
+            raise ValueError(
+                f"status_map values must be one of {', '.join(STATUSES)}; got {bad}"
+            )
+        return {str(k): str(v).strip().lower() for k, v in value.items()}
+
+
+class ResponsesConfig(_Section):
+    source: Literal["auto", "file", "api"] = "auto"
+    file: Path | None = None
+    date_column: str | None = None
+    api_date_field: Literal[
+        "date_survey_response", "date_creation", "date_order", "date_sent"
+    ] = "date_survey_response"
+
+
+class ValidationConfig(_Section):
+    require_happened_at: bool = True
+    missing_response_date: Literal["warn", "reject"] = "warn"
+    transitions: Literal["free", "progressive"] = "free"
+    require_note: bool = False
+    duplicates: Literal["drop", "keep"] = "drop"
+
+
+class SendConfig(_Section):
+    rate_limit: float = Field(5, gt=0)
+    concurrency: int = Field(8, ge=1, le=1000)
+    max_attempts: int = Field(5, ge=1, le=100)
+    on_case_failure: Literal["block", "continue"] = "block"
+    assignee: Literal["every", "last", "never"] = "every"
+
+
+class OutputConfig(_Section):
+    dir: str = "backfill-reports/{run_id}"
+    xlsx: bool = True
+
+
+class Config(_Section):
+    api: ApiConfig = Field(default_factory=ApiConfig)
+    credentials: CredentialsConfig = Field(default_factory=CredentialsConfig)
+    input: InputConfig = Field(default_factory=InputConfig)
+    responses: ResponsesConfig = Field(default_factory=ResponsesConfig)
+    validation: ValidationConfig = Field(default_factory=ValidationConfig)
+    send: SendConfig = Field(default_factory=SendConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+    journal: Path = Path(".backfill/journal.sqlite")
+
+
+FIELDS = ("number_customergauge", "status", "happened_at", "note", "assignee", "response_date")
+STATUSES = ("open", "progress", "closed")
+
+
+def _check_zone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Amsterdam)") from exc
+    return value
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Load and validate a config file; None means ./backfill.yaml when present, else defaults."""
+    if path is None:
+        if not DEFAULT_CONFIG_FILE.exists():
+            return Config()
+        path = DEFAULT_CONFIG_FILE
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"config file {path} not found; pass an existing file with -c")
+    import yaml
+
+    try:
+        data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must hold a mapping of sections (api:, input:, ...)")
+    return config_from_dict(data, origin=str(path))
+
+
+def config_from_dict(data: dict[str, Any], origin: str = "config") -> Config:
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc, origin)) from None
+
+
+def _explain(exc: ValidationError, origin: str) -> str:
+    parts = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            section = ".".join(str(p) for p in err["loc"][:-1])
+            allowed = _allowed_keys(err["loc"][:-1])
+            where = f" in section '{section}'" if section else ""
+            parts.append(f"unknown key '{key}'{where}; allowed keys are: {', '.join(allowed)}")
+        else:
+            parts.append(f"'{key}': {err['msg']} (got {err.get('input')!r})")
+    return f"{origin}: " + "; ".join(parts)
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    model: type[BaseModel] = Config
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        annotation = getattr(field, "annotation", None)
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return list(model.model_fields)
+
+
+def secret_from_env(variable: str, purpose: str) -> str:
+    """Read a secret from the environment variable the config names (or VAR_FILE, a path)."""
+    from backfill.errors import AuthError
+
+    value = os.environ.get(variable)
+    if not value and os.environ.get(f"{variable}_FILE"):
+        file = Path(os.environ[f"{variable}_FILE"])
+        try:
+            value = file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise AuthError(f"cannot read {purpose} from {variable}_FILE ({file}): {exc.strerror}") from None
+    if not value:
+        raise AuthError(
+            f"{purpose} is missing: set the environment variable {variable} "
+            f"(or {variable}_FILE to a file holding it), or use --sandbox for a rehearsal"
+        )
+    return value

@@ -1,0 +1,61 @@
+"""Fatal errors (raised) and row problems (collected), and the exit statuses of SPEC.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    """Process exit codes, as promised in SPEC.md."""
+
+    OK = 0
+    ROWS_FAILED = 1
+    USAGE = 2
+    ABORTED = 3
+
+
+class BackfillError(Exception):
+    """A problem that stops the command; its message is shown to the user as is."""
+
+    exit_status: ExitStatus = ExitStatus.USAGE
+
+
+class ConfigError(BackfillError):
+    """The configuration file or an option is wrong."""
+
+
+class InputError(BackfillError):
+    """An input file cannot be read or does not have the expected shape."""
+
+
+class AuthError(BackfillError):
+    """Credentials are missing or refused."""
+
+    exit_status = ExitStatus.ABORTED
+
+
+class JournalError(BackfillError):
+    """The journal cannot be opened or is inconsistent."""
+
+
+class AbortedError(BackfillError):
+    """The run was stopped before it finished (outage, interrupt)."""
+
+    exit_status = ExitStatus.ABORTED
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem found on one input row: collected and reported, never raised.
+
+    `code` is a stable kebab-case identifier (``unknown-status``); `message` is for people.
+    `severity` is ``error`` (the row is not sent) or ``warning`` (sent, but worth a look).
+    """
+
+    code: str
+    message: str
+    source: str = ""
+    row: int | None = None
+    field: str | None = None
+    severity: str = "error"

@@ -1,0 +1,72 @@
+"""The data that flows between the stages: plan rows, actions to send, outcomes.
+
+A plan is a pandas DataFrame with one row per input row (see `Plan` in plan.py). Besides the
+input's own columns it carries these internal columns, whose names start with an underscore
+so that they never clash with a user's column names:
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# --- internal plan columns -------------------------------------------------------------
+SOURCE = "_source"  # input file name (str)
+ROW = "_row"  # spreadsheet row number, header = 1 (int)
+CASE = "_case"  # number_customergauge as text, trimmed (str; "" when missing)
+STATUS = "_status"  # "open" | "progress" | "closed", or "0".."99" (v4.1 extended set); "" if unknown
+HAPPENED_AT = "_happened_at"  # "YYYY-mm-dd HH:MM:SS" in api.timezone, or "" when absent/invalid
+HAPPENED_TS = "_happened_ts"  # the same instant as a tz-aware pandas Timestamp (UTC) or NaT
+NOTE = "_note"  # note text verbatim, "" = no note
+ASSIGNEE = "_assignee"  # e-mail as given (trimmed), "" = none
+SEND_ASSIGNEE = "_send_assignee"  # the assignee actually sent under send.assignee, "" = none
+RESPONSE_TS = "_response_ts"  # survey response date of the case (UTC Timestamp) or NaT
+CASE_SEQ = "_case_seq"  # 1-based position of the action in its case's timeline; 0 = not placed
+OUTCOME = "_outcome"  # "" = to be sent; or "invalid" | "duplicate" | "blocked" decided by the plan
+ERROR = "_error"  # "code: message" items joined with " | " (why invalid/blocked/duplicate)
+WARNING = "_warning"  # "code: message" items joined with " | " (sent anyway)
+
+INTERNAL_COLUMNS = (
+    SOURCE, ROW, CASE, STATUS, HAPPENED_AT, HAPPENED_TS, NOTE, ASSIGNEE, SEND_ASSIGNEE,
+    RESPONSE_TS, CASE_SEQ, OUTCOME, ERROR, WARNING,
+)
+
+# --- outcomes (SPEC.md) ----------------------------------------------------------------
+SENT = "sent"
+PARTIAL = "partial"
+FAILED = "failed"
+INVALID = "invalid"
+BLOCKED = "blocked"
+ALREADY_SENT = "already_sent"
+DUPLICATE = "duplicate"
+PENDING = "pending"
+OUTCOMES = (SENT, PARTIAL, FAILED, INVALID, BLOCKED, ALREADY_SENT, DUPLICATE, PENDING)
+SUCCESS_OUTCOMES = frozenset({SENT, PARTIAL, ALREADY_SENT, DUPLICATE})
+FAILURE_OUTCOMES = frozenset({FAILED, INVALID, BLOCKED, PENDING})
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One close-loop action ready to send, in its case's order."""
+
+    key: int  # index label of its row in the plan frame; unique within a run
+    source: str
+    row: int
+    case: str
+    case_seq: int
+    status: str
+    happened_at: str | None  # "YYYY-mm-dd HH:MM:SS" in api.timezone
+    note: str | None
+    assignee: str | None  # what is sent (after send.assignee policy)
+
+
+@dataclass(slots=True)
+class Result:
+    """What happened to one plan row in a run."""
+
+    key: int
+    outcome: str
+    http_status: int | None = None
+    error: str = ""
+    attempts: int = 0
+    sent_at: str = ""  # ISO 8601 UTC of the last attempt
+    resent_uncertain: bool = False  # re-sent after a crash or a lost answer
