@@ -41,21 +41,26 @@ def _handle_errors(func: F) -> F:
 
 
 def _inputs_argument(func: F) -> F:
-    return click.argument(
-        "inputs", nargs=-1, required=True, type=click.Path(path_type=Path)
-    )(func)
+    return click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))(func)
 
 
 def _config_option(func: F) -> F:
     return click.option(
-        "-c", "--config", "config_path", type=click.Path(path_type=Path), default=None,
+        "-c",
+        "--config",
+        "config_path",
+        type=click.Path(path_type=Path),
+        default=None,
         help="YAML config (default: ./backfill.yaml when it exists, else built-in defaults).",
     )(func)
 
 
 def _out_option(func: F) -> F:
     return click.option(
-        "--out", "out_dir", type=click.Path(path_type=Path), default=None,
+        "--out",
+        "out_dir",
+        type=click.Path(path_type=Path),
+        default=None,
         help="Folder for the reports (default: output.dir of the config).",
     )(func)
 

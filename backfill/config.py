@@ -76,9 +76,7 @@ class InputConfig(_Section):
     def _known_statuses(cls, value: dict[str, str]) -> dict[str, str]:
         bad = {k: v for k, v in value.items() if str(v).strip().lower() not in STATUSES}
         if bad:
-            raise ValueError(
-                f"status_map values must be one of {', '.join(STATUSES)}; got {bad}"
-            )
+            raise ValueError(f"status_map values must be one of {', '.join(STATUSES)}; got {bad}")
         return {str(k): str(v).strip().lower() for k, v in value.items()}
 
 
@@ -86,9 +84,9 @@ class ResponsesConfig(_Section):
     source: Literal["auto", "file", "api"] = "auto"
     file: Path | None = None
     date_column: str | None = None
-    api_date_field: Literal[
-        "date_survey_response", "date_creation", "date_order", "date_sent"
-    ] = "date_survey_response"
+    api_date_field: Literal["date_survey_response", "date_creation", "date_order", "date_sent"] = (
+        "date_survey_response"
+    )
 
 
 class ValidationConfig(_Section):
@@ -133,7 +131,9 @@ def _check_zone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Amsterdam)") from exc
+        raise ValueError(
+            f"unknown time zone {value!r} (use an IANA name such as Europe/Amsterdam)"
+        ) from exc
     return value
 
 
@@ -199,10 +199,27 @@ def secret_from_env(variable: str, purpose: str) -> str:
         try:
             value = file.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise AuthError(f"cannot read {purpose} from {variable}_FILE ({file}): {exc.strerror}") from None
+            raise AuthError(
+                f"cannot read {purpose} from {variable}_FILE ({file}): {exc.strerror}"
+            ) from None
     if not value:
         raise AuthError(
             f"{purpose} is missing: set the environment variable {variable} "
             f"(or {variable}_FILE to a file holding it), or use --sandbox for a rehearsal"
         )
     return value
+
+
+def new_run_id() -> str:
+    """A sortable, unique-enough id for one command run: 20261123-184501-3fa2."""
+    from datetime import UTC, datetime
+    from secrets import token_hex
+
+    return f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{token_hex(2)}"
+
+
+def output_dir(config: Config, out_dir: Path | None, run_id: str) -> Path:
+    """The folder for this run's reports: --out when given, else output.dir with {run_id}."""
+    if out_dir is not None:
+        return Path(out_dir)
+    return Path(config.output.dir.replace("{run_id}", run_id))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 SOURCE = "_source"  # input file name (str)
 ROW = "_row"  # spreadsheet row number, header = 1 (int)
 CASE = "_case"  # number_customergauge as text, trimmed (str; "" when missing)
-STATUS = "_status"  # "open" | "progress" | "closed", or "0".."99" (v4.1 extended set); "" if unknown
+STATUS = "_status"  # open | progress | closed, or "0".."99" (v4.1 extended set); "" = unknown
 HAPPENED_AT = "_happened_at"  # "YYYY-mm-dd HH:MM:SS" in api.timezone, or "" when absent/invalid
 HAPPENED_TS = "_happened_ts"  # the same instant as a tz-aware pandas Timestamp (UTC) or NaT
 NOTE = "_note"  # note text verbatim, "" = no note
@@ -26,8 +26,20 @@ ERROR = "_error"  # "code: message" items joined with " | " (why invalid/blocked
 WARNING = "_warning"  # "code: message" items joined with " | " (sent anyway)
 
 INTERNAL_COLUMNS = (
-    SOURCE, ROW, CASE, STATUS, HAPPENED_AT, HAPPENED_TS, NOTE, ASSIGNEE, SEND_ASSIGNEE,
-    RESPONSE_TS, CASE_SEQ, OUTCOME, ERROR, WARNING,
+    SOURCE,
+    ROW,
+    CASE,
+    STATUS,
+    HAPPENED_AT,
+    HAPPENED_TS,
+    NOTE,
+    ASSIGNEE,
+    SEND_ASSIGNEE,
+    RESPONSE_TS,
+    CASE_SEQ,
+    OUTCOME,
+    ERROR,
+    WARNING,
 )
 
 # --- outcomes (SPEC.md) ----------------------------------------------------------------

@@ -43,9 +43,7 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _needs_quote(value: Any) -> bool:
     return (
-        isinstance(value, str)
-        and value.startswith(_DANGEROUS_START)
-        and not _NUMBER.match(value)
+        isinstance(value, str) and value.startswith(_DANGEROUS_START) and not _NUMBER.match(value)
     )
 
 
@@ -56,8 +54,11 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def write_xlsx(sheets: Sequence[tuple[str, pd.DataFrame | Iterable[Sequence[Any]]]], path: Path,
-               notes: dict[str, str] | None = None) -> Path:
+def write_xlsx(
+    sheets: Sequence[tuple[str, pd.DataFrame | Iterable[Sequence[Any]]]],
+    path: Path,
+    notes: dict[str, str] | None = None,
+) -> Path:
     """Write sheets with openpyxl in write-only mode: bold header, autofilter, frozen header.
 
     `sheets` is a list of (title, frame); a frame may be replaced by rows (first row = header)
@@ -84,7 +85,8 @@ def write_xlsx(sheets: Sequence[tuple[str, pd.DataFrame | Iterable[Sequence[Any]
         sheet.freeze_panes = "A2"
         width = max(len(header), 1)
         for index, name in enumerate(header, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = min(max(len(name) + 4, 12), 60)
+            letter = get_column_letter(index)
+            sheet.column_dimensions[letter].width = min(max(len(name) + 4, 12), 60)
         header_cells = []
         for name in header:
             cell = WriteOnlyCell(sheet, value=neutralise(name))
