@@ -1,0 +1,179 @@
+"""Survey response dates from the API (`responses.source: api`): GET /v7/rest/sync/responses.
+
+Response dates are the lower bound of every `happened_at` (API-NOTES.md), so the plan needs
+them before it can validate. This module pages through GET responses with
+`period[field]` = `responses.api_date_field` over a period that covers the input, keeps only
+the ids of the input, and stores what it found in the journal so that a re-run (or `verify`
+later) does not fetch them again. Ids the API does not return are simply absent from the
+result: the plan then applies `validation.missing_response_date` to them, like to any case
+without a date.
+
+The period: a survey response precedes the actions on its case, so the period ends on the
+day of the input's latest `happened_at` and starts `LOOKBACK_DAYS` before its earliest one.
+The look-back is a module constant, not a config key (SPEC.md fixes the keys): a case first
+handled more than a year after its survey is rare, and such a case is reported as missing,
+never silently misdated.
+
+Every request goes through the caller's ApiSession, so it shares the run's rate limiter and
+retry policy with the sends; the pager stops early once every wanted id has been seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+
+import pandas as pd
+
+from backfill.readback import next_cursor
+
+RESPONSES_PATH = "/v7/rest/sync/responses"
+PER_PAGE = 1000  # the documented maximum for v7
+LOOKBACK_DAYS = 365  # how long before the earliest action the period starts (see docstring)
+DATE_FIELDS = ("date_survey_response", "date_creation", "date_order", "date_sent")
+
+
+class JsonGetter(Protocol):
+    async def get_json(self, path: str, params: Mapping[str, str]) -> Any: ...
+
+
+@dataclass
+class ResponsePage:
+    dates: dict[str, str]  # case -> the date text as answered
+    next_cursor: int | str | None
+    size: int  # records in `data`, usable or not: 0 ends the paging
+    skipped: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FetchedDates:
+    dates: dict[str, pd.Timestamp]  # case -> response date (UTC)
+    pages: int = 0
+    records: int = 0
+    unreadable: list[str] = field(default_factory=list)  # "case: value" the API sent unparseable
+
+
+def response_period(
+    happened: Iterable[Any], *, today: date, lookback_days: int = LOOKBACK_DAYS
+) -> tuple[date, date]:
+    """(start, end) dates covering the responses of actions that happened at `happened`.
+
+    `happened` holds timestamps (NaT/None ignored). With no usable time at all the period ends
+    today, so that every response up to now is searched.
+    """
+    stamps = pd.to_datetime(pd.Series(list(happened), dtype=object), errors="coerce", utc=True)
+    stamps = stamps.dropna()
+    if stamps.empty:
+        first = last = today
+    else:
+        first, last = stamps.min().date(), min(stamps.max().date(), today)
+    return first - timedelta(days=lookback_days), last
+
+
+def parse_response_date(text: Any, timezone: str) -> pd.Timestamp | None:
+    """A response date as the API answers it -> a UTC Timestamp; None when unset/unreadable.
+
+    Times without an offset are read in `timezone` (api.timezone: the tenant's zone, the same
+    in which happened_at is sent), so the comparison with happened_at is like for like.
+    """
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    try:
+        stamp = pd.Timestamp(text)
+    except (ValueError, TypeError):
+        return None
+    if stamp is pd.NaT:
+        return None
+    if stamp.tzinfo is None:
+        try:
+            stamp = stamp.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
+        except (ValueError, TypeError):
+            return None
+        if stamp is pd.NaT:
+            return None
+    return stamp.tz_convert("UTC")
+
+
+def parse_responses_page(body: Any, date_field: str) -> ResponsePage:
+    """One GET responses answer -> {case: date text}, the next cursor, skipped records."""
+    if not isinstance(body, Mapping):
+        return ResponsePage({}, None, 0, [f"answer is {type(body).__name__}, not an object"])
+    data = body.get("data") or []
+    if not isinstance(data, list):
+        return ResponsePage({}, None, 0, [f"'data' is {type(data).__name__}, not a list"])
+    dates: dict[str, str] = {}
+    skipped: list[str] = []
+    for record in data:
+        if not isinstance(record, Mapping):
+            skipped.append(f"record is {type(record).__name__}, not an object")
+            continue
+        case = record.get("number_customergauge")
+        if case is None or isinstance(case, bool) or not str(case).strip():
+            skipped.append("record without number_customergauge")
+            continue
+        if isinstance(case, float) and case.is_integer():
+            case = int(case)
+        value = record.get(date_field)
+        if value is None or not str(value).strip():
+            skipped.append(f"{case}: no {date_field}")
+            continue
+        dates.setdefault(str(case).strip(), str(value).strip())
+    return ResponsePage(dates, next_cursor(body), len(data), skipped)
+
+
+async def fetch_response_dates(
+    api: JsonGetter,
+    wanted: Collection[str],
+    *,
+    date_field: str,
+    start: date,
+    end: date,
+    timezone: str,
+    per_page: int = PER_PAGE,
+    progress: Any | None = None,
+) -> FetchedDates:
+    """Page through GET responses; keep the dates of `wanted` ids only.
+
+    Stops when the API has no next page, a page is empty, a cursor repeats, or every wanted id
+    has been found. `progress` is tqdm-like: ``update(n)`` with the wanted ids found per page.
+    """
+    result = FetchedDates({})
+    remaining = set(wanted)
+    if not remaining:
+        return result
+    params = {
+        "per_page": str(per_page),
+        "period[field]": date_field,
+        "period[start]": start.isoformat(),
+        "period[end]": end.isoformat(),
+    }
+    seen: set[Any] = set()
+    cursor: int | str | None = None
+    while True:
+        query = dict(params) if cursor is None else {**params, "cursor": str(cursor)}
+        page = parse_responses_page(await api.get_json(RESPONSES_PATH, query), date_field)
+        result.pages += 1
+        result.records += page.size
+        found = 0
+        for case, text in page.dates.items():
+            if case not in remaining:
+                continue
+            stamp = parse_response_date(text, timezone)
+            if stamp is None:
+                result.unreadable.append(f"{case}: {text!r}")
+                continue
+            result.dates[case] = stamp
+            remaining.discard(case)
+            found += 1
+        if progress is not None:
+            progress.update(found)
+        cursor = page.next_cursor
+        if not remaining or cursor is None or page.size == 0 or cursor in seen:
+            return result
+        seen.add(cursor)
+
+
+def today_utc() -> date:
+    return datetime.now().astimezone().date()
