@@ -112,7 +112,7 @@ def _cell_value(value: Any) -> Any:
         return None
     if isinstance(value, float) and value != value:  # NaN
         return None
-    if value is pd.NaT:
+    if value is pd.NaT or value is pd.NA:  # nullable columns (Int64, string) hold pd.NA
         return None
     if isinstance(value, pd.Timestamp):
         return value.tz_localize(None).to_pydatetime() if value.tzinfo else value.to_pydatetime()
