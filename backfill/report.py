@@ -1,0 +1,242 @@
+"""The reports of a run: results.csv, failures.csv, summary.json, report.xlsx (SPEC.md).
+
+Every input row appears exactly once in results.csv with one outcome, so the outcome counts
+add up to the number of input rows; `build_summary` checks that before anything is written.
+failures.csv keeps the input's own columns first, so that a person can fix the rows in Excel
+and feed the file to ``backfill retry``. Every file a person may open goes through
+`backfill.tables`, which neutralises cells that Excel would run as formulas.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from backfill import model
+from backfill.model import FAILURE_OUTCOMES, OUTCOMES, Result
+from backfill.tables import write_csv, write_xlsx
+
+# Above this many rows the workbook holds Summary and Failures only: Excel's row limit and
+# the time openpyxl needs for millions of cells would otherwise bite; results.csv has all.
+XLSX_RESULTS_LIMIT = 100_000
+EXCEL_MAX_ROWS = 1_048_576
+
+RESULT_COLUMNS = (
+    "source",
+    "row",
+    "case_seq",
+    "outcome",
+    "http_status",
+    "error",
+    "attempts",
+    "sent_at",
+    "resent_uncertain",
+)
+FAILURE_COLUMNS = ("outcome", "error")
+_PREFIX = "backfill_"
+
+
+def report_column(name: str, original_columns: Sequence[str]) -> str:
+    """Our column's name, prefixed when the input already has a column of that name."""
+    return f"{_PREFIX}{name}" if name in set(map(str, original_columns)) else name
+
+
+@dataclass
+class RunReport:
+    """Everything the report files are made of."""
+
+    results: pd.DataFrame  # every input row: original columns, then RESULT_COLUMNS
+    failures: pd.DataFrame  # failed/invalid/blocked/pending rows: original columns, outcome, error
+    summary: dict[str, Any]
+    files: list[Path] = field(default_factory=list)
+
+
+def results_frame(
+    frame: pd.DataFrame, original_columns: Sequence[str], results: Mapping[int, Result]
+) -> pd.DataFrame:
+    """One row per plan row (input order), its original columns and its result.
+
+    `frame` is a plan frame (index = action key, internal columns of backfill.model);
+    `results` must hold a Result for every key of it.
+    """
+    missing = [key for key in frame.index if key not in results]
+    if missing:
+        raise ValueError(f"no result for {len(missing)} plan rows (first keys: {missing[:5]})")
+    ordered = _input_order(frame)
+    originals = [c for c in original_columns if c in ordered.columns]
+    out = ordered[originals].copy()
+    names = {c: report_column(c, originals) for c in RESULT_COLUMNS}
+    chosen = [results[key] for key in ordered.index]
+    out[names["source"]] = ordered[model.SOURCE].astype(str).to_numpy()
+    out[names["row"]] = pd.array(ordered[model.ROW].to_numpy(), dtype="Int64")
+    out[names["case_seq"]] = pd.array(ordered[model.CASE_SEQ].to_numpy(), dtype="Int64")
+    out[names["outcome"]] = [r.outcome for r in chosen]
+    out[names["http_status"]] = pd.array([r.http_status for r in chosen], dtype="Int64")
+    out[names["error"]] = [r.error or "" for r in chosen]
+    out[names["attempts"]] = pd.array([r.attempts for r in chosen], dtype="Int64")
+    out[names["sent_at"]] = [r.sent_at or "" for r in chosen]
+    out[names["resent_uncertain"]] = [bool(r.resent_uncertain) for r in chosen]
+    return out.reset_index(drop=True)
+
+
+def _input_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows as the user wrote them: by file (in the order given), then spreadsheet row."""
+    sources = {name: i for i, name in enumerate(dict.fromkeys(frame[model.SOURCE].astype(str)))}
+    order = pd.DataFrame(
+        {
+            "source": frame[model.SOURCE].astype(str).map(sources).to_numpy(),
+            "row": pd.to_numeric(frame[model.ROW], errors="coerce").fillna(0).to_numpy(),
+        },
+        index=frame.index,
+    )
+    return frame.loc[order.sort_values(["source", "row"], kind="stable").index]
+
+
+def failures_frame(results: pd.DataFrame, original_columns: Sequence[str]) -> pd.DataFrame:
+    """The rows to fix and retry: original columns first, then outcome and error."""
+    outcome = report_column("outcome", original_columns)
+    error = report_column("error", original_columns)
+    originals = [c for c in original_columns if c in results.columns]
+    rows = results[results[outcome].isin(sorted(FAILURE_OUTCOMES))]
+    return rows[[*originals, outcome, error]].reset_index(drop=True)
+
+
+def error_code(error: str) -> str:
+    """The stable code of an error text ("out-of-order: case 1 ..." -> "out-of-order")."""
+    first = error.split(" | ", 1)[0].strip()
+    code = first.split(":", 1)[0].strip()
+    return code[:80] or "(none)"
+
+
+def count_errors(results: pd.DataFrame, original_columns: Sequence[str]) -> dict[str, int]:
+    """Rows by error code, over rows that have an error, most frequent first."""
+    errors = results[report_column("error", original_columns)].astype(str)
+    counts = Counter(error_code(e) for e in errors if e)
+    return dict(counts.most_common())
+
+
+def build_summary(
+    results: pd.DataFrame,
+    original_columns: Sequence[str],
+    *,
+    run_id: str,
+    cases: int,
+    requests: int,
+    elapsed_s: float,
+    exit_code: int,
+    notes: Sequence[str] = (),
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """summary.json's content; refuses to describe a run whose outcomes do not add up."""
+    outcome_col = report_column("outcome", original_columns)
+    counted = results[outcome_col].value_counts().to_dict()
+    unknown = sorted(set(counted) - set(OUTCOMES))
+    if unknown:
+        raise AssertionError(f"unknown outcomes in the results: {unknown}")
+    outcomes = {name: int(counted.get(name, 0)) for name in OUTCOMES}
+    if sum(outcomes.values()) != len(results):
+        raise AssertionError(
+            f"outcome counts {outcomes} add up to {sum(outcomes.values())}, "
+            f"not to the {len(results)} input rows"
+        )
+    uncertain_col = report_column("resent_uncertain", original_columns)
+    summary: dict[str, Any] = {
+        "run_id": run_id,
+        "rows": len(results),
+        "cases": int(cases),
+        "outcomes": outcomes,
+        "errors": count_errors(results, original_columns),
+        "requests": int(requests),
+        "elapsed_s": round(float(elapsed_s), 3),
+        "rate_per_s": round(requests / elapsed_s, 2) if elapsed_s > 0 else 0.0,
+        "exit_code": int(exit_code),
+        "resent_uncertain": int(results[uncertain_col].astype(bool).sum()),
+        "notes": list(notes),
+    }
+    if extra:
+        summary.update(extra)
+    return summary
+
+
+def build_report(
+    frame: pd.DataFrame,
+    original_columns: Sequence[str],
+    results: Mapping[int, Result],
+    **summary_fields: Any,
+) -> RunReport:
+    table = results_frame(frame, original_columns, results)
+    return RunReport(
+        results=table,
+        failures=failures_frame(table, original_columns),
+        summary=build_summary(table, original_columns, **summary_fields),
+    )
+
+
+def write_reports(
+    report: RunReport,
+    out_dir: Path,
+    *,
+    xlsx: bool = True,
+    xlsx_results_limit: int = XLSX_RESULTS_LIMIT,
+) -> list[Path]:
+    """Write results.csv, failures.csv, summary.json and (unless `xlsx` is off) report.xlsx."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = [
+        write_csv(report.results, out_dir / "results.csv"),
+        write_csv(report.failures, out_dir / "failures.csv"),
+    ]
+    summary_path = out_dir / "summary.json"
+    summary_path.write_text(
+        json.dumps(report.summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    files.append(summary_path)
+    if xlsx:
+        files.append(_write_workbook(report, out_dir / "report.xlsx", xlsx_results_limit))
+    report.files = files
+    return files
+
+
+def _write_workbook(report: RunReport, path: Path, results_limit: int) -> Path:
+    rows = len(report.results)
+    notes: dict[str, str] = {}
+    summary_rows = _summary_rows(report.summary)
+    sheets: list[tuple[str, Any]] = [("Summary", summary_rows)]
+    if rows <= results_limit:
+        sheets.append(("Results", report.results))
+    else:
+        notes["Summary"] = (
+            f"This run has {rows:,} rows, more than the {results_limit:,} a workbook holds "
+            "here: the Results sheet is left out; results.csv (next to this file) has every row."
+        )
+    failures = report.failures
+    if len(failures) >= EXCEL_MAX_ROWS:
+        failures = failures.iloc[: EXCEL_MAX_ROWS - 2]
+        notes["Failures"] = (
+            f"Only the first {len(failures):,} of {len(report.failures):,} failed rows fit in "
+            "Excel; failures.csv has them all."
+        )
+    sheets.append(("Failures", failures))
+    return write_xlsx(sheets, path, notes=notes)
+
+
+def _summary_rows(summary: Mapping[str, Any]) -> list[list[Any]]:
+    rows: list[list[Any]] = [["item", "value"]]
+    for name in ("run_id", "rows", "cases", "requests", "elapsed_s", "rate_per_s", "exit_code"):
+        rows.append([name, summary.get(name)])
+    rows.append(["resent_uncertain", summary.get("resent_uncertain", 0)])
+    rows.extend(["note", note] for note in summary.get("notes", []))
+    rows.append([])
+    rows.append(["outcome", "rows"])
+    rows.extend([name, count] for name, count in summary["outcomes"].items())
+    rows.append(["total", summary["rows"]])
+    if summary.get("errors"):
+        rows.append([])
+        rows.append(["error", "rows"])
+        rows.extend([code, count] for code, count in summary["errors"].items())
+    return rows
