@@ -1,0 +1,72 @@
+"""Fault injection: one seeded generator decides every fault, so a rehearsal can be replayed.
+
+Each API request draws the same number of values in the same order whatever happens to it,
+so the faults a request gets depend only on the seed and its position in the arrival order.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from dataclasses import dataclass
+
+from backfill.sandbox.settings import Faults
+
+SERVER_ERRORS = (500, 502, 503)
+
+
+@dataclass(slots=True, frozen=True)
+class Draw:
+    """The faults decided for one request."""
+
+    delay_s: float = 0.0
+    server_error: int | None = None  # 500/502/503, answered before anything is applied
+    drop_before: bool = False
+    early_expiry: bool = False
+    drop_after: bool = False
+
+
+NO_FAULTS = Draw()
+
+
+class FaultInjector:
+    def __init__(self, faults: Faults) -> None:
+        self.faults = faults
+        self._rng = random.Random(faults.seed)
+        self._admitted: deque[float] = deque()
+
+    def draw(self, *, token_endpoint: bool = False) -> Draw:
+        faults = self.faults
+        if not faults.active:
+            return NO_FAULTS
+        rng = self._rng
+        jitter, error, error_kind, before, expiry, after = (rng.random() for _ in range(6))
+        delay_s = (faults.latency_ms + jitter * faults.jitter_ms) / 1000.0
+        if token_endpoint:
+            return Draw(delay_s=delay_s)
+        return Draw(
+            delay_s=delay_s,
+            server_error=SERVER_ERRORS[int(error_kind * len(SERVER_ERRORS)) % 3]
+            if error < faults.error_rate
+            else None,
+            drop_before=before < faults.drop_before_rate,
+            early_expiry=expiry < faults.early_expiry_rate,
+            drop_after=after < faults.drop_after_rate,
+        )
+
+    def admit(self, now: float) -> bool:
+        """Sliding 1-second window: admit at most `rate_limit` requests in any second.
+
+        Only admitted requests count, so a client that backs off as told by Retry-After is
+        served again one second after its burst, however many 429s it collected.
+        """
+        limit = self.faults.rate_limit
+        if not limit:
+            return True
+        admitted = self._admitted
+        while admitted and now - admitted[0] >= 1.0:
+            admitted.popleft()
+        if len(admitted) >= limit:
+            return False
+        admitted.append(now)
+        return True

@@ -1,0 +1,347 @@
+"""Running the sandbox: in-process (`Sandbox`), on a background thread (`ThreadedSandbox`)
+for synchronous callers, and in the foreground (`serve`, the `backfill sandbox` command).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+
+from backfill.errors import BackfillError, InputError
+from backfill.sandbox import rules
+from backfill.sandbox.admin import add_admin_routes
+from backfill.sandbox.app import PUT_PATH, TOKEN_PATH, Clock, Emulator, build_app
+from backfill.sandbox.settings import Faults, SandboxSettings
+from backfill.sandbox.state import SandboxState
+
+ResponseDates = Mapping[str, str | datetime | Mapping[str, Any]]
+
+
+class Sandbox:
+    """The CustomerGauge emulator on a loopback port, as an async context manager.
+
+    ``async with Sandbox(settings) as sb:`` serves at ``sb.base_url`` (port 0 picks a free
+    one). `clock` returns the sandbox's "now" (aware, or naive in the tenant's zone); tests
+    inject one to control the happened_at rule. It can also be replaced while running.
+    """
+
+    def __init__(
+        self,
+        settings: SandboxSettings | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        clock: Clock | None = None,
+    ) -> None:
+        self.settings = settings if settings is not None else SandboxSettings()
+        self.emulator = Emulator(self.settings, clock)
+        self.host = host
+        self.port = port
+        self.app = build_app(self.emulator, lambda app: add_admin_routes(app, self.emulator))
+        self._runner: web.AppRunner | None = None
+
+    # --- what tests and callers use -----------------------------------------------------
+    @property
+    def state(self) -> SandboxState:
+        return self.emulator.state
+
+    @property
+    def clock(self) -> Clock:
+        return self.emulator.clock
+
+    @clock.setter
+    def clock(self, clock: Clock) -> None:
+        self.emulator.clock = clock
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def token_url(self) -> str:
+        return self.base_url + TOKEN_PATH
+
+    @property
+    def put_url(self) -> str:
+        return self.base_url + PUT_PATH
+
+    def seed_responses(self, responses: ResponseDates) -> None:
+        """Seed survey responses: id -> response date (str or datetime; naive = tenant zone),
+        or id -> {date_survey_response, date_creation, date_order, date_sent}."""
+        zone = self.settings.zone()
+        for number, dates in responses.items():
+            self.state.add_response(rules.make_response(str(number), dates, zone))
+
+    def seed_responses_file(self, path: Path | str) -> int:
+        """Seed from a CSV file; returns how many responses were read."""
+        responses = read_responses_file(Path(path))
+        self.seed_responses(responses)
+        return len(responses)
+
+    def add_users(self, emails: Iterable[str]) -> None:
+        """Make these e-mail addresses active users (assignable)."""
+        for email in emails:
+            if email.strip():
+                self.state.add_user(email)
+
+    def add_users_file(self, path: Path | str) -> int:
+        users = read_users_file(Path(path))
+        self.add_users(users)
+        return len(users)
+
+    def set_faults(self, faults: Faults) -> None:
+        self.emulator.set_faults(faults)
+
+    def issue_token(self) -> str:
+        """A valid access token without a request (for tests of other endpoints)."""
+        return self.emulator.issue_token()[0]
+
+    # --- lifecycle ----------------------------------------------------------------------
+    async def start(self) -> Sandbox:
+        # no access log: it would cost more than the handlers themselves
+        runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
+        await site.start()
+        self._runner = runner
+        server = site._server
+        if server is not None and getattr(server, "sockets", None):
+            self.port = server.sockets[0].getsockname()[1]
+        return self
+
+    async def stop(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    @property
+    def running(self) -> bool:
+        return self._runner is not None
+
+    async def __aenter__(self) -> Sandbox:
+        return await self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+
+class ThreadedSandbox:
+    """A `Sandbox` served from its own event loop on a background thread.
+
+    For synchronous callers (click's CliRunner, subprocess tests). It offers the same
+    attributes; the seeding methods run on the sandbox's loop so they never race a request.
+    """
+
+    def __init__(
+        self,
+        settings: SandboxSettings | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        clock: Clock | None = None,
+    ) -> None:
+        self.sandbox = Sandbox(settings, host, port, clock=clock)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        # only called for names not found here: state, base_url, settings, ...
+        return getattr(self.sandbox, name)
+
+    def _call(self, func: Callable[..., Any], *args: Any) -> Any:
+        if self._loop is None:
+            return func(*args)
+        future: Future[Any] = Future()
+
+        def run() -> None:
+            try:
+                future.set_result(func(*args))
+            except BaseException as exc:
+                future.set_exception(exc)
+
+        self._loop.call_soon_threadsafe(run)
+        return future.result()
+
+    def seed_responses(self, responses: ResponseDates) -> None:
+        self._call(self.sandbox.seed_responses, responses)
+
+    def seed_responses_file(self, path: Path | str) -> int:
+        return self._call(self.sandbox.seed_responses_file, path)
+
+    def add_users(self, emails: Iterable[str]) -> None:
+        self._call(self.sandbox.add_users, list(emails))
+
+    def add_users_file(self, path: Path | str) -> int:
+        return self._call(self.sandbox.add_users_file, path)
+
+    def set_faults(self, faults: Faults) -> None:
+        self._call(self.sandbox.set_faults, faults)
+
+    def issue_token(self) -> str:
+        return self._call(self.sandbox.issue_token)
+
+    def start(self) -> ThreadedSandbox:
+        loop = asyncio.new_event_loop()
+        started: Future[None] = Future()
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self.sandbox.start())
+            except BaseException as exc:
+                started.set_exception(exc)
+                loop.close()
+                return
+            started.set_result(None)
+            loop.run_forever()
+            loop.run_until_complete(self.sandbox.stop())
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="backfill-sandbox", daemon=True)
+        self._thread.start()
+        started.result()
+        self._loop = loop
+        return self
+
+    def stop(self) -> None:
+        loop, thread = self._loop, self._thread
+        self._loop = self._thread = None
+        if loop is not None and thread is not None:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join()
+
+    def __enter__(self) -> ThreadedSandbox:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+# --- seed files --------------------------------------------------------------------------
+RESPONSE_DATE_COLUMNS = ("date_survey_response", "response_date")
+
+
+def read_responses_file(path: Path) -> dict[str, dict[str, str]]:
+    """A CSV with `number_customergauge` and `date_survey_response` (or `response_date`);
+    `date_creation`, `date_order` and `date_sent` are used when present."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"cannot read the responses file {path}: {exc.strerror}.") from exc
+    reader = csv.DictReader(text.splitlines())
+    columns = [c.strip() for c in reader.fieldnames or []]
+    date_column = next((c for c in RESPONSE_DATE_COLUMNS if c in columns), None)
+    if "number_customergauge" not in columns or date_column is None:
+        raise InputError(
+            f"the responses file {path} needs the columns number_customergauge and "
+            f"date_survey_response (or response_date); its columns are: "
+            f"{', '.join(columns) or 'none'}. Rename the header row."
+        )
+    responses: dict[str, dict[str, str]] = {}
+    zone = UTC  # only checks the dates parse; the sandbox reads them in its own zone
+    for row_number, raw in enumerate(reader, start=2):
+        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
+        number = row.get("number_customergauge", "")
+        if not number:
+            continue
+        dates = {"date_survey_response": row.get(date_column, "")}
+        dates.update(
+            {k: row[k] for k in ("date_creation", "date_order", "date_sent") if row.get(k)}
+        )
+        try:
+            rules.make_response(number, dates, zone)
+        except ValueError as exc:
+            raise InputError(
+                f"{path}, row {row_number}, column {date_column}: {exc} (or remove the row)."
+            ) from None
+        responses[number] = dates
+    return responses
+
+
+def read_users_file(path: Path) -> list[str]:
+    """One e-mail address per line (a CSV's first column; a header `email` is skipped)."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except OSError as exc:
+        raise InputError(f"cannot read the users file {path}: {exc.strerror}.") from exc
+    users = []
+    for line in lines:
+        value = line.split(",")[0].strip().strip('"')
+        if value and not value.startswith("#") and value.lower() not in ("email", "e-mail"):
+            users.append(value)
+    return users
+
+
+# --- the foreground server ---------------------------------------------------------------
+def serve(
+    settings: SandboxSettings,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    responses_file: Path | str | None = None,
+    users_file: Path | str | None = None,
+    echo: Callable[[str], None] = print,
+) -> int:
+    """Run the sandbox until Ctrl-C; print where it listens and the credentials to use."""
+
+    async def main() -> None:
+        sandbox = Sandbox(settings, host, port)
+        if responses_file is not None:
+            count = sandbox.seed_responses_file(responses_file)
+            echo(f"Seeded {count} survey responses from {responses_file}.")
+        if users_file is not None:
+            count = sandbox.add_users_file(users_file)
+            echo(f"Seeded {count} active users from {users_file}.")
+        try:
+            await sandbox.start()
+        except OSError as exc:
+            raise BackfillError(
+                f"the sandbox cannot listen on {host}:{port}: {exc.strerror}; "
+                "choose another --port (0 picks a free one)."
+            ) from exc
+        for line in banner(sandbox):
+            echo(line)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await sandbox.stop()
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        echo("Sandbox stopped.")
+    return 0
+
+
+def banner(sandbox: Sandbox) -> list[str]:
+    s = sandbox.settings
+    return [
+        f"CustomerGauge sandbox listening on {sandbox.base_url}",
+        f"  API base (api.base_url):  {sandbox.base_url}",
+        f"  token URL (api.auth_url): {sandbox.token_url}",
+        f"  inspect:                  {sandbox.base_url}/_sandbox/",
+        "Sandbox-only throwaway credentials (not secrets):",
+        f"  CG_CLIENT_ID={s.client_id}",
+        f"  CG_CLIENT_SECRET={s.client_secret}",
+        f"  CG_API_KEY={s.api_key}",
+        "Press Ctrl-C to stop.",
+    ]

@@ -1,0 +1,93 @@
+"""Settings of the sandbox: the emulated tenant's configuration and the faults to inject.
+
+Both are plain mutable dataclasses so that a test can flip a tenant setting on a running
+sandbox (``sb.settings.progressive = True``); handlers read them on every request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from backfill.errors import ConfigError
+
+_RATES = ("error_rate", "drop_before_rate", "drop_after_rate", "early_expiry_rate")
+
+
+@dataclass(slots=True)
+class Faults:
+    """Faults injected into the API endpoints, all drawn from one generator seeded by `seed`.
+
+    The same seed and the same sequence of requests give the same faults, so a failing
+    rehearsal can be replayed. The token endpoint gets only the latency.
+    """
+
+    latency_ms: float = 0.0  # fixed delay before every answer
+    jitter_ms: float = 0.0  # plus a uniform random delay in [0, jitter_ms]
+    rate_limit: int | None = None  # admitted requests per sliding 1 s window; None/0 = no limit
+    error_rate: float = 0.0  # share answered 500/502/503 before anything is applied
+    drop_before_rate: float = 0.0  # share whose connection is closed before the action is applied
+    drop_after_rate: float = 0.0  # share applied, then the connection closed (answer lost)
+    early_expiry_rate: float = 0.0  # share on which the token is declared expired early (401)
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in _RATES:
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ConfigError(
+                    f"sandbox fault {name}={value} is not a share: give a number between 0 and 1."
+                )
+        for name in ("latency_ms", "jitter_ms"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"sandbox fault {name} must not be negative; give 0 or more.")
+        if self.rate_limit is not None and self.rate_limit < 0:
+            raise ConfigError("sandbox fault rate_limit must be a positive number of requests/s.")
+
+    @property
+    def active(self) -> bool:
+        """Whether any fault at all is configured (the fast path skips them otherwise)."""
+        return bool(
+            self.latency_ms
+            or self.jitter_ms
+            or self.rate_limit
+            or any(getattr(self, name) for name in _RATES)
+        )
+
+
+@dataclass(slots=True)
+class SandboxSettings:
+    """The emulated CustomerGauge tenant: credentials, tenant settings, time zone, faults.
+
+    The credentials are sandbox-only throwaways; they are printed by `backfill sandbox`.
+    """
+
+    client_id: str = "sandbox-client"
+    client_secret: str = "sandbox-secret"
+    api_key: str = "sandbox-key"
+    token_ttl_s: float = 3600.0
+    # tenant setting "Statuses can only be transitioned progressively"
+    progressive: bool = False
+    # tenant setting "Users must leave a comment when changing status"
+    require_note: bool = False
+    # v4.1 tenants with the extended set accept integer statuses 0-99
+    extended_statuses: bool = False
+    # demo mode: every syntactically valid e-mail address counts as an active user
+    accept_any_assignee: bool = False
+    # zone in which happened_at and the seeded naive dates are read, and dates are shown
+    timezone: str = "UTC"
+    faults: Faults = field(default_factory=Faults)
+
+    def __post_init__(self) -> None:
+        if self.token_ttl_s <= 0:
+            raise ConfigError("sandbox token_ttl_s must be a positive number of seconds.")
+        self.zone()
+
+    def zone(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(
+                f"sandbox timezone {self.timezone!r} is not a known IANA zone; "
+                "give one like 'UTC' or 'Europe/Amsterdam'."
+            ) from exc
