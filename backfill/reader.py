@@ -1,0 +1,264 @@
+"""Read the exports: one or more CSV/TSV/TXT or Excel files into one frame of text cells.
+
+The frame keeps what the file says (ids as text with their leading zeros, notes verbatim,
+real Excel date cells as datetimes) plus where each row came from: `model.SOURCE` (the file
+name as given) and `model.ROW` (the spreadsheet row number, header = 1). Mapping the user's
+column names to the API's fields happens here too, so that a missing column is reported
+before anything else is looked at. Parsing lives in reader_csv.py and reader_excel.py.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from backfill.config import FIELDS, InputConfig
+from backfill.errors import InputError
+from backfill.model import ROW, SOURCE
+
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+# Words that point at a field in someone else's header, best first: used only to suggest the
+# `columns:` mapping in an error message, never to map silently.
+_HINTS = {
+    "number_customergauge": (
+        "customergauge",
+        "cg id",
+        "cg_id",
+        "cgid",
+        "cg number",
+        "number",
+        "id",
+    ),
+    "status": ("status", "state"),
+    "happened_at": ("happened", "changed", "date", "time", "when"),
+    "note": ("note", "comment", "remark", "text"),
+    "assignee": ("assignee", "agent", "owner", "e-mail", "email"),
+    "response_date": ("response", "survey", "answered"),
+}
+
+
+@dataclass
+class InputTable:
+    """All input rows, with the columns that hold each API field."""
+
+    frame: pd.DataFrame  # the input's own columns + SOURCE + ROW; file order, then row order
+    columns: dict[str, str]  # API field -> frame column holding it, for each field found
+    original_columns: list[str]  # the input's own columns in file order (carried to reports)
+    sources: list[str]
+
+
+def read_inputs(
+    paths: Sequence[Path],
+    cfg: InputConfig,
+    *,
+    required: Sequence[str] = ("number_customergauge", "status"),
+    progress: bool = False,
+) -> InputTable:
+    """Read every input file, check they share one layout, and map the columns to fields."""
+    if not paths:
+        raise InputError("no input file given; name one or more .csv/.xlsx exports")
+    frames: list[pd.DataFrame] = []
+    original: list[str] = []
+    columns: dict[str, str] = {}
+    for path in paths:
+        frame = read_table(Path(path), sheet=cfg.sheet, progress=progress)
+        own = own_columns(frame)
+        if frame.empty:
+            raise InputError(
+                f"{_where(path, frame)} has a header row but no data rows; export the data "
+                "again, or leave this file out"
+            )
+        if not frames:
+            original = own
+            columns = map_columns(original, cfg.columns, required, where=_where(path, frame))
+        else:
+            _check_same_layout(paths[0], original, path, own)
+        frames.append(frame)
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    return InputTable(
+        frame=frame,
+        columns=columns,
+        original_columns=original,
+        sources=[str(p) for p in paths],
+    )
+
+
+def read_table(
+    path: Path, *, sheet: str | int | None = None, progress: bool = False
+) -> pd.DataFrame:
+    """One file as a frame of its own columns plus SOURCE and ROW (header only: no rows).
+
+    Text cells are `str` exactly as in the file, empty cells "", real Excel date cells naive
+    datetimes. `sheet` (name or 0-based index; None = the first) applies to workbooks only.
+    """
+    path = Path(path)
+    _check_file(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix in TEXT_SUFFIXES:
+            from backfill.reader_csv import read_delimited
+
+            frame = read_delimited(path, progress=progress)
+        elif suffix in EXCEL_SUFFIXES:
+            from backfill.reader_excel import read_workbook
+
+            frame = read_workbook(path, sheet=sheet, progress=progress)
+        else:
+            raise InputError(
+                f"{path}: unsupported file type '{path.suffix}'; backfill reads .csv, .tsv, "
+                ".txt (delimited text), .xlsx, .xlsm and .xls; save the export as one of these"
+            )
+    except PermissionError:
+        raise InputError(f"cannot open {path}: permission denied (is it open in Excel?)") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a folder; give the export file(s) inside it") from None
+    frame = _drop_blank_rows(_clean_columns(frame))
+    rows = frame.index.to_numpy(dtype=np.int64)
+    frame = frame.reset_index(drop=True)
+    frame[SOURCE] = pd.Series([str(path)] * len(frame), dtype=object)
+    frame[ROW] = rows
+    return frame
+
+
+def own_columns(frame: pd.DataFrame) -> list[str]:
+    """The input's own columns of a frame from read_table (without SOURCE and ROW)."""
+    return [c for c in frame.columns if c not in (SOURCE, ROW)]
+
+
+def map_columns(
+    found: Sequence[str],
+    mapping: dict[str, str],
+    required: Sequence[str],
+    *,
+    where: str,
+) -> dict[str, str]:
+    """API field -> column: input.columns first, else the field's own name (case, spaces,
+    hyphens and underscores aside). Raises InputError for a mapped column that is absent and
+    for a required field with no column, showing the columns found and the mapping to write."""
+    result: dict[str, str] = {}
+    bad_mappings: list[str] = []
+    for field in FIELDS:
+        wanted = mapping.get(field)
+        actual = _match(wanted if wanted is not None else field, found)
+        if actual is not None:
+            result[field] = actual
+        elif wanted is not None:
+            bad_mappings.append(f"input.columns.{field} is '{wanted}'")
+    listed = ", ".join(found)
+    if bad_mappings:
+        raise InputError(
+            f"{'; '.join(bad_mappings)} but there is no such column in {where}; columns are: "
+            f"{listed}; correct the mapping in the config (case and surrounding spaces do not "
+            "matter)"
+        )
+    missing = [field for field in required if field not in result]
+    if missing:
+        taken = set(result.values())
+        suggestion = ", ".join(
+            f'{field}: "{_suggest(field, found, taken) or "YOUR COLUMN"}"' for field in missing
+        )
+        names = ", ".join(f"'{field}'" for field in missing)
+        noun, pronoun = ("column", "it") if len(missing) == 1 else ("columns", "them")
+        raise InputError(
+            f"{noun} {names} not found in {where}; columns are: {listed}; map {pronoun} in the "
+            f"config: input: {{columns: {{{suggestion}}}}}"
+        )
+    return result
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _check_file(path: Path) -> None:
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; give the export file(s) inside it")
+    if not path.exists():
+        raise InputError(
+            f"input file {path} not found (looked in {os.getcwd()}); check the name and folder"
+        )
+
+
+def _where(path: Path | str, frame: pd.DataFrame) -> str:
+    sheet = frame.attrs.get("sheet")
+    return f"{path} (sheet '{sheet}')" if sheet is not None else str(path)
+
+
+def _fold(name: str) -> str:
+    return "_".join(name.strip().casefold().replace("-", " ").replace("_", " ").split())
+
+
+def _match(wanted: str, found: Sequence[str]) -> str | None:
+    if wanted in found:
+        return wanted
+    folded = _fold(wanted)
+    for name in found:
+        if _fold(name) == folded:
+            return name
+    return None
+
+
+def _suggest(field: str, found: Sequence[str], taken: set[str]) -> str | None:
+    for hint in _HINTS.get(field, ()):
+        for name in found:
+            if name not in taken and hint in name.casefold():
+                return name
+    return None
+
+
+def _clean_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Strip header names, keep them unique, drop nameless columns that hold nothing."""
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(frame.columns):
+        name = str(raw).strip() or f"Unnamed: {index}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        seen.setdefault(name, 0)
+        names.append(name)
+    frame.columns = names
+    empty_unnamed = [
+        name
+        for name in names
+        if name.startswith("Unnamed: ") and (frame[name].to_numpy() == "").all()
+    ]
+    if empty_unnamed:
+        frame = frame.drop(columns=empty_unnamed)
+    return frame
+
+
+def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Completely blank rows go; the others keep their numbers (the index)."""
+    if frame.empty or len(frame.columns) == 0:
+        return frame
+    blank = np.ones(len(frame), dtype=bool)
+    for name in frame.columns:
+        blank &= frame[name].to_numpy() == ""
+        if not blank.any():
+            return frame
+    return frame[~blank]
+
+
+def _check_same_layout(
+    first: Path | str, first_columns: list[str], other: Path | str, other_columns: list[str]
+) -> None:
+    if set(first_columns) == set(other_columns):
+        return
+    only_first = [c for c in first_columns if c not in other_columns]
+    only_other = [c for c in other_columns if c not in first_columns]
+    parts = []
+    if only_first:
+        parts.append(f"only {first} has {', '.join(only_first)}")
+    if only_other:
+        parts.append(f"only {other} has {', '.join(only_other)}")
+    raise InputError(
+        f"{first} and {other} have different columns ({'; '.join(parts)}); files read in one "
+        "run must share one layout: rename the columns to match, or run them separately"
+    )

@@ -1,0 +1,259 @@
+"""Delimited text exports (.csv/.tsv/.txt): encoding detection, delimiter sniffing, C-engine parse.
+
+Every cell is read as text (ids keep their leading zeros, notes stay verbatim) by pandas' C
+parser on the file itself: Python only looks at the bytes to choose the encoding (a check that
+runs at memory speed and skips pure-ASCII blocks) and at the first lines to choose the delimiter.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from backfill.errors import InputError
+
+DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+_SAMPLE_BYTES = 64 * 1024
+_CHECK_BLOCK = 1 << 20
+# Above either size the read goes in chunks behind a progress bar (when asked for one).
+LARGE_FILE_BYTES = 50 * 1024 * 1024
+LARGE_FILE_ROWS = 200_000
+_CHUNK_ROWS = 100_000
+
+_SAVE_AS_UTF8 = 'save it as UTF-8 (in Excel: File > Save As > "CSV UTF-8") and run again'
+
+
+def read_delimited(path: Path, *, progress: bool = False) -> pd.DataFrame:
+    """One delimited file as a frame of text cells, indexed by spreadsheet row number.
+
+    Blank lines are kept as rows of "" so that the numbers stay right; read_table drops them.
+    """
+    encoding = detect_encoding(path)
+    sample, truncated = _sample_text(path, encoding)
+    if not sample.strip():
+        raise InputError(
+            f"{path} is empty: it has no header row; export the data again with the column names "
+            "in the first row"
+        )
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(sample, truncated)
+    leading_blank = _leading_blank_lines(sample)
+    options: dict[str, object] = {
+        "sep": delimiter,
+        "dtype": object,
+        "na_filter": False,  # empty cells are "", never NaN; "NA" and "null" stay text
+        "skip_blank_lines": False,  # blank lines still count as spreadsheet rows
+        "skiprows": leading_blank,
+        "encoding": encoding,
+        "engine": "c",
+        "quotechar": '"',
+        "doublequote": True,
+    }
+    try:
+        if progress and _is_large(path, sample, truncated):
+            frame = _read_chunked(path, options)
+        else:
+            frame = pd.read_csv(path, **options)  # type: ignore[call-overload]
+    except pd.errors.EmptyDataError:
+        raise InputError(
+            f"{path} is empty: it has no header row; export the data again with the column names "
+            "in the first row"
+        ) from None
+    except pd.errors.ParserError as exc:
+        raise InputError(_explain_parser_error(path, exc, delimiter, leading_blank)) from None
+    except UnicodeDecodeError as exc:  # the check above should have caught it; never a traceback
+        raise InputError(
+            f"{path} cannot be decoded as {encoding} ({exc.reason}); {_SAVE_AS_UTF8}"
+        ) from None
+    header_row = leading_blank + 1
+    frame.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(frame))
+    frame.attrs.update(encoding=encoding, delimiter=delimiter)
+    return frame
+
+
+# --- encoding --------------------------------------------------------------------------------
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252; InputError when none fits.
+
+    Latin-1 is never a fallback: it decodes any byte, so it would hide a wrong file.
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+    if head.startswith(codecs.BOM_UTF8):
+        error = _first_decode_error(path, "utf-8-sig")
+        if error is None:
+            return "utf-8-sig"
+        offset, byte = error
+        raise InputError(
+            f"{path} starts with a UTF-8 byte-order mark but is not valid UTF-8: byte "
+            f"0x{byte:02X} on line {_line_of(path, offset)} (byte offset {offset}); {_SAVE_AS_UTF8}"
+        )
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        error = _first_decode_error(path, "utf-16")
+        if error is None:
+            return "utf-16"
+        offset, _ = error
+        raise InputError(
+            f"{path} starts with a UTF-16 byte-order mark (Excel's 'Unicode text') but is cut or "
+            f"damaged at byte offset {offset}; export it again, or {_SAVE_AS_UTF8}"
+        )
+    utf8_error = _first_decode_error(path, "utf-8")
+    if utf8_error is None:
+        return "utf-8"
+    if _first_decode_error(path, "cp1252") is None:
+        return "cp1252"
+    offset, byte = utf8_error
+    bad_offset, bad_byte = _first_decode_error(path, "cp1252") or utf8_error
+    raise InputError(
+        f"{path} is neither UTF-8 nor Windows-1252 (cp1252) text: byte 0x{byte:02X} on line "
+        f"{_line_of(path, offset)} (byte offset {offset}) is not UTF-8, and byte "
+        f"0x{bad_byte:02X} on line {_line_of(path, bad_offset)} (byte offset {bad_offset}) means "
+        f"nothing in Windows-1252; {_SAVE_AS_UTF8}"
+    )
+
+
+def _first_decode_error(path: Path, encoding: str) -> tuple[int, int] | None:
+    """(byte offset, byte value) of the first byte `encoding` cannot decode, or None."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    ascii_compatible = encoding != "utf-16"
+    consumed = 0
+    with open(path, "rb") as handle:
+        while True:
+            block = handle.read(_CHECK_BLOCK)
+            final = not block
+            pending = len(decoder.getstate()[0])
+            # ASCII is valid in every ASCII-compatible candidate: skip the decode (fast path).
+            if ascii_compatible and not pending and block.isascii():
+                consumed += len(block)
+                if final:
+                    return None
+                continue
+            try:
+                decoder.decode(block, final)
+            except UnicodeDecodeError as exc:
+                offset = consumed - pending + exc.start
+                data = exc.object
+                return offset, data[exc.start] if exc.start < len(data) else 0
+            consumed += len(block)
+            if final:
+                return None
+
+
+def _line_of(path: Path, offset: int) -> int:
+    with open(path, "rb") as handle:
+        return handle.read(offset).count(b"\n") + 1
+
+
+def _sample_text(path: Path, encoding: str) -> tuple[str, bool]:
+    with open(path, "rb") as handle:
+        raw = handle.read(_SAMPLE_BYTES + 1)
+    truncated = len(raw) > _SAMPLE_BYTES
+    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(raw[:_SAMPLE_BYTES])
+    return text, truncated
+
+
+# --- delimiter -------------------------------------------------------------------------------
+
+
+def sniff_delimiter(sample: str, truncated: bool = False) -> str:
+    """The candidate that splits the first lines into the most consistent number of columns.
+
+    Records are parsed with the csv module (so quoted delimiters and multi-line notes do not
+    count); a candidate must give the header at least two columns. Ties go to more columns,
+    then to the order of DELIMITERS. A file with a single column reads as comma-separated.
+    """
+    lines = sample.splitlines(keepends=True)
+    if truncated and len(lines) > 1:
+        lines = lines[:-1]  # the last line of a cut sample is partial
+    text = "".join(lines[:200])
+    best, best_score = ",", (0.0, 0)
+    for delimiter in DELIMITERS:
+        try:
+            records = [
+                record
+                for record in csv.reader(io.StringIO(text), delimiter=delimiter)
+                if any(cell.strip() for cell in record)
+            ]
+        except csv.Error:
+            continue
+        if not records or len(records[0]) < 2:
+            continue
+        width = len(records[0])
+        consistency = sum(len(record) == width for record in records) / len(records)
+        score = (round(consistency, 2), width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _leading_blank_lines(sample: str) -> int:
+    count = 0
+    for line in sample.splitlines():
+        if line.strip():
+            break
+        count += 1
+    return count
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def _is_large(path: Path, sample: str, truncated: bool) -> bool:
+    size = path.stat().st_size
+    if size > LARGE_FILE_BYTES:
+        return True
+    if not truncated:
+        return False
+    lines = max(sample.count("\n"), 1)
+    return size / (len(sample.encode("utf-8", "replace")) / lines) > LARGE_FILE_ROWS
+
+
+def _read_chunked(path: Path, options: dict[str, object]) -> pd.DataFrame:
+    import sys
+
+    from tqdm import tqdm
+
+    size = path.stat().st_size
+    parts = []
+    with (
+        open(path, "rb") as raw,
+        tqdm(
+            total=size,
+            unit="B",
+            unit_scale=True,
+            desc=f"reading {path.name}",
+            file=sys.stderr,
+            disable=None,  # None = off when stderr is not a terminal
+            leave=False,
+        ) as bar,
+        pd.read_csv(raw, chunksize=_CHUNK_ROWS, **options) as chunks,  # type: ignore[call-overload]
+    ):
+        for chunk in chunks:
+            parts.append(chunk)
+            bar.update(min(raw.tell(), size) - bar.n)
+    if not parts:
+        raise pd.errors.EmptyDataError
+    return pd.concat(parts, ignore_index=True)
+
+
+_FIELDS_MISMATCH = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def _explain_parser_error(path: Path, exc: Exception, delimiter: str, leading_blank: int) -> str:
+    name = _DELIMITER_NAMES.get(delimiter, repr(delimiter))
+    match = _FIELDS_MISMATCH.search(str(exc))
+    if match:
+        expected, line, saw = (int(g) for g in match.groups())
+        return (
+            f"{path} line {line + leading_blank}: {saw} cells where the header has {expected} "
+            f"({name}-separated); a value that contains the {name} must be in double quotes: "
+            "fix that line, or export the file again with quoting"
+        )
+    return f"{path} cannot be read as {name}-separated text: {exc}; check the file's quoting"

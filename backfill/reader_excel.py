@@ -1,0 +1,204 @@
+"""Excel workbooks (.xlsx/.xlsm/.xls) read with python-calamine, keeping what each cell is.
+
+Text cells come back as they are; numbers become text without a spurious ".0" (an id typed as
+12345 must stay "12345"); real date cells become naive datetimes, so that the normaliser can
+tell a date Excel knows from text that looks like one. calamine is used directly rather than
+through pandas.read_excel: it tells where the data starts (true spreadsheet row numbers) and
+avoids pandas' per-cell type inference.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from backfill.errors import InputError
+
+LARGE_SHEET_ROWS = 200_000
+_ZIP_MAGIC = b"PK\x03\x04"
+_CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: .xls, or an encrypted .xlsx
+_ENCRYPTED = (
+    "is encrypted (password-protected); open it in Excel, remove the password (File > Info > "
+    "Protect Workbook > Encrypt with Password, clear the box), save it, and run again"
+)
+
+
+def read_workbook(
+    path: Path, *, sheet: str | int | None = None, progress: bool = False
+) -> pd.DataFrame:
+    """One sheet as a frame of text/datetime cells, indexed by spreadsheet row number.
+
+    The header is the first non-empty row of the sheet; blank rows are kept as rows of ""
+    (read_table drops them). `sheet` is a name or a 0-based index; None = first.
+    """
+    import python_calamine as calamine
+
+    head = _head(path)
+    try:
+        workbook = calamine.CalamineWorkbook.from_path(str(path))
+        name = _choose_sheet(path, workbook.sheet_names, sheet)
+        data = workbook.get_sheet_by_name(name)
+        start = data.start
+        if progress and data.height > LARGE_SHEET_ROWS:
+            rows = _rows_with_progress(path, data)
+        else:
+            rows = data.to_python()
+    except calamine.PasswordError:
+        raise InputError(f"{path} {_ENCRYPTED}") from None
+    except calamine.CalamineError as exc:
+        raise InputError(_explain_unreadable(path, head, exc)) from None
+    if start is None or not rows:
+        raise InputError(
+            f"{path} (sheet '{name}') is empty: it has no header row; put the column names in "
+            "the first row, or choose another sheet with input.sheet"
+        )
+    first_row, first_col = start  # 0-based position of the top-left cell with data
+    frame = _frame_from_rows(rows)
+    header_row = first_row + 1
+    frame.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(frame))
+    frame.attrs.update(sheet=name, first_column=first_col)
+    return frame
+
+
+def _head(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(8)
+
+
+def _choose_sheet(path: Path, names: list[str], sheet: str | int | None) -> str:
+    if not names:
+        raise InputError(f"{path} has no sheets; save it again from Excel")
+    if sheet is None:
+        return names[0]
+    if isinstance(sheet, int) and not isinstance(sheet, bool):
+        if 0 <= sheet < len(names):
+            return names[sheet]
+    else:
+        wanted = str(sheet)
+        if wanted in names:
+            return wanted
+        folded = {n.strip().casefold(): n for n in names}
+        if wanted.strip().casefold() in folded:
+            return folded[wanted.strip().casefold()]
+    listed = ", ".join(f"'{n}'" for n in names)
+    what = f"index {sheet} (0-based)" if isinstance(sheet, int) else f"'{sheet}'"
+    raise InputError(
+        f"sheet {what} not found in {path}; its sheets are: {listed}; set input.sheet to one "
+        "of these names (or a 0-based index)"
+    )
+
+
+def _rows_with_progress(path: Path, data: Any) -> list[list[Any]]:
+    from tqdm import tqdm
+
+    rows: list[list[Any]] = []
+    with tqdm(
+        total=data.height,
+        unit=" rows",
+        desc=f"reading {path.name}",
+        file=sys.stderr,
+        disable=None,  # None = off when stderr is not a terminal
+        leave=False,
+    ) as bar:
+        step = 10_000
+        for count, row in enumerate(data.iter_rows(), start=1):
+            rows.append(row)
+            if count % step == 0:
+                bar.update(step)
+        bar.update(len(rows) - bar.n)
+    return rows
+
+
+def _explain_unreadable(path: Path, head: bytes, exc: Exception) -> str:
+    suffix = path.suffix.lower()
+    if not head:
+        return f"{path} is empty (0 bytes); export the workbook again"
+    if suffix in (".xlsx", ".xlsm") and not head.startswith(_ZIP_MAGIC):
+        if head.startswith(_CFB_MAGIC):
+            return (
+                f"{path} is not an .xlsx workbook but an old-style or encrypted Office file: if "
+                f"it has a password, remove it in Excel; if it is an Excel 97-2003 file, rename "
+                f"it to .xls ({exc})"
+            )
+        looks = "text (perhaps a CSV export)" if _is_text(head) else "something else"
+        return (
+            f"{path} is not an Excel workbook: an .xlsx file is a zip archive, but this one is "
+            f"{looks}; if it is a CSV export, rename it to .csv, otherwise save it again from "
+            "Excel as .xlsx"
+        )
+    if suffix == ".xls" and head.startswith(_ZIP_MAGIC):
+        return f"{path} is an .xlsx workbook named .xls; rename it to .xlsx and run again"
+    return (
+        f"{path} is damaged or not a complete Excel workbook ({exc}); open it in Excel and "
+        "save it again, or export it again"
+    )
+
+
+def _is_text(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(32 <= b < 127 or b in b"\t\r\n" for b in head[:8]) or head.startswith(
+        b"\xef\xbb\xbf"
+    )
+
+
+# --- cells -----------------------------------------------------------------------------------
+
+
+def _frame_from_rows(rows: list[list[Any]]) -> pd.DataFrame:
+    header = _header_names(rows[0])
+    width = len(header)
+    body = rows[1:]
+    columns: dict[str, list[Any]] = {}
+    if body:
+        transposed = list(zip(*body, strict=False))
+        for index, name in enumerate(header):
+            cells = transposed[index] if index < len(transposed) else ("",) * len(body)
+            columns[name] = [c if type(c) is str else cell_value(c) for c in cells]
+    else:
+        columns = {name: [] for name in header}
+    return pd.DataFrame(columns, dtype=object, columns=header[:width])
+
+
+def _header_names(cells: list[Any]) -> list[str]:
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        value = cell_value(cell)
+        text = value.isoformat(sep=" ") if isinstance(value, dt.datetime) else str(value)
+        text = text.strip() or f"Unnamed: {index}"
+        # Same convention as pandas.read_csv for repeated names: "Notes", "Notes.1"
+        if text in seen:
+            seen[text] += 1
+            text = f"{text}.{seen[text]}"
+        seen.setdefault(text, 0)
+        names.append(text)
+    return names
+
+
+def cell_value(value: Any) -> Any:
+    """A calamine cell as backfill keeps it: text, or a naive datetime for real date cells."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is float:
+        return str(int(value)) if value.is_integer() else repr(value)
+    if kind is bool:
+        return "TRUE" if value else "FALSE"
+    if kind is int:
+        return str(value)
+    if kind is dt.datetime:
+        return value.replace(tzinfo=None) if value.tzinfo else value
+    if kind is dt.date:
+        return dt.datetime(value.year, value.month, value.day)
+    if kind is dt.time:
+        return value.isoformat()
+    if value is None:
+        return ""
+    return str(value)
