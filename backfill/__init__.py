@@ -26,6 +26,10 @@ _EXPORTS = {
     "Problem": "backfill.errors",
     "Action": "backfill.model",
     "Result": "backfill.model",
+    "Sandbox": "backfill.sandbox",
+    "SandboxSettings": "backfill.sandbox",
+    "Faults": "backfill.sandbox",
+    "ThreadedSandbox": "backfill.sandbox",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

@@ -103,6 +103,87 @@ def plan(inputs: tuple[Path, ...], config_path: Path | None, out_dir: Path | Non
     return plan_command(list(inputs), config_path, out_dir, echo=click.echo)
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, help="Port (0 picks a free one).")
+@click.option(
+    "--responses",
+    "responses_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="CSV of survey responses: number_customergauge, date_survey_response (or response_date).",
+)
+@click.option(
+    "--users",
+    "users_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="File of active users' e-mail addresses, one a line.",
+)
+@click.option("--accept-any-assignee", is_flag=True, help="Treat every valid e-mail as a user.")
+@click.option("--progressive", is_flag=True, help="Tenant: statuses only go open→progress→closed.")
+@click.option("--require-note", is_flag=True, help="Tenant: a status change needs a note.")
+@click.option("--extended-statuses", is_flag=True, help="Tenant: v4.1 integer statuses 0-99.")
+@click.option("--timezone", default="UTC", show_default=True, help="Tenant time zone.")
+@click.option("--token-ttl", default=3600.0, show_default=True, help="Token lifetime, seconds.")
+@click.option("--latency-ms", default=0.0, show_default=True, help="Fixed delay per answer.")
+@click.option("--jitter-ms", default=0.0, show_default=True, help="Plus a random delay up to this.")
+@click.option("--rate-limit", default=0, show_default=True, help="Requests/s (sliding); 0 = none.")
+@click.option("--error-rate", default=0.0, show_default=True, help="Share answered 500/502/503.")
+@click.option("--drop-before", default=0.0, show_default=True, help="Share dropped, not applied.")
+@click.option("--drop-after", default=0.0, show_default=True, help="Share applied, answer lost.")
+@click.option("--early-expiry", default=0.0, show_default=True, help="Share: token expires early.")
+@click.option("--seed", default=0, show_default=True, help="Seed of every injected fault.")
+@_handle_errors
+def sandbox(
+    host: str,
+    port: int,
+    responses_file: Path | None,
+    users_file: Path | None,
+    accept_any_assignee: bool,
+    progressive: bool,
+    require_note: bool,
+    extended_statuses: bool,
+    timezone: str,
+    token_ttl: float,
+    latency_ms: float,
+    jitter_ms: float,
+    rate_limit: int,
+    error_rate: float,
+    drop_before: float,
+    drop_after: float,
+    early_expiry: float,
+    seed: int,
+) -> int:
+    """Run the local CustomerGauge emulator in the foreground until Ctrl-C.
+
+    Point backfill at it with api.base_url and api.auth_url (printed on start) and the
+    throwaway credentials it prints. Sends nothing anywhere: a rehearsal, with faults.
+    """
+    from backfill.sandbox import Faults, SandboxSettings, serve
+
+    faults = Faults(
+        latency_ms=latency_ms,
+        jitter_ms=jitter_ms,
+        rate_limit=rate_limit or None,
+        error_rate=error_rate,
+        drop_before_rate=drop_before,
+        drop_after_rate=drop_after,
+        early_expiry_rate=early_expiry,
+        seed=seed,
+    )
+    settings = SandboxSettings(
+        token_ttl_s=token_ttl,
+        progressive=progressive,
+        require_note=require_note,
+        extended_statuses=extended_statuses,
+        accept_any_assignee=accept_any_assignee,
+        timezone=timezone,
+        faults=faults,
+    )
+    return serve(settings, host, port, responses_file, users_file=users_file, echo=click.echo)
+
+
 def main() -> None:
     cli(prog_name="backfill")
 
