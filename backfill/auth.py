@@ -1,0 +1,207 @@
+"""Credentials from the environment and the OAuth2 client-credentials token they buy.
+
+One `TokenManager` serves every request of a run. Its token is fetched once and shared;
+it is refreshed shortly before `expires_in` runs out (60 s before, or at 90 % of a short
+lifetime) and once when the API answers 401. Refreshes are single-flight: however many
+requests are waiting, one token request is made and all of them get its answer.
+
+A 401 for a token that was itself fetched because of a 401, and that no request has been
+able to use yet, means the API refuses this client: `AuthError`, and the run stops (exit 3).
+A 401 for a token that already worked is only an expiry (early, or during a long wait)
+and buys another refresh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+
+from backfill.config import secret_from_env
+from backfill.errors import AuthError
+
+if TYPE_CHECKING:
+    from backfill.config import Config
+
+DEFAULT_TTL_S = 3600.0  # expires_in is not documented; the token is "valid for up to 1 hour"
+REFRESH_MARGIN_S = 60.0
+SHORT_TTL_FRACTION = 0.9  # lifetimes under 10 min: refresh at 90 % of the lifetime
+TOKEN_ATTEMPTS = 5
+TOKEN_RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """The secrets of one run; never shown by repr, str or in logs."""
+
+    client_id: str = field(default="", repr=False)
+    client_secret: str = field(default="", repr=False)
+    api_key: str = field(default="", repr=False)
+
+    def __repr__(self) -> str:
+        given = [name for name in ("client_id", "client_secret", "api_key") if getattr(self, name)]
+        return f"Credentials({', '.join(f'{n}=***' for n in given)})"
+
+    __str__ = __repr__
+
+    @classmethod
+    def from_env(cls, config: Config) -> Credentials:
+        """Read the secrets api.version needs from the variables the config names."""
+        names = config.credentials
+        if config.api.version == "v4.1":
+            return cls(api_key=secret_from_env(names.api_key_env, "the v4.1 API key"))
+        return cls(
+            client_id=secret_from_env(names.client_id_env, "the OAuth2 client id"),
+            client_secret=secret_from_env(names.client_secret_env, "the OAuth2 client secret"),
+        )
+
+
+@dataclass
+class _Token:
+    value: str
+    fetched_at: float
+    refresh_at: float  # monotonic time after which it is refreshed before use
+    after_401: bool  # fetched because the API refused the previous token
+    proven: bool = False  # some request succeeded with it
+
+
+class TokenManager:
+    """Fetches, shares and refreshes the bearer token (see module docstring)."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        token_url: str,
+        credentials: Credentials,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        backoff: Callable[[int], float] | None = None,
+        before_request: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self._session = session
+        self._url = token_url
+        self._credentials = credentials
+        self._clock = clock
+        self._backoff = backoff or (lambda attempt: min(0.5 * 2 ** (attempt - 1), 8.0))
+        self._before_request = before_request
+        self._token: _Token | None = None
+        self._lock = asyncio.Lock()
+        self.fetches = 0  # token requests made (for tests and the run log)
+
+    async def token(self) -> str:
+        """A token that is not due for refresh; fetches one (single-flight) when needed."""
+        current = self._token
+        if current is not None and self._clock() < current.refresh_at:
+            return current.value
+        async with self._lock:
+            current = self._token
+            if current is None or self._clock() >= current.refresh_at:
+                self._token = await self._fetch(after_401=False)
+            return self._token.value
+
+    def accepted(self, value: str) -> None:
+        """A request succeeded with `value`: a later 401 for it is an expiry, not a refusal."""
+        current = self._token
+        if current is not None and current.value == value:
+            current.proven = True
+
+    async def refused(self, value: str) -> str:
+        """The API answered 401 to a request sent with `value`: a fresh token, or AuthError."""
+        async with self._lock:
+            current = self._token
+            if current is not None and current.value != value:
+                return current.value  # another request already refreshed it
+            if (
+                current is not None
+                and current.after_401
+                and not current.proven
+                and self._clock() < current.refresh_at
+            ):
+                raise AuthError(
+                    f"the API refused a freshly issued token from {self._url} (HTTP 401 twice "
+                    "in a row): the connected app's client id/secret are valid for the token "
+                    "endpoint but not for this API or region; check api.region / api.base_url "
+                    "and the app's permissions"
+                )
+            self._token = await self._fetch(after_401=True)
+            return self._token.value
+
+    async def _fetch(self, *, after_401: bool) -> _Token:
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": self._credentials.client_id,
+            "client_secret": self._credentials.client_secret,
+        }
+        problem = ""
+        for attempt in range(1, TOKEN_ATTEMPTS + 1):
+            if attempt > 1:
+                await asyncio.sleep(self._backoff(attempt - 1))
+            if self._before_request is not None:
+                await self._before_request()
+            self.fetches += 1
+            started = self._clock()
+            try:
+                async with self._session.post(self._url, data=form) as response:
+                    text = await response.text()
+                    status = response.status
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                problem = f"{type(exc).__name__} {exc}".strip()
+                continue
+            if status in TOKEN_RETRY_STATUSES:
+                problem = f"HTTP {status}"
+                continue
+            if status in (400, 401, 403):
+                raise AuthError(
+                    f"the token endpoint {self._url} refused the client credentials "
+                    f"(HTTP {status}{_error_hint(text)}); check the client id and secret in "
+                    "the environment variables credentials.client_id_env / client_secret_env "
+                    "name, and api.region"
+                )
+            value, ttl = _parse_token(text)
+            if status >= 300 or not value:
+                raise AuthError(
+                    f"the token endpoint {self._url} gave no access_token (HTTP {status}); "
+                    "check api.auth_url / api.region"
+                )
+            return _Token(value, started, started + _refresh_after(ttl), after_401)
+        raise AuthError(
+            f"could not obtain a token from {self._url} after {TOKEN_ATTEMPTS} attempts "
+            f"({problem}); the service may be down: run again later to resume"
+        )
+
+
+def _refresh_after(ttl: float) -> float:
+    if ttl <= REFRESH_MARGIN_S * 10:
+        return ttl * SHORT_TTL_FRACTION
+    return ttl - REFRESH_MARGIN_S
+
+
+def _parse_token(text: str) -> tuple[str, float]:
+    try:
+        body: Any = json.loads(text)
+    except ValueError:
+        return "", 0.0
+    if not isinstance(body, dict):
+        return "", 0.0
+    value = body.get("access_token")
+    try:
+        ttl = float(body.get("expires_in") or DEFAULT_TTL_S)
+    except (TypeError, ValueError):
+        ttl = DEFAULT_TTL_S
+    return (value if isinstance(value, str) else ""), max(ttl, 0.1)
+
+
+def _error_hint(text: str) -> str:
+    """The endpoint's own error word (e.g. invalid_client), never echoing anything secret."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return ""
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        return f": {body['error'][:80]}"
+    return ""

@@ -1,0 +1,344 @@
+"""ApiSession: the one HTTP client of a run, shared by every lane and by verification.
+
+It owns, for the whole run: one aiohttp ClientSession whose connector is sized to the
+concurrency, one limiter that paces every request (sends and GETs alike; see ratelimit.py),
+the token manager, the run-wide Retry-After pause, the retry policy and the circuit breaker.
+
+`deliver()` performs one request to its final verdict: retries 429/5xx/connection problems
+with backoff up to `send.max_attempts`, refreshes the token once on a 401, and tells whether
+a repeat followed an attempt whose answer was lost (so the API may have applied it twice).
+A 429's Retry-After pauses the whole run, not just the lane that got it: the server is
+telling the client, not the case, to slow down. A pause that starts while a request waits
+for the limiter makes it wait again afterwards, so that the lanes do not all fire at once
+when the pause ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+
+from backfill.auth import Credentials, TokenManager
+from backfill.config import Config
+from backfill.errors import AuthError, BackfillError
+from backfill.protocol import (
+    AUTH,
+    FAILED,
+    LOST,
+    PARTIAL,
+    RETRY,
+    SENT,
+    TRANSIENT,
+    PreparedRequest,
+    Verdict,
+    interpret,
+)
+from backfill.ratelimit import pacing_limiter
+from backfill.retry_policy import RetryPolicy
+
+PENDING = "pending"
+
+
+class ApiError(BackfillError):
+    """The API refused a read request (verification) or kept failing it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """The final verdict on one request after all its attempts."""
+
+    kind: str  # sent | partial | failed | pending (not applied: stopped, aborted)
+    http_status: int | None
+    error: str
+    attempts: int  # HTTP attempts made, 401 re-sends included
+    sent_at: str  # ISO 8601 UTC of the last attempt, "" when none was made
+    resent_uncertain: bool  # repeated after an attempt whose answer was lost
+    body: str = ""
+
+
+class ApiSession:
+    """Async context manager around every HTTP request of a run (module docstring)."""
+
+    def __init__(
+        self,
+        config: Config,
+        credentials: Credentials,
+        *,
+        base_url: str | None = None,
+        token_url: str | None = None,
+        request_log: logging.Logger | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.config = config
+        self.version = config.api.version
+        self.base_url = (base_url or config.api.api_base).rstrip("/")
+        self.token_url = token_url or config.api.token_url
+        self.retry = retry or RetryPolicy()
+        self.requests = 0  # HTTP requests made (all attempts; token requests excluded)
+        self.statuses: Counter[str] = Counter()  # answers by HTTP status or error kind
+        self.aborted: str | None = None  # why the run must stop (breaker, auth)
+        self._credentials = credentials
+        self._log = request_log
+        self._transient_streak = 0
+        self._pause_until = 0.0
+        self._session: aiohttp.ClientSession | None = None
+        self._tokens: TokenManager | None = None
+        self._halted: asyncio.Event | None = None
+
+    async def __aenter__(self) -> ApiSession:
+        # Created here, inside the running loop, as aiohttp and aiolimiter require.
+        connector = aiohttp.TCPConnector(
+            limit=self.config.send.concurrency + 4, ttl_dns_cache=300, enable_cleanup_closed=True
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(total=self.config.api.timeout_s),
+            headers={"Accept": "application/json", "User-Agent": "backfill"},
+        )
+        # aiohttp silently repeats an idempotent request (PUT included) once when a reused
+        # connection drops. That repeat may apply an action twice without anyone knowing;
+        # every repeat must be ours, counted and marked resent_uncertain. No public switch
+        # exists (aiohttp 3.14); tests/test_client.py checks that none slips through.
+        if hasattr(self._session, "_retry_connection"):
+            self._session._retry_connection = False
+        self._limiter = pacing_limiter(self.config.send.rate_limit)
+        self._halted = asyncio.Event()
+        if self.version != "v4.1":
+            self._tokens = TokenManager(
+                self._session, self.token_url, self._credentials, backoff=self.retry.backoff
+            )
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    # ------------------------------------------------------------------ public
+
+    @property
+    def token_fetches(self) -> int:
+        return self._tokens.fetches if self._tokens is not None else 0
+
+    def halt(self, reason: str) -> None:
+        """Stop the run: every lane gives up at its next step (breaker, refused credentials)."""
+        if self.aborted is None:
+            self.aborted = reason
+        if self._halted is not None:
+            self._halted.set()
+
+    async def get_json(self, path: str, params: Mapping[str, str]) -> Any:
+        """GET `path` (relative to the API base): rate-limited, retried, parsed JSON."""
+        request = PreparedRequest("GET", path, "", params=dict(params))
+        try:
+            delivery = await self.deliver(request)
+        except AuthError:
+            raise
+        if delivery.kind == PENDING:
+            raise ApiError(f"GET {path} was not completed: {self.aborted or delivery.error}")
+        if delivery.kind == FAILED:
+            raise ApiError(
+                f"GET {path} failed (HTTP {delivery.http_status or '-'}): {delivery.error}"
+            )
+        try:
+            return json.loads(delivery.body) if delivery.body else None
+        except ValueError:
+            raise ApiError(f"GET {path} answered with something that is not JSON") from None
+
+    async def deliver(
+        self,
+        request: PreparedRequest,
+        *,
+        on_attempt: Callable[[int], None] | None = None,
+        stop: asyncio.Event | None = None,
+    ) -> Delivery:
+        """Perform `request` until a final verdict (module docstring). `stop` set -> pending.
+
+        Raises AuthError only for GETs; for sends a refused credential halts the run and the
+        action is `pending` (a 401 was not applied), so the caller can still write reports.
+        """
+        attempts = counted = auth_retries = 0
+        lost_before = uncertain = False
+        last = Verdict(PENDING)
+        sent_at = ""
+        while True:
+            if self.aborted is not None or (stop is not None and stop.is_set()):
+                reason = self.aborted or "stopped before the action was sent"
+                error = f"{reason} (last attempt: {last.error})" if attempts else reason
+                return Delivery(PENDING, last.http_status, error, attempts, sent_at, uncertain)
+            token, verdict, body = await self._attempt(request, attempts + 1, stop, on_attempt)
+            if verdict.kind == PENDING:  # stopped while waiting for a slot: nothing was sent
+                continue
+            attempts += 1
+            uncertain = uncertain or lost_before
+            sent_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+            last = verdict
+            if last.kind in (SENT, PARTIAL, FAILED):
+                if self._tokens is not None and token:
+                    self._tokens.accepted(token)
+                return Delivery(
+                    last.kind, last.http_status, last.error, attempts, sent_at, uncertain, body
+                )
+            if last.kind == AUTH:
+                auth_retries += 1
+                try:
+                    await self._on_unauthorized(token, last, auth_retries)
+                except AuthError as exc:
+                    self.halt(f"auth: {exc}")
+                    if request.method == "GET":
+                        raise
+                continue
+            counted += 1
+            lost_before = lost_before or last.kind == LOST
+            if counted >= self.config.send.max_attempts:
+                return Delivery(
+                    FAILED,
+                    last.http_status,
+                    f"gave up after {counted} attempts: {last.error}",
+                    attempts,
+                    sent_at,
+                    uncertain,
+                )
+            if last.retry_after is not None:
+                delay = self.retry.retry_after(last.retry_after)
+                loop = asyncio.get_running_loop()
+                self._pause_until = max(self._pause_until, loop.time() + delay)
+            else:
+                delay = self.retry.backoff(counted)
+            await self._sleep(delay, stop)
+
+    # ------------------------------------------------------------------ internals
+
+    async def _on_unauthorized(self, token: str, verdict: Verdict, auth_retries: int) -> None:
+        if self._tokens is None:
+            env = self.config.credentials.api_key_env
+            raise AuthError(
+                f"the v4.1 API refused the API key (HTTP 401: {verdict.error}); check the key "
+                f"in the environment variable {env} and api.region"
+            )
+        if auth_retries > self.retry.max_auth_retries:
+            raise AuthError(
+                f"the API kept answering 401 to fresh tokens ({auth_retries} times for one "
+                "request); check the connected app's permissions and api.region"
+            )
+        await self._tokens.refused(token)
+
+    async def _attempt(
+        self,
+        request: PreparedRequest,
+        attempt: int,
+        stop: asyncio.Event | None,
+        on_attempt: Callable[[int], None] | None,
+    ) -> tuple[str, Verdict, str]:
+        assert self._session is not None, "ApiSession used outside `async with`"
+        headers: dict[str, str] = {}
+        token = ""
+        if self._tokens is not None:
+            try:
+                token = await self._tokens.token()
+            except AuthError as exc:
+                self.halt(f"auth: {exc}")
+                if request.method == "GET":
+                    raise
+                return "", Verdict(PENDING, None, f"auth: {exc}"), ""
+            headers["Authorization"] = f"Bearer {token}"
+        else:
+            headers["Authorization"] = f"api_key {self._credentials.api_key}"
+        if not await self._slot(stop):
+            return token, Verdict(PENDING), ""
+        if on_attempt is not None:
+            on_attempt(attempt)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        self.requests += 1
+        body = ""
+        try:
+            async with self._session.request(
+                request.method,
+                self.base_url + request.path,
+                json=request.json,
+                data=request.form,
+                params=request.params,
+                headers=headers,
+            ) as response:
+                raw = await response.read()
+                body = raw.decode(response.get_encoding() or "utf-8", errors="replace")
+                verdict = interpret(
+                    self.version,
+                    response.status,
+                    body,
+                    response.headers,
+                    sent_fields=request.json or request.form or {},
+                )
+                if request.method == "GET" and verdict.kind == PARTIAL:
+                    verdict = Verdict(SENT, verdict.http_status)
+        except aiohttp.ClientConnectorError as exc:
+            # Never connected: certainly not applied, an ordinary retry.
+            verdict = Verdict(RETRY, None, f"cannot connect: {exc.os_error or exc}")
+        except TimeoutError:
+            verdict = Verdict(LOST, None, f"no answer within {self.config.api.timeout_s:g} s")
+        except aiohttp.ClientError as exc:
+            verdict = Verdict(LOST, None, f"connection lost: {type(exc).__name__}")
+        latency_ms = (loop.time() - started) * 1000
+        self._count(verdict)
+        if self._log is not None:
+            self._log.info(
+                "%s %s case=%s status=%s attempt=%d latency_ms=%.0f",
+                request.method,
+                request.path,
+                request.case or "-",
+                verdict.http_status if verdict.http_status is not None else verdict.kind,
+                attempt,
+                latency_ms,
+            )
+        return token, verdict, body
+
+    def _count(self, verdict: Verdict) -> None:
+        self.statuses[str(verdict.http_status or verdict.kind)] += 1
+        if verdict.kind not in TRANSIENT:
+            self._transient_streak = 0
+            return
+        self._transient_streak += 1
+        if self._transient_streak >= self.retry.breaker_threshold:
+            self.halt(
+                f"service unavailable: {self._transient_streak} transient failures in a row "
+                f"(last: {verdict.error}); run again later to resume"
+            )
+
+    async def _slot(self, stop: asyncio.Event | None) -> bool:
+        """Wait out any run-wide pause, then take a limiter slot; False when stopped."""
+        loop = asyncio.get_running_loop()
+        while True:
+            wait = self._pause_until - loop.time()
+            if wait > 0 and not await self._sleep(wait, stop):
+                return False
+            await self._limiter.acquire()
+            if self.aborted is not None or (stop is not None and stop.is_set()):
+                return False
+            if loop.time() >= self._pause_until:
+                return True
+
+    async def _sleep(self, delay: float, stop: asyncio.Event | None) -> bool:
+        """Sleep `delay` s unless the run halts or `stop` is set first; True if slept fully."""
+        assert self._halted is not None
+        events = [self._halted] + ([stop] if stop is not None else [])
+        if any(e.is_set() for e in events):
+            return False
+        waiters = [asyncio.ensure_future(e.wait()) for e in events]
+        try:
+            done, _ = await asyncio.wait(waiters, timeout=delay, return_when="FIRST_COMPLETED")
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+        return not done
+
+
+__all__ = ["ApiError", "ApiSession", "Credentials", "Delivery"]

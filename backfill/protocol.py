@@ -1,0 +1,205 @@
+"""CustomerGauge requests and what their answers mean: pure functions, no I/O.
+
+One `Action` becomes one request: v7 ``PUT /v7/rest/close-loop/status`` with a JSON or form
+body, or v4.1 ``POST /v4.1/workflow.json`` with form fields. Each answer (or each failure to
+get one) becomes a `Verdict` that the session and the scheduler act on:
+
+- ``sent``      the API applied the action;
+- ``partial``   v7 answered 200 but a part of ``data`` is ``false`` (e.g. an unknown assignee);
+- ``failed``    a permanent refusal (4xx but 401/429, or a v4.1 ``Error`` body): do not repeat;
+- ``retry``     429 / 5xx / connection refused: not applied, try again (``retry_after`` if given);
+- ``lost``      the request went out but no answer came back (connection dropped, timeout):
+                the API may or may not have applied it, so a repeat is marked uncertain;
+- ``auth``      401: the token expired or was refused.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from backfill.config import ApiConfig
+from backfill.model import Action
+from backfill.retry_policy import RETRYABLE_STATUSES, parse_retry_after
+
+V7_PATH = "/v7/rest/close-loop/status"
+V41_PATH = "/v4.1/workflow.json"
+V41_STATUS_WORDS = {"open": "OPEN", "progress": "IN-PROGRESS", "closed": "CLOSED"}
+
+SENT = "sent"
+PARTIAL = "partial"
+FAILED = "failed"
+RETRY = "retry"
+LOST = "lost"
+AUTH = "auth"
+TRANSIENT = frozenset({RETRY, LOST})
+
+
+class UnsendableError(ValueError):
+    """An action that cannot be expressed as a request of the configured API version."""
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedRequest:
+    method: str
+    path: str
+    case: str
+    json: dict[str, str] | None = None
+    form: dict[str, str] | None = None
+    params: dict[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    kind: str
+    http_status: int | None = None
+    error: str = ""
+    retry_after: float | None = None
+
+
+def build_request(action: Action, api: ApiConfig) -> PreparedRequest:
+    """The one request that performs `action` under api.version / api.body_format."""
+    if api.version == "v4.1":
+        return _build_v41(action, api)
+    fields = {"number_customergauge": action.case, "status": action.status}
+    if action.happened_at:
+        fields["happened_at"] = action.happened_at
+    if action.note:
+        fields["note"] = action.note
+    if action.assignee:
+        fields["assignee"] = action.assignee
+    if api.body_format == "form":
+        return PreparedRequest("PUT", V7_PATH, action.case, form=fields)
+    return PreparedRequest("PUT", V7_PATH, action.case, json=fields)
+
+
+def _build_v41(action: Action, api: ApiConfig) -> PreparedRequest:
+    # v4.1 has no happened_at: whether a plan with times may be sent this way is decided
+    # (and reported) at plan level; here the time is simply not part of the request.
+    status = action.status.strip()
+    if status.isdigit() and api.extended_statuses and 0 <= int(status) <= 99:
+        word = str(int(status))
+    elif status.lower() in V41_STATUS_WORDS:
+        word = V41_STATUS_WORDS[status.lower()]
+    else:
+        hint = (
+            "integer statuses need api.extended_statuses: true"
+            if status.isdigit()
+            else "use open, progress or closed"
+        )
+        raise UnsendableError(f"status {status!r} cannot be sent to v4.1 ({hint})")
+    fields = {"number_customergauge": action.case, "status": word}
+    if action.note:
+        fields["comment"] = action.note
+    if action.assignee:
+        fields["assigned_to"] = action.assignee
+    return PreparedRequest("POST", V41_PATH, action.case, form=fields)
+
+
+def interpret(
+    version: str,
+    status: int,
+    body: str,
+    headers: Mapping[str, str] | None = None,
+    *,
+    sent_fields: Mapping[str, str] | None = None,
+) -> Verdict:
+    """What an HTTP answer means for the action (see module docstring).
+
+    `sent_fields` are the fields the request carried: a v7 ``false`` for a part that was not
+    sent (``"assignee": false`` when no assignee was given) is not a partial application.
+    """
+    headers = headers or {}
+    if version == "v4.1":
+        return _interpret_v41(status, body, headers)
+    return _interpret_v7(status, body, headers, sent_fields)
+
+
+def _interpret_v7(
+    status: int, body: str, headers: Mapping[str, str], sent_fields: Mapping[str, str] | None
+) -> Verdict:
+    parsed = _json(body)
+    if 200 <= status < 300:
+        data = parsed.get("data") if isinstance(parsed, dict) else None
+        if isinstance(data, dict):
+            refused = [
+                name
+                for name, ok in data.items()
+                if ok is False and (sent_fields is None or name in sent_fields)
+            ]
+            if refused:
+                return Verdict(
+                    PARTIAL, status, f"not applied by the API: {', '.join(refused)} (data.* false)"
+                )
+        return Verdict(SENT, status)
+    return _non_success(status, _v7_message(parsed, body), headers)
+
+
+def _interpret_v41(status: int, body: str, headers: Mapping[str, str]) -> Verdict:
+    parsed = _json(body)
+    error = parsed.get("Error") if isinstance(parsed, dict) else None
+    if status == 401:
+        return Verdict(AUTH, status, _v41_message(error) or "API key refused")
+    if status in RETRYABLE_STATUSES:
+        return _non_success(status, _v41_message(error) or _snippet(body), headers)
+    if error is not None:
+        # A v4.1 Error body is a failure whatever the HTTP status (200 included).
+        return Verdict(FAILED, status, _v41_message(error) or "Error without message")
+    if 200 <= status < 300:
+        return Verdict(SENT, status)
+    return Verdict(FAILED, status, f"HTTP {status}: {_snippet(body)}".rstrip(": "))
+
+
+def _non_success(status: int, message: str, headers: Mapping[str, str]) -> Verdict:
+    if status == 401:
+        return Verdict(AUTH, status, message or "Unauthenticated")
+    if status in RETRYABLE_STATUSES:
+        retry_after = parse_retry_after(_header(headers, "Retry-After"))
+        return Verdict(RETRY, status, message or f"HTTP {status}", retry_after)
+    return Verdict(FAILED, status, message or f"HTTP {status}")
+
+
+def _v7_message(parsed: Any, body: str) -> str:
+    if not isinstance(parsed, dict):
+        return _snippet(body)
+    message = str(parsed.get("message") or "").strip()
+    errors = parsed.get("errors")
+    details: list[str] = []
+    if isinstance(errors, dict):
+        for field_name, problems in errors.items():
+            items = problems if isinstance(problems, list) else [problems]
+            details.append(f"{field_name}: " + " ".join(str(p) for p in items))
+    elif isinstance(errors, list):
+        details.extend(str(e) for e in errors)
+    if details:
+        return f"{message} ({'; '.join(details)})" if message else "; ".join(details)
+    return message or _snippet(body)
+
+
+def _v41_message(error: Any) -> str:
+    if not isinstance(error, dict):
+        return ""
+    message = str(error.get("Message") or "").strip()
+    code = error.get("Code")
+    return f"{message} (code {code})" if code not in (None, "") else message
+
+
+def _json(body: str) -> Any:
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return None
+
+
+def _snippet(body: str) -> str:
+    return " ".join(body.split())[:200]
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    value = headers.get(name)
+    if value is None:
+        lowered = name.lower()
+        value = next((v for k, v in headers.items() if k.lower() == lowered), None)
+    return value

@@ -1,0 +1,179 @@
+"""The scheduler: one lane per case, cases in parallel, each case's actions strictly in order.
+
+`send.concurrency` workers each take the next case and send its actions one after another,
+each only after the previous one succeeded (`sent` or `partial`). Every request of every
+lane goes through the session's one limiter, so concurrency only hides latency: the rate is
+the limiter's. A permanently failed action blocks the rest of its case (with
+`on_case_failure: block`), since later actions would be applied to a case whose history is
+missing a step; with `continue` the lane goes on.
+
+Stopping (the `stop` event, the circuit breaker, refused credentials) never interrupts a
+request in flight: no new action is started, requests already sent finish, and everything
+not finished is reported `pending`, so a re-run resumes exactly there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from backfill.client import ApiSession
+from backfill.config import SendConfig
+from backfill.model import BLOCKED, FAILED, PARTIAL, PENDING, SENT, Action, Result
+from backfill.protocol import UnsendableError, build_request
+
+
+class SendHooks(Protocol):
+    def on_attempt(self, action: Action, attempt: int) -> None:
+        """Called just before each HTTP attempt of `action` (journal: in flight)."""
+
+    def on_result(self, action: Action, result: Result) -> None:
+        """Called exactly once per action, when its result is final."""
+
+
+@dataclass
+class SendReport:
+    results: dict[int, Result]  # key -> Result for EVERY action given
+    requests: int
+    elapsed_s: float
+    aborted: str | None  # why the run stopped early (breaker, auth); None if it did not
+
+
+async def send_cases(
+    api: ApiSession,
+    cases: Sequence[Sequence[Action]],
+    *,
+    send: SendConfig,
+    hooks: SendHooks | None = None,
+    stop: asyncio.Event | None = None,
+    progress: Any | None = None,
+) -> SendReport:
+    """Send every case's actions in order over `api`; a Result for every action given."""
+    lanes = _Lanes(api, send, hooks, stop, progress)
+    started = time.monotonic()
+    requests_before = api.requests
+    queue = iter(cases)
+    workers = [
+        asyncio.create_task(lanes.worker(queue), name=f"backfill-lane-{n}")
+        for n in range(min(send.concurrency, len(cases)))
+    ]
+    try:
+        await asyncio.gather(*workers)
+    except BaseException:
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        raise
+    # Whatever no lane reached (stopped or aborted) is pending: not attempted in this run.
+    for case in cases:
+        for action in case:
+            if action.key not in lanes.results:
+                lanes.finish(action, Result(action.key, PENDING, error=lanes.pending_reason()))
+    return SendReport(
+        results=lanes.results,
+        requests=api.requests - requests_before,
+        elapsed_s=time.monotonic() - started,
+        aborted=api.aborted,
+    )
+
+
+class _Lanes:
+    """The shared state of the workers of one send_cases call."""
+
+    def __init__(
+        self,
+        api: ApiSession,
+        send: SendConfig,
+        hooks: SendHooks | None,
+        stop: asyncio.Event | None,
+        progress: Any | None,
+    ) -> None:
+        self.api = api
+        self.send = send
+        self.hooks = hooks
+        self.stop = stop
+        self.progress = progress
+        self.results: dict[int, Result] = {}
+        self.failed = 0
+
+    def stopping(self) -> bool:
+        return self.api.aborted is not None or (self.stop is not None and self.stop.is_set())
+
+    def pending_reason(self) -> str:
+        if self.api.aborted is not None:
+            return f"not sent: the run was aborted ({self.api.aborted})"
+        return "not sent: the run was interrupted before this action"
+
+    async def worker(self, queue: Any) -> None:
+        # A plain iterator is safe to share: workers only advance it between awaits.
+        for case in queue:
+            if self.stopping():
+                return
+            await self.send_case(case)
+
+    async def send_case(self, case: Sequence[Action]) -> None:
+        failed_at: Action | None = None
+        for action in case:
+            if failed_at is not None and self.send.on_case_failure == "block":
+                self.finish(
+                    action,
+                    Result(
+                        action.key,
+                        BLOCKED,
+                        error=(
+                            f"blocked: row {failed_at.row} of {failed_at.source} "
+                            f"(an earlier action of case {action.case}) failed"
+                        ),
+                    ),
+                )
+                continue
+            if self.stopping():
+                return  # the rest of the case is reported pending by send_cases
+            result = await self.send_action(action)
+            self.finish(action, result)
+            if result.outcome == PENDING:
+                return
+            if result.outcome not in (SENT, PARTIAL):
+                failed_at = action
+
+    async def send_action(self, action: Action) -> Result:
+        try:
+            request = build_request(action, self.api.config.api)
+        except UnsendableError as exc:
+            return Result(action.key, FAILED, error=str(exc))
+        on_attempt = None
+        if self.hooks is not None:
+            hooks = self.hooks
+
+            def on_attempt(attempt: int) -> None:
+                hooks.on_attempt(action, attempt)
+
+        delivery = await self.api.deliver(request, on_attempt=on_attempt, stop=self.stop)
+        error = delivery.error
+        if delivery.kind == PENDING and delivery.attempts == 0:
+            error = self.pending_reason()
+        return Result(
+            key=action.key,
+            outcome=delivery.kind,
+            http_status=delivery.http_status,
+            error=error,
+            attempts=delivery.attempts,
+            sent_at=delivery.sent_at,
+            resent_uncertain=delivery.resent_uncertain,
+        )
+
+    def finish(self, action: Action, result: Result) -> None:
+        self.results[action.key] = result
+        if self.hooks is not None:
+            self.hooks.on_result(action, result)
+        if self.progress is not None:
+            self.progress.update(1)
+            if result.outcome in (FAILED, BLOCKED):
+                self.failed += 1
+                self.progress.set_postfix(failed=self.failed)
+
+
+__all__ = ["ApiSession", "SendHooks", "SendReport", "send_cases"]
