@@ -168,13 +168,16 @@ class Emulator:
         if draw.delay_s:
             await asyncio.sleep(draw.delay_s)
         form = _form(await request.text())
-        client_id, client_secret = form.get("client_id", ""), form.get("client_secret", "")
+        # stripped: the document's own curl example sends "client_secret=... " with a space
+        client_id = form.get("client_id", "").strip()
+        client_secret = form.get("client_secret", "").strip()
         basic = request.headers.get("Authorization", "")
         if basic.lower().startswith("basic "):
             # RFC 6749 2.3.1: the client may authenticate with HTTP Basic instead
             try:
                 decoded = base64.b64decode(basic[6:].strip()).decode()
                 client_id, _, client_secret = decoded.partition(":")
+                client_id, client_secret = client_id.strip(), client_secret.strip()
             except (binascii.Error, UnicodeDecodeError):
                 client_id = client_secret = ""
         if form.get("grant_type") != "client_credentials":

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
 from datetime import UTC, datetime
@@ -32,6 +33,8 @@ class Sandbox:
     ``async with Sandbox(settings) as sb:`` serves at ``sb.base_url`` (port 0 picks a free
     one). `clock` returns the sandbox's "now" (aware, or naive in the tenant's zone); tests
     inject one to control the happened_at rule. It can also be replaced while running.
+    `monotonic` times token expiry, the rate limiter's window and the request log; tests
+    inject a fake one to control time instead of sleeping.
     """
 
     def __init__(
@@ -41,9 +44,10 @@ class Sandbox:
         port: int = 0,
         *,
         clock: Clock | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings if settings is not None else SandboxSettings()
-        self.emulator = Emulator(self.settings, clock)
+        self.emulator = Emulator(self.settings, clock, monotonic)
         self.host = host
         self.port = port
         self.app = build_app(self.emulator, lambda app: add_admin_routes(app, self.emulator))
@@ -154,8 +158,9 @@ class ThreadedSandbox:
         port: int = 0,
         *,
         clock: Clock | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.sandbox = Sandbox(settings, host, port, clock=clock)
+        self.sandbox = Sandbox(settings, host, port, clock=clock, monotonic=monotonic)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
 
