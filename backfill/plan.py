@@ -1,0 +1,309 @@
+"""The plan: every input row once, in send order, with what will happen to it and why.
+
+`build_plan` reads the inputs; `plan_from_table` does the work on an already read table:
+normalise the cells, attach response dates, order each case's timeline, validate, drop
+duplicates, block what follows an invalid action, choose the assignee to send, and predict
+the follow-up and close times CustomerGauge will show. The sending engine takes
+`Plan.actions_by_case()`; the commands print `Plan.summary()` and write the plan's files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from backfill import timeline, validation
+from backfill.config import Config
+from backfill.errors import ExitStatus, Problem
+from backfill.model import (
+    CASE,
+    CASE_SEQ,
+    ERROR,
+    HAPPENED_AT,
+    INTERNAL_COLUMNS,
+    NOTE,
+    OUTCOME,
+    RESPONSE_TS,
+    ROW,
+    SEND_ASSIGNEE,
+    SOURCE,
+    STATUS,
+    WARNING,
+    Action,
+)
+from backfill.responses import case_response_dates, check_source
+
+if TYPE_CHECKING:
+    from backfill.reader import InputTable
+
+CASE_COLUMNS = [
+    "number_customergauge",
+    "actions",
+    "to_send",
+    "first_at",
+    "last_at",
+    "final_status",
+    "final_assignee",
+    "response_at",
+    "follow_up_at",
+    "closed_at",
+    "time_to_follow_up_h",
+    "time_to_close_h",
+    "reopens",
+    "warnings",
+]
+
+
+@dataclass
+class Plan:
+    """Every input row exactly once, in send order; see backfill/model.py for the columns."""
+
+    frame: pd.DataFrame
+    cases: pd.DataFrame
+    problem_table: pd.DataFrame  # validation.PROBLEM_COLUMNS; `label` = index of `frame`
+    original_columns: list[str]
+    config: Config
+    sources: list[str] = field(default_factory=list)
+    assignment_emails: dict[str, int] = field(default_factory=dict)
+    response_dates_known: bool = True
+
+    @cached_property
+    def problems(self) -> list[Problem]:
+        """Every error and warning as Problem records (built on first use: they can be many)."""
+        table = self.problem_table
+        if table.empty:
+            return []
+        sources = self.frame[SOURCE].reindex(table["label"]).to_numpy()
+        rows = self.frame[ROW].reindex(table["label"]).to_numpy()
+        return [
+            Problem(
+                code=code,
+                message=message,
+                source=str(source),
+                row=int(row),
+                field=field_name or None,
+                severity="warning" if severity == validation.WARNING else "error",
+            )
+            for code, message, field_name, severity, source, row in zip(
+                table["code"],
+                table["message"],
+                table["field"],
+                table["severity"],
+                sources,
+                rows,
+                strict=True,
+            )
+        ]
+
+    def actions_by_case(self) -> list[list[Action]]:
+        """The rows to send, grouped per case, each case's actions in timeline order."""
+        rows = self.frame[self.frame[OUTCOME].eq("")]
+        grouped: list[list[Action]] = []
+        current = None
+        for key, source, row, case, seq, status, happened_at, note, assignee in zip(
+            rows.index,
+            rows[SOURCE],
+            rows[ROW],
+            rows[CASE],
+            rows[CASE_SEQ],
+            rows[STATUS],
+            rows[HAPPENED_AT],
+            rows[NOTE],
+            rows[SEND_ASSIGNEE],
+            strict=True,
+        ):
+            if case != current:
+                grouped.append([])
+                current = case
+            grouped[-1].append(
+                Action(
+                    key=int(key),
+                    source=str(source),
+                    row=int(row),
+                    case=str(case),
+                    case_seq=int(seq),
+                    status=str(status),
+                    happened_at=happened_at or None,
+                    note=note or None,
+                    assignee=assignee or None,
+                )
+            )
+        return grouped
+
+    def summary(self) -> dict[str, Any]:
+        outcome = self.frame[OUTCOME]
+        table = self.problem_table
+        errors = table[table["severity"].eq(validation.ERROR) & table["code"].ne("blocked")]
+        warnings = table[table["severity"].eq(validation.WARNING)]
+        emails = dict(self.assignment_emails)
+        emails["chosen"] = emails.get(self.config.send.assignee, 0)
+        return {
+            "rows": len(self.frame),
+            "cases": len(self.cases),
+            "valid": int(outcome.eq("").sum()),
+            "duplicate": int(outcome.eq("duplicate").sum()),
+            "invalid": int(outcome.eq("invalid").sum()),
+            "blocked": int(outcome.eq("blocked").sum()),
+            "by_code": _counts(errors["code"]),
+            "warnings": _counts(warnings["code"]),
+            "assignment_emails": emails,
+            "response_dates_checked": self.response_dates_known,
+        }
+
+    def exit_status(self) -> ExitStatus:
+        failed = self.frame[OUTCOME].isin(["invalid", "blocked"]).any()
+        return ExitStatus.ROWS_FAILED if failed else ExitStatus.OK
+
+
+def build_plan(
+    inputs: Sequence[Path],
+    config: Config,
+    *,
+    now: datetime | None = None,
+    response_dates: Mapping[str, datetime] | None = None,
+    progress: bool = False,
+) -> Plan:
+    """Read the input files and plan them (see plan_from_table)."""
+    from backfill.reader import read_inputs
+
+    check_source(config, response_dates)
+    table = read_inputs([Path(p) for p in inputs], config.input, progress=progress)
+    return plan_from_table(table, config, now=now, response_dates=response_dates)
+
+
+def plan_from_table(
+    table: InputTable,
+    config: Config,
+    *,
+    now: datetime | None = None,
+    response_dates: Mapping[str, datetime] | None = None,
+) -> Plan:
+    """Validate and order an input table; `now` bounds happened_at (default: the clock)."""
+    check_source(config, response_dates)
+    now = now or datetime.now(UTC)
+    frame = table.frame.reset_index(drop=True).copy()
+    columns = dict(table.columns)
+    multi_source = len(set(table.sources)) > 1
+
+    frame, found = validation.normalise_rows(frame, columns, config)
+    dates = case_response_dates(frame, columns, config, response_dates)
+    frame[RESPONSE_TS] = dates.per_row
+    unreadable, conflicting = dates.unreadable, dates.conflicting
+    frame["_response_unreadable"] = unreadable.to_numpy()
+    frame["_response_conflict"] = conflicting.to_numpy()
+
+    # From here on, the index is the send order: problems found so far are re-labelled.
+    frame["_label"] = np.arange(len(frame))
+    frame = timeline.order_rows(frame, list(table.sources), config)
+    relabel = pd.Series(frame.index, index=frame["_label"].to_numpy())
+    found = [p.assign(label=relabel.reindex(p["label"]).to_numpy()) for p in found if len(p)]
+
+    found.extend(validation.time_problems(frame, columns, config, now))
+    if dates.known:
+        found.append(validation.missing_response_problems(frame, config))
+    response_column = columns.get("response_date", "response_date")
+    if "response_date" in columns:
+        found.append(
+            validation.problems_where(
+                frame["_response_unreadable"],
+                validation.BAD_RESPONSE_DATE,
+                "cannot read the survey response date "
+                + frame[response_column].astype(str).astype(object).map(repr)
+                + "; the case is treated as having none",
+                response_column,
+                validation.WARNING,
+            )
+        )
+    found.append(
+        validation.problems_where(
+            frame["_response_conflict"],
+            validation.RESPONSE_DATE_CONFLICT,
+            "case "
+            + frame[CASE].astype(object)
+            + " has several survey response dates; the earliest is used",
+            response_column,
+            validation.WARNING,
+        )
+    )
+
+    errors = pd.concat(found, ignore_index=True) if found else validation.empty_problems()
+    errors = errors[errors["severity"].eq(validation.ERROR)]
+    frame[OUTCOME] = ""
+    frame.loc[frame.index.isin(errors["label"].to_numpy()), OUTCOME] = "invalid"
+
+    found.append(timeline.file_order_warnings(frame))
+    if config.validation.duplicates == "drop":
+        found.append(timeline.mark_duplicates(frame))
+    if config.send.on_case_failure == "block":
+        found.append(timeline.block_after_invalid(frame, multi_source=multi_source))
+    found.extend(timeline.sequence_problems(frame, config, multi_source=multi_source))
+
+    timeline.assign_senders(frame, config.send.assignee)
+    emails = timeline.assignment_emails(frame)
+    cases, warnings = timeline.predict(frame, config)
+    found.extend(warnings)
+
+    problems = pd.concat([p for p in found if len(p)], ignore_index=True)
+    if problems.empty:
+        problems = validation.empty_problems()
+    problems = problems.sort_values("label", kind="stable").reset_index(drop=True)
+    _fill_texts(frame, problems)
+    cases["warnings"] = _case_warnings(frame, problems, cases)
+    frame = frame[[*table.original_columns, *INTERNAL_COLUMNS]]
+    return Plan(
+        frame=frame,
+        cases=cases[CASE_COLUMNS],
+        problem_table=problems,
+        original_columns=list(table.original_columns),
+        config=config,
+        sources=list(table.sources),
+        assignment_emails=emails,
+        response_dates_known=dates.known,
+    )
+
+
+def _fill_texts(frame: pd.DataFrame, problems: pd.DataFrame) -> None:
+    """ERROR and WARNING columns: "code: message" items joined with " | "."""
+    frame[ERROR] = ""
+    frame[WARNING] = ""
+    if problems.empty:
+        return
+    items = problems["code"].astype(object) + ": " + problems["message"].astype(object)
+    is_warning = problems["severity"].eq(validation.WARNING)
+    for column, mask in ((ERROR, ~is_warning), (WARNING, is_warning)):
+        if mask.any():
+            joined = items[mask].groupby(problems.loc[mask, "label"].to_numpy()).agg(" | ".join)
+            frame.loc[joined.index, column] = joined.to_numpy()
+
+
+def _case_warnings(frame: pd.DataFrame, problems: pd.DataFrame, cases: pd.DataFrame) -> Any:
+    """Per case, its warning codes with counts: "reopen 1, no-close-time 1"."""
+    warnings = problems[problems["severity"].eq(validation.WARNING)]
+    if warnings.empty:
+        return ""
+    case_of = frame[CASE].reindex(warnings["label"]).to_numpy()
+    counts = (
+        pd.DataFrame({"case": case_of, "code": warnings["code"].to_numpy()})
+        .groupby(["case", "code"], sort=False)
+        .size()
+    )
+    text = (
+        counts.reset_index()
+        .assign(item=lambda t: t["code"] + " " + t[0].astype(str))
+        .groupby("case", sort=False)["item"]
+        .agg(", ".join)
+    )
+    return cases["number_customergauge"].map(text).fillna("").to_numpy()
+
+
+def _counts(codes: pd.Series) -> dict[str, int]:
+    counts = codes.value_counts()
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return {str(code): int(n) for code, n in ordered}

@@ -1,0 +1,411 @@
+"""Each case's timeline: send order, duplicates, blocking, transitions, and the prediction of
+what CustomerGauge will show afterwards.
+
+Everything works on the whole plan frame at once. After `order_rows` the rows of one case are
+contiguous and in timeline order, so "the previous action of the case" is a shift by one
+within a case and "every action after the first invalid one" a comparison with a per-case
+minimum: no Python loop over cases, which keeps 200,000 cases fast.
+
+Send order (documented in the README): cases by their earliest valid time, then by case id;
+cases without any valid time after those; within a case by happened_at, equal times
+open < progress < closed < extended integer statuses (by number), then file order (the
+order of the inputs on the command line, then row number). A case with an action that has
+no time (allowed by `validation.require_happened_at: false`) cannot be ordered by time and
+is sent in file order. Rows without a case id come last, in file order. Every key is a
+value of the row itself, so shuffling the input rows never changes the plan.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from backfill import normalise
+from backfill.config import Config
+from backfill.model import (
+    ASSIGNEE,
+    CASE,
+    CASE_SEQ,
+    HAPPENED_AT,
+    HAPPENED_TS,
+    NOTE,
+    OUTCOME,
+    RESPONSE_TS,
+    ROW,
+    SEND_ASSIGNEE,
+    SOURCE,
+    STATUS,
+)
+from backfill.validation import (
+    BLOCKED,
+    DUPLICATE,
+    FILE_ORDER,
+    NO_CLOSE_TIME,
+    NO_FOLLOW_UP_TIME,
+    NOTE_REQUIRED,
+    REOPEN,
+    TRANSITION_NOT_ALLOWED,
+    WARNING,
+    empty_problems,
+    problems_where,
+)
+
+TIME_CODE = "_time_code"  # working column: the parse_times code of the row
+UNPLACED = "_unplaced"  # working column: the row's time is unusable, so it has no place
+
+_RANK = {"open": 0.0, "progress": 1.0, "closed": 2.0}
+_ALLOWED_PROGRESSIVE = {
+    ("", "open"),
+    ("closed", "open"),
+    ("open", "progress"),
+    ("progress", "closed"),
+}
+_LAST = np.iinfo(np.int64).max
+
+
+def order_rows(frame: pd.DataFrame, sources: list[str], config: Config) -> pd.DataFrame:
+    """Sort `frame` into send order, number each case's actions (CASE_SEQ), reset the index.
+
+    The new index (0..n-1, the send order) is the key of each row for the rest of the run.
+    """
+    code = frame[TIME_CODE]
+    no_case = frame[CASE].eq("").to_numpy()
+    allowed_missing = code.eq(normalise.MISSING) & (not config.validation.require_happened_at)
+    unplaced = (code.ne("") & ~allowed_missing).to_numpy() | no_case
+    case_codes, _ = pd.factorize(frame[CASE], sort=True)
+    case_codes = np.asarray(case_codes, dtype=np.int64)
+    file_order_case = (
+        pd.Series(allowed_missing.to_numpy(), index=case_codes).groupby(level=0).transform("any")
+    ).to_numpy() & ~no_case
+
+    stamps = (
+        frame[HAPPENED_TS].dt.tz_localize(None).to_numpy().astype("datetime64[us]").view(np.int64)
+    )
+    valid_time = frame[HAPPENED_TS].notna().to_numpy()
+    stamps = np.where(valid_time, stamps, _LAST)
+    case_first = pd.Series(stamps, index=case_codes).groupby(level=0).transform("min").to_numpy()
+    time_key = np.where(file_order_case, 0, np.where(unplaced, _LAST, stamps))
+    rank = _status_rank(frame[STATUS])
+    rank = np.where(file_order_case, 0.0, rank)
+    source_position = {name: i for i, name in enumerate(sources)}
+    source_key = frame[SOURCE].map(source_position).fillna(len(sources)).to_numpy(dtype=np.int64)
+    row_key = frame[ROW].to_numpy(dtype=np.int64)
+    order = np.lexsort(
+        (row_key, source_key, rank, time_key, unplaced, case_codes, case_first, no_case)
+    )
+    out = frame.iloc[order].reset_index(drop=True)
+    placed = ~unplaced[order]
+    sorted_codes = case_codes[order]
+    # position within the case = position - position of the case's first row (rows contiguous)
+    positions = np.arange(len(out))
+    starts = np.r_[True, sorted_codes[1:] != sorted_codes[:-1]] if len(out) else np.array([])
+    first_position = (
+        np.maximum.accumulate(np.where(starts, positions, 0)) if len(out) else positions
+    )
+    out[CASE_SEQ] = np.where(placed, positions - first_position + 1, 0).astype(np.int64)
+    out[UNPLACED] = ~placed
+    out["_file_order_case"] = file_order_case[order]
+    return out
+
+
+def _status_rank(status: pd.Series) -> np.ndarray:
+    ranks = {}
+    for value in pd.unique(status):
+        if value in _RANK:
+            ranks[value] = _RANK[value]
+        elif str(value).isdigit():
+            ranks[value] = 3.0 + int(value) / 100.0
+        else:
+            ranks[value] = 9.0
+    return status.map(ranks).to_numpy(dtype=float)
+
+
+def file_order_warnings(frame: pd.DataFrame) -> pd.DataFrame:
+    missing = frame["_file_order_case"] & frame[TIME_CODE].eq(normalise.MISSING)
+    return problems_where(
+        missing,
+        FILE_ORDER,
+        "no happened_at: sent without a time (CustomerGauge uses the time of sending), and "
+        "case " + frame[CASE].astype(object) + " is sent in file order",
+        "happened_at",
+        WARNING,
+    )
+
+
+def mark_duplicates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows identical to an earlier to-send row of the same case become `duplicate`."""
+    candidate = frame[OUTCOME].eq("") & frame[CASE_SEQ].gt(0)
+    subset = [CASE, STATUS, HAPPENED_AT, NOTE, ASSIGNEE]
+    dup = pd.Series(False, index=frame.index)
+    dup[candidate] = frame.loc[candidate, subset].duplicated(keep="first").to_numpy()
+    if not dup.any():
+        return empty_problems()
+    firsts = frame.loc[candidate & ~dup, [*subset, SOURCE, ROW]]
+    matched = frame.loc[dup, subset].reset_index().merge(firsts, on=subset, how="left")
+    matched = matched.set_index("index")
+    frame.loc[dup, OUTCOME] = "duplicate"
+    return problems_where(
+        dup,
+        DUPLICATE,
+        "identical to row "
+        + matched[ROW].astype(str).astype(object)
+        + " of case "
+        + matched[CASE].astype(object)
+        + " (same status, time, note and assignee); not sent (validation.duplicates: drop)",
+        None,
+        "error",
+    ).assign(severity="duplicate")
+
+
+def block_after_invalid(frame: pd.DataFrame, *, multi_source: bool) -> pd.DataFrame:
+    """With on_case_failure: block, the actions after a case's first invalid one are blocked.
+
+    Where an invalid action has no usable time, its place is unknown, so the whole case is.
+    """
+    in_case = frame[CASE].ne("")
+    invalid = frame[OUTCOME].eq("invalid") & in_case
+    if not invalid.any():
+        return empty_problems()
+    seq = frame[CASE_SEQ]
+    bad_seq = seq.where(invalid & seq.gt(0))
+    first_bad = bad_seq.groupby(frame[CASE]).transform("min")
+    unplaced_bad = invalid & frame[UNPLACED]
+    case_unplaced = unplaced_bad.groupby(frame[CASE]).transform("any")
+    target = frame[OUTCOME].eq("") & in_case & (case_unplaced | seq.gt(first_bad))
+    if not target.any():
+        return empty_problems()
+    where = _row_names(frame, multi_source)
+    # the reason: the first unplaced invalid row of the case, else its first invalid row
+    reason_label = pd.Series(frame.index, index=frame.index).where(
+        unplaced_bad | (invalid & seq.eq(first_bad))
+    )
+    unplaced_first = reason_label.where(unplaced_bad).groupby(frame[CASE]).transform("min")
+    placed_first = reason_label.where(~unplaced_bad).groupby(frame[CASE]).transform("min")
+    reason = unplaced_first.where(case_unplaced, placed_first)
+    text = where.reindex(reason[target].astype(np.int64).to_numpy()).to_numpy()
+    message = pd.Series(
+        np.where(
+            case_unplaced[target].to_numpy(),
+            "the case cannot be ordered: action (" + text + ") has no usable time",
+            "earlier action (" + text + ") is invalid",
+        ),
+        index=frame.index[target.to_numpy()],
+    )
+    frame.loc[target, OUTCOME] = "blocked"
+    return problems_where(target, BLOCKED, message, None)
+
+
+def sequence_problems(frame: pd.DataFrame, config: Config, *, multi_source: bool) -> list:
+    """`transitions: progressive` and `require_note` need each action's previous status.
+
+    With block, the first offending action of a case is invalid and the rest blocked; with
+    continue, offending actions drop one round at a time (dropping one changes the previous
+    status of the next) until the timeline is consistent.
+    """
+    progressive = config.validation.transitions == "progressive"
+    need_note = config.validation.require_note
+    if not (progressive or need_note):
+        return []
+    found: list[pd.DataFrame] = []
+    block = config.send.on_case_failure == "block"
+    while True:
+        todo = frame[OUTCOME].eq("") & frame[CASE_SEQ].gt(0)
+        rows = frame.loc[todo, [CASE, STATUS, NOTE]]
+        same_case = rows[CASE].eq(rows[CASE].shift(1))
+        previous = rows[STATUS].shift(1).where(same_case, "").astype(str)
+        bad_transition = pd.Series(False, index=rows.index)
+        if progressive:
+            pairs = pd.Series(list(zip(previous, rows[STATUS], strict=True)), index=rows.index)
+            named = previous.isin(["", *_RANK]) & rows[STATUS].isin(list(_RANK))
+            allowed = pairs.isin(_ALLOWED_PROGRESSIVE) | previous.eq(rows[STATUS])
+            bad_transition = named & ~allowed
+        bad_note = pd.Series(False, index=rows.index)
+        if need_note:
+            bad_note = rows[STATUS].ne(previous) & rows[NOTE].eq("")
+        bad = bad_transition | bad_note
+        if block:
+            # only the first offence of each case counts; what follows it is blocked
+            bad &= bad.groupby(rows[CASE]).cumsum().eq(1) & bad
+        if not bad.any():
+            return found
+        shown_previous = previous.replace("", "no status")
+        labels = rows.index
+        found.append(
+            problems_where(
+                bad_transition.reindex(labels) & bad,
+                TRANSITION_NOT_ALLOWED,
+                shown_previous.astype(object)
+                + " → "
+                + rows[STATUS].astype(object)
+                + " is not allowed with validation.transitions: progressive "
+                "(none or closed → open → progress → closed; repeats allowed)",
+                "status",
+            )
+        )
+        found.append(
+            problems_where(
+                bad_note & bad,
+                NOTE_REQUIRED,
+                "the status changes to "
+                + rows[STATUS].astype(object)
+                + " without a note; validation.require_note: true needs one",
+                "note",
+            )
+        )
+        frame.loc[bad[bad].index, OUTCOME] = "invalid"
+        if block:
+            found.append(block_after_invalid(frame, multi_source=multi_source))
+            return found
+
+
+def assign_senders(frame: pd.DataFrame, policy: str) -> None:
+    """SEND_ASSIGNEE per send.assignee: every action, only the case's last action, or never."""
+    to_send = frame[OUTCOME].eq("")
+    if policy == "every":
+        frame[SEND_ASSIGNEE] = frame[ASSIGNEE].where(to_send, "")
+        return
+    frame[SEND_ASSIGNEE] = ""
+    if policy == "never":
+        return
+    named = frame[ASSIGNEE].where(to_send & frame[ASSIGNEE].ne(""))
+    latest = named.groupby(frame[CASE]).ffill()
+    last_to_send = to_send & ~to_send[::-1].groupby(frame[CASE][::-1]).cumsum().gt(1)[::-1]
+    last_to_send &= frame[CASE].ne("")
+    frame.loc[last_to_send, SEND_ASSIGNEE] = latest[last_to_send].fillna("")
+
+
+def assignment_emails(frame: pd.DataFrame) -> dict[str, int]:
+    """How many assignment e-mails each send.assignee policy would cause."""
+    to_send = frame[OUTCOME].eq("") & frame[CASE].ne("")
+    named = to_send & frame[ASSIGNEE].ne("")
+    return {
+        "every": int(named.sum()),
+        "last": int(frame.loc[named, CASE].nunique()),
+        "never": 0,
+    }
+
+
+def predict(frame: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Replay each case's to-send actions from "no status" the way CustomerGauge does.
+
+    open→progress stamps the follow-up time, progress→closed the close time, closed→open or
+    closed→progress clears both. Returns the cases table and the timeline warnings.
+    """
+    zone = config.api.timezone
+    in_case = frame[CASE].ne("")
+    to_send = frame[OUTCOME].eq("") & in_case
+    sent = frame.loc[to_send, [CASE, STATUS, HAPPENED_TS, CASE_SEQ, SEND_ASSIGNEE]]
+    same_case = sent[CASE].eq(sent[CASE].shift(1))
+    previous = sent[STATUS].shift(1).where(same_case, "").astype(str)
+    stamp_follow_up = previous.eq("open") & sent[STATUS].eq("progress")
+    stamp_close = previous.eq("progress") & sent[STATUS].eq("closed")
+    clear = previous.eq("closed") & sent[STATUS].isin(["open", "progress"])
+
+    by_case = sent.groupby(CASE, sort=False)
+    seq = sent[CASE_SEQ]
+    last_clear = seq.where(clear).groupby(sent[CASE]).max()
+    last_follow_up = seq.where(stamp_follow_up).groupby(sent[CASE]).max()
+    last_close = seq.where(stamp_close).groupby(sent[CASE]).max()
+    stamp_of = sent.set_index([CASE, CASE_SEQ])[HAPPENED_TS]
+
+    cases_order = pd.unique(frame.loc[in_case, CASE])
+    cases = pd.DataFrame(index=pd.Index(cases_order, name=CASE))
+    everything = frame.loc[in_case]
+    cases["actions"] = everything.groupby(CASE, sort=False).size()
+    cases["to_send"] = by_case.size().reindex(cases.index).fillna(0).astype(np.int64)
+    cases["first_ts"] = everything.groupby(CASE, sort=False)[HAPPENED_TS].min()
+    cases["last_ts"] = everything.groupby(CASE, sort=False)[HAPPENED_TS].max()
+    cases["final_status"] = by_case[STATUS].last().reindex(cases.index).fillna("")
+    assignees = sent[SEND_ASSIGNEE].where(sent[SEND_ASSIGNEE].ne(""))
+    cases["final_assignee"] = assignees.groupby(sent[CASE]).last().reindex(cases.index).fillna("")
+    cases["response_ts"] = everything.groupby(CASE, sort=False)[RESPONSE_TS].first()
+    clear_at = last_clear.reindex(cases.index).fillna(0)
+    follow_seq = last_follow_up.reindex(cases.index)
+    close_seq = last_close.reindex(cases.index)
+    follow_set = follow_seq.gt(clear_at)
+    close_set = close_seq.gt(clear_at)
+    cases["follow_up_ts"] = _stamps(stamp_of, cases.index, follow_seq.where(follow_set))
+    cases["closed_ts"] = _stamps(stamp_of, cases.index, close_seq.where(close_set))
+    cases["reopens"] = clear.groupby(sent[CASE]).sum().reindex(cases.index).fillna(0)
+
+    warnings = [
+        problems_where(
+            clear,
+            REOPEN,
+            previous.astype(object)
+            + " → "
+            + sent[STATUS].astype(object)
+            + " re-opens the closed case: CustomerGauge clears its follow-up and close times",
+            "status",
+            WARNING,
+        )
+    ]
+    final = cases["final_status"]
+    last_label = pd.Series(sent.index, index=sent.index).groupby(sent[CASE]).last()
+    no_follow = final.isin(["progress", "closed"]) & ~follow_set
+    no_close = final.eq("closed") & ~close_set
+    for mask, code, text in (
+        (no_follow, NO_FOLLOW_UP_TIME, "follow-up time (no open → progress step)"),
+        (no_close, NO_CLOSE_TIME, "close time (no progress → closed step)"),
+    ):
+        labels = last_label.reindex(cases.index[mask.to_numpy()])
+        flags = pd.Series(False, index=frame.index)
+        flags[labels.to_numpy()] = True
+        warnings.append(
+            problems_where(
+                flags,
+                code,
+                "case "
+                + frame[CASE].astype(object)
+                + f" ends {'' if code == NO_CLOSE_TIME else 'in progress or closed '}"
+                + f"without a {text}: CustomerGauge will leave it empty",
+                "status",
+                WARNING,
+            )
+        )
+    return _cases_table(cases, zone), warnings
+
+
+def _stamps(stamp_of: pd.Series, cases: pd.Index, seqs: pd.Series) -> pd.Series:
+    """The happened_at instant of action `seqs[case]` of each case (NaT where none)."""
+    out = pd.Series(pd.NaT, index=cases, dtype="datetime64[us, UTC]")
+    chosen = seqs.dropna()
+    if len(chosen):
+        keys = pd.MultiIndex.from_arrays([chosen.index, chosen.astype(np.int64).to_numpy()])
+        out[chosen.index] = stamp_of.reindex(keys).to_numpy()
+    return out
+
+
+def _cases_table(cases: pd.DataFrame, zone: str) -> pd.DataFrame:
+    def text(column: str) -> pd.Series:
+        return normalise.format_times(cases[column].astype("datetime64[us, UTC]"), zone)
+
+    def hours(column: str) -> pd.Series:
+        delta = cases[column] - cases["response_ts"]
+        return (delta // pd.Timedelta(hours=1)).astype("Int64")
+
+    return pd.DataFrame(
+        {
+            "number_customergauge": cases.index.astype(str),
+            "actions": cases["actions"].astype(np.int64).to_numpy(),
+            "to_send": cases["to_send"].to_numpy(),
+            "first_at": text("first_ts").to_numpy(),
+            "last_at": text("last_ts").to_numpy(),
+            "final_status": cases["final_status"].astype(str).to_numpy(),
+            "final_assignee": cases["final_assignee"].astype(str).to_numpy(),
+            "response_at": text("response_ts").to_numpy(),
+            "follow_up_at": text("follow_up_ts").to_numpy(),
+            "closed_at": text("closed_ts").to_numpy(),
+            "time_to_follow_up_h": hours("follow_up_ts").array,
+            "time_to_close_h": hours("closed_ts").array,
+            "reopens": cases["reopens"].astype(np.int64).to_numpy(),
+        }
+    )
+
+
+def _row_names(frame: pd.DataFrame, multi_source: bool) -> pd.Series:
+    """'row 12' (or 'orders.csv row 12' when several files are planned together)."""
+    rows = "row " + frame[ROW].astype(str).astype(object)
+    if multi_source:
+        return frame[SOURCE].astype(object) + " " + rows
+    return rows

@@ -1,0 +1,215 @@
+"""Row checks: each rule turns a boolean mask into problem records, vectorised.
+
+Problems are collected as small DataFrames with the columns of PROBLEM_COLUMNS (the row's
+label in the plan frame, a stable kebab-case code, a message for people, the column and the
+severity) and only become `Problem` objects when someone asks for them: a million-row file
+with a warning on every row must not build a million Python objects to be planned.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+
+from backfill import normalise
+from backfill.config import Config
+from backfill.model import (
+    ASSIGNEE,
+    CASE,
+    HAPPENED_AT,
+    HAPPENED_TS,
+    NOTE,
+    RESPONSE_TS,
+    STATUS,
+)
+
+PROBLEM_COLUMNS = ["label", "code", "message", "field", "severity"]
+ERROR = "error"
+WARNING = "warning"
+
+# stable codes (docs and tests refer to them)
+MISSING_ID = "missing-id"
+UNKNOWN_STATUS = "unknown-status"
+FUTURE_TIME = "future-time"
+BEFORE_RESPONSE = "before-response"
+MISSING_RESPONSE_DATE = "missing-response-date"
+BAD_RESPONSE_DATE = "bad-response-date"
+RESPONSE_DATE_CONFLICT = "response-date-conflict"
+BAD_ASSIGNEE = "bad-assignee"
+DUPLICATE = "duplicate"
+TRANSITION_NOT_ALLOWED = "transition-not-allowed"
+NOTE_REQUIRED = "note-required"
+BLOCKED = "blocked"
+FILE_ORDER = "file-order"
+REOPEN = "reopen"
+NO_FOLLOW_UP_TIME = "no-follow-up-time"
+NO_CLOSE_TIME = "no-close-time"
+
+
+def problems_where(
+    mask: pd.Series,
+    code: str,
+    message: str | pd.Series,
+    field: str | None,
+    severity: str = ERROR,
+) -> pd.DataFrame:
+    """Problem rows for the labels where `mask` is true (message: one text or one per row)."""
+    labels = mask.index[mask.to_numpy(dtype=bool)]
+    if isinstance(message, pd.Series):
+        messages = message.reindex(labels).astype(object).to_numpy()
+    else:
+        messages = [message] * len(labels)
+    return pd.DataFrame(
+        {
+            "label": labels.to_numpy(),
+            "code": code,
+            "message": messages,
+            "field": field or "",
+            "severity": severity,
+        },
+        columns=PROBLEM_COLUMNS,
+    )
+
+
+def empty_problems() -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=object) for name in PROBLEM_COLUMNS})
+
+
+def normalise_rows(
+    frame: pd.DataFrame, columns: dict[str, str], config: Config
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Add CASE, STATUS, HAPPENED_AT/TS, NOTE, ASSIGNEE to `frame`; report the cells that fail.
+
+    `columns` maps API fields to the frame's columns (fields absent from the input are empty).
+    """
+    cfg = config.input
+    found: list[pd.DataFrame] = []
+    blank = pd.Series("", index=frame.index, dtype=str)
+
+    def cells(field: str) -> pd.Series:
+        name = columns.get(field)
+        return frame[name] if name is not None else blank
+
+    id_column = columns.get("number_customergauge", "number_customergauge")
+    frame[CASE] = normalise.normalise_ids(cells("number_customergauge"))
+    found.append(
+        problems_where(
+            frame[CASE].eq(""),
+            MISSING_ID,
+            f"the case id ({id_column}) is empty; every row needs the number_customergauge "
+            "of its survey response",
+            id_column,
+        )
+    )
+
+    status_column = columns.get("status", "status")
+    raw_status = cells("status")
+    frame[STATUS], bad_status = normalise.normalise_statuses(
+        raw_status, cfg.status_map, extended=config.api.extended_statuses
+    )
+    if bad_status.any():
+        hints = {v: normalise.status_hint(v) for v in pd.unique(raw_status[bad_status])}
+        found.append(
+            problems_where(
+                bad_status, UNKNOWN_STATUS, raw_status.map(hints).astype(object), status_column
+            )
+        )
+
+    time_column = columns.get("happened_at", "happened_at")
+    times = normalise.parse_times(
+        cells("happened_at"),
+        zone=cfg.timezone,
+        output_zone=config.api.timezone,
+        date_format=cfg.date_format,
+        dayfirst=cfg.dayfirst,
+    )
+    frame[HAPPENED_TS] = times.utc
+    frame[HAPPENED_AT] = times.text
+    raw_times = cells("happened_at")
+    for code in (normalise.BAD, normalise.NONEXISTENT, normalise.AMBIGUOUS, normalise.MISSING):
+        mask = times.code.eq(code)
+        if code == normalise.MISSING and not config.validation.require_happened_at:
+            continue
+        if mask.any():
+            messages = {
+                v: normalise.time_message(code, v, cfg.timezone, cfg.date_format)
+                for v in pd.unique(raw_times[mask].astype(str))
+            }
+            found.append(
+                problems_where(
+                    mask, code, raw_times.astype(str).map(messages).astype(object), time_column
+                )
+            )
+    frame["_time_code"] = times.code
+
+    frame[NOTE] = normalise.normalise_notes(cells("note"))
+    assignee_column = columns.get("assignee", "assignee")
+    frame[ASSIGNEE], bad_assignee, assignee_message = normalise.normalise_assignees(
+        cells("assignee")
+    )
+    if bad_assignee.any():
+        found.append(problems_where(bad_assignee, BAD_ASSIGNEE, assignee_message, assignee_column))
+    return frame, found
+
+
+def time_problems(
+    frame: pd.DataFrame, columns: dict[str, str], config: Config, now: datetime
+) -> list[pd.DataFrame]:
+    """Times in the future and times before the case's survey response date."""
+    time_column = columns.get("happened_at", "happened_at")
+    found = []
+    now_ts = pd.Timestamp(now)
+    now_ts = now_ts.tz_localize("UTC") if now_ts.tzinfo is None else now_ts.tz_convert("UTC")
+    future = frame[HAPPENED_TS].gt(now_ts)
+    if future.any():
+        now_text = normalise.format_times(pd.Series([now_ts]), config.api.timezone).iloc[0]
+        found.append(
+            problems_where(
+                future,
+                FUTURE_TIME,
+                "happened_at "
+                + frame[HAPPENED_AT].astype(object)
+                + f" ({config.api.timezone}) is in the future (now: {now_text}); "
+                "the API accepts only past times",
+                time_column,
+            )
+        )
+    early = frame[HAPPENED_TS].lt(frame[RESPONSE_TS])
+    if early.any():
+        response_text = normalise.format_times(frame.loc[early, RESPONSE_TS], config.api.timezone)
+        found.append(
+            problems_where(
+                early,
+                BEFORE_RESPONSE,
+                "happened_at "
+                + frame.loc[early, HAPPENED_AT].astype(object)
+                + " is before the survey response date "
+                + response_text.astype(object)
+                + f" ({config.api.timezone}) of case "
+                + frame.loc[early, CASE].astype(object)
+                + "; the API accepts only times between the response date and now",
+                time_column,
+            )
+        )
+    return found
+
+
+def missing_response_problems(frame: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """Cases without a response date: an error on every row (reject) or a warning per case."""
+    missing = frame[RESPONSE_TS].isna() & frame[CASE].ne("")
+    if not missing.any():
+        return empty_problems()
+    message = (
+        "no survey response date for case "
+        + frame[CASE].astype(object)
+        + "; happened_at cannot be checked against it (add a response_date column or "
+        "responses.file"
+    )
+    if config.validation.missing_response_date == "reject":
+        message = message + ", or set validation.missing_response_date: warn)"
+        return problems_where(missing, MISSING_RESPONSE_DATE, message, "response_date")
+    first_of_case = missing & ~frame[CASE].duplicated()
+    return problems_where(
+        first_of_case, MISSING_RESPONSE_DATE, message + ")", "response_date", WARNING
+    )
