@@ -1,0 +1,164 @@
+"""Credentials from the environment, and the shared, single-flight token over the sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import pytest
+
+from backfill.auth import Credentials, TokenManager
+from backfill.client import ApiSession
+from backfill.config import config_from_dict
+from backfill.errors import AuthError, ExitStatus
+from backfill.model import Action
+from backfill.protocol import SENT, build_request
+from backfill.retry_policy import RetryPolicy
+from backfill.sandbox import Sandbox, SandboxSettings
+
+GOOD = Credentials(client_id="sandbox-client", client_secret="sandbox-secret")
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+# --- credentials ------------------------------------------------------------------------
+def test_repr_never_shows_a_secret() -> None:
+    credentials = Credentials("id-123", "secret-456", "key-789")
+    for text in (repr(credentials), str(credentials), f"{credentials}"):
+        assert "id-123" not in text and "secret-456" not in text and "key-789" not in text
+    assert repr(credentials) == "Credentials(client_id=***, client_secret=***, api_key=***)"
+
+
+def test_v7_credentials_come_from_the_variables_the_config_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MY_ID", "the-id")
+    monkeypatch.setenv("MY_SECRET", "the-secret")
+    config = config_from_dict(
+        {"credentials": {"client_id_env": "MY_ID", "client_secret_env": "MY_SECRET"}}
+    )
+    assert Credentials.from_env(config) == Credentials("the-id", "the-secret")
+
+
+def test_v41_needs_only_the_api_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CG_CLIENT_ID", raising=False)
+    monkeypatch.setenv("CG_API_KEY", "k")
+    config = config_from_dict({"api": {"version": "v4.1"}})
+    assert Credentials.from_env(config) == Credentials(api_key="k")
+
+
+def test_missing_secret_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CG_CLIENT_ID", "id")
+    monkeypatch.delenv("CG_CLIENT_SECRET", raising=False)
+    monkeypatch.delenv("CG_CLIENT_SECRET_FILE", raising=False)
+    with pytest.raises(AuthError, match="set the environment variable CG_CLIENT_SECRET") as err:
+        Credentials.from_env(config_from_dict({}))
+    assert err.value.exit_status == ExitStatus.ABORTED
+
+
+# --- the token manager --------------------------------------------------------------------
+async def test_one_token_request_however_many_callers_wait(sandbox: Sandbox) -> None:
+    async with aiohttp.ClientSession() as session:
+        tokens = TokenManager(session, sandbox.token_url, GOOD)
+        values = await asyncio.gather(*(tokens.token() for _ in range(50)))
+    assert len(set(values)) == 1
+    assert tokens.fetches == 1
+    assert sandbox.state.counters["tokens_issued"] == 1
+
+
+async def test_refreshed_before_expiry_at_90_percent_of_a_short_lifetime(make_sandbox) -> None:
+    clock = FakeClock()
+    async with make_sandbox(SandboxSettings(token_ttl_s=100)) as sb, aiohttp.ClientSession() as s:
+        tokens = TokenManager(s, sb.token_url, GOOD, clock=clock)
+        first = await tokens.token()
+        clock.now += 89
+        assert await tokens.token() == first
+        clock.now += 2  # 91 s of 100: due for refresh
+        second = await tokens.token()
+    assert second != first
+    assert tokens.fetches == 2
+
+
+async def test_an_hour_long_token_is_refreshed_a_minute_before_it_ends(sandbox: Sandbox) -> None:
+    clock = FakeClock()
+    async with aiohttp.ClientSession() as session:
+        tokens = TokenManager(session, sandbox.token_url, GOOD, clock=clock)
+        first = await tokens.token()
+        clock.now += 3600 - 61
+        assert await tokens.token() == first
+        clock.now += 2
+        assert await tokens.token() != first
+
+
+async def test_a_401_refreshes_once_for_all_waiting_requests(sandbox: Sandbox) -> None:
+    async with aiohttp.ClientSession() as session:
+        tokens = TokenManager(session, sandbox.token_url, GOOD)
+        stale = await tokens.token()
+        tokens.accepted(stale)
+        fresh = await asyncio.gather(*(tokens.refused(stale) for _ in range(20)))
+    assert len(set(fresh)) == 1 and fresh[0] != stale
+    assert tokens.fetches == 2
+
+
+async def test_a_fresh_token_refused_again_is_an_auth_error(sandbox: Sandbox) -> None:
+    async with aiohttp.ClientSession() as session:
+        tokens = TokenManager(session, sandbox.token_url, GOOD)
+        first = await tokens.token()
+        tokens.accepted(first)
+        second = await tokens.refused(first)  # an expiry: one refresh
+        with pytest.raises(AuthError, match="refused a freshly issued token") as err:
+            await tokens.refused(second)
+    assert err.value.exit_status == ExitStatus.ABORTED
+
+
+async def test_wrong_client_secret_is_refused_with_a_fix_and_no_secret(sandbox: Sandbox) -> None:
+    async with aiohttp.ClientSession() as session:
+        tokens = TokenManager(session, sandbox.token_url, Credentials("sandbox-client", "nope"))
+        with pytest.raises(AuthError) as err:
+            await tokens.token()
+    message = str(err.value)
+    assert "refused the client credentials (HTTP 400: invalid_client)" in message
+    assert "client_secret_env" in message
+    assert "nope" not in message
+
+
+# --- through ApiSession -------------------------------------------------------------------
+def _action(case: str) -> Action:
+    return Action(0, "in.csv", 2, case, 1, "open", "2023-07-02 10:00:00", None, None)
+
+
+async def test_expired_tokens_are_replaced_mid_run_without_failing_a_request(
+    make_sandbox,
+) -> None:
+    async with make_sandbox() as sb:
+        sb.seed_responses({"1": "2023-07-01 09:00:00"})
+        config = config_from_dict({"send": {"rate_limit": 1000}})
+        async with ApiSession(config, GOOD, base_url=sb.base_url, token_url=sb.token_url) as api:
+            first = await api.deliver(build_request(_action("1"), config.api))
+            sb.emulator.tokens.clear()  # the server forgets every token: all expired
+            second = await api.deliver(build_request(_action("1"), config.api))
+    assert (first.kind, second.kind) == (SENT, SENT)
+    assert second.attempts == 2  # the 401, then the same request with a fresh token
+    assert sb.state.counters["tokens_issued"] == 2
+    assert len(sb.state.cases["1"].history) == 2
+
+
+async def test_api_refusing_every_token_halts_the_session(make_sandbox) -> None:
+    # Tokens that are dead on arrival: the API refuses the fresh one too.
+    async with make_sandbox(SandboxSettings(token_ttl_s=0.000001)) as sb:
+        sb.seed_responses({"1": "2023-07-01 09:00:00"})
+        config = config_from_dict({"send": {"rate_limit": 1000}})
+        async with ApiSession(
+            config, GOOD, base_url=sb.base_url, token_url=sb.token_url, retry=RetryPolicy()
+        ) as api:
+            delivery = await api.deliver(build_request(_action("1"), config.api))
+    assert delivery.kind == "pending"
+    assert api.aborted is not None and api.aborted.startswith("auth: ")
+    assert sb.state.counters["tokens_issued"] == 2
+    assert "1" not in sb.state.cases
