@@ -307,3 +307,98 @@ def _counts(codes: pd.Series) -> dict[str, int]:
     counts = codes.value_counts()
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return {str(code): int(n) for code, n in ordered}
+
+
+# --- what the commands print and write ------------------------------------------------------
+
+PLAN_FILE_COLUMNS = {  # internal column -> readable name in plan.csv
+    SOURCE: "source",
+    ROW: "row",
+    CASE: "number_customergauge",
+    STATUS: "status",
+    HAPPENED_AT: "happened_at",
+    NOTE: "note",
+    SEND_ASSIGNEE: "assignee",
+    CASE_SEQ: "case_seq",
+    OUTCOME: "outcome",
+    ERROR: "error",
+    WARNING: "warning",
+}
+TO_SEND = "send"  # how plan.csv shows the outcome "" (to be sent)
+
+
+def format_summary(plan: Plan) -> str:
+    """One line: "history.csv: 212 rows, 64 cases; 205 valid, 5 invalid (unknown-status 1,
+    ...), 2 blocked; warnings: reopen 3; assignment e-mails: 38 (send.assignee: every; ...)"."""
+    s = plan.summary()
+    names = ", ".join(dict.fromkeys(Path(source).name for source in plan.sources)) or "input"
+    parts = [f"{s['valid']} valid"]
+    if s["duplicate"]:
+        parts.append(f"{s['duplicate']} duplicate")
+    invalid = f"{s['invalid']} invalid"
+    if s["by_code"]:
+        invalid += " (" + ", ".join(f"{c} {n}" for c, n in s["by_code"].items()) + ")"
+    parts += [invalid, f"{s['blocked']} blocked"]
+    warnings = ", ".join(f"{c} {n}" for c, n in s["warnings"].items()) or "none"
+    emails = s["assignment_emails"]
+    chosen = plan.config.send.assignee
+    others = "; ".join(f"{p}: {emails[p]}" for p in ("every", "last", "never") if p != chosen)
+    text = (
+        f"{names}: {s['rows']} rows, {s['cases']} cases; {', '.join(parts)}; "
+        f"warnings: {warnings}; "
+        f"assignment e-mails: {emails['chosen']} (send.assignee: {chosen}; {others})"
+    )
+    if not s["response_dates_checked"]:
+        text += "; response dates: not checked (responses.source: api, fetched by run)"
+    return text
+
+
+def plan_table(plan: Plan) -> pd.DataFrame:
+    """plan.csv: rows in send order, the input's columns then the plan's (renamed readably)."""
+    out = plan.frame[plan.original_columns].copy()
+    for internal, name in _readable_names(plan).items():
+        out[name] = plan.frame[internal]
+    outcome = _readable_names(plan)[OUTCOME]
+    out[outcome] = out[outcome].where(out[outcome].ne(""), TO_SEND)
+    return out
+
+
+def invalid_table(plan: Plan) -> pd.DataFrame:
+    """invalid.csv: the invalid and blocked rows in file order, with the reasons."""
+    frame = plan.frame
+    rows = frame[frame[OUTCOME].isin(["invalid", "blocked"])]
+    position = {name: i for i, name in enumerate(plan.sources)}
+    rows = rows.assign(_order=rows[SOURCE].map(position)).sort_values(
+        ["_order", ROW], kind="stable"
+    )
+    names = _readable_names(plan)
+    out = rows[plan.original_columns].copy()
+    for internal in (SOURCE, ROW, ERROR):
+        out[names[internal]] = rows[internal]
+    return out
+
+
+def write_invalid(plan: Plan, path: Path) -> Path:
+    from backfill.tables import write_csv
+
+    return write_csv(invalid_table(plan), path)
+
+
+def write_plan_files(plan: Plan, folder: Path) -> list[Path]:
+    """plan.csv, cases.csv and invalid.csv in `folder` (made safe for spreadsheets)."""
+    from backfill.tables import write_csv
+
+    return [
+        write_csv(plan_table(plan), folder / "plan.csv"),
+        write_csv(plan.cases, folder / "cases.csv"),
+        write_invalid(plan, folder / "invalid.csv"),
+    ]
+
+
+def _readable_names(plan: Plan) -> dict[str, str]:
+    """Internal column -> file column; prefixed with "plan_" where the input has that name."""
+    taken = set(plan.original_columns)
+    return {
+        internal: f"plan_{name}" if name in taken else name
+        for internal, name in PLAN_FILE_COLUMNS.items()
+    }
