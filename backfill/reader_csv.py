@@ -65,7 +65,7 @@ def read_delimited(path: Path, *, progress: bool = False) -> pd.DataFrame:
             "in the first row"
         ) from None
     except pd.errors.ParserError as exc:
-        raise InputError(_explain_parser_error(path, exc, delimiter, leading_blank)) from None
+        raise InputError(_explain_parser_error(path, exc, delimiter)) from None
     except UnicodeDecodeError as exc:  # the check above should have caught it; never a traceback
         raise InputError(
             f"{path} cannot be decoded as {encoding} ({exc.reason}); {_SAVE_AS_UTF8}"
@@ -246,14 +246,16 @@ def _read_chunked(path: Path, options: dict[str, object]) -> pd.DataFrame:
 _FIELDS_MISMATCH = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
-def _explain_parser_error(path: Path, exc: Exception, delimiter: str, leading_blank: int) -> str:
+def _explain_parser_error(path: Path, exc: Exception, delimiter: str) -> str:
     name = _DELIMITER_NAMES.get(delimiter, repr(delimiter))
     match = _FIELDS_MISMATCH.search(str(exc))
     if match:
-        expected, line, saw = (int(g) for g in match.groups())
+        # pandas counts records (a quoted multi-line note is one) and blank lines, header = 1:
+        # exactly the spreadsheet row number.
+        expected, row, saw = (int(g) for g in match.groups())
         return (
-            f"{path} line {line + leading_blank}: {saw} cells where the header has {expected} "
-            f"({name}-separated); a value that contains the {name} must be in double quotes: "
-            "fix that line, or export the file again with quoting"
+            f"{path} row {row}: {saw} cells where the header has {expected} "
+            f"({name}-separated); a value that contains a {name} must be in double quotes: "
+            "fix that row, or export the file again with quoting"
         )
     return f"{path} cannot be read as {name}-separated text: {exc}; check the file's quoting"

@@ -18,7 +18,8 @@ import pandas as pd
 
 from backfill.errors import InputError
 
-LARGE_SHEET_ROWS = 200_000
+# ~200,000 rows of a typical export: above it the read shows a bar (when asked for one).
+LARGE_WORKBOOK_BYTES = 8 * 1024 * 1024
 _ZIP_MAGIC = b"PK\x03\x04"
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: .xls, or an encrypted .xlsx
 _ENCRYPTED = (
@@ -38,19 +39,20 @@ def read_workbook(
     import python_calamine as calamine
 
     head = _head(path)
+    bar = _progress_bar(path) if progress and _is_large(path) else None
     try:
         workbook = calamine.CalamineWorkbook.from_path(str(path))
         name = _choose_sheet(path, workbook.sheet_names, sheet)
-        data = workbook.get_sheet_by_name(name)
+        data = workbook.get_sheet_by_name(name)  # calamine parses the whole sheet here
         start = data.start
-        if progress and data.height > LARGE_SHEET_ROWS:
-            rows = _rows_with_progress(path, data)
-        else:
-            rows = data.to_python()
+        rows = data.to_python() if bar is None else _rows_with_progress(data, bar)
     except calamine.PasswordError:
         raise InputError(f"{path} {_ENCRYPTED}") from None
     except calamine.CalamineError as exc:
         raise InputError(_explain_unreadable(path, head, exc)) from None
+    finally:
+        if bar is not None:
+            bar.close()
     if start is None or not rows:
         raise InputError(
             f"{path} (sheet '{name}') is empty: it has no header row; put the column names in "
@@ -92,24 +94,41 @@ def _choose_sheet(path: Path, names: list[str], sheet: str | int | None) -> str:
     )
 
 
-def _rows_with_progress(path: Path, data: Any) -> list[list[Any]]:
+def _is_large(path: Path) -> bool:
+    return path.stat().st_size > LARGE_WORKBOOK_BYTES
+
+
+def _progress_bar(path: Path) -> Any:
+    """A bar on stderr (off when it is not a terminal), shown before calamine's parse starts.
+
+    calamine parses a sheet in one native call that cannot report progress, so the bar first
+    says what is being read, then counts rows while they are turned into Python cells.
+    """
     from tqdm import tqdm
 
-    rows: list[list[Any]] = []
-    with tqdm(
-        total=data.height,
-        unit=" rows",
+    bar = tqdm(
         desc=f"reading {path.name}",
+        unit=" rows",
+        unit_scale=True,
         file=sys.stderr,
         disable=None,  # None = off when stderr is not a terminal
         leave=False,
-    ) as bar:
-        step = 10_000
-        for count, row in enumerate(data.iter_rows(), start=1):
-            rows.append(row)
-            if count % step == 0:
-                bar.update(step)
-        bar.update(len(rows) - bar.n)
+        bar_format="{desc}: parsing the sheet...",
+    )
+    bar.refresh()
+    return bar
+
+
+def _rows_with_progress(data: Any, bar: Any) -> list[list[Any]]:
+    bar.bar_format = None  # from here on a normal bar counting rows
+    bar.reset(total=data.height)
+    rows: list[list[Any]] = []
+    step = 10_000
+    for count, row in enumerate(data.iter_rows(), start=1):
+        rows.append(row)
+        if count % step == 0:
+            bar.update(step)
+    bar.update(len(rows) - bar.n)
     return rows
 
 
