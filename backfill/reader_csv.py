@@ -87,7 +87,7 @@ def detect_encoding(path: Path) -> str:
     with open(path, "rb") as handle:
         head = handle.read(4)
     if head.startswith(codecs.BOM_UTF8):
-        error = _first_decode_error(path, "utf-8-sig")
+        error = _first_decode_error(path, "utf-8")  # the BOM is valid UTF-8; offsets stay true
         if error is None:
             return "utf-8-sig"
         offset, byte = error
