@@ -133,8 +133,7 @@ def parse_times(
     cells = values
     if cells.dtype == object:
         # real Excel date cells arrive as datetime objects among text cells
-        is_date = cells.map(lambda v: isinstance(v, (datetime, date)), na_action="ignore")
-        is_date = is_date.fillna(False).astype(bool)
+        is_date = cells.map(lambda v: isinstance(v, (datetime, date))).astype(bool)
         if is_date.any():
             naive[is_date] = pd.to_datetime(
                 cells[is_date].map(pd.Timestamp), errors="coerce"
@@ -145,7 +144,7 @@ def parse_times(
     pending = ~empty & naive.isna()
 
     # Excel serial numbers: only short texts can be one, which keeps the regex off most rows
-    serial = pending & text.str.len().le(12)
+    serial = pending & text.str.len().le(20)
     serial &= text.str.fullmatch(_SERIAL).fillna(False).astype(bool) if serial.any() else serial
     if serial.any():
         days = pd.to_numeric(text[serial], errors="coerce")
@@ -194,6 +193,7 @@ def _output_text(
     if zone != output_zone:
         return format_times(utc, output_zone)
     same = utc.notna() & naive.notna() & text.str.len().eq(19)
+    same &= text.str.slice(4, 5).eq("-") & text.str.slice(7, 8).eq("-")
     same &= text.str.slice(10, 11).eq(" ") & text.str.slice(13, 14).eq(":")
     if not same.any():
         return format_times(utc, output_zone)

@@ -233,7 +233,8 @@ def plan_from_table(
         )
     )
 
-    errors = pd.concat(found, ignore_index=True) if found else validation.empty_problems()
+    nonempty = [p for p in found if len(p)]
+    errors = pd.concat(nonempty, ignore_index=True) if nonempty else validation.empty_problems()
     errors = errors[errors["severity"].eq(validation.ERROR)]
     frame[OUTCOME] = ""
     frame.loc[frame.index.isin(errors["label"].to_numpy()), OUTCOME] = "invalid"
@@ -250,9 +251,8 @@ def plan_from_table(
     cases, warnings = timeline.predict(frame, config)
     found.extend(warnings)
 
-    problems = pd.concat([p for p in found if len(p)], ignore_index=True)
-    if problems.empty:
-        problems = validation.empty_problems()
+    nonempty = [p for p in found if len(p)]
+    problems = pd.concat(nonempty, ignore_index=True) if nonempty else validation.empty_problems()
     problems = problems.sort_values("label", kind="stable").reset_index(drop=True)
     _fill_texts(frame, problems)
     cases["warnings"] = _case_warnings(frame, problems, cases)

@@ -199,8 +199,8 @@ def sequence_problems(frame: pd.DataFrame, config: Config, *, multi_source: bool
     """`transitions: progressive` and `require_note` need each action's previous status.
 
     With block, the first offending action of a case is invalid and the rest blocked; with
-    continue, offending actions drop one round at a time (dropping one changes the previous
-    status of the next) until the timeline is consistent.
+    continue, offending actions drop one per case per round (dropping one changes the
+    previous status of the next) until the timeline is consistent.
     """
     progressive = config.validation.transitions == "progressive"
     need_note = config.validation.require_note
@@ -223,9 +223,9 @@ def sequence_problems(frame: pd.DataFrame, config: Config, *, multi_source: bool
         if need_note:
             bad_note = rows[STATUS].ne(previous) & rows[NOTE].eq("")
         bad = bad_transition | bad_note
-        if block:
-            # only the first offence of each case counts; what follows it is blocked
-            bad &= bad.groupby(rows[CASE]).cumsum().eq(1) & bad
+        # only the first offence of each case is certain: with block what follows it is
+        # blocked; with continue, dropping it changes the previous status of the next action
+        bad &= bad.groupby(rows[CASE]).cumsum().eq(1)
         if not bad.any():
             return found
         shown_previous = previous.replace("", "no status")

@@ -1,0 +1,240 @@
+"""Parsers of backfill/normalise.py, over cell values as real exports write them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pandas as pd
+import pytest
+
+from backfill import normalise
+
+
+def _times(values, **options) -> normalise.ParsedTimes:
+    return normalise.parse_times(pd.Series(values, dtype=object), **options)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("open", "open"),
+        ("OPEN", "open"),
+        (" Opened ", "open"),
+        ("re-open", "open"),
+        ("Reopened", "open"),
+        ("progress", "progress"),
+        ("IN-PROGRESS", "progress"),
+        ("In Progress", "progress"),
+        ("in_progress", "progress"),
+        ("INPROGRESS", "progress"),
+        ("in  progress", "progress"),
+        ("CLOSE", "closed"),
+        ("Closed", "closed"),
+        ("closed\t", "closed"),
+    ],
+)
+def test_builtin_status_aliases(raw: str, expected: str) -> None:
+    status, bad = normalise.normalise_statuses(pd.Series([raw]))
+    assert status.tolist() == [expected]
+    assert not bad.any()
+
+
+@pytest.mark.parametrize("raw", ["new", "done", "", "5", "opn", "resolved"])
+def test_unknown_statuses_are_reported_not_guessed(raw: str) -> None:
+    status, bad = normalise.normalise_statuses(pd.Series([raw]))
+    assert status.tolist() == [""]
+    assert bad.tolist() == [True]
+
+
+def test_status_map_is_case_insensitive_and_overrides_builtins() -> None:
+    mapping = {"Solved": "closed", "Working on it": "progress", "OPEN": "progress"}
+    status, bad = normalise.normalise_statuses(
+        pd.Series(["solved", "WORKING ON IT", "working_on_it", "open", "closed"]), mapping
+    )
+    assert status.tolist() == ["closed", "progress", "progress", "progress", "closed"]
+    assert not bad.any()
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("0", "0"), ("7", "7"), ("42", "42"), ("7.0", "7")])
+def test_extended_statuses_pass_integers_through(raw: str, expected: str) -> None:
+    status, bad = normalise.normalise_statuses(pd.Series([raw]), extended=True)
+    assert status.tolist() == [expected]
+    assert not bad.any()
+
+
+def test_extended_statuses_refuse_three_digits() -> None:
+    _, bad = normalise.normalise_statuses(pd.Series(["100"]), extended=True)
+    assert bad.tolist() == [True]
+
+
+def test_unknown_status_message_says_how_to_map_it() -> None:
+    assert normalise.status_hint("Waiting") == (
+        "unknown status 'Waiting'; use open, progress or closed, or map it in the config: "
+        "input.status_map: {'Waiting': closed}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2023-07-31 08:50:15", "2023-07-31 08:50:15"),
+        ("2023-07-31 08:50", "2023-07-31 08:50:00"),
+        ("2023-07-31T08:50:15", "2023-07-31 08:50:15"),
+        ("2023-07-31T08:50:15.987", "2023-07-31 08:50:15"),
+        ("  2023-07-31 08:50:15 ", "2023-07-31 08:50:15"),
+        ("2023-07-31T10:50:15+02:00", "2023-07-31 08:50:15"),
+        ("2023-07-31T08:50:15Z", "2023-07-31 08:50:15"),
+        ("2023-07-31 03:50:15-0500", "2023-07-31 08:50:15"),
+        ("45138.5", "2023-07-31 12:00:00"),
+        ("45138.36822917", "2023-07-31 08:50:15"),
+        (datetime(2023, 7, 31, 8, 50, 15), "2023-07-31 08:50:15"),
+        (pd.Timestamp("2023-07-31 08:50:15"), "2023-07-31 08:50:15"),
+        (date(2023, 7, 31), "2023-07-31 00:00:00"),
+        ("31 July 2023 8:50", "2023-07-31 08:50:00"),
+    ],
+)
+def test_time_forms_in_utc(raw: object, expected: str) -> None:
+    parsed = _times([raw])
+    assert parsed.code.tolist() == [""]
+    assert parsed.text.tolist() == [expected]
+
+
+def test_mixed_offsets_and_naive_times_in_one_column() -> None:
+    parsed = _times(["2023-07-31T10:50:15+02:00", "2023-07-31 08:50:15", "2023-07-31T08:50Z"])
+    assert parsed.text.tolist() == [
+        "2023-07-31 08:50:15",
+        "2023-07-31 08:50:15",
+        "2023-07-31 08:50:00",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "dayfirst", "expected"),
+    [
+        ("03/04/2023 10:00", True, "2023-04-03 10:00:00"),
+        ("03/04/2023 10:00", False, "2023-03-04 10:00:00"),
+        ("03-04-2023", True, "2023-04-03 00:00:00"),
+        ("03.04.2023 10:00:05", True, "2023-04-03 10:00:05"),
+        ("31/07/2023 08:50", False, "2023-07-31 08:50:00"),  # only one reading possible
+    ],
+)
+def test_day_month_forms(raw: str, dayfirst: bool, expected: str) -> None:
+    assert _times([raw], dayfirst=dayfirst).text.tolist() == [expected]
+
+
+def test_date_format_is_used_strictly() -> None:
+    parsed = _times(["31/07/2023 08:50", "2023-07-31 08:50:15"], date_format="%d/%m/%Y %H:%M")
+    assert parsed.text.tolist() == ["2023-07-31 08:50:00", ""]
+    assert parsed.code.tolist() == ["", normalise.BAD]
+
+
+def test_date_format_with_offset_gives_exact_instants() -> None:
+    parsed = _times(["31/07/2023 10:50 +0200"], date_format="%d/%m/%Y %H:%M %z", zone="Asia/Tokyo")
+    assert parsed.text.tolist() == ["2023-07-31 08:50:00"]
+
+
+def test_naive_times_are_read_in_the_input_zone_and_sent_in_the_api_zone() -> None:
+    parsed = _times(
+        ["2023-07-31 10:50:15", "2023-01-31 10:50:15"],
+        zone="Europe/Amsterdam",
+        output_zone="America/New_York",
+    )
+    assert parsed.text.tolist() == ["2023-07-31 04:50:15", "2023-01-31 04:50:15"]
+    assert parsed.utc.tolist() == [
+        pd.Timestamp("2023-07-31 08:50:15", tz="UTC"),
+        pd.Timestamp("2023-01-31 09:50:15", tz="UTC"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("2023-03-26 02:30:00", normalise.NONEXISTENT),  # Amsterdam: 02:00 -> 03:00
+        ("2023-10-29 02:30:00", normalise.AMBIGUOUS),  # Amsterdam: 03:00 -> 02:00
+        ("26/03/2023 02:15", normalise.NONEXISTENT),
+    ],
+)
+def test_dst_gaps_and_overlaps_are_reported_never_shifted(raw: str, code: str) -> None:
+    parsed = _times([raw], zone="Europe/Amsterdam", dayfirst=True)
+    assert parsed.code.tolist() == [code]
+    assert parsed.text.tolist() == [""]
+    assert parsed.utc.isna().all()
+
+
+def test_an_offset_resolves_a_dst_overlap() -> None:
+    parsed = _times(["2023-10-29T02:30:00+01:00"], zone="Europe/Amsterdam")
+    assert parsed.code.tolist() == [""]
+    assert parsed.text.tolist() == ["2023-10-29 01:30:00"]
+
+
+@pytest.mark.parametrize("raw", ["tomorrow", "2023", "31/31/2023", "2023-02-30 10:00", "12345x"])
+def test_unreadable_times(raw: str) -> None:
+    assert _times([raw]).code.tolist() == [normalise.BAD]
+
+
+@pytest.mark.parametrize("raw", ["", "   ", None, float("nan")])
+def test_empty_times_are_missing(raw: object) -> None:
+    assert _times([raw]).code.tolist() == [normalise.MISSING]
+
+
+def test_time_messages_name_the_value_and_the_fix() -> None:
+    assert normalise.time_message(
+        normalise.AMBIGUOUS, "2023-10-29 02:30", "Europe/Amsterdam", None
+    ) == (
+        "'2023-10-29 02:30' happened twice in Europe/Amsterdam (the clocks went back); "
+        "give it with an offset such as +01:00 or +02:00 to say which"
+    )
+    assert "input.date_format" in normalise.time_message(normalise.BAD, "x", "UTC", None)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected", "bad"),
+    [
+        (" alice.martin@example.com ", "alice.martin@example.com", False),
+        ("Bram.de.Vries+cg@sub.example.co.uk", "Bram.de.Vries+cg@sub.example.co.uk", False),
+        ("", "", False),
+        ("alice.martin@", "alice.martin@", True),
+        ("alice martin@example.com", "alice martin@example.com", True),
+        ("Alice Martin", "Alice Martin", True),
+    ],
+)
+def test_assignees_are_trimmed_and_syntax_checked(raw: str, expected: str, bad: bool) -> None:
+    assignee, flagged, message = normalise.normalise_assignees(pd.Series([raw]))
+    assert assignee.tolist() == [expected]
+    assert flagged.tolist() == [bad]
+    assert bool(message.iloc[0]) is bad
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ('Customer wrote back "thanks, all good"', 'Customer wrote back "thanks, all good"'),
+        ("Zeile 1\nZeile 2\r\n  eingerückt", "Zeile 1\nZeile 2\r\n  eingerückt"),
+        ("  leading and trailing  ", "  leading and trailing  "),
+        ("Ünïcödé – 日本語 ✓", "Ünïcödé – 日本語 ✓"),
+        ("", ""),
+        ("   ", ""),
+        (None, ""),
+    ],
+)
+def test_notes_are_kept_verbatim(raw: object, expected: str) -> None:
+    assert normalise.normalise_notes(pd.Series([raw], dtype=object)).tolist() == [expected]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("00123", "00123"),
+        (" 995262 ", "995262"),
+        ("123456789012345678901", "123456789012345678901"),
+    ],
+)
+def test_case_ids_keep_their_digits(raw: str, expected: str) -> None:
+    assert normalise.normalise_ids(pd.Series([raw])).tolist() == [expected]
+
+
+def test_format_times_in_a_zone() -> None:
+    stamps = pd.Series(
+        [pd.Timestamp("2023-07-31 08:50:15", tz="UTC"), pd.NaT], dtype="datetime64[us, UTC]"
+    )
+    assert normalise.format_times(stamps, "Asia/Kolkata").tolist() == ["2023-07-31 14:20:15", ""]
