@@ -66,3 +66,44 @@ def test_threaded_sandbox_serves_synchronous_callers() -> None:
         with urllib.request.urlopen(request) as answer:
             assert json.load(answer)["expires_in"] == 3600
     assert not sb.sandbox.running
+
+
+def test_sandbox_imports_nothing_from_the_client_side() -> None:
+    # the sandbox is written from the API documents: a shared misreading must not pass
+    import ast
+    from pathlib import Path
+
+    import backfill.sandbox
+
+    allowed_backfill = {"backfill.errors", "backfill.sandbox"}
+    package = Path(backfill.sandbox.__file__).parent
+    for source in package.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                if name == "backfill" or name.startswith("backfill."):
+                    root = ".".join(name.split(".")[:2])
+                    assert root in allowed_backfill, f"{source.name} imports {name}"
+
+
+def test_seeding_a_bad_date_names_the_case() -> None:
+    import pytest
+
+    from backfill.errors import InputError
+
+    sandbox = Sandbox()
+    with pytest.raises(InputError, match="cannot seed the sandbox with case 7"):
+        sandbox.seed_responses({"7": "last tuesday"})
+
+
+def test_threaded_sandbox_clock_can_be_replaced() -> None:
+    from datetime import UTC, datetime
+
+    with ThreadedSandbox() as sb:
+        sb.clock = lambda: datetime(2020, 1, 1, tzinfo=UTC)
+        assert sb.sandbox.emulator.now() == datetime(2020, 1, 1, tzinfo=UTC)

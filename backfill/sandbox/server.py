@@ -84,7 +84,11 @@ class Sandbox:
         or id -> {date_survey_response, date_creation, date_order, date_sent}."""
         zone = self.settings.zone()
         for number, dates in responses.items():
-            self.state.add_response(rules.make_response(str(number), dates, zone))
+            try:
+                response = rules.make_response(str(number), dates, zone)
+            except ValueError as exc:
+                raise InputError(f"cannot seed the sandbox with case {number}: {exc}.") from None
+            self.state.add_response(response)
 
     def seed_responses_file(self, path: Path | str) -> int:
         """Seed from a CSV file; returns how many responses were read."""
@@ -167,6 +171,14 @@ class ThreadedSandbox:
     def __getattr__(self, name: str) -> Any:
         # only called for names not found here: state, base_url, settings, ...
         return getattr(self.sandbox, name)
+
+    @property
+    def clock(self) -> Clock:
+        return self.sandbox.clock
+
+    @clock.setter
+    def clock(self, clock: Clock) -> None:
+        self.sandbox.clock = clock
 
     def _call(self, func: Callable[..., Any], *args: Any) -> Any:
         if self._loop is None:
