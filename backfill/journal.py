@@ -523,6 +523,13 @@ class Journal:
         rows = self._query("SELECT * FROM actions WHERE state = 'in_flight' ORDER BY updated_at")
         return [_entry(row) for row in rows]
 
+    def accepted_actions(self) -> list[Entry]:
+        """Every action CustomerGauge accepted (sent/partial): `backfill verify --journal`."""
+        rows = self._query(
+            "SELECT * FROM actions WHERE state IN ('sent', 'partial') ORDER BY case_id, case_seq"
+        )
+        return [_entry(row) for row in rows]
+
     # --- response dates (issue #5: fetched from the API once, reused by later runs) ----
     def get_response_dates(self, cases: Iterable[str]) -> dict[str, str]:
         rows = self._chunked(
