@@ -176,3 +176,23 @@ async def test_tenant_settings_apply_to_v41(cg: RawClient, sb: Sandbox) -> None:
     }
     form = {"number_customergauge": "12", "status": "OPEN", "comment": "picked up"}
     assert (await cg.workflow(form))[0] == 200
+
+
+async def test_unknown_v41_resource_is_300002(cg: RawClient, sb: Sandbox) -> None:
+    async with cg.session.post(sb.base_url + "/v4.1/workflows.json") as answer:
+        assert answer.status == 404
+        assert await answer.json() == {"Error": {"Message": "Resource not found", "Code": 300002}}
+
+
+async def test_multipart_form_is_accepted(cg: RawClient, sb: Sandbox) -> None:
+    import aiohttp
+
+    form = aiohttp.FormData(default_to_multipart=True)
+    form.add_field("number_customergauge", "12")
+    form.add_field("status", "OPEN")
+    headers = {"Authorization": "api_key sandbox-key"}
+    async with cg.session.post(
+        sb.base_url + "/v4.1/workflow.json", data=form, headers=headers
+    ) as answer:
+        assert answer.status == 200
+    assert sb.state.cases["12"].status == "open"

@@ -366,3 +366,25 @@ async def test_times_to_follow_up_and_close_in_whole_hours(cg: RawClient) -> Non
     await cg.put(reopen)
     row = (await cg.get("/v7/rest/sync/close-loop"))[1]["data"][0]
     assert (row["time_to_follow_up"], row["time_to_close"]) == (None, None)
+
+
+async def test_multipart_form_body_is_read_like_a_form(cg: RawClient, sb: Sandbox) -> None:
+    import aiohttp
+
+    form = aiohttp.FormData(default_to_multipart=True)
+    for key, value in DOC_BODY.items():
+        form.add_field(key, value)
+    async with cg.session.put(sb.put_url, data=form, headers=await cg.bearer()) as answer:
+        assert answer.status == 200
+    assert sb.state.cases["53499"].status == "progress"
+
+
+async def test_json_without_its_content_type_is_not_read(cg: RawClient, sb: Sandbox) -> None:
+    # like Laravel, the body is read as the Content-Type says: JSON sent as text/plain is empty
+    import json
+
+    headers = {**await cg.bearer(), "Content-Type": "text/plain"}
+    async with cg.session.put(
+        sb.put_url, data=json.dumps(DOC_BODY).encode(), headers=headers
+    ) as answer:
+        assert answer.status == 422

@@ -119,7 +119,7 @@ class Emulator:
         if body_kind == "v7":
             body = await _read_v7_body(request)
         elif body_kind == "form":
-            body = _form(await request.text())
+            body = await _read_form(request)
         case_id = body.get("number_customergauge")
         if case_id is not None:
             record.case_id = str(case_id).strip()
@@ -221,6 +221,10 @@ class Emulator:
             self.state.log_request(self.monotonic(), request.method, request.path).status = 405
             return _v41_error(request, 405, 300003, "Method not allowed")
         return await self._api(request, self._workflow, "api_key", "form")
+
+    async def v41_not_found(self, request: web.Request) -> web.Response:
+        self.state.log_request(self.monotonic(), request.method, request.path).status = 404
+        return _v41_error(request, 404, 300002, "Resource not found")
 
     async def _workflow(
         self, request: web.Request, body: dict[str, Any], record: RequestRecord
@@ -330,17 +334,25 @@ async def _read_v7_body(request: web.Request) -> dict[str, Any]:
     A body that cannot be read counts as empty, as Laravel does: the answer is then a 422
     naming the required fields.
     """
-    raw = await request.text()
     content_type = request.content_type
+    if content_type == "multipart/form-data":
+        return await _read_form(request)
+    raw = await request.text()
     if content_type == JSON or content_type.endswith("+json"):
         try:
             parsed = json.loads(raw) if raw.strip() else {}
         except ValueError:
             return {}
         return parsed if isinstance(parsed, dict) else {}
-    if content_type == "multipart/form-data":
-        return {}
     return _form(raw)
+
+
+async def _read_form(request: web.Request) -> dict[str, Any]:
+    """x-www-form-urlencoded (what curl -d sends) or multipart/form-data (files ignored)."""
+    if request.content_type == "multipart/form-data":
+        fields = await request.post()
+        return {key: value for key, value in fields.items() if isinstance(value, str)}
+    return _form(await request.text())
 
 
 def _per_page(query: Mapping[str, str], errors: dict[str, list[str]]) -> int:
@@ -428,6 +440,7 @@ def build_app(emulator: Emulator, inspect: Callable[[web.Application], None]) ->
     app.router.add_put(PUT_PATH, emulator.put_status)
     app.router.add_route("*", "/v4.1/workflow.json", emulator.workflow)
     app.router.add_route("*", "/v4.1/workflow.xml", emulator.workflow)
+    app.router.add_route("*", "/v4.1/{tail:.*}", emulator.v41_not_found)
     app.router.add_get(SYNC_CLOSE_LOOP_PATH, emulator.sync_close_loop)
     app.router.add_get(SYNC_RESPONSES_PATH, emulator.sync_responses)
     inspect(app)
