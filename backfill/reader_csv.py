@@ -85,7 +85,8 @@ def detect_encoding(path: Path) -> str:
     Latin-1 is never a fallback: it decodes any byte, so it would hide a wrong file.
     """
     with open(path, "rb") as handle:
-        head = handle.read(4)
+        head = handle.read(4096)
+    _check_not_binary(path, head)
     if head.startswith(codecs.BOM_UTF8):
         error = _first_decode_error(path, "utf-8")  # the BOM is valid UTF-8; offsets stay true
         if error is None:
@@ -117,6 +118,26 @@ def detect_encoding(path: Path) -> str:
         f"0x{bad_byte:02X} on line {_line_of(path, bad_offset)} (byte offset {bad_offset}) means "
         f"nothing in Windows-1252; {_SAVE_AS_UTF8}"
     )
+
+
+def _check_not_binary(path: Path, head: bytes) -> None:
+    """A workbook saved as .csv, or UTF-16 without its BOM, would decode as UTF-8 garbage."""
+    if head.startswith(b"PK\x03\x04"):
+        raise InputError(
+            f"{path} is an Excel workbook (.xlsx), not delimited text; rename it to .xlsx, or "
+            "save it from Excel as CSV UTF-8"
+        )
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        raise InputError(
+            f"{path} is an Excel 97-2003 workbook (.xls), not delimited text; rename it to .xls, "
+            "or save it from Excel as CSV UTF-8"
+        )
+    nul = head.find(b"\x00")
+    if nul >= 0 and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError(
+            f"{path} contains NUL bytes (byte offset {nul}): it is not a text "
+            f"file, or UTF-16 text without a byte-order mark; {_SAVE_AS_UTF8}"
+        )
 
 
 def _first_decode_error(path: Path, encoding: str) -> tuple[int, int] | None:

@@ -42,7 +42,7 @@ def read_workbook(
     bar = _progress_bar(path) if progress and _is_large(path) else None
     try:
         workbook = calamine.CalamineWorkbook.from_path(str(path))
-        name = _choose_sheet(path, workbook.sheet_names, sheet)
+        name = _choose_sheet(path, workbook.sheet_names, sheet, _first_visible(workbook))
         data = workbook.get_sheet_by_name(name)  # calamine parses the whole sheet here
         start = data.start
         rows = data.to_python() if bar is None else _rows_with_progress(data, bar)
@@ -71,11 +71,23 @@ def _head(path: Path) -> bytes:
         return handle.read(8)
 
 
-def _choose_sheet(path: Path, names: list[str], sheet: str | int | None) -> str:
+def _first_visible(workbook: Any) -> str | None:
+    """The first worksheet a person sees when opening the file (hidden ones and charts aside)."""
+    from python_calamine import SheetTypeEnum, SheetVisibleEnum
+
+    for meta in workbook.sheets_metadata:
+        if meta.visible == SheetVisibleEnum.Visible and meta.typ == SheetTypeEnum.WorkSheet:
+            return str(meta.name)
+    return None
+
+
+def _choose_sheet(
+    path: Path, names: list[str], sheet: str | int | None, default: str | None = None
+) -> str:
     if not names:
         raise InputError(f"{path} has no sheets; save it again from Excel")
     if sheet is None:
-        return names[0]
+        return default or names[0]
     if isinstance(sheet, int) and not isinstance(sheet, bool):
         if 0 <= sheet < len(names):
             return names[sheet]

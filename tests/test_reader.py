@@ -396,3 +396,22 @@ def test_workbook_progress_bar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     pd.testing.assert_frame_equal(read_table(path, progress=True), plain)
     assert "reading big.xlsx: parsing the sheet" in terminal.getvalue()
     assert "k/25.0k [" in terminal.getvalue()  # counted rows against the sheet height
+
+
+def test_default_sheet_is_the_first_visible_one(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    hidden = workbook.active
+    hidden.title = "Lookup"
+    hidden.append(["code"])
+    hidden.append(["x"])
+    hidden.sheet_state = "hidden"
+    shown = workbook.create_sheet("Export")
+    shown.append(["id"])
+    shown.append(["1"])
+    workbook.save(tmp_path / "a.xlsx")
+    frame = read_table(tmp_path / "a.xlsx")
+    assert frame.attrs["sheet"] == "Export"
+    assert frame["id"].tolist() == ["1"]
+    assert read_table(tmp_path / "a.xlsx", sheet=0)["code"].tolist() == ["x"]  # still reachable

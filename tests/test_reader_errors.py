@@ -295,3 +295,62 @@ def test_messages_name_the_file_as_given(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.chdir(tmp_path)
     Path("export.csv").write_bytes(b"")
     assert read_error([Path("export.csv")]).startswith("export.csv is empty")
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("xlsx", "is an Excel workbook (.xlsx), not delimited text; rename it to .xlsx"),
+        ("xls", "is an Excel 97-2003 workbook (.xls), not delimited text; rename it to .xls"),
+    ],
+)
+def test_workbook_saved_under_a_text_name(
+    tmp_path: Path, sample_data: Path, source: str, expected: str
+) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes((sample_data / f"history.{source}").read_bytes())
+    assert expected in read_error([path])
+
+
+def test_utf16_without_byte_order_mark(tmp_path: Path) -> None:
+    path = tmp_path / "export.txt"
+    path.write_bytes("id\tnote\n1\tx\n".encode("utf-16-le"))
+    assert read_error([path]) == (
+        f"{path} contains NUL bytes (byte offset 1): it is not a text file, or UTF-16 text "
+        'without a byte-order mark; save it as UTF-8 (in Excel: File > Save As > "CSV UTF-8") '
+        "and run again"
+    )
+
+
+# --- end to end: exit status 2 and the message, never a traceback ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("missing.csv", None, "not found"),
+        ("empty.csv", b"", "is empty"),
+        ("header.csv", b"number_customergauge,status\n", "no data rows"),
+        ("ids.csv", b"CG ID,status\n1,open\n", "map it in the config"),
+        ("text.xlsx", b"a,b\n1,2\n", "is not an Excel workbook"),
+        ("latin.csv", b"number_customergauge,status\n1,\x81\n", "save it as UTF-8"),
+    ],
+)
+def test_cli_exits_2_with_the_message(
+    tmp_path: Path, name: str, content: bytes | None, expected: str
+) -> None:
+    from click.testing import CliRunner
+
+    from backfill.cli import cli
+
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    result = CliRunner().invoke(cli, ["validate", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert expected in result.output
+    assert result.output.startswith("Error: ")
+    assert str(path) in result.output
+    assert result.output.count("\n") == 1  # one paragraph
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)
