@@ -1,0 +1,241 @@
+"""The send engine against the sandbox: does it use the whole rate limit, and what is it worth?
+
+The sandbox runs as a separate process (`backfill sandbox`), so it shares neither the event
+loop nor the interpreter lock with the client being measured. Three runs, side by side:
+
+1. **limited**: sandbox with 20 ms latency that answers 429 above 200 requests/s (sliding
+   1-second window); backfill with `send.rate_limit: 200`. Target: achieved rate >= 95 % of
+   the limit and zero 429s (every 429 would be backfill's fault: nothing else talks to it).
+2. **unlimited engine**: same latency, no server limit, an effectively unlimited rate_limit:
+   what the lanes and the connection pool achieve.
+3. **naive loop**: the same PUTs one at a time, awaiting each answer: the script a person
+   would write first.
+
+    python benchmarks/bench_send.py [--actions 5000] [--cases 1500] [--rate 200]
+        [--latency-ms 20] [--concurrency 32] [--naive-actions N] [--json]
+
+The figures depend on the machine; the rate figure should not (it is set by the limiter).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from backfill.auth import Credentials
+from backfill.client import ApiSession
+from backfill.config import config_from_dict
+from backfill.model import Action
+from backfill.protocol import build_request
+from backfill.sender import send_cases
+
+CREDENTIALS = Credentials(client_id="sandbox-client", client_secret="sandbox-secret")
+STATUSES = ("open", "progress", "closed")
+
+
+def make_cases(n_actions: int, n_cases: int, seed: int = 1) -> list[list[Action]]:
+    """n_actions spread over n_cases (every case at least one), in timeline order."""
+    rng = random.Random(seed)
+    sizes = [1] * n_cases
+    for _ in range(n_actions - n_cases):
+        sizes[rng.randrange(n_cases)] += 1
+    cases, key = [], 0
+    for n, size in enumerate(sizes):
+        case = str(100000 + n)
+        actions = []
+        for seq in range(1, size + 1):
+            day, hour = divmod(seq, 20)
+            actions.append(
+                Action(
+                    key, "bench.csv", key + 2, case, seq, STATUSES[(seq - 1) % 3],
+                    f"2023-03-{day + 1:02d} {hour + 1:02d}:00:00", f"note {key}", None,
+                )
+            )  # fmt: skip
+            key += 1
+        cases.append(actions)
+    return cases
+
+
+@contextmanager
+def sandbox_process(responses: Path, *options: str) -> Any:
+    """`backfill sandbox` on a free port in a child process; yields its base URL."""
+    command = [
+        sys.executable, "-c", "from backfill.cli import main; main()", "sandbox",
+        "--port", "0", "--responses", str(responses), *options,
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert process.stdout is not None
+        base_url = ""
+        for line in process.stdout:
+            if "listening on" in line:
+                base_url = line.rsplit(" ", 1)[1].strip()
+                break
+        if not base_url:
+            raise RuntimeError(f"the sandbox did not start (exit {process.poll()})")
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+async def fetch(url: str) -> Any:
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        return await response.json()
+
+
+async def engine_run(
+    base_url: str, cases: list[list[Action]], rate: float, concurrency: int
+) -> dict[str, Any]:
+    config = config_from_dict(
+        {
+            "api": {"base_url": base_url, "auth_url": base_url + "/oauth2/token"},
+            "send": {"rate_limit": rate, "concurrency": concurrency, "max_attempts": 5},
+        }
+    )
+    async with ApiSession(config, CREDENTIALS) as api:
+        report = await send_cases(api, cases, send=config.send)
+    outcomes = Counter(r.outcome for r in report.results.values())
+    log = (await fetch(base_url + "/_sandbox/requests"))["data"]
+    puts = [r for r in log if r["path"].startswith("/v7")]
+    arrivals = sorted(r["arrived"] for r in puts)
+    span = arrivals[-1] - arrivals[0] if len(arrivals) > 1 else 0.0
+    return {
+        "requests": report.requests,
+        "elapsed_s": report.elapsed_s,
+        "rate_per_s": report.requests / report.elapsed_s,
+        "rate_at_sandbox_per_s": (len(arrivals) - 1) / span if span else 0.0,
+        "busiest_1s_window": busiest_window(arrivals),
+        "answers_429": sum(1 for r in puts if r["status"] == 429),
+        "outcomes": dict(outcomes),
+        "aborted": report.aborted,
+    }
+
+
+async def naive_run(base_url: str, actions: list[Action]) -> dict[str, Any]:
+    """One request at a time, each awaited before the next: no lanes, no pool to speak of."""
+    config = config_from_dict({})
+    async with aiohttp.ClientSession() as session:
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": CREDENTIALS.client_id,
+            "client_secret": CREDENTIALS.client_secret,
+        }
+        async with session.post(base_url + "/oauth2/token", data=form) as response:
+            token = (await response.json())["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        statuses: Counter[int] = Counter()
+        started = time.monotonic()
+        for action in actions:
+            request = build_request(action, config.api)
+            async with session.put(
+                base_url + request.path, json=request.json, headers=headers
+            ) as r:
+                await r.read()
+                statuses[r.status] += 1
+        elapsed = time.monotonic() - started
+    return {
+        "requests": len(actions),
+        "elapsed_s": elapsed,
+        "rate_per_s": len(actions) / elapsed,
+        "statuses": dict(statuses),
+    }
+
+
+def busiest_window(arrivals: list[float], window_s: float = 1.0) -> int:
+    best = start = 0
+    for end, t in enumerate(arrivals):
+        while t - arrivals[start] >= window_s:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--actions", type=int, default=5000)
+    parser.add_argument("--cases", type=int, default=1500)
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--latency-ms", type=float, default=20)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--naive-actions", type=int, default=None, help="default: --actions")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args()
+
+    cases = make_cases(args.actions, args.cases)
+    in_send_order = [a for case in cases for a in case]
+    naive_actions = in_send_order[: args.naive_actions or args.actions]
+    latency = ("--latency-ms", f"{args.latency_ms:g}")
+    with tempfile.TemporaryDirectory() as tmp:
+        responses = Path(tmp) / "responses.csv"
+        with responses.open("w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["number_customergauge", "date_survey_response"])
+            writer.writerows([case[0].case, "2023-01-01 00:00:00"] for case in cases)
+        limit = ("--rate-limit", f"{int(args.rate)}")
+        with sandbox_process(responses, *latency, *limit) as url:
+            limited = asyncio.run(engine_run(url, cases, args.rate, args.concurrency))
+        with sandbox_process(responses, *latency) as url:
+            unlimited = asyncio.run(engine_run(url, cases, 1_000_000, args.concurrency))
+        with sandbox_process(responses, *latency) as url:
+            naive = asyncio.run(naive_run(url, naive_actions))
+
+    ratio = unlimited["rate_per_s"] / naive["rate_per_s"]
+    figures = {
+        "actions": args.actions,
+        "cases": args.cases,
+        "latency_ms": args.latency_ms,
+        "concurrency": args.concurrency,
+        "rate_limit": args.rate,
+        "limited": limited,
+        "unlimited": unlimited,
+        "naive": naive,
+        "engine_vs_naive": ratio,
+        "achieved_share_of_limit": limited["rate_per_s"] / args.rate,
+    }
+    if args.json:
+        print(json.dumps(figures, indent=1))
+        return 0
+    share = figures["achieved_share_of_limit"] * 100
+    print(
+        f"{args.actions} actions over {args.cases} cases; sandbox in its own process, "
+        f"{args.latency_ms:g} ms latency; concurrency {args.concurrency}"
+    )
+    print(
+        f"limited   rate_limit={args.rate:g}/s: {limited['requests']} requests in "
+        f"{limited['elapsed_s']:.1f} s = {limited['rate_per_s']:.1f}/s ({share:.1f} % of the "
+        f"limit; {limited['rate_at_sandbox_per_s']:.1f}/s between first and last arrival); "
+        f"busiest 1 s window at the sandbox: {limited['busiest_1s_window']}; "
+        f"429 answers: {limited['answers_429']}; outcomes {limited['outcomes']}"
+    )
+    print(
+        f"unlimited engine: {unlimited['requests']} requests in {unlimited['elapsed_s']:.2f} s "
+        f"= {unlimited['rate_per_s']:.0f}/s; outcomes {unlimited['outcomes']}"
+    )
+    print(
+        f"naive loop:       {naive['requests']} requests in {naive['elapsed_s']:.2f} s "
+        f"= {naive['rate_per_s']:.1f}/s; answers {naive['statuses']}"
+    )
+    print(f"engine / naive:   {ratio:.1f}x")
+    ok = share >= 95 and limited["answers_429"] == 0
+    print("target (>= 95 % of the limit, no 429):", "met" if ok else "NOT met")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
