@@ -20,14 +20,20 @@ retry policy with the sends; the pager stops early once every wanted id has been
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+import sys
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
 from backfill.readback import next_cursor
+
+if TYPE_CHECKING:
+    from backfill.config import Config
+    from backfill.journal import Journal
+    from backfill.reader import InputTable
 
 RESPONSES_PATH = "/v7/rest/sync/responses"
 PER_PAGE = 1000  # the documented maximum for v7
@@ -175,5 +181,84 @@ async def fetch_response_dates(
         seen.add(cursor)
 
 
-def today_utc() -> date:
-    return datetime.now().astimezone().date()
+def stored_text(stamp: pd.Timestamp) -> str:
+    """How a response date is kept in the journal: UTC, like the journal's happened_at."""
+    return stamp.tz_convert("UTC").strftime("%Y-%m-%d %H:%M:%S")
+
+
+async def api_response_dates(
+    table: InputTable,
+    config: Config,
+    api: JsonGetter,
+    journal: Journal | None,
+    *,
+    now: datetime | None = None,
+    progress: bool = False,
+    echo: Callable[[str], None] | None = None,
+) -> dict[str, pd.Timestamp]:
+    """Response dates of the input's cases for `responses.source: api`.
+
+    The cases and the period come from a first plan of the table (the planner's own parsing;
+    without dates it checks nothing against them); dates the journal already holds are not
+    fetched again; the fetched ones are stored in it (unless it is open read-only). The
+    caller plans again with the result as `response_dates`.
+    """
+    from backfill.model import CASE, HAPPENED_TS
+    from backfill.plan import plan_from_table
+
+    first = plan_from_table(table, config, now=now)
+    cases = first.frame[CASE]
+    wanted = set(cases[cases.ne("")].unique().tolist())
+    dates: dict[str, pd.Timestamp] = {}
+    if journal is not None:
+        for case, text in journal.get_response_dates(wanted).items():
+            stamp = pd.to_datetime(text, utc=True, errors="coerce")
+            if isinstance(stamp, pd.Timestamp):
+                dates[case] = stamp
+    missing = wanted - set(dates)
+    fetched = FetchedDates({})
+    if missing:
+        today = (now or datetime.now(UTC)).date()
+        start, end = response_period(first.frame[HAPPENED_TS], today=today)
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(
+                total=len(missing),
+                desc="response dates",
+                unit=" cases",
+                file=sys.stderr,
+                leave=False,
+            )
+        try:
+            fetched = await fetch_response_dates(
+                api,
+                missing,
+                date_field=config.responses.api_date_field,
+                start=start,
+                end=end,
+                timezone=config.api.timezone,
+                progress=bar,
+            )
+        finally:
+            if bar is not None:
+                bar.close()
+        dates.update(fetched.dates)
+        if journal is not None and not journal.read_only and fetched.dates:
+            journal.put_response_dates(
+                {case: stored_text(stamp) for case, stamp in fetched.dates.items()}
+            )
+    if echo is not None:
+        not_found = len(wanted) - len(dates)
+        echo(
+            f"response dates ({config.responses.api_date_field}): {len(wanted) - len(missing)} "
+            f"from the journal, {len(fetched.dates)} from the API ({fetched.pages} pages), "
+            f"{not_found} not found"
+            + (
+                f" (validation.missing_response_date: {config.validation.missing_response_date})"
+                if not_found
+                else ""
+            )
+        )
+    return dates

@@ -1,0 +1,189 @@
+"""What CustomerGauge should hold after a backfill: the expected final state of each case.
+
+The expectation is always the planner's own prediction (timeline.predict), never a second
+reading of the input or a second state machine:
+
+- for a file given now, the plan's cases table;
+- narrowed by the journal when it knows the plan's actions: only the actions it shows as
+  accepted are replayed (failed, blocked or never-sent actions are not expected; an
+  assignee the API refused is not expected either);
+- for runs made earlier, from the journal alone: its accepted actions, replayed the same way.
+  The journal keeps no notes or assignees, so assignees are not compared then, and hours
+  only for cases whose response date the journal holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from backfill.model import (
+    CASE,
+    CASE_SEQ,
+    HAPPENED_TS,
+    NOTE,
+    OUTCOME,
+    RESPONSE_TS,
+    SEND_ASSIGNEE,
+)
+from backfill.model import STATUS as PLAN_STATUS
+
+if TYPE_CHECKING:
+    from backfill.config import Config
+    from backfill.journal import Journal
+    from backfill.plan import Plan
+
+
+class _Unchecked:
+    """A field with no prediction: shown, never compared."""
+
+    def __repr__(self) -> str:
+        return "UNCHECKED"
+
+
+UNCHECKED: Any = _Unchecked()
+
+
+@dataclass(frozen=True, slots=True)
+class Expected:
+    """The predicted final state of one case. None = expected unset; UNCHECKED = not compared."""
+
+    case: str
+    status: str | None
+    assignee: Any = UNCHECKED
+    time_to_follow_up: Any = UNCHECKED
+    time_to_close: Any = UNCHECKED
+
+
+def _hours(value: Any) -> int | None:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    text = str(value).strip()
+    return int(float(text)) if text else None
+
+
+def expected_from_cases(cases: pd.DataFrame, *, assignee_known: bool = True) -> list[Expected]:
+    """Expected states from a cases table of the plan (timeline.predict's columns).
+
+    Only cases with something sent are expected in CustomerGauge. The assignee is compared
+    only where the run sent one; hours only where the response date is known.
+    """
+    out = []
+    sent = cases[cases["to_send"].astype("int64") > 0]
+    for case, status, assignee, response_at, follow_up, close in zip(
+        sent["number_customergauge"],
+        sent["final_status"],
+        sent["final_assignee"],
+        sent["response_at"],
+        sent["time_to_follow_up_h"],
+        sent["time_to_close_h"],
+        strict=True,
+    ):
+        dated = bool(str(response_at or "").strip())
+        out.append(
+            Expected(
+                case=str(case),
+                status=str(status) or None,
+                assignee=str(assignee) if assignee_known and str(assignee) else UNCHECKED,
+                time_to_follow_up=_hours(follow_up) if dated else UNCHECKED,
+                time_to_close=_hours(close) if dated else UNCHECKED,
+            )
+        )
+    return out
+
+
+def _utc_text(stamps: pd.Series) -> pd.Series:
+    return stamps.dt.tz_convert("UTC").dt.strftime("%Y-%m-%d %H:%M:%S").fillna("")
+
+
+def plan_identities(plan: Plan) -> pd.Series:
+    """The journal identity of each to-send row of the plan (the runner's identities)."""
+    from backfill.journal import assign_identities
+
+    rows = plan.frame[plan.frame[OUTCOME].eq("")]
+    happened = _utc_text(rows[HAPPENED_TS])
+    items = zip(
+        rows.index,
+        rows[CASE],
+        rows[PLAN_STATUS],
+        happened.where(happened.ne(""), None),
+        rows[NOTE],
+        rows[SEND_ASSIGNEE],
+        strict=True,
+    )
+    identities = assign_identities(
+        (int(key), str(case), str(status), when, note or None, assignee or None)
+        for key, case, status, when, note, assignee in items
+    )
+    return pd.Series(identities, dtype=object)
+
+
+def expected_cases(plan: Plan, journal: Journal | None) -> tuple[pd.DataFrame, str, str | None]:
+    """(cases table, source, earliest run start) for `plan`.
+
+    Without a journal, or when the journal knows none of the plan's actions (the file was
+    sent with another journal, or not by backfill), the plan's own prediction is expected.
+    Otherwise only the actions the journal shows as accepted are replayed, with the planner's
+    own prediction function, so that failed or blocked actions are not expected.
+    """
+    if journal is None:
+        return plan.cases, "plan", None
+    identities = plan_identities(plan)
+    entries = journal.lookup(identities.tolist())
+    if not entries:
+        return plan.cases, "plan", None
+    from backfill import timeline
+    from backfill.journal import DONE_STATES
+
+    frame = plan.frame.copy()
+    state = identities.map(lambda i: entries[i].state if i in entries else "")
+    error = identities.map(lambda i: entries[i].error if i in entries else "")
+    not_applied = state.index[~state.isin(DONE_STATES).to_numpy()]
+    frame.loc[not_applied, OUTCOME] = "not-sent"
+    # A partial answer for the assignee means CustomerGauge kept its previous assignee.
+    refused = state.index[(state.eq("partial") & error.str.contains("assignee")).to_numpy()]
+    frame.loc[refused, SEND_ASSIGNEE] = ""
+    cases, _ = timeline.predict(frame, plan.config)
+    return cases, "plan+journal", _earliest_run(journal, {e.run_id for e in entries.values()})
+
+
+def _earliest_run(journal: Journal, run_ids: set[str]) -> str | None:
+    starts = [run["started_at"] for run in journal.runs() if run["run_id"] in run_ids]
+    return min(starts) if starts else None
+
+
+def journal_cases(journal: Journal, config: Config) -> tuple[pd.DataFrame, str | None]:
+    """Expected cases from the journal alone: its accepted actions, replayed by the planner's
+    prediction. The journal does not keep notes or assignees, so assignees are not compared;
+    hours are compared for the cases whose response date the journal holds."""
+    from backfill import timeline
+
+    entries = journal.accepted_actions()
+    frame = pd.DataFrame(
+        {
+            CASE: [e.case for e in entries],
+            PLAN_STATUS: [e.status for e in entries],
+            HAPPENED_TS: pd.to_datetime([e.happened_at for e in entries], utc=True),
+            CASE_SEQ: [e.case_seq for e in entries],
+            "_run": [e.run_id for e in entries],
+        }
+    )
+    frame = frame.sort_values([CASE, HAPPENED_TS, CASE_SEQ], kind="stable").reset_index(drop=True)
+    # Renumber: runs of different files may have numbered the same case differently.
+    frame[CASE_SEQ] = frame.groupby(CASE).cumcount() + 1
+    frame[OUTCOME] = ""
+    frame[SEND_ASSIGNEE] = ""
+    dates = journal.get_response_dates(frame[CASE].unique().tolist())
+    known = {case: parse_stored_date(text) for case, text in dates.items()}
+    frame[RESPONSE_TS] = frame[CASE].map(pd.Series(known, dtype="datetime64[us, UTC]"))
+    frame[RESPONSE_TS] = frame[RESPONSE_TS].astype("datetime64[us, UTC]")
+    cases, _ = timeline.predict(frame, config)
+    return cases, _earliest_run(journal, set(frame["_run"]))
+
+
+def parse_stored_date(text: str) -> pd.Timestamp:
+    """A response date as stored in the journal (UTC text) -> Timestamp (NaT if unreadable)."""
+    stamp = pd.to_datetime(text, utc=True, errors="coerce")
+    return stamp if isinstance(stamp, pd.Timestamp) else pd.NaT
