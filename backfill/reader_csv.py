@@ -26,6 +26,7 @@ LARGE_FILE_BYTES = 50 * 1024 * 1024
 LARGE_FILE_ROWS = 200_000
 _CHUNK_ROWS = 100_000
 
+_SEP_HINT = re.compile(r"sep=([,;\t|])[ \t]*\r?\n", re.IGNORECASE)
 _SAVE_AS_UTF8 = 'save it as UTF-8 (in Excel: File > Save As > "CSV UTF-8") and run again'
 
 
@@ -41,14 +42,20 @@ def read_delimited(path: Path, *, progress: bool = False) -> pd.DataFrame:
             f"{path} is empty: it has no header row; export the data again with the column names "
             "in the first row"
         )
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(sample, truncated)
-    leading_blank = _leading_blank_lines(sample)
+    hint = _SEP_HINT.match(sample)
+    if hint:
+        # Excel's own "sep=;" first line: it names the delimiter and Excel does not show it,
+        # so the header is row 1 there.
+        delimiter, skip, hidden = hint.group(1), 1, 1
+    else:
+        delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(sample, truncated)
+        skip, hidden = _leading_blank_lines(sample), 0
     options: dict[str, object] = {
         "sep": delimiter,
         "dtype": object,
         "na_filter": False,  # empty cells are "", never NaN; "NA" and "null" stay text
         "skip_blank_lines": False,  # blank lines still count as spreadsheet rows
-        "skiprows": leading_blank,
+        "skiprows": skip,
         "encoding": encoding,
         "engine": "c",
         "quotechar": '"',
@@ -65,12 +72,12 @@ def read_delimited(path: Path, *, progress: bool = False) -> pd.DataFrame:
             "in the first row"
         ) from None
     except pd.errors.ParserError as exc:
-        raise InputError(_explain_parser_error(path, exc, delimiter)) from None
+        raise InputError(_explain_parser_error(path, exc, delimiter, hidden)) from None
     except UnicodeDecodeError as exc:  # the check above should have caught it; never a traceback
         raise InputError(
             f"{path} cannot be decoded as {encoding} ({exc.reason}); {_SAVE_AS_UTF8}"
         ) from None
-    header_row = leading_blank + 1
+    header_row = skip - hidden + 1
     frame.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(frame))
     frame.attrs.update(encoding=encoding, delimiter=delimiter)
     return frame
@@ -267,13 +274,14 @@ def _read_chunked(path: Path, options: dict[str, object]) -> pd.DataFrame:
 _FIELDS_MISMATCH = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
-def _explain_parser_error(path: Path, exc: Exception, delimiter: str) -> str:
+def _explain_parser_error(path: Path, exc: Exception, delimiter: str, hidden: int) -> str:
     name = _DELIMITER_NAMES.get(delimiter, repr(delimiter))
     match = _FIELDS_MISMATCH.search(str(exc))
     if match:
         # pandas counts records (a quoted multi-line note is one) and blank lines, header = 1:
         # exactly the spreadsheet row number.
-        expected, row, saw = (int(g) for g in match.groups())
+        expected, line, saw = (int(g) for g in match.groups())
+        row = line - hidden
         return (
             f"{path} row {row}: {saw} cells where the header has {expected} "
             f"({name}-separated); a value that contains a {name} must be in double quotes: "

@@ -415,3 +415,17 @@ def test_default_sheet_is_the_first_visible_one(tmp_path: Path) -> None:
     assert frame.attrs["sheet"] == "Export"
     assert frame["id"].tolist() == ["1"]
     assert read_table(tmp_path / "a.xlsx", sheet=0)["code"].tolist() == ["x"]  # still reachable
+
+
+@pytest.mark.parametrize("hint", ["sep=;\n", "sep=;\r\n", "SEP=;\n"])
+def test_excel_sep_hint_line_names_the_delimiter_and_is_not_a_row(
+    tmp_path: Path, hint: str
+) -> None:
+    # Excel hides the hint: the header shows as row 1 and the first record as row 2.
+    path = write_csv(tmp_path / "a.csv", f"{hint}id;note\n1;a,b,c\n\n2;d\n", encoding="utf-8-sig")
+    frame = read_table(path)
+    assert frame.attrs["delimiter"] == ";"
+    assert records(frame) == [
+        {"id": "1", "note": "a,b,c", ROW: 2},
+        {"id": "2", "note": "d", ROW: 4},
+    ]

@@ -243,6 +243,12 @@ def test_row_with_more_cells_than_the_header(tmp_path: Path) -> None:
     )
 
 
+def test_bad_row_number_after_an_excel_sep_hint(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("sep=;\nnumber_customergauge;status\n1;open\n2;closed;x\n")
+    assert read_error([path]).startswith(f"{path} row 3: 3 cells where the header has 2")
+
+
 def test_unsupported_file_type(tmp_path: Path) -> None:
     path = tmp_path / "export.json"
     path.write_text("[]")

@@ -100,6 +100,8 @@ def test_history_has_the_promised_variety(history_csv: pd.DataFrame) -> None:
     reopened = history_csv.sort_values("happened_at").groupby("number_customergauge")["status"]
     assert reopened.apply(lambda s: list(s.str.lower()).count("open") > 1).sum() >= 3
     assert history_csv["assignee"].str.contains("(at)", regex=False).sum() == 1
+    agents = history_csv[history_csv["assignee"] != ""].groupby("number_customergauge")["assignee"]
+    assert (agents.nunique() > 1).sum() >= 2  # a couple of cases change hands
     assert history_csv["assignee"].replace("", pd.NA).dropna().str.endswith("@example.com").sum()
 
 
