@@ -184,6 +184,36 @@ def sandbox(
     return serve(settings, host, port, responses_file, users_file=users_file, echo=click.echo)
 
 
+@cli.command()
+@click.argument("inputs", nargs=-1, required=False, type=click.Path(path_type=Path))
+@_config_option
+@_out_option
+@click.option(
+    "--journal",
+    "journal_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Journal of the run (default: journal: of the config, when it exists). "
+    "Without INPUTS, verify every case the journal shows as sent.",
+)
+@_handle_errors
+def verify(
+    inputs: tuple[Path, ...],
+    config_path: Path | None,
+    out_dir: Path | None,
+    journal_path: Path | None,
+) -> int:
+    """Read back each case (GET close-loop) and compare it with the plan's prediction.
+
+    Compares final status, assignee, and time to follow up / close (whole hours); writes
+    verify.csv (case, expected, found, verdict). Sends nothing. Exit 0 when every case
+    matches, 1 when any mismatches or is missing, 2 on unusable input or config.
+    """
+    from backfill.verify import verify_command
+
+    return verify_command(list(inputs), config_path, out_dir, journal_path, echo=click.echo)
+
+
 def main() -> None:
     cli(prog_name="backfill")
 
