@@ -37,6 +37,10 @@ _EXPORTS = {
     "SandboxSettings": "backfill.sandbox",
     "Faults": "backfill.sandbox",
     "ThreadedSandbox": "backfill.sandbox",
+    "verify_plan": "backfill.verify",
+    "VerifyOutcome": "backfill.verify",
+    "read_close_loop": "backfill.readback",
+    "CaseState": "backfill.readback",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
