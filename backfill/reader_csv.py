@@ -115,10 +115,11 @@ def detect_encoding(path: Path) -> str:
     utf8_error = _first_decode_error(path, "utf-8")
     if utf8_error is None:
         return "utf-8"
-    if _first_decode_error(path, "cp1252") is None:
+    cp1252_error = _first_decode_error(path, "cp1252")
+    if cp1252_error is None:
         return "cp1252"
     offset, byte = utf8_error
-    bad_offset, bad_byte = _first_decode_error(path, "cp1252") or utf8_error
+    bad_offset, bad_byte = cp1252_error
     raise InputError(
         f"{path} is neither UTF-8 nor Windows-1252 (cp1252) text: byte 0x{byte:02X} on line "
         f"{_line_of(path, offset)} (byte offset {offset}) is not UTF-8, and byte "
@@ -272,6 +273,7 @@ def _read_chunked(path: Path, options: dict[str, object]) -> pd.DataFrame:
 
 
 _FIELDS_MISMATCH = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+_OPEN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
 
 
 def _explain_parser_error(path: Path, exc: Exception, delimiter: str, hidden: int) -> str:
@@ -286,5 +288,12 @@ def _explain_parser_error(path: Path, exc: Exception, delimiter: str, hidden: in
             f"{path} row {row}: {saw} cells where the header has {expected} "
             f"({name}-separated); a value that contains a {name} must be in double quotes: "
             "fix that row, or export the file again with quoting"
+        )
+    match = _OPEN_QUOTE.search(str(exc))
+    if match:
+        row = int(match.group(1)) + 1 - hidden  # pandas counts from 0 at the header here
+        return (
+            f"{path} row {row}: a double quote opens a value that is never closed, so the rest "
+            'of the file would be one cell; close the quote, or double a quote inside a value ("")'
         )
     return f"{path} cannot be read as {name}-separated text: {exc}; check the file's quoting"

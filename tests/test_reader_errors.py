@@ -243,6 +243,15 @@ def test_row_with_more_cells_than_the_header(tmp_path: Path) -> None:
     )
 
 
+def test_quote_never_closed(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text('number_customergauge,status,note\n1,open,ok\n\n2,closed,"oops\n3,open,x\n')
+    assert read_error([path]) == (
+        f"{path} row 4: a double quote opens a value that is never closed, so the rest of the "
+        'file would be one cell; close the quote, or double a quote inside a value ("")'
+    )
+
+
 def test_bad_row_number_after_an_excel_sep_hint(tmp_path: Path) -> None:
     path = tmp_path / "export.csv"
     path.write_text("sep=;\nnumber_customergauge;status\n1;open\n2;closed;x\n")
