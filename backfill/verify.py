@@ -341,7 +341,9 @@ def verify(
             if not inputs:
                 assert journal is not None
                 return await verify_journal(journal, config, api, folder=folder, progress=progress)
-            plan = await plan_for_verify(inputs, config, api, journal, now=now, progress=progress)
+            plan = await plan_for_verify(
+                inputs, config, api, journal, now=now, progress=progress, echo=echo
+            )
             return await verify_plan(
                 plan, config, api, journal=journal, folder=folder, progress=progress
             )
@@ -370,6 +372,7 @@ async def plan_for_verify(
     *,
     now: datetime | None = None,
     progress: bool = False,
+    echo: Callable[[str], None] | None = None,
 ) -> Plan:
     """The plan of `inputs`, with response dates from the API when responses.source is api."""
     from backfill.plan import build_plan, plan_from_table
@@ -380,26 +383,30 @@ async def plan_for_verify(
     from backfill.responses_api import api_response_dates
 
     table = read_inputs(list(inputs), config.input, progress=progress)
-    dates = await api_response_dates(table, config, api, journal, now=now, progress=progress)
+    dates = await api_response_dates(
+        table, config, api, journal, now=now, progress=progress, echo=echo
+    )
     return plan_from_table(table, config, now=now, response_dates=dates)
 
 
 def _open_journal(path: Path | None, config: Config, *, required: bool) -> Journal | None:
     """The journal to narrow or replace the expectation: --journal, else journal: if present.
 
-    Read-only, unless response dates fetched from the API are to be stored in it.
+    Read-only, unless response dates fetched from the API are to be kept in it; then it is
+    created when missing, so that the next run or verify does not fetch them again.
     """
     from backfill.journal import Journal
 
     target = Path(path) if path is not None else Path(config.journal)
-    if not target.exists():
+    keeps_dates = config.responses.source == "api" and not required
+    if not target.exists() and not keeps_dates:
         if path is not None or required:
             raise ConfigError(
                 f"journal {target} not found; give the journal of the run with --journal, "
                 "or the INPUT files to verify against their plan"
             )
         return None
-    return Journal(target, read_only=config.responses.source != "api")
+    return Journal(target, read_only=not keeps_dates)
 
 
 def verify_command(
