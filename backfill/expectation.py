@@ -30,6 +30,17 @@ from backfill.model import (
 )
 from backfill.model import STATUS as PLAN_STATUS
 
+# The columns of the planner's cases table that the expectation reads.
+_CASE_COLUMNS = [
+    "number_customergauge",
+    "to_send",
+    "final_status",
+    "final_assignee",
+    "response_at",
+    "time_to_follow_up_h",
+    "time_to_close_h",
+]
+
 if TYPE_CHECKING:
     from backfill.config import Config
     from backfill.journal import Journal
@@ -161,6 +172,8 @@ def journal_cases(journal: Journal, config: Config) -> tuple[pd.DataFrame, str |
     from backfill import timeline
 
     entries = journal.accepted_actions()
+    if not entries:
+        return pd.DataFrame(columns=_CASE_COLUMNS), None
     frame = pd.DataFrame(
         {
             CASE: [e.case for e in entries],
