@@ -14,6 +14,7 @@ reading of the input or a second state machine:
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -75,13 +76,20 @@ def _hours(value: Any) -> int | None:
     return int(float(text)) if text else None
 
 
-def expected_from_cases(cases: pd.DataFrame, *, assignee_known: bool = True) -> list[Expected]:
+def expected_from_cases(
+    cases: pd.DataFrame,
+    *,
+    assignee_known: bool = True,
+    untimed: Collection[str] = (),
+) -> list[Expected]:
     """Expected states from a cases table of the plan (timeline.predict's columns).
 
     Only cases with something sent are expected in CustomerGauge. The assignee is compared
-    only where the run sent one; hours only where the response date is known.
+    only where the run sent one; hours only where the response date is known and the case's
+    actions carried their times (`untimed`: cases CustomerGauge stamped at its own clock).
     """
     out = []
+    untimed = set(untimed)
     sent = cases[cases["to_send"].astype("int64") > 0]
     for case, status, assignee, response_at, follow_up, close in zip(
         sent["number_customergauge"],
@@ -92,7 +100,7 @@ def expected_from_cases(cases: pd.DataFrame, *, assignee_known: bool = True) -> 
         sent["time_to_close_h"],
         strict=True,
     ):
-        dated = bool(str(response_at or "").strip())
+        dated = bool(str(response_at or "").strip()) and case not in untimed
         out.append(
             Expected(
                 case=str(case),
@@ -103,6 +111,15 @@ def expected_from_cases(cases: pd.DataFrame, *, assignee_known: bool = True) -> 
             )
         )
     return out
+
+
+def untimed_cases(plan: Plan) -> set[str]:
+    """Cases whose follow-up/close times cannot be predicted: an action sent without a time
+    (CustomerGauge stamps it at its own clock), or every case when sending with v4.1."""
+    rows = plan.frame[plan.frame[OUTCOME].eq("")]
+    if plan.config.api.version == "v4.1":
+        return set(rows[CASE])
+    return set(rows.loc[rows[HAPPENED_TS].isna(), CASE])
 
 
 def _utc_text(stamps: pd.Series) -> pd.Series:
@@ -145,7 +162,6 @@ def expected_cases(plan: Plan, journal: Journal | None) -> tuple[pd.DataFrame, s
     entries = journal.lookup(identities.tolist())
     if not entries:
         return plan.cases, "plan", None
-    from backfill import timeline
     from backfill.journal import DONE_STATES
 
     frame = plan.frame.copy()
@@ -156,8 +172,23 @@ def expected_cases(plan: Plan, journal: Journal | None) -> tuple[pd.DataFrame, s
     # A partial answer for the assignee means CustomerGauge kept its previous assignee.
     refused = state.index[(state.eq("partial") & error.str.contains("assignee")).to_numpy()]
     frame.loc[refused, SEND_ASSIGNEE] = ""
-    cases, _ = timeline.predict(frame, plan.config)
+    cases = _predict(frame, plan.config)
     return cases, "plan+journal", _earliest_run(journal, {e.run_id for e in entries.values()})
+
+
+def _predict(frame: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """The planner's prediction (timeline.predict) over a frame of plan columns.
+
+    predict() reads the planner's integer case key, a working column that Plan.frame does
+    not keep, so it is rebuilt here exactly as plan_from_table builds it.
+    """
+    from backfill import timeline
+
+    case_key = getattr(timeline, "CASE_KEY", None)
+    if case_key is not None and case_key not in frame:
+        frame = frame.assign(**{case_key: pd.factorize(frame[CASE], sort=True)[0]})
+    cases, _ = timeline.predict(frame, config)
+    return cases
 
 
 def _earliest_run(journal: Journal, run_ids: set[str]) -> str | None:
@@ -165,15 +196,14 @@ def _earliest_run(journal: Journal, run_ids: set[str]) -> str | None:
     return min(starts) if starts else None
 
 
-def journal_cases(journal: Journal, config: Config) -> tuple[pd.DataFrame, str | None]:
+def journal_cases(journal: Journal, config: Config) -> tuple[pd.DataFrame, str | None, set[str]]:
     """Expected cases from the journal alone: its accepted actions, replayed by the planner's
     prediction. The journal does not keep notes or assignees, so assignees are not compared;
     hours are compared for the cases whose response date the journal holds."""
-    from backfill import timeline
 
     entries = journal.accepted_actions()
     if not entries:
-        return pd.DataFrame(columns=_CASE_COLUMNS), None
+        return pd.DataFrame(columns=_CASE_COLUMNS), None, set()
     frame = pd.DataFrame(
         {
             CASE: [e.case for e in entries],
@@ -192,8 +222,11 @@ def journal_cases(journal: Journal, config: Config) -> tuple[pd.DataFrame, str |
     known = {case: parse_stored_date(text) for case, text in dates.items()}
     frame[RESPONSE_TS] = frame[CASE].map(pd.Series(known, dtype="datetime64[us, UTC]"))
     frame[RESPONSE_TS] = frame[RESPONSE_TS].astype("datetime64[us, UTC]")
-    cases, _ = timeline.predict(frame, config)
-    return cases, _earliest_run(journal, set(frame["_run"]))
+    cases = _predict(frame, config)
+    untimed = set(
+        frame[CASE] if config.api.version == "v4.1" else frame.loc[frame[HAPPENED_TS].isna(), CASE]
+    )
+    return cases, _earliest_run(journal, set(frame["_run"])), untimed
 
 
 def parse_stored_date(text: str) -> pd.Timestamp:

@@ -38,6 +38,7 @@ from backfill.expectation import (
     expected_cases,
     expected_from_cases,
     journal_cases,
+    untimed_cases,
 )
 from backfill.model import HAPPENED_TS, OUTCOME
 from backfill.readback import (
@@ -276,7 +277,7 @@ async def verify_plan(
     given now. Writes verify.csv into `folder` when given.
     """
     cases, source, run_start = expected_cases(plan, journal)
-    expected = expected_from_cases(cases)
+    expected = expected_from_cases(cases, untimed=untimed_cases(plan))
     earliest = run_start
     if earliest is None:
         times = plan.frame.loc[plan.frame[OUTCOME].eq(""), HAPPENED_TS].dropna()
@@ -297,11 +298,11 @@ async def verify_journal(
     today: date | None = None,
 ) -> VerifyOutcome:
     """Verify every case the journal shows as sent, without the input files."""
-    cases, run_start = journal_cases(journal, config)
+    cases, run_start, untimed = journal_cases(journal, config)
     start, end = read_range(run_start, today=today)
     return await verify_expected(
         api,
-        expected_from_cases(cases, assignee_known=False),
+        expected_from_cases(cases, assignee_known=False, untimed=untimed),
         start,
         end,
         folder=folder,

@@ -16,6 +16,7 @@ from backfill.expectation import (
     expected_from_cases,
     journal_cases,
     plan_identities,
+    untimed_cases,
 )
 from backfill.journal import Journal
 from backfill.model import FAILED, PARTIAL, SENT, Result
@@ -106,7 +107,8 @@ def test_journal_alone_replays_its_accepted_actions(plan: Plan, tmp_path: Path) 
             },
         )
         journal.put_response_dates({"100": "2024-03-01 08:00:00"})
-        cases, started = journal_cases(journal, plan.config)
+        cases, started, untimed = journal_cases(journal, plan.config)
+    assert untimed == set()
     assert started is not None
     # No assignees in the journal: not compared. Hours only where the date is known.
     assert expected_from_cases(cases, assignee_known=False) == [
@@ -117,7 +119,7 @@ def test_journal_alone_replays_its_accepted_actions(plan: Plan, tmp_path: Path) 
 
 def test_empty_journal_expects_nothing(tmp_path: Path) -> None:
     with Journal(tmp_path / "j.sqlite") as journal:
-        cases, started = journal_cases(journal, config_from_dict({}))
+        cases, started, _ = journal_cases(journal, config_from_dict({}))
     assert expected_from_cases(cases) == [] and started is None
 
 
@@ -135,3 +137,23 @@ def test_read_range_covers_the_run_with_a_day_of_margin(
 ) -> None:
     start, end = read_range(earliest, today=NOW.date())
     assert (start.isoformat(), end.isoformat()) == expected
+
+
+def test_cases_sent_without_times_are_not_compared_on_hours(tmp_path: Path) -> None:
+    source = tmp_path / "history.csv"
+    source.write_text(HISTORY.replace("2024-04-02 10:00:00,,,", ",,,", 1), encoding="utf-8")
+    plan = build_plan(
+        [source], config_from_dict({"validation": {"require_happened_at": False}}), now=NOW
+    )
+    assert untimed_cases(plan) == {"200"}
+    cases, _, _ = expected_cases(plan, None)
+    expected = expected_from_cases(cases, untimed=untimed_cases(plan))
+    assert [(e.case, e.time_to_close) for e in expected] == [("100", 48), ("200", UNCHECKED)]
+
+
+def test_v41_sends_no_times_so_no_hours_are_compared(tmp_path: Path) -> None:
+    source = tmp_path / "history.csv"
+    source.write_text(HISTORY, encoding="utf-8")
+    config = config_from_dict({"api": {"version": "v4.1", "v41_ignore_happened_at": True}})
+    plan = build_plan([source], config, now=NOW)
+    assert untimed_cases(plan) == {"100", "200"}
