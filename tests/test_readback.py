@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
+from backfill.auth import Credentials
+from backfill.client import ApiSession
+from backfill.config import config_from_dict
+from backfill.model import Action
 from backfill.readback import (
     CLOSE_LOOP_PATH,
     CaseState,
@@ -18,6 +22,8 @@ from backfill.readback import (
     parse_page,
     read_close_loop,
 )
+from backfill.sandbox import SandboxSettings
+from backfill.sender import send_cases
 
 FULL = {
     "number_customergauge": "53499",
@@ -253,3 +259,47 @@ async def test_pager_reports_progress_per_page() -> None:
     bar = Bar()
     await read_close_loop(api, date(2024, 1, 1), date(2024, 1, 1), progress=bar)
     assert bar.total == 2
+
+
+async def test_pages_through_the_sandbox_over_the_run_session(make_sandbox: Any) -> None:
+    """Over real HTTP: 30 cases at 7 per page -> 5 pages, every case once, answers parsed."""
+    sb = make_sandbox(SandboxSettings(accept_any_assignee=True))
+    await sb.start()
+    ids = [f"9{n:03d}" for n in range(30)]
+    sb.seed_responses(dict.fromkeys(ids, "2024-01-01 00:00:00"))
+    config = config_from_dict({"send": {"rate_limit": 1000}})
+    credentials = Credentials(sb.settings.client_id, sb.settings.client_secret)
+    cases = [
+        [
+            Action(2 * n, "t", 2, case, 1, "open", "2024-01-02 00:00:00", None, None),
+            Action(
+                2 * n + 1,
+                "t",
+                3,
+                case,
+                2,
+                "progress",
+                "2024-01-02 05:30:00",
+                "on it",
+                "x@example.com",
+            ),
+        ]
+        for n, case in enumerate(ids)
+    ]
+    async with ApiSession(config, credentials, base_url=sb.base_url, token_url=sb.token_url) as api:
+        await send_cases(api, cases, send=config.send)
+        today = datetime.now(UTC).date()
+        result = await read_close_loop(api, today, today, per_page=7)
+        # Cases updated outside the range are not returned.
+        past = await read_close_loop(api, date(2020, 1, 1), date(2020, 1, 2))
+    assert (result.pages, result.records) == (5, 30)
+    assert sorted(result.cases) == ids
+    state = result.cases["9007"]
+    assert (state.status, state.assignee, state.time_to_follow_up, state.time_to_close) == (
+        "progress",
+        "x@example.com",
+        29,
+        None,
+    )
+    assert state.missing == frozenset()
+    assert past.cases == {}
