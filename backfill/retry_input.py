@@ -1,0 +1,69 @@
+"""`backfill retry`: read back a failures.csv (or report.xlsx's Failures sheet) as input rows.
+
+The file was written by backfill: the input's own columns first, then ``outcome`` and
+``error`` (``backfill_outcome``/``backfill_error`` when the input had columns of those
+names). Those two are dropped, and the quote that made formula-like cells inert
+(``'=…``, ``'+…``, ``'-…``, ``'@…``, tab, CR) is taken off again, so that the rows are
+exactly what the user wrote, plus whatever they fixed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from backfill.config import Config
+from backfill.errors import InputError
+from backfill.model import ROW, SOURCE
+from backfill.reader import EXCEL_SUFFIXES, InputTable, map_columns, own_columns, read_table
+
+_QUOTED = ("'=", "'+", "'-", "'@", "'\t", "'\r")
+
+
+def unquote(value: object) -> object:
+    """Undo backfill.tables.neutralise on one cell."""
+    if isinstance(value, str) and value.startswith(_QUOTED):
+        return value[1:]
+    return value
+
+
+def read_failures(path: Path, config: Config) -> InputTable:
+    """The rows of a failures file, as an input table with their original columns."""
+    sheet = "Failures" if path.suffix.lower() in EXCEL_SUFFIXES else None
+    frame = read_table(path, sheet=sheet)
+    frame.columns = [unquote(str(c)) if c not in (SOURCE, ROW) else c for c in frame.columns]
+    own = own_columns(frame)
+    ours = [_ours(own, "outcome"), _ours(own, "error")]
+    if None in ours:
+        raise InputError(
+            f"{path} is not a failures file written by backfill: it has no 'outcome' and "
+            f"'error' columns (columns are: {', '.join(map(str, own))}); give the "
+            "failures.csv or report.xlsx of an earlier run"
+        )
+    keep = [c for c in own if c not in ours]
+    for name in keep:
+        column = frame[name]
+        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+            frame[name] = column.astype(object).map(unquote)
+    if frame.empty:
+        raise InputError(f"{path} has no rows: there is nothing to retry")
+    columns = map_columns(
+        keep,
+        config.input.columns,
+        ("number_customergauge", "status"),
+        where=str(path),
+    )
+    return InputTable(
+        frame=frame[[*keep, SOURCE, ROW]].reset_index(drop=True),
+        columns=columns,
+        original_columns=keep,
+        sources=[str(path)],
+    )
+
+
+def _ours(columns: list[str], name: str) -> str | None:
+    prefixed = f"backfill_{name}"
+    if prefixed in columns:
+        return prefixed
+    return name if name in columns else None
