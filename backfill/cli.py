@@ -214,6 +214,120 @@ def verify(
     return verify_command(list(inputs), config_path, out_dir, journal_path, echo=click.echo)
 
 
+def _journal_option(func: F) -> F:
+    return click.option(
+        "--journal",
+        "journal_path",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="SQLite journal of the migration (default: journal: of the config; with "
+        "--sandbox a throwaway journal next to the reports).",
+    )(func)
+
+
+def _send_options(func: F) -> F:
+    func = click.option(
+        "--yes", is_flag=True, help="Send without asking (needed when there is no terminal)."
+    )(func)
+    return click.option(
+        "--sandbox",
+        is_flag=True,
+        help="Rehearse against a local CustomerGauge emulator (no credentials needed).",
+    )(func)
+
+
+@cli.command()
+@_inputs_argument
+@_config_option
+@_out_option
+@_journal_option
+@_send_options
+@click.option("--verify", is_flag=True, help="After sending, read every case back and compare.")
+@click.option(
+    "--allow-out-of-order",
+    is_flag=True,
+    help="Send actions older than their case's last sent action anyway.",
+)
+@_handle_errors
+def run(
+    inputs: tuple[Path, ...],
+    config_path: Path | None,
+    out_dir: Path | None,
+    journal_path: Path | None,
+    sandbox: bool,
+    yes: bool,
+    verify: bool,
+    allow_out_of_order: bool,
+) -> int:
+    """Validate, plan and send INPUTS to CustomerGauge; write the reports.
+
+    Rate-limited, each case in order, resumable: the journal remembers what was sent, so
+    running the same file again sends only the rest. Exit 0 all sent, 1 some rows failed,
+    invalid or blocked, 2 nothing sent (usage, config, input), 3 aborted or interrupted.
+    """
+    from backfill.config import load_config
+    from backfill.runner import run as run_backfill
+
+    outcome = run_backfill(
+        list(inputs),
+        load_config(config_path),
+        out_dir=out_dir,
+        journal_path=journal_path,
+        sandbox=sandbox,
+        yes=yes,
+        verify=verify,
+        allow_out_of_order=allow_out_of_order,
+        echo=click.echo,
+    )
+    return outcome.exit_status
+
+
+@cli.command()
+@click.argument("failures_file", type=click.Path(path_type=Path))
+@_config_option
+@_out_option
+@_journal_option
+@_send_options
+@_handle_errors
+def retry(
+    failures_file: Path,
+    config_path: Path | None,
+    out_dir: Path | None,
+    journal_path: Path | None,
+    sandbox: bool,
+    yes: bool,
+) -> int:
+    """Re-send the fixed rows of FAILURES_FILE (failures.csv or report.xlsx of a run).
+
+    Fix the rows in Excel, save, and retry: what the journal shows as sent is not sent again.
+    """
+    from backfill.config import load_config
+    from backfill.runner import retry as retry_backfill
+
+    outcome = retry_backfill(
+        failures_file,
+        load_config(config_path),
+        out_dir=out_dir,
+        journal_path=journal_path,
+        sandbox=sandbox,
+        yes=yes,
+        echo=click.echo,
+    )
+    return outcome.exit_status
+
+
+@cli.command()
+@_journal_option
+@_handle_errors
+def status(journal_path: Path | None) -> int:
+    """Show what the journal knows: runs, actions by state, cases left to send."""
+    from backfill.config import load_config
+    from backfill.runner import status as journal_status
+
+    click.echo(journal_status(journal_path or load_config(None).journal))
+    return 0
+
+
 def main() -> None:
     cli(prog_name="backfill")
 
