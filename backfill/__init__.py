@@ -41,6 +41,11 @@ _EXPORTS = {
     "VerifyOutcome": "backfill.verify",
     "read_close_loop": "backfill.readback",
     "CaseState": "backfill.readback",
+    "run": "backfill.runner",
+    "retry": "backfill.runner",
+    "status": "backfill.runner",
+    "RunOutcome": "backfill.runner",
+    "Journal": "backfill.journal",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
