@@ -15,6 +15,8 @@ loop nor the interpreter lock with the client being measured. Three runs, side b
         [--latency-ms 20] [--concurrency 32] [--naive-actions N] [--json]
 
 The figures depend on the machine; the rate figure should not (it is set by the limiter).
+Where permitted the sandbox runs at a higher CPU priority, standing in for a server on its
+own hardware (see `_server_priority`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +80,9 @@ def sandbox_process(responses: Path, *options: str) -> Any:
         "--port", "0", "--responses", str(responses), *options,
     ]  # fmt: skip
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, text=True, env=env, preexec_fn=_server_priority
+    )
     try:
         assert process.stdout is not None
         base_url = ""
@@ -92,6 +96,13 @@ def sandbox_process(responses: Path, *options: str) -> Any:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def _server_priority() -> None:
+    """Give the sandbox the CPU first where allowed: a real API does not share our cores, and
+    a server stalled by the client's own load stamps queued requests as one burst."""
+    with suppress(OSError):
+        os.nice(-10)
 
 
 async def fetch(url: str) -> Any:
@@ -177,6 +188,7 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
 
+    load_average = os.getloadavg()[0]  # the machine may be shared: say how busy it was
     cases = make_cases(args.actions, args.cases)
     in_send_order = [a for case in cases for a in case]
     naive_actions = in_send_order[: args.naive_actions or args.actions]
@@ -207,6 +219,7 @@ def main() -> int:
         "naive": naive,
         "engine_vs_naive": ratio,
         "achieved_share_of_limit": limited["rate_per_s"] / args.rate,
+        "load_average": load_average,
     }
     if args.json:
         print(json.dumps(figures, indent=1))
@@ -214,7 +227,8 @@ def main() -> int:
     share = figures["achieved_share_of_limit"] * 100
     print(
         f"{args.actions} actions over {args.cases} cases; sandbox in its own process, "
-        f"{args.latency_ms:g} ms latency; concurrency {args.concurrency}"
+        f"{args.latency_ms:g} ms latency; concurrency {args.concurrency}; "
+        f"load average before: {figures['load_average']:.2f} on {os.cpu_count()} cores"
     )
     print(
         f"limited   rate_limit={args.rate:g}/s: {limited['requests']} requests in "

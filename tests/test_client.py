@@ -281,3 +281,22 @@ async def test_get_json_reads_through_the_same_session(make_sandbox) -> None:
                 await api.get_json("/v7/rest/sync/close-loop", {"per_page": "5000"})
         assert [row["number_customergauge"] for row in page["data"]] == ["53499"]
         assert api.requests == 3
+
+
+async def test_a_timeout_is_an_answer_lost_and_the_repeat_is_marked_uncertain(
+    make_sandbox,
+) -> None:
+    async with make_sandbox() as sb:
+        sb.seed_responses({"53499": "2023-07-01 09:00:00"})
+        config = config_from_dict(
+            {"api": {"timeout_s": 0.1}, "send": {"max_attempts": 2, "rate_limit": 1000}}
+        )
+        async with ApiSession(
+            config, V7_CREDENTIALS, base_url=sb.base_url, token_url=sb.token_url, retry=FAST
+        ) as api:
+            first = await api.deliver(build_request(action(), config.api))
+            sb.set_faults(Faults(latency_ms=400))  # the token endpoint is slow too: fetch first
+            slow = await api.deliver(build_request(action(), config.api))
+    assert (first.kind, first.resent_uncertain) == (SENT, False)
+    assert (slow.kind, slow.attempts, slow.resent_uncertain) == (FAILED, 2, True)
+    assert slow.error == "gave up after 2 attempts: no answer within 0.1 s"
