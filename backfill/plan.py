@@ -9,6 +9,7 @@ the follow-up and close times CustomerGauge will show. The sending engine takes
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -193,6 +194,7 @@ def plan_from_table(
     multi_source = len(set(table.sources)) > 1
 
     frame, found = validation.normalise_rows(frame, columns, config)
+    frame[timeline.CASE_KEY] = pd.factorize(frame[CASE], sort=True)[0]
     dates = case_response_dates(frame, columns, config, response_dates)
     frame[RESPONSE_TS] = dates.per_row
     unreadable, conflicting = dates.unreadable, dates.conflicting
@@ -259,7 +261,7 @@ def plan_from_table(
     frame = frame[[*table.original_columns, *INTERNAL_COLUMNS]]
     return Plan(
         frame=frame,
-        cases=cases[CASE_COLUMNS],
+        cases=cases[CASE_COLUMNS].reset_index(drop=True),
         problem_table=problems,
         original_columns=list(table.original_columns),
         config=config,
@@ -278,8 +280,16 @@ def _fill_texts(frame: pd.DataFrame, problems: pd.DataFrame) -> None:
     items = problems["code"].astype(object) + ": " + problems["message"].astype(object)
     is_warning = problems["severity"].eq(validation.WARNING)
     for column, mask in ((ERROR, ~is_warning), (WARNING, is_warning)):
-        if mask.any():
-            joined = items[mask].groupby(problems.loc[mask, "label"].to_numpy()).agg(" | ".join)
+        if not mask.any():
+            continue
+        labels = problems.loc[mask, "label"].to_numpy()
+        texts = items[mask].to_numpy()
+        # most rows have one problem: only the others need a (slow, per-group) join
+        several = pd.Series(labels).duplicated(keep=False).to_numpy()
+        single = ~several
+        frame.loc[labels[single], column] = texts[single]
+        if several.any():
+            joined = pd.Series(texts[several]).groupby(labels[several]).agg(" | ".join)
             frame.loc[joined.index, column] = joined.to_numpy()
 
 
@@ -288,19 +298,22 @@ def _case_warnings(frame: pd.DataFrame, problems: pd.DataFrame, cases: pd.DataFr
     warnings = problems[problems["severity"].eq(validation.WARNING)]
     if warnings.empty:
         return ""
-    case_of = frame[CASE].reindex(warnings["label"]).to_numpy()
+    keys = frame[timeline.CASE_KEY].reindex(warnings["label"]).to_numpy()
     counts = (
-        pd.DataFrame({"case": case_of, "code": warnings["code"].to_numpy()})
-        .groupby(["case", "code"], sort=False)
+        pd.DataFrame({"key": keys, "code": warnings["code"].to_numpy()})
+        .groupby(["key", "code"], sort=False)
         .size()
+        .reset_index(name="n")
     )
-    text = (
-        counts.reset_index()
-        .assign(item=lambda t: t["code"] + " " + t[0].astype(str))
-        .groupby("case", sort=False)["item"]
-        .agg(", ".join)
+    counts["item"] = counts["code"].astype(object) + " " + counts["n"].astype(str).astype(object)
+    several = counts["key"].duplicated(keep=False)
+    text = pd.concat(
+        [
+            counts.loc[~several].set_index("key")["item"],
+            counts.loc[several].groupby("key", sort=False)["item"].agg(", ".join),
+        ]
     )
-    return cases["number_customergauge"].map(text).fillna("").to_numpy()
+    return text.reindex(cases.index).fillna("").to_numpy()
 
 
 def _counts(codes: pd.Series) -> dict[str, int]:
@@ -325,6 +338,7 @@ PLAN_FILE_COLUMNS = {  # internal column -> readable name in plan.csv
     WARNING: "warning",
 }
 TO_SEND = "send"  # how plan.csv shows the outcome "" (to be sent)
+_RISKY_START = re.compile("\x00[=+\\-@\t\r]")
 
 
 def format_summary(plan: Plan) -> str:
@@ -379,20 +393,48 @@ def invalid_table(plan: Plan) -> pd.DataFrame:
 
 
 def write_invalid(plan: Plan, path: Path) -> Path:
-    from backfill.tables import write_csv
-
-    return write_csv(invalid_table(plan), path)
+    return write_csv_vectorised(invalid_table(plan), path)
 
 
 def write_plan_files(plan: Plan, folder: Path) -> list[Path]:
     """plan.csv, cases.csv and invalid.csv in `folder` (made safe for spreadsheets)."""
-    from backfill.tables import write_csv
-
     return [
-        write_csv(plan_table(plan), folder / "plan.csv"),
-        write_csv(plan.cases, folder / "cases.csv"),
+        write_csv_vectorised(plan_table(plan), folder / "plan.csv"),
+        write_csv_vectorised(plan.cases, folder / "cases.csv"),
         write_invalid(plan, folder / "invalid.csv"),
     ]
+
+
+def write_csv_vectorised(frame: pd.DataFrame, path: Path) -> Path:
+    """tables.write_csv, with the per-cell check skipped for columns that cannot need it.
+
+    plan.csv has a row per input row: checking a million cells one by one in Python costs
+    more than planning them. A text column in which no cell starts with a dangerous
+    character is written as is; any other column goes through tables.neutralise_frame, the
+    rule itself. tests/test_plan.py checks the output is byte for byte that of write_csv.
+    """
+    from backfill import tables
+
+    out = frame.copy()
+    slow = []
+    for name in out.columns:
+        column = out[name]
+        if not (column.dtype == object or pd.api.types.is_string_dtype(column.dtype)):
+            continue  # numbers and times cannot be formulas
+        if column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) != "string":
+            slow.append(name)  # mixed cells (e.g. real Excel dates): the per-cell rule
+            continue
+        # one C-level regex over the joined column finds every cell that starts dangerously
+        # (each cell follows a NUL; a NUL inside a cell can only cause a needless check)
+        cells = column.fillna("").astype(object).to_numpy()
+        if _RISKY_START.search("\x00" + "\x00".join(cells)) is not None:
+            slow.append(name)
+    if slow:
+        out[slow] = tables.neutralise_frame(out[slow])
+    out.columns = [tables.neutralise(str(c)) for c in out.columns]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out.to_csv(path, index=False, encoding="utf-8-sig")
+    return path
 
 
 def _readable_names(plan: Plan) -> dict[str, str]:

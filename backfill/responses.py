@@ -78,7 +78,8 @@ def case_response_dates(
     if extra:
         from_map = frame[CASE].map(pd.Series(extra, dtype="datetime64[us, UTC]"))
         own = own.where(own.notna() & ~(from_map < own), from_map)
-    earliest = own.groupby(frame[CASE], sort=False).transform("min")
+    keys = frame["_case_key"] if "_case_key" in frame else pd.factorize(frame[CASE])[0]
+    earliest = own.groupby(keys, sort=False).transform("min")
     earliest = earliest.where(frame[CASE].ne(""))
     conflicting = own.notna() & own.gt(earliest)
     return CaseResponseDates(

@@ -51,6 +51,7 @@ from backfill.validation import (
 )
 
 TIME_CODE = "_time_code"  # working column: the parse_times code of the row
+CASE_KEY = "_case_key"  # working column: the case as an integer (grouping by text is slow)
 UNPLACED = "_unplaced"  # working column: the row's time is unusable, so it has no place
 
 _RANK = {"open": 0.0, "progress": 1.0, "closed": 2.0}
@@ -72,8 +73,7 @@ def order_rows(frame: pd.DataFrame, sources: list[str], config: Config) -> pd.Da
     no_case = frame[CASE].eq("").to_numpy()
     allowed_missing = code.eq(normalise.MISSING) & (not config.validation.require_happened_at)
     unplaced = (code.ne("") & ~allowed_missing).to_numpy() | no_case
-    case_codes, _ = pd.factorize(frame[CASE], sort=True)
-    case_codes = np.asarray(case_codes, dtype=np.int64)
+    case_codes = frame[CASE_KEY].to_numpy(dtype=np.int64)
     file_order_case = (
         pd.Series(allowed_missing.to_numpy(), index=case_codes).groupby(level=0).transform("any")
     ).to_numpy() & ~no_case
@@ -87,8 +87,12 @@ def order_rows(frame: pd.DataFrame, sources: list[str], config: Config) -> pd.Da
     time_key = np.where(file_order_case, 0, np.where(unplaced, _LAST, stamps))
     rank = _status_rank(frame[STATUS])
     rank = np.where(file_order_case, 0.0, rank)
-    source_position = {name: i for i, name in enumerate(sources)}
-    source_key = frame[SOURCE].map(source_position).fillna(len(sources)).to_numpy(dtype=np.int64)
+    if len(set(sources)) > 1:
+        source_position = {name: i for i, name in enumerate(sources)}
+        source_key = frame[SOURCE].map(source_position).fillna(len(sources))
+        source_key = source_key.to_numpy(dtype=np.int64)
+    else:
+        source_key = np.zeros(len(frame), dtype=np.int64)
     row_key = frame[ROW].to_numpy(dtype=np.int64)
     order = np.lexsort(
         (row_key, source_key, rank, time_key, unplaced, case_codes, case_first, no_case)
@@ -168,9 +172,9 @@ def block_after_invalid(frame: pd.DataFrame, *, multi_source: bool) -> pd.DataFr
         return empty_problems()
     seq = frame[CASE_SEQ]
     bad_seq = seq.where(invalid & seq.gt(0))
-    first_bad = bad_seq.groupby(frame[CASE]).transform("min")
+    first_bad = bad_seq.groupby(frame[CASE_KEY]).transform("min")
     unplaced_bad = invalid & frame[UNPLACED]
-    case_unplaced = unplaced_bad.groupby(frame[CASE]).transform("any")
+    case_unplaced = unplaced_bad.groupby(frame[CASE_KEY]).transform("any")
     target = frame[OUTCOME].eq("") & in_case & (case_unplaced | seq.gt(first_bad))
     if not target.any():
         return empty_problems()
@@ -179,8 +183,8 @@ def block_after_invalid(frame: pd.DataFrame, *, multi_source: bool) -> pd.DataFr
     reason_label = pd.Series(frame.index, index=frame.index).where(
         unplaced_bad | (invalid & seq.eq(first_bad))
     )
-    unplaced_first = reason_label.where(unplaced_bad).groupby(frame[CASE]).transform("min")
-    placed_first = reason_label.where(~unplaced_bad).groupby(frame[CASE]).transform("min")
+    unplaced_first = reason_label.where(unplaced_bad).groupby(frame[CASE_KEY]).transform("min")
+    placed_first = reason_label.where(~unplaced_bad).groupby(frame[CASE_KEY]).transform("min")
     reason = unplaced_first.where(case_unplaced, placed_first)
     text = where.reindex(reason[target].astype(np.int64).to_numpy()).to_numpy()
     message = pd.Series(
@@ -210,8 +214,8 @@ def sequence_problems(frame: pd.DataFrame, config: Config, *, multi_source: bool
     block = config.send.on_case_failure == "block"
     while True:
         todo = frame[OUTCOME].eq("") & frame[CASE_SEQ].gt(0)
-        rows = frame.loc[todo, [CASE, STATUS, NOTE]]
-        same_case = rows[CASE].eq(rows[CASE].shift(1))
+        rows = frame.loc[todo, [CASE_KEY, STATUS, NOTE]]
+        same_case = rows[CASE_KEY].eq(rows[CASE_KEY].shift(1))
         previous = rows[STATUS].shift(1).where(same_case, "").astype(str)
         bad_transition = pd.Series(False, index=rows.index)
         if progressive:
@@ -225,7 +229,7 @@ def sequence_problems(frame: pd.DataFrame, config: Config, *, multi_source: bool
         bad = bad_transition | bad_note
         # only the first offence of each case is certain: with block what follows it is
         # blocked; with continue, dropping it changes the previous status of the next action
-        bad &= bad.groupby(rows[CASE]).cumsum().eq(1)
+        bad &= bad.groupby(rows[CASE_KEY]).cumsum().eq(1)
         if not bad.any():
             return found
         shown_previous = previous.replace("", "no status")
@@ -268,8 +272,8 @@ def assign_senders(frame: pd.DataFrame, policy: str) -> None:
     if policy == "never":
         return
     named = frame[ASSIGNEE].where(to_send & frame[ASSIGNEE].ne(""))
-    latest = named.groupby(frame[CASE]).ffill()
-    last_to_send = to_send & ~to_send[::-1].groupby(frame[CASE][::-1]).cumsum().gt(1)[::-1]
+    latest = named.groupby(frame[CASE_KEY]).ffill()
+    last_to_send = to_send & ~to_send[::-1].groupby(frame[CASE_KEY][::-1]).cumsum().gt(1)[::-1]
     last_to_send &= frame[CASE].ne("")
     frame.loc[last_to_send, SEND_ASSIGNEE] = latest[last_to_send].fillna("")
 
@@ -280,7 +284,7 @@ def assignment_emails(frame: pd.DataFrame) -> dict[str, int]:
     named = to_send & frame[ASSIGNEE].ne("")
     return {
         "every": int(named.sum()),
-        "last": int(frame.loc[named, CASE].nunique()),
+        "last": int(frame.loc[named, CASE_KEY].nunique()),
         "never": 0,
     }
 
@@ -294,54 +298,61 @@ def predict(frame: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, list[pd.
     zone = config.api.timezone
     in_case = frame[CASE].ne("")
     to_send = frame[OUTCOME].eq("") & in_case
-    sent = frame.loc[to_send, [CASE, STATUS, HAPPENED_TS, CASE_SEQ, SEND_ASSIGNEE]]
-    same_case = sent[CASE].eq(sent[CASE].shift(1))
+    sent = frame.loc[to_send, [CASE_KEY, STATUS, HAPPENED_TS, CASE_SEQ, SEND_ASSIGNEE]]
+    same_case = sent[CASE_KEY].eq(sent[CASE_KEY].shift(1))
     previous = sent[STATUS].shift(1).where(same_case, "").astype(str)
     stamp_follow_up = previous.eq("open") & sent[STATUS].eq("progress")
     stamp_close = previous.eq("progress") & sent[STATUS].eq("closed")
     clear = previous.eq("closed") & sent[STATUS].isin(["open", "progress"])
 
-    by_case = sent.groupby(CASE, sort=False)
-    seq = sent[CASE_SEQ]
-    last_clear = seq.where(clear).groupby(sent[CASE]).max()
-    last_follow_up = seq.where(stamp_follow_up).groupby(sent[CASE]).max()
-    last_close = seq.where(stamp_close).groupby(sent[CASE]).max()
-    stamp_of = sent.set_index([CASE, CASE_SEQ])[HAPPENED_TS]
+    by_case = sent.groupby(CASE_KEY, sort=False)
+    # rows are in timeline order, so the largest label is the latest action of a case
+    label = pd.Series(sent.index, index=sent.index, dtype=np.int64)
+    last_clear = label.where(clear).groupby(sent[CASE_KEY]).max()
+    last_follow_up = label.where(stamp_follow_up).groupby(sent[CASE_KEY]).max()
+    last_close = label.where(stamp_close).groupby(sent[CASE_KEY]).max()
 
-    cases_order = pd.unique(frame.loc[in_case, CASE])
-    cases = pd.DataFrame(index=pd.Index(cases_order, name=CASE))
     everything = frame.loc[in_case]
-    cases["actions"] = everything.groupby(CASE, sort=False).size()
+    all_by_case = everything.groupby(CASE_KEY, sort=False)
+    cases = pd.DataFrame({"case": all_by_case[CASE].first()})  # in send order
+    cases["actions"] = all_by_case.size()
     cases["to_send"] = by_case.size().reindex(cases.index).fillna(0).astype(np.int64)
-    cases["first_ts"] = everything.groupby(CASE, sort=False)[HAPPENED_TS].min()
-    cases["last_ts"] = everything.groupby(CASE, sort=False)[HAPPENED_TS].max()
+    cases["first_ts"] = all_by_case[HAPPENED_TS].min()
+    cases["last_ts"] = all_by_case[HAPPENED_TS].max()
     cases["final_status"] = by_case[STATUS].last().reindex(cases.index).fillna("")
     assignees = sent[SEND_ASSIGNEE].where(sent[SEND_ASSIGNEE].ne(""))
-    cases["final_assignee"] = assignees.groupby(sent[CASE]).last().reindex(cases.index).fillna("")
-    cases["response_ts"] = everything.groupby(CASE, sort=False)[RESPONSE_TS].first()
-    clear_at = last_clear.reindex(cases.index).fillna(0)
-    follow_seq = last_follow_up.reindex(cases.index)
-    close_seq = last_close.reindex(cases.index)
-    follow_set = follow_seq.gt(clear_at)
-    close_set = close_seq.gt(clear_at)
-    cases["follow_up_ts"] = _stamps(stamp_of, cases.index, follow_seq.where(follow_set))
-    cases["closed_ts"] = _stamps(stamp_of, cases.index, close_seq.where(close_set))
-    cases["reopens"] = clear.groupby(sent[CASE]).sum().reindex(cases.index).fillna(0)
+    cases["final_assignee"] = (
+        assignees.groupby(sent[CASE_KEY]).last().reindex(cases.index).fillna("")
+    )
+    cases["response_ts"] = all_by_case[RESPONSE_TS].first()
+    clear_at = last_clear.reindex(cases.index).fillna(-1)
+    follow_label = last_follow_up.reindex(cases.index)
+    close_label = last_close.reindex(cases.index)
+    follow_set = follow_label.gt(clear_at)
+    close_set = close_label.gt(clear_at)
+    cases["follow_up_ts"] = _stamps(frame, follow_label.where(follow_set))
+    cases["closed_ts"] = _stamps(frame, close_label.where(close_set))
+    cases["reopens"] = clear.groupby(sent[CASE_KEY]).sum().reindex(cases.index).fillna(0)
 
     warnings = [
         problems_where(
             clear,
             REOPEN,
-            previous.astype(object)
-            + " → "
-            + sent[STATUS].astype(object)
-            + " re-opens the closed case: CustomerGauge clears its follow-up and close times",
+            sent[STATUS]
+            .where(clear)
+            .map(
+                {
+                    status: f"closed → {status} re-opens the closed case: "
+                    "CustomerGauge clears its follow-up and close times"
+                    for status in ("open", "progress")
+                }
+            ),
             "status",
             WARNING,
         )
     ]
     final = cases["final_status"]
-    last_label = pd.Series(sent.index, index=sent.index).groupby(sent[CASE]).last()
+    last_label = pd.Series(sent.index, index=sent.index).groupby(sent[CASE_KEY]).last()
     no_follow = final.isin(["progress", "closed"]) & ~follow_set
     no_close = final.eq("closed") & ~close_set
     for mask, code, text in (
@@ -366,13 +377,13 @@ def predict(frame: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, list[pd.
     return _cases_table(cases, zone), warnings
 
 
-def _stamps(stamp_of: pd.Series, cases: pd.Index, seqs: pd.Series) -> pd.Series:
-    """The happened_at instant of action `seqs[case]` of each case (NaT where none)."""
-    out = pd.Series(pd.NaT, index=cases, dtype="datetime64[us, UTC]")
-    chosen = seqs.dropna()
+def _stamps(frame: pd.DataFrame, labels: pd.Series) -> pd.Series:
+    """The happened_at instant of the row `labels[case]` of each case (NaT where none)."""
+    out = pd.Series(pd.NaT, index=labels.index, dtype="datetime64[us, UTC]")
+    chosen = labels.dropna()
     if len(chosen):
-        keys = pd.MultiIndex.from_arrays([chosen.index, chosen.astype(np.int64).to_numpy()])
-        out[chosen.index] = stamp_of.reindex(keys).to_numpy()
+        rows = chosen.astype(np.int64).to_numpy()
+        out[chosen.index] = frame[HAPPENED_TS].iloc[rows].array
     return out
 
 
@@ -386,7 +397,7 @@ def _cases_table(cases: pd.DataFrame, zone: str) -> pd.DataFrame:
 
     return pd.DataFrame(
         {
-            "number_customergauge": cases.index.astype(str),
+            "number_customergauge": cases["case"].astype(str).to_numpy(),
             "actions": cases["actions"].astype(np.int64).to_numpy(),
             "to_send": cases["to_send"].to_numpy(),
             "first_at": text("first_ts").to_numpy(),
@@ -399,7 +410,8 @@ def _cases_table(cases: pd.DataFrame, zone: str) -> pd.DataFrame:
             "time_to_follow_up_h": hours("follow_up_ts").array,
             "time_to_close_h": hours("closed_ts").array,
             "reopens": cases["reopens"].astype(np.int64).to_numpy(),
-        }
+        },
+        index=cases.index,
     )
 
 

@@ -209,7 +209,7 @@ def missing_response_problems(frame: pd.DataFrame, config: Config) -> pd.DataFra
     if config.validation.missing_response_date == "reject":
         message = message + ", or set validation.missing_response_date: warn)"
         return problems_where(missing, MISSING_RESPONSE_DATE, message, "response_date")
-    first_of_case = missing & ~frame[CASE].duplicated()
+    first_of_case = missing & ~frame["_case_key"].duplicated()
     return problems_where(
         first_of_case, MISSING_RESPONSE_DATE, message + ")", "response_date", WARNING
     )

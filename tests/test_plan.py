@@ -160,3 +160,20 @@ def test_shuffling_the_input_rows_never_changes_the_plan(rows, config, seed) -> 
     placed = first.frame[first.frame[CASE_SEQ] > 0]
     assert placed.groupby(CASE)[CASE_SEQ].apply(lambda s: s.is_unique).all()
     assert set(first.frame[SOURCE]) == {"history.csv"}
+
+
+def test_vectorised_plan_writer_matches_the_safe_writer(tmp_path: Path) -> None:
+    from backfill.plan import write_csv_vectorised
+    from backfill.tables import write_csv
+
+    plan = build_plan([SAMPLE / "history.csv"], config_from_dict({}), now=NOW)
+    table = plan_table(plan)
+    table.loc[0, "note"] = "=1+2"
+    table.loc[1, "note"] = "-3"
+    table.loc[2, "note"] = "@SUM(A1)"
+    table.loc[3, "note"] = "\tx"
+    table["=odd header"] = "+31 6 1234"
+    write_csv(table, tmp_path / "slow.csv")
+    write_csv_vectorised(table, tmp_path / "fast.csv")
+    assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "slow.csv").read_bytes()
+    assert "'=1+2" in (tmp_path / "fast.csv").read_text(encoding="utf-8-sig")
