@@ -13,7 +13,7 @@ from backfill.cli import cli
 from backfill.errors import ConfigError, ExitStatus
 from backfill.journal import Journal
 from backfill.runner import retry, run, status
-from backfill.sandbox import SandboxSettings, ThreadedSandbox
+from backfill.sandbox import Faults, SandboxSettings, ThreadedSandbox
 from tests.runner_helpers import (
     CREDENTIALS,
     applied,
@@ -365,3 +365,46 @@ def test_sandbox_mode_needs_no_credentials_and_leaves_the_real_journal_alone(
     assert read_summary(outcome)["outcomes"]["sent"] == 9
     assert not real_journal.exists()
     assert (tmp_path / "out" / "sandbox-journal.sqlite").exists()
+
+
+def test_faults_every_action_once_except_flagged_lost_answers(creds, tmp_path: Path):
+    faults = Faults(
+        rate_limit=40,  # backfill is told 100/s: the sandbox answers 429 + Retry-After
+        error_rate=0.10,
+        drop_before_rate=0.05,
+        drop_after_rate=0.05,
+        seed=11,
+    )
+    with ThreadedSandbox(SandboxSettings(token_ttl_s=2.0, faults=faults)) as sandbox:
+        rows = timeline(30, 4)
+        seed(sandbox, rows)
+        data = write_rows(tmp_path / "history.csv", rows)
+        config = sandbox_config(
+            sandbox, tmp_path, send={"rate_limit": 100, "concurrency": 16, "max_attempts": 30}
+        )
+        outcome = run([data], config, yes=True, echo=quiet)
+        assert outcome.exit_status == ExitStatus.OK, read_summary(outcome)
+        results = pd.read_csv(outcome.out_dir / "results.csv", dtype=str, keep_default_na=False)
+        flagged = results[results["resent_uncertain"].eq("True")]
+        flagged_per_case = flagged["number_customergauge"].value_counts().to_dict()
+        want = expected(rows)
+        statuses = {str(r.status) for r in sandbox.state.requests}
+        assert {"dropped-after", "429", "500"} <= statuses
+        for case, history in applied(sandbox).items():
+            distinct = [h for i, h in enumerate(history) if i == 0 or history[i - 1] != h]
+            assert distinct == want[case]
+            assert len(history) - len(distinct) <= flagged_per_case.get(case, 0)
+        assert read_summary(outcome)["resent_uncertain"] == len(flagged)
+
+
+def test_run_with_verify_reads_every_case_back(tmp_path: Path, monkeypatch):
+    for name in CREDENTIALS:
+        monkeypatch.delenv(name, raising=False)
+    data = write_rows(tmp_path / "history.csv", timeline(4, 3))
+    from backfill.config import config_from_dict
+
+    config = config_from_dict({"send": {"rate_limit": 500}})
+    outcome = run([data], config, sandbox=True, verify=True, out_dir=tmp_path / "out", echo=quiet)
+    assert outcome.exit_status == ExitStatus.OK
+    assert read_summary(outcome)["verify"]["exit_code"] == 0
+    assert (tmp_path / "out" / "verify.csv").exists()
