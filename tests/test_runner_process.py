@@ -176,3 +176,38 @@ def test_readme_demo_runs_without_credentials(tmp_path: Path):
     assert summary["exit_code"] == result.returncode
     assert "Reports in backfill-reports" in result.stdout
     assert not (tmp_path / ".backfill").exists()  # the real journal was not touched
+
+
+def test_second_ctrl_c_stops_at_once_with_the_journal_consistent(slow_sandbox, tmp_path: Path):
+    sb = slow_sandbox
+    rows = timeline(40, 5)
+    seed(sb, rows)
+    proc, command = start_run(sb, tmp_path, rows, "first")
+    wait_until(lambda: sb.state.counters["actions_applied"] >= 40 or proc.poll() is not None)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.005)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 3, stdout + stderr
+    summary = json.loads((tmp_path / "first" / "summary.json").read_text())
+    assert sum(summary["outcomes"].values()) == len(rows) and summary["outcomes"]["pending"] > 0
+    time.sleep(0.3)  # abandoned requests may still be applied by the server
+    with Journal(tmp_path / "journal.sqlite", read_only=True) as journal:
+        in_flight = len(journal.in_flight())
+
+    resumed = subprocess.run(
+        [*command, str(tmp_path / "second")],
+        env={**os.environ, **CREDENTIALS},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    second = json.loads((tmp_path / "second" / "summary.json").read_text())
+    assert second["resent_uncertain"] == in_flight
+    duplicates = 0
+    for case, history in applied(sb).items():
+        distinct, repeats = collapse(history)
+        assert distinct == expected(rows)[case]
+        duplicates += repeats
+    assert duplicates <= in_flight
