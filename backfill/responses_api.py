@@ -33,6 +33,7 @@ from backfill.readback import next_cursor
 if TYPE_CHECKING:
     from backfill.config import Config
     from backfill.journal import Journal
+    from backfill.plan import Plan
     from backfill.reader import InputTable
 
 RESPONSES_PATH = "/v7/rest/sync/responses"
@@ -262,3 +263,21 @@ async def api_response_dates(
             )
         )
     return dates
+
+
+def remember_response_dates(plan: Plan, journal: Journal) -> int:
+    """Keep the response dates of the plan's cases to send in the journal; return how many.
+
+    Whatever their source (input column, responses.file, the API), they are what the run
+    validated against, and what `backfill verify --journal` needs later to check the hours
+    of follow-up and close without the input files.
+    """
+    from backfill.model import CASE, OUTCOME, RESPONSE_TS
+
+    rows = plan.frame[plan.frame[OUTCOME].eq("") & plan.frame[RESPONSE_TS].notna()]
+    if rows.empty:
+        return 0
+    first = rows.groupby(CASE, sort=False)[RESPONSE_TS].first()
+    text = first.dt.tz_convert("UTC").dt.strftime("%Y-%m-%d %H:%M:%S")
+    journal.put_response_dates(dict(zip(first.index.astype(str), text, strict=True)))
+    return len(first)
