@@ -262,6 +262,7 @@ class _Run:
     ) -> tuple[Plan, Decisions, JournalHooks]:
         from backfill.client import ApiSession
         from backfill.plan import format_summary
+        from backfill.responses_api import remember_response_dates
 
         config = self.config
         async with AsyncExitStack() as stack:
@@ -271,6 +272,7 @@ class _Run:
                     ApiSession(config, self._credentials(config), request_log=log)
                 )
             plan = await make_plan(api, journal)
+            remember_response_dates(plan, journal)  # for `backfill verify --journal` later
             self.echo(format_summary(plan))
             self.notes.extend(check_v41(plan, config))
             identities = {int(k): str(v) for k, v in plan_identities(plan).items()}
