@@ -219,9 +219,14 @@ def journal_cases(journal: Journal, config: Config) -> tuple[pd.DataFrame, str |
     frame[OUTCOME] = ""
     frame[SEND_ASSIGNEE] = ""
     dates = journal.get_response_dates(frame[CASE].unique().tolist())
-    known = {case: parse_stored_date(text) for case, text in dates.items()}
-    frame[RESPONSE_TS] = frame[CASE].map(pd.Series(known, dtype="datetime64[us, UTC]"))
-    frame[RESPONSE_TS] = frame[RESPONSE_TS].astype("datetime64[us, UTC]")
+    known = pd.Series(
+        {case: parse_stored_date(text) for case, text in dates.items()},
+        dtype="datetime64[us, UTC]",
+    )
+    response = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us, UTC]")
+    if len(known):
+        response = frame[CASE].map(known).astype("datetime64[us, UTC]")
+    frame[RESPONSE_TS] = response
     cases = _predict(frame, config)
     untimed = set(
         frame[CASE] if config.api.version == "v4.1" else frame.loc[frame[HAPPENED_TS].isna(), CASE]
