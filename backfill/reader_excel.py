@@ -39,6 +39,8 @@ def read_workbook(
     import python_calamine as calamine
 
     head = _head(path)
+    if head.startswith(_CFB_MAGIC) and path.suffix.lower() == ".xls":
+        _check_compound_file(path)
     bar = _progress_bar(path) if progress and _is_large(path) else None
     try:
         workbook = calamine.CalamineWorkbook.from_path(str(path))
@@ -49,6 +51,11 @@ def read_workbook(
     except calamine.PasswordError:
         raise InputError(f"{path} {_ENCRYPTED}") from None
     except calamine.CalamineError as exc:
+        raise InputError(_explain_unreadable(path, head, exc)) from None
+    except BaseException as exc:
+        # A Rust panic inside calamine surfaces as pyo3's PanicException, a BaseException.
+        if type(exc).__name__ != "PanicException":
+            raise
         raise InputError(_explain_unreadable(path, head, exc)) from None
     finally:
         if bar is not None:
@@ -64,6 +71,36 @@ def read_workbook(
     frame.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(frame))
     frame.attrs.update(sheet=name, first_column=first_col)
     return frame
+
+
+def _check_compound_file(path: Path) -> None:
+    """Check the container of an .xls before calamine opens it.
+
+    calamine trusts the sector chains of an OLE compound file: a damaged one can make it ask
+    for gigabytes and abort the whole process instead of raising. xlrd's pure-Python reader of
+    the container checks those chains (leniently, as Excel does) and raises instead.
+    """
+    import io
+
+    from xlrd.compdoc import CompDoc
+
+    try:
+        document = CompDoc(
+            path.read_bytes(), logfile=io.StringIO(), ignore_workbook_corruption=True
+        )
+        stream = document.locate_named_stream("Workbook")[0]
+        if stream is None:  # Excel 5/95 names the stream "Book"
+            stream = document.locate_named_stream("Book")[0]
+    except Exception:  # CompDocError, struct.error, RecursionError... on damaged structures
+        raise InputError(
+            f"{path} is damaged or not a complete Excel workbook (its internal file structure "
+            "is broken); open it in Excel and save it again, or export it again"
+        ) from None
+    if stream is None:
+        raise InputError(
+            f"{path} is an Office file but holds no Excel workbook (a Word or other document "
+            "named .xls?); export the data from Excel again"
+        )
 
 
 def _head(path: Path) -> bytes:

@@ -182,6 +182,63 @@ def test_corrupt_workbook(tmp_path: Path, damage: str) -> None:
     assert message.endswith("); open it in Excel and save it again, or export it again")
 
 
+def test_damaged_xls_container(tmp_path: Path, sample_data: Path) -> None:
+    # calamine would abort the process on some damaged compound files; the check before it
+    # turns them into the usual message.
+    import struct
+
+    data = bytearray((sample_data / "history.xls").read_bytes())
+    directory = (struct.unpack_from("<i", data, 0x30)[0] + 1) * 512
+    data[directory : directory + 512] = bytes(512)
+    path = tmp_path / "export.xls"
+    path.write_bytes(bytes(data))
+    assert read_error([path]) == (
+        f"{path} is damaged or not a complete Excel workbook (its internal file structure is "
+        "broken); open it in Excel and save it again, or export it again"
+    )
+
+
+def test_office_file_without_a_workbook(tmp_path: Path, sample_data: Path) -> None:
+    data = bytearray((sample_data / "history.xls").read_bytes())
+    name = "Workbook".encode("utf-16-le")
+    at = data.index(name)
+    data[at : at + len(name)] = "Document".encode("utf-16-le")
+    path = tmp_path / "export.xls"
+    path.write_bytes(bytes(data))
+    assert "is an Office file but holds no Excel workbook" in read_error([path])
+
+
+def test_a_panic_inside_calamine_is_an_input_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import python_calamine
+
+    class PanicException(BaseException):  # what pyo3 raises for a Rust panic
+        pass
+
+    def panic(path: str) -> None:
+        raise PanicException("index out of bounds: the len is 18 but the index is 73")
+
+    path = make_xlsx(tmp_path / "export.xlsx", GOOD_ROWS)
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", panic)
+    assert read_error([path]) == (
+        f"{path} is damaged or not a complete Excel workbook (index out of bounds: the len is "
+        "18 but the index is 73); open it in Excel and save it again, or export it again"
+    )
+
+
+def test_interrupts_are_not_swallowed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import python_calamine
+
+    def interrupted(path: str) -> None:
+        raise KeyboardInterrupt
+
+    path = make_xlsx(tmp_path / "export.xlsx", GOOD_ROWS)
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        read_table(path)
+
+
 def test_xls_and_xlsx_swapped(tmp_path: Path, sample_data: Path) -> None:
     xls_named_xlsx = tmp_path / "old.xlsx"
     xls_named_xlsx.write_bytes((sample_data / "history.xls").read_bytes())
