@@ -120,3 +120,48 @@ def test_journal_keeps_a_failed_case_out_of_the_expectation(
         1,
         f"verify: {CASES} cases; {CASES - 1} match, 0 mismatch, 1 missing",
     )
+
+
+def test_run_with_api_response_dates_fetches_them_once(
+    tmp_path: Path, sandbox: ThreadedSandbox, history: Path, config_path: Path
+) -> None:
+    _seed(sandbox, history)
+    bare = tmp_path / "bare.csv"
+    frame = pd.read_csv(history, dtype=str, keep_default_na=False)
+    frame.drop(columns=["response_date"]).to_csv(bare, index=False)
+    data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    data["responses"] = {"source": "api"}
+    config_path.write_text(yaml.safe_dump(data), encoding="utf-8")
+
+    def responses_requests() -> int:
+        return sum(1 for r in sandbox.state.requests if r.path == "/v7/rest/sync/responses")
+
+    code, lines = _invoke("run", str(bare), "-c", str(config_path), "--yes", "--verify")
+    assert code == 0, lines
+    assert lines[0] == (
+        f"response dates (date_survey_response): 0 from the journal, {CASES} from the API "
+        "(1 pages), 0 not found"
+    )
+    assert f"verify: {CASES} cases; {CASES} match, 0 mismatch, 0 missing" in lines
+    assert responses_requests() == 1
+    code, lines = _invoke("run", str(bare), "-c", str(config_path), "--yes")
+    assert code == 0, lines
+    assert lines[0].startswith(f"response dates (date_survey_response): {CASES} from the journal")
+    assert responses_requests() == 1
+
+
+def test_read_back_survives_server_errors_through_the_retry_policy(
+    tmp_path: Path, sandbox: ThreadedSandbox, history: Path, config_path: Path
+) -> None:
+    from backfill.sandbox import Faults
+
+    _seed(sandbox, history)
+    code, _ = _invoke("run", str(history), "-c", str(config_path), "--yes")
+    assert code == 0
+    sandbox.set_faults(Faults(error_rate=0.5, seed=0))
+    before = len(sandbox.state.requests)
+    code, lines = _invoke("verify", str(history), "-c", str(config_path))
+    assert code == 0, lines
+    assert lines[0] == f"verify: {CASES} cases; {CASES} match, 0 mismatch, 0 missing"
+    answers = [r.status for r in sandbox.state.requests[before:] if r.method == "GET"]
+    assert 200 in answers and any(status in (500, 502, 503) for status in answers)
