@@ -119,7 +119,17 @@ def read_table(
         raise InputError(f"cannot open {path}: permission denied (is it open in Excel?)") from None
     except IsADirectoryError:
         raise InputError(f"{path} is a folder; give the export file(s) inside it") from None
+    except OSError as exc:
+        raise InputError(
+            f"cannot read {path}: {exc.strerror or exc}; copy it locally and retry"
+        ) from None
     frame = _drop_blank_rows(_clean_columns(frame))
+    reserved = [name for name in (SOURCE, ROW) if name in frame.columns]
+    if reserved:
+        raise InputError(
+            f"{_where(path, frame)} has a column named {', '.join(reserved)}, a name backfill "
+            "keeps for itself; rename that column"
+        )
     rows = frame.index.to_numpy(dtype=np.int64)
     frame = frame.reset_index(drop=True)
     frame[SOURCE] = pd.Series([str(path)] * len(frame), dtype=object)

@@ -324,6 +324,14 @@ def test_unsupported_file_type(tmp_path: Path) -> None:
     )
 
 
+def test_reserved_column_name(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("number_customergauge,status,_row\n1,open,7\n")
+    assert read_error([path]) == (
+        f"{path} has a column named _row, a name backfill keeps for itself; rename that column"
+    )
+
+
 def test_no_input_files() -> None:
     assert read_error([]) == "no input file given; name one or more .csv/.xlsx exports"
 
