@@ -1,7 +1,9 @@
 """Verify a backfill: does CustomerGauge now hold what the plan predicted?
 
 Expected state per case comes from the plan (the same prediction `backfill plan` writes to
-cases.csv), never from a second reading of the input. What CustomerGauge holds comes from
+cases.csv), narrowed to what the journal shows as accepted, or from the journal alone for
+runs made earlier (backfill.expectation); never from a second reading of the input or a
+second state machine. What CustomerGauge holds comes from
 GET close-loop via backfill.readback, the one place that parses that answer. Each case gets a
 verdict:
 
