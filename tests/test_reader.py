@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backfill.config import InputConfig
 from backfill.model import ROW, SOURCE
@@ -429,3 +431,37 @@ def test_excel_sep_hint_line_names_the_delimiter_and_is_not_a_row(
         {"id": "1", "note": "a,b,c", ROW: 2},
         {"id": "2", "note": "d", ROW: 4},
     ]
+
+
+# --- property: whatever text a CSV writer puts in a cell comes back verbatim -----------------
+
+_cell_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    max_size=20,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(st.lists(_cell_text, min_size=3, max_size=3), min_size=1, max_size=8),
+    delimiter=st.sampled_from([",", ";", "\t", "|"]),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]),
+)
+def test_csv_cells_round_trip_verbatim(
+    tmp_path_factory: pytest.TempPathFactory,
+    rows: list[list[str]],
+    delimiter: str,
+    encoding: str,
+) -> None:
+    import csv
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(["id", "status", "note"])
+    writer.writerows(rows)
+    path = tmp_path_factory.mktemp("roundtrip") / "export.csv"
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    frame = read_table(path)
+    kept = [(number, row) for number, row in enumerate(rows, start=2) if any(row)]
+    assert frame[["id", "status", "note"]].to_numpy().tolist() == [row for _, row in kept]
+    assert frame[ROW].tolist() == [number for number, _ in kept]
