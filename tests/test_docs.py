@@ -31,8 +31,14 @@ def _reference_block(text: str) -> str:
     return text.split(START, 1)[1].split(END, 1)[0].strip()
 
 
+def _words(text: str) -> list[str]:
+    # click's line wrapping varies between versions; the words may not drift
+    return text.split()
+
+
 def test_readme_command_reference_matches_help() -> None:
-    assert _reference_block(README.read_text(encoding="utf-8")) == render_reference().strip(), (
+    documented = _reference_block(README.read_text(encoding="utf-8"))
+    assert _words(documented) == _words(render_reference()), (
         "README's command reference is out of date: run `python tests/test_docs.py`"
     )
 
