@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from backfill.identity import plan_identities
 from backfill.model import (
     CASE,
     CASE_SEQ,
     HAPPENED_TS,
-    NOTE,
     OUTCOME,
     RESPONSE_TS,
     SEND_ASSIGNEE,
@@ -120,32 +120,6 @@ def untimed_cases(plan: Plan) -> set[str]:
     if plan.config.api.version == "v4.1":
         return set(rows[CASE])
     return set(rows.loc[rows[HAPPENED_TS].isna(), CASE])
-
-
-def _utc_text(stamps: pd.Series) -> pd.Series:
-    return stamps.dt.tz_convert("UTC").dt.strftime("%Y-%m-%d %H:%M:%S").fillna("")
-
-
-def plan_identities(plan: Plan) -> pd.Series:
-    """The journal identity of each to-send row of the plan (the runner's identities)."""
-    from backfill.journal import assign_identities
-
-    rows = plan.frame[plan.frame[OUTCOME].eq("")]
-    happened = _utc_text(rows[HAPPENED_TS])
-    items = zip(
-        rows.index,
-        rows[CASE],
-        rows[PLAN_STATUS],
-        happened.where(happened.ne(""), None),
-        rows[NOTE],
-        rows[SEND_ASSIGNEE],
-        strict=True,
-    )
-    identities = assign_identities(
-        (int(key), str(case), str(status), when, note or None, assignee or None)
-        for key, case, status, when, note, assignee in items
-    )
-    return pd.Series(identities, dtype=object)
 
 
 def expected_cases(plan: Plan, journal: Journal | None) -> tuple[pd.DataFrame, str, str | None]:

@@ -38,7 +38,6 @@ the content identity, case, sequence, time, status, state, HTTP status and error
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import sqlite3
@@ -99,49 +98,6 @@ CREATE TABLE IF NOT EXISTS response_dates (
     fetched_at TEXT NOT NULL
 );
 """
-
-
-def content_identity(
-    case: str,
-    status: str,
-    happened_at: str | None,
-    note: str | None,
-    assignee: str | None,
-    occurrence: int,
-) -> str:
-    """The identity of one action: same content and same occurrence within its case → same id.
-
-    `happened_at` should be the UTC instant (``YYYY-mm-dd HH:MM:SS``) so that changing
-    ``api.timezone`` between runs does not make old actions look new.
-    """
-    content = [case, status, happened_at or "", note or "", assignee or "", int(occurrence)]
-    text = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def assign_identities(
-    items: Iterable[tuple[int, str, str, str | None, str | None, str | None]],
-) -> dict[int, str]:
-    """Identities for (key, case, status, happened_at, note, assignee) given in send order.
-
-    The occurrence counter makes two identical actions of a case (``duplicates: keep``) two
-    different identities, while the same rows read again later map to the same ones.
-    """
-    seen: dict[tuple[Any, ...], int] = {}
-    out: dict[int, str] = {}
-    for key, case, status, happened_at, note, assignee in items:
-        content = (case, status, happened_at or "", note or "", assignee or "")
-        occurrence = seen.get(content, 0) + 1
-        seen[content] = occurrence
-        out[key] = content_identity(case, status, happened_at, note, assignee, occurrence)
-    return out
-
-
-def action_identities(cases: Iterable[Iterable[Action]]) -> dict[int, str]:
-    """Identities of hand-built actions (their own fields; happened_at taken as given)."""
-    return assign_identities(
-        (a.key, a.case, a.status, a.happened_at, a.note, a.assignee) for case in cases for a in case
-    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ import pandas as pd
 from backfill import model
 from backfill.config import Config, new_run_id, output_dir
 from backfill.errors import AuthError, BackfillError, ConfigError, ExitStatus
-from backfill.expectation import plan_identities
+from backfill.identity import plan_identities
 from backfill.journal import IN_FLIGHT, Journal
 from backfill.model import ALREADY_SENT
 from backfill.plan import Plan

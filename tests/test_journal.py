@@ -11,12 +11,8 @@ from pathlib import Path
 import pytest
 
 from backfill.errors import JournalError
-from backfill.journal import (
-    Journal,
-    action_identities,
-    assign_identities,
-    content_identity,
-)
+from backfill.identity import action_identities, assign_identities, content_identity
+from backfill.journal import Journal
 from backfill.model import FAILED, PARTIAL, PENDING, SENT, Action, Result
 
 

@@ -1,0 +1,89 @@
+"""Content identities of actions: how the journal recognises an action it has seen before.
+
+An action is known by the sha256 of its case, status, happened_at (UTC), note, assignee and
+its occurrence among identical actions of that case; not by row numbers or file names. So
+the same or an overlapping file run again maps to the same identities, and two identical
+actions of one case (``duplicates: keep``) stay two. The runner (what to send) and verify
+(what was accepted) both use these functions, so they always agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from backfill.model import CASE, HAPPENED_TS, NOTE, OUTCOME, SEND_ASSIGNEE, STATUS, Action
+
+if TYPE_CHECKING:
+    from backfill.plan import Plan
+
+
+def content_identity(
+    case: str,
+    status: str,
+    happened_at: str | None,
+    note: str | None,
+    assignee: str | None,
+    occurrence: int,
+) -> str:
+    """The identity of one action: same content and same occurrence within its case → same id.
+
+    `happened_at` should be the UTC instant (``YYYY-mm-dd HH:MM:SS``) so that changing
+    ``api.timezone`` between runs does not make old actions look new.
+    """
+    content = [case, status, happened_at or "", note or "", assignee or "", int(occurrence)]
+    text = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def assign_identities(
+    items: Iterable[tuple[int, str, str, str | None, str | None, str | None]],
+) -> dict[int, str]:
+    """Identities for (key, case, status, happened_at, note, assignee) given in send order.
+
+    The occurrence counter makes two identical actions of a case (``duplicates: keep``) two
+    different identities, while the same rows read again later map to the same ones.
+    """
+    seen: dict[tuple[Any, ...], int] = {}
+    out: dict[int, str] = {}
+    for key, case, status, happened_at, note, assignee in items:
+        content = (case, status, happened_at or "", note or "", assignee or "")
+        occurrence = seen.get(content, 0) + 1
+        seen[content] = occurrence
+        out[key] = content_identity(case, status, happened_at, note, assignee, occurrence)
+    return out
+
+
+def action_identities(cases: Iterable[Iterable[Action]]) -> dict[int, str]:
+    """Identities of hand-built actions (their own fields; happened_at taken as given)."""
+    return assign_identities(
+        (a.key, a.case, a.status, a.happened_at, a.note, a.assignee) for case in cases for a in case
+    )
+
+
+def _utc_text(stamps: pd.Series) -> pd.Series:
+    return stamps.dt.tz_convert("UTC").dt.strftime("%Y-%m-%d %H:%M:%S").fillna("")
+
+
+def plan_identities(plan: Plan) -> pd.Series:
+    """The journal identity of each to-send row of the plan (the runner's identities)."""
+    rows = plan.frame[plan.frame[OUTCOME].eq("")]
+    happened = _utc_text(rows[HAPPENED_TS])
+    items = zip(
+        rows.index,
+        rows[CASE],
+        rows[STATUS],
+        happened.where(happened.ne(""), None),
+        rows[NOTE],
+        rows[SEND_ASSIGNEE],
+        strict=True,
+    )
+    identities = assign_identities(
+        (int(key), str(case), str(status), when, note or None, assignee or None)
+        for key, case, status, when, note, assignee in items
+    )
+    return pd.Series(identities, dtype=object)
