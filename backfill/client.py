@@ -28,7 +28,7 @@ import aiohttp
 
 from backfill.auth import Credentials, TokenManager
 from backfill.config import Config
-from backfill.errors import AuthError, BackfillError
+from backfill.errors import AbortedError, AuthError, BackfillError
 from backfill.protocol import (
     AUTH,
     FAILED,
@@ -136,14 +136,18 @@ class ApiSession:
             self._halted.set()
 
     async def get_json(self, path: str, params: Mapping[str, str]) -> Any:
-        """GET `path` (relative to the API base): rate-limited, retried, parsed JSON."""
+        """GET `path` (relative to the API base): rate-limited, retried, parsed JSON.
+
+        Raises ApiError when the API refuses it or retries run out, AuthError when the
+        credentials are refused, AbortedError when the run was halted (circuit breaker).
+        """
         request = PreparedRequest("GET", path, "", params=dict(params))
-        try:
-            delivery = await self.deliver(request)
-        except AuthError:
-            raise
+        delivery = await self.deliver(request)  # AuthError passes through: nothing to report
         if delivery.kind == PENDING:
-            raise ApiError(f"GET {path} was not completed: {self.aborted or delivery.error}")
+            raise AbortedError(
+                f"GET {path} was not completed: {self.aborted or delivery.error}; "
+                "run again later to resume"
+            )
         if delivery.kind == FAILED:
             raise ApiError(
                 f"GET {path} failed (HTTP {delivery.http_status or '-'}): {delivery.error}"

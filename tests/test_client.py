@@ -12,6 +12,7 @@ import pytest
 from backfill.auth import Credentials
 from backfill.client import ApiError, ApiSession
 from backfill.config import ApiConfig, config_from_dict
+from backfill.errors import AbortedError
 from backfill.model import Action
 from backfill.protocol import (
     AUTH,
@@ -300,3 +301,15 @@ async def test_a_timeout_is_an_answer_lost_and_the_repeat_is_marked_uncertain(
     assert (first.kind, first.resent_uncertain) == (SENT, False)
     assert (slow.kind, slow.attempts, slow.resent_uncertain) == (FAILED, 2, True)
     assert slow.error == "gave up after 2 attempts: no answer within 0.1 s"
+
+
+async def test_get_json_during_an_outage_stops_with_the_breakers_reason(make_sandbox) -> None:
+    async with make_sandbox(SandboxSettings(faults=Faults(error_rate=1.0, seed=1))) as sb:
+        config = config_from_dict({"send": {"max_attempts": 10, "rate_limit": 1000}})
+        policy = RetryPolicy(base_s=0.001, cap_s=0.01, breaker_threshold=3, seed=1)
+        async with ApiSession(
+            config, V7_CREDENTIALS, base_url=sb.base_url, token_url=sb.token_url, retry=policy
+        ) as api:
+            with pytest.raises(AbortedError, match="service unavailable: 3 transient failures"):
+                await api.get_json("/v7/rest/sync/close-loop", {})
+        assert api.requests == 3
