@@ -6,6 +6,7 @@ one-paragraph message and an exit status (SPEC.md), and shows tracebacks only wi
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -214,14 +215,15 @@ def verify(
     return verify_command(list(inputs), config_path, out_dir, journal_path, echo=click.echo)
 
 
-def _journal_option(func: F) -> F:
+_JOURNAL_HELP = (
+    "SQLite journal of the migration (default: journal: of the config; with "
+    "--sandbox a throwaway journal next to the reports)."
+)
+
+
+def _journal_option(func: F, help: str = _JOURNAL_HELP) -> F:
     return click.option(
-        "--journal",
-        "journal_path",
-        type=click.Path(path_type=Path),
-        default=None,
-        help="SQLite journal of the migration (default: journal: of the config; with "
-        "--sandbox a throwaway journal next to the reports).",
+        "--journal", "journal_path", type=click.Path(path_type=Path), default=None, help=help
     )(func)
 
 
@@ -317,7 +319,9 @@ def retry(
 
 
 @cli.command()
-@_journal_option
+@functools.partial(
+    _journal_option, help="SQLite journal to read (default: journal: of ./backfill.yaml)."
+)
 @_handle_errors
 def status(journal_path: Path | None) -> int:
     """Show what the journal knows: runs, actions by state, cases left to send."""
