@@ -9,7 +9,6 @@ the follow-up and close times CustomerGauge will show. The sending engine takes
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,6 +39,7 @@ from backfill.model import (
     Action,
 )
 from backfill.responses import case_response_dates, check_source
+from backfill.tables import write_csv
 
 if TYPE_CHECKING:
     from backfill.reader import InputTable
@@ -338,7 +338,6 @@ PLAN_FILE_COLUMNS = {  # internal column -> readable name in plan.csv
     WARNING: "warning",
 }
 TO_SEND = "send"  # how plan.csv shows the outcome "" (to be sent)
-_RISKY_START = re.compile("\x00[=+\\-@\t\r]")
 
 
 def format_summary(plan: Plan) -> str:
@@ -393,48 +392,16 @@ def invalid_table(plan: Plan) -> pd.DataFrame:
 
 
 def write_invalid(plan: Plan, path: Path) -> Path:
-    return write_csv_vectorised(invalid_table(plan), path)
+    return write_csv(invalid_table(plan), path)
 
 
 def write_plan_files(plan: Plan, folder: Path) -> list[Path]:
     """plan.csv, cases.csv and invalid.csv in `folder` (made safe for spreadsheets)."""
     return [
-        write_csv_vectorised(plan_table(plan), folder / "plan.csv"),
-        write_csv_vectorised(plan.cases, folder / "cases.csv"),
+        write_csv(plan_table(plan), folder / "plan.csv"),
+        write_csv(plan.cases, folder / "cases.csv"),
         write_invalid(plan, folder / "invalid.csv"),
     ]
-
-
-def write_csv_vectorised(frame: pd.DataFrame, path: Path) -> Path:
-    """tables.write_csv, with the per-cell check skipped for columns that cannot need it.
-
-    plan.csv has a row per input row: checking a million cells one by one in Python costs
-    more than planning them. A text column in which no cell starts with a dangerous
-    character is written as is; any other column goes through tables.neutralise_frame, the
-    rule itself. tests/test_plan.py checks the output is byte for byte that of write_csv.
-    """
-    from backfill import tables
-
-    out = frame.copy()
-    slow = []
-    for name in out.columns:
-        column = out[name]
-        if not (column.dtype == object or pd.api.types.is_string_dtype(column.dtype)):
-            continue  # numbers and times cannot be formulas
-        if column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) != "string":
-            slow.append(name)  # mixed cells (e.g. real Excel dates): the per-cell rule
-            continue
-        # one C-level regex over the joined column finds every cell that starts dangerously
-        # (each cell follows a NUL; a NUL inside a cell can only cause a needless check)
-        cells = column.fillna("").astype(object).to_numpy()
-        if _RISKY_START.search("\x00" + "\x00".join(cells)) is not None:
-            slow.append(name)
-    if slow:
-        out[slow] = tables.neutralise_frame(out[slow])
-    out.columns = [tables.neutralise(str(c)) for c in out.columns]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(path, index=False, encoding="utf-8-sig")
-    return path
 
 
 def _readable_names(plan: Plan) -> dict[str, str]:

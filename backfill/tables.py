@@ -8,11 +8,15 @@ negative amount such as ``-3``) are left alone: they are not formulas.
 
 from __future__ import annotations
 
+import csv
+import io
+import os
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 _DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
@@ -31,14 +35,44 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for name in out.columns:
         column = out[name]
-        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
-            text = column.astype("object")
-            mask = text.map(_needs_quote, na_action="ignore").fillna(False).astype(bool)
-            if mask.any():
-                text = text.where(~mask, "'" + text[mask].astype(str))
-                out[name] = text
+        if column.dtype.kind == "O" or pd.api.types.is_string_dtype(column.dtype):
+            cells = column.to_numpy(dtype=object)
+            risky = _risky_cells(cells)
+            if len(risky):
+                cells = cells.copy()
+                cells[risky] = [neutralise(value) for value in cells[risky]]
+                out[name] = pd.Series(cells, index=out.index, dtype=object)
     out.columns = [neutralise(str(c)) for c in out.columns]
     return out
+
+
+def _risky_cells(cells: np.ndarray) -> np.ndarray:
+    """Positions of the text cells that start with a dangerous character (to be checked by
+    `neutralise`). A column of plain text is scanned by C code only: one join, one regex
+    search, and any matches mapped back to cells; no Python call per cell."""
+    try:
+        joined = _SEPARATOR + _SEPARATOR.join(cells)
+    except TypeError:  # numbers, dates, NaN among the text
+        return np.flatnonzero(
+            [isinstance(v, str) and v.startswith(_DANGEROUS_START) for v in cells]
+        ).astype(np.intp)
+    if _RISKY_START.search(joined) is None:
+        return np.empty(0, dtype=np.intp)
+    return _cells_at(cells, joined, _RISKY_START)
+
+
+def _cells_at(
+    cells: Sequence[str] | np.ndarray, joined: str, pattern: re.Pattern[str]
+) -> np.ndarray:
+    """The cells in which `pattern` matches, `joined` being the cells each preceded by NUL.
+
+    Positions are mapped back through the cells' lengths, so a NUL inside a cell can only
+    cause a needless check: the callers apply the exact rule to each cell found.
+    """
+    lengths = np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
+    starts = np.cumsum(lengths + 1) - (lengths + 1)  # where each cell's NUL is
+    hits = np.fromiter((m.start() for m in pattern.finditer(joined)), dtype=np.int64)
+    return np.unique(np.searchsorted(starts, hits, side="right") - 1).astype(np.intp)
 
 
 def _needs_quote(value: Any) -> bool:
@@ -48,10 +82,121 @@ def _needs_quote(value: Any) -> bool:
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    """UTF-8 with BOM (so Excel reads accents right), neutralised, no index."""
+    """UTF-8 with BOM (so Excel reads accents right), neutralised, no index.
+
+    The bytes are exactly those of `neutralise_frame(frame).to_csv(path, index=False,
+    encoding="utf-8-sig")` (tests/test_tables.py compares them), but a frame of text and
+    number columns is rendered column by column and joined by C code: pandas' writer makes
+    Python objects per cell, which for a million-row plan costs more than planning it.
+    Columns of other kinds (dates, categories) take the pandas path for the whole frame.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    neutralise_frame(frame).to_csv(path, index=False, encoding="utf-8-sig")
+    columns = [_csv_cells(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    flat = not isinstance(frame.columns, pd.MultiIndex)
+    if frame.shape[1] < 2 or not flat or any(cells is None for cells in columns):
+        # (one column: the csv module quotes an empty lone field, which this writer does not)
+        neutralise_frame(frame).to_csv(path, index=False, encoding="utf-8-sig")
+        return path
+    header = [_quoted(neutralise(str(name))) for name in frame.columns]
+    newline = os.linesep  # what to_csv ends lines with
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        handle.write(",".join(header) + newline)
+        for start in range(0, len(frame), _CHUNK_ROWS):
+            chunk = [cells[start : start + _CHUNK_ROWS] for cells in columns]  # type: ignore[index]
+            handle.write(newline.join(map(",".join, zip(*chunk, strict=True))) + newline)
     return path
+
+
+def _csv_cells(column: pd.Series) -> list[str] | None:
+    """The column's cells as the CSV text pandas would write (neutralised, quoted), or None
+    for a kind of column left to pandas. Missing values are empty, as with to_csv."""
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
+        return _integer_cells(column.to_numpy())
+    if isinstance(dtype, np.dtype) and dtype.kind == "b":
+        return column.to_numpy().astype(str).tolist()
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        values = column.to_numpy()
+        text = values.astype(str).astype(object)
+        text[np.isnan(values)] = ""
+        return text.tolist()
+    if isinstance(column.array, pd.arrays.IntegerArray | pd.arrays.BooleanArray):  # Int64 & co
+        missing = column.isna().to_numpy()
+        values = column.astype(object).to_numpy()
+        return ["" if gone else str(v) for v, gone in zip(values, missing, strict=True)]
+    if not (dtype.kind == "O" or pd.api.types.is_string_dtype(dtype)):
+        return None
+    values = column.to_numpy(dtype=object)
+    cells = values.tolist()
+    try:
+        joined = _SEPARATOR + _SEPARATOR.join(cells)  # TypeError: not all cells are text
+    except TypeError:
+        joined = None
+    if joined is not None:
+        # every pass over a million scattered string objects costs: this path makes three
+        # (the list, the join, the final row join) and touches only the cells it must change
+        quote: list[int] = []
+        if any(char in joined for char in _CSV_SPECIAL):
+            quote = _cells_at(cells, joined, _CSV_SPECIAL_REST).tolist()
+        if _RISKY_START.search(joined) is not None:
+            for i in _cells_at(cells, joined, _RISKY_START).tolist():
+                cells[i] = neutralise(cells[i])
+        for i in quote:
+            cells[i] = '"' + cells[i].replace('"', '""') + '"'
+        return cells
+    # mixed cells (real Excel dates among text, missing values): what the csv module would
+    # write for each object, after neutralising the text ones
+    missing = pd.isna(values)
+    return [
+        "" if gone else _quoted(_object_text(neutralise(value)))
+        for value, gone in zip(values, missing, strict=True)
+    ]
+
+
+def _integer_cells(values: np.ndarray) -> list[str]:
+    """Integers as to_csv writes them (str of each); a small range (row numbers, positions in
+    a case) through a table of its texts, which is cheaper than one str() per cell."""
+    if len(values) == 0:
+        return []
+    low, high = int(values.min()), int(values.max())
+    if high - low > len(values):
+        return list(map(str, values.tolist()))
+    texts = np.array([str(number) for number in range(low, high + 1)], dtype=object)
+    return texts[values - low].tolist()
+
+
+def _object_text(value: Any) -> str:
+    """The csv module's text of a cell: repr for floats (numpy ones too), str for the rest."""
+    if isinstance(value, str):
+        return value
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _quoted(text: str) -> str:
+    """A field as the csv module writes it with QUOTE_MINIMAL."""
+    if any(char in text for char in _CSV_SPECIAL):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _csv_special_chars() -> str:
+    """The characters that make the csv module quote a field, as pandas' to_csv calls it
+    (QUOTE_MINIMAL, "," and os.linesep): asked of the module, as versions differ on CR."""
+    found = ""
+    for char in ',"\n\r\t ':
+        out = io.StringIO()
+        csv.writer(out, lineterminator=os.linesep).writerow(["a" + char, "b"])
+        if out.getvalue().startswith('"'):
+            found += char
+    return found
+
+
+_SEPARATOR = "\x00"
+_RISKY_START = re.compile("\x00[=+\\-@\t\r]")
+_CSV_SPECIAL = _csv_special_chars()
+# from a cell's first special character to its end: one match per cell to quote
+_CSV_SPECIAL_REST = re.compile("[" + re.escape(_CSV_SPECIAL) + "][^\x00]*")
+_CHUNK_ROWS = 100_000  # rows joined into one string before writing: bounds the memory
 
 
 def write_xlsx(

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import tempfile
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backfill.tables import neutralise, neutralise_frame, write_csv, write_xlsx
 
@@ -63,3 +67,76 @@ def test_xlsx_has_styled_frozen_filtered_header_and_inert_cells(tmp_path: Path) 
     values = [c.value for row in summary.iter_rows() for c in row if c.value is not None]
     assert "'=not a formula" in values
     assert all(not (isinstance(v, str) and v.startswith("=")) for v in values)
+
+
+# --- the fast CSV writer writes exactly what pandas writes --------------------------------
+
+_CELL_TEXT = st.one_of(
+    st.text(alphabet=list("ab1-+=@'\",;\t\r\n \x00é€."), max_size=6),
+    st.sampled_from(["-3", "+31 6 1234", "=SUM(A1)", "-2.5e3", "fine"]),
+)
+
+
+def _pandas_bytes(frame: pd.DataFrame, path: Path) -> bytes:
+    neutralise_frame(frame).to_csv(path, index=False, encoding="utf-8-sig")
+    return path.read_bytes()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    texts=st.lists(_CELL_TEXT, min_size=0, max_size=8),
+    mixed=st.lists(
+        st.one_of(
+            _CELL_TEXT,
+            st.none(),
+            st.integers(-5, 5),
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2030, 1, 1)),
+        ),
+        min_size=8,
+        max_size=8,
+    ),
+)
+def test_csv_bytes_match_pandas_for_any_cells(texts: list[str], mixed: list[object]) -> None:
+    """Text, numbers, missing values, dates among text, formula-like and quoted cells."""
+    n = len(texts)
+    frame = pd.DataFrame(
+        {
+            "=text": pd.Series(texts, dtype=object),
+            "a,b": pd.Series(mixed[:n], dtype=object),
+            "n": pd.Series(range(n), dtype="int64") - 2,
+            "f": pd.Series([0.1 * i - 0.2 if i % 3 else None for i in range(n)], dtype=float),
+            "nullable": pd.Series([i if i % 2 else None for i in range(n)], dtype="Int64"),
+            "flag": pd.Series([i % 2 == 0 for i in range(n)], dtype=bool),
+            "str": pd.Series([t if i % 4 else None for i, t in enumerate(texts)], dtype="str"),
+        }
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        expected = _pandas_bytes(frame, Path(folder) / "pandas.csv")
+        assert write_csv(frame, Path(folder) / "ours.csv").read_bytes() == expected
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pd.DataFrame({"only": ["", "=1", "a,b"]}),  # one column: the csv module quotes "" alone
+        pd.DataFrame({"when": pd.to_datetime(["2023-07-31 08:50", None]), "note": ["=x", "y"]}),
+        pd.DataFrame({"a": pd.Series([], dtype=object), "b": pd.Series([], dtype="int64")}),
+        pd.DataFrame({"kind": pd.Categorical(["=a", "b"]), "note": ["-x", "+31 6 1234"]}),
+    ],
+)
+def test_csv_bytes_match_pandas_for_other_frames(frame: pd.DataFrame, tmp_path: Path) -> None:
+    expected = _pandas_bytes(frame, tmp_path / "pandas.csv")
+    assert write_csv(frame, tmp_path / "ours.csv").read_bytes() == expected
+
+
+def test_csv_neutralises_only_the_dangerous_cells_of_a_long_column(tmp_path: Path) -> None:
+    notes = ["fine, thanks"] * 50_000 + ["=HYPERLINK(1)", "-3", "@x"] + ['said "ok"'] * 10
+    frame = pd.DataFrame({"note": notes, "row": range(len(notes))})
+    back = pd.read_csv(
+        write_csv(frame, tmp_path / "long.csv"),
+        dtype=str,
+        keep_default_na=False,
+        encoding="utf-8-sig",
+    )
+    assert back["note"].tolist() == [*notes[:50_000], "'=HYPERLINK(1)", "-3", "'@x", *notes[-10:]]
