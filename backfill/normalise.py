@@ -54,19 +54,20 @@ def normalise_statuses(
     """
     lookup = dict(BUILTIN_STATUSES)
     lookup.update({status_key(k): v for k, v in (status_map or {}).items()})
-    text = _as_text(values)
-    uniques = pd.unique(text)
-    mapping: dict[str, str] = {}
+    codes, uniques = pd.factorize(_text_cells(values))
+    mapping: list[str] = []
     for raw in uniques:
         key = status_key(raw)
         if key in lookup:
-            mapping[raw] = lookup[key]
+            mapping.append(lookup[key])
         elif extended and _EXTENDED.match(key):
-            mapping[raw] = str(int(float(key)))
+            mapping.append(str(int(float(key))))
         else:
-            mapping[raw] = ""
-    status = text.map(mapping).astype(str)
-    return status, status.eq("")
+            mapping.append("")
+    status = np.array(mapping, dtype=object)[codes] if len(codes) else np.array([], dtype=object)
+    return pd.Series(status, index=values.index, dtype=object), pd.Series(
+        status == "", index=values.index, dtype=bool
+    )
 
 
 def status_hint(value: str, status_map: Mapping[str, str] | None = None) -> str:
@@ -126,86 +127,157 @@ def parse_times(
     second are dropped: the API takes whole seconds, and ordering must match what is sent.
     """
     index = values.index
-    utc = pd.Series(pd.NaT, index=index, dtype="datetime64[us, UTC]")
-    naive = pd.Series(pd.NaT, index=index, dtype="datetime64[us]")
-    code = pd.Series("", index=index, dtype=object)  # object: filled by masks below
+    size = len(values)
+    naive = np.full(size, _NAT)  # wall-clock times in `zone`
+    aware = np.full(size, _NAT)  # instants given with an offset, as UTC
+    code = np.full(size, "", dtype=object)
 
-    cells = values
-    if cells.dtype == object:
+    text = _stripped_text(values.to_numpy(dtype=object))
+    if text is None:
+        cells = values
         # real Excel date cells arrive as datetime objects among text cells
         is_date = cells.map(lambda v: isinstance(v, (datetime, date))).astype(bool)
         if is_date.any():
-            naive[is_date] = pd.to_datetime(
-                cells[is_date].map(pd.Timestamp), errors="coerce"
-            ).astype("datetime64[us]")
+            naive[is_date.to_numpy()] = (
+                pd.to_datetime(cells[is_date].map(pd.Timestamp), errors="coerce")
+                .astype("datetime64[us]")
+                .to_numpy()
+            )
             cells = cells.where(~is_date, "")
-    text = _as_text(cells).str.strip()
-    empty = text.eq("") & naive.isna()
-    pending = ~empty & naive.isna()
+        text = _as_text(cells).str.strip().to_numpy(dtype=object)
+    empty = (text == "") & np.isnat(naive)
+    pending = ~empty & np.isnat(naive)
 
-    # Excel serial numbers: only short texts can be one, which keeps the regex off most rows
-    serial = pending & text.str.len().le(20)
-    serial &= text.str.fullmatch(_SERIAL).fillna(False).astype(bool) if serial.any() else serial
-    if serial.any():
-        days = pd.to_numeric(text[serial], errors="coerce")
-        stamps = _EXCEL_EPOCH + pd.to_timedelta((days * 86400).round(), unit="s")
-        naive[serial] = stamps.astype("datetime64[us]")
-        pending &= ~serial
+    if date_format is None and pending.any():
+        _parse_plain_iso(text, pending, naive)  # the usual export: one vectorised pass
+    if pending.any():
+        # Excel serial numbers: only short texts can be one
+        rows = np.flatnonzero(pending)
+        serial = np.array(
+            [len(v) <= 20 and _SERIAL.fullmatch(v) is not None for v in text[rows]], dtype=bool
+        )
+        if serial.any():
+            days = pd.to_numeric(pd.Series(text[rows[serial]]), errors="coerce")
+            stamps = _EXCEL_EPOCH + pd.to_timedelta((days * 86400).round(), unit="s")
+            naive[rows[serial]] = stamps.astype("datetime64[us]").to_numpy()
+            pending[rows[serial]] = False
 
-    if date_format:
+    if date_format and pending.any():
         aware_format = "%z" in date_format or "%Z" in date_format
+        rows = np.flatnonzero(pending)
         parsed = pd.to_datetime(
-            text[pending], format=date_format, errors="coerce", utc=aware_format
+            pd.Series(text[rows]), format=date_format, errors="coerce", utc=aware_format
         )
         if aware_format:
-            utc[pending] = parsed.astype("datetime64[us, UTC]")
+            aware[rows] = parsed.dt.tz_localize(None).astype("datetime64[us]").to_numpy()
         else:
-            naive[pending] = parsed.astype("datetime64[us]")
-        pending &= False
+            naive[rows] = parsed.astype("datetime64[us]").to_numpy()
+        pending[:] = False
     elif pending.any():
-        _parse_iso(text, pending, naive, utc)
-        _parse_day_month_forms(text, pending, naive, dayfirst)
+        subset = pd.Series(text, index=pd.RangeIndex(size))
+        _parse_iso(subset, pending, naive, aware)
+        _parse_day_month_forms(subset, pending, naive, dayfirst)
 
     # wall-clock times -> instants in `zone`; gaps and overlaps are reported, not guessed
-    local = naive.notna()
-    if local.any():
-        localized = naive[local].dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
-        utc[local] = localized.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
-        unsure = local.copy()
-        unsure[local] = localized.isna().to_numpy()
+    utc = aware
+    local = ~np.isnat(naive)
+    if local.any() and zone == "UTC":
+        utc[local] = naive[local]  # no gaps or overlaps to find
+    elif local.any():
+        stamps = pd.DatetimeIndex(naive[local])
+        localized = stamps.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+        utc[local] = localized.tz_convert("UTC").tz_localize(None).to_numpy()
+        unsure = local & np.isnat(utc)
         if unsure.any():
-            as_dst = naive[unsure].dt.tz_localize(
+            as_dst = pd.DatetimeIndex(naive[unsure]).tz_localize(
                 zone, ambiguous=np.ones(int(unsure.sum()), dtype=bool), nonexistent="NaT"
             )
-            code[unsure] = np.where(as_dst.isna().to_numpy(), NONEXISTENT, AMBIGUOUS)
+            code[unsure] = np.where(as_dst.isna(), NONEXISTENT, AMBIGUOUS)
 
-    utc = utc.dt.floor("s")
+    utc = _floor_seconds(utc)
     code[empty] = MISSING
-    code[code.eq("") & utc.isna() & ~empty] = BAD
-    return ParsedTimes(utc=utc, text=_output_text(text, naive, utc, zone, output_zone), code=code)
+    code[(code == "") & np.isnat(utc) & ~empty] = BAD
+    instants = pd.Series(utc, index=index).dt.tz_localize("UTC")
+    return ParsedTimes(
+        utc=instants,
+        text=_output_text(text, naive, instants, zone, output_zone),
+        code=pd.Series(code, index=index, dtype=object),
+    )
+
+
+_NAT = np.datetime64("NaT", "us")
+
+
+def _stripped_text(cells: np.ndarray) -> np.ndarray | None:
+    """The cells stripped, when every one is text (a CSV export); None when some are not."""
+    if pd.api.types.infer_dtype(cells, skipna=False) != "string":
+        return None
+    return np.array([v.strip() for v in cells], dtype=object)
+
+
+def _parse_plain_iso(text: np.ndarray, pending: np.ndarray, naive: np.ndarray) -> None:
+    """ISO 8601 without an offset, all pending cells at once (what exports usually hold).
+
+    Exactly what _parse_iso would find for these cells: it would parse them the same way, and
+    the earlier serial-number check cannot match a text ISO 8601 reads. Offsets, other forms
+    and texts ISO 8601 does not read stay pending for the general path.
+    """
+    rows = np.flatnonzero(pending)
+    subset = text[rows]
+    try:
+        parsed = pd.to_datetime(subset, format="ISO8601", errors="coerce")
+    except ValueError:
+        return  # offsets mixed with naive times: the general path splits them
+    if parsed.tz is not None:
+        return
+    values = parsed.to_numpy(dtype="datetime64[us]")
+    hit = ~np.isnat(values)
+    if hit.any():
+        lengths = np.fromiter(map(len, subset[hit]), dtype=np.int64, count=int(hit.sum()))
+        hit[hit] = lengths >= 10  # a bare year or month is no time
+    naive[rows[hit]] = values[hit]
+    pending[rows[hit]] = False
+
+
+def _floor_seconds(stamps: np.ndarray) -> np.ndarray:
+    """Drop fractions of a second (towards the past, as Series.dt.floor does)."""
+    ticks = stamps.view(np.int64).copy()
+    known = ~np.isnat(stamps)
+    ticks[known] -= ticks[known] % 1_000_000
+    return ticks.view("datetime64[us]")
 
 
 def _output_text(
-    text: pd.Series, naive: pd.Series, utc: pd.Series, zone: str, output_zone: str
+    text: np.ndarray, naive: np.ndarray, utc: pd.Series, zone: str, output_zone: str
 ) -> pd.Series:
     """The API text of each time; a cell already written that way in the same zone is reused
     as is (the common case, and formatting a million times costs more than the parsing)."""
     if zone != output_zone:
         return format_times(utc, output_zone)
-    same = utc.notna() & naive.notna() & text.str.len().eq(19)
-    same &= text.str.slice(4, 5).eq("-") & text.str.slice(7, 8).eq("-")
-    same &= text.str.slice(10, 11).eq(" ") & text.str.slice(13, 14).eq(":")
-    if not same.any():
-        return format_times(utc, output_zone)
-    out = text.where(same, "")
-    rest = utc.notna() & ~same
+    known = utc.notna().to_numpy()
+    rows = np.flatnonzero(known & ~np.isnat(naive))
+    same = np.zeros(len(text), dtype=bool)
+    if len(rows):
+        lengths = np.fromiter(map(len, text[rows]), dtype=np.int64, count=len(rows))
+        rows = rows[lengths == 19]
+        chars = np.array(text[rows].tolist(), dtype="U19").view(np.uint32).reshape(-1, 19)
+        same[rows] = (
+            (chars[:, 4] == ord("-"))
+            & (chars[:, 7] == ord("-"))
+            & (chars[:, 10] == ord(" "))
+            & (chars[:, 13] == ord(":"))
+        )
+    out = np.full(len(text), "", dtype=object)
+    out[same] = text[same]
+    rest = known & ~same
     if rest.any():
-        out[rest] = format_times(utc[rest], output_zone)
-    return out
+        out[rest] = format_times(utc[rest], output_zone).to_numpy(dtype=object)
+    return pd.Series(out, index=utc.index, dtype=object)
 
 
-def _parse_iso(text: pd.Series, pending: pd.Series, naive: pd.Series, utc: pd.Series) -> None:
-    """Fill `naive` (no offset) or `utc` (with offset) for ISO 8601 texts; clear `pending`."""
+def _parse_iso(text: pd.Series, pending: np.ndarray, naive: np.ndarray, aware: np.ndarray) -> None:
+    """Fill `naive` (no offset) or `aware` (with offset, as UTC) for ISO 8601 texts; clear
+    `pending`. `text` is indexed by position."""
     subset = text[pending]
     try:
         parsed = pd.to_datetime(subset, format="ISO8601", errors="coerce")
@@ -213,22 +285,22 @@ def _parse_iso(text: pd.Series, pending: pd.Series, naive: pd.Series, utc: pd.Se
         parsed = None  # offsets mixed with naive times (or several offsets): split below
     if parsed is not None and getattr(parsed.dt, "tz", None) is None:
         hit = parsed.notna() & subset.str.len().ge(10)  # a bare year or month is no time
-        naive[hit.index[hit.to_numpy()]] = parsed[hit].astype("datetime64[us]")
+        naive[hit.index[hit.to_numpy()]] = parsed[hit].to_numpy(dtype="datetime64[us]")
     else:
         has_offset = subset.str.contains(_OFFSET) & subset.str.match(_ISO_START)
-        aware = pd.to_datetime(subset[has_offset], format="ISO8601", utc=True, errors="coerce")
-        utc[aware.index] = aware.astype("datetime64[us, UTC]")
+        instants = pd.to_datetime(subset[has_offset], format="ISO8601", utc=True, errors="coerce")
+        aware[instants.index] = instants.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
         plain = subset[~has_offset]
         try:
             local = pd.to_datetime(plain, format="ISO8601", errors="coerce")
+            naive[local.index] = local.to_numpy(dtype="datetime64[us]")
         except ValueError:
-            local = pd.Series(pd.NaT, index=plain.index, dtype="datetime64[us]")
-        naive[local.index] = local.astype("datetime64[us]")
-    pending &= naive.isna() & utc.isna()
+            pass  # nothing ISO 8601 reads as one wall-clock time: left to the other forms
+    pending &= np.isnat(naive) & np.isnat(aware)
 
 
 def _parse_day_month_forms(
-    text: pd.Series, pending: pd.Series, naive: pd.Series, dayfirst: bool
+    text: pd.Series, pending: np.ndarray, naive: np.ndarray, dayfirst: bool
 ) -> None:
     """Fill `naive` for d/m/Y-like texts: common forms vectorised, the rest by dateutil."""
     dates = _DAYFIRST_FORMATS if dayfirst else _MONTHFIRST_FORMATS
@@ -240,16 +312,12 @@ def _parse_day_month_forms(
             hit = parsed.notna()
             if hit.any():
                 rows = parsed.index[hit.to_numpy()]
-                naive[rows] = parsed[hit].astype("datetime64[us]")
+                naive[rows] = parsed[hit].to_numpy(dtype="datetime64[us]")
                 pending[rows] = False
     if pending.any():
         # unusual but unambiguous forms ("31 July 2023 8:50"): per value, so only the rest
-        parsed = pd.Series(
-            [_parse_one(v, dayfirst) for v in text[pending]],
-            index=text.index[pending.to_numpy()],
-            dtype="datetime64[us]",
-        )
-        naive[pending] = parsed
+        parsed = pd.Series([_parse_one(v, dayfirst) for v in text[pending]], dtype="datetime64[us]")
+        naive[pending] = parsed.to_numpy(dtype="datetime64[us]")
 
 
 def _parse_one(value: str, dayfirst: bool) -> pd.Timestamp | None:
@@ -314,30 +382,46 @@ def normalise_assignees(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Ser
     """
     from email_validator import EmailNotValidError, validate_email
 
-    text = _as_text(values).str.strip()
-    reasons: dict[str, str] = {}
-    for value in pd.unique(text):
+    text = np.array([v.strip() for v in _text_cells(values)], dtype=object)
+    codes, uniques = pd.factorize(text)
+    reasons: list[str] = []
+    for value in uniques:
         if not value:
-            reasons[value] = ""
+            reasons.append("")
             continue
         try:
             validate_email(value, check_deliverability=False)
-            reasons[value] = ""
+            reasons.append("")
         except EmailNotValidError as exc:
-            reasons[value] = f"assignee {value!r} is not a valid e-mail address: {exc}"
-    message = text.map(reasons).astype(str)
-    return text, message.ne(""), message
+            reasons.append(f"assignee {value!r} is not a valid e-mail address: {exc}")
+    message = np.array(reasons, dtype=object)[codes] if len(codes) else text
+    index = values.index
+    return (
+        pd.Series(text, index=index, dtype=object),
+        pd.Series(message != "", index=index, dtype=bool),
+        pd.Series(message, index=index, dtype=object),
+    )
 
 
 def normalise_notes(values: pd.Series) -> pd.Series:
     """Notes verbatim (unicode, quotes, line breaks kept); blank cells mean no note."""
-    text = _as_text(values)
-    return text.where(text.str.strip().ne(""), "")
+    notes = [v if v.strip() else "" for v in _text_cells(values)]
+    return pd.Series(np.array(notes, dtype=object), index=values.index, dtype=object)
 
 
 def normalise_ids(values: pd.Series) -> pd.Series:
     """Case ids as trimmed text: leading zeros and long digit strings are kept as given."""
-    return _as_text(values).str.strip()
+    ids = [v.strip() for v in _text_cells(values)]
+    return pd.Series(np.array(ids, dtype=object), index=values.index, dtype=object)
+
+
+def _text_cells(values: pd.Series) -> np.ndarray:
+    """The cells as an object array of str; a column of text only (any CSV) is used as is,
+    without the per-cell conversions of _as_text."""
+    cells = values.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(cells, skipna=False) == "string":
+        return cells
+    return _as_text(values).to_numpy(dtype=object)
 
 
 def _as_text(values: pd.Series) -> pd.Series:
