@@ -210,30 +210,35 @@ def plan_from_table(
     found.extend(validation.time_problems(frame, columns, config, now))
     if dates.known:
         found.append(validation.missing_response_problems(frame, config))
+    # messages are built for the flagged rows only: a million rows of text cost seconds
     response_column = columns.get("response_date", "response_date")
-    if "response_date" in columns:
+    unreadable = frame["_response_unreadable"]
+    if "response_date" in columns and unreadable.any():
+        cells = frame.loc[unreadable, response_column].astype(str).astype(object)
         found.append(
             validation.problems_where(
-                frame["_response_unreadable"],
+                unreadable,
                 validation.BAD_RESPONSE_DATE,
                 "cannot read the survey response date "
-                + frame[response_column].astype(str).astype(object).map(repr)
+                + cells.map(repr)
                 + "; the case is treated as having none",
                 response_column,
                 validation.WARNING,
             )
         )
-    found.append(
-        validation.problems_where(
-            frame["_response_conflict"],
-            validation.RESPONSE_DATE_CONFLICT,
-            "case "
-            + frame[CASE].astype(object)
-            + " has several survey response dates; the earliest is used",
-            response_column,
-            validation.WARNING,
+    conflicting = frame["_response_conflict"]
+    if conflicting.any():
+        found.append(
+            validation.problems_where(
+                conflicting,
+                validation.RESPONSE_DATE_CONFLICT,
+                "case "
+                + frame.loc[conflicting, CASE].astype(object)
+                + " has several survey response dates; the earliest is used",
+                response_column,
+                validation.WARNING,
+            )
         )
-    )
 
     nonempty = [p for p in found if len(p)]
     errors = pd.concat(nonempty, ignore_index=True) if nonempty else validation.empty_problems()

@@ -126,11 +126,13 @@ def _status_rank(status: pd.Series) -> np.ndarray:
 
 def file_order_warnings(frame: pd.DataFrame) -> pd.DataFrame:
     missing = frame["_file_order_case"] & frame[TIME_CODE].eq(normalise.MISSING)
+    if not missing.any():
+        return empty_problems()
     return problems_where(
         missing,
         FILE_ORDER,
         "no happened_at: sent without a time (CustomerGauge uses the time of sending), and "
-        "case " + frame[CASE].astype(object) + " is sent in file order",
+        "case " + frame.loc[missing, CASE].astype(object) + " is sent in file order",
         "happened_at",
         WARNING,
     )
@@ -367,7 +369,7 @@ def predict(frame: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, list[pd.
                 flags,
                 code,
                 "case "
-                + frame[CASE].astype(object)
+                + frame.loc[flags, CASE].astype(object)
                 + f" ends {'' if code == NO_CLOSE_TIME else 'in progress or closed '}"
                 + f"without a {text}: CustomerGauge will leave it empty",
                 "status",

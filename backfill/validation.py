@@ -109,10 +109,11 @@ def normalise_rows(
         raw_status, cfg.status_map, extended=config.api.extended_statuses
     )
     if bad_status.any():
-        hints = {v: normalise.status_hint(v) for v in pd.unique(raw_status[bad_status])}
+        flagged = raw_status[bad_status.to_numpy()]  # messages for these rows only
+        hints = {v: normalise.status_hint(v) for v in pd.unique(flagged)}
         found.append(
             problems_where(
-                bad_status, UNKNOWN_STATUS, raw_status.map(hints).astype(object), status_column
+                bad_status, UNKNOWN_STATUS, flagged.map(hints).astype(object), status_column
             )
         )
 
@@ -132,14 +133,13 @@ def normalise_rows(
         if code == normalise.MISSING and not config.validation.require_happened_at:
             continue
         if mask.any():
+            flagged = raw_times[mask.to_numpy()].astype(str)  # messages for these rows only
             messages = {
                 v: normalise.time_message(code, v, cfg.timezone, cfg.date_format)
-                for v in pd.unique(raw_times[mask].astype(str))
+                for v in pd.unique(flagged)
             }
             found.append(
-                problems_where(
-                    mask, code, raw_times.astype(str).map(messages).astype(object), time_column
-                )
+                problems_where(mask, code, flagged.map(messages).astype(object), time_column)
             )
     frame["_time_code"] = times.code
 
@@ -169,7 +169,7 @@ def time_problems(
                 future,
                 FUTURE_TIME,
                 "happened_at "
-                + frame[HAPPENED_AT].astype(object)
+                + frame.loc[future, HAPPENED_AT].astype(object)
                 + f" ({config.api.timezone}) is in the future (now: {now_text}); "
                 "the API accepts only past times",
                 time_column,
@@ -200,16 +200,15 @@ def missing_response_problems(frame: pd.DataFrame, config: Config) -> pd.DataFra
     missing = frame[RESPONSE_TS].isna() & frame[CASE].ne("")
     if not missing.any():
         return empty_problems()
-    message = (
+    reject = config.validation.missing_response_date == "reject"
+    flagged = missing if reject else missing & ~frame["_case_key"].duplicated()
+    message = (  # built for the flagged rows only
         "no survey response date for case "
-        + frame[CASE].astype(object)
+        + frame.loc[flagged, CASE].astype(object)
         + "; happened_at cannot be checked against it (add a response_date column or "
         "responses.file"
     )
-    if config.validation.missing_response_date == "reject":
+    if reject:
         message = message + ", or set validation.missing_response_date: warn)"
         return problems_where(missing, MISSING_RESPONSE_DATE, message, "response_date")
-    first_of_case = missing & ~frame["_case_key"].duplicated()
-    return problems_where(
-        first_of_case, MISSING_RESPONSE_DATE, message + ")", "response_date", WARNING
-    )
+    return problems_where(flagged, MISSING_RESPONSE_DATE, message + ")", "response_date", WARNING)
