@@ -53,6 +53,7 @@ from backfill.validation import (
 TIME_CODE = "_time_code"  # working column: the parse_times code of the row
 CASE_KEY = "_case_key"  # working column: the case as an integer (grouping by text is slow)
 UNPLACED = "_unplaced"  # working column: the row's time is unusable, so it has no place
+IN_CASE = "_in_case"  # working column: the row has a case id (CASE is not "")
 
 _RANK = {"open": 0.0, "progress": 1.0, "closed": 2.0}
 _ALLOWED_PROGRESSIVE = {
@@ -69,24 +70,24 @@ def order_rows(frame: pd.DataFrame, sources: list[str], config: Config) -> pd.Da
 
     The new index (0..n-1, the send order) is the key of each row for the rest of the run.
     """
-    code = frame[TIME_CODE]
-    no_case = frame[CASE].eq("").to_numpy()
-    allowed_missing = code.eq(normalise.MISSING) & (not config.validation.require_happened_at)
-    unplaced = (code.ne("") & ~allowed_missing).to_numpy() | no_case
+    code = frame[TIME_CODE].to_numpy()
+    no_case = ~in_case(frame).to_numpy()
+    allowed_missing = (code == normalise.MISSING) & (not config.validation.require_happened_at)
+    unplaced = ((code != "") & ~allowed_missing) | no_case
     case_codes = frame[CASE_KEY].to_numpy(dtype=np.int64)
-    file_order_case = (
-        pd.Series(allowed_missing.to_numpy(), index=case_codes).groupby(level=0).transform("any")
-    ).to_numpy() & ~no_case
+    n_keys = int(case_codes.max()) + 1 if len(case_codes) else 0
+    case_in_file_order = np.bincount(case_codes, weights=allowed_missing, minlength=n_keys) > 0
+    file_order_case = case_in_file_order[case_codes] & ~no_case
 
     stamps = (
         frame[HAPPENED_TS].dt.tz_localize(None).to_numpy().astype("datetime64[us]").view(np.int64)
     )
     valid_time = frame[HAPPENED_TS].notna().to_numpy()
     stamps = np.where(valid_time, stamps, _LAST)
-    case_first = pd.Series(stamps, index=case_codes).groupby(level=0).transform("min").to_numpy()
+    case_first = np.full(n_keys, _LAST, dtype=np.int64)
+    np.minimum.at(case_first, case_codes, stamps)
     time_key = np.where(file_order_case, 0, np.where(unplaced, _LAST, stamps))
-    rank = _status_rank(frame[STATUS])
-    rank = np.where(file_order_case, 0.0, rank)
+    rank = np.where(file_order_case, 0, _status_rank(frame[STATUS]))
     if len(set(sources)) > 1:
         source_position = {name: i for i, name in enumerate(sources)}
         source_key = frame[SOURCE].map(source_position).fillna(len(sources))
@@ -94,9 +95,20 @@ def order_rows(frame: pd.DataFrame, sources: list[str], config: Config) -> pd.Da
     else:
         source_key = np.zeros(len(frame), dtype=np.int64)
     row_key = frame[ROW].to_numpy(dtype=np.int64)
-    order = np.lexsort(
-        (row_key, source_key, rank, time_key, unplaced, case_codes, case_first, no_case)
-    )
+
+    # The order is (no case, case's first time, case id | unplaced, time | status rank,
+    # source, row). Keys that depend on the case only are ranked once per case, and small
+    # keys are packed into one integer: three sort passes instead of eight.
+    case_no_id = np.zeros(n_keys, dtype=bool)
+    case_no_id[case_codes[no_case]] = True
+    case_rank = np.empty(n_keys, dtype=np.int64)
+    case_rank[np.lexsort((np.arange(n_keys), case_first, case_no_id))] = np.arange(n_keys)
+    major = case_rank[case_codes] * 2 + unplaced
+    minor = _packed(rank, source_key, row_key)
+    if minor is None:
+        order = np.lexsort((row_key, source_key, rank, time_key, major))
+    else:
+        order = np.lexsort((minor, time_key, major))
     out = frame.iloc[order].reset_index(drop=True)
     placed = ~unplaced[order]
     sorted_codes = case_codes[order]
@@ -112,16 +124,43 @@ def order_rows(frame: pd.DataFrame, sources: list[str], config: Config) -> pd.Da
     return out
 
 
+def in_case(frame: pd.DataFrame) -> pd.Series:
+    """Rows that have a case id: the working column when the plan made it (comparing a
+    million scattered strings with "" costs a fifth of a second each time), else computed."""
+    if IN_CASE in frame:
+        return frame[IN_CASE]
+    return frame[CASE].ne("")
+
+
+def _packed(*keys: np.ndarray) -> np.ndarray | None:
+    """Non-negative integer keys, most significant first, packed into one int64 that sorts
+    the same way; None when they could not fit."""
+    packed = np.zeros(len(keys[0]), dtype=np.int64)
+    span = 1
+    for key in reversed(keys):
+        low = int(key.min()) if len(key) else 0
+        width = (int(key.max()) if len(key) else 0) - low + 1
+        if span * width >= 2**62:
+            return None
+        packed += (key - low) * span
+        span *= width
+    return packed
+
+
 def _status_rank(status: pd.Series) -> np.ndarray:
-    ranks = {}
-    for value in pd.unique(status):
+    """open < progress < closed < extended statuses by number < anything else, as small
+    integers (ranked once per distinct value)."""
+    codes, values = pd.factorize(status.to_numpy(dtype=object))
+    ranks = []
+    for value in values:
         if value in _RANK:
-            ranks[value] = _RANK[value]
+            ranks.append(_RANK[value])
         elif str(value).isdigit():
-            ranks[value] = 3.0 + int(value) / 100.0
+            ranks.append(3.0 + int(value) / 100.0)
         else:
-            ranks[value] = 9.0
-    return status.map(ranks).to_numpy(dtype=float)
+            ranks.append(9.0)
+    dense = np.unique(np.asarray(ranks, dtype=float), return_inverse=True)[1]
+    return dense[codes].astype(np.int64) if len(codes) else np.zeros(0, dtype=np.int64)
 
 
 def file_order_warnings(frame: pd.DataFrame) -> pd.DataFrame:
@@ -138,15 +177,29 @@ def file_order_warnings(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def mark_duplicates(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows identical to an earlier to-send row of the same case become `duplicate`."""
-    candidate = frame[OUTCOME].eq("") & frame[CASE_SEQ].gt(0)
+def mark_duplicates(frame: pd.DataFrame, zone: str = "UTC") -> pd.DataFrame:
+    """Rows identical to an earlier to-send row of the same case become `duplicate`.
+
+    `zone` is api.timezone, the zone of HAPPENED_AT: the same text is the same wall-clock
+    time there, so rows can only be identical if they share case and wall-clock time. That
+    cheap integer check narrows the text comparison to the few rows that do.
+    """
+    candidate = (frame[OUTCOME].to_numpy() == "") & (frame[CASE_SEQ].to_numpy() > 0)
+    rows = np.flatnonzero(candidate)
+    wall = frame[HAPPENED_TS].iloc[rows].dt.tz_convert(zone).dt.tz_localize(None)
+    narrow = pd.DataFrame(
+        {"case": frame[CASE_KEY].to_numpy()[rows], "wall": wall.to_numpy().view(np.int64)}
+    )
+    rows = rows[narrow.duplicated(keep=False).to_numpy()]
     subset = [CASE, STATUS, HAPPENED_AT, NOTE, ASSIGNEE]
     dup = pd.Series(False, index=frame.index)
-    dup[candidate] = frame.loc[candidate, subset].duplicated(keep="first").to_numpy()
+    if len(rows):
+        dup.iloc[rows] = frame.iloc[rows][subset].duplicated(keep="first").to_numpy()
     if not dup.any():
         return empty_problems()
-    firsts = frame.loc[candidate & ~dup, [*subset, SOURCE, ROW]]
+    maybe = pd.Series(False, index=frame.index)
+    maybe.iloc[rows] = True
+    firsts = frame.loc[maybe & ~dup, [*subset, SOURCE, ROW]]
     matched = frame.loc[dup, subset].reset_index().merge(firsts, on=subset, how="left")
     matched = matched.set_index("index")
     frame.loc[dup, OUTCOME] = "duplicate"
@@ -168,8 +221,8 @@ def block_after_invalid(frame: pd.DataFrame, *, multi_source: bool) -> pd.DataFr
 
     Where an invalid action has no usable time, its place is unknown, so the whole case is.
     """
-    in_case = frame[CASE].ne("")
-    invalid = frame[OUTCOME].eq("invalid") & in_case
+    has_case = in_case(frame)
+    invalid = frame[OUTCOME].eq("invalid") & has_case
     if not invalid.any():
         return empty_problems()
     seq = frame[CASE_SEQ]
@@ -177,7 +230,7 @@ def block_after_invalid(frame: pd.DataFrame, *, multi_source: bool) -> pd.DataFr
     first_bad = bad_seq.groupby(frame[CASE_KEY]).transform("min")
     unplaced_bad = invalid & frame[UNPLACED]
     case_unplaced = unplaced_bad.groupby(frame[CASE_KEY]).transform("any")
-    target = frame[OUTCOME].eq("") & in_case & (case_unplaced | seq.gt(first_bad))
+    target = frame[OUTCOME].eq("") & has_case & (case_unplaced | seq.gt(first_bad))
     if not target.any():
         return empty_problems()
     where = _row_names(frame, multi_source)
@@ -276,13 +329,13 @@ def assign_senders(frame: pd.DataFrame, policy: str) -> None:
     named = frame[ASSIGNEE].where(to_send & frame[ASSIGNEE].ne(""))
     latest = named.groupby(frame[CASE_KEY]).ffill()
     last_to_send = to_send & ~to_send[::-1].groupby(frame[CASE_KEY][::-1]).cumsum().gt(1)[::-1]
-    last_to_send &= frame[CASE].ne("")
+    last_to_send &= in_case(frame)
     frame.loc[last_to_send, SEND_ASSIGNEE] = latest[last_to_send].fillna("")
 
 
 def assignment_emails(frame: pd.DataFrame) -> dict[str, int]:
     """How many assignment e-mails each send.assignee policy would cause."""
-    to_send = frame[OUTCOME].eq("") & frame[CASE].ne("")
+    to_send = frame[OUTCOME].eq("") & in_case(frame)
     named = to_send & frame[ASSIGNEE].ne("")
     return {
         "every": int(named.sum()),

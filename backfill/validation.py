@@ -197,7 +197,8 @@ def time_problems(
 
 def missing_response_problems(frame: pd.DataFrame, config: Config) -> pd.DataFrame:
     """Cases without a response date: an error on every row (reject) or a warning per case."""
-    missing = frame[RESPONSE_TS].isna() & frame[CASE].ne("")
+    has_case = frame["_in_case"] if "_in_case" in frame else frame[CASE].ne("")
+    missing = frame[RESPONSE_TS].isna() & has_case
     if not missing.any():
         return empty_problems()
     reject = config.validation.missing_response_date == "reject"
