@@ -349,77 +349,100 @@ def predict(frame: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, list[pd.
 
     open→progress stamps the follow-up time, progress→closed the close time, closed→open or
     closed→progress clears both. Returns the cases table and the timeline warnings.
+
+    Rows are in timeline order (the frame's index is the row's position), so "the latest
+    action of a case" is its last row; each per-case figure is one numpy reduction over
+    integer case numbers.
     """
     zone = config.api.timezone
-    in_case = frame[CASE].ne("")
-    to_send = frame[OUTCOME].eq("") & in_case
-    sent = frame.loc[to_send, [CASE_KEY, STATUS, HAPPENED_TS, CASE_SEQ, SEND_ASSIGNEE]]
-    same_case = sent[CASE_KEY].eq(sent[CASE_KEY].shift(1))
-    previous = sent[STATUS].shift(1).where(same_case, "").astype(str)
-    stamp_follow_up = previous.eq("open") & sent[STATUS].eq("progress")
-    stamp_close = previous.eq("progress") & sent[STATUS].eq("closed")
-    clear = previous.eq("closed") & sent[STATUS].isin(["open", "progress"])
-
-    by_case = sent.groupby(CASE_KEY, sort=False)
-    # rows are in timeline order, so the largest label is the latest action of a case
-    label = pd.Series(sent.index, index=sent.index, dtype=np.int64)
-    last_clear = label.where(clear).groupby(sent[CASE_KEY]).max()
-    last_follow_up = label.where(stamp_follow_up).groupby(sent[CASE_KEY]).max()
-    last_close = label.where(stamp_close).groupby(sent[CASE_KEY]).max()
-
-    everything = frame.loc[in_case]
-    all_by_case = everything.groupby(CASE_KEY, sort=False)
-    cases = pd.DataFrame({"case": all_by_case[CASE].first()})  # in send order
-    cases["actions"] = all_by_case.size()
-    cases["to_send"] = by_case.size().reindex(cases.index).fillna(0).astype(np.int64)
-    cases["first_ts"] = all_by_case[HAPPENED_TS].min()
-    cases["last_ts"] = all_by_case[HAPPENED_TS].max()
-    cases["final_status"] = by_case[STATUS].last().reindex(cases.index).fillna("")
-    assignees = sent[SEND_ASSIGNEE].where(sent[SEND_ASSIGNEE].ne(""))
-    cases["final_assignee"] = (
-        assignees.groupby(sent[CASE_KEY]).last().reindex(cases.index).fillna("")
+    rows = np.flatnonzero(in_case(frame).to_numpy())  # positions of the rows of a case
+    case, keys = pd.factorize(frame[CASE_KEY].to_numpy()[rows])  # cases in send order
+    count = len(keys)
+    is_sent = frame[OUTCOME].to_numpy()[rows] == ""
+    sent = rows[is_sent]
+    sent_case = case[is_sent]
+    status = frame[STATUS].to_numpy(dtype=object)[sent]
+    is_open, is_progress, is_closed = (
+        (status == "open"),
+        (status == "progress"),
+        (status == "closed"),
     )
-    cases["response_ts"] = all_by_case[RESPONSE_TS].first()
-    clear_at = last_clear.reindex(cases.index).fillna(-1)
-    follow_label = last_follow_up.reindex(cases.index)
-    close_label = last_close.reindex(cases.index)
-    follow_set = follow_label.gt(clear_at)
-    close_set = close_label.gt(clear_at)
-    cases["follow_up_ts"] = _stamps(frame, follow_label.where(follow_set))
-    cases["closed_ts"] = _stamps(frame, close_label.where(close_set))
-    cases["reopens"] = clear.groupby(sent[CASE_KEY]).sum().reindex(cases.index).fillna(0)
+    same_case = np.zeros(len(sent), dtype=bool)
+    same_case[1:] = sent_case[1:] == sent_case[:-1]
 
+    def after(flag: np.ndarray) -> np.ndarray:  # the previous action of the case had `flag`
+        out = np.zeros(len(flag), dtype=bool)
+        out[1:] = flag[:-1]
+        return out & same_case
+
+    stamp_follow_up = after(is_open) & is_progress
+    stamp_close = after(is_progress) & is_closed
+    clear = after(is_closed) & (is_open | is_progress)
+    last_clear = _last_per_case(sent_case, count, clear)
+    last_follow_up = _last_per_case(sent_case, count, stamp_follow_up)
+    last_close = _last_per_case(sent_case, count, stamp_close)
+    last_sent = _last_per_case(sent_case, count, np.ones(len(sent), dtype=bool))
+    follow_set = (last_follow_up >= 0) & (last_follow_up > last_clear)
+    close_set = (last_close >= 0) & (last_close > last_clear)
+
+    happened = _ticks(frame[HAPPENED_TS])
+    response = _ticks(frame[RESPONSE_TS])
+    first_row = np.full(count, len(rows), dtype=np.int64)
+    np.minimum.at(first_row, case, np.arange(len(rows)))
+    final_status = np.full(count, "", dtype=object)
+    has_sent = last_sent >= 0
+    final_status[has_sent] = status[last_sent[has_sent]]
+    assignee = frame[SEND_ASSIGNEE].to_numpy(dtype=object)[sent]
+    last_named = _last_per_case(sent_case, count, assignee != "")
+    final_assignee = np.full(count, "", dtype=object)
+    final_assignee[last_named >= 0] = assignee[last_named[last_named >= 0]]
+    first_response = _first_per_case(case, count, response[rows] != _NAT_TICKS)
+    cases = pd.DataFrame(
+        {
+            "case": frame[CASE].to_numpy(dtype=object)[rows[first_row]],
+            "actions": np.bincount(case, minlength=count),
+            "to_send": np.bincount(sent_case, minlength=count),
+            "first_ts": _instants(_extreme_per_case(case, count, happened[rows], np.minimum)),
+            "last_ts": _instants(_extreme_per_case(case, count, happened[rows], np.maximum)),
+            "final_status": final_status,
+            "final_assignee": final_assignee,
+            "response_ts": _instants(_pick(response[rows], first_response)),
+            "follow_up_ts": _instants(
+                _pick(happened[sent], np.where(follow_set, last_follow_up, -1))
+            ),
+            "closed_ts": _instants(_pick(happened[sent], np.where(close_set, last_close, -1))),
+            "reopens": np.bincount(sent_case[clear], minlength=count),
+        },
+        index=pd.Index(keys, name=CASE_KEY),
+    )
+
+    labels = frame.index.to_numpy()
+    reopened = status[clear]
     warnings = [
         problems_where(
-            clear,
+            pd.Series(clear, index=labels[sent]),
             REOPEN,
-            sent[STATUS]
-            .where(clear)
-            .map(
-                {
-                    status: f"closed → {status} re-opens the closed case: "
-                    "CustomerGauge clears its follow-up and close times"
-                    for status in ("open", "progress")
-                }
+            pd.Series(
+                np.where(reopened == "open", _REOPEN_MESSAGE["open"], _REOPEN_MESSAGE["progress"]),
+                index=labels[sent[clear]],
+                dtype=object,
             ),
             "status",
             WARNING,
         )
     ]
-    final = cases["final_status"]
-    last_label = pd.Series(sent.index, index=sent.index).groupby(sent[CASE_KEY]).last()
-    no_follow = final.isin(["progress", "closed"]) & ~follow_set
-    no_close = final.eq("closed") & ~close_set
+    ends_open = (final_status == "progress") | (final_status == "closed")
+    no_follow = ends_open & ~follow_set
+    no_close = (final_status == "closed") & ~close_set
     for mask, code, text in (
         (no_follow, NO_FOLLOW_UP_TIME, "follow-up time (no open → progress step)"),
         (no_close, NO_CLOSE_TIME, "close time (no progress → closed step)"),
     ):
-        labels = last_label.reindex(cases.index[mask.to_numpy()])
-        flags = pd.Series(False, index=frame.index)
-        flags[labels.to_numpy()] = True
+        flags = np.zeros(len(frame), dtype=bool)
+        flags[sent[last_sent[mask]]] = True
         warnings.append(
             problems_where(
-                flags,
+                pd.Series(flags, index=frame.index),
                 code,
                 "case "
                 + frame.loc[flags, CASE].astype(object)
@@ -432,13 +455,56 @@ def predict(frame: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, list[pd.
     return _cases_table(cases, zone), warnings
 
 
-def _stamps(frame: pd.DataFrame, labels: pd.Series) -> pd.Series:
-    """The happened_at instant of the row `labels[case]` of each case (NaT where none)."""
-    out = pd.Series(pd.NaT, index=labels.index, dtype="datetime64[us, UTC]")
-    chosen = labels.dropna()
-    if len(chosen):
-        rows = chosen.astype(np.int64).to_numpy()
-        out[chosen.index] = frame[HAPPENED_TS].iloc[rows].array
+_REOPEN_MESSAGE = {
+    status: f"closed → {status} re-opens the closed case: "
+    "CustomerGauge clears its follow-up and close times"
+    for status in ("open", "progress")
+}
+_NAT_TICKS = np.iinfo(np.int64).min  # NaT as int64
+
+
+def _ticks(stamps: pd.Series) -> np.ndarray:
+    """Instants (any unit, tz-aware) as int64 microseconds since the epoch, UTC; NaT as min."""
+    naive = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    return naive.to_numpy(dtype="datetime64[us]").view(np.int64)
+
+
+def _instants(ticks: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """int64 microseconds (min = NaT) as a datetime64[us, UTC] array."""
+    return pd.Series(ticks.view("datetime64[us]")).dt.tz_localize("UTC").array
+
+
+def _last_per_case(case: np.ndarray, count: int, where: np.ndarray) -> np.ndarray:
+    """Per case, the position of its last row where `where` holds; -1 where none does."""
+    out = np.full(count, -1, dtype=np.int64)
+    rows = np.flatnonzero(where)
+    np.maximum.at(out, case[rows], rows)
+    return out
+
+
+def _first_per_case(case: np.ndarray, count: int, where: np.ndarray) -> np.ndarray:
+    """Per case, the position of its first row where `where` holds; -1 where none does."""
+    out = np.full(count, len(case), dtype=np.int64)
+    rows = np.flatnonzero(where)
+    np.minimum.at(out, case[rows], rows)
+    return np.where(out == len(case), -1, out)
+
+
+def _extreme_per_case(case: np.ndarray, count: int, ticks: np.ndarray, op: np.ufunc) -> np.ndarray:
+    """Per case, the min or max of its known instants (NaT when it has none), as groupby does."""
+    known = ticks != _NAT_TICKS
+    start = np.iinfo(np.int64).max if op is np.minimum else _NAT_TICKS
+    out = np.full(count, start, dtype=np.int64)
+    op.at(out, case[known], ticks[known])
+    seen = np.bincount(case[known], minlength=count) > 0
+    return np.where(seen, out, _NAT_TICKS)
+
+
+def _pick(values: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """values[positions], NaT where a position is -1."""
+    out = np.full(len(positions), _NAT_TICKS, dtype=np.int64)
+    chosen = positions >= 0
+    out[chosen] = values[positions[chosen]]
     return out
 
 
