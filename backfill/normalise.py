@@ -258,21 +258,36 @@ def _output_text(
     rows = np.flatnonzero(known & ~np.isnat(naive))
     same = np.zeros(len(text), dtype=bool)
     if len(rows):
-        lengths = np.fromiter(map(len, text[rows]), dtype=np.int64, count=len(rows))
-        rows = rows[lengths == 19]
-        chars = np.array(text[rows].tolist(), dtype="U19").view(np.uint32).reshape(-1, 19)
-        same[rows] = (
-            (chars[:, 4] == ord("-"))
-            & (chars[:, 7] == ord("-"))
-            & (chars[:, 10] == ord(" "))
-            & (chars[:, 13] == ord(":"))
-        )
+        same[rows] = _plain_shape(text[rows])
     out = np.full(len(text), "", dtype=object)
     out[same] = text[same]
     rest = known & ~same
     if rest.any():
         out[rest] = format_times(utc[rest], output_zone).to_numpy(dtype=object)
     return pd.Series(out, index=utc.index, dtype=object)
+
+
+def _plain_shape(texts: np.ndarray) -> np.ndarray:
+    """Which texts are 19 characters with "-" "-" " " ":" where "YYYY-mm-dd HH:MM:SS" has them.
+
+    The 19-character texts, joined, are one byte matrix when ASCII (the usual case), which
+    numpy checks without a Python object per row."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    long_enough = lengths == 19
+    fixed = texts[long_enough]
+    joined = "".join(fixed)
+    if joined.isascii():
+        chars = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(-1, 19)
+    else:
+        chars = np.array(fixed.tolist(), dtype="U19").view(np.uint32).reshape(-1, 19)
+    out = np.zeros(len(texts), dtype=bool)
+    out[long_enough] = (
+        (chars[:, 4] == ord("-"))
+        & (chars[:, 7] == ord("-"))
+        & (chars[:, 10] == ord(" "))
+        & (chars[:, 13] == ord(":"))
+    )
+    return out
 
 
 def _parse_iso(text: pd.Series, pending: np.ndarray, naive: np.ndarray, aware: np.ndarray) -> None:
@@ -341,8 +356,9 @@ def format_times(utc: pd.Series, zone: str) -> pd.Series:
     # "2023-07-31T08:50:15" -> "2023-07-31 08:50:15" by writing one character per row
     chars = iso.view("U1").reshape(-1, 19).copy()
     chars[:, 10] = " "
-    text = pd.Series(chars.view("U19").ravel(), index=utc.index).astype(str)
-    return text.where(utc.notna(), "")
+    text = chars.view("U19").ravel().astype(object)
+    text[np.isnat(wall)] = ""
+    return pd.Series(text, index=utc.index, dtype=object)
 
 
 def time_message(code: str, value: object, zone: str, date_format: str | None) -> str:

@@ -80,7 +80,8 @@ def case_response_dates(
         own = own.where(own.notna() & ~(from_map < own), from_map)
     keys = frame["_case_key"] if "_case_key" in frame else pd.factorize(frame[CASE])[0]
     earliest = own.groupby(keys, sort=False).transform("min")
-    earliest = earliest.where(frame[CASE].ne(""))
+    has_case = frame["_in_case"] if "_in_case" in frame else frame[CASE].ne("")
+    earliest = earliest.where(has_case)
     conflicting = own.notna() & own.gt(earliest)
     return CaseResponseDates(
         per_row=earliest.astype("datetime64[us, UTC]"),

@@ -417,13 +417,12 @@ def predict(frame: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, list[pd.
     )
 
     labels = frame.index.to_numpy()
-    reopened = status[clear]
     warnings = [
         problems_where(
             pd.Series(clear, index=labels[sent]),
             REOPEN,
             pd.Series(
-                np.where(reopened == "open", _REOPEN_MESSAGE["open"], _REOPEN_MESSAGE["progress"]),
+                np.where(is_open[clear], _REOPEN_MESSAGE["open"], _REOPEN_MESSAGE["progress"]),
                 index=labels[sent[clear]],
                 dtype=object,
             ),

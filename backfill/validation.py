@@ -128,7 +128,10 @@ def normalise_rows(
     frame[HAPPENED_TS] = times.utc
     frame[HAPPENED_AT] = times.text
     raw_times = cells("happened_at")
+    problem_codes = set(pd.unique(times.code)) - {""}
     for code in (normalise.BAD, normalise.NONEXISTENT, normalise.AMBIGUOUS, normalise.MISSING):
+        if code not in problem_codes:
+            continue
         mask = times.code.eq(code)
         if code == normalise.MISSING and not config.validation.require_happened_at:
             continue
