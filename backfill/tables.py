@@ -12,7 +12,7 @@ import csv
 import io
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +75,26 @@ def _cells_at(
     return np.unique(np.searchsorted(starts, hits, side="right") - 1).astype(np.intp)
 
 
+def _cells_with(cells: Sequence[str], joined: str, chars: str, *, first: bool) -> np.ndarray:
+    """The cells that contain one of `chars` (ASCII), or start with one when `first`.
+
+    `joined` (each cell preceded by NUL) as UTF-8 is a byte array in which those characters
+    and the NULs are single bytes, so numpy finds them all without a Python step per match.
+    A NUL inside a cell would misplace the cell boundaries: then the regex path is taken.
+    """
+    data = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    starts = np.flatnonzero(data == 0)
+    if len(starts) != len(cells):
+        pattern = _RISKY_START if first else _CSV_SPECIAL_REST
+        return _cells_at(cells, joined, pattern)
+    wanted = np.frombuffer(chars.encode("ascii"), dtype=np.uint8)
+    if first:
+        after = np.minimum(starts + 1, len(data) - 1)  # an empty last cell points at its NUL
+        return np.flatnonzero(np.isin(data[after], wanted))
+    hits = np.flatnonzero(np.isin(data, wanted))
+    return np.unique(np.searchsorted(starts, hits, side="right") - 1)
+
+
 def _needs_quote(value: Any) -> bool:
     return (
         isinstance(value, str) and value.startswith(_DANGEROUS_START) and not _NUMBER.match(value)
@@ -91,9 +111,9 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     Columns of other kinds (dates, categories) take the pandas path for the whole frame.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    columns = [_csv_cells(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    renderers = [_csv_renderer(frame.iloc[:, i]) for i in range(frame.shape[1])]
     flat = not isinstance(frame.columns, pd.MultiIndex)
-    if frame.shape[1] < 2 or not flat or any(cells is None for cells in columns):
+    if frame.shape[1] < 2 or not flat or any(render is None for render in renderers):
         # (one column: the csv module quotes an empty lone field, which this writer does not)
         neutralise_frame(frame).to_csv(path, index=False, encoding="utf-8-sig")
         return path
@@ -101,45 +121,66 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     newline = os.linesep  # what to_csv ends lines with
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         handle.write(",".join(header) + newline)
+        # Rows are rendered and written a chunk at a time: the working memory (joined text,
+        # byte arrays, cell lists) stays a few megabytes that the allocator reuses, where
+        # whole columns at once made hundreds of megabytes of fresh pages per column.
         for start in range(0, len(frame), _CHUNK_ROWS):
-            chunk = [cells[start : start + _CHUNK_ROWS] for cells in columns]  # type: ignore[index]
+            stop = start + _CHUNK_ROWS
+            chunk = [render(start, stop) for render in renderers]  # type: ignore[misc]
             handle.write(newline.join(map(",".join, zip(*chunk, strict=True))) + newline)
     return path
 
 
-def _csv_cells(column: pd.Series) -> list[str] | None:
-    """The column's cells as the CSV text pandas would write (neutralised, quoted), or None
-    for a kind of column left to pandas. Missing values are empty, as with to_csv."""
+Renderer = Callable[[int, int], list[str]]
+
+
+def _csv_renderer(column: pd.Series) -> Renderer | None:
+    """A function giving the CSV text pandas would write for rows start:stop of the column
+    (neutralised, quoted), or None for a kind of column left to pandas. Missing values are
+    empty, as with to_csv."""
     dtype = column.dtype
     if isinstance(dtype, np.dtype) and dtype.kind in "iu":
-        return _integer_cells(column.to_numpy())
+        numbers = column.to_numpy()
+        return lambda start, stop: _integer_cells(numbers[start:stop])
     if isinstance(dtype, np.dtype) and dtype.kind == "b":
-        return column.to_numpy().astype(str).tolist()
+        flags = column.to_numpy()
+        return lambda start, stop: flags[start:stop].astype(str).tolist()
     if isinstance(dtype, np.dtype) and dtype.kind == "f":
-        values = column.to_numpy()
-        text = values.astype(str).astype(object)
-        text[np.isnan(values)] = ""
-        return text.tolist()
+        floats = column.to_numpy()
+        return lambda start, stop: _float_cells(floats[start:stop])
     if isinstance(column.array, pd.arrays.IntegerArray | pd.arrays.BooleanArray):  # Int64 & co
         missing = column.isna().to_numpy()
-        values = column.astype(object).to_numpy()
-        return ["" if gone else str(v) for v, gone in zip(values, missing, strict=True)]
+        objects = column.astype(object).to_numpy()
+        return lambda start, stop: [
+            "" if gone else str(v)
+            for v, gone in zip(objects[start:stop], missing[start:stop], strict=True)
+        ]
     if not (dtype.kind == "O" or pd.api.types.is_string_dtype(dtype)):
         return None
     values = column.to_numpy(dtype=object)
+    return lambda start, stop: _text_cells(values[start:stop])
+
+
+def _float_cells(values: np.ndarray) -> list[str]:
+    text = values.astype(str).astype(object)  # what to_csv does with numpy floats
+    text[np.isnan(values)] = ""
+    return text.tolist()
+
+
+def _text_cells(values: np.ndarray) -> list[str]:
+    """Object cells as CSV fields; text only (the usual case) is scanned by C code and only
+    the cells to neutralise or quote are touched."""
     cells = values.tolist()
     try:
         joined = _SEPARATOR + _SEPARATOR.join(cells)  # TypeError: not all cells are text
     except TypeError:
         joined = None
     if joined is not None:
-        # every pass over a million scattered string objects costs: this path makes three
-        # (the list, the join, the final row join) and touches only the cells it must change
         quote: list[int] = []
         if any(char in joined for char in _CSV_SPECIAL):
-            quote = _cells_at(cells, joined, _CSV_SPECIAL_REST).tolist()
+            quote = _cells_with(cells, joined, _CSV_SPECIAL, first=False).tolist()
         if _RISKY_START.search(joined) is not None:
-            for i in _cells_at(cells, joined, _RISKY_START).tolist():
+            for i in _cells_with(cells, joined, "".join(_DANGEROUS_START), first=True).tolist():
                 cells[i] = neutralise(cells[i])
         for i in quote:
             cells[i] = '"' + cells[i].replace('"', '""') + '"'
@@ -161,7 +202,7 @@ def _integer_cells(values: np.ndarray) -> list[str]:
     low, high = int(values.min()), int(values.max())
     if high - low > len(values):
         return list(map(str, values.tolist()))
-    texts = np.array([str(number) for number in range(low, high + 1)], dtype=object)
+    texts = np.array(list(map(str, range(low, high + 1))), dtype=object)
     return texts[values - low].tolist()
 
 
@@ -196,7 +237,7 @@ _RISKY_START = re.compile("\x00[=+\\-@\t\r]")
 _CSV_SPECIAL = _csv_special_chars()
 # from a cell's first special character to its end: one match per cell to quote
 _CSV_SPECIAL_REST = re.compile("[" + re.escape(_CSV_SPECIAL) + "][^\x00]*")
-_CHUNK_ROWS = 100_000  # rows joined into one string before writing: bounds the memory
+_CHUNK_ROWS = 20_000  # rows rendered, joined and written at a time: memory the allocator reuses
 
 
 def write_xlsx(
