@@ -417,15 +417,13 @@ def predict(frame: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, list[pd.
     )
 
     labels = frame.index.to_numpy()
+    reopen_message = np.full(int(clear.sum()), _REOPEN_MESSAGE["progress"], dtype=object)
+    reopen_message[is_open[clear]] = _REOPEN_MESSAGE["open"]
     warnings = [
         problems_where(
             pd.Series(clear, index=labels[sent]),
             REOPEN,
-            pd.Series(
-                np.where(is_open[clear], _REOPEN_MESSAGE["open"], _REOPEN_MESSAGE["progress"]),
-                index=labels[sent[clear]],
-                dtype=object,
-            ),
+            pd.Series(reopen_message, index=labels[sent[clear]], dtype=object),
             "status",
             WARNING,
         )
