@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from backfill import normalise
+from backfill import normalise, per_case
 from backfill.config import Config
 from backfill.model import (
     ASSIGNEE,
@@ -378,39 +378,43 @@ def predict(frame: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, list[pd.
     stamp_follow_up = after(is_open) & is_progress
     stamp_close = after(is_progress) & is_closed
     clear = after(is_closed) & (is_open | is_progress)
-    last_clear = _last_per_case(sent_case, count, clear)
-    last_follow_up = _last_per_case(sent_case, count, stamp_follow_up)
-    last_close = _last_per_case(sent_case, count, stamp_close)
-    last_sent = _last_per_case(sent_case, count, np.ones(len(sent), dtype=bool))
+    last_clear = per_case.last(sent_case, count, clear)
+    last_follow_up = per_case.last(sent_case, count, stamp_follow_up)
+    last_close = per_case.last(sent_case, count, stamp_close)
+    last_sent = per_case.last(sent_case, count, np.ones(len(sent), dtype=bool))
     follow_set = (last_follow_up >= 0) & (last_follow_up > last_clear)
     close_set = (last_close >= 0) & (last_close > last_clear)
 
-    happened = _ticks(frame[HAPPENED_TS])
-    response = _ticks(frame[RESPONSE_TS])
+    happened = per_case.ticks(frame[HAPPENED_TS])
+    response = per_case.ticks(frame[RESPONSE_TS])
     first_row = np.full(count, len(rows), dtype=np.int64)
     np.minimum.at(first_row, case, np.arange(len(rows)))
     final_status = np.full(count, "", dtype=object)
     has_sent = last_sent >= 0
     final_status[has_sent] = status[last_sent[has_sent]]
     assignee = frame[SEND_ASSIGNEE].to_numpy(dtype=object)[sent]
-    last_named = _last_per_case(sent_case, count, assignee != "")
+    last_named = per_case.last(sent_case, count, assignee != "")
     final_assignee = np.full(count, "", dtype=object)
     final_assignee[last_named >= 0] = assignee[last_named[last_named >= 0]]
-    first_response = _first_per_case(case, count, response[rows] != _NAT_TICKS)
+    first_response = per_case.first(case, count, response[rows] != per_case.NAT)
     cases = pd.DataFrame(
         {
             "case": frame[CASE].to_numpy(dtype=object)[rows[first_row]],
             "actions": np.bincount(case, minlength=count),
             "to_send": np.bincount(sent_case, minlength=count),
-            "first_ts": _instants(_extreme_per_case(case, count, happened[rows], np.minimum)),
-            "last_ts": _instants(_extreme_per_case(case, count, happened[rows], np.maximum)),
+            "first_ts": per_case.instants(
+                per_case.extreme(case, count, happened[rows], np.minimum)
+            ),
+            "last_ts": per_case.instants(per_case.extreme(case, count, happened[rows], np.maximum)),
             "final_status": final_status,
             "final_assignee": final_assignee,
-            "response_ts": _instants(_pick(response[rows], first_response)),
-            "follow_up_ts": _instants(
-                _pick(happened[sent], np.where(follow_set, last_follow_up, -1))
+            "response_ts": per_case.instants(per_case.pick(response[rows], first_response)),
+            "follow_up_ts": per_case.instants(
+                per_case.pick(happened[sent], np.where(follow_set, last_follow_up, -1))
             ),
-            "closed_ts": _instants(_pick(happened[sent], np.where(close_set, last_close, -1))),
+            "closed_ts": per_case.instants(
+                per_case.pick(happened[sent], np.where(close_set, last_close, -1))
+            ),
             "reopens": np.bincount(sent_case[clear], minlength=count),
         },
         index=pd.Index(keys, name=CASE_KEY),
@@ -457,52 +461,6 @@ _REOPEN_MESSAGE = {
     "CustomerGauge clears its follow-up and close times"
     for status in ("open", "progress")
 }
-_NAT_TICKS = np.iinfo(np.int64).min  # NaT as int64
-
-
-def _ticks(stamps: pd.Series) -> np.ndarray:
-    """Instants (any unit, tz-aware) as int64 microseconds since the epoch, UTC; NaT as min."""
-    naive = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
-    return naive.to_numpy(dtype="datetime64[us]").view(np.int64)
-
-
-def _instants(ticks: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """int64 microseconds (min = NaT) as a datetime64[us, UTC] array."""
-    return pd.Series(ticks.view("datetime64[us]")).dt.tz_localize("UTC").array
-
-
-def _last_per_case(case: np.ndarray, count: int, where: np.ndarray) -> np.ndarray:
-    """Per case, the position of its last row where `where` holds; -1 where none does."""
-    out = np.full(count, -1, dtype=np.int64)
-    rows = np.flatnonzero(where)
-    np.maximum.at(out, case[rows], rows)
-    return out
-
-
-def _first_per_case(case: np.ndarray, count: int, where: np.ndarray) -> np.ndarray:
-    """Per case, the position of its first row where `where` holds; -1 where none does."""
-    out = np.full(count, len(case), dtype=np.int64)
-    rows = np.flatnonzero(where)
-    np.minimum.at(out, case[rows], rows)
-    return np.where(out == len(case), -1, out)
-
-
-def _extreme_per_case(case: np.ndarray, count: int, ticks: np.ndarray, op: np.ufunc) -> np.ndarray:
-    """Per case, the min or max of its known instants (NaT when it has none), as groupby does."""
-    known = ticks != _NAT_TICKS
-    start = np.iinfo(np.int64).max if op is np.minimum else _NAT_TICKS
-    out = np.full(count, start, dtype=np.int64)
-    op.at(out, case[known], ticks[known])
-    seen = np.bincount(case[known], minlength=count) > 0
-    return np.where(seen, out, _NAT_TICKS)
-
-
-def _pick(values: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """values[positions], NaT where a position is -1."""
-    out = np.full(len(positions), _NAT_TICKS, dtype=np.int64)
-    chosen = positions >= 0
-    out[chosen] = values[positions[chosen]]
-    return out
 
 
 def _cases_table(cases: pd.DataFrame, zone: str) -> pd.DataFrame:
