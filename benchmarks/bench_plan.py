@@ -81,9 +81,15 @@ def compare(label: str, floor: list[str], ours: list[str], repeat: int) -> tuple
         our_times.append(elapsed)
         peaks.append(peak)
     best_floor, best_ours = min(floor_times), min(our_times)
+    # each run of ours against the floor run just before it: on a shared machine the spread
+    # of these says how far to trust the ratio of the bests
+    pairs = sorted(o / f for f, o in zip(floor_times, our_times, strict=True))
     print(f"{label}: floor {best_floor:.2f} s (runs {_fmt(floor_times)})")
     print(f"{label}: backfill {best_ours:.2f} s (runs {_fmt(our_times)})")
-    print(f"{label}: ratio {best_ours / best_floor:.2f}; peak memory {max(peaks) / 2**20:.0f} MiB")
+    print(
+        f"{label}: ratio {best_ours / best_floor:.2f} (per run {_fmt(pairs)}); "
+        f"peak memory {max(peaks) / 2**20:.0f} MiB"
+    )
     return best_ours / best_floor, max(peaks)
 
 
