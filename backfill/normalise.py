@@ -308,6 +308,7 @@ def _parse_iso(text: pd.Series, pending: np.ndarray, naive: np.ndarray, aware: n
         plain = subset[~has_offset]
         try:
             local = pd.to_datetime(plain, format="ISO8601", errors="coerce")
+            local = local.where(plain.str.len().ge(10))  # a bare year or month is no time
             naive[local.index] = local.to_numpy(dtype="datetime64[us]")
         except ValueError:
             pass  # nothing ISO 8601 reads as one wall-clock time: left to the other forms

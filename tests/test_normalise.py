@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backfill import normalise
 
@@ -238,3 +240,43 @@ def test_format_times_in_a_zone() -> None:
         [pd.Timestamp("2023-07-31 08:50:15", tz="UTC"), pd.NaT], dtype="datetime64[us, UTC]"
     )
     assert normalise.format_times(stamps, "Asia/Kolkata").tolist() == ["2023-07-31 14:20:15", ""]
+
+
+_MIXED_CELLS = [
+    "2023-07-31 08:50:15",
+    " 2023-07-31 08:50:15 ",
+    "2023-07-31T08:50:15",
+    "2023-07-31 08:50:15.75",
+    "2023-07-31 08:50:15+02:00",
+    "2023-07-31T06:50:15Z",
+    "31/07/2023 08:50",
+    "07/31/2023",
+    "45000.25",
+    "2021",
+    "20230731",
+    "2023-03-26 02:30:00",
+    "2023-10-29 02:30:00",
+    "2023-02-30 10:00:00",
+    "31 July 2023 8:50",
+    "",
+    "garbage",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    cells=st.lists(st.sampled_from(_MIXED_CELLS), min_size=1, max_size=12),
+    zone=st.sampled_from(["UTC", "Europe/Amsterdam"]),
+    dayfirst=st.booleans(),
+)
+def test_a_column_parses_as_its_cells_would_alone(
+    cells: list[str], zone: str, dayfirst: bool
+) -> None:
+    """The vectorised passes (ISO 8601 first, then serials, d/m/Y, dateutil) never let one
+    cell change how another is read."""
+    whole = _times(cells, zone=zone, dayfirst=dayfirst)
+    for i, cell in enumerate(cells):
+        alone = _times([cell], zone=zone, dayfirst=dayfirst)
+        assert whole.code.iloc[i] == alone.code.iloc[0], cell
+        assert whole.text.iloc[i] == alone.text.iloc[0], cell
+        assert str(whole.utc.iloc[i]) == str(alone.utc.iloc[0]), cell
