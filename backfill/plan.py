@@ -379,7 +379,7 @@ def format_summary(plan: Plan) -> str:
 
 def plan_table(plan: Plan) -> pd.DataFrame:
     """plan.csv: rows in send order, the input's columns then the plan's (renamed readably)."""
-    out = plan.frame[plan.original_columns].copy()
+    out = plan.frame[plan.original_columns]  # copy-on-write: adding columns copies nothing
     for internal, name in _readable_names(plan).items():
         out[name] = plan.frame[internal]
     outcome = _readable_names(plan)[OUTCOME]
@@ -396,7 +396,7 @@ def invalid_table(plan: Plan) -> pd.DataFrame:
         ["_order", ROW], kind="stable"
     )
     names = _readable_names(plan)
-    out = rows[plan.original_columns].copy()
+    out = rows[plan.original_columns]
     for internal in (SOURCE, ROW, ERROR):
         out[names[internal]] = rows[internal]
     return out
