@@ -267,6 +267,8 @@ def _read_chunked(path: Path, options: dict[str, object]) -> pd.DataFrame:
         for chunk in chunks:
             parts.append(chunk)
             bar.update(min(raw.tell(), size) - bar.n)
+        # the parser may stop short of EOF's position after its last chunk: the file is read
+        bar.update(size - bar.n)
     if not parts:
         raise pd.errors.EmptyDataError
     return pd.concat(parts, ignore_index=True)
