@@ -210,6 +210,14 @@ def secret_from_env(variable: str, purpose: str) -> str:
     return value
 
 
+def required_fields(config: Config) -> tuple[str, ...]:
+    """The fields an input must have a column for, under this config."""
+    required: tuple[str, ...] = ("number_customergauge", "status")
+    if config.validation.require_happened_at:
+        required += ("happened_at",)
+    return required
+
+
 def new_run_id() -> str:
     """A sortable, unique-enough id for one command run: 20261123-184501-3fa2."""
     from datetime import UTC, datetime

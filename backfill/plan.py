@@ -172,10 +172,16 @@ def build_plan(
     progress: bool = False,
 ) -> Plan:
     """Read the input files and plan them (see plan_from_table)."""
+    from backfill.config import required_fields
     from backfill.reader import read_inputs
 
     check_source(config, response_dates)
-    table = read_inputs([Path(p) for p in inputs], config.input, progress=progress)
+    table = read_inputs(
+        [Path(p) for p in inputs],
+        config.input,
+        required=required_fields(config),
+        progress=progress,
+    )
     return plan_from_table(table, config, now=now, response_dates=response_dates)
 
 
@@ -368,13 +374,18 @@ def format_summary(plan: Plan) -> str:
     chosen = plan.config.send.assignee
     others = "; ".join(f"{p}: {emails[p]}" for p in ("every", "last", "never") if p != chosen)
     text = (
-        f"{names}: {s['rows']} rows, {s['cases']} cases; {', '.join(parts)}; "
+        f"{names}: {_plural(s['rows'], 'row')}, {_plural(s['cases'], 'case')}; "
+        f"{', '.join(parts)}; "
         f"warnings: {warnings}; "
         f"assignment e-mails: {emails['chosen']} (send.assignee: {chosen}; {others})"
     )
     if not s["response_dates_checked"]:
         text += "; response dates: not checked (responses.source: api, fetched by run)"
     return text
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def plan_table(plan: Plan) -> pd.DataFrame:

@@ -176,9 +176,14 @@ def map_columns(
         )
         names = ", ".join(f"'{field}'" for field in missing)
         noun, pronoun = ("column", "it") if len(missing) == 1 else ("columns", "them")
+        without_times = (
+            " (or, to send without times, set validation: {require_happened_at: false})"
+            if "happened_at" in missing
+            else ""
+        )
         raise InputError(
             f"{noun} {names} not found in {where}; columns are: {listed}; map {pronoun} in the "
-            f"config: input: {{columns: {{{suggestion}}}}}"
+            f"config: input: {{columns: {{{suggestion}}}}}{without_times}"
         )
     return result
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from backfill.config import Config
+from backfill.config import Config, required_fields
 from backfill.errors import InputError
 from backfill.model import ROW, SOURCE
 from backfill.reader import EXCEL_SUFFIXES, InputTable, map_columns, own_columns, read_table
@@ -51,7 +51,7 @@ def read_failures(path: Path, config: Config) -> InputTable:
     columns = map_columns(
         keep,
         config.input.columns,
-        ("number_customergauge", "status"),
+        required_fields(config),
         where=str(path),
     )
     return InputTable(

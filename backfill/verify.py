@@ -378,6 +378,7 @@ async def plan_for_verify(
     echo: Callable[[str], None] | None = None,
 ) -> Plan:
     """The plan of `inputs`, with response dates from the API when responses.source is api."""
+    from backfill.config import required_fields
     from backfill.plan import build_plan, plan_from_table
     from backfill.reader import read_inputs
 
@@ -385,7 +386,9 @@ async def plan_for_verify(
         return build_plan(inputs, config, now=now, progress=progress)
     from backfill.responses_api import api_response_dates
 
-    table = read_inputs(list(inputs), config.input, progress=progress)
+    table = read_inputs(
+        list(inputs), config.input, required=required_fields(config), progress=progress
+    )
     dates = await api_response_dates(
         table, config, api, journal, now=now, progress=progress, echo=echo
     )

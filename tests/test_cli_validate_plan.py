@@ -99,7 +99,7 @@ def test_a_clean_file_exits_0(tmp_path: Path) -> None:
     code, out, _ = run("plan", str(file), "--out", str(tmp_path / "out"))
     assert code == 0
     assert out.splitlines()[0] == (
-        "clean.csv: 3 rows, 1 cases; 3 valid, 0 invalid, 0 blocked; warnings: none; "
+        "clean.csv: 3 rows, 1 case; 3 valid, 0 invalid, 0 blocked; warnings: none; "
         "assignment e-mails: 1 (send.assignee: every; last: 1; never: 0)"
     )
     plan = read_csv(tmp_path / "out" / "plan.csv")

@@ -411,7 +411,11 @@ def test_utf16_without_byte_order_mark(tmp_path: Path) -> None:
         ("missing.csv", None, "not found"),
         ("empty.csv", b"", "is empty"),
         ("header.csv", b"number_customergauge,status\n", "no data rows"),
-        ("ids.csv", b"CG ID,status\n1,open\n", "map it in the config"),
+        (
+            "ids.csv",
+            b"CG ID,status,happened_at\n1,open,2024-01-01 10:00:00\n",
+            "map it in the config",
+        ),
         ("text.xlsx", b"a,b\n1,2\n", "is not an Excel workbook"),
         ("latin.csv", b"number_customergauge,status\n1,\x81\n", "save it as UTF-8"),
     ],
