@@ -169,7 +169,8 @@ class _Lanes:
         self.results[action.key] = result
         if self.hooks is not None:
             self.hooks.on_result(action, result)
-        if self.progress is not None:
+        # a pending action was not done: after Ctrl-C the bar shows how far the run got
+        if self.progress is not None and result.outcome != PENDING:
             self.progress.update(1)
             if result.outcome in (FAILED, BLOCKED):
                 self.failed += 1

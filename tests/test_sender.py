@@ -305,6 +305,19 @@ async def test_circuit_breaker_stops_the_run_and_leaves_the_rest_pending(make_sa
     assert not sb.state.cases
 
 
+class CountingBar:
+    """The tqdm calls the sender makes, counted instead of drawn."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+
+    def set_postfix(self, **_: Any) -> None:
+        pass
+
+
 async def test_stop_event_lets_in_flight_requests_finish_and_the_rest_is_pending(
     make_sandbox,
 ) -> None:
@@ -318,11 +331,15 @@ async def test_stop_event_lets_in_flight_requests_finish_and_the_rest_is_pending
                 stop.set()
 
     hooks = StopAfterTen()
+    progress = CountingBar()
     async with make_sandbox(SandboxSettings(faults=Faults(latency_ms=5, seed=1))) as sb:
         seed(sb, cases)
-        report = await run(sb, cases, config(concurrency=4), hooks=hooks, stop=stop)
+        report = await run(
+            sb, cases, config(concurrency=4), hooks=hooks, stop=stop, progress=progress
+        )
     outcomes = Counter(r.outcome for r in report.results.values())
     assert outcomes[SENT] + outcomes[PENDING] == 90 and outcomes[PENDING] > 60
+    assert progress.n == outcomes[SENT]  # the bar shows how far the run got, not 100 %
     assert hooks.results == report.results
     assert report.aborted is None
     # every sent action was applied, nothing pending was, and cases stay in order
