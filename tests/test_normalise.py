@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -240,6 +241,42 @@ def test_format_times_in_a_zone() -> None:
         [pd.Timestamp("2023-07-31 08:50:15", tz="UTC"), pd.NaT], dtype="datetime64[us, UTC]"
     )
     assert normalise.format_times(stamps, "Asia/Kolkata").tolist() == ["2023-07-31 14:20:15", ""]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 31)),
+        ),
+        max_size=30,
+    )
+)
+def test_format_times_writes_what_numpy_writes(moments: list[datetime | None]) -> None:
+    """The digits computed by arithmetic are numpy's ISO text, "T" made a space (leap days,
+    centuries, times before 1970 included)."""
+    stamps = pd.Series(
+        [pd.Timestamp(m, tz="UTC") if m else pd.NaT for m in moments],
+        dtype="datetime64[us, UTC]",
+    )
+    seconds = stamps.dt.tz_localize(None).to_numpy().astype("datetime64[s]")
+    expected = [
+        "" if pd.isna(m) else text.replace("T", " ")
+        for m, text in zip(moments, np.datetime_as_string(seconds, unit="s"), strict=True)
+    ]
+    assert normalise.format_times(stamps, "UTC").tolist() == expected
+
+
+def test_format_times_outside_four_digit_years() -> None:
+    stamps = pd.Series(
+        [pd.Timestamp("0999-12-31 23:59:59", tz="UTC"), pd.Timestamp("2000-02-29", tz="UTC")],
+        dtype="datetime64[us, UTC]",
+    )
+    assert normalise.format_times(stamps, "UTC").tolist() == [
+        "0999-12-31 23:59:59",
+        "2000-02-29 00:00:00",
+    ]
 
 
 _MIXED_CELLS = [
