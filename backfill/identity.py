@@ -65,14 +65,22 @@ def action_identities(cases: Iterable[Iterable[Action]]) -> dict[int, str]:
     )
 
 
-def _utc_text(stamps: pd.Series) -> pd.Series:
-    return stamps.dt.tz_convert("UTC").dt.strftime("%Y-%m-%d %H:%M:%S").fillna("")
+UTC_TEXT_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def utc_text(stamps: pd.Series) -> pd.Series:
+    """Instants as the journal keeps them: UTC "YYYY-mm-dd HH:MM:SS", "" where absent.
+
+    Identities, the out-of-order guard and stored response dates all compare this form, so
+    changing ``api.timezone`` between runs changes none of them.
+    """
+    return pd.to_datetime(stamps, utc=True).dt.strftime(UTC_TEXT_FORMAT).fillna("")
 
 
 def plan_identities(plan: Plan) -> pd.Series:
     """The journal identity of each to-send row of the plan (the runner's identities)."""
     rows = plan.frame[plan.frame[OUTCOME].eq("")]
-    happened = _utc_text(rows[HAPPENED_TS])
+    happened = utc_text(rows[HAPPENED_TS])
     items = zip(
         rows.index,
         rows[CASE],

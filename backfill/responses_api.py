@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
+from backfill.identity import UTC_TEXT_FORMAT, utc_text
 from backfill.readback import next_cursor
 
 if TYPE_CHECKING:
@@ -184,7 +185,7 @@ async def fetch_response_dates(
 
 def stored_text(stamp: pd.Timestamp) -> str:
     """How a response date is kept in the journal: UTC, like the journal's happened_at."""
-    return stamp.tz_convert("UTC").strftime("%Y-%m-%d %H:%M:%S")
+    return stamp.tz_convert("UTC").strftime(UTC_TEXT_FORMAT)
 
 
 async def api_response_dates(
@@ -278,6 +279,6 @@ def remember_response_dates(plan: Plan, journal: Journal) -> int:
     if rows.empty:
         return 0
     first = rows.groupby(CASE, sort=False)[RESPONSE_TS].first()
-    text = first.dt.tz_convert("UTC").dt.strftime("%Y-%m-%d %H:%M:%S")
+    text = utc_text(first)
     journal.put_response_dates(dict(zip(first.index.astype(str), text, strict=True)))
     return len(first)

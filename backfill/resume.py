@@ -13,22 +13,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
-
 from backfill import model
+from backfill.identity import utc_text
 from backfill.journal import DONE_STATES, IN_FLIGHT, Journal
 from backfill.model import ALREADY_SENT, BLOCKED, FAILED, PENDING, Action, Result
 from backfill.plan import Plan
-
-_UTC_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 def utc_times(plan: Plan) -> dict[int, str | None]:
     """Key -> happened_at as UTC text (the journal's comparable form), None when absent."""
     rows = plan.frame[plan.frame[model.OUTCOME].eq("")]
-    stamps = pd.to_datetime(rows[model.HAPPENED_TS], utc=True)
-    text = stamps.dt.strftime(_UTC_FORMAT)
-    return {int(k): (v if isinstance(v, str) and v else None) for k, v in text.items()}
+    text = utc_text(rows[model.HAPPENED_TS])
+    return {int(k): (v or None) for k, v in text.items()}
 
 
 @dataclass
