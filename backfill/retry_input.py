@@ -17,22 +17,14 @@ from backfill.config import Config, required_fields
 from backfill.errors import InputError
 from backfill.model import ROW, SOURCE
 from backfill.reader import EXCEL_SUFFIXES, InputTable, map_columns, own_columns, read_table
-
-_QUOTED = ("'=", "'+", "'-", "'@", "'\t", "'\r")
-
-
-def unquote(value: object) -> object:
-    """Undo backfill.tables.neutralise on one cell."""
-    if isinstance(value, str) and value.startswith(_QUOTED):
-        return value[1:]
-    return value
+from backfill.tables import unneutralise
 
 
 def read_failures(path: Path, config: Config) -> InputTable:
     """The rows of a failures file, as an input table with their original columns."""
     sheet = "Failures" if path.suffix.lower() in EXCEL_SUFFIXES else None
     frame = read_table(path, sheet=sheet)
-    frame.columns = [unquote(str(c)) if c not in (SOURCE, ROW) else c for c in frame.columns]
+    frame.columns = [unneutralise(str(c)) if c not in (SOURCE, ROW) else c for c in frame.columns]
     own = own_columns(frame)
     ours = [_ours(own, "outcome"), _ours(own, "error")]
     if None in ours:
@@ -45,7 +37,7 @@ def read_failures(path: Path, config: Config) -> InputTable:
     for name in keep:
         column = frame[name]
         if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
-            frame[name] = column.astype(object).map(unquote)
+            frame[name] = column.astype(object).map(unneutralise)
     if frame.empty:
         raise InputError(f"{path} has no rows: there is nothing to retry")
     columns = map_columns(

@@ -30,6 +30,13 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def unneutralise(value: Any) -> Any:
+    """Undo `neutralise` on one cell read back from a file backfill wrote (``backfill retry``)."""
+    if isinstance(value, str) and value[:1] == "'" and value[1:2] in _DANGEROUS_START:
+        return value[1:]
+    return value
+
+
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of `frame` whose text cells are neutralised; vectorised per text column."""
     out = frame.copy()

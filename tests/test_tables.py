@@ -140,3 +140,10 @@ def test_csv_neutralises_only_the_dangerous_cells_of_a_long_column(tmp_path: Pat
         encoding="utf-8-sig",
     )
     assert back["note"].tolist() == [*notes[:50_000], "'=HYPERLINK(1)", "-3", "'@x", *notes[-10:]]
+
+
+@pytest.mark.parametrize("value", [*DANGEROUS, "-3", "plain", "'quoted by the user", "'", ""])
+def test_unneutralise_gives_back_what_was_written(value: str) -> None:
+    from backfill.tables import unneutralise
+
+    assert unneutralise(neutralise(value)) == value
