@@ -25,6 +25,10 @@ OUTCOME = "_outcome"  # "" = to be sent; or "invalid" | "duplicate" | "blocked" 
 ERROR = "_error"  # "code: message" items joined with " | " (why invalid/blocked/duplicate)
 WARNING = "_warning"  # "code: message" items joined with " | " (sent anyway)
 
+# working columns while planning (not part of the finished plan)
+CASE_KEY = "_case_key"  # the case as an integer; keys sort as the case ids do
+IN_CASE = "_in_case"  # the row has a case id (CASE is not "")
+
 INTERNAL_COLUMNS = (
     SOURCE,
     ROW,

@@ -200,13 +200,6 @@ def plan_from_table(
     multi_source = len(set(table.sources)) > 1
 
     frame, found = validation.normalise_rows(frame, columns, config)
-    codes, ids = pd.factorize(frame[CASE], sort=True)
-    ids = np.asarray(ids, dtype=object)
-    frame[timeline.CASE_KEY] = codes
-    # one string object per case instead of per row: after the sort, scans of a million
-    # scattered objects dominate; the values are the same
-    frame[CASE] = pd.Series(ids[codes], index=frame.index, dtype=object)
-    frame[timeline.IN_CASE] = (ids != "")[codes]
     dates = case_response_dates(frame, columns, config, response_dates)
     frame[RESPONSE_TS] = dates.per_row
     unreadable, conflicting = dates.unreadable, dates.conflicting

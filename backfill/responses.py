@@ -20,7 +20,7 @@ import pandas as pd
 from backfill import normalise
 from backfill.config import Config
 from backfill.errors import ConfigError, InputError
-from backfill.model import CASE, ROW
+from backfill.model import CASE, CASE_KEY, IN_CASE, ROW
 
 if TYPE_CHECKING:
     from backfill.reader import InputTable
@@ -78,9 +78,9 @@ def case_response_dates(
     if extra:
         from_map = frame[CASE].map(pd.Series(extra, dtype="datetime64[us, UTC]"))
         own = own.where(own.notna() & ~(from_map < own), from_map)
-    keys = frame["_case_key"] if "_case_key" in frame else pd.factorize(frame[CASE])[0]
+    keys = frame[CASE_KEY] if CASE_KEY in frame else pd.factorize(frame[CASE])[0]
     earliest = own.groupby(keys, sort=False).transform("min")
-    has_case = frame["_in_case"] if "_in_case" in frame else frame[CASE].ne("")
+    has_case = frame[IN_CASE] if IN_CASE in frame else frame[CASE].ne("")
     earliest = earliest.where(has_case)
     conflicting = own.notna() & own.gt(earliest)
     return CaseResponseDates(

@@ -25,9 +25,11 @@ from backfill.config import Config
 from backfill.model import (
     ASSIGNEE,
     CASE,
+    CASE_KEY,
     CASE_SEQ,
     HAPPENED_AT,
     HAPPENED_TS,
+    IN_CASE,
     NOTE,
     OUTCOME,
     RESPONSE_TS,
@@ -51,9 +53,7 @@ from backfill.validation import (
 )
 
 TIME_CODE = "_time_code"  # working column: the parse_times code of the row
-CASE_KEY = "_case_key"  # working column: the case as an integer (grouping by text is slow)
 UNPLACED = "_unplaced"  # working column: the row's time is unusable, so it has no place
-IN_CASE = "_in_case"  # working column: the row has a case id (CASE is not "")
 
 _RANK = {"open": 0.0, "progress": 1.0, "closed": 2.0}
 _ALLOWED_PROGRESSIVE = {

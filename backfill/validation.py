@@ -17,8 +17,10 @@ from backfill.config import Config
 from backfill.model import (
     ASSIGNEE,
     CASE,
+    CASE_KEY,
     HAPPENED_AT,
     HAPPENED_TS,
+    IN_CASE,
     NOTE,
     RESPONSE_TS,
     STATUS,
@@ -92,10 +94,15 @@ def normalise_rows(
         return frame[name] if name is not None else blank
 
     id_column = columns.get("number_customergauge", "number_customergauge")
-    frame[CASE] = normalise.normalise_ids(cells("number_customergauge"))
+    keys, ids = normalise.case_keys(cells("number_customergauge"))
+    frame[CASE_KEY] = keys
+    # one string object per case: after the sort, scans of a million scattered objects
+    # dominate; the values are the same
+    frame[CASE] = pd.Series(ids[keys], index=frame.index, dtype=object)
+    frame[IN_CASE] = (ids != "")[keys]
     found.append(
         problems_where(
-            frame[CASE].eq(""),
+            ~frame[IN_CASE],
             MISSING_ID,
             f"the case id ({id_column}) is empty; every row needs the number_customergauge "
             "of its survey response",
@@ -200,12 +207,12 @@ def time_problems(
 
 def missing_response_problems(frame: pd.DataFrame, config: Config) -> pd.DataFrame:
     """Cases without a response date: an error on every row (reject) or a warning per case."""
-    has_case = frame["_in_case"] if "_in_case" in frame else frame[CASE].ne("")
+    has_case = frame[IN_CASE] if IN_CASE in frame else frame[CASE].ne("")
     missing = frame[RESPONSE_TS].isna() & has_case
     if not missing.any():
         return empty_problems()
     reject = config.validation.missing_response_date == "reject"
-    flagged = missing if reject else missing & ~frame["_case_key"].duplicated()
+    flagged = missing if reject else missing & ~frame[CASE_KEY].duplicated()
     message = (  # built for the flagged rows only
         "no survey response date for case "
         + frame.loc[flagged, CASE].astype(object)

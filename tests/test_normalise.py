@@ -236,6 +236,32 @@ def test_case_ids_keep_their_digits(raw: str, expected: str) -> None:
     assert normalise.normalise_ids(pd.Series([raw])).tolist() == [expected]
 
 
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["b", " a", "a ", "", "10", "9", "b"],
+        ["Zürich", "zurich", "Ä", "a", "é"],
+        ["x" * 80, "x" * 79, "y", "x" * 80],  # too long for the fixed-width sort
+        ["a\x00", "a", "a\x00b", "a"],  # NUL: numpy's strings would drop the trailing one
+    ],
+)
+def test_case_keys_sort_as_the_ids_and_merge_trimmed_cells(cells: list[str]) -> None:
+    keys, ids = normalise.case_keys(pd.Series(cells, dtype=object))
+    assert ids.tolist() == sorted({c.strip() for c in cells})
+    assert [ids[k] for k in keys] == [c.strip() for c in cells]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=6), max_size=30))
+def test_case_keys_match_a_sorted_factorize(cells: list[str]) -> None:
+    keys, ids = normalise.case_keys(pd.Series(cells, dtype=object))
+    expected_keys, expected_ids = pd.factorize(
+        np.array([c.strip() for c in cells], dtype=object), sort=True
+    )
+    assert ids.tolist() == list(expected_ids)
+    assert keys.tolist() == expected_keys.tolist()
+
+
 def test_format_times_in_a_zone() -> None:
     stamps = pd.Series(
         [pd.Timestamp("2023-07-31 08:50:15", tz="UTC"), pd.NaT], dtype="datetime64[us, UTC]"
