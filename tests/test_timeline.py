@@ -239,6 +239,44 @@ def test_case_times_are_shown_in_the_api_zone() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("input_zone", "api_zone"),
+    [
+        ("UTC", "UTC"),
+        ("Europe/Amsterdam", "Europe/Amsterdam"),
+        ("Europe/Amsterdam", "Asia/Kolkata"),
+    ],
+)
+def test_case_time_texts_are_the_predicted_instants_formatted(
+    input_zone: str, api_zone: str
+) -> None:
+    """cases.csv takes each time's text from the row it comes from; it must be exactly the
+    instant formatted in api.timezone, whichever zone the input was written in."""
+    from pathlib import Path
+
+    from backfill.config import config_from_dict
+    from backfill.model import HAPPENED_TS
+    from backfill.normalise import format_times
+    from backfill.plan import build_plan
+    from tests.test_validation import NOW
+
+    sample = Path(__file__).resolve().parent.parent / "sample_data" / "history.csv"
+    config = config_from_dict({"input": {"timezone": input_zone}, "api": {"timezone": api_zone}})
+    plan = build_plan([sample], config, now=NOW)
+    frame = plan.frame[plan.frame[CASE].ne("")]
+    stamps = frame[HAPPENED_TS]
+    first = format_times(stamps.groupby(frame[CASE]).min(), api_zone)
+    last = format_times(stamps.groupby(frame[CASE]).max(), api_zone)
+    cases = plan.cases.set_index("number_customergauge")
+    assert cases["first_at"].to_dict() == first.to_dict()
+    assert cases["last_at"].to_dict() == last.to_dict()
+    sent = frame[frame[OUTCOME].eq("")]
+    texts = set(format_times(sent[HAPPENED_TS], api_zone))
+    for column in ("follow_up_at", "closed_at"):
+        shown = set(cases[column]) - {""}
+        assert shown and shown <= texts
+
+
 ASSIGNED = [
     ("open", "2023-05-01 10:00:00", "alice@example.com"),
     ("progress", "2023-05-02 10:00:00", "bram@example.com"),
