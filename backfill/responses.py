@@ -15,7 +15,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from backfill import normalise
@@ -59,8 +58,14 @@ def case_response_dates(
     source = config.responses.source
     column = columns.get("response_date")
     if column is not None and source in ("auto", "file"):
-        own, code = _parse_per_case(frame, column, config)
-        unreadable = code.ne("") & code.ne(normalise.MISSING)
+        parsed = normalise.parse_times(
+            frame[column],
+            zone=config.input.timezone,
+            date_format=None,
+            dayfirst=config.input.dayfirst,
+        )
+        own = parsed.utc
+        unreadable = parsed.code.ne("") & parsed.code.ne(normalise.MISSING)
     extra: dict[str, pd.Timestamp] = {}
     known = True
     if config.responses.file is not None and source in ("auto", "file"):
@@ -83,44 +88,6 @@ def case_response_dates(
         conflicting=conflicting,
         unreadable=unreadable,
         known=known,
-    )
-
-
-def _parse_per_case(
-    frame: pd.DataFrame, column: str, config: Config
-) -> tuple[pd.Series, pd.Series]:
-    """parse_times of the response date cells (instants and problem codes per row).
-
-    The rows of a case usually repeat one date: each case's first cell is parsed, and only
-    the cells that differ from it are parsed on their own (a fifth of the work for cases of
-    five rows; the same result, as equal cells parse alike).
-    """
-    options = {
-        "zone": config.input.timezone,
-        "date_format": None,
-        "dayfirst": config.input.dayfirst,
-    }
-    cells = frame[column]
-    if CASE_KEY not in frame or len(frame) == 0:
-        parsed = normalise.parse_times(cells, **options)
-        return parsed.utc, parsed.code
-    keys = frame[CASE_KEY].to_numpy(dtype=np.int64)
-    first = np.full(int(keys.max()) + 1, len(keys), dtype=np.int64)
-    np.minimum.at(first, keys, np.arange(len(keys)))
-    values = cells.to_numpy(dtype=object)
-    leader = first[keys]  # each row's case's first row
-    own = leader == np.arange(len(keys))
-    differs = ~own & (values != values[leader])  # NaN differs from NaN: parsed on its own
-    parse = np.flatnonzero(own | differs)
-    parsed = normalise.parse_times(pd.Series(values[parse], dtype=object), **options)
-    position = np.empty(len(keys), dtype=np.int64)
-    position[parse] = np.arange(len(parse))
-    source = np.where(differs | own, position, position[leader])
-    utc = parsed.utc.to_numpy()[source]
-    code = parsed.code.to_numpy(dtype=object)[source]
-    return (
-        pd.Series(utc, index=frame.index, dtype="datetime64[us, UTC]"),
-        pd.Series(code, index=frame.index, dtype=object),
     )
 
 

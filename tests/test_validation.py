@@ -8,8 +8,6 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from backfill.config import config_from_dict
 from backfill.errors import ConfigError, InputError
@@ -325,42 +323,3 @@ def test_warnings_do_not_fail_the_plan() -> None:
     assert codes(plan, "warning") == ["no-follow-up-time", "no-close-time"]
     assert plan.frame[WARNING].iloc[0].startswith("no-follow-up-time: case 1 ends in progress")
     assert plan.exit_status() == 0
-
-
-_RESPONSE_CELLS = [
-    "2023-04-01 09:00:00",
-    "2023-04-01 09:00:00",
-    " 2023-04-01 09:00:00 ",
-    "2023-04-01T09:00:00+02:00",
-    "01/04/2023 09:00",
-    "45017.375",
-    "",
-    "not a date",
-    "2023-03-26 02:30:00",  # does not exist in Europe/Amsterdam
-]
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    st.lists(
-        st.tuples(st.integers(0, 4), st.sampled_from(_RESPONSE_CELLS)), min_size=1, max_size=25
-    ),
-    st.sampled_from(["UTC", "Europe/Amsterdam"]),
-)
-def test_response_dates_parsed_per_case_equal_parsing_every_cell(
-    rows: list[tuple[int, str]], zone: str
-) -> None:
-    """Each case's first cell is parsed and only differing cells on their own: the result is
-    exactly that of parsing every cell."""
-    from backfill import normalise
-    from backfill.model import CASE_KEY
-    from backfill.responses import _parse_per_case
-
-    frame = pd.DataFrame(
-        {CASE_KEY: [key for key, _ in rows], "response_date": [cell for _, cell in rows]}
-    )
-    config = config_from_dict({"input": {"timezone": zone}})
-    utc, code = _parse_per_case(frame, "response_date", config)
-    every = normalise.parse_times(frame["response_date"], zone=zone)
-    pd.testing.assert_series_equal(utc, every.utc, check_names=False)
-    assert code.tolist() == every.code.tolist()
