@@ -172,17 +172,24 @@ def build_plan(
     progress: bool = False,
 ) -> Plan:
     """Read the input files and plan them (see plan_from_table)."""
+    check_source(config, response_dates)
+    table = read_plan_input(inputs, config, progress=progress)
+    return plan_from_table(table, config, now=now, response_dates=response_dates)
+
+
+def read_plan_input(
+    inputs: Sequence[Path], config: Config, *, progress: bool = False
+) -> InputTable:
+    """Read the input files with the columns the plan requires."""
     from backfill.config import required_fields
     from backfill.reader import read_inputs
 
-    check_source(config, response_dates)
-    table = read_inputs(
+    return read_inputs(
         [Path(p) for p in inputs],
         config.input,
         required=required_fields(config),
         progress=progress,
     )
-    return plan_from_table(table, config, now=now, response_dates=response_dates)
 
 
 def plan_from_table(
@@ -194,12 +201,30 @@ def plan_from_table(
 ) -> Plan:
     """Validate and order an input table; `now` bounds happened_at (default: the clock)."""
     check_source(config, response_dates)
-    now = now or datetime.now(UTC)
     frame = table.frame.reset_index(drop=True)  # copy-on-write: new columns stay ours
+    frame, keyed = validation.normalise_keys_and_times(frame, dict(table.columns), config)
+    return finish_plan(
+        table, frame, keyed, config, now=now or datetime.now(UTC), response_dates=response_dates
+    )
+
+
+def finish_plan(
+    table: InputTable,
+    frame: pd.DataFrame,
+    keyed: list[pd.DataFrame],
+    config: Config,
+    *,
+    now: datetime,
+    response_dates: Mapping[str, datetime] | None = None,
+) -> Plan:
+    """plan_from_table after `validation.normalise_keys_and_times`, on `frame`: the rows of
+    `table` (all of them, or whole cases of them: backfill/plan_split.py) with their keys and
+    times normalised and `keyed` the problems found doing so (labels = positions in `frame`).
+    """
     columns = dict(table.columns)
     multi_source = len(set(table.sources)) > 1
-
-    frame, found = validation.normalise_rows(frame, columns, config)
+    frame, content = validation.normalise_content(frame, columns, config)
+    found = validation.ordered_problems(keyed, content)
     dates = case_response_dates(frame, columns, config, response_dates)
     frame[RESPONSE_TS] = dates.per_row
     unreadable, conflicting = dates.unreadable, dates.conflicting
@@ -353,8 +378,12 @@ TO_SEND = "send"  # how plan.csv shows the outcome "" (to be sent)
 def format_summary(plan: Plan) -> str:
     """One line: "history.csv: 212 rows, 64 cases; 205 valid, 5 invalid (unknown-status 1,
     ...), 2 blocked; warnings: reopen 3; assignment e-mails: 38 (send.assignee: every; ...)"."""
-    s = plan.summary()
-    names = ", ".join(dict.fromkeys(Path(source).name for source in plan.sources)) or "input"
+    return summary_text(plan.summary(), plan.sources, plan.config)
+
+
+def summary_text(s: dict[str, Any], sources: Sequence[str], config: Config) -> str:
+    """format_summary of a summary (Plan.summary) of the plan of `sources`."""
+    names = ", ".join(dict.fromkeys(Path(source).name for source in sources)) or "input"
     parts = [f"{s['valid']} valid"]
     if s["duplicate"]:
         parts.append(f"{s['duplicate']} duplicate")
@@ -364,7 +393,7 @@ def format_summary(plan: Plan) -> str:
     parts += [invalid, f"{s['blocked']} blocked"]
     warnings = ", ".join(f"{c} {n}" for c, n in s["warnings"].items()) or "none"
     emails = s["assignment_emails"]
-    chosen = plan.config.send.assignee
+    chosen = config.send.assignee
     others = "; ".join(f"{p}: {emails[p]}" for p in ("every", "last", "never") if p != chosen)
     text = (
         f"{names}: {_plural(s['rows'], 'row')}, {_plural(s['cases'], 'case')}; "

@@ -70,22 +70,9 @@ def order_rows(frame: pd.DataFrame, sources: list[str], config: Config) -> pd.Da
 
     The new index (0..n-1, the send order) is the key of each row for the rest of the run.
     """
-    code = frame[TIME_CODE].to_numpy()
-    no_case = ~in_case(frame).to_numpy()
-    allowed_missing = (code == normalise.MISSING) & (not config.validation.require_happened_at)
-    unplaced = ((code != "") & ~allowed_missing) | no_case
-    case_codes = frame[CASE_KEY].to_numpy(dtype=np.int64)
-    n_keys = int(case_codes.max()) + 1 if len(case_codes) else 0
-    case_in_file_order = np.bincount(case_codes, weights=allowed_missing, minlength=n_keys) > 0
-    file_order_case = case_in_file_order[case_codes] & ~no_case
-
-    stamps = (
-        frame[HAPPENED_TS].dt.tz_localize(None).to_numpy().astype("datetime64[us]").view(np.int64)
-    )
-    valid_time = frame[HAPPENED_TS].notna().to_numpy()
-    stamps = np.where(valid_time, stamps, _LAST)
-    case_first = np.full(n_keys, _LAST, dtype=np.int64)
-    np.minimum.at(case_first, case_codes, stamps)
+    keys = _OrderKeys(frame, config)
+    unplaced, case_codes = keys.unplaced, keys.case_codes
+    file_order_case, stamps = keys.file_order_case, keys.stamps
     time_key = np.where(file_order_case, 0, np.where(unplaced, _LAST, stamps))
     rank = np.where(file_order_case, 0, _status_rank(frame[STATUS]))
     if len(set(sources)) > 1:
@@ -99,11 +86,7 @@ def order_rows(frame: pd.DataFrame, sources: list[str], config: Config) -> pd.Da
     # The order is (no case, case's first time, case id | unplaced, time | status rank,
     # source, row). Keys that depend on the case only are ranked once per case, and small
     # keys are packed into one integer: three sort passes instead of eight.
-    case_no_id = np.zeros(n_keys, dtype=bool)
-    case_no_id[case_codes[no_case]] = True
-    case_rank = np.empty(n_keys, dtype=np.int64)
-    case_rank[np.lexsort((np.arange(n_keys), case_first, case_no_id))] = np.arange(n_keys)
-    major = case_rank[case_codes] * 2 + unplaced
+    major = keys.case_rank()[case_codes] * 2 + unplaced
     minor = _packed(rank, source_key, row_key)
     if minor is None:
         order = np.lexsort((row_key, source_key, rank, time_key, major))
@@ -122,6 +105,42 @@ def order_rows(frame: pd.DataFrame, sources: list[str], config: Config) -> pd.Da
     out[UNPLACED] = ~placed
     out["_file_order_case"] = file_order_case[order]
     return out
+
+
+class _OrderKeys:
+    """The per-row facts the send order is built from (see order_rows)."""
+
+    def __init__(self, frame: pd.DataFrame, config: Config) -> None:
+        code = frame[TIME_CODE].to_numpy()
+        self.no_case = ~in_case(frame).to_numpy()
+        allowed_missing = (code == normalise.MISSING) & (not config.validation.require_happened_at)
+        self.unplaced = ((code != "") & ~allowed_missing) | self.no_case
+        self.case_codes = frame[CASE_KEY].to_numpy(dtype=np.int64)
+        codes = self.case_codes
+        self.n_keys = int(codes.max()) + 1 if len(codes) else 0
+        case_in_file_order = np.bincount(codes, weights=allowed_missing, minlength=self.n_keys) > 0
+        self.file_order_case = case_in_file_order[codes] & ~self.no_case
+        happened = frame[HAPPENED_TS]
+        stamps = happened.dt.tz_localize(None).to_numpy().astype("datetime64[us]").view(np.int64)
+        self.stamps = np.where(happened.notna().to_numpy(), stamps, _LAST)
+
+    def case_rank(self) -> np.ndarray:
+        """Per case key, its place in the send order: cases with an id first, by their
+        earliest usable time, then by id (keys sort as ids do)."""
+        n_keys = self.n_keys
+        case_first = np.full(n_keys, _LAST, dtype=np.int64)
+        np.minimum.at(case_first, self.case_codes, self.stamps)
+        case_no_id = np.zeros(n_keys, dtype=bool)
+        case_no_id[self.case_codes[self.no_case]] = True
+        rank = np.empty(n_keys, dtype=np.int64)
+        rank[np.lexsort((np.arange(n_keys), case_first, case_no_id))] = np.arange(n_keys)
+        return rank
+
+
+def case_ranks(frame: pd.DataFrame, config: Config) -> np.ndarray:
+    """Per case key (CASE_KEY), the case's place in the send order that order_rows makes:
+    the cases of a range of ranks are a contiguous stretch of the plan."""
+    return _OrderKeys(frame, config).case_rank()
 
 
 def in_case(frame: pd.DataFrame) -> pd.Series:

@@ -78,23 +78,22 @@ def empty_problems() -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype=object) for name in PROBLEM_COLUMNS})
 
 
-def normalise_rows(
+def ordered_problems(keyed: list[pd.DataFrame], content: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """The problems of the two normalising steps in the order a row's messages are joined:
+    id, status, time, assignee."""
+    return [keyed[0], *content[:-1], *keyed[1:], content[-1]]
+
+
+def normalise_keys_and_times(
     frame: pd.DataFrame, columns: dict[str, str], config: Config
 ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
-    """Add CASE, STATUS, HAPPENED_AT/TS, NOTE, ASSIGNEE to `frame`; report the cells that fail.
-
-    `columns` maps API fields to the frame's columns (fields absent from the input are empty).
-    """
+    """The fields that decide the send order: case (CASE, CASE_KEY, IN_CASE) and time
+    (HAPPENED_TS, HAPPENED_AT, _time_code). Problems: [missing id, *time problems]."""
     cfg = config.input
     found: list[pd.DataFrame] = []
-    blank = pd.Series("", index=frame.index, dtype=str)
-
-    def cells(field: str) -> pd.Series:
-        name = columns.get(field)
-        return frame[name] if name is not None else blank
 
     id_column = columns.get("number_customergauge", "number_customergauge")
-    keys, ids = normalise.case_keys(cells("number_customergauge"))
+    keys, ids = normalise.case_keys(_cells(frame, columns, "number_customergauge"))
     frame[CASE_KEY] = keys
     # one string object per case: after the sort, scans of a million scattered objects
     # dominate; the values are the same
@@ -110,23 +109,10 @@ def normalise_rows(
         )
     )
 
-    status_column = columns.get("status", "status")
-    raw_status = cells("status")
-    frame[STATUS], bad_status = normalise.normalise_statuses(
-        raw_status, cfg.status_map, extended=config.api.extended_statuses
-    )
-    if bad_status.any():
-        flagged = raw_status[bad_status.to_numpy()]  # messages for these rows only
-        hints = {v: normalise.status_hint(v) for v in pd.unique(flagged)}
-        found.append(
-            problems_where(
-                bad_status, UNKNOWN_STATUS, flagged.map(hints).astype(object), status_column
-            )
-        )
-
     time_column = columns.get("happened_at", "happened_at")
+    raw_times = _cells(frame, columns, "happened_at")
     times = normalise.parse_times(
-        cells("happened_at"),
+        raw_times,
         zone=cfg.timezone,
         output_zone=config.api.timezone,
         date_format=cfg.date_format,
@@ -134,7 +120,6 @@ def normalise_rows(
     )
     frame[HAPPENED_TS] = times.utc
     frame[HAPPENED_AT] = times.text
-    raw_times = cells("happened_at")
     problem_codes = set(pd.unique(times.code)) - {""}
     for code in (normalise.BAD, normalise.NONEXISTENT, normalise.AMBIGUOUS, normalise.MISSING):
         if code not in problem_codes:
@@ -152,15 +137,44 @@ def normalise_rows(
                 problems_where(mask, code, flagged.map(messages).astype(object), time_column)
             )
     frame["_time_code"] = times.code
+    return frame, found
 
-    frame[NOTE] = normalise.normalise_notes(cells("note"))
+
+def normalise_content(
+    frame: pd.DataFrame, columns: dict[str, str], config: Config
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """What is sent besides case and time: STATUS, NOTE, ASSIGNEE. Problems: [unknown
+    status, bad assignee] (empty frames when there are none)."""
+    status_column = columns.get("status", "status")
+    raw_status = _cells(frame, columns, "status")
+    frame[STATUS], bad_status = normalise.normalise_statuses(
+        raw_status, config.input.status_map, extended=config.api.extended_statuses
+    )
+    status_problems = empty_problems()
+    if bad_status.any():
+        flagged = raw_status[bad_status.to_numpy()]  # messages for these rows only
+        hints = {v: normalise.status_hint(v) for v in pd.unique(flagged)}
+        status_problems = problems_where(
+            bad_status, UNKNOWN_STATUS, flagged.map(hints).astype(object), status_column
+        )
+
+    frame[NOTE] = normalise.normalise_notes(_cells(frame, columns, "note"))
     assignee_column = columns.get("assignee", "assignee")
     frame[ASSIGNEE], bad_assignee, assignee_message = normalise.normalise_assignees(
-        cells("assignee")
+        _cells(frame, columns, "assignee")
     )
+    assignee_problems = empty_problems()
     if bad_assignee.any():
-        found.append(problems_where(bad_assignee, BAD_ASSIGNEE, assignee_message, assignee_column))
-    return frame, found
+        assignee_problems = problems_where(
+            bad_assignee, BAD_ASSIGNEE, assignee_message, assignee_column
+        )
+    return frame, [status_problems, assignee_problems]
+
+
+def _cells(frame: pd.DataFrame, columns: dict[str, str], field: str) -> pd.Series:
+    """The input column mapped to `field`; empty text when the input has none."""
+    name = columns.get(field)
+    return frame[name] if name is not None else pd.Series("", index=frame.index, dtype=str)
 
 
 def time_problems(
