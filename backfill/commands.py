@@ -1,4 +1,4 @@
-"""`backfill validate` and `backfill plan`: build one Plan, print its summary, write its files.
+"""`backfill validate` and `backfill plan`: plan the inputs, print the summary, write the files.
 
 The CLI (cli.py) calls these with parsed options; they return the exit status of SPEC.md
 (0 nothing invalid or blocked, 1 otherwise) and let BackfillError through for the CLI to
@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from backfill.config import load_config, new_run_id, output_dir
 from backfill.errors import ExitStatus
+
+if TYPE_CHECKING:
+    from backfill.plan_split import PlanOutcome
 
 Echo = Callable[[str], None]
 
@@ -20,27 +24,33 @@ def validate_command(
     inputs: Sequence[Path], config_path: Path | None, out_dir: Path | None, echo: Echo
 ) -> ExitStatus:
     """Read, map and validate; print the summary; write invalid.csv."""
-    from backfill.plan import build_plan, format_summary, write_invalid
-
-    config = load_config(config_path)
-    plan = build_plan(list(inputs), config, progress=True)
-    echo(format_summary(plan))
-    folder = output_dir(config, out_dir, new_run_id())
-    write_invalid(plan, folder / "invalid.csv")
-    echo(f"Wrote invalid.csv to {folder}")
-    return plan.exit_status()
+    outcome = _plan_files(inputs, config_path, out_dir, ("invalid.csv",))
+    echo(outcome.text())
+    echo(f"Wrote invalid.csv to {outcome.files[0].parent}")
+    return outcome.exit_status()
 
 
 def plan_command(
     inputs: Sequence[Path], config_path: Path | None, out_dir: Path | None, echo: Echo
 ) -> ExitStatus:
     """Validate and order; print the summary; write plan.csv, cases.csv and invalid.csv."""
-    from backfill.plan import build_plan, format_summary, write_plan_files
+    outcome = _plan_files(inputs, config_path, out_dir, ("plan.csv", "cases.csv", "invalid.csv"))
+    echo(outcome.text())
+    echo(f"Wrote plan.csv, cases.csv and invalid.csv to {outcome.files[0].parent}")
+    return outcome.exit_status()
+
+
+def _plan_files(
+    inputs: Sequence[Path], config_path: Path | None, out_dir: Path | None, files: Sequence[str]
+) -> PlanOutcome:
+    """Read and plan the inputs and write `files` (in two processes when the table is large:
+    backfill/plan_split.py)."""
+    from backfill.plan import read_plan_input
+    from backfill.plan_split import plan_and_write
+    from backfill.responses import check_source
 
     config = load_config(config_path)
-    plan = build_plan(list(inputs), config, progress=True)
-    echo(format_summary(plan))
+    check_source(config, None)
+    table = read_plan_input(list(inputs), config, progress=True)
     folder = output_dir(config, out_dir, new_run_id())
-    write_plan_files(plan, folder)
-    echo(f"Wrote plan.csv, cases.csv and invalid.csv to {folder}")
-    return plan.exit_status()
+    return plan_and_write(table, config, folder, files=files)

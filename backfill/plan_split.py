@@ -1,0 +1,230 @@
+"""`backfill validate` and `backfill plan` on a large table: two processes, one file each.
+
+The send order puts whole cases one after another, and every check after the case keys and
+times are known looks at one case only. So once `normalise_keys_and_times` has run and
+`timeline.case_ranks` has ranked the cases, the rows split into two contiguous stretches of
+the plan: the cases ranked first (about half of the rows) and the rest. A forked child
+finishes the second stretch (backfill/forking.py) while this process finishes the first;
+each writes its part of plan.csv and cases.csv, and the parts are joined end to end. The
+invalid rows (in file order) and the summary counts come back from the child and are merged.
+
+The files are byte for byte those of one process (tests/test_plan_split.py compares them).
+Tables below `SPLIT_ROWS` rows, platforms without fork and BACKFILL_PROCESSES=1 take the
+one-process path.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from backfill import forking, timeline, validation
+from backfill.config import Config
+from backfill.errors import ExitStatus
+from backfill.model import CASE_KEY
+from backfill.plan import (
+    Plan,
+    finish_plan,
+    invalid_table,
+    plan_table,
+    summary_text,
+)
+from backfill.reader import InputTable
+from backfill.responses import check_source
+from backfill.tables import write_csv
+
+SPLIT_ROWS = 200_000  # below this, a second process costs more than it saves
+PLAN_FILES = ("plan.csv", "cases.csv", "invalid.csv")
+
+
+@dataclass
+class PlanOutcome:
+    """What the commands print and return after writing the plan's files."""
+
+    summary: dict[str, Any]  # as Plan.summary()
+    sources: list[str]
+    config: Config
+    files: list[Path]
+    processes: int = 1
+
+    def text(self) -> str:
+        return summary_text(self.summary, self.sources, self.config)
+
+    def exit_status(self) -> ExitStatus:
+        failed = self.summary["invalid"] + self.summary["blocked"] > 0
+        return ExitStatus.ROWS_FAILED if failed else ExitStatus.OK
+
+
+def plan_and_write(
+    table: InputTable,
+    config: Config,
+    folder: Path,
+    *,
+    files: Sequence[str] = PLAN_FILES,
+    now: datetime | None = None,
+    split_rows: int = SPLIT_ROWS,
+) -> PlanOutcome:
+    """Plan `table` and write `files` (some of plan.csv, cases.csv, invalid.csv) to `folder`."""
+    check_source(config, None)
+    now = now or datetime.now(UTC)
+    unknown = set(files) - set(PLAN_FILES)
+    if unknown:
+        raise ValueError(f"unknown plan files: {sorted(unknown)}")
+    frame = table.frame.reset_index(drop=True)  # copy-on-write: new columns stay ours
+    frame, keyed = validation.normalise_keys_and_times(frame, dict(table.columns), config)
+    second = _second_stretch(frame, config) if len(frame) >= split_rows else None
+    if second is None or not forking.available():
+        plan = finish_plan(table, frame, keyed, config, now=now)
+        written = _write(plan, folder, files, part=None)
+        return PlanOutcome(plan.summary(), list(table.sources), config, written.files)
+
+    def finish(rows: np.ndarray, part: int) -> _Part:
+        plan = finish_plan(table, _rows(frame, rows), _problems_of(keyed, rows), config, now=now)
+        return _write(plan, folder, files, part=part)
+
+    child = forking.start(lambda: finish(np.flatnonzero(second), 1))
+    try:
+        mine = finish(np.flatnonzero(~second), 0)
+        theirs = child.result()
+    except BaseException:
+        child.cancel()
+        raise
+    try:
+        for name, path in theirs.parts.items():
+            _append_part(folder / name, path, mine.headers[name])
+    finally:
+        for path in theirs.parts.values():
+            path.unlink(missing_ok=True)
+    written = list(mine.files)
+    if "invalid.csv" in files:
+        invalid = pd.concat([mine.invalid, theirs.invalid])
+        written.append(write_csv(_file_order(invalid, table.sources), folder / "invalid.csv"))
+    summary = merge_summaries(mine.summary, theirs.summary, config)
+    written.sort(key=lambda path: PLAN_FILES.index(path.name))
+    return PlanOutcome(summary, list(table.sources), config, written, processes=2)
+
+
+@dataclass
+class _Part:
+    summary: dict[str, Any]
+    files: list[Path]  # final files written
+    parts: dict[str, Path]  # file name -> part file to append to it (the second stretch's)
+    invalid: pd.DataFrame | None  # the invalid.csv rows, for the caller to merge
+    headers: dict[str, bytes]  # file name -> its BOM and header line (the first stretch's)
+
+
+def _write(plan: Plan, folder: Path, files: Sequence[str], *, part: int | None) -> _Part:
+    """Write the plan's files. `part` None: one process, the final files. 0: the first
+    stretch, final plan.csv and cases.csv. 1: the second stretch, part files to append.
+    In both stretches the invalid rows are returned instead (merged in file order)."""
+    written: list[Path] = []
+    parts: dict[str, Path] = {}
+    headers: dict[str, bytes] = {}
+    invalid = None
+    for name in files:
+        if name == "invalid.csv":
+            if part is None:
+                written.append(write_csv(invalid_table(plan), folder / name))
+            else:
+                invalid = invalid_table(plan)
+            continue
+        data = plan_table(plan) if name == "plan.csv" else plan.cases
+        if part == 1:
+            parts[name] = write_csv(data, folder / f".{name}.part")
+        else:
+            written.append(write_csv(data, folder / name))
+        if part == 0:
+            headers[name] = _header_bytes(data, folder / f".{name}.header")
+    return _Part(plan.summary(), written, parts, invalid, headers)
+
+
+def _second_stretch(frame: pd.DataFrame, config: Config) -> np.ndarray | None:
+    """Rows of the cases ranked after the case that holds the middle row; None when one
+    stretch would be (nearly) everything, e.g. one huge case."""
+    ranks = timeline.case_ranks(frame, config)
+    row_rank = ranks[frame[CASE_KEY].to_numpy(dtype=np.int64)]
+    rows_by_rank = np.bincount(row_rank, minlength=len(ranks))
+    cut = int(np.searchsorted(np.cumsum(rows_by_rank), len(frame) // 2))
+    second = row_rank > cut
+    share = second.mean() if len(second) else 0.0
+    return second if 0.1 < share < 0.9 else None
+
+
+def _rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    return frame.take(rows).reset_index(drop=True)
+
+
+def _problems_of(found: list[pd.DataFrame], rows: np.ndarray) -> list[pd.DataFrame]:
+    """The problems of `rows`, labelled by position among them (as finish_plan expects)."""
+    size = int(rows.max()) + 1 if len(rows) else 0
+    position = np.full(max(size, 1), -1, dtype=np.int64)
+    position[rows] = np.arange(len(rows))
+    out = []
+    for problems in found:
+        labels = problems["label"].to_numpy(dtype=np.int64)
+        inside = labels < size
+        inside[inside] = position[labels[inside]] >= 0
+        kept = problems[inside]
+        out.append(kept.assign(label=position[labels[inside]]))
+    return out
+
+
+def _append_part(path: Path, part: Path, header: bytes) -> None:
+    """Append `part` (a CSV written like `path`, header included) to `path`, less its header."""
+    with part.open("rb") as source, path.open("ab") as target:
+        if source.read(len(header)) != header:
+            raise RuntimeError(f"{part.name} does not start with the header of {path.name}")
+        shutil.copyfileobj(source, target, 1 << 20)
+
+
+def _header_bytes(data: pd.DataFrame, scratch: Path) -> bytes:
+    """The BOM and header line write_csv puts before the rows of `data`: the bytes of the
+    same columns written with no rows."""
+    try:
+        return write_csv(data.iloc[:0], scratch).read_bytes()
+    finally:
+        scratch.unlink(missing_ok=True)
+
+
+def _file_order(rows: pd.DataFrame, sources: Sequence[str]) -> pd.DataFrame:
+    """invalid.csv rows of both stretches in file order (as invalid_table sorts them)."""
+    if rows.empty:
+        return rows
+    source, row = rows.columns[-3], rows.columns[-2]  # invalid_table: ..., source, row, error
+    position = {name: i for i, name in enumerate(sources)}
+    order = pd.DataFrame(
+        {"source": rows[source].map(position).to_numpy(), "row": rows[row].to_numpy()}
+    )
+    return rows.iloc[order.sort_values(["source", "row"], kind="stable").index]
+
+
+def merge_summaries(
+    first: Mapping[str, Any], second: Mapping[str, Any], config: Config
+) -> dict[str, Any]:
+    """Plan.summary() of the whole plan from those of its two stretches."""
+    out: dict[str, Any] = {
+        key: first[key] + second[key]
+        for key in ("rows", "cases", "valid", "duplicate", "invalid", "blocked")
+    }
+    for key in ("by_code", "warnings"):
+        counts = Counter(first[key]) + Counter(second[key])
+        out[key] = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+    emails = {
+        policy: first["assignment_emails"].get(policy, 0)
+        + second["assignment_emails"].get(policy, 0)
+        for policy in ("every", "last", "never")
+    }
+    emails["chosen"] = emails.get(config.send.assignee, 0)
+    out["assignment_emails"] = emails
+    out["response_dates_checked"] = (
+        first["response_dates_checked"] and second["response_dates_checked"]
+    )
+    return out
