@@ -216,26 +216,49 @@ def finish_plan(
     *,
     now: datetime,
     response_dates: Mapping[str, datetime] | None = None,
+    rows: np.ndarray | None = None,
 ) -> Plan:
-    """plan_from_table after `validation.normalise_keys_and_times`, on `frame`: the rows of
-    `table` (all of them, or whole cases of them: backfill/plan_split.py) with their keys and
-    times normalised and `keyed` the problems found doing so (labels = positions in `frame`).
+    """plan_from_table after `validation.normalise_keys_and_times`: `frame` is the table's
+    rows with keys and times normalised, `keyed` the problems found doing so (labels =
+    positions in `frame`). `rows` (positions, whole cases) plans those rows only
+    (backfill/plan_split.py); None plans all.
     """
     columns = dict(table.columns)
-    multi_source = len(set(table.sources)) > 1
-    frame, content = validation.normalise_content(frame, columns, config)
-    found = validation.ordered_problems(keyed, content)
+    sources = list(table.sources)
+    multi_source = len(set(sources)) > 1
+
+    # The send order is made from a few columns; then every column is put in that order at
+    # once (reordering a million scattered text cells is the costly part).
+    light = pd.DataFrame(
+        {name: frame[name] for name in timeline.ORDER_COLUMNS if name != STATUS}, copy=False
+    )
+    light["_raw_status"] = validation.input_cells(frame, columns, "status")
+    if rows is not None:
+        light = light.take(rows).reset_index(drop=True)
+        keyed = _problems_of(keyed, rows)
+    light[STATUS], status_problems = validation.normalise_status(
+        light["_raw_status"], columns, config
+    )
+    ordered = timeline.send_order(light, sources, config)
+    order = ordered.order
+    frame = frame.take(order if rows is None else rows[order]).reset_index(drop=True)
+    frame[STATUS] = light[STATUS].to_numpy(dtype=object)[order]
+    ordered.number(frame)
+    # From here on, the index is the send order: problems found so far are re-labelled.
+    position = np.empty(len(order), dtype=np.int64)
+    position[order] = np.arange(len(order))
+    found = [
+        p.assign(label=position[p["label"].to_numpy(dtype=np.int64)])
+        for p in (keyed[0], status_problems, *keyed[1:])
+        if len(p)
+    ]
+    frame, assignee_problems = validation.normalise_notes_and_assignees(frame, columns, config)
+    found.append(assignee_problems)
+
     dates = case_response_dates(frame, columns, config, response_dates)
     frame[RESPONSE_TS] = dates.per_row
-    unreadable, conflicting = dates.unreadable, dates.conflicting
-    frame["_response_unreadable"] = unreadable.to_numpy()
-    frame["_response_conflict"] = conflicting.to_numpy()
-
-    # From here on, the index is the send order: problems found so far are re-labelled.
-    frame["_label"] = np.arange(len(frame))
-    frame = timeline.order_rows(frame, list(table.sources), config)
-    relabel = pd.Series(frame.index, index=frame["_label"].to_numpy())
-    found = [p.assign(label=relabel.reindex(p["label"]).to_numpy()) for p in found if len(p)]
+    frame["_response_unreadable"] = dates.unreadable.to_numpy()
+    frame["_response_conflict"] = dates.conflicting.to_numpy()
 
     found.extend(validation.time_problems(frame, columns, config, now))
     if dates.known:
@@ -304,6 +327,20 @@ def finish_plan(
         assignment_emails=emails,
         response_dates_known=dates.known,
     )
+
+
+def _problems_of(found: list[pd.DataFrame], rows: np.ndarray) -> list[pd.DataFrame]:
+    """The problems of `rows`, labelled by position among them."""
+    size = int(rows.max()) + 1 if len(rows) else 0
+    position = np.full(max(size, 1), -1, dtype=np.int64)
+    position[rows] = np.arange(len(rows))
+    out = []
+    for problems in found:
+        labels = problems["label"].to_numpy(dtype=np.int64)
+        inside = labels < size
+        inside[inside] = position[labels[inside]] >= 0
+        out.append(problems[inside].assign(label=position[labels[inside]]))
+    return out
 
 
 def _fill_texts(frame: pd.DataFrame, problems: pd.DataFrame) -> None:

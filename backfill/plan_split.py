@@ -87,7 +87,7 @@ def plan_and_write(
         return PlanOutcome(plan.summary(), list(table.sources), config, written.files)
 
     def finish(rows: np.ndarray, part: int) -> _Part:
-        plan = finish_plan(table, _rows(frame, rows), _problems_of(keyed, rows), config, now=now)
+        plan = finish_plan(table, frame, keyed, config, now=now, rows=rows)
         return _write(plan, folder, files, part=part)
 
     child = forking.start(lambda: finish(np.flatnonzero(second), 1))
@@ -156,25 +156,6 @@ def _second_stretch(frame: pd.DataFrame, config: Config) -> np.ndarray | None:
     second = row_rank > cut
     share = second.mean() if len(second) else 0.0
     return second if 0.1 < share < 0.9 else None
-
-
-def _rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
-    return frame.take(rows).reset_index(drop=True)
-
-
-def _problems_of(found: list[pd.DataFrame], rows: np.ndarray) -> list[pd.DataFrame]:
-    """The problems of `rows`, labelled by position among them (as finish_plan expects)."""
-    size = int(rows.max()) + 1 if len(rows) else 0
-    position = np.full(max(size, 1), -1, dtype=np.int64)
-    position[rows] = np.arange(len(rows))
-    out = []
-    for problems in found:
-        labels = problems["label"].to_numpy(dtype=np.int64)
-        inside = labels < size
-        inside[inside] = position[labels[inside]] >= 0
-        kept = problems[inside]
-        out.append(kept.assign(label=position[labels[inside]]))
-    return out
 
 
 def _append_part(path: Path, part: Path, header: bytes) -> None:

@@ -65,11 +65,52 @@ _ALLOWED_PROGRESSIVE = {
 _LAST = np.iinfo(np.int64).max
 
 
+ORDER_COLUMNS = (TIME_CODE, IN_CASE, CASE_KEY, HAPPENED_TS, STATUS, SOURCE, ROW)
+
+
 def order_rows(frame: pd.DataFrame, sources: list[str], config: Config) -> pd.DataFrame:
     """Sort `frame` into send order, number each case's actions (CASE_SEQ), reset the index.
 
     The new index (0..n-1, the send order) is the key of each row for the rest of the run.
     """
+    ordered = send_order(frame, sources, config)
+    out = frame.iloc[ordered.order].reset_index(drop=True)
+    ordered.number(out)
+    return out
+
+
+class SendOrder:
+    """The send order of a frame's rows, and what the sorted rows need to know of it."""
+
+    def __init__(
+        self,
+        order: np.ndarray,
+        unplaced: np.ndarray,
+        case_codes: np.ndarray,
+        file_order_case: np.ndarray,
+    ) -> None:
+        self.order = order  # positions of the rows, in send order
+        self._unplaced = unplaced[order]
+        self._codes = case_codes[order]
+        self._file_order_case = file_order_case[order]
+
+    def number(self, out: pd.DataFrame) -> None:
+        """Add CASE_SEQ, UNPLACED and _file_order_case to `out`, the rows in send order."""
+        placed = ~self._unplaced
+        sorted_codes = self._codes
+        # position within the case = position - position of its first row (rows contiguous)
+        positions = np.arange(len(out))
+        starts = np.r_[True, sorted_codes[1:] != sorted_codes[:-1]] if len(out) else np.array([])
+        first_position = (
+            np.maximum.accumulate(np.where(starts, positions, 0)) if len(out) else positions
+        )
+        out[CASE_SEQ] = np.where(placed, positions - first_position + 1, 0).astype(np.int64)
+        out[UNPLACED] = ~placed
+        out["_file_order_case"] = self._file_order_case
+
+
+def send_order(frame: pd.DataFrame, sources: list[str], config: Config) -> SendOrder:
+    """The send order of `frame`'s rows; it reads ORDER_COLUMNS only."""
     keys = _OrderKeys(frame, config)
     unplaced, case_codes = keys.unplaced, keys.case_codes
     file_order_case, stamps = keys.file_order_case, keys.stamps
@@ -92,19 +133,7 @@ def order_rows(frame: pd.DataFrame, sources: list[str], config: Config) -> pd.Da
         order = np.lexsort((row_key, source_key, rank, time_key, major))
     else:
         order = np.lexsort((minor, time_key, major))
-    out = frame.iloc[order].reset_index(drop=True)
-    placed = ~unplaced[order]
-    sorted_codes = case_codes[order]
-    # position within the case = position - position of the case's first row (rows contiguous)
-    positions = np.arange(len(out))
-    starts = np.r_[True, sorted_codes[1:] != sorted_codes[:-1]] if len(out) else np.array([])
-    first_position = (
-        np.maximum.accumulate(np.where(starts, positions, 0)) if len(out) else positions
-    )
-    out[CASE_SEQ] = np.where(placed, positions - first_position + 1, 0).astype(np.int64)
-    out[UNPLACED] = ~placed
-    out["_file_order_case"] = file_order_case[order]
-    return out
+    return SendOrder(order, unplaced, case_codes, file_order_case)
 
 
 class _OrderKeys:

@@ -23,7 +23,6 @@ from backfill.model import (
     IN_CASE,
     NOTE,
     RESPONSE_TS,
-    STATUS,
 )
 
 PROBLEM_COLUMNS = ["label", "code", "message", "field", "severity"]
@@ -78,12 +77,6 @@ def empty_problems() -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype=object) for name in PROBLEM_COLUMNS})
 
 
-def ordered_problems(keyed: list[pd.DataFrame], content: list[pd.DataFrame]) -> list[pd.DataFrame]:
-    """The problems of the two normalising steps in the order a row's messages are joined:
-    id, status, time, assignee."""
-    return [keyed[0], *content[:-1], *keyed[1:], content[-1]]
-
-
 def normalise_keys_and_times(
     frame: pd.DataFrame, columns: dict[str, str], config: Config
 ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
@@ -93,7 +86,7 @@ def normalise_keys_and_times(
     found: list[pd.DataFrame] = []
 
     id_column = columns.get("number_customergauge", "number_customergauge")
-    keys, ids = normalise.case_keys(_cells(frame, columns, "number_customergauge"))
+    keys, ids = normalise.case_keys(input_cells(frame, columns, "number_customergauge"))
     frame[CASE_KEY] = keys
     # one string object per case: after the sort, scans of a million scattered objects
     # dominate; the values are the same
@@ -110,7 +103,7 @@ def normalise_keys_and_times(
     )
 
     time_column = columns.get("happened_at", "happened_at")
-    raw_times = _cells(frame, columns, "happened_at")
+    raw_times = input_cells(frame, columns, "happened_at")
     times = normalise.parse_times(
         raw_times,
         zone=cfg.timezone,
@@ -140,38 +133,41 @@ def normalise_keys_and_times(
     return frame, found
 
 
-def normalise_content(
-    frame: pd.DataFrame, columns: dict[str, str], config: Config
-) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
-    """What is sent besides case and time: STATUS, NOTE, ASSIGNEE. Problems: [unknown
-    status, bad assignee] (empty frames when there are none)."""
-    status_column = columns.get("status", "status")
-    raw_status = _cells(frame, columns, "status")
-    frame[STATUS], bad_status = normalise.normalise_statuses(
+def normalise_status(
+    raw_status: pd.Series, columns: dict[str, str], config: Config
+) -> tuple[pd.Series, pd.DataFrame]:
+    """STATUS from the status cells, and the unknown-status problems (labels = positions)."""
+    status, bad_status = normalise.normalise_statuses(
         raw_status, config.input.status_map, extended=config.api.extended_statuses
     )
-    status_problems = empty_problems()
-    if bad_status.any():
-        flagged = raw_status[bad_status.to_numpy()]  # messages for these rows only
-        hints = {v: normalise.status_hint(v) for v in pd.unique(flagged)}
-        status_problems = problems_where(
-            bad_status, UNKNOWN_STATUS, flagged.map(hints).astype(object), status_column
-        )
-
-    frame[NOTE] = normalise.normalise_notes(_cells(frame, columns, "note"))
-    assignee_column = columns.get("assignee", "assignee")
-    frame[ASSIGNEE], bad_assignee, assignee_message = normalise.normalise_assignees(
-        _cells(frame, columns, "assignee")
+    if not bad_status.any():
+        return status, empty_problems()
+    flagged = raw_status[bad_status.to_numpy()]  # messages for these rows only
+    hints = {v: normalise.status_hint(v) for v in pd.unique(flagged)}
+    problems = problems_where(
+        bad_status,
+        UNKNOWN_STATUS,
+        flagged.map(hints).astype(object),
+        columns.get("status", "status"),
     )
-    assignee_problems = empty_problems()
-    if bad_assignee.any():
-        assignee_problems = problems_where(
-            bad_assignee, BAD_ASSIGNEE, assignee_message, assignee_column
-        )
-    return frame, [status_problems, assignee_problems]
+    return status, problems
 
 
-def _cells(frame: pd.DataFrame, columns: dict[str, str], field: str) -> pd.Series:
+def normalise_notes_and_assignees(
+    frame: pd.DataFrame, columns: dict[str, str], config: Config
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Add NOTE and ASSIGNEE; the bad-assignee problems (labels = positions in `frame`)."""
+    frame[NOTE] = normalise.normalise_notes(input_cells(frame, columns, "note"))
+    frame[ASSIGNEE], bad_assignee, assignee_message = normalise.normalise_assignees(
+        input_cells(frame, columns, "assignee")
+    )
+    if not bad_assignee.any():
+        return frame, empty_problems()
+    column = columns.get("assignee", "assignee")
+    return frame, problems_where(bad_assignee, BAD_ASSIGNEE, assignee_message, column)
+
+
+def input_cells(frame: pd.DataFrame, columns: dict[str, str], field: str) -> pd.Series:
     """The input column mapped to `field`; empty text when the input has none."""
     name = columns.get(field)
     return frame[name] if name is not None else pd.Series("", index=frame.index, dtype=str)
