@@ -8,13 +8,18 @@ negative amount such as ``-3``) are left alone: they are not formulas.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
 import re
+import shutil
+import signal
+import sys
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, TextIO
 
 import numpy as np
 import pandas as pd
@@ -82,24 +87,43 @@ def _cells_at(
     return np.unique(np.searchsorted(starts, hits, side="right") - 1).astype(np.intp)
 
 
-def _cells_with(cells: Sequence[str], joined: str, chars: str, *, first: bool) -> np.ndarray:
-    """The cells that contain one of `chars` (ASCII), or start with one when `first`.
+def _cell_bytes(joined: str, count: int) -> tuple[bytes, np.ndarray] | None:
+    """`joined` (`count` cells, NUL between them) as UTF-8, and where each cell starts in
+    it; None when a NUL inside a cell would misplace the cell boundaries.
 
-    `joined` (each cell preceded by NUL) as UTF-8 is a byte array in which those characters
-    and the NULs are single bytes, so numpy finds them all without a Python step per match.
-    A NUL inside a cell would misplace the cell boundaries: then the regex path is taken.
+    In UTF-8 the ASCII characters the callers look for, and the NULs, are single bytes that
+    no other character's encoding contains, so numpy finds them without a Python step.
     """
-    data = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
-    starts = np.flatnonzero(data == 0)
-    if len(starts) != len(cells):
-        pattern = _RISKY_START if first else _CSV_SPECIAL_REST
-        return _cells_at(cells, joined, pattern)
-    wanted = np.frombuffer(chars.encode("ascii"), dtype=np.uint8)
+    data = joined.encode("utf-8", "surrogatepass")
+    separators = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 0)
+    if len(separators) != count - 1:
+        return None
+    starts = np.empty(count, dtype=np.intp)
+    starts[0] = 0
+    starts[1:] = separators + 1
+    return data, starts
+
+
+def _cells_with(data: bytes, starts: np.ndarray, table: bytes, *, first: bool) -> np.ndarray:
+    """The cells that contain a byte flagged in `table` (256 bytes, 1 = flagged), or start
+    with one when `first`; `data` and `starts` as `_cell_bytes` gives them."""
+    if len(data) == 0:  # every cell empty
+        return np.empty(0, dtype=np.intp)
     if first:
-        after = np.minimum(starts + 1, len(data) - 1)  # an empty last cell points at its NUL
-        return np.flatnonzero(np.isin(data[after], wanted))
-    hits = np.flatnonzero(np.isin(data, wanted))
-    return np.unique(np.searchsorted(starts, hits, side="right") - 1)
+        # an empty cell starts at the next NUL, or past the end (the last): clipped to the NUL
+        # before it, which is never flagged
+        at = np.frombuffer(data, dtype=np.uint8)[np.minimum(starts, len(data) - 1)]
+        return np.flatnonzero(np.frombuffer(table, dtype=np.bool_)[at])
+    if starts[-1] == len(data):  # an empty last cell has no bytes to reduce over
+        starts = starts[:-1]
+    flags = np.frombuffer(data.translate(table), dtype=np.bool_)  # one C pass over the bytes
+    # each cell's bytes run to the NUL after it (never flagged); no run is empty
+    return np.flatnonzero(np.logical_or.reduceat(flags, starts))
+
+
+def _byte_table(chars: str) -> bytes:
+    """A bytes.translate table giving 1 for the bytes of `chars` (ASCII), 0 for the rest."""
+    return bytes(1 if chr(byte) in chars else 0 for byte in range(256))
 
 
 def _needs_quote(value: Any) -> bool:
@@ -108,7 +132,7 @@ def _needs_quote(value: Any) -> bool:
     )
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+def write_csv(frame: pd.DataFrame, path: Path, *, parallel_rows: int | None = 200_000) -> Path:
     """UTF-8 with BOM (so Excel reads accents right), neutralised, no index.
 
     The bytes are exactly those of `neutralise_frame(frame).to_csv(path, index=False,
@@ -116,6 +140,14 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     number columns is rendered column by column and joined by C code: pandas' writer makes
     Python objects per cell, which for a million-row plan costs more than planning it.
     Columns of other kinds (dates, categories) take the pandas path for the whole frame.
+
+    A frame of at least `parallel_rows` rows (None or 0: never) is written by two
+    processes on Linux: a forked child renders the second half of the rows into a part file
+    beside `path` while this process writes the header and the first half, then the part is
+    appended and removed. The bytes are the same. The environment variable
+    ``BACKFILL_WRITE_PROCESSES=1`` keeps the writing in one process; so does a running
+    thread besides the main one (a child forked from a threaded process may block on a lock
+    another thread held), and a failed fork.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     renderers = [_csv_renderer(frame.iloc[:, i]) for i in range(frame.shape[1])]
@@ -124,18 +156,133 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
         # (one column: the csv module quotes an empty lone field, which this writer does not)
         neutralise_frame(frame).to_csv(path, index=False, encoding="utf-8-sig")
         return path
-    header = [_quoted(neutralise(str(name))) for name in frame.columns]
-    newline = os.linesep  # what to_csv ends lines with
+    ready: list[Renderer] = [render for render in renderers if render is not None]
+    header = ",".join(_quoted(neutralise(str(name))) for name in frame.columns)
+    rows = len(frame)
+    if parallel_rows and rows >= parallel_rows and _may_fork():
+        try:
+            _write_in_two(path, header, ready, rows)
+            return path
+        except _ForkFailed:
+            pass  # (nothing written yet) one process then
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        handle.write(",".join(header) + newline)
-        # Rows are rendered and written a chunk at a time: the working memory (joined text,
-        # byte arrays, cell lists) stays a few megabytes that the allocator reuses, where
-        # whole columns at once made hundreds of megabytes of fresh pages per column.
-        for start in range(0, len(frame), _CHUNK_ROWS):
-            stop = start + _CHUNK_ROWS
-            chunk = [render(start, stop) for render in renderers]  # type: ignore[misc]
-            handle.write(newline.join(map(",".join, zip(*chunk, strict=True))) + newline)
+        handle.write(header + _NEWLINE)
+        _write_rows(handle, ready, 0, rows)
     return path
+
+
+def _write_rows(handle: TextIO, renderers: Sequence[Renderer], start: int, stop: int) -> None:
+    """Rows start:stop as CSV lines. They are rendered and written a chunk at a time: the
+    working memory (joined text, byte arrays, cell lists) stays a few megabytes that the
+    allocator reuses, where whole columns at once made hundreds of megabytes of fresh pages
+    per column."""
+    width = 2 * len(renderers)
+    for low in range(start, stop, _CHUNK_ROWS):
+        high = min(low + _CHUNK_ROWS, stop)
+        # the fields of all rows in one list (field, comma, field, ..., newline), joined once:
+        # cheaper than joining each row and then the rows
+        pieces = [","] * (width * (high - low))
+        for i, render in enumerate(renderers):
+            pieces[2 * i :: width] = render(low, high)  # ValueError if a renderer miscounts
+        pieces[width - 1 :: width] = [_NEWLINE] * (high - low)
+        handle.write("".join(pieces))
+
+
+class _ForkFailed(Exception):
+    """os.fork raised: write in one process instead."""
+
+
+def _may_fork() -> bool:
+    return (
+        hasattr(os, "fork")
+        and sys.platform == "linux"
+        and os.environ.get("BACKFILL_WRITE_PROCESSES", "").strip() != "1"
+        and threading.active_count() == 1
+    )
+
+
+def _write_in_two(path: Path, header: str, renderers: Sequence[Renderer], rows: int) -> None:
+    """The two-process write (see `write_csv`). Raises _ForkFailed before writing anything
+    when the fork fails; RuntimeError when the child fails (with its message) or dies."""
+    middle = rows // 2
+    part = path.with_name(f".{path.name}.part-{os.getpid()}")
+    read_end, write_end = os.pipe()
+    try:
+        child = os.fork()
+    except OSError as error:
+        os.close(read_end)
+        os.close(write_end)
+        raise _ForkFailed from error
+    if child == 0:  # the child: never returns, never runs the parent's exit handlers
+        status = 1
+        try:
+            os.close(read_end)
+            with part.open("w", encoding="utf-8", newline="") as handle:
+                _write_rows(handle, renderers, middle, rows)
+            status = 0
+        except BaseException as error:
+            try:
+                message = f"{type(error).__name__}: {error}"[:2000]
+                os.write(write_end, message.encode("utf-8", "replace"))
+            except BaseException:
+                pass
+        finally:
+            os._exit(status)
+    reaped = False
+    try:
+        os.close(write_end)  # (the pipe then closes when the child exits)
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            handle.write(header + _NEWLINE)
+            _write_rows(handle, renderers, 0, middle)
+        message = _read_all(read_end)
+        _, status = os.waitpid(child, 0)
+        reaped = True
+        if os.WIFSIGNALED(status):
+            raise RuntimeError(
+                f"writing {path.name}: the process writing its second half was killed "
+                f"by signal {os.WTERMSIG(status)}"
+            )
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise RuntimeError(
+                f"writing {path.name}: the process writing its second half failed: "
+                + (message.decode("utf-8", "replace") or "no message")
+            )
+        with part.open("rb") as source, path.open("r+b") as target:
+            target.seek(0, os.SEEK_END)  # (not "ab": sendfile may refuse an O_APPEND file)
+            _append(source, target)
+    finally:
+        os.close(read_end)
+        if not reaped:  # this process failed first: the child's half is not wanted
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
+            os.waitpid(child, 0)
+        part.unlink(missing_ok=True)
+
+
+def _read_all(fd: int) -> bytes:
+    """What the child wrote to the pipe, up to its exit (when the pipe closes)."""
+    chunks = []
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _append(source: BinaryIO, target: BinaryIO) -> None:
+    """Copy a file's bytes to the end of another, in the kernel where it can."""
+    size = os.fstat(source.fileno()).st_size
+    offset = 0
+    try:
+        while offset < size:
+            sent = os.sendfile(target.fileno(), source.fileno(), offset, size - offset)
+            if sent == 0:
+                break
+            offset += sent
+    except OSError:
+        if offset:
+            raise
+    if offset < size:
+        source.seek(offset)
+        shutil.copyfileobj(source, target, 1 << 20)
 
 
 Renderer = Callable[[int, int], list[str]]
@@ -178,19 +325,41 @@ def _text_cells(values: np.ndarray) -> list[str]:
     """Object cells as CSV fields; text only (the usual case) is scanned by C code and only
     the cells to neutralise or quote are touched."""
     cells = values.tolist()
+    if not cells:
+        return cells
     try:
-        joined = _SEPARATOR + _SEPARATOR.join(cells)  # TypeError: not all cells are text
+        joined = _SEPARATOR.join(cells)  # TypeError: not all cells are text
     except TypeError:
         joined = None
     if joined is not None:
+        special = any(char in joined for char in _CSV_SPECIAL)
+        risky = any(char in joined for char in _DANGEROUS_START) and (
+            cells[0].startswith(_DANGEROUS_START) or _RISKY_START.search(joined) is not None
+        )
+        if not (special or risky):
+            return cells
+        found = _cell_bytes(joined, len(cells))
         quote: list[int] = []
-        if any(char in joined for char in _CSV_SPECIAL):
-            quote = _cells_with(cells, joined, _CSV_SPECIAL, first=False).tolist()
-        if _RISKY_START.search(joined) is not None:
-            for i in _cells_with(cells, joined, "".join(_DANGEROUS_START), first=True).tolist():
+        if special:
+            quote = (
+                _cells_with(*found, _CSV_SPECIAL_BYTES, first=False)
+                if found is not None
+                else _cells_at(cells, _SEPARATOR + joined, _CSV_SPECIAL_REST)
+            ).tolist()
+        if risky:
+            for i in (
+                _cells_with(*found, _DANGEROUS_BYTES, first=True)
+                if found is not None
+                else _cells_at(cells, _SEPARATOR + joined, _RISKY_START)
+            ).tolist():
                 cells[i] = neutralise(cells[i])
+        quoted: dict[str, str] = {}  # the same few texts (notes, warnings) recur in a column
         for i in quote:
-            cells[i] = '"' + cells[i].replace('"', '""') + '"'
+            text = cells[i]
+            field = quoted.get(text)
+            if field is None:
+                field = quoted[text] = '"' + text.replace('"', '""') + '"'
+            cells[i] = field
         return cells
     # mixed cells (real Excel dates among text, missing values): what the csv module would
     # write for each object, after neutralising the text ones
@@ -202,15 +371,39 @@ def _text_cells(values: np.ndarray) -> list[str]:
 
 
 def _integer_cells(values: np.ndarray) -> list[str]:
-    """Integers as to_csv writes them (str of each); a small range (row numbers, positions in
-    a case) through a table of its texts, which is cheaper than one str() per cell."""
+    """Integers as to_csv writes them (str of each). A small range (positions in a case)
+    goes through a table of its texts; a wide one (row numbers) is written digit by digit
+    by numpy into one line of space-separated numbers that str.split cuts into cells: both
+    cheaper than one str() per cell."""
     if len(values) == 0:
         return []
     low, high = int(values.min()), int(values.max())
-    if high - low > len(values):
+    if high - low <= len(values):
+        texts = np.array(list(map(str, range(low, high + 1))), dtype=object)
+        return texts[values - low].tolist()
+    if low < -_INT64_MAX or high > _INT64_MAX:  # (abs() of these does not fit in int64)
         return list(map(str, values.tolist()))
-    texts = np.array(list(map(str, range(low, high + 1))), dtype=object)
-    return texts[values - low].tolist()
+    largest = max(-low, high)
+    magnitude = np.abs(values.astype(np.int64 if largest > _INT32_MAX else np.int32))
+    width = len(str(largest))
+    sign = int(low < 0)
+    # one row per character position (a space, the sign if any, the digits), filled from
+    # the units leftwards; transposed, each number is one line of the same width
+    rows = np.full((1 + sign + width, len(values)), ord(" "), dtype=np.uint8)
+    rest = magnitude
+    for k in range(width):
+        rest, digit = np.divmod(rest, 10)
+        row = rows[len(rows) - 1 - k]
+        np.add(digit, ord("0"), out=row, casting="unsafe")
+        if k:
+            row[magnitude < 10**k] = ord(" ")  # no leading zeros
+    if sign:
+        minus = np.flatnonzero(values < 0)
+        digits = np.ones(len(minus), dtype=np.intp)
+        for k in range(1, width):
+            digits += magnitude[minus] >= 10**k
+        rows[len(rows) - 1 - digits, minus] = ord("-")
+    return np.ascontiguousarray(rows.T).tobytes().decode("ascii").split()
 
 
 def _object_text(value: Any) -> str:
@@ -244,6 +437,11 @@ _RISKY_START = re.compile("\x00[=+\\-@\t\r]")
 _CSV_SPECIAL = _csv_special_chars()
 # from a cell's first special character to its end: one match per cell to quote
 _CSV_SPECIAL_REST = re.compile("[" + re.escape(_CSV_SPECIAL) + "][^\x00]*")
+_CSV_SPECIAL_BYTES = _byte_table(_CSV_SPECIAL)
+_DANGEROUS_BYTES = _byte_table("".join(_DANGEROUS_START))
+_INT64_MAX = 2**63 - 1
+_INT32_MAX = 2**31 - 1
+_NEWLINE = os.linesep  # what to_csv ends lines with
 _CHUNK_ROWS = 20_000  # rows rendered, joined and written at a time: memory the allocator reuses
 
 

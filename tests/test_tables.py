@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import tempfile
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -12,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from backfill import tables
 from backfill.tables import neutralise, neutralise_frame, write_csv, write_xlsx
 
 DANGEROUS = ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=x", "\r=x", '=HYPERLINK("x")']
@@ -114,6 +118,14 @@ def test_csv_bytes_match_pandas_for_any_cells(texts: list[str], mixed: list[obje
     with tempfile.TemporaryDirectory() as folder:
         expected = _pandas_bytes(frame, Path(folder) / "pandas.csv")
         assert write_csv(frame, Path(folder) / "ours.csv").read_bytes() == expected
+        if n and _can_fork():  # the second half written by a forked process
+            split = write_csv(frame, Path(folder) / "split.csv", parallel_rows=1)
+            assert split.read_bytes() == expected
+            assert sorted(p.name for p in Path(folder).iterdir()) == [
+                "ours.csv",
+                "pandas.csv",
+                "split.csv",
+            ]
 
 
 @pytest.mark.parametrize(
@@ -147,3 +159,154 @@ def test_unneutralise_gives_back_what_was_written(value: str) -> None:
     from backfill.tables import unneutralise
 
     assert unneutralise(neutralise(value)) == value
+
+
+# --- the two-process path writes the same bytes -------------------------------------------
+
+
+def _can_fork() -> bool:
+    """The split path runs here (Linux, no other thread, not switched off)."""
+    return tables._may_fork()
+
+
+needs_fork = pytest.mark.skipif(
+    not (hasattr(os, "fork") and sys.platform == "linux"), reason="the split path needs fork"
+)
+
+
+@pytest.fixture
+def forking(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The children write_csv forks; the split path allowed even if an earlier test left a
+    thread running (write_csv does not fork then)."""
+    monkeypatch.delenv("BACKFILL_WRITE_PROCESSES", raising=False)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    forks: list[int] = []
+    real_fork = os.fork
+
+    def counted_fork() -> int:
+        pid = real_fork()
+        if pid:  # (in the parent: the child's list is its own copy)
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", counted_fork)
+    return forks
+
+
+def _mixed_frame(rows: int) -> pd.DataFrame:
+    texts = ["=1+1", 'say "hi", then\nleave', "plain", "-3", "@x", "", "\r=x", "été → ok", "a,b"]
+    return pd.DataFrame(
+        {
+            "note": pd.Series([texts[i % len(texts)] for i in range(rows)], dtype=object),
+            "mixed": pd.Series(
+                [[None, 1.5, "+cmd", 7, float("nan")][i % 5] for i in range(rows)], dtype=object
+            ),
+            "row": pd.Series([(i * 7919) % 100_003 - 50 for i in range(rows)], dtype="int64"),
+            "seq": pd.Series([i % 4 for i in range(rows)], dtype="int64"),
+            "f": pd.Series([i / 3 if i % 3 else None for i in range(rows)], dtype=float),
+            "flag": pd.Series([i % 2 == 0 for i in range(rows)], dtype=bool),
+            "nullable": pd.Series([i if i % 2 else None for i in range(rows)], dtype="Int64"),
+            "str": pd.Series([texts[(i * 5) % len(texts)] for i in range(rows)], dtype="str"),
+        }
+    )
+
+
+@needs_fork
+@pytest.mark.parametrize("rows", [0, 1, 2, 3, 4, 7, 10, 45_001])
+def test_split_write_gives_the_same_bytes(
+    rows: int, tmp_path: Path, forking: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tables, "_CHUNK_ROWS", 20_000 if rows > 100 else 2)
+    frame = _mixed_frame(rows)
+    expected = _pandas_bytes(frame, tmp_path / "pandas.csv")
+    one = write_csv(frame, tmp_path / "one.csv", parallel_rows=None).read_bytes()
+    assert forking == []
+    for threshold in (1, 3):
+        split = write_csv(frame, tmp_path / f"split{threshold}.csv", parallel_rows=threshold)
+        assert split.read_bytes() == one == expected
+    assert len(forking) == (rows >= 1) + (rows >= 3)
+    assert expected.startswith(b"\xef\xbb\xbf") and expected.count(b"\xef\xbb\xbf") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "one.csv",
+        "pandas.csv",
+        "split1.csv",
+        "split3.csv",
+    ]
+
+
+@needs_fork
+def test_small_frames_and_switched_off_writes_stay_in_one_process(
+    tmp_path: Path, forking: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    frame = _mixed_frame(10)
+    expected = _pandas_bytes(frame, tmp_path / "pandas.csv")
+    assert write_csv(frame, tmp_path / "a.csv").read_bytes() == expected  # under 200_000 rows
+    assert write_csv(frame, tmp_path / "b.csv", parallel_rows=0).read_bytes() == expected
+    assert write_csv(frame, tmp_path / "c.csv", parallel_rows=11).read_bytes() == expected
+    monkeypatch.setenv("BACKFILL_WRITE_PROCESSES", "1")
+    assert write_csv(frame, tmp_path / "d.csv", parallel_rows=1).read_bytes() == expected
+    assert forking == []
+    monkeypatch.setenv("BACKFILL_WRITE_PROCESSES", "2")
+    assert write_csv(frame, tmp_path / "e.csv", parallel_rows=1).read_bytes() == expected
+    assert len(forking) == 1
+
+
+@needs_fork
+def test_a_failed_fork_writes_in_one_process(
+    tmp_path: Path, forking: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_fork() -> int:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    frame = _mixed_frame(9)
+    expected = _pandas_bytes(frame, tmp_path / "pandas.csv")
+    assert write_csv(frame, tmp_path / "out.csv", parallel_rows=1).read_bytes() == expected
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "pandas.csv"]
+
+
+@needs_fork
+@pytest.mark.parametrize("how", ["raises", "killed"])
+def test_a_failing_child_makes_the_write_fail_and_leaves_no_part(
+    how: str, tmp_path: Path, forking: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parent = os.getpid()
+    real_integer_cells = tables._integer_cells
+
+    def second_half_fails(values):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:  # only in the child, which renders the second half
+            if how == "killed":
+                os.kill(os.getpid(), 9)
+            raise ValueError("cannot render these integers")
+        return real_integer_cells(values)
+
+    monkeypatch.setattr(tables, "_integer_cells", second_half_fails)
+    frame = _mixed_frame(40)
+    expected = "cannot render these integers" if how == "raises" else "killed by signal 9"
+    with pytest.raises(RuntimeError, match=expected):
+        write_csv(frame, tmp_path / "out.csv", parallel_rows=3)
+    assert len(forking) == 1
+    assert not [p.name for p in tmp_path.iterdir() if ".part" in p.name]
+    with pytest.raises(ChildProcessError):  # the child was waited for
+        os.waitpid(forking[0], os.WNOHANG)
+
+
+@needs_fork
+def test_a_failing_parent_ends_the_child_and_leaves_no_part(
+    tmp_path: Path, forking: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parent = os.getpid()
+    real_integer_cells = tables._integer_cells
+
+    def first_half_fails(values):  # type: ignore[no-untyped-def]
+        if os.getpid() == parent:
+            raise ValueError("parent cannot render")
+        return real_integer_cells(values)
+
+    monkeypatch.setattr(tables, "_integer_cells", first_half_fails)
+    with pytest.raises(ValueError, match="parent cannot render"):
+        write_csv(_mixed_frame(40), tmp_path / "out.csv", parallel_rows=3)
+    assert len(forking) == 1
+    assert not [p.name for p in tmp_path.iterdir() if ".part" in p.name]
+    with pytest.raises(ChildProcessError):  # the child was waited for
+        os.waitpid(forking[0], os.WNOHANG)
