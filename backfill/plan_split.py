@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from backfill import forking, timeline, validation
+from backfill import forking, normalise, timeline, validation
 from backfill.config import Config
 from backfill.errors import ExitStatus
 from backfill.model import CASE_KEY
@@ -79,9 +79,19 @@ def plan_and_write(
     if unknown:
         raise ValueError(f"unknown plan files: {sorted(unknown)}")
     frame = table.frame.reset_index(drop=True)  # copy-on-write: new columns stay ours
-    frame, keyed = validation.normalise_keys_and_times(frame, dict(table.columns), config)
-    second = _second_stretch(frame, config) if len(frame) >= split_rows else None
-    if second is None or not forking.available():
+    columns = dict(table.columns)
+    large = len(frame) >= split_rows and forking.available()
+    # the case keys are made by a forked child while this process parses the times
+    keys = _case_keys_child(frame, columns) if large else None
+    try:
+        frame, keyed = validation.normalise_keys_and_times(
+            frame, columns, config, case_keys=keys.result if keys else None
+        )
+    finally:
+        if keys:
+            keys.cancel()  # only if the times failed: it has been waited for otherwise
+    second = _second_stretch(frame, config) if large else None
+    if second is None:
         plan = finish_plan(table, frame, keyed, config, now=now)
         written = _write(plan, folder, files, part=None)
         return PlanOutcome(plan.summary(), list(table.sources), config, written.files)
@@ -144,6 +154,12 @@ def _write(plan: Plan, folder: Path, files: Sequence[str], *, part: int | None) 
         if part == 0:
             headers[name] = _header_bytes(data, folder / f".{name}.header")
     return _Part(plan.summary(), written, parts, invalid, headers)
+
+
+def _case_keys_child(frame: pd.DataFrame, columns: dict[str, str]) -> forking.Forked:
+    """A child making normalise.case_keys of the id cells."""
+    cells = validation.input_cells(frame, columns, "number_customergauge")
+    return forking.start(lambda: normalise.case_keys(cells))
 
 
 def _second_stretch(frame: pd.DataFrame, config: Config) -> np.ndarray | None:

@@ -8,8 +8,10 @@ with a warning on every row must not build a million Python objects to be planne
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
 from backfill import normalise
@@ -77,30 +79,23 @@ def empty_problems() -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype=object) for name in PROBLEM_COLUMNS})
 
 
+CaseKeys = tuple[np.ndarray, np.ndarray]  # normalise.case_keys: per-row key, sorted ids
+
+
 def normalise_keys_and_times(
-    frame: pd.DataFrame, columns: dict[str, str], config: Config
+    frame: pd.DataFrame,
+    columns: dict[str, str],
+    config: Config,
+    case_keys: Callable[[], CaseKeys] | None = None,
 ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     """The fields that decide the send order: case (CASE, CASE_KEY, IN_CASE) and time
-    (HAPPENED_TS, HAPPENED_AT, _time_code). Problems: [missing id, *time problems]."""
+    (HAPPENED_TS, HAPPENED_AT, _time_code). Problems: [missing id, *time problems].
+
+    `case_keys`, when given, returns what normalise.case_keys gives for the id cells (made
+    elsewhere, e.g. in another process while this one parses the times: it is called last).
+    """
     cfg = config.input
     found: list[pd.DataFrame] = []
-
-    id_column = columns.get("number_customergauge", "number_customergauge")
-    keys, ids = normalise.case_keys(input_cells(frame, columns, "number_customergauge"))
-    frame[CASE_KEY] = keys
-    # one string object per case: after the sort, scans of a million scattered objects
-    # dominate; the values are the same
-    frame[CASE] = pd.Series(ids[keys], index=frame.index, dtype=object)
-    frame[IN_CASE] = (ids != "")[keys]
-    found.append(
-        problems_where(
-            ~frame[IN_CASE],
-            MISSING_ID,
-            f"the case id ({id_column}) is empty; every row needs the number_customergauge "
-            "of its survey response",
-            id_column,
-        )
-    )
 
     time_column = columns.get("happened_at", "happened_at")
     raw_times = input_cells(frame, columns, "happened_at")
@@ -130,7 +125,25 @@ def normalise_keys_and_times(
                 problems_where(mask, code, flagged.map(messages).astype(object), time_column)
             )
     frame["_time_code"] = times.code
-    return frame, found
+
+    id_column = columns.get("number_customergauge", "number_customergauge")
+    if case_keys is None:
+        keys, ids = normalise.case_keys(input_cells(frame, columns, "number_customergauge"))
+    else:
+        keys, ids = case_keys()
+    frame[CASE_KEY] = keys
+    # one string object per case: after the sort, scans of a million scattered objects
+    # dominate; the values are the same
+    frame[CASE] = pd.Series(ids[keys], index=frame.index, dtype=object)
+    frame[IN_CASE] = (ids != "")[keys]
+    missing_id = problems_where(
+        ~frame[IN_CASE],
+        MISSING_ID,
+        f"the case id ({id_column}) is empty; every row needs the number_customergauge "
+        "of its survey response",
+        id_column,
+    )
+    return frame, [missing_id, *found]
 
 
 def normalise_status(

@@ -130,3 +130,22 @@ def test_one_huge_case_stays_in_one_process(tmp_path: Path) -> None:
     rows = [row(case="1", at=f"2023-05-01 10:{m:02d}:00", row=m + 2) for m in range(30)]
     out = plan_and_write(make_table(rows), config_from_dict({}), tmp_path, now=NOW, split_rows=1)
     assert out.processes == 1
+
+
+def test_a_failure_while_the_keys_are_made_elsewhere_leaves_no_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from backfill import normalise
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise InputError("times cannot be parsed")
+
+    monkeypatch.setattr(normalise, "parse_times", broken)
+    with pytest.raises(InputError, match="times cannot be parsed"):
+        plan_and_write(
+            make_table(_messy_rows()), config_from_dict({}), tmp_path, now=NOW, split_rows=1
+        )
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # the keys child was stopped and reaped
