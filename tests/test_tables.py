@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import threading
 from datetime import datetime
 from pathlib import Path
+from unittest import mock
 
 import openpyxl
 import pandas as pd
@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from backfill import tables
 from backfill.tables import neutralise, neutralise_frame, write_csv, write_xlsx
 
+_CAN_FORK = hasattr(os, "fork") and sys.platform == "linux"
 DANGEROUS = ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=x", "\r=x", '=HYPERLINK("x")']
 
 
@@ -118,8 +119,12 @@ def test_csv_bytes_match_pandas_for_any_cells(texts: list[str], mixed: list[obje
     with tempfile.TemporaryDirectory() as folder:
         expected = _pandas_bytes(frame, Path(folder) / "pandas.csv")
         assert write_csv(frame, Path(folder) / "ours.csv").read_bytes() == expected
-        if n and _can_fork():  # the second half written by a forked process
-            split = write_csv(frame, Path(folder) / "split.csv", parallel_rows=1)
+        if n and _CAN_FORK:  # the second half written by a forked process
+            with (
+                mock.patch.object(tables, "_spare_core", lambda: True),
+                mock.patch.dict(os.environ, {"BACKFILL_WRITE_PROCESSES": "2"}),
+            ):
+                split = write_csv(frame, Path(folder) / "split.csv", parallel_rows=1)
             assert split.read_bytes() == expected
             assert sorted(p.name for p in Path(folder).iterdir()) == [
                 "ours.csv",
@@ -164,22 +169,14 @@ def test_unneutralise_gives_back_what_was_written(value: str) -> None:
 # --- the two-process path writes the same bytes -------------------------------------------
 
 
-def _can_fork() -> bool:
-    """The split path runs here (Linux, no other thread, not switched off)."""
-    return tables._may_fork()
-
-
-needs_fork = pytest.mark.skipif(
-    not (hasattr(os, "fork") and sys.platform == "linux"), reason="the split path needs fork"
-)
+needs_fork = pytest.mark.skipif(not _CAN_FORK, reason="the split path needs fork (Linux)")
 
 
 @pytest.fixture
 def forking(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The children write_csv forks; the split path allowed even if an earlier test left a
-    thread running (write_csv does not fork then)."""
+    """The children write_csv forks (with the split path switched on, busy machine or not)."""
     monkeypatch.delenv("BACKFILL_WRITE_PROCESSES", raising=False)
-    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    monkeypatch.setattr(tables, "_spare_core", lambda: True)
     forks: list[int] = []
     real_fork = os.fork
 
@@ -216,7 +213,9 @@ def _mixed_frame(rows: int) -> pd.DataFrame:
 def test_split_write_gives_the_same_bytes(
     rows: int, tmp_path: Path, forking: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(tables, "_CHUNK_ROWS", 20_000 if rows > 100 else 2)
+    # small chunks, and number blocks that end inside a chunk
+    monkeypatch.setattr(tables, "_CHUNK_ROWS", 1_000 if rows > 100 else 2)
+    monkeypatch.setattr(tables, "_BLOCK_ROWS", 4_999 if rows > 100 else 5)
     frame = _mixed_frame(rows)
     expected = _pandas_bytes(frame, tmp_path / "pandas.csv")
     one = write_csv(frame, tmp_path / "one.csv", parallel_rows=None).read_bytes()
@@ -247,8 +246,26 @@ def test_small_frames_and_switched_off_writes_stay_in_one_process(
     assert write_csv(frame, tmp_path / "d.csv", parallel_rows=1).read_bytes() == expected
     assert forking == []
     monkeypatch.setenv("BACKFILL_WRITE_PROCESSES", "2")
+    monkeypatch.setattr(tables, "_spare_core", lambda: False)  # every core busy
     assert write_csv(frame, tmp_path / "e.csv", parallel_rows=1).read_bytes() == expected
+    assert forking == []
+    monkeypatch.setattr(tables, "_spare_core", lambda: True)
+    assert write_csv(frame, tmp_path / "f.csv", parallel_rows=1).read_bytes() == expected
     assert len(forking) == 1
+
+
+@needs_fork
+@pytest.mark.parametrize(
+    ("loadavg", "spare"),
+    [("0.52 0.41 0.30 1/120 999", True), ("1.9 1.7 1.2 2/121 999", False), ("", True)],
+)
+def test_a_core_is_spare_while_fewer_tasks_run_than_cores(
+    loadavg: str, spare: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "loadavg").write_text(loadavg)
+    monkeypatch.setattr(tables, "_LOADAVG", tmp_path / "loadavg")
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    assert tables._spare_core() is spare  # (unreadable: the split is not refused)
 
 
 @needs_fork
