@@ -147,10 +147,12 @@ def _write(plan: Plan, folder: Path, files: Sequence[str], *, part: int | None) 
                 invalid = invalid_table(plan)
             continue
         data = plan_table(plan) if name == "plan.csv" else plan.cases
+        # each stretch is written by its own process: write_csv forks no more
+        parallel = None if part is not None else SPLIT_ROWS
         if part == 1:
-            parts[name] = write_csv(data, folder / f".{name}.part")
+            parts[name] = write_csv(data, folder / f".{name}.part", parallel_rows=parallel)
         else:
-            written.append(write_csv(data, folder / name))
+            written.append(write_csv(data, folder / name, parallel_rows=parallel))
         if part == 0:
             headers[name] = _header_bytes(data, folder / f".{name}.header")
     return _Part(plan.summary(), written, parts, invalid, headers)
