@@ -106,17 +106,21 @@ class ParsedTimes:
     """Result of parse_times, one value per input row.
 
     `text` is made on first use: response dates need only the instants, and the text of a
-    million times costs a fifth of a second.
+    million times costs a fifth of a second; `text_of` makes it for some rows only.
     """
 
     utc: pd.Series  # datetime64[us, UTC], whole seconds; NaT when missing or invalid
     code: pd.Series  # "" | missing-time | bad-time | nonexistent-local-time | ambiguous-local-time
-    _make_text: Callable[[], pd.Series] = field(repr=False)
+    _make_text: Callable[[np.ndarray | None], pd.Series] = field(repr=False)
 
     @cached_property
     def text(self) -> pd.Series:
         """ "YYYY-mm-dd HH:MM:SS" in the output zone; "" when NaT."""
-        return self._make_text()
+        return self._make_text(None)
+
+    def text_of(self, rows: np.ndarray) -> np.ndarray:
+        """`text` of the rows at these positions (an object array)."""
+        return self._make_text(rows).to_numpy(dtype=object)
 
 
 def parse_times(
@@ -211,7 +215,11 @@ def parse_times(
     return ParsedTimes(
         utc=instants,
         code=pd.Series(code, index=index, dtype=object),
-        _make_text=lambda: _output_text(text, naive, instants, zone, output_zone),
+        _make_text=lambda rows: (
+            _output_text(text, naive, instants, zone, output_zone)
+            if rows is None
+            else _output_text(text[rows], naive[rows], instants.iloc[rows], zone, output_zone)
+        ),
     )
 
 

@@ -43,6 +43,7 @@ from backfill.responses import case_response_dates, check_source
 from backfill.tables import write_csv
 
 if TYPE_CHECKING:
+    from backfill.normalise import ParsedTimes
     from backfill.reader import InputTable
 
 CASE_COLUMNS = [
@@ -203,9 +204,15 @@ def plan_from_table(
     """Validate and order an input table; `now` bounds happened_at (default: the clock)."""
     check_source(config, response_dates)
     frame = table.frame.reset_index(drop=True)  # copy-on-write: new columns stay ours
-    frame, keyed = validation.normalise_keys_and_times(frame, dict(table.columns), config)
+    frame, keyed, times = validation.normalise_keys_and_times(frame, dict(table.columns), config)
     return finish_plan(
-        table, frame, keyed, config, now=now or datetime.now(UTC), response_dates=response_dates
+        table,
+        frame,
+        keyed,
+        times,
+        config,
+        now=now or datetime.now(UTC),
+        response_dates=response_dates,
     )
 
 
@@ -213,6 +220,7 @@ def finish_plan(
     table: InputTable,
     frame: pd.DataFrame,
     keyed: list[pd.DataFrame],
+    times: ParsedTimes,
     config: Config,
     *,
     now: datetime,
@@ -221,8 +229,8 @@ def finish_plan(
 ) -> Plan:
     """plan_from_table after `validation.normalise_keys_and_times`: `frame` is the table's
     rows with keys and times normalised, `keyed` the problems found doing so (labels =
-    positions in `frame`). `rows` (positions, whole cases) plans those rows only
-    (backfill/plan_split.py); None plans all.
+    positions in `frame`) and `times` the parsed times. `rows` (positions, whole cases)
+    plans those rows only (backfill/plan_split.py); None plans all.
     """
     columns = dict(table.columns)
     sources = list(table.sources)
@@ -248,6 +256,7 @@ def finish_plan(
     # parsing the response dates or checking the assignees took two to three times as long.
     dates = case_response_dates(light, columns, config, response_dates)
     light, assignee_problems = validation.normalise_notes_and_assignees(light, columns, config)
+    light[HAPPENED_AT] = times.text_of(np.arange(len(frame)) if rows is None else rows)
     ordered = timeline.send_order(light, sources, config)
     order = ordered.order
     frame = frame.take(order if rows is None else rows[order]).reset_index(drop=True)
@@ -261,7 +270,7 @@ def finish_plan(
         for p in (keyed[0], status_problems, *keyed[1:], assignee_problems)
         if len(p)
     ]
-    for name in (NOTE, ASSIGNEE):
+    for name in (NOTE, ASSIGNEE, HAPPENED_AT):
         frame[name] = light[name].to_numpy(dtype=object)[order]
 
     frame[RESPONSE_TS] = dates.per_row.array.take(order)

@@ -84,7 +84,7 @@ def plan_and_write(
     # the case keys are made by a forked child while this process parses the times
     keys = _case_keys_child(frame, columns) if large else None
     try:
-        frame, keyed = validation.normalise_keys_and_times(
+        frame, keyed, times = validation.normalise_keys_and_times(
             frame, columns, config, case_keys=keys.result if keys else None
         )
     finally:
@@ -92,12 +92,12 @@ def plan_and_write(
             keys.cancel()  # only if the times failed: it has been waited for otherwise
     second = _second_stretch(frame, config) if large else None
     if second is None:
-        plan = finish_plan(table, frame, keyed, config, now=now)
+        plan = finish_plan(table, frame, keyed, times, config, now=now)
         written = _write(plan, folder, files, part=None)
         return PlanOutcome(plan.summary(), list(table.sources), config, written.files)
 
     def finish(rows: np.ndarray, part: int) -> _Part:
-        plan = finish_plan(table, frame, keyed, config, now=now, rows=rows)
+        plan = finish_plan(table, frame, keyed, times, config, now=now, rows=rows)
         return _write(plan, folder, files, part=part)
 
     child = forking.start(lambda: finish(np.flatnonzero(second), 1))

@@ -87,9 +87,10 @@ def normalise_keys_and_times(
     columns: dict[str, str],
     config: Config,
     case_keys: Callable[[], CaseKeys] | None = None,
-) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+) -> tuple[pd.DataFrame, list[pd.DataFrame], normalise.ParsedTimes]:
     """The fields that decide the send order: case (CASE, CASE_KEY, IN_CASE) and time
-    (HAPPENED_TS, HAPPENED_AT, _time_code). Problems: [missing id, *time problems].
+    (HAPPENED_TS, _time_code). Problems: [missing id, *time problems]. The parsed times are
+    returned too: their text (HAPPENED_AT) is made later, for the rows that need it.
 
     `case_keys`, when given, returns what normalise.case_keys gives for the id cells (made
     elsewhere, e.g. in another process while this one parses the times: it is called last).
@@ -107,7 +108,6 @@ def normalise_keys_and_times(
         dayfirst=cfg.dayfirst,
     )
     frame[HAPPENED_TS] = times.utc
-    frame[HAPPENED_AT] = times.text
     problem_codes = set(pd.unique(times.code)) - {""}
     for code in (normalise.BAD, normalise.NONEXISTENT, normalise.AMBIGUOUS, normalise.MISSING):
         if code not in problem_codes:
@@ -143,7 +143,7 @@ def normalise_keys_and_times(
         "of its survey response",
         id_column,
     )
-    return frame, [missing_id, *found]
+    return frame, [missing_id, *found], times
 
 
 def normalise_status(
