@@ -89,7 +89,8 @@ class Forked:
 
 
 def start(function: Callable[[], Any]) -> Forked:
-    """Fork; the child runs `function()` and sends back what it returns or raises."""
+    """Fork; the child runs `function()` and sends back what it returns or raises. OSError
+    when the fork fails (nothing started then)."""
     reader, writer = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -97,7 +98,12 @@ def start(function: Callable[[], Any]) -> Forked:
     # processes: a pass touches every object it tracks, which in the child would copy
     # every shared memory page.
     gc.freeze()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(reader)
+        os.close(writer)
+        raise
     if pid == 0:  # the child: never returns
         status = 1
         try:

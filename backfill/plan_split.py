@@ -15,7 +15,6 @@ one-process path.
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -39,7 +38,7 @@ from backfill.plan import (
 )
 from backfill.reader import InputTable
 from backfill.responses import check_source
-from backfill.tables import write_csv
+from backfill.tables import append_file, write_csv
 
 SPLIT_ROWS = 200_000  # below this, a second process costs more than it saves
 PLAN_FILES = ("plan.csv", "cases.csv", "invalid.csv")
@@ -178,10 +177,10 @@ def _second_stretch(frame: pd.DataFrame, config: Config) -> np.ndarray | None:
 
 def _append_part(path: Path, part: Path, header: bytes) -> None:
     """Append `part` (a CSV written like `path`, header included) to `path`, less its header."""
-    with part.open("rb") as source, path.open("ab") as target:
+    with part.open("rb") as source:
         if source.read(len(header)) != header:
             raise RuntimeError(f"{part.name} does not start with the header of {path.name}")
-        shutil.copyfileobj(source, target, 1 << 20)
+    append_file(part, path, offset=len(header))
 
 
 def _header_bytes(data: pd.DataFrame, scratch: Path) -> bytes:

@@ -8,20 +8,19 @@ negative amount such as ``-3``) are left alone: they are not formulas.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import os
 import re
 import shutil
-import signal
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import Any, TextIO
 
 import numpy as np
 import pandas as pd
+
+from backfill import forking
 
 _DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
@@ -141,13 +140,12 @@ def write_csv(frame: pd.DataFrame, path: Path, *, parallel_rows: int | None = 20
     Columns of other kinds (dates, categories) take the pandas path for the whole frame.
 
     A frame of at least `parallel_rows` rows (None or 0: never) is written by two
-    processes on Linux: a forked child renders the second half of the rows into a part file
-    beside `path` while this process writes the header and the first half, then the part is
-    appended and removed. The bytes are the same. The environment variable
-    ``BACKFILL_WRITE_PROCESSES=1`` keeps the writing in one process; so does a failed fork,
-    and a machine with no idle core at the time (see `_spare_core`).
-    The child only renders cells and writes its file (no logging, no output, no import), so
-    a thread of the parent's holding a lock at the fork (tqdm's monitor) cannot block it.
+    processes where backfill/forking.py may fork (Linux, BACKFILL_PROCESSES not 1): a forked
+    child renders the second half of the rows into a part file beside `path` while this
+    process writes the header and the first half, then the part is appended and removed.
+    The bytes are the same; a failed fork writes in one process. The child only renders
+    cells and writes its file (no logging, no output, no import), so a thread of the
+    parent's holding a lock at the fork (tqdm's monitor) cannot block it.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     renderers = [_csv_renderer(frame.iloc[:, i]) for i in range(frame.shape[1])]
@@ -159,7 +157,7 @@ def write_csv(frame: pd.DataFrame, path: Path, *, parallel_rows: int | None = 20
     ready: list[Renderer] = [render for render in renderers if render is not None]
     header = ",".join(_quoted(neutralise(str(name))) for name in frame.columns)
     rows = len(frame)
-    if parallel_rows and rows >= parallel_rows and _may_fork():
+    if parallel_rows and rows >= parallel_rows and forking.available():
         try:
             _write_in_two(path, header, ready, rows)
             return path
@@ -191,111 +189,49 @@ class _ForkFailed(Exception):
     """os.fork raised: write in one process instead."""
 
 
-def _may_fork() -> bool:
-    return (
-        hasattr(os, "fork")
-        and sys.platform == "linux"
-        and os.environ.get("BACKFILL_WRITE_PROCESSES", "").strip() != "1"
-        and _spare_core()
-    )
-
-
-def _spare_core() -> bool:
-    """Whether a core is free now: fewer tasks ready to run than cores this process may use
-    (the kernel's count in /proc/loadavg, least of three readings, this process included).
-    Where both are busy, e.g. while the other stretch of a plan is written in its own
-    process (backfill/plan_split.py), a second writer only competes: measured 1.5 to 2 times
-    slower than one."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-        running = min(int(_LOADAVG.read_text().split()[3].split("/")[0]) for _ in range(3))
-    except (OSError, ValueError, IndexError):
-        return True
-    return running < cores
-
-
 def _write_in_two(path: Path, header: str, renderers: Sequence[Renderer], rows: int) -> None:
     """The two-process write (see `write_csv`). Raises _ForkFailed before writing anything
-    when the fork fails; RuntimeError when the child fails (with its message) or dies."""
+    when the fork fails; the child's exception (or forking.ChildFailed) when it fails."""
     middle = rows // 2
     part = path.with_name(f".{path.name}.part-{os.getpid()}")
-    read_end, write_end = os.pipe()
+
+    def second_half() -> None:
+        with part.open("w", encoding="utf-8", newline="") as handle:
+            _write_rows(handle, renderers, middle, rows)
+
     try:
-        child = os.fork()
+        child = forking.start(second_half)
     except OSError as error:
-        os.close(read_end)
-        os.close(write_end)
         raise _ForkFailed from error
-    if child == 0:  # the child: never returns, never runs the parent's exit handlers
-        status = 1
-        try:
-            os.close(read_end)
-            with part.open("w", encoding="utf-8", newline="") as handle:
-                _write_rows(handle, renderers, middle, rows)
-            status = 0
-        except BaseException as error:
-            try:
-                message = f"{type(error).__name__}: {error}"[:2000]
-                os.write(write_end, message.encode("utf-8", "replace"))
-            except BaseException:
-                pass
-        finally:
-            os._exit(status)
-    reaped = False
     try:
-        os.close(write_end)  # (the pipe then closes when the child exits)
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
             handle.write(header + _NEWLINE)
             _write_rows(handle, renderers, 0, middle)
-        message = _read_all(read_end)
-        _, status = os.waitpid(child, 0)
-        reaped = True
-        if os.WIFSIGNALED(status):
-            raise RuntimeError(
-                f"writing {path.name}: the process writing its second half was killed "
-                f"by signal {os.WTERMSIG(status)}"
-            )
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise RuntimeError(
-                f"writing {path.name}: the process writing its second half failed: "
-                + (message.decode("utf-8", "replace") or "no message")
-            )
-        with part.open("rb") as source, path.open("r+b") as target:
-            target.seek(0, os.SEEK_END)  # (not "ab": sendfile may refuse an O_APPEND file)
-            _append(source, target)
+        child.result()
+        append_file(part, path)
+    except BaseException:
+        child.cancel()  # (this process failed first: the child's half is not wanted)
+        raise
     finally:
-        os.close(read_end)
-        if not reaped:  # this process failed first: the child's half is not wanted
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(child, signal.SIGKILL)
-            os.waitpid(child, 0)
         part.unlink(missing_ok=True)
 
 
-def _read_all(fd: int) -> bytes:
-    """What the child wrote to the pipe, up to its exit (when the pipe closes)."""
-    chunks = []
-    while chunk := os.read(fd, 65536):
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _append(source: BinaryIO, target: BinaryIO) -> None:
-    """Copy a file's bytes to the end of another, in the kernel where it can."""
-    size = os.fstat(source.fileno()).st_size
-    offset = 0
-    try:
-        while offset < size:
-            sent = os.sendfile(target.fileno(), source.fileno(), offset, size - offset)
-            if sent == 0:
-                break
-            offset += sent
-    except OSError:
-        if offset:
-            raise
-    if offset < size:
-        source.seek(offset)
-        shutil.copyfileobj(source, target, 1 << 20)
+def append_file(source: Path, target: Path, offset: int = 0) -> None:
+    """Append the bytes of `source` from `offset` on to `target`, in the kernel where it can."""
+    with source.open("rb") as reader, target.open("r+b") as writer:
+        writer.seek(0, os.SEEK_END)  # (not "ab": sendfile may refuse an O_APPEND file)
+        size = os.fstat(reader.fileno()).st_size
+        try:
+            while offset < size:
+                sent = os.sendfile(writer.fileno(), reader.fileno(), offset, size - offset)
+                if sent == 0:
+                    break
+                offset += sent
+        except OSError:
+            pass  # (a file system without sendfile) copied below, from where it stopped
+        if offset < size:
+            reader.seek(offset)
+            shutil.copyfileobj(reader, writer, 1 << 20)
 
 
 Renderer = Callable[[int, int], list[str]]
@@ -470,7 +406,6 @@ _CSV_SPECIAL = _csv_special_chars()
 _CSV_SPECIAL_REST = re.compile("[" + re.escape(_CSV_SPECIAL) + "][^\x00]*")
 _CSV_SPECIAL_BYTES = _byte_table(_CSV_SPECIAL)
 _DANGEROUS_BYTES = _byte_table("".join(_DANGEROUS_START))
-_LOADAVG = Path("/proc/loadavg")
 _INT64_MAX = 2**63 - 1
 _INT32_MAX = 2**31 - 1
 _NEWLINE = os.linesep  # what to_csv ends lines with

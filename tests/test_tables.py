@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backfill import tables
+from backfill.forking import ChildFailed
 from backfill.tables import neutralise, neutralise_frame, write_csv, write_xlsx
 
 _CAN_FORK = hasattr(os, "fork") and sys.platform == "linux"
@@ -120,10 +121,7 @@ def test_csv_bytes_match_pandas_for_any_cells(texts: list[str], mixed: list[obje
         expected = _pandas_bytes(frame, Path(folder) / "pandas.csv")
         assert write_csv(frame, Path(folder) / "ours.csv").read_bytes() == expected
         if n and _CAN_FORK:  # the second half written by a forked process
-            with (
-                mock.patch.object(tables, "_spare_core", lambda: True),
-                mock.patch.dict(os.environ, {"BACKFILL_WRITE_PROCESSES": "2"}),
-            ):
+            with mock.patch.dict(os.environ, {"BACKFILL_PROCESSES": "2"}):
                 split = write_csv(frame, Path(folder) / "split.csv", parallel_rows=1)
             assert split.read_bytes() == expected
             assert sorted(p.name for p in Path(folder).iterdir()) == [
@@ -174,9 +172,8 @@ needs_fork = pytest.mark.skipif(not _CAN_FORK, reason="the split path needs fork
 
 @pytest.fixture
 def forking(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The children write_csv forks (with the split path switched on, busy machine or not)."""
-    monkeypatch.delenv("BACKFILL_WRITE_PROCESSES", raising=False)
-    monkeypatch.setattr(tables, "_spare_core", lambda: True)
+    """The children write_csv forks (with the split path switched on)."""
+    monkeypatch.delenv("BACKFILL_PROCESSES", raising=False)
     forks: list[int] = []
     real_fork = os.fork
 
@@ -242,30 +239,12 @@ def test_small_frames_and_switched_off_writes_stay_in_one_process(
     assert write_csv(frame, tmp_path / "a.csv").read_bytes() == expected  # under 200_000 rows
     assert write_csv(frame, tmp_path / "b.csv", parallel_rows=0).read_bytes() == expected
     assert write_csv(frame, tmp_path / "c.csv", parallel_rows=11).read_bytes() == expected
-    monkeypatch.setenv("BACKFILL_WRITE_PROCESSES", "1")
+    monkeypatch.setenv("BACKFILL_PROCESSES", "1")
     assert write_csv(frame, tmp_path / "d.csv", parallel_rows=1).read_bytes() == expected
     assert forking == []
-    monkeypatch.setenv("BACKFILL_WRITE_PROCESSES", "2")
-    monkeypatch.setattr(tables, "_spare_core", lambda: False)  # every core busy
-    assert write_csv(frame, tmp_path / "e.csv", parallel_rows=1).read_bytes() == expected
-    assert forking == []
-    monkeypatch.setattr(tables, "_spare_core", lambda: True)
+    monkeypatch.setenv("BACKFILL_PROCESSES", "2")
     assert write_csv(frame, tmp_path / "f.csv", parallel_rows=1).read_bytes() == expected
     assert len(forking) == 1
-
-
-@needs_fork
-@pytest.mark.parametrize(
-    ("loadavg", "spare"),
-    [("0.52 0.41 0.30 1/120 999", True), ("1.9 1.7 1.2 2/121 999", False), ("", True)],
-)
-def test_a_core_is_spare_while_fewer_tasks_run_than_cores(
-    loadavg: str, spare: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    (tmp_path / "loadavg").write_text(loadavg)
-    monkeypatch.setattr(tables, "_LOADAVG", tmp_path / "loadavg")
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
-    assert tables._spare_core() is spare  # (unreadable: the split is not refused)
 
 
 @needs_fork
@@ -299,8 +278,13 @@ def test_a_failing_child_makes_the_write_fail_and_leaves_no_part(
 
     monkeypatch.setattr(tables, "_integer_cells", second_half_fails)
     frame = _mixed_frame(40)
-    expected = "cannot render these integers" if how == "raises" else "killed by signal 9"
-    with pytest.raises(RuntimeError, match=expected):
+    # the child's own exception, or that it was killed
+    error, expected = (
+        (ValueError, "cannot render these integers")
+        if how == "raises"
+        else (ChildFailed, "SIGKILL")
+    )
+    with pytest.raises(error, match=expected):
         write_csv(frame, tmp_path / "out.csv", parallel_rows=3)
     assert len(forking) == 1
     assert not [p.name for p in tmp_path.iterdir() if ".part" in p.name]
