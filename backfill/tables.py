@@ -124,12 +124,6 @@ def _byte_table(chars: str) -> bytes:
     return bytes(1 if chr(byte) in chars else 0 for byte in range(256))
 
 
-def _needs_quote(value: Any) -> bool:
-    return (
-        isinstance(value, str) and value.startswith(_DANGEROUS_START) and not _NUMBER.match(value)
-    )
-
-
 def write_csv(frame: pd.DataFrame, path: Path, *, parallel_rows: int | None = 200_000) -> Path:
     """UTF-8 with BOM (so Excel reads accents right), neutralised, no index.
 
