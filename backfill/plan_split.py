@@ -157,10 +157,37 @@ def _write(plan: Plan, folder: Path, files: Sequence[str], *, part: int | None) 
     return _Part(plan.summary(), written, parts, invalid, headers)
 
 
-def _case_keys_child(frame: pd.DataFrame, columns: dict[str, str]) -> forking.Forked:
+def _case_keys_child(frame: pd.DataFrame, columns: dict[str, str]) -> _KeysChild:
     """A child making normalise.case_keys of the id cells."""
     cells = validation.input_cells(frame, columns, "number_customergauge")
-    return forking.start(lambda: normalise.case_keys(cells))
+    return _KeysChild(forking.start(lambda: _packed(*normalise.case_keys(cells))))
+
+
+class _KeysChild:
+    """The child making the case keys; `result()` waits for them."""
+
+    def __init__(self, child: forking.Forked) -> None:
+        self._child = child
+
+    def result(self) -> tuple[np.ndarray, np.ndarray]:
+        keys, ids = self._child.result()
+        if isinstance(ids, str):
+            ids = np.array(ids.split("\x00") if keys.size else [], dtype=object)
+        return keys.astype(np.int64), ids
+
+    def cancel(self) -> None:
+        self._child.cancel()
+
+
+def _packed(keys: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, Any]:
+    """Case keys in a form that crosses the pipe fast: 32-bit keys, and the ids as one
+    NUL-separated text when no id holds a NUL (pickling 200,000 strings one by one and
+    waiting for them cost 0.15 s)."""
+    small = keys.astype(np.int32) if len(ids) < 2**31 else keys
+    joined = "\x00".join(ids)
+    if len(ids) and joined.count("\x00") == len(ids) - 1:
+        return small, joined
+    return small, ids
 
 
 def _second_stretch(frame: pd.DataFrame, config: Config) -> np.ndarray | None:

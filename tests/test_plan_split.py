@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -149,3 +150,21 @@ def test_a_failure_while_the_keys_are_made_elsewhere_leaves_no_child(
         )
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)  # the keys child was stopped and reaped
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [["12", " 7", "12", "", "a\x00b", "7"], ["12", " 7", "12", ""], [""], []],
+)
+def test_case_keys_made_in_a_child_are_those_made_here(cells: list[str]) -> None:
+    """Keys cross the pipe as 32-bit numbers and the ids as one text (object ids when one
+    holds a NUL): what arrives is exactly normalise.case_keys."""
+    from backfill import normalise
+
+    frame = pd.DataFrame({"number_customergauge": pd.Series(cells, dtype=object)})
+    keys, ids = plan_split._case_keys_child(
+        frame, {"number_customergauge": "number_customergauge"}
+    ).result()
+    expected_keys, expected_ids = normalise.case_keys(frame["number_customergauge"])
+    assert keys.dtype == np.int64 and keys.tolist() == expected_keys.tolist()
+    assert ids.dtype == object and ids.tolist() == expected_ids.tolist()
