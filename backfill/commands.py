@@ -7,6 +7,7 @@ turn into a one-paragraph message and exit 2.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,6 +52,14 @@ def _plan_files(
 
     config = load_config(config_path)
     check_source(config, None)
-    table = read_plan_input(list(inputs), config, progress=True)
-    folder = output_dir(config, out_dir, new_run_id())
-    return plan_and_write(table, config, folder, files=files)
+    # Planning makes no reference cycles worth collecting, but millions of objects: the
+    # garbage collector's passes over them cost 0.1-0.3 s on a million rows. It is paused
+    # meanwhile (the objects made so far, modules and config, are frozen for good).
+    gc.freeze()
+    gc.disable()
+    try:
+        table = read_plan_input(list(inputs), config, progress=True)
+        folder = output_dir(config, out_dir, new_run_id())
+        return plan_and_write(table, config, folder, files=files)
+    finally:
+        gc.enable()
