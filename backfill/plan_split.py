@@ -103,15 +103,14 @@ def plan_and_write(
     try:
         mine = finish(np.flatnonzero(~second), 0)
         theirs = child.result()
+        for name, path in theirs.parts.items():
+            _append_part(folder / name, path, mine.headers[name])
     except BaseException:
         child.cancel()
         raise
-    try:
-        for name, path in theirs.parts.items():
-            _append_part(folder / name, path, mine.headers[name])
-    finally:
-        for path in theirs.parts.values():
-            path.unlink(missing_ok=True)
+    finally:  # whichever process failed, and when: no part file stays behind
+        for name in files:
+            _part_path(folder, name).unlink(missing_ok=True)
     written = list(mine.files)
     if "invalid.csv" in files:
         invalid = pd.concat([mine.invalid, theirs.invalid])
@@ -149,7 +148,7 @@ def _write(plan: Plan, folder: Path, files: Sequence[str], *, part: int | None) 
         # each stretch is written by its own process: write_csv forks no more
         parallel = None if part is not None else SPLIT_ROWS
         if part == 1:
-            parts[name] = write_csv(data, folder / f".{name}.part", parallel_rows=parallel)
+            parts[name] = write_csv(data, _part_path(folder, name), parallel_rows=parallel)
         else:
             written.append(write_csv(data, folder / name, parallel_rows=parallel))
         if part == 0:
@@ -188,6 +187,10 @@ def _packed(keys: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, Any]:
     if len(ids) and joined.count("\x00") == len(ids) - 1:
         return small, joined
     return small, ids
+
+
+def _part_path(folder: Path, name: str) -> Path:
+    return folder / f".{name}.part"
 
 
 def _second_stretch(frame: pd.DataFrame, config: Config) -> np.ndarray | None:

@@ -127,6 +127,27 @@ def test_an_error_in_the_second_process_stops_the_command_and_leaves_no_parts(
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
+def test_a_second_process_failing_after_its_first_file_leaves_no_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    parent = os.getpid()
+    real = plan_split.write_csv
+
+    def cases_fail_in_the_child(frame: pd.DataFrame, path: Path, **kwargs: Any) -> Path:
+        if os.getpid() != parent and "cases" in path.name:
+            raise OSError(28, "No space left on device")
+        return real(frame, path, **kwargs)
+
+    monkeypatch.setattr(plan_split, "write_csv", cases_fail_in_the_child)
+    with pytest.raises(OSError, match="No space left"):
+        plan_and_write(
+            make_table(_messy_rows()), config_from_dict({}), tmp_path, now=NOW, split_rows=1
+        )
+    assert not [p.name for p in tmp_path.iterdir() if ".part" in p.name]
+
+
 def test_one_huge_case_stays_in_one_process(tmp_path: Path) -> None:
     rows = [row(case="1", at=f"2023-05-01 10:{m:02d}:00", row=m + 2) for m in range(30)]
     out = plan_and_write(make_table(rows), config_from_dict({}), tmp_path, now=NOW, split_rows=1)
