@@ -55,8 +55,9 @@ class Forked:
     def result(self) -> Any:
         """The function's return value; its exception is raised here."""
         chunks = []
+        reader, self._reader = self._reader, -1  # closed by the `with` below, whatever happens
         try:
-            with os.fdopen(self._reader, "rb") as pipe:  # read all before waiting: no deadlock
+            with os.fdopen(reader, "rb") as pipe:  # read all before waiting: no deadlock
                 while chunk := pipe.read(1 << 20):
                     chunks.append(chunk)
         finally:
@@ -82,8 +83,10 @@ class Forked:
             return
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
-        with contextlib.suppress(OSError):
-            os.close(self._reader)
+        if self._reader >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self._reader)
+            self._reader = -1
         os.waitpid(self.pid, 0)
         self._done = True
 
