@@ -4,7 +4,8 @@
 normalise the cells, attach response dates, order each case's timeline, validate, drop
 duplicates, block what follows an invalid action, choose the assignee to send, and predict
 the follow-up and close times CustomerGauge will show. The sending engine takes
-`Plan.actions_by_case()`; the commands print `Plan.summary()` and write the plan's files.
+`Plan.actions_by_case()`; the commands print `Plan.summary()`, and backfill/plan_split.py
+writes the plan's files.
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ from backfill.model import (
     Action,
 )
 from backfill.responses import case_response_dates, check_source
-from backfill.tables import write_csv
 
 if TYPE_CHECKING:
     from backfill.normalise import ParsedTimes
@@ -487,19 +487,6 @@ def invalid_table(plan: Plan) -> pd.DataFrame:
     for internal in (SOURCE, ROW, ERROR):
         out[names[internal]] = rows[internal]
     return out
-
-
-def write_invalid(plan: Plan, path: Path) -> Path:
-    return write_csv(invalid_table(plan), path)
-
-
-def write_plan_files(plan: Plan, folder: Path) -> list[Path]:
-    """plan.csv, cases.csv and invalid.csv in `folder` (made safe for spreadsheets)."""
-    return [
-        write_csv(plan_table(plan), folder / "plan.csv"),
-        write_csv(plan.cases, folder / "cases.csv"),
-        write_invalid(plan, folder / "invalid.csv"),
-    ]
 
 
 def _readable_names(plan: Plan) -> dict[str, str]:

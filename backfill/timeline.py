@@ -1,10 +1,10 @@
 """Each case's timeline: send order, duplicates, blocking, transitions, and the prediction of
 what CustomerGauge will show afterwards.
 
-Everything works on the whole plan frame at once. After `order_rows` the rows of one case are
-contiguous and in timeline order, so "the previous action of the case" is a shift by one
-within a case and "every action after the first invalid one" a comparison with a per-case
-minimum: no Python loop over cases, which keeps 200,000 cases fast.
+Everything works on the whole plan frame at once. In the send order (`send_order`) the rows
+of one case are contiguous and in timeline order, so "the previous action of the case" is a
+shift by one within a case and "every action after the first invalid one" a comparison with
+a per-case minimum: no Python loop over cases, which keeps 200,000 cases fast.
 
 Send order (documented in the README): cases by their earliest valid time, then by case id;
 cases without any valid time after those; within a case by happened_at, equal times
@@ -68,17 +68,6 @@ _LAST = np.iinfo(np.int64).max
 ORDER_COLUMNS = (TIME_CODE, IN_CASE, CASE_KEY, HAPPENED_TS, STATUS, SOURCE, ROW)
 
 
-def order_rows(frame: pd.DataFrame, sources: list[str], config: Config) -> pd.DataFrame:
-    """Sort `frame` into send order, number each case's actions (CASE_SEQ), reset the index.
-
-    The new index (0..n-1, the send order) is the key of each row for the rest of the run.
-    """
-    ordered = send_order(frame, sources, config)
-    out = frame.iloc[ordered.order].reset_index(drop=True)
-    ordered.number(out)
-    return out
-
-
 class SendOrder:
     """The send order of a frame's rows, and what the sorted rows need to know of it."""
 
@@ -137,7 +126,7 @@ def send_order(frame: pd.DataFrame, sources: list[str], config: Config) -> SendO
 
 
 class _OrderKeys:
-    """The per-row facts the send order is built from (see order_rows)."""
+    """The per-row facts the send order is built from (see send_order)."""
 
     def __init__(self, frame: pd.DataFrame, config: Config) -> None:
         code = frame[TIME_CODE].to_numpy()
@@ -167,7 +156,7 @@ class _OrderKeys:
 
 
 def case_ranks(frame: pd.DataFrame, config: Config) -> np.ndarray:
-    """Per case key (CASE_KEY), the case's place in the send order that order_rows makes:
+    """Per case key (CASE_KEY), the case's place in the send order that send_order makes:
     the cases of a range of ranks are a contiguous stretch of the plan."""
     return _OrderKeys(frame, config).case_rank()
 
