@@ -230,7 +230,7 @@ def _stripped_text(cells: np.ndarray) -> np.ndarray | None:
     """The cells stripped, when every one is text (a CSV export); None when some are not."""
     if pd.api.types.infer_dtype(cells, skipna=False) != "string":
         return None
-    return np.array([v.strip() for v in cells], dtype=object)
+    return np.fromiter(map(str.strip, cells), dtype=object, count=len(cells))
 
 
 def _parse_plain_iso(text: np.ndarray, pending: np.ndarray, naive: np.ndarray) -> None:
@@ -458,8 +458,12 @@ def normalise_assignees(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Ser
     """
     from email_validator import EmailNotValidError, validate_email
 
-    text = np.array([v.strip() for v in _text_cells(values)], dtype=object)
-    codes, uniques = pd.factorize(text)
+    # distinct cells first: a column holds a few dozen addresses, repeated on every row
+    raw_codes, raw_uniques = pd.factorize(_text_cells(values))
+    trimmed = np.array([v.strip() for v in raw_uniques], dtype=object)
+    codes, uniques = pd.factorize(trimmed)  # " a@b.c" and "a@b.c" are one address
+    text = trimmed[raw_codes] if len(raw_codes) else np.array([], dtype=object)
+    codes = codes[raw_codes] if len(raw_codes) else codes
     reasons: list[str] = []
     for value in uniques:
         if not value:
@@ -481,8 +485,10 @@ def normalise_assignees(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Ser
 
 def normalise_notes(values: pd.Series) -> pd.Series:
     """Notes verbatim (unicode, quotes, line breaks kept); blank cells mean no note."""
-    notes = [v if v.strip() else "" for v in _text_cells(values)]
-    return pd.Series(np.array(notes, dtype=object), index=values.index, dtype=object)
+    notes = _text_cells(values).copy()
+    blank = np.fromiter(map(str.isspace, notes), dtype=bool, count=len(notes))
+    notes[blank] = ""
+    return pd.Series(notes, index=values.index, dtype=object)
 
 
 def normalise_ids(values: pd.Series) -> pd.Series:

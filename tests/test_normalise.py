@@ -343,3 +343,16 @@ def test_a_column_parses_as_its_cells_would_alone(
         assert whole.code.iloc[i] == alone.code.iloc[0], cell
         assert whole.text.iloc[i] == alone.text.iloc[0], cell
         assert str(whole.utc.iloc[i]) == str(alone.utc.iloc[0]), cell
+
+
+def test_assignees_and_notes_of_a_whole_column() -> None:
+    """Repeated and padded cells, blanks and a bad address in one column: each row gets its
+    own trimmed value and verdict (the values are worked out once per distinct cell)."""
+    raw = [" ann@example.com", "ann@example.com ", "bad@", "", "  ", "bo@example.com", "bad@"]
+    assignee, bad, message = normalise.normalise_assignees(pd.Series(raw, dtype=object))
+    assert assignee.tolist() == [v.strip() for v in raw]
+    assert bad.tolist() == [False, False, True, False, False, False, True]
+    assert message[bad].str.startswith("assignee 'bad@' is not a valid e-mail address").all()
+    notes = pd.Series(["  ", "\n\t", "", "keep  ", " spaced ", "  "], dtype=object)
+    assert normalise.normalise_notes(notes).tolist() == ["", "", "", "keep  ", " spaced ", ""]
+    assert notes.tolist()[0] == "  "  # the input column is not changed
