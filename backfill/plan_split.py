@@ -104,7 +104,7 @@ def plan_and_write(
         mine = finish(np.flatnonzero(~second), 0)
         theirs = child.result()
         for name, path in theirs.parts.items():
-            _append_part(folder / name, path, mine.headers[name])
+            append_file(path, folder / name)
     except BaseException:
         child.cancel()
         raise
@@ -126,16 +126,15 @@ class _Part:
     files: list[Path]  # final files written
     parts: dict[str, Path]  # file name -> part file to append to it (the second stretch's)
     invalid: pd.DataFrame | None  # the invalid.csv rows, for the caller to merge
-    headers: dict[str, bytes]  # file name -> its BOM and header line (the first stretch's)
 
 
 def _write(plan: Plan, folder: Path, files: Sequence[str], *, part: int | None) -> _Part:
     """Write the plan's files. `part` None: one process, the final files. 0: the first
-    stretch, final plan.csv and cases.csv. 1: the second stretch, part files to append.
+    stretch, final plan.csv and cases.csv. 1: the second stretch, part files to append
+    (rows only: no BOM, no header).
     In both stretches the invalid rows are returned instead (merged in file order)."""
     written: list[Path] = []
     parts: dict[str, Path] = {}
-    headers: dict[str, bytes] = {}
     invalid = None
     for name in files:
         if name == "invalid.csv":
@@ -148,12 +147,11 @@ def _write(plan: Plan, folder: Path, files: Sequence[str], *, part: int | None) 
         # each stretch is written by its own process: write_csv forks no more
         parallel = None if part is not None else SPLIT_ROWS
         if part == 1:
-            parts[name] = write_csv(data, _part_path(folder, name), parallel_rows=parallel)
+            path = _part_path(folder, name)
+            parts[name] = write_csv(data, path, parallel_rows=parallel, header=False)
         else:
             written.append(write_csv(data, folder / name, parallel_rows=parallel))
-        if part == 0:
-            headers[name] = _header_bytes(data, folder / f".{name}.header")
-    return _Part(plan.summary(), written, parts, invalid, headers)
+    return _Part(plan.summary(), written, parts, invalid)
 
 
 def _case_keys_child(frame: pd.DataFrame, columns: dict[str, str]) -> _KeysChild:
@@ -203,23 +201,6 @@ def _second_stretch(frame: pd.DataFrame, config: Config) -> np.ndarray | None:
     second = row_rank > cut
     share = second.mean() if len(second) else 0.0
     return second if 0.1 < share < 0.9 else None
-
-
-def _append_part(path: Path, part: Path, header: bytes) -> None:
-    """Append `part` (a CSV written like `path`, header included) to `path`, less its header."""
-    with part.open("rb") as source:
-        if source.read(len(header)) != header:
-            raise RuntimeError(f"{part.name} does not start with the header of {path.name}")
-    append_file(part, path, offset=len(header))
-
-
-def _header_bytes(data: pd.DataFrame, scratch: Path) -> bytes:
-    """The BOM and header line write_csv puts before the rows of `data`: the bytes of the
-    same columns written with no rows."""
-    try:
-        return write_csv(data.iloc[:0], scratch).read_bytes()
-    finally:
-        scratch.unlink(missing_ok=True)
 
 
 def _file_order(rows: pd.DataFrame, sources: Sequence[str]) -> pd.DataFrame:

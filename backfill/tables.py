@@ -124,8 +124,13 @@ def _byte_table(chars: str) -> bytes:
     return bytes(1 if chr(byte) in chars else 0 for byte in range(256))
 
 
-def write_csv(frame: pd.DataFrame, path: Path, *, parallel_rows: int | None = 200_000) -> Path:
+def write_csv(
+    frame: pd.DataFrame, path: Path, *, parallel_rows: int | None = 200_000, header: bool = True
+) -> Path:
     """UTF-8 with BOM (so Excel reads accents right), neutralised, no index.
+
+    `header=False` writes the rows only, without BOM: a part to append to a file written
+    with the same columns.
 
     The bytes are exactly those of `neutralise_frame(frame).to_csv(path, index=False,
     encoding="utf-8-sig")` (tests/test_tables.py compares them), but a frame of text and
@@ -146,21 +151,27 @@ def write_csv(frame: pd.DataFrame, path: Path, *, parallel_rows: int | None = 20
     flat = not isinstance(frame.columns, pd.MultiIndex)
     if frame.shape[1] < 2 or not flat or any(render is None for render in renderers):
         # (one column: the csv module quotes an empty lone field, which this writer does not)
-        neutralise_frame(frame).to_csv(path, index=False, encoding="utf-8-sig")
+        encoding = "utf-8-sig" if header else "utf-8"
+        neutralise_frame(frame).to_csv(path, index=False, header=header, encoding=encoding)
         return path
     ready: list[Renderer] = [render for render in renderers if render is not None]
-    header = ",".join(_quoted(neutralise(str(name))) for name in frame.columns)
+    first = ",".join(_quoted(neutralise(str(name))) for name in frame.columns) + _NEWLINE
+    first = first if header else ""
     rows = len(frame)
     if parallel_rows and rows >= parallel_rows and forking.available():
         try:
-            _write_in_two(path, header, ready, rows)
+            _write_in_two(path, first, ready, rows)
             return path
         except _ForkFailed:
             pass  # (nothing written yet) one process then
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        handle.write(header + _NEWLINE)
+    with _open_csv(path, bom=header) as handle:
+        handle.write(first)
         _write_rows(handle, ready, 0, rows)
     return path
+
+
+def _open_csv(path: Path, *, bom: bool) -> TextIO:
+    return path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="")
 
 
 def _write_rows(handle: TextIO, renderers: Sequence[Renderer], start: int, stop: int) -> None:
@@ -183,14 +194,15 @@ class _ForkFailed(Exception):
     """os.fork raised: write in one process instead."""
 
 
-def _write_in_two(path: Path, header: str, renderers: Sequence[Renderer], rows: int) -> None:
-    """The two-process write (see `write_csv`). Raises _ForkFailed before writing anything
-    when the fork fails; the child's exception (or forking.ChildFailed) when it fails."""
+def _write_in_two(path: Path, first: str, renderers: Sequence[Renderer], rows: int) -> None:
+    """The two-process write (see `write_csv`); `first` is the header line, "" for none.
+    Raises _ForkFailed before writing anything when the fork fails; the child's exception
+    (or forking.ChildFailed) when it fails."""
     middle = rows // 2
     part = path.with_name(f".{path.name}.part-{os.getpid()}")
 
     def second_half() -> None:
-        with part.open("w", encoding="utf-8", newline="") as handle:
+        with _open_csv(part, bom=False) as handle:
             _write_rows(handle, renderers, middle, rows)
 
     try:
@@ -198,8 +210,8 @@ def _write_in_two(path: Path, header: str, renderers: Sequence[Renderer], rows: 
     except OSError as error:
         raise _ForkFailed from error
     try:
-        with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            handle.write(header + _NEWLINE)
+        with _open_csv(path, bom=bool(first)) as handle:
+            handle.write(first)
             _write_rows(handle, renderers, 0, middle)
         child.result()
         append_file(part, path)

@@ -311,3 +311,23 @@ def test_a_failing_parent_ends_the_child_and_leaves_no_part(
     assert not [p.name for p in tmp_path.iterdir() if ".part" in p.name]
     with pytest.raises(ChildProcessError):  # the child was waited for
         os.waitpid(forking[0], os.WNOHANG)
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        _mixed_frame(23),
+        pd.DataFrame({"when": pd.to_datetime(["2023-01-01", "2023-01-02"]), "n": [1, 2]}),
+    ],
+    ids=["rendered", "pandas"],
+)
+def test_rows_only_are_the_file_less_its_bom_and_header(
+    frame: pd.DataFrame, processes: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BACKFILL_PROCESSES", processes)
+    whole = write_csv(frame, tmp_path / "whole.csv", parallel_rows=3).read_bytes()
+    rows = write_csv(frame, tmp_path / "rows.csv", parallel_rows=3, header=False).read_bytes()
+    header = write_csv(frame.iloc[:0], tmp_path / "header.csv").read_bytes()
+    assert header.startswith(b"\xef\xbb\xbf") and not rows.startswith(b"\xef\xbb\xbf")
+    assert whole == header + rows
