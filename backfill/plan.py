@@ -161,8 +161,13 @@ class Plan:
         }
 
     def exit_status(self) -> ExitStatus:
-        failed = self.frame[OUTCOME].isin(["invalid", "blocked"]).any()
-        return ExitStatus.ROWS_FAILED if failed else ExitStatus.OK
+        return exit_status_of(self.summary())
+
+
+def exit_status_of(summary: Mapping[str, Any]) -> ExitStatus:
+    """SPEC.md's exit status of a plan, from its summary: 1 when a row is invalid or blocked."""
+    failed = summary["invalid"] + summary["blocked"] > 0
+    return ExitStatus.ROWS_FAILED if failed else ExitStatus.OK
 
 
 def build_plan(
@@ -406,9 +411,12 @@ def _case_warnings(frame: pd.DataFrame, problems: pd.DataFrame, cases: pd.DataFr
 
 
 def _counts(codes: pd.Series) -> dict[str, int]:
-    counts = codes.value_counts()
-    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return {str(code): int(n) for code, n in ordered}
+    return ordered_counts({str(code): int(n) for code, n in codes.value_counts().items()})
+
+
+def ordered_counts(counts: Mapping[str, int]) -> dict[str, int]:
+    """Counts per code as the summary lists them: most frequent first, then by code."""
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 # --- what the commands print and write ------------------------------------------------------
@@ -478,15 +486,19 @@ def invalid_table(plan: Plan) -> pd.DataFrame:
     """invalid.csv: the invalid and blocked rows in file order, with the reasons."""
     frame = plan.frame
     rows = frame[frame[OUTCOME].isin(["invalid", "blocked"])]
-    position = {name: i for i, name in enumerate(plan.sources)}
-    rows = rows.assign(_order=rows[SOURCE].map(position)).sort_values(
-        ["_order", ROW], kind="stable"
-    )
+    rows = rows.iloc[file_order(rows[SOURCE], rows[ROW], plan.sources)]
     names = _readable_names(plan)
     out = rows[plan.original_columns]
     for internal in (SOURCE, ROW, ERROR):
         out[names[internal]] = rows[internal]
     return out
+
+
+def file_order(source: pd.Series, row: pd.Series, sources: Sequence[str]) -> np.ndarray:
+    """Positions that put rows in file order: by input file (in the order given), then row."""
+    position = {name: i for i, name in enumerate(sources)}
+    keys = pd.DataFrame({"source": source.map(position).to_numpy(), "row": row.to_numpy()})
+    return keys.sort_values(["source", "row"], kind="stable").index.to_numpy()
 
 
 def _readable_names(plan: Plan) -> dict[str, str]:

@@ -31,8 +31,11 @@ from backfill.errors import ExitStatus
 from backfill.model import CASE_KEY
 from backfill.plan import (
     Plan,
+    exit_status_of,
+    file_order,
     finish_plan,
     invalid_table,
+    ordered_counts,
     plan_table,
     summary_text,
 )
@@ -58,8 +61,7 @@ class PlanOutcome:
         return summary_text(self.summary, self.sources, self.config)
 
     def exit_status(self) -> ExitStatus:
-        failed = self.summary["invalid"] + self.summary["blocked"] > 0
-        return ExitStatus.ROWS_FAILED if failed else ExitStatus.OK
+        return exit_status_of(self.summary)
 
 
 def plan_and_write(
@@ -205,14 +207,8 @@ def _second_stretch(frame: pd.DataFrame, config: Config) -> np.ndarray | None:
 
 def _file_order(rows: pd.DataFrame, sources: Sequence[str]) -> pd.DataFrame:
     """invalid.csv rows of both stretches in file order (as invalid_table sorts them)."""
-    if rows.empty:
-        return rows
     source, row = rows.columns[-3], rows.columns[-2]  # invalid_table: ..., source, row, error
-    position = {name: i for i, name in enumerate(sources)}
-    order = pd.DataFrame(
-        {"source": rows[source].map(position).to_numpy(), "row": rows[row].to_numpy()}
-    )
-    return rows.iloc[order.sort_values(["source", "row"], kind="stable").index]
+    return rows.iloc[file_order(rows[source], rows[row], sources)]
 
 
 def merge_summaries(
@@ -224,8 +220,7 @@ def merge_summaries(
         for key in ("rows", "cases", "valid", "duplicate", "invalid", "blocked")
     }
     for key in ("by_code", "warnings"):
-        counts = Counter(first[key]) + Counter(second[key])
-        out[key] = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+        out[key] = ordered_counts(Counter(first[key]) + Counter(second[key]))
     emails = {
         policy: first["assignment_emails"].get(policy, 0)
         + second["assignment_emails"].get(policy, 0)
