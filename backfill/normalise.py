@@ -118,8 +118,8 @@ class ParsedTimes:
         """ "YYYY-mm-dd HH:MM:SS" in the output zone; "" when NaT."""
         return self._make_text(None)
 
-    def text_of(self, rows: np.ndarray) -> np.ndarray:
-        """`text` of the rows at these positions (an object array)."""
+    def text_of(self, rows: np.ndarray | None) -> np.ndarray:
+        """`text` of the rows at these positions (None: all), as an object array."""
         return self._make_text(rows).to_numpy(dtype=object)
 
 

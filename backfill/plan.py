@@ -261,7 +261,7 @@ def finish_plan(
     # parsing the response dates or checking the assignees took two to three times as long.
     dates = case_response_dates(light, columns, config, response_dates)
     light, assignee_problems = validation.normalise_notes_and_assignees(light, columns, config)
-    light[HAPPENED_AT] = times.text_of(np.arange(len(frame)) if rows is None else rows)
+    light[HAPPENED_AT] = times.text_of(rows)
     ordered = timeline.send_order(light, sources, config)
     order = ordered.order
     frame = frame.take(order if rows is None else rows[order]).reset_index(drop=True)
