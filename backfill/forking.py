@@ -101,15 +101,21 @@ def start(function: Callable[[], Any]) -> Forked:
     # processes: a pass touches every object it tracks, which in the child would copy
     # every shared memory page.
     gc.freeze()
+    # Ctrl-C is held back across the fork: arriving between the fork and the child's `try`,
+    # it would send the child back into the caller's code; arriving before the parent holds
+    # the handle, it would leave the child unwatched. Each side lets it through once safe.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         pid = os.fork()
     except OSError:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         os.close(reader)
         os.close(writer)
         raise
     if pid == 0:  # the child: never returns
         status = 1
         try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
             os.close(reader)
             try:
                 payload = pickle.dumps((_OK, function()), protocol=pickle.HIGHEST_PROTOCOL)
@@ -121,7 +127,13 @@ def start(function: Callable[[], Any]) -> Forked:
         finally:
             os._exit(status)
     os.close(writer)
-    return Forked(pid, reader)
+    child = Forked(pid, reader)
+    try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    except BaseException:  # a Ctrl-C held back during the fork
+        child.cancel()
+        raise
+    return child
 
 
 def _pickled_error(exc: BaseException) -> bytes:

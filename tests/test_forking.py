@@ -65,3 +65,26 @@ def test_the_environment_turns_forking_off(monkeypatch: pytest.MonkeyPatch) -> N
     assert forking.available() is False
     monkeypatch.setenv("BACKFILL_PROCESSES", "2")
     assert forking.available() is True
+
+
+def test_ctrl_c_during_the_fork_stops_the_parent_and_never_runs_the_callers_code_twice(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    """A Ctrl-C that arrives while the process forks is held back: the child meets it inside
+    its guarded part (and leaves), the parent raises it once it watches the child (and
+    stops it). Here both processes signal themselves right after the fork."""
+    real_fork = os.fork
+    marks = tmp_path / "marks"
+
+    def fork_then_ctrl_c() -> int:
+        pid = real_fork()
+        os.kill(os.getpid(), signal.SIGINT)  # held back: delivered when unblocked
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        forking.start(lambda: marks.write_text("child ran"))
+        marks.write_text(f"caller code ran in {os.getpid()}")  # only if start returned
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # the child was stopped and reaped
+    assert not marks.exists() or marks.read_text() == "child ran"
