@@ -224,6 +224,7 @@ def parse_times(
 
 
 _NAT = np.datetime64("NaT", "us")
+_DAY_US = 86_400 * 1_000_000
 
 
 def _stripped_text(cells: np.ndarray) -> np.ndarray | None:
@@ -240,8 +241,9 @@ def _parse_plain_iso(text: np.ndarray, pending: np.ndarray, naive: np.ndarray) -
     the earlier serial-number check cannot match a text ISO 8601 reads. Offsets, other forms
     and texts ISO 8601 does not read stay pending for the general path.
     """
-    rows = np.flatnonzero(pending)
-    subset = text[rows]
+    every = bool(pending.all())  # (the usual case: no copy of the cells)
+    rows = np.arange(len(text)) if every else np.flatnonzero(pending)
+    subset = text if every else text[rows]
     try:
         parsed = pd.to_datetime(subset, format="ISO8601", errors="coerce")
     except ValueError:
@@ -250,9 +252,12 @@ def _parse_plain_iso(text: np.ndarray, pending: np.ndarray, naive: np.ndarray) -
         return
     values = parsed.to_numpy(dtype="datetime64[us]")
     hit = ~np.isnat(values)
-    if hit.any():
-        lengths = np.fromiter(map(len, subset[hit]), dtype=np.int64, count=int(hit.sum()))
-        hit[hit] = lengths >= 10  # a bare year or month is no time
+    # a text under 10 characters ("2023", "2023-07", "20230731") is no time: ISO 8601 reads
+    # it as a midnight, so only the texts of midnights are measured
+    midnight = np.flatnonzero(hit & (values.view(np.int64) % _DAY_US == 0))
+    if len(midnight):
+        lengths = np.fromiter(map(len, subset[midnight]), dtype=np.int64, count=len(midnight))
+        hit[midnight[lengths < 10]] = False
     naive[rows[hit]] = values[hit]
     pending[rows[hit]] = False
 

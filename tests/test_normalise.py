@@ -175,6 +175,18 @@ def test_unreadable_times(raw: str) -> None:
     assert _times([raw]).code.tolist() == [normalise.BAD]
 
 
+def test_short_iso_texts_are_no_time_among_midnights() -> None:
+    """ISO 8601 reads "2023" and "20230731" as midnights: short texts are refused, while
+    real midnights (a date alone, 00:00:00, before 1970) stay, in one column or alone."""
+    cells = ["2023-07-31", "2023", "2023-08-01 00:00:00", "20230731", "1969-12-31 00:00:00"]
+    expected_codes = ["", normalise.BAD, "", normalise.BAD, ""]
+    texts = ["2023-07-31 00:00:00", "", "2023-08-01 00:00:00", "", "1969-12-31 00:00:00"]
+    parsed = _times(cells)
+    assert parsed.code.tolist() == expected_codes
+    assert parsed.text.tolist() == texts
+    assert [_times([cell]).code.iloc[0] for cell in cells] == expected_codes
+
+
 @pytest.mark.parametrize("raw", ["", "   ", None, float("nan")])
 def test_empty_times_are_missing(raw: object) -> None:
     assert _times([raw]).code.tolist() == [normalise.MISSING]
