@@ -265,7 +265,7 @@ def finish_plan(
     ordered = timeline.send_order(light, sources, config)
     order = ordered.order
     frame = frame.take(order if rows is None else rows[order]).reset_index(drop=True)
-    frame[STATUS] = light[STATUS].to_numpy(dtype=object)[order]
+    frame[STATUS] = validation.text_column(light[STATUS].to_numpy(dtype=object)[order], frame.index)
     ordered.number(frame)
     # From here on, the index is the send order: problems found so far are re-labelled.
     position = np.empty(len(order), dtype=np.int64)
@@ -276,7 +276,7 @@ def finish_plan(
         if len(p)
     ]
     for name in (NOTE, ASSIGNEE, HAPPENED_AT):
-        frame[name] = light[name].to_numpy(dtype=object)[order]
+        frame[name] = validation.text_column(light[name].to_numpy(dtype=object)[order], frame.index)
 
     frame[RESPONSE_TS] = dates.per_row.array.take(order)
     frame["_response_unreadable"] = dates.unreadable.to_numpy()[order]
@@ -318,7 +318,7 @@ def finish_plan(
     nonempty = [p for p in found if len(p)]
     errors = pd.concat(nonempty, ignore_index=True) if nonempty else validation.empty_problems()
     errors = errors[errors["severity"].eq(validation.ERROR)]
-    frame[OUTCOME] = ""
+    frame[OUTCOME] = validation.text_column("", frame.index)
     frame.loc[frame.index.isin(errors["label"].to_numpy()), OUTCOME] = "invalid"
 
     found.append(timeline.file_order_warnings(frame))
@@ -367,8 +367,8 @@ def _problems_of(found: list[pd.DataFrame], rows: np.ndarray) -> list[pd.DataFra
 
 def _fill_texts(frame: pd.DataFrame, problems: pd.DataFrame) -> None:
     """ERROR and WARNING columns: "code: message" items joined with " | "."""
-    frame[ERROR] = ""
-    frame[WARNING] = ""
+    frame[ERROR] = validation.text_column("", frame.index)
+    frame[WARNING] = validation.text_column("", frame.index)
     if problems.empty:
         return
     items = problems["code"].astype(object) + ": " + problems["message"].astype(object)

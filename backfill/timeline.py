@@ -50,6 +50,7 @@ from backfill.validation import (
     WARNING,
     empty_problems,
     problems_where,
+    text_column,
 )
 
 TIME_CODE = "_time_code"  # working column: the parse_times code of the row
@@ -360,7 +361,7 @@ def assign_senders(frame: pd.DataFrame, policy: str) -> None:
     if policy == "every":
         frame[SEND_ASSIGNEE] = frame[ASSIGNEE].where(to_send, "")
         return
-    frame[SEND_ASSIGNEE] = ""
+    frame[SEND_ASSIGNEE] = text_column("", frame.index)
     if policy == "never":
         return
     named = frame[ASSIGNEE].where(to_send & frame[ASSIGNEE].ne(""))

@@ -75,6 +75,17 @@ def problems_where(
     )
 
 
+def text_column(values: np.ndarray | str, index: pd.Index) -> pd.Series:
+    """Text cells (an array, or one text for every row) as an object column for `index`.
+
+    Assigned as a bare array, pandas 3 would give the column its "str" dtype, checking every
+    cell to do so, and its comparisons are slower than those of objects.
+    """
+    if isinstance(values, str):
+        values = np.full(len(index), values, dtype=object)
+    return pd.Series(values, index=index, dtype=object, copy=False)
+
+
 def empty_problems() -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype=object) for name in PROBLEM_COLUMNS})
 
