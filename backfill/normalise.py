@@ -225,6 +225,7 @@ def parse_times(
 
 _NAT = np.datetime64("NaT", "us")
 _DAY_US = 86_400 * 1_000_000
+_DEFAULT_DAYS = (datetime(2000, 1, 1), datetime(2001, 2, 2))  # see _parse_one
 
 
 def _stripped_text(cells: np.ndarray) -> np.ndarray | None:
@@ -365,7 +366,11 @@ def _parse_one(value: str, dayfirst: bool) -> pd.Timestamp | None:
     if len(re.findall(r"\d+", value)) < 2:
         return None  # a bare number or year is not a point in time; dateutil would invent one
     try:
-        stamp = pd.Timestamp(parser.parse(value, dayfirst=dayfirst))
+        # dateutil fills a missing year, month or day from `default` ("2023-07" would be
+        # July the 23rd on the 23rd): read twice with two defaults, refuse what differs
+        stamp = pd.Timestamp(parser.parse(value, dayfirst=dayfirst, default=_DEFAULT_DAYS[0]))
+        if stamp != pd.Timestamp(parser.parse(value, dayfirst=dayfirst, default=_DEFAULT_DAYS[1])):
+            return None
     except (ValueError, OverflowError, TypeError):
         return None
     if stamp.tzinfo is not None:

@@ -170,7 +170,21 @@ def test_an_offset_resolves_a_dst_overlap() -> None:
     assert parsed.text.tolist() == ["2023-10-29 01:30:00"]
 
 
-@pytest.mark.parametrize("raw", ["tomorrow", "2023", "31/31/2023", "2023-02-30 10:00", "12345x"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "tomorrow",
+        "2023",
+        "31/31/2023",
+        "2023-02-30 10:00",
+        "12345x",
+        # no day, or no year: dateutil would take the missing part from today
+        "2023-07",
+        "July 2023",
+        "31 July",
+        "7/2023",
+    ],
+)
 def test_unreadable_times(raw: str) -> None:
     assert _times([raw]).code.tolist() == [normalise.BAD]
 
