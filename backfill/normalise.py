@@ -112,6 +112,12 @@ class ParsedTimes:
     utc: pd.Series  # datetime64[us, UTC], whole seconds; NaT when missing or invalid
     code: pd.Series  # "" | missing-time | bad-time | nonexistent-local-time | ambiguous-local-time
     _make_text: Callable[[np.ndarray | None], pd.Series] = field(repr=False)
+    empty: np.ndarray = field(repr=False)  # bool per row: the cell is empty (missing-time)
+
+    def unreadable(self) -> np.ndarray:
+        """Rows with a time that could not be read (code other than "" and missing-time):
+        comparing a million codes as text costs more than this."""
+        return self.utc.isna().to_numpy() & ~self.empty
 
     @cached_property
     def text(self) -> pd.Series:
@@ -220,6 +226,7 @@ def parse_times(
             if rows is None
             else _output_text(text[rows], naive[rows], instants.iloc[rows], zone, output_zone)
         ),
+        empty=empty,
     )
 
 

@@ -65,7 +65,7 @@ def case_response_dates(
             dayfirst=config.input.dayfirst,
         )
         own = parsed.utc
-        unreadable = parsed.code.ne("") & parsed.code.ne(normalise.MISSING)
+        unreadable = pd.Series(parsed.unreadable(), index=index)
     extra: dict[str, pd.Timestamp] = {}
     known = True
     if config.responses.file is not None and source in ("auto", "file"):

@@ -382,3 +382,11 @@ def test_assignees_and_notes_of_a_whole_column() -> None:
     notes = pd.Series(["  ", "\n\t", "", "keep  ", " spaced ", "  "], dtype=object)
     assert normalise.normalise_notes(notes).tolist() == ["", "", "", "keep  ", " spaced ", ""]
     assert notes.tolist()[0] == "  "  # the input column is not changed
+
+
+@settings(max_examples=40, deadline=None)
+@given(cells=st.lists(st.sampled_from(_MIXED_CELLS), min_size=1, max_size=12))
+def test_unreadable_times_are_those_with_a_problem_other_than_missing(cells: list[str]) -> None:
+    parsed = _times(cells, zone="Europe/Amsterdam")
+    codes = parsed.code.to_numpy()
+    assert parsed.unreadable().tolist() == ((codes != "") & (codes != normalise.MISSING)).tolist()
