@@ -11,7 +11,7 @@ validation can report problems as data instead of raising.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -111,22 +111,44 @@ class ParsedTimes:
 
     utc: pd.Series  # datetime64[us, UTC], whole seconds; NaT when missing or invalid
     code: pd.Series  # "" | missing-time | bad-time | nonexistent-local-time | ambiguous-local-time
-    _make_text: Callable[[np.ndarray | None], pd.Series] = field(repr=False)
     empty: np.ndarray = field(repr=False)  # bool per row: the cell is empty (missing-time)
+    _cells: np.ndarray = field(repr=False)  # the cells' text, stripped
+    _naive: np.ndarray = field(repr=False)  # the wall-clock times read (NaT: other forms)
+    _zone: str = field(repr=False)  # the text's zone (api.timezone)
+    _same_zone: bool = field(repr=False)  # wall-clock cells are in that zone: kept as text
+    _shaped: np.ndarray | None = field(default=None, repr=False)  # see prepare_text
 
     def unreadable(self) -> np.ndarray:
         """Rows with a time that could not be read (code other than "" and missing-time):
         comparing a million codes as text costs more than this."""
         return self.utc.isna().to_numpy() & ~self.empty
 
+    def prepare_text(self) -> None:
+        """Find now, for every row, whether its cell is already written as the API writes
+        times (then it is its own text): the cells are read in file order, where they lie
+        in memory, before a later `text_of` asks for rows scattered over all of it."""
+        if self._shaped is None and self._same_zone:
+            self._shaped = _api_shaped(self._cells, self._naive)
+
     @cached_property
     def text(self) -> pd.Series:
         """ "YYYY-mm-dd HH:MM:SS" in the output zone; "" when NaT."""
-        return self._make_text(None)
+        return self._text(None)
 
     def text_of(self, rows: np.ndarray | None) -> np.ndarray:
         """`text` of the rows at these positions (None: all), as an object array."""
-        return self._make_text(rows).to_numpy(dtype=object)
+        return self._text(rows).to_numpy(dtype=object)
+
+    def _text(self, rows: np.ndarray | None) -> pd.Series:
+        utc = self.utc if rows is None else self.utc.iloc[rows]
+        if not self._same_zone:
+            return format_times(utc, self._zone)
+        cells = self._cells if rows is None else self._cells[rows]
+        if self._shaped is not None:
+            shaped = self._shaped if rows is None else self._shaped[rows]
+        else:
+            shaped = _api_shaped(cells, self._naive if rows is None else self._naive[rows])
+        return _output_text(cells, shaped, utc, self._zone)
 
 
 def parse_times(
@@ -221,12 +243,11 @@ def parse_times(
     return ParsedTimes(
         utc=instants,
         code=pd.Series(code, index=index, dtype=object),
-        _make_text=lambda rows: (
-            _output_text(text, naive, instants, zone, output_zone)
-            if rows is None
-            else _output_text(text[rows], naive[rows], instants.iloc[rows], zone, output_zone)
-        ),
         empty=empty,
+        _cells=text,
+        _naive=naive,
+        _zone=output_zone,
+        _same_zone=zone == output_zone,
     )
 
 
@@ -278,23 +299,32 @@ def _floor_seconds(stamps: np.ndarray) -> np.ndarray:
     return ticks.view("datetime64[us]")
 
 
-def _output_text(
-    text: np.ndarray, naive: np.ndarray, utc: pd.Series, zone: str, output_zone: str
-) -> pd.Series:
-    """The API text of each time; a cell already written that way in the same zone is reused
-    as is (the common case, and formatting a million times costs more than the parsing)."""
-    if zone != output_zone:
-        return format_times(utc, output_zone)
-    known = utc.notna().to_numpy()
-    rows = np.flatnonzero(known & ~np.isnat(naive))
-    same = np.zeros(len(text), dtype=bool)
+def _api_shaped(text: np.ndarray, naive: np.ndarray) -> np.ndarray:
+    """The cells read as wall-clock times that are written as the API writes times: where
+    the zones agree, each is its own output text. (Found while parsing, in file order: the
+    cells are read where they lie in memory, and later in send order they are scattered.)"""
+    rows = np.flatnonzero(~np.isnat(naive))
+    shaped = np.zeros(len(text), dtype=bool)
     if len(rows):
-        same[rows] = _plain_shape(text[rows])
+        shaped[rows] = _plain_shape(text[rows])
+    return shaped
+
+
+def _output_text(
+    text: np.ndarray, shaped: np.ndarray | None, utc: pd.Series, zone: str
+) -> pd.Series:
+    """The API text (in `zone`) of each time; a cell already written that way (`shaped`, None
+    when the input zone differs) is reused as is (the common case, and formatting a million
+    times costs more than the parsing)."""
+    if shaped is None:
+        return format_times(utc, zone)
+    known = utc.notna().to_numpy()
+    same = shaped & known
     out = np.full(len(text), "", dtype=object)
     out[same] = text[same]
     rest = known & ~same
     if rest.any():
-        out[rest] = format_times(utc[rest], output_zone).to_numpy(dtype=object)
+        out[rest] = format_times(utc[rest], zone).to_numpy(dtype=object)
     return pd.Series(out, index=utc.index, dtype=object)
 
 

@@ -136,6 +136,7 @@ def normalise_keys_and_times(
                 problems_where(mask, code, flagged.map(messages).astype(object), time_column)
             )
     frame["_time_code"] = times.code
+    times.prepare_text()  # (while the case keys may still be in the making elsewhere)
 
     id_column = columns.get("number_customergauge", "number_customergauge")
     if case_keys is None:

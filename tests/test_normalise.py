@@ -390,3 +390,30 @@ def test_unreadable_times_are_those_with_a_problem_other_than_missing(cells: lis
     parsed = _times(cells, zone="Europe/Amsterdam")
     codes = parsed.code.to_numpy()
     assert parsed.unreadable().tolist() == ((codes != "") & (codes != normalise.MISSING)).tolist()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    cells=st.lists(st.sampled_from(_MIXED_CELLS), min_size=1, max_size=12),
+    zones=st.sampled_from(
+        [("UTC", "UTC"), ("Europe/Amsterdam", "Europe/Amsterdam"), ("UTC", "Asia/Tokyo")]
+    ),
+    data=st.data(),
+)
+def test_text_of_some_rows_is_their_text_prepared_or_not(
+    cells: list[str], zones: tuple[str, str], data: st.DataObject
+) -> None:
+    rows = np.array(
+        data.draw(st.lists(st.integers(0, len(cells) - 1), max_size=len(cells))), dtype=np.intp
+    )
+    zone, output_zone = zones
+    lazy = _times(cells, zone=zone, output_zone=output_zone)
+    prepared = _times(cells, zone=zone, output_zone=output_zone)
+    prepared.prepare_text()
+    whole = lazy.text.tolist()
+    assert prepared.text_of(None).tolist() == whole
+    assert (
+        lazy.text_of(rows).tolist() == prepared.text_of(rows).tolist() == [whole[i] for i in rows]
+    )
+    expected = normalise.format_times(lazy.utc, output_zone).tolist()
+    assert whole == expected
