@@ -265,6 +265,7 @@ def finish_plan(
     ordered = timeline.send_order(light, sources, config)
     order = ordered.order
     frame = frame.take(order if rows is None else rows[order]).reset_index(drop=True)
+    frame[CASE] = validation.text_column(frame[CASE].to_numpy(dtype=object), frame.index)
     frame[STATUS] = validation.text_column(light[STATUS].to_numpy(dtype=object)[order], frame.index)
     ordered.number(frame)
     # From here on, the index is the send order: problems found so far are re-labelled.

@@ -76,7 +76,8 @@ def case_response_dates(
     elif source == "api":
         known = False
     if extra:
-        from_map = frame[CASE].map(pd.Series(extra, dtype="datetime64[us, UTC]"))
+        cases = frame[CASE].astype(object)  # (a categorical while planning)
+        from_map = cases.map(pd.Series(extra, dtype="datetime64[us, UTC]"))
         own = own.where(own.notna() & ~(from_map < own), from_map)
     keys = frame[CASE_KEY] if CASE_KEY in frame else pd.factorize(frame[CASE])[0]
     earliest = own.groupby(keys, sort=False).transform("min")
