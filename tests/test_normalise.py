@@ -288,6 +288,40 @@ def test_case_keys_match_a_sorted_factorize(cells: list[str]) -> None:
     assert keys.tolist() == expected_keys.tolist()
 
 
+_NUMBER_IDS = st.one_of(
+    st.integers(0, 10**17).map(str),
+    st.integers(10**7, 10**8 - 1).map(str),  # one width, as most exports have
+    st.integers(0, 10**19).map(str),  # too long for the arithmetic
+    st.sampled_from(["", "0", "007", "00", " 12", "12 ", "1", "10", "9", "1e3", "٣"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.lists(_NUMBER_IDS, max_size=40),
+        st.lists(st.integers(10**7, 10**8 - 1).map(str), min_size=1, max_size=40),
+    )
+)
+def test_case_keys_of_numbers_match_a_sorted_factorize(cells: list[str]) -> None:
+    """The arithmetic path for plain numbers gives what the general path gives."""
+    keys, ids = normalise.case_keys(pd.Series(cells, dtype=object))
+    expected_keys, expected_ids = pd.factorize(
+        np.array([c.strip() for c in cells], dtype=object), sort=True
+    )
+    assert ids.tolist() == list(expected_ids)
+    assert keys.tolist() == expected_keys.tolist()
+
+
+def test_plain_number_ids_take_the_arithmetic_path() -> None:
+    cells = np.array(["10", "9", "", "1", "10", "10000000000000000"], dtype=object)
+    keys, ids = normalise._number_case_keys(cells)
+    assert ids.tolist() == ["", "1", "10", "10000000000000000", "9"]
+    assert keys.tolist() == [2, 4, 0, 1, 2, 3]
+    for other in (["007", "1"], [" 1", "2"], ["1", "x"], ["1" * 18]):
+        assert normalise._number_case_keys(np.array(other, dtype=object)) is None
+
+
 def test_format_times_in_a_zone() -> None:
     stamps = pd.Series(
         [pd.Timestamp("2023-07-31 08:50:15", tz="UTC"), pd.NaT], dtype="datetime64[us, UTC]"
