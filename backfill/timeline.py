@@ -225,9 +225,10 @@ def mark_duplicates(frame: pd.DataFrame, zone: str = "UTC") -> pd.DataFrame:
     candidate = (frame[OUTCOME].to_numpy() == "") & (frame[CASE_SEQ].to_numpy() > 0)
     rows = np.flatnonzero(candidate)
     wall = frame[HAPPENED_TS].iloc[rows].dt.tz_convert(zone).dt.tz_localize(None)
-    narrow = pd.DataFrame(
-        {"case": frame[CASE_KEY].to_numpy()[rows], "wall": wall.to_numpy().view(np.int64)}
-    )
+    case, ticks = frame[CASE_KEY].to_numpy()[rows], wall.to_numpy().view(np.int64)
+    # one integer per (case, wall-clock second) when they fit, else the two columns
+    packed = _packed(case, ticks // 1_000_000 - ticks.min() // 1_000_000) if len(rows) else None
+    narrow = pd.Series(packed) if packed is not None else pd.DataFrame({"c": case, "t": ticks})
     rows = rows[narrow.duplicated(keep=False).to_numpy()]
     subset = [CASE, STATUS, HAPPENED_AT, NOTE, ASSIGNEE]
     dup = pd.Series(False, index=frame.index)

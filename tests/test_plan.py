@@ -176,3 +176,21 @@ def test_plan_writer_matches_the_safe_rule(tmp_path: Path) -> None:
     write_csv(table, tmp_path / "fast.csv")
     assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "slow.csv").read_bytes()
     assert "'=1+2" in (tmp_path / "fast.csv").read_text(encoding="utf-8-sig")
+
+
+def test_joined_pairs_are_each_rows_texts() -> None:
+    from backfill.plan import _joined_pairs
+
+    first = pd.Series(
+        ["reopen", "dup", "reopen", "reopen", None], index=[5, 3, 9, 1, 2], dtype=object
+    )
+    second = pd.Series([1, 2, 1, 10, 1], index=first.index)
+    assert _joined_pairs(first[:4], second[:4], " ").tolist() == [
+        "reopen 1",
+        "dup 2",
+        "reopen 1",
+        "reopen 10",
+    ]
+    assert _joined_pairs(first[:4], second[:4], " ").index.tolist() == [5, 3, 9, 1]
+    assert _joined_pairs(first, second, ": ").tolist()[-1] == "None: 1"
+    assert _joined_pairs(first[:0], second[:0], " ").tolist() == []

@@ -246,6 +246,23 @@ def test_duplicates_are_dropped_or_kept() -> None:
     assert kept.frame[OUTCOME].tolist() == ["", "", ""]
 
 
+def test_duplicates_share_case_and_time_and_texts() -> None:
+    """Same time in another case, or another second, is no duplicate; rows without a time
+    (allowed) are compared by their texts alone."""
+    rows = [
+        row(case="1", note="a"),
+        row(case="2", note="a"),
+        row(case="1", note="a"),
+        row(case="1", note="a", at="2023-05-01 10:00:01"),
+        row(case="3", at="", note="same"),
+        row(case="3", at="", note="same"),
+        row(case="3", at="", note="other"),
+    ]
+    plan = plan_of(rows, validation={"require_happened_at": False})
+    outcome = dict(zip(plan.frame[ROW], plan.frame[OUTCOME], strict=True))
+    assert outcome == {2: "", 3: "", 4: "duplicate", 5: "", 6: "", 7: "duplicate", 8: ""}
+
+
 @pytest.mark.parametrize(
     ("statuses", "bad_at"),
     [
