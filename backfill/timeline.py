@@ -119,10 +119,19 @@ def send_order(frame: pd.DataFrame, sources: list[str], config: Config) -> SendO
     # keys are packed into one integer: three sort passes instead of eight.
     major = keys.case_rank()[case_codes] * 2 + unplaced
     minor = _packed(rank, source_key, row_key)
+    # times are whole seconds: in seconds they pack with the case into one key (two passes)
+    timed = time_key != _LAST
+    case_and_time = None
+    if timed.any() and bool((time_key[timed] % 1_000_000 == 0).all()):
+        seconds = time_key // 1_000_000
+        seconds[~timed] = seconds[timed].max() + 1  # untimed rows last, as _LAST puts them
+        case_and_time = _packed(major, seconds)
     if minor is None:
         order = np.lexsort((row_key, source_key, rank, time_key, major))
-    else:
+    elif case_and_time is None:
         order = np.lexsort((minor, time_key, major))
+    else:
+        order = np.lexsort((minor, case_and_time))
     return SendOrder(order, unplaced, case_codes, file_order_case)
 
 

@@ -162,6 +162,29 @@ def test_shuffling_the_input_rows_never_changes_the_plan(rows, config, seed) -> 
     assert set(first.frame[SOURCE]) == {"history.csv"}
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=_rows, config=_configs)
+def test_the_packed_and_the_plain_send_order_agree(rows, config) -> None:
+    """send_order sorts on (case, time in seconds) packed into one key when it can; the
+    plain three-key sort gives the same plan."""
+    from unittest import mock
+
+    from backfill import timeline
+
+    records = [
+        {"number_customergauge": case, "status": status, "happened_at": at, "note": note}
+        for case, status, at, note, _ in rows
+    ]
+    cfg = config_from_dict(config)
+    packed = plan_from_table(make_table(records), cfg, now=NOW)
+    real_packed = timeline._packed
+    with mock.patch.object(
+        timeline, "_packed", lambda *keys: None if len(keys) == 2 else real_packed(*keys)
+    ):
+        plain = plan_from_table(make_table(records), cfg, now=NOW)
+    pd.testing.assert_frame_equal(packed.frame, plain.frame)
+
+
 def test_plan_writer_matches_the_safe_rule(tmp_path: Path) -> None:
     from backfill.tables import neutralise_frame, write_csv
 
