@@ -66,7 +66,7 @@ def normalise_statuses(
         else:
             mapping.append("")
     status = np.array(mapping, dtype=object)[codes] if len(codes) else np.array([], dtype=object)
-    return pd.Series(status, index=values.index, dtype=object), pd.Series(
+    return pd.Series(status, index=values.index, dtype=object, copy=False), pd.Series(
         status == "", index=values.index, dtype=bool
     )
 
@@ -242,7 +242,7 @@ def parse_times(
     instants = pd.Series(utc, index=index).dt.tz_localize("UTC")
     return ParsedTimes(
         utc=instants,
-        code=pd.Series(code, index=index, dtype=object),
+        code=pd.Series(code, index=index, dtype=object, copy=False),
         empty=empty,
         _cells=text,
         _naive=naive,
@@ -320,12 +320,14 @@ def _output_text(
         return format_times(utc, zone)
     known = utc.notna().to_numpy()
     same = shaped & known
+    if same.all():  # (the usual export: every cell is its own text)
+        return pd.Series(text, index=utc.index, dtype=object, copy=False)
     out = np.full(len(text), "", dtype=object)
     out[same] = text[same]
     rest = known & ~same
     if rest.any():
         out[rest] = format_times(utc[rest], zone).to_numpy(dtype=object)
-    return pd.Series(out, index=utc.index, dtype=object)
+    return pd.Series(out, index=utc.index, dtype=object, copy=False)
 
 
 def _plain_shape(texts: np.ndarray) -> np.ndarray:
@@ -429,7 +431,7 @@ def format_times(utc: pd.Series, zone: str) -> pd.Series:
     else:
         text = _digits_text(seconds)
     text[missing] = ""
-    return pd.Series(text, index=utc.index, dtype=object)
+    return pd.Series(text, index=utc.index, dtype=object, copy=False)
 
 
 _YEAR_1000 = int(np.datetime64("1000-01-01T00:00:00", "s").view(np.int64))
@@ -524,9 +526,9 @@ def normalise_assignees(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Ser
     message = np.array(reasons, dtype=object)[codes] if len(codes) else text
     index = values.index
     return (
-        pd.Series(text, index=index, dtype=object),
-        pd.Series(message != "", index=index, dtype=bool),
-        pd.Series(message, index=index, dtype=object),
+        pd.Series(text, index=index, dtype=object, copy=False),
+        pd.Series(message != "", index=index, dtype=bool, copy=False),
+        pd.Series(message, index=index, dtype=object, copy=False),
     )
 
 
@@ -535,13 +537,13 @@ def normalise_notes(values: pd.Series) -> pd.Series:
     notes = _text_cells(values).copy()
     blank = np.fromiter(map(str.isspace, notes), dtype=bool, count=len(notes))
     notes[blank] = ""
-    return pd.Series(notes, index=values.index, dtype=object)
+    return pd.Series(notes, index=values.index, dtype=object, copy=False)
 
 
 def normalise_ids(values: pd.Series) -> pd.Series:
     """Case ids as trimmed text: leading zeros and long digit strings are kept as given."""
     keys, ids = case_keys(values)
-    return pd.Series(ids[keys], index=values.index, dtype=object)
+    return pd.Series(ids[keys], index=values.index, dtype=object, copy=False)
 
 
 def case_keys(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
