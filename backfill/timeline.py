@@ -541,18 +541,21 @@ def _cases_table(cases: pd.DataFrame, zone: str, texts: dict[str, np.ndarray]) -
         delta = cases[column] - cases["response_ts"]
         return (delta // pd.Timedelta(hours=1)).astype("Int64")
 
+    def objects(values: np.ndarray | pd.Series) -> pd.Series:  # text kept as objects
+        return text_column(np.asarray(values, dtype=object), cases.index)
+
     return pd.DataFrame(
         {
-            "number_customergauge": cases["case"].astype(str).to_numpy(),
+            "number_customergauge": objects(cases["case"]),
             "actions": cases["actions"].astype(np.int64).to_numpy(),
             "to_send": cases["to_send"].to_numpy(),
-            "first_at": texts["first_at"],
-            "last_at": texts["last_at"],
-            "final_status": cases["final_status"].astype(str).to_numpy(),
-            "final_assignee": cases["final_assignee"].astype(str).to_numpy(),
-            "response_at": text("response_ts"),
-            "follow_up_at": texts["follow_up_at"],
-            "closed_at": texts["closed_at"],
+            "first_at": objects(texts["first_at"]),
+            "last_at": objects(texts["last_at"]),
+            "final_status": objects(cases["final_status"]),
+            "final_assignee": objects(cases["final_assignee"]),
+            "response_at": objects(text("response_ts")),
+            "follow_up_at": objects(texts["follow_up_at"]),
+            "closed_at": objects(texts["closed_at"]),
             "time_to_follow_up_h": hours("follow_up_ts").array,
             "time_to_close_h": hours("closed_ts").array,
             "reopens": cases["reopens"].astype(np.int64).to_numpy(),
