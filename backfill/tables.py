@@ -147,7 +147,7 @@ def write_csv(
     parent's holding a lock at the fork (tqdm's monitor) cannot block it.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    renderers = [_csv_renderer(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    renderers = _with_twins(frame, [_csv_renderer(frame.iloc[:, i]) for i in range(frame.shape[1])])
     flat = not isinstance(frame.columns, pd.MultiIndex)
     if frame.shape[1] < 2 or not flat or any(render is None for render in renderers):
         # (one column: the csv module quotes an empty lone field, which this writer does not)
@@ -271,7 +271,62 @@ def _csv_renderer(column: pd.Series) -> Renderer | None:
     if repeated is not None:
         codes, fields = repeated
         return lambda start, stop: fields[codes[start:stop]].tolist()
-    return lambda start, stop: _text_cells(values[start:stop])
+    return _TextColumn(values)
+
+
+class _TextColumn:
+    """The renderer of a text column. It keeps the fields of its last chunk when they are
+    its cells (all plain text), for a column repeating it to reuse (`_twin`)."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.values = values
+        self.plain: tuple[int, int, list[str] | None] = (0, 0, None)
+
+    def __call__(self, start: int, stop: int) -> list[str]:
+        fields, plain = _text_fields(self.values[start:stop])
+        self.plain = (start, stop, fields if plain else None)
+        return fields
+
+
+def _twin(original: _TextColumn, values: np.ndarray, own: Renderer) -> Renderer:
+    """The renderer of a column that mostly repeats `original` (plan.csv's plan_note and
+    note, plan_happened_at and happened_at): a chunk whose cells equal the original's plain
+    cells has the same fields; any other chunk is rendered by `own`."""
+
+    def render(start: int, stop: int) -> list[str]:
+        low, high, fields = original.plain
+        # (plain fields are all str: equal cells are the same texts)
+        if (
+            fields is not None
+            and (low, high) == (start, stop)
+            and values[start:stop].tolist() == fields
+        ):
+            return fields
+        return own(start, stop)
+
+    return render
+
+
+def _with_twins(frame: pd.DataFrame, renderers: list[Renderer | None]) -> list[Renderer | None]:
+    """`renderers` with those of text columns whose first rows repeat an earlier text
+    column's made its `_twin`: comparing a chunk's cells costs less than rendering them."""
+    out = list(renderers)
+    originals: list[_TextColumn] = []
+    for position, render in enumerate(renderers):
+        if not isinstance(render, _TextColumn):
+            continue
+        sample = render.values[:_SAMPLE_ROWS].tolist()
+        for original in originals:
+            try:
+                same = original.values[:_SAMPLE_ROWS].tolist() == sample
+            except (TypeError, ValueError):  # (pd.NA and the like cannot say)
+                same = False
+            if same and len(sample):
+                out[position] = _twin(original, render.values, render)
+                break
+        else:
+            originals.append(render)
+    return out
 
 
 def _repeated_texts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -323,9 +378,15 @@ def _float_cells(values: np.ndarray) -> list[str]:
 def _text_cells(values: np.ndarray) -> list[str]:
     """Object cells as CSV fields; text only (the usual case) is scanned by C code and only
     the cells to neutralise or quote are touched."""
+    return _text_fields(values)[0]
+
+
+def _text_fields(values: np.ndarray) -> tuple[list[str], bool]:
+    """`_text_cells`, and whether every cell was plain text (its own field: nothing to
+    quote or neutralise)."""
     cells = values.tolist()
     if not cells:
-        return cells
+        return cells, True
     try:
         joined = _SEPARATOR.join(cells)  # TypeError: not all cells are text
     except TypeError:
@@ -336,7 +397,7 @@ def _text_cells(values: np.ndarray) -> list[str]:
             cells[0].startswith(_DANGEROUS_START) or _RISKY_START.search(joined) is not None
         )
         if not (special or risky):
-            return cells
+            return cells, True
         found = _cell_bytes(joined, len(cells))
         quote: list[int] = []
         if special:
@@ -359,14 +420,15 @@ def _text_cells(values: np.ndarray) -> list[str]:
             if field is None:
                 field = quoted[text] = '"' + text.replace('"', '""') + '"'
             cells[i] = field
-        return cells
+        return cells, False
     # mixed cells (real Excel dates among text, missing values): what the csv module would
     # write for each object, after neutralising the text ones
     missing = pd.isna(values)
-    return [
+    fields = [
         "" if gone else _quoted(_object_text(neutralise(value)))
         for value, gone in zip(values, missing, strict=True)
     ]
+    return fields, False
 
 
 def _integer_cells(values: np.ndarray) -> list[str]:

@@ -331,3 +331,38 @@ def test_rows_only_are_the_file_less_its_bom_and_header(
     header = write_csv(frame.iloc[:0], tmp_path / "header.csv").read_bytes()
     assert header.startswith(b"\xef\xbb\xbf") and not rows.startswith(b"\xef\xbb\xbf")
     assert whole == header + rows
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 1_000])
+def test_a_column_repeating_another_is_written_as_itself(
+    chunk: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Columns that repeat an earlier one (plan_note and note) reuse its fields chunk by
+    chunk only where the cells are the same plain texts: quoting, formulas, missing cells
+    and equal numbers of other types (1, 1.0, True) are still their own."""
+    monkeypatch.setattr(tables, "_CHUNK_ROWS", chunk)
+    monkeypatch.setattr(tables, "_SAMPLE_ROWS", 3)  # twins are told by their first 3 rows
+    texts = [f"t{i}" for i in range(12)]
+    changed = list(texts)
+    changed[4], changed[7], changed[9] = "a,b", "=1+1", None
+    mixed = [1, 2, 3] * 4
+    frame = pd.DataFrame(
+        {
+            "note": pd.Series(texts, dtype=object),
+            "plan_note": pd.Series(list(texts), dtype=object),
+            "changed": pd.Series(changed, dtype=object),
+            "as_str": pd.Series(texts, dtype="str"),
+            "ints": pd.Series(mixed, dtype=object),
+            "floats": pd.Series([float(v) for v in mixed], dtype=object),
+            "flags": pd.Series([v == 1 for v in mixed], dtype=object),
+            "ones": pd.Series([1.0 if v == 1 else True for v in mixed], dtype=object),
+        }
+    )
+    expected = _pandas_bytes(frame, tmp_path / "pandas.csv")
+    assert write_csv(frame, tmp_path / "ours.csv").read_bytes() == expected
+    renderers = tables._with_twins(
+        frame, [tables._csv_renderer(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    )
+    assert isinstance(renderers[0], tables._TextColumn)
+    # plan_note, changed and as_str start as note does: they are its twins
+    assert [isinstance(r, tables._TextColumn) for r in renderers[:4]] == [True, False, False, False]
