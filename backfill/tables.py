@@ -257,7 +257,19 @@ def _csv_renderer(column: pd.Series) -> Renderer | None:
     if isinstance(dtype, np.dtype) and dtype.kind == "f":
         floats = column.to_numpy()
         return _in_blocks(lambda start, stop: _float_cells(floats[start:stop]))
-    if isinstance(column.array, pd.arrays.IntegerArray | pd.arrays.BooleanArray):  # Int64 & co
+    if isinstance(column.array, pd.arrays.IntegerArray) and column.dtype.kind == "i":
+        # Int64 & co: the numbers as above, the missing ones empty
+        gone = column.isna().to_numpy()
+        filled = column.to_numpy(dtype=np.int64, na_value=0)
+
+        def integers(start: int, stop: int) -> list[str]:
+            cells = _integer_cells(filled[start:stop])
+            for i in np.flatnonzero(gone[start:stop]).tolist():
+                cells[i] = ""
+            return cells
+
+        return _in_blocks(integers)
+    if isinstance(column.array, pd.arrays.IntegerArray | pd.arrays.BooleanArray):  # boolean
         missing = column.isna().to_numpy()
         objects = column.astype(object).to_numpy()
         return lambda start, stop: [

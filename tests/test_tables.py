@@ -138,6 +138,13 @@ def test_csv_bytes_match_pandas_for_any_cells(texts: list[str], mixed: list[obje
         pd.DataFrame({"when": pd.to_datetime(["2023-07-31 08:50", None]), "note": ["=x", "y"]}),
         pd.DataFrame({"a": pd.Series([], dtype=object), "b": pd.Series([], dtype="int64")}),
         pd.DataFrame({"kind": pd.Categorical(["=a", "b"]), "note": ["-x", "+31 6 1234"]}),
+        pd.DataFrame(  # nullable integers of every width, missing ones among them
+            {
+                "hours": pd.Series([-5, None, 7, 10**12, None], dtype="Int64"),
+                "small": pd.Series([-128, None, 127, 0, 1], dtype="Int8"),
+                "unsigned": pd.Series([2**64 - 1, None, 3, 0, 1], dtype="UInt64"),
+            }
+        ),
     ],
 )
 def test_csv_bytes_match_pandas_for_other_frames(frame: pd.DataFrame, tmp_path: Path) -> None:
