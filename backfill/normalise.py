@@ -172,7 +172,8 @@ def parse_times(
     size = len(values)
     naive = np.full(size, _NAT)  # wall-clock times in `zone`
     aware = np.full(size, _NAT)  # instants given with an offset, as UTC
-    code = np.full(size, "", dtype=object)
+    code = np.empty(size, dtype=object)
+    code[:] = ""  # (np.full converts a text fill value cell by cell)
 
     text = _stripped_text(values.to_numpy(dtype=object))
     if text is None:
@@ -322,7 +323,8 @@ def _output_text(
     same = shaped & known
     if same.all():  # (the usual export: every cell is its own text)
         return pd.Series(text, index=utc.index, dtype=object, copy=False)
-    out = np.full(len(text), "", dtype=object)
+    out = np.empty(len(text), dtype=object)
+    out[:] = ""
     out[same] = text[same]
     rest = known & ~same
     if rest.any():

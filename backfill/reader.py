@@ -132,7 +132,9 @@ def read_table(
         )
     rows = frame.index.to_numpy(dtype=np.int64)
     frame = frame.reset_index(drop=True)
-    frame[SOURCE] = pd.Series([str(path)] * len(frame), dtype=object)
+    source = np.empty(len(frame), dtype=object)
+    source[:] = str(path)  # one text for every row (np.full would convert it per row)
+    frame[SOURCE] = pd.Series(source, dtype=object, copy=False)
     frame[ROW] = rows
     return frame
 
