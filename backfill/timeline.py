@@ -132,8 +132,25 @@ def send_order(frame: pd.DataFrame, sources: list[str], config: Config) -> SendO
     elif case_and_time is None:
         order = np.lexsort((minor, time_key, major))
     else:
-        order = np.lexsort((minor, case_and_time))
+        order = _sorted_then_ties(case_and_time, minor)
     return SendOrder(order, unplaced, case_codes, file_order_case)
+
+
+def _sorted_then_ties(key: np.ndarray, tie_break: np.ndarray) -> np.ndarray:
+    """The order np.lexsort((tie_break, key)) gives, in one sort pass over all rows: only
+    runs of equal `key` (two actions of a case in the same second, rare) are sorted again,
+    by `tie_break`."""
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    tied = ordered[1:] == ordered[:-1]
+    if tied.any():
+        in_run = np.zeros(len(order), dtype=bool)
+        in_run[1:] |= tied
+        in_run[:-1] |= tied
+        at = np.flatnonzero(in_run)  # whole runs, in key order
+        rows = order[at]
+        order[at] = rows[np.lexsort((tie_break[rows], key[rows]))]
+    return order
 
 
 class _OrderKeys:
