@@ -98,9 +98,33 @@ def test_plan_of_a_large_table_writes_what_one_process_writes(tmp_path: Path) ->
             timeout=300,
         )
         assert done.returncode == 0, done.stderr
+        # the process ends without freeing the table (cli.main): all it printed is there
+        assert done.stdout.splitlines()[1] == f"Wrote plan.csv, cases.csv and invalid.csv to {out}"
         outputs[processes] = (
             done.stdout.splitlines()[0],  # the summary (the next line names the folder)
             {name: (out / name).read_bytes() for name in ("plan.csv", "cases.csv", "invalid.csv")},
         )
     assert outputs["2"] == outputs["1"]
     assert outputs["1"][1]["plan.csv"].count(b"\n") > SPLIT_ROWS
+
+
+def test_validate_of_a_large_table_ends_with_its_exit_status_and_output(tmp_path: Path) -> None:
+    """A large table is not freed at the end (cli.main ends the process at once): the exit
+    status, the summary, the last line and invalid.csv are all there, also when rows fail."""
+    data = tmp_path / "history.csv"
+    _write_history(data, SPLIT_ROWS + 10)
+    with data.open("a", encoding="utf-8") as handle:
+        handle.write("100001,bogus,2023-05-02 10:00:00,,,2023-04-01 09:00:00\n")
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "backfill.cli", "validate", str(data), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    summary, last = done.stdout.splitlines()
+    assert f"{SPLIT_ROWS + 11} rows" in summary and "unknown-status 1" in summary
+    assert last == f"Wrote invalid.csv to {out}"
+    invalid = (out / "invalid.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert [line for line in invalid if line.startswith("100001,bogus,")] != []
