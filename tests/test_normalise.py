@@ -277,17 +277,6 @@ def test_case_keys_sort_as_the_ids_and_merge_trimmed_cells(cells: list[str]) -> 
     assert [ids[k] for k in keys] == [c.strip() for c in cells]
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.text(max_size=6), max_size=30))
-def test_case_keys_match_a_sorted_factorize(cells: list[str]) -> None:
-    keys, ids = normalise.case_keys(pd.Series(cells, dtype=object))
-    expected_keys, expected_ids = pd.factorize(
-        np.array([c.strip() for c in cells], dtype=object), sort=True
-    )
-    assert ids.tolist() == list(expected_ids)
-    assert keys.tolist() == expected_keys.tolist()
-
-
 _NUMBER_IDS = st.one_of(
     st.integers(0, 10**17).map(str),
     st.integers(10**7, 10**8 - 1).map(str),  # one width, as most exports have
@@ -296,15 +285,15 @@ _NUMBER_IDS = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(
     st.one_of(
-        st.lists(_NUMBER_IDS, max_size=40),
+        st.lists(st.text(max_size=6), max_size=30),
+        st.lists(_NUMBER_IDS, max_size=40),  # the arithmetic path for plain numbers, or not
         st.lists(st.integers(10**7, 10**8 - 1).map(str), min_size=1, max_size=40),
     )
 )
-def test_case_keys_of_numbers_match_a_sorted_factorize(cells: list[str]) -> None:
-    """The arithmetic path for plain numbers gives what the general path gives."""
+def test_case_keys_match_a_sorted_factorize(cells: list[str]) -> None:
     keys, ids = normalise.case_keys(pd.Series(cells, dtype=object))
     expected_keys, expected_ids = pd.factorize(
         np.array([c.strip() for c in cells], dtype=object), sort=True
