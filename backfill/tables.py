@@ -147,7 +147,7 @@ def write_csv(
     parent's holding a lock at the fork (tqdm's monitor) cannot block it.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    renderers = _with_twins(frame, [_csv_renderer(frame.iloc[:, i]) for i in range(frame.shape[1])])
+    renderers = _with_twins([_csv_renderer(frame.iloc[:, i]) for i in range(frame.shape[1])])
     flat = not isinstance(frame.columns, pd.MultiIndex)
     if frame.shape[1] < 2 or not flat or any(render is None for render in renderers):
         # (one column: the csv module quotes an empty lone field, which this writer does not)
@@ -319,7 +319,7 @@ def _twin(original: _TextColumn, values: np.ndarray, own: Renderer) -> Renderer:
     return render
 
 
-def _with_twins(frame: pd.DataFrame, renderers: list[Renderer | None]) -> list[Renderer | None]:
+def _with_twins(renderers: list[Renderer | None]) -> list[Renderer | None]:
     """`renderers` with those of text columns whose first rows repeat an earlier text
     column's made its `_twin`: comparing a chunk's cells costs less than rendering them."""
     out = list(renderers)

@@ -368,7 +368,7 @@ def test_a_column_repeating_another_is_written_as_itself(
     expected = _pandas_bytes(frame, tmp_path / "pandas.csv")
     assert write_csv(frame, tmp_path / "ours.csv").read_bytes() == expected
     renderers = tables._with_twins(
-        frame, [tables._csv_renderer(frame.iloc[:, i]) for i in range(frame.shape[1])]
+        [tables._csv_renderer(frame.iloc[:, i]) for i in range(frame.shape[1])]
     )
     assert isinstance(renderers[0], tables._TextColumn)
     # plan_note, changed and as_str start as note does: they are its twins
