@@ -117,10 +117,10 @@ def send_order(frame: pd.DataFrame, sources: list[str], config: Config) -> SendO
 
     # The order is (no case, case's first time, case id | unplaced, time | status rank,
     # source, row). Keys that depend on the case only are ranked once per case, and small
-    # keys are packed into one integer: three sort passes instead of eight.
+    # keys are packed into one integer. Times are whole seconds: in seconds they usually
+    # pack with the case too, and one sort pass (ties re-sorted alone) does instead of eight.
     major = keys.case_rank()[case_codes] * 2 + unplaced
     minor = _packed(rank, source_key, row_key)
-    # times are whole seconds: in seconds they pack with the case into one key (two passes)
     timed = time_key != _LAST
     case_and_time = None
     if timed.any() and bool((time_key[timed] % 1_000_000 == 0).all()):
