@@ -40,7 +40,7 @@ from backfill.model import (
     WARNING,
     Action,
 )
-from backfill.responses import case_response_dates, check_source
+from backfill.responses import ParsedCells, case_response_dates, check_source
 
 if TYPE_CHECKING:
     from backfill.normalise import ParsedTimes
@@ -231,11 +231,13 @@ def finish_plan(
     now: datetime,
     response_dates: Mapping[str, datetime] | None = None,
     rows: np.ndarray | None = None,
+    parsed_responses: ParsedCells | None = None,
 ) -> Plan:
     """plan_from_table after `validation.normalise_keys_and_times`: `frame` is the table's
     rows with keys and times normalised, `keyed` the problems found doing so (labels =
     positions in `frame`) and `times` the parsed times. `rows` (positions, whole cases)
-    plans those rows only (backfill/plan_split.py); None plans all.
+    plans those rows only (backfill/plan_split.py); None plans all. `parsed_responses`:
+    responses.parse_response_cells of all the rows' response_date cells, when already read.
     """
     columns = dict(table.columns)
     sources = list(table.sources)
@@ -259,7 +261,9 @@ def finish_plan(
     )
     # Cells are read in file order: in send order they are scattered in memory, and
     # parsing the response dates or checking the assignees took two to three times as long.
-    dates = case_response_dates(light, columns, config, response_dates)
+    if parsed_responses is not None and rows is not None:
+        parsed_responses = (parsed_responses[0][rows], parsed_responses[1][rows])
+    dates = case_response_dates(light, columns, config, response_dates, parsed_responses)
     light, assignee_problems = validation.normalise_notes_and_assignees(light, columns, config)
     light[HAPPENED_AT] = times.text_of(rows)
     ordered = timeline.send_order(light, sources, config)

@@ -40,7 +40,12 @@ from backfill.plan import (
     summary_text,
 )
 from backfill.reader import InputTable
-from backfill.responses import check_source
+from backfill.responses import (
+    ParsedCells,
+    check_source,
+    parse_response_cells,
+    reads_response_column,
+)
 from backfill.tables import append_file, write_csv
 
 SPLIT_ROWS = 200_000  # below this, a second process costs more than it saves
@@ -83,7 +88,7 @@ def plan_and_write(
     columns = dict(table.columns)
     large = len(frame) >= split_rows and forking.available()
     # the case keys are made by a forked child while this process parses the times
-    keys = _case_keys_child(frame, columns) if large else None
+    keys = _case_keys_child(frame, columns, config) if large else None
     try:
         frame, keyed, times = validation.normalise_keys_and_times(
             frame, columns, config, case_keys=keys.result if keys else None
@@ -97,8 +102,12 @@ def plan_and_write(
         written = _write(plan, folder, files, part=None)
         return PlanOutcome(plan.summary(), list(table.sources), config, written.files)
 
+    responses = keys.responses() if keys else None
+
     def finish(rows: np.ndarray, part: int) -> _Part:
-        plan = finish_plan(table, frame, keyed, times, config, now=now, rows=rows)
+        plan = finish_plan(
+            table, frame, keyed, times, config, now=now, rows=rows, parsed_responses=responses
+        )
         return _write(plan, folder, files, part=part)
 
     child = forking.start(lambda: finish(np.flatnonzero(second), 1))
@@ -156,10 +165,18 @@ def _write(plan: Plan, folder: Path, files: Sequence[str], *, part: int | None) 
     return _Part(plan.summary(), written, parts, invalid)
 
 
-def _case_keys_child(frame: pd.DataFrame, columns: dict[str, str]) -> _KeysChild:
-    """A child making normalise.case_keys of the id cells."""
+def _case_keys_child(frame: pd.DataFrame, columns: dict[str, str], config: Config) -> _KeysChild:
+    """A child making normalise.case_keys of the id cells, and reading the response_date
+    cells if the plan reads them (it would otherwise wait for this process's time parsing;
+    each stretch then has its response dates read)."""
     cells = validation.input_cells(frame, columns, "number_customergauge")
-    return _KeysChild(forking.start(lambda: _packed(*normalise.case_keys(cells))))
+    dates = frame[columns["response_date"]] if reads_response_column(columns, config) else None
+
+    def work() -> tuple[np.ndarray, Any, ParsedCells | None]:
+        keys, ids = _packed(*normalise.case_keys(cells))
+        return keys, ids, None if dates is None else parse_response_cells(dates, config)
+
+    return _KeysChild(forking.start(work))
 
 
 class _KeysChild:
@@ -167,12 +184,17 @@ class _KeysChild:
 
     def __init__(self, child: forking.Forked) -> None:
         self._child = child
+        self._responses: ParsedCells | None = None
 
     def result(self) -> tuple[np.ndarray, np.ndarray]:
-        keys, ids = self._child.result()
+        keys, ids, self._responses = self._child.result()
         if isinstance(ids, str):
             ids = np.array(ids.split("\x00") if keys.size else [], dtype=object)
         return keys.astype(np.int64), ids
+
+    def responses(self) -> ParsedCells | None:
+        """parse_response_cells of the response_date cells (after `result`), if read."""
+        return self._responses
 
     def cancel(self) -> None:
         self._child.cancel()

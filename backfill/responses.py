@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from backfill import normalise
@@ -45,27 +46,43 @@ class CaseResponseDates:
     notes: list[str] = field(default_factory=list)
 
 
+ParsedCells = tuple[np.ndarray, np.ndarray]  # parse_response_cells: instants, unreadable
+
+
+def parse_response_cells(cells: pd.Series, config: Config) -> ParsedCells:
+    """The response_date cells read: each one's instant (datetime64[us], UTC; NaT when empty
+    or unreadable) and whether it could not be read."""
+    parsed = normalise.parse_times(
+        cells, zone=config.input.timezone, date_format=None, dayfirst=config.input.dayfirst
+    )
+    instants = parsed.utc.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+    return instants, parsed.unreadable()
+
+
+def reads_response_column(columns: Mapping[str, str], config: Config) -> bool:
+    """Whether case_response_dates reads the input's response_date column."""
+    return "response_date" in columns and config.responses.source in ("auto", "file")
+
+
 def case_response_dates(
     frame: pd.DataFrame,
     columns: Mapping[str, str],
     config: Config,
     response_dates: Mapping[str, datetime] | None = None,
+    parsed: ParsedCells | None = None,
 ) -> CaseResponseDates:
-    """Response dates for the rows of `frame` (which has CASE), from every source configured."""
+    """Response dates for the rows of `frame` (which has CASE), from every source configured.
+    `parsed`: parse_response_cells of the frame's response_date cells, when already read."""
     index = frame.index
     own = pd.Series(pd.NaT, index=index, dtype="datetime64[us, UTC]")
     unreadable = pd.Series(False, index=index)
     source = config.responses.source
-    column = columns.get("response_date")
-    if column is not None and source in ("auto", "file"):
-        parsed = normalise.parse_times(
-            frame[column],
-            zone=config.input.timezone,
-            date_format=None,
-            dayfirst=config.input.dayfirst,
-        )
-        own = parsed.utc
-        unreadable = pd.Series(parsed.unreadable(), index=index)
+    if reads_response_column(columns, config):
+        if parsed is None:
+            parsed = parse_response_cells(frame[columns["response_date"]], config)
+        instants, bad = parsed
+        own = pd.Series(instants, index=index, copy=False).dt.tz_localize("UTC")
+        unreadable = pd.Series(bad, index=index, copy=False)
     extra: dict[str, pd.Timestamp] = {}
     known = True
     if config.responses.file is not None and source in ("auto", "file"):

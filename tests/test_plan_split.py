@@ -179,13 +179,35 @@ def test_a_failure_while_the_keys_are_made_elsewhere_leaves_no_child(
 )
 def test_case_keys_made_in_a_child_are_those_made_here(cells: list[str]) -> None:
     """Keys cross the pipe as 32-bit numbers and the ids as one text (object ids when one
-    holds a NUL): what arrives is exactly normalise.case_keys."""
+    holds a NUL): what arrives is exactly normalise.case_keys. The response_date cells come
+    back read as responses.parse_response_cells reads them, when the plan reads them."""
     from backfill import normalise
+    from backfill.responses import parse_response_cells
 
-    frame = pd.DataFrame({"number_customergauge": pd.Series(cells, dtype=object)})
-    keys, ids = plan_split._case_keys_child(
-        frame, {"number_customergauge": "number_customergauge"}
-    ).result()
+    dates = ["2023-04-01 09:00:00", "", "someday", "2023-04-01", "2023-04-02 10:00", ""]
+    frame = pd.DataFrame(
+        {
+            "number_customergauge": pd.Series(cells, dtype=object),
+            "response_date": pd.Series(dates[: len(cells)], dtype=object),
+        }
+    )
+    columns = {"number_customergauge": "number_customergauge", "response_date": "response_date"}
+    config = config_from_dict({})
+    child = plan_split._case_keys_child(frame, columns, config)
+    keys, ids = child.result()
     expected_keys, expected_ids = normalise.case_keys(frame["number_customergauge"])
     assert keys.dtype == np.int64 and keys.tolist() == expected_keys.tolist()
     assert ids.dtype == object and ids.tolist() == expected_ids.tolist()
+    instants, unreadable = child.responses()
+    expected_instants, expected_unreadable = parse_response_cells(frame["response_date"], config)
+    assert instants.tolist() == expected_instants.tolist()
+    assert (
+        unreadable.tolist()
+        == expected_unreadable.tolist()
+        == [d == "someday" for d in dates[: len(cells)]]
+    )
+    without = plan_split._case_keys_child(
+        frame, columns, config_from_dict({"responses": {"source": "api"}})
+    )
+    assert without.result()[0].tolist() == expected_keys.tolist()
+    assert without.responses() is None
