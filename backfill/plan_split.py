@@ -166,34 +166,45 @@ def _write(plan: Plan, folder: Path, files: Sequence[str], *, part: int | None) 
 
 
 def _case_keys_child(frame: pd.DataFrame, columns: dict[str, str], config: Config) -> _KeysChild:
-    """A child making normalise.case_keys of the id cells, and reading the response_date
-    cells if the plan reads them (it would otherwise wait for this process's time parsing;
-    each stretch then has its response dates read)."""
+    """A child making normalise.case_keys of the id cells, and reading the first half of
+    the response_date cells if the plan reads them; this process reads the other half when
+    asked for the keys, having parsed the times (see _KeysChild.result)."""
     cells = validation.input_cells(frame, columns, "number_customergauge")
     dates = frame[columns["response_date"]] if reads_response_column(columns, config) else None
+    half = len(frame) // 2
 
     def work() -> tuple[np.ndarray, Any, ParsedCells | None]:
         keys, ids = _packed(*normalise.case_keys(cells))
-        return keys, ids, None if dates is None else parse_response_cells(dates, config)
+        return keys, ids, None if dates is None else parse_response_cells(dates.iloc[:half], config)
 
-    return _KeysChild(forking.start(work))
+    return _KeysChild(forking.start(work), None if dates is None else dates.iloc[half:], config)
 
 
 class _KeysChild:
     """The child making the case keys; `result()` waits for them."""
 
-    def __init__(self, child: forking.Forked) -> None:
+    def __init__(self, child: forking.Forked, dates: pd.Series | None, config: Config) -> None:
         self._child = child
+        self._dates = dates  # this process's share of the response_date cells
+        self._config = config
         self._responses: ParsedCells | None = None
 
     def result(self) -> tuple[np.ndarray, np.ndarray]:
-        keys, ids, self._responses = self._child.result()
+        """The keys and ids; first this process reads its share of the response dates (the
+        child, with the keys to make as well, is still reading its share)."""
+        mine = None if self._dates is None else parse_response_cells(self._dates, self._config)
+        keys, ids, theirs = self._child.result()
+        if mine is not None and theirs is not None:
+            self._responses = (
+                np.concatenate([theirs[0], mine[0]]),
+                np.concatenate([theirs[1], mine[1]]),
+            )
         if isinstance(ids, str):
             ids = np.array(ids.split("\x00") if keys.size else [], dtype=object)
         return keys.astype(np.int64), ids
 
     def responses(self) -> ParsedCells | None:
-        """parse_response_cells of the response_date cells (after `result`), if read."""
+        """parse_response_cells of all the response_date cells (after `result`), if read."""
         return self._responses
 
     def cancel(self) -> None:
