@@ -1,8 +1,11 @@
 """Delimited text exports (.csv/.tsv/.txt): encoding detection, delimiter sniffing, C-engine parse.
 
 Every cell is read as text (ids keep their leading zeros, notes stay verbatim) by pandas' C
-parser on the file itself: Python only looks at the bytes to choose the encoding (a check that
-runs at memory speed and skips pure-ASCII blocks) and at the first lines to choose the delimiter.
+parser on the file itself, in the encoding its first bytes declare (UTF-8 without a byte-order
+mark). Only when the parser meets a byte that encoding cannot decode does Python check the whole
+file (a check that runs at memory speed and skips pure-ASCII blocks): it is then read again as
+cp1252, or refused with the first wrong byte named. Python also reads the first lines to choose
+the delimiter.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ def read_delimited(path: Path, *, progress: bool = False) -> pd.DataFrame:
 
     Blank lines are kept as rows of "" so that the numbers stay right; read_table drops them.
     """
-    encoding = detect_encoding(path)
+    encoding = _declared_encoding(path)
     sample, truncated = _sample_text(path, encoding)
     if not sample.strip():
         raise InputError(
@@ -62,11 +65,40 @@ def read_delimited(path: Path, *, progress: bool = False) -> pd.DataFrame:
         "quotechar": '"',
         "doublequote": True,
     }
+    rows = _estimated_rows(path, sample, truncated)
+    chunked = progress and _bar_shows() and _is_large(path, rows)
     try:
-        if progress and _bar_shows() and _is_large(path, sample, truncated):
-            frame = _read_chunked(path, options, _estimated_rows(path, sample, truncated))
-        else:
-            frame = pd.read_csv(path, **options)  # type: ignore[call-overload]
+        frame = _parse(path, options, rows if chunked else None, delimiter, hidden)
+    except UnicodeDecodeError as exc:
+        # not the encoding its start declares (UTF-8 when no byte-order mark): the whole file
+        # is checked only now, which names the first wrong byte or finds it to be cp1252
+        detected = detect_encoding(path)
+        if detected == encoding:  # (pandas refused what Python accepts: never a traceback)
+            raise InputError(
+                f"{path} cannot be decoded as {encoding} ({exc.reason}); {_SAVE_AS_UTF8}"
+            ) from None
+        options["encoding"] = encoding = detected
+        try:
+            frame = _parse(path, options, rows if chunked else None, delimiter, hidden)
+        except UnicodeDecodeError as again:
+            raise InputError(
+                f"{path} cannot be decoded as {encoding} ({again.reason}); {_SAVE_AS_UTF8}"
+            ) from None
+    header_row = skip - hidden + 1
+    frame.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(frame))
+    frame.attrs.update(encoding=encoding, delimiter=delimiter)
+    return frame
+
+
+def _parse(
+    path: Path, options: dict[str, object], rows: int | None, delimiter: str, hidden: int
+) -> pd.DataFrame:
+    """read_csv with `options` (in chunks behind a bar counting to `rows`, when given); an
+    empty or malformed file is an InputError, a byte the encoding cannot decode is raised."""
+    try:
+        if rows is not None:
+            return _read_chunked(path, options, rows)
+        return pd.read_csv(path, **options)  # type: ignore[call-overload]
     except pd.errors.EmptyDataError:
         raise InputError(
             f"{path} is empty: it has no header row; export the data again with the column names "
@@ -74,17 +106,23 @@ def read_delimited(path: Path, *, progress: bool = False) -> pd.DataFrame:
         ) from None
     except pd.errors.ParserError as exc:
         raise InputError(_explain_parser_error(path, exc, delimiter, hidden)) from None
-    except UnicodeDecodeError as exc:  # the check above should have caught it; never a traceback
-        raise InputError(
-            f"{path} cannot be decoded as {encoding} ({exc.reason}); {_SAVE_AS_UTF8}"
-        ) from None
-    header_row = skip - hidden + 1
-    frame.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(frame))
-    frame.attrs.update(encoding=encoding, delimiter=delimiter)
-    return frame
 
 
 # --- encoding --------------------------------------------------------------------------------
+
+
+def _declared_encoding(path: Path) -> str:
+    """The encoding the file's first bytes declare: UTF-8 or UTF-16 by their byte-order mark,
+    else UTF-8 (read as such; detect_encoding checks the whole file if that fails).
+    InputError for a workbook or binary file saved as text."""
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    _check_not_binary(path, head)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return "utf-8"
 
 
 def detect_encoding(path: Path) -> str:
@@ -242,9 +280,8 @@ def _bar_shows() -> bool:
     return bool(isatty and isatty())
 
 
-def _is_large(path: Path, sample: str, truncated: bool) -> bool:
-    size = path.stat().st_size
-    return size > LARGE_FILE_BYTES or _estimated_rows(path, sample, truncated) > LARGE_FILE_ROWS
+def _is_large(path: Path, rows: int) -> bool:
+    return path.stat().st_size > LARGE_FILE_BYTES or rows > LARGE_FILE_ROWS
 
 
 def _estimated_rows(path: Path, sample: str, truncated: bool) -> int:

@@ -89,6 +89,27 @@ def test_non_ascii_far_into_a_large_file_is_still_checked(tmp_path: Path) -> Non
     assert read_table(path)["note"].iloc[-1] == "na\xefve"
 
 
+def test_a_cp1252_byte_met_while_reading_in_chunks_rereads_the_file_as_cp1252(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file is read as UTF-8 until a byte says otherwise, then whole again as cp1252:
+    also when the byte comes in a later chunk read behind the progress bar."""
+    import backfill.reader_csv as reader_csv
+
+    body = "".join(f"{i},plain ascii note number {i}\n" for i in range(3_000))
+    path = tmp_path / "big.csv"
+    path.write_bytes(("id,note\n" + body).encode() + "99,na\xefve €\n".encode("cp1252"))
+    monkeypatch.setattr(reader_csv, "LARGE_FILE_BYTES", 1_000)
+    monkeypatch.setattr(reader_csv, "_CHUNK_ROWS", 500)
+    monkeypatch.setenv("TQDM_MININTERVAL", "0")  # draw every update, not 10 per second
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    frame = read_table(path, progress=True)
+    assert "reading big.csv" in terminal.getvalue()
+    assert len(frame) == 3_001 and frame["note"].iloc[-1] == "na\xefve \u20ac"
+    assert frame["note"].iloc[0] == "plain ascii note number 0"
+
+
 # --- delimiters ------------------------------------------------------------------------------
 
 
