@@ -79,6 +79,20 @@ def plan_and_write(
     split_rows: int = SPLIT_ROWS,
 ) -> PlanOutcome:
     """Plan `table` and write `files` (some of plan.csv, cases.csv, invalid.csv) to `folder`."""
+    try:
+        return _plan_and_write(table, config, folder, files, now, split_rows)
+    finally:
+        forking.reap()  # children that sent their results and were still ending then
+
+
+def _plan_and_write(
+    table: InputTable,
+    config: Config,
+    folder: Path,
+    files: Sequence[str],
+    now: datetime | None,
+    split_rows: int,
+) -> PlanOutcome:
     check_source(config, None)
     now = now or datetime.now(UTC)
     unknown = set(files) - set(PLAN_FILES)
@@ -193,7 +207,7 @@ class _KeysChild:
         """The keys and ids; first this process reads its share of the response dates (the
         child, with the keys to make as well, is still reading its share)."""
         mine = None if self._dates is None else parse_response_cells(self._dates, self._config)
-        keys, ids, theirs = self._child.result()
+        keys, ids, theirs = self._child.result(wait_for_end=False)  # reaped by plan_and_write
         if mine is not None and theirs is not None:
             self._responses = (
                 np.concatenate([theirs[0], mine[0]]),

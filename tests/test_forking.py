@@ -88,3 +88,15 @@ def test_ctrl_c_during_the_fork_stops_the_parent_and_never_runs_the_callers_code
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)  # the child was stopped and reaped
     assert not marks.exists() or marks.read_text() == "child ran"
+
+
+def test_a_result_taken_without_waiting_for_the_end_is_reaped_later() -> None:
+    """result(wait_for_end=False) returns as soon as the whole result is in; reap() then
+    leaves no child behind, ended or not."""
+    big = list(range(200_000))  # something for the child to give back at its end
+    child = forking.start(lambda: sum(big))
+    assert child.result(wait_for_end=False) == sum(big)
+    forking.reap()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+    assert forking._ENDING == []
