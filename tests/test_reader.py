@@ -94,18 +94,11 @@ def test_a_cp1252_byte_met_while_reading_in_chunks_rereads_the_file_as_cp1252(
 ) -> None:
     """The file is read as UTF-8 until a byte says otherwise, then whole again as cp1252:
     also when the byte comes in a later chunk read behind the progress bar."""
-    import backfill.reader_csv as reader_csv
-
     body = "".join(f"{i},plain ascii note number {i}\n" for i in range(3_000))
     path = tmp_path / "big.csv"
     path.write_bytes(("id,note\n" + body).encode() + "99,na\xefve €\n".encode("cp1252"))
-    monkeypatch.setattr(reader_csv, "LARGE_FILE_BYTES", 1_000)
-    monkeypatch.setattr(reader_csv, "_CHUNK_ROWS", 500)
-    monkeypatch.setenv("TQDM_MININTERVAL", "0")  # draw every update, not 10 per second
-    terminal = _Terminal()
-    monkeypatch.setattr(sys, "stderr", terminal)
-    frame = read_table(path, progress=True)
-    assert "reading big.csv" in terminal.getvalue()
+    frame, drawn = _read_in_chunks_on_a_terminal(path, 500, monkeypatch)
+    assert "reading big.csv" in drawn
     assert len(frame) == 3_001 and frame["note"].iloc[-1] == "na\xefve \u20ac"
     assert frame["note"].iloc[0] == "plain ascii note number 0"
 
@@ -362,8 +355,6 @@ class _Terminal(io.StringIO):
 def test_chunked_read_with_progress_gives_the_same_frame(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import backfill.reader_csv as reader_csv
-
     lines = ["id,status,note"]
     for i in range(1, 2_001):
         lines.append(f'{i:05d},open,"n{i}\nsecond line"' if i % 7 == 0 else f"{i:05d},closed,")
@@ -371,16 +362,26 @@ def test_chunked_read_with_progress_gives_the_same_frame(
             lines.append("")  # blank rows across chunk boundaries
     path = write_csv(tmp_path / "big.csv", "\n".join(lines) + "\n")
     plain = read_table(path)
+    chunked, drawn = _read_in_chunks_on_a_terminal(path, 333, monkeypatch)
+    pd.testing.assert_frame_equal(chunked, plain)
+    assert plain[ROW].iloc[-1] == 2_001 + 19  # 19 blank rows before the last record
+    assert "reading big.csv" in drawn
+    assert "100%" in drawn
+
+
+def _read_in_chunks_on_a_terminal(
+    path: Path, rows: int, monkeypatch: pytest.MonkeyPatch
+) -> tuple[pd.DataFrame, str]:
+    """read_table(progress=True) of `path` as a large file read `rows` rows at a time, with
+    stderr a terminal: the frame, and what the bar drew."""
+    import backfill.reader_csv as reader_csv
+
     monkeypatch.setattr(reader_csv, "LARGE_FILE_BYTES", 1_000)
-    monkeypatch.setattr(reader_csv, "_CHUNK_ROWS", 333)
+    monkeypatch.setattr(reader_csv, "_CHUNK_ROWS", rows)
     monkeypatch.setenv("TQDM_MININTERVAL", "0")  # draw every update, not 10 per second
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
-    chunked = read_table(path, progress=True)
-    pd.testing.assert_frame_equal(chunked, plain)
-    assert plain[ROW].iloc[-1] == 2_001 + 19  # 19 blank rows before the last record
-    assert "reading big.csv" in terminal.getvalue()
-    assert "100%" in terminal.getvalue()
+    return read_table(path, progress=True), terminal.getvalue()
 
 
 def test_no_bar_when_not_asked_or_not_a_terminal(
