@@ -172,8 +172,7 @@ def parse_times(
     size = len(values)
     naive = np.full(size, _NAT)  # wall-clock times in `zone`
     aware = np.full(size, _NAT)  # instants given with an offset, as UTC
-    code = np.empty(size, dtype=object)
-    code[:] = ""  # (np.full converts a text fill value cell by cell)
+    code = filled_texts(size, "")
 
     text = _stripped_text(values.to_numpy(dtype=object))
     if text is None:
@@ -257,6 +256,14 @@ _DAY_US = 86_400 * 1_000_000
 _DEFAULT_DAYS = (datetime(2000, 1, 1), datetime(2001, 2, 2))  # see _parse_one
 
 
+def filled_texts(count: int, value: str) -> np.ndarray:
+    """An object array of `count` references to `value`. (np.full converts a text fill value
+    cell by cell: for a long message on 100,000 rows, 20 ms instead of half a millisecond.)"""
+    out = np.empty(count, dtype=object)
+    out[:] = value
+    return out
+
+
 def _stripped_text(cells: np.ndarray) -> np.ndarray | None:
     """The cells stripped, when every one is text (a CSV export); None when some are not."""
     if pd.api.types.infer_dtype(cells, skipna=False) != "string":
@@ -323,8 +330,7 @@ def _output_text(
     same = shaped & known
     if same.all():  # (the usual export: every cell is its own text)
         return pd.Series(text, index=utc.index, dtype=object, copy=False)
-    out = np.empty(len(text), dtype=object)
-    out[:] = ""
+    out = filled_texts(len(text), "")
     out[same] = text[same]
     rest = known & ~same
     if rest.any():

@@ -20,6 +20,7 @@ import pandas as pd
 from backfill.config import FIELDS, InputConfig
 from backfill.errors import InputError
 from backfill.model import ROW, SOURCE
+from backfill.normalise import filled_texts
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -132,9 +133,7 @@ def read_table(
         )
     rows = frame.index.to_numpy(dtype=np.int64)
     frame = frame.reset_index(drop=True)
-    source = np.empty(len(frame), dtype=object)
-    source[:] = str(path)  # one text for every row (np.full would convert it per row)
-    frame[SOURCE] = pd.Series(source, dtype=object, copy=False)
+    frame[SOURCE] = pd.Series(filled_texts(len(frame), str(path)), dtype=object, copy=False)
     frame[ROW] = rows
     return frame
 

@@ -49,7 +49,6 @@ from backfill.validation import (
     TRANSITION_NOT_ALLOWED,
     WARNING,
     empty_problems,
-    filled_texts,
     problems_where,
     text_column,
 )
@@ -455,12 +454,12 @@ def predict(frame: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, list[pd.
     response = per_case.ticks(frame[RESPONSE_TS])
     first_row = np.full(count, len(rows), dtype=np.int64)
     np.minimum.at(first_row, case, np.arange(len(rows)))
-    final_status = filled_texts(count, "")
+    final_status = normalise.filled_texts(count, "")
     has_sent = last_sent >= 0
     final_status[has_sent] = status[last_sent[has_sent]]
     assignee = frame[SEND_ASSIGNEE].to_numpy(dtype=object)[sent]
     last_named = per_case.last(sent_case, count, assignee != "")
-    final_assignee = filled_texts(count, "")
+    final_assignee = normalise.filled_texts(count, "")
     final_assignee[last_named >= 0] = assignee[last_named[last_named >= 0]]
     first_response = per_case.first(case, count, response[rows] != per_case.NAT)
     first_ts = per_case.extreme(case, count, happened[rows], np.minimum)
@@ -501,7 +500,7 @@ def predict(frame: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, list[pd.
     )
 
     labels = frame.index.to_numpy()
-    reopen_message = filled_texts(int(clear.sum()), _REOPEN_MESSAGE["progress"])
+    reopen_message = normalise.filled_texts(int(clear.sum()), _REOPEN_MESSAGE["progress"])
     reopen_message[is_open[clear]] = _REOPEN_MESSAGE["open"]
     warnings = [
         problems_where(
@@ -545,7 +544,7 @@ _REOPEN_MESSAGE = {
 
 def _text_at(texts: np.ndarray, rows: np.ndarray, positions: np.ndarray) -> np.ndarray:
     """texts[rows[positions]], "" where a position is -1."""
-    out = filled_texts(len(positions), "")
+    out = normalise.filled_texts(len(positions), "")
     chosen = positions >= 0
     out[chosen] = texts[rows[positions[chosen]]]
     return out
