@@ -20,11 +20,11 @@ if TYPE_CHECKING:
 
 Echo = Callable[[str], None]
 
-# Tables of the commands above large enough that freeing them cell by cell at the end costs
-# a noticeable part of the command (0.2 s for a million rows). The console script ends the
-# process without freeing them (cli.main); a library caller never holds anything here.
-HELD_FOR_EXIT: list[object] = []
-HOLD_ROWS = 200_000
+# Tables of the commands above large enough (two processes plan them) that freeing them cell
+# by cell at the end costs a noticeable part of the command (0.1 s for a million rows). The
+# console script asks for them to be kept and ends the process without freeing them
+# (cli.main); for a library caller this stays None and nothing is kept.
+HELD_FOR_EXIT: list[object] | None = None
 
 
 def validate_command(
@@ -53,7 +53,7 @@ def _plan_files(
     """Read and plan the inputs and write `files` (in two processes when the table is large:
     backfill/plan_split.py)."""
     from backfill.plan import read_plan_input
-    from backfill.plan_split import plan_and_write
+    from backfill.plan_split import SPLIT_ROWS, plan_and_write
     from backfill.responses import check_source
 
     config = load_config(config_path)
@@ -67,18 +67,15 @@ def _plan_files(
         table = read_plan_input(list(inputs), config, progress=True)
         folder = output_dir(config, out_dir, new_run_id())
         outcome = plan_and_write(table, config, folder, files=files)
-        if _held and len(table.frame) >= HOLD_ROWS:
+        if HELD_FOR_EXIT is not None and len(table.frame) >= SPLIT_ROWS:
             HELD_FOR_EXIT.append(table)
         return outcome
     finally:
         gc.enable()
 
 
-_held = False  # set by cli.main: only the console script ends without freeing
-
-
 def hold_tables_for_exit() -> None:
     """Let the commands keep their large tables for a process that ends without freeing them
     (cli.main; see HELD_FOR_EXIT)."""
-    global _held
-    _held = True
+    global HELD_FOR_EXIT
+    HELD_FOR_EXIT = []
