@@ -101,7 +101,8 @@ def _plan_and_write(
     frame = table.frame.reset_index(drop=True)  # copy-on-write: new columns stay ours
     columns = dict(table.columns)
     large = len(frame) >= split_rows and forking.available()
-    # the case keys are made by a forked child while this process parses the times
+    # a forked child makes the case keys (and reads half the response dates) while this
+    # process parses the times (and reads the other half)
     keys = _case_keys_child(frame, columns, config) if large else None
     try:
         frame, keyed, times = validation.normalise_keys_and_times(
