@@ -7,7 +7,7 @@ times each, two whole processes (start-up and imports included):
     backfill plan FILE --out DIR                           (read, validate, order, write)
 
 and prints the best wall time of each, their ratio, plan's CPU time and its peak memory.
-Above 200,000 rows plan uses two processes (backfill/plan_split.py), so the CPU time (of
+Above 200,000 rows plan uses two processes (backfill/plan/split.py), so the CPU time (of
 all its processes) exceeds the wall time, and the peak memory is the highest sum of the
 resident memory of its processes, sampled every 20 ms. BACKFILL_PROCESSES=1 in the
 environment measures the one-process path. Targets: ratio <= 4, peak memory <= 2 GiB. With
@@ -172,7 +172,7 @@ def main() -> None:
             f"generated {args.rows:,} rows, {args.cases:,} cases ({size:.0f} MiB) "
             f"in {time.perf_counter() - started:.1f} s"
         )
-        backfill = [sys.executable, "-m", "backfill.cli"]
+        backfill = [sys.executable, "-m", "backfill.cli.main"]
         compare(
             "plan csv",
             [sys.executable, "-c", f"import pandas; pandas.read_csv({str(data)!r})"],
@@ -194,7 +194,7 @@ def main() -> None:
                     sys.executable,
                     "-c",
                     "from pathlib import Path; from backfill.config import InputConfig; "
-                    "from backfill.reader import read_inputs; "
+                    "from backfill.read.table import read_inputs; "
                     f"read_inputs([Path({str(book)!r})], InputConfig())",
                 ],
                 args.repeat,

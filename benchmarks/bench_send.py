@@ -43,12 +43,12 @@ from typing import Any
 
 import aiohttp
 
-from backfill.auth import Credentials
-from backfill.client import ApiSession
 from backfill.config import config_from_dict
 from backfill.model import Action
-from backfill.protocol import build_request
-from backfill.sender import send_cases
+from backfill.send.auth import Credentials
+from backfill.send.lanes import send_cases
+from backfill.send.protocol import build_request
+from backfill.send.session import ApiSession
 
 CREDENTIALS = Credentials(client_id="sandbox-client", client_secret="sandbox-secret")
 STATUSES = ("open", "progress", "closed")
@@ -81,7 +81,7 @@ def make_cases(n_actions: int, n_cases: int, seed: int = 1) -> list[list[Action]
 def sandbox_process(responses: Path, *options: str) -> Any:
     """`backfill sandbox` on a free port in a child process; yields its base URL."""
     command = [
-        sys.executable, "-c", "from backfill.cli import main; main()", "sandbox",
+        sys.executable, "-c", "from backfill.cli.main import main; main()", "sandbox",
         "--port", "0", "--responses", str(responses), *options,
     ]  # fmt: skip
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}

@@ -7,14 +7,14 @@ import asyncio
 import aiohttp
 import pytest
 
-from backfill.auth import Credentials, TokenManager
-from backfill.client import ApiSession
 from backfill.config import config_from_dict
 from backfill.errors import AuthError, ExitStatus
 from backfill.model import Action
-from backfill.protocol import SENT, build_request
-from backfill.retry_policy import RetryPolicy
 from backfill.sandbox import Sandbox, SandboxSettings
+from backfill.send.auth import Credentials, TokenManager
+from backfill.send.protocol import SENT, build_request
+from backfill.send.retry_policy import RetryPolicy
+from backfill.send.session import ApiSession
 
 GOOD = Credentials(client_id="sandbox-client", client_secret="sandbox-secret")
 

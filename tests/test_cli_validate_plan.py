@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from backfill.cli import cli
+from backfill.cli.main import cli
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 HISTORY_SUMMARY = (

@@ -9,12 +9,12 @@ from email.utils import format_datetime
 
 import pytest
 
-from backfill.auth import Credentials
-from backfill.client import ApiError, ApiSession
 from backfill.config import ApiConfig, config_from_dict
 from backfill.errors import AbortedError
 from backfill.model import Action
-from backfill.protocol import (
+from backfill.sandbox import Faults, Sandbox, SandboxSettings
+from backfill.send.auth import Credentials
+from backfill.send.protocol import (
     AUTH,
     FAILED,
     PARTIAL,
@@ -24,8 +24,8 @@ from backfill.protocol import (
     build_request,
     interpret,
 )
-from backfill.retry_policy import RetryPolicy, parse_retry_after
-from backfill.sandbox import Faults, Sandbox, SandboxSettings
+from backfill.send.retry_policy import RetryPolicy, parse_retry_after
+from backfill.send.session import ApiError, ApiSession
 
 V7_CREDENTIALS = Credentials(client_id="sandbox-client", client_secret="sandbox-secret")
 FAST = RetryPolicy(base_s=0.001, cap_s=0.01, seed=7)

@@ -16,7 +16,7 @@ START, END = "<!-- cli-reference start -->", "<!-- cli-reference end -->"
 
 
 def render_reference() -> str:
-    from backfill.cli import cli
+    from backfill.cli.main import cli
 
     runner = CliRunner()
     parts = []
@@ -44,7 +44,7 @@ def test_readme_command_reference_matches_help() -> None:
 
 
 def test_every_command_has_help_and_is_in_the_quick_tour() -> None:
-    from backfill.cli import cli
+    from backfill.cli.main import cli
 
     text = README.read_text(encoding="utf-8")
     tour = text.split("## A migration, step by step", 1)[1].split("## Configuration", 1)[0]

@@ -1,4 +1,4 @@
-"""backfill/forking.py: a function run in a forked child, its result or error brought back."""
+"""backfill/plan/forking.py: a function run in a forked child, its result or error brought back."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import signal
 
 import pytest
 
-from backfill import forking
 from backfill.errors import ExitStatus, InputError
+from backfill.plan import forking
 
 pytestmark = pytest.mark.skipif(not forking.available(), reason="needs Linux fork")
 

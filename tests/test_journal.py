@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from backfill.errors import JournalError
-from backfill.identity import action_identities, assign_identities, content_identity
-from backfill.journal import Journal
+from backfill.journal.identity import action_identities, assign_identities, content_identity
+from backfill.journal.store import Journal
 from backfill.model import FAILED, PARTIAL, PENDING, SENT, Action, Result
 
 
@@ -162,7 +162,7 @@ def test_kill_9_leaves_in_flight_marks_and_loses_at_most_the_batch(tmp_path: Pat
     path = tmp_path / "journal.sqlite"
     script = textwrap.dedent(f"""
         import os, signal
-        from backfill.journal import Journal
+        from backfill.journal.store import Journal
         from backfill.model import Action, Result
         j = Journal({str(path)!r}, flush_every=1000, flush_interval_s=3600)
         for i in range(5):
@@ -222,7 +222,7 @@ def test_many_lookups_are_chunked(journal: Journal):
 def test_second_writer_is_refused_with_a_clear_message(tmp_path: Path):
     path = tmp_path / "journal.sqlite"
     with Journal(path):
-        script = f"from backfill.journal import Journal; Journal({str(path)!r})"
+        script = f"from backfill.journal.store import Journal; Journal({str(path)!r})"
         proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
         assert "is in use by another backfill run (pid" in proc.stderr
         # a reader (backfill status) is fine meanwhile

@@ -1,4 +1,4 @@
-"""Parsers of backfill/normalise.py, over cell values as real exports write them."""
+"""Parsers of backfill/plan/normalise.py, over cell values as real exports write them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backfill import normalise
+from backfill.plan import normalise
 
 
 def _times(values, **options) -> normalise.ParsedTimes:

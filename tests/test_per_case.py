@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backfill import per_case
+from backfill.plan import per_case
 
 _ROWS = st.lists(
     st.tuples(st.integers(0, 4), st.one_of(st.none(), st.integers(0, 10**12)), st.booleans()),

@@ -17,7 +17,7 @@ from backfill.model import (
     ROW,
     SOURCE,
 )
-from backfill.plan import build_plan, plan_from_table, plan_table
+from backfill.plan.build import build_plan, plan_from_table, plan_table
 from tests.test_validation import NOW, make_table
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
@@ -169,7 +169,7 @@ def test_the_packed_and_the_plain_send_order_agree(rows, config) -> None:
     plain three-key sort gives the same plan."""
     from unittest import mock
 
-    from backfill import timeline
+    from backfill.plan import timeline
 
     records = [
         {"number_customergauge": case, "status": status, "happened_at": at, "note": note}
@@ -186,7 +186,7 @@ def test_the_packed_and_the_plain_send_order_agree(rows, config) -> None:
 
 
 def test_plan_writer_matches_the_safe_rule(tmp_path: Path) -> None:
-    from backfill.tables import neutralise_frame, write_csv
+    from backfill.report.tables import neutralise_frame, write_csv
 
     plan = build_plan([SAMPLE / "history.csv"], config_from_dict({}), now=NOW)
     table = plan_table(plan)
@@ -202,7 +202,7 @@ def test_plan_writer_matches_the_safe_rule(tmp_path: Path) -> None:
 
 
 def test_joined_pairs_are_each_rows_texts() -> None:
-    from backfill.plan import _joined_pairs
+    from backfill.plan.build import _joined_pairs
 
     first = pd.Series(
         ["reopen", "dup", "reopen", "reopen", None], index=[5, 3, 9, 1, 2], dtype=object

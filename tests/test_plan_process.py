@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from backfill import forking
-from backfill.plan_split import SPLIT_ROWS
+from backfill.plan import forking
+from backfill.plan.split import SPLIT_ROWS
 
 pytestmark = [
     pytest.mark.slow,
@@ -54,7 +54,7 @@ def test_ctrl_c_while_two_processes_plan_stops_both_and_leaves_no_part(
     _write_history(data, SPLIT_ROWS + 50_000)
     out = tmp_path / "out"
     child = subprocess.Popen(
-        [sys.executable, "-m", "backfill.cli", "plan", str(data), "--out", str(out)],
+        [sys.executable, "-m", "backfill.cli.main", "plan", str(data), "--out", str(out)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -91,7 +91,7 @@ def test_plan_of_a_large_table_writes_what_one_process_writes(tmp_path: Path) ->
         out = tmp_path / f"out{processes}"
         env = {**os.environ, "BACKFILL_PROCESSES": processes}
         done = subprocess.run(
-            [sys.executable, "-m", "backfill.cli", "plan", str(data), "--out", str(out)],
+            [sys.executable, "-m", "backfill.cli.main", "plan", str(data), "--out", str(out)],
             capture_output=True,
             text=True,
             env=env,
@@ -117,7 +117,7 @@ def test_validate_of_a_large_table_ends_with_its_exit_status_and_output(tmp_path
         handle.write("100001,bogus,2023-05-02 10:00:00,,,2023-04-01 09:00:00\n")
     out = tmp_path / "out"
     done = subprocess.run(
-        [sys.executable, "-m", "backfill.cli", "validate", str(data), "--out", str(out)],
+        [sys.executable, "-m", "backfill.cli.main", "validate", str(data), "--out", str(out)],
         capture_output=True,
         text=True,
         timeout=300,

@@ -9,11 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backfill import forking, plan_split
 from backfill.config import config_from_dict
 from backfill.errors import ExitStatus, InputError
-from backfill.plan import read_plan_input
-from backfill.plan_split import PLAN_FILES, plan_and_write
+from backfill.plan import forking
+from backfill.plan import split as plan_split
+from backfill.plan.build import read_plan_input
+from backfill.plan.split import PLAN_FILES, plan_and_write
 from tests.test_validation import NOW, make_table, row
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
@@ -159,7 +160,7 @@ def test_a_failure_while_the_keys_are_made_elsewhere_leaves_no_child(
 ) -> None:
     import os
 
-    from backfill import normalise
+    from backfill.plan import normalise
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise InputError("times cannot be parsed")
@@ -181,8 +182,8 @@ def test_case_keys_made_in_a_child_are_those_made_here(cells: list[str]) -> None
     """Keys cross the pipe as 32-bit numbers and the ids as one text (object ids when one
     holds a NUL): what arrives is exactly normalise.case_keys. The response_date cells come
     back read as responses.parse_response_cells reads them, when the plan reads them."""
-    from backfill import normalise
-    from backfill.responses import parse_response_cells
+    from backfill.plan import normalise
+    from backfill.plan.responses import parse_response_cells
 
     dates = ["2023-04-01 09:00:00", "", "someday", "2023-04-01", "2023-04-02 10:00", ""]
     frame = pd.DataFrame(

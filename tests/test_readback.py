@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 
-from backfill.auth import Credentials
-from backfill.client import ApiSession
 from backfill.config import config_from_dict
 from backfill.model import Action
-from backfill.readback import (
+from backfill.sandbox import SandboxSettings
+from backfill.send.auth import Credentials
+from backfill.send.lanes import send_cases
+from backfill.send.session import ApiSession
+from backfill.verify.readback import (
     CLOSE_LOOP_PATH,
     CaseState,
     ReadBack,
@@ -22,8 +24,6 @@ from backfill.readback import (
     parse_page,
     read_close_loop,
 )
-from backfill.sandbox import SandboxSettings
-from backfill.sender import send_cases
 
 FULL = {
     "number_customergauge": "53499",

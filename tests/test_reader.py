@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from backfill.config import InputConfig
 from backfill.model import ROW, SOURCE
-from backfill.reader import InputTable, map_columns, read_inputs, read_table
-from backfill.reader_csv import detect_encoding, sniff_delimiter
-from backfill.reader_excel import cell_value
+from backfill.read.delimited import detect_encoding, sniff_delimiter
+from backfill.read.excel import cell_value
+from backfill.read.table import InputTable, map_columns, read_inputs, read_table
 
 HEADER = ["number_customergauge", "status", "happened_at", "note"]
 
@@ -374,7 +374,7 @@ def _read_in_chunks_on_a_terminal(
 ) -> tuple[pd.DataFrame, str]:
     """read_table(progress=True) of `path` as a large file read `rows` rows at a time, with
     stderr a terminal: the frame, and what the bar drew."""
-    import backfill.reader_csv as reader_csv
+    import backfill.read.delimited as reader_csv
 
     monkeypatch.setattr(reader_csv, "LARGE_FILE_BYTES", 1_000)
     monkeypatch.setattr(reader_csv, "_CHUNK_ROWS", rows)
@@ -387,8 +387,8 @@ def _read_in_chunks_on_a_terminal(
 def test_no_bar_when_not_asked_or_not_a_terminal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import backfill.reader_csv as reader_csv
-    import backfill.reader_excel as reader_excel
+    import backfill.read.delimited as reader_csv
+    import backfill.read.excel as reader_excel
 
     monkeypatch.setattr(reader_csv, "LARGE_FILE_BYTES", 10)
     monkeypatch.setattr(reader_excel, "LARGE_WORKBOOK_BYTES", 10)
@@ -407,7 +407,7 @@ def test_no_bar_when_not_asked_or_not_a_terminal(
 
 
 def test_workbook_progress_bar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import backfill.reader_excel as reader_excel
+    import backfill.read.excel as reader_excel
 
     rows: list[list[object]] = [["id", "when"]]
     rows += [[i, dt.datetime(2024, 1, 1) + dt.timedelta(hours=i)] for i in range(25_000)]

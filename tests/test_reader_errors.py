@@ -9,7 +9,7 @@ import pytest
 
 from backfill.config import InputConfig, load_config
 from backfill.errors import ConfigError, ExitStatus, InputError
-from backfill.reader import read_inputs, read_table
+from backfill.read.table import read_inputs, read_table
 
 
 def read_error(paths: list[Path], cfg: InputConfig | None = None) -> str:
@@ -425,7 +425,7 @@ def test_cli_exits_2_with_the_message(
 ) -> None:
     from click.testing import CliRunner
 
-    from backfill.cli import cli
+    from backfill.cli.main import cli
 
     path = tmp_path / name
     if content is not None:

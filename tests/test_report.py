@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from backfill import model
 from backfill.model import BLOCKED, FAILED, INVALID, PENDING, SENT, Result
-from backfill.report import (
+from backfill.report.files import (
     build_report,
     build_summary,
     error_code,

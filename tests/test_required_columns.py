@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from backfill.cli import cli
+from backfill.cli.main import cli
 from backfill.config import Config, config_from_dict, required_fields
 from backfill.errors import InputError
-from backfill.plan import build_plan
+from backfill.plan.build import build_plan
 
 
 def _csv(path: Path, text: str) -> Path:

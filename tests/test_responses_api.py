@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from backfill.responses_api import (
+from backfill.verify.responses import (
     LOOKBACK_DAYS,
     RESPONSES_PATH,
     fetch_response_dates,

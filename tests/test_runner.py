@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from backfill.cli import cli
+from backfill.cli.main import cli
 from backfill.errors import ConfigError, ExitStatus
-from backfill.journal import Journal
-from backfill.runner import retry, run, status
+from backfill.journal.store import Journal
+from backfill.runner.run import retry, run, status
 from backfill.sandbox import Faults, SandboxSettings, ThreadedSandbox
 from tests.runner_helpers import (
     CREDENTIALS,
@@ -220,8 +220,8 @@ def test_out_of_order_guard_across_runs(sb, creds, tmp_path: Path):
 
 
 def test_in_flight_leftovers_are_resent_and_flagged(sb, creds, tmp_path: Path):
-    from backfill.expectation import plan_identities
-    from backfill.plan import build_plan
+    from backfill.plan.build import build_plan
+    from backfill.verify.expectation import plan_identities
 
     rows = timeline(2, 2)
     seed(sb, rows)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from backfill.journal import Journal
+from backfill.journal.store import Journal
 from backfill.sandbox import Faults, SandboxSettings, ThreadedSandbox
 from tests.runner_helpers import (
     CREDENTIALS,
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.slow
 
 
 def backfill(*args: str) -> list[str]:
-    return [sys.executable, "-m", "backfill.cli", *args]
+    return [sys.executable, "-m", "backfill.cli.main", *args]
 
 
 def wait_until(condition, timeout: float = 60.0) -> None:

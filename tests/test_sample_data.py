@@ -11,7 +11,7 @@ import pytest
 
 from backfill.config import Config, load_config
 from backfill.model import ROW, SOURCE
-from backfill.reader import read_inputs
+from backfill.read.table import read_inputs
 
 HISTORY_COLUMNS = [
     "number_customergauge",

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from backfill.cli import cli
+from backfill.cli.main import cli
 
 
 def test_help_lists_every_option() -> None:
@@ -74,7 +74,7 @@ def test_foreground_server_serves_until_ctrl_c(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "backfill.cli",
+            "backfill.cli.main",
             "sandbox",
             "--port",
             "0",

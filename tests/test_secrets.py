@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from backfill.cli import cli
+from backfill.cli.main import cli
 from backfill.sandbox import Faults, SandboxSettings, ThreadedSandbox
 from tests.runner_helpers import sandbox_config, seed, timeline, write_config, write_rows
 

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from backfill.auth import Credentials
-from backfill.client import ApiSession
 from backfill.config import Config, config_from_dict
 from backfill.model import BLOCKED, FAILED, PARTIAL, PENDING, SENT, Action, Result
-from backfill.retry_policy import RetryPolicy
 from backfill.sandbox import Faults, Sandbox, SandboxSettings
-from backfill.sender import SendReport, send_cases
+from backfill.send.auth import Credentials
+from backfill.send.lanes import SendReport, send_cases
+from backfill.send.retry_policy import RetryPolicy
+from backfill.send.session import ApiSession
 
 V7 = Credentials(client_id="sandbox-client", client_secret="sandbox-secret")
 RESPONSE_DATE = "2023-01-01 08:00:00"

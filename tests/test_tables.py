@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backfill import tables
-from backfill.forking import ChildFailed
-from backfill.tables import neutralise, neutralise_frame, write_csv, write_xlsx
+from backfill.plan.forking import ChildFailed
+from backfill.report import tables
+from backfill.report.tables import neutralise, neutralise_frame, write_csv, write_xlsx
 
 _CAN_FORK = hasattr(os, "fork") and sys.platform == "linux"
 DANGEROUS = ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=x", "\r=x", '=HYPERLINK("x")']
@@ -166,7 +166,7 @@ def test_csv_neutralises_only_the_dangerous_cells_of_a_long_column(tmp_path: Pat
 
 @pytest.mark.parametrize("value", [*DANGEROUS, "-3", "plain", "'quoted by the user", "'", ""])
 def test_unneutralise_gives_back_what_was_written(value: str) -> None:
-    from backfill.tables import unneutralise
+    from backfill.report.tables import unneutralise
 
     assert unneutralise(neutralise(value)) == value
 

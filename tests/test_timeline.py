@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backfill import timeline
 from backfill.model import CASE, CASE_SEQ, OUTCOME, ROW, SEND_ASSIGNEE, STATUS
+from backfill.plan import timeline
 from tests.test_validation import plan_of, row
 
 
@@ -117,7 +117,7 @@ def test_continue_drops_only_the_invalid_row() -> None:
 
 def test_blocked_message_names_the_file_when_several_are_planned() -> None:
     from backfill.config import config_from_dict
-    from backfill.plan import plan_from_table
+    from backfill.plan.build import plan_from_table
     from tests.test_validation import NOW, make_table
 
     table = make_table(
@@ -260,8 +260,8 @@ def test_case_time_texts_are_the_predicted_instants_formatted(
 
     from backfill.config import config_from_dict
     from backfill.model import HAPPENED_TS
-    from backfill.normalise import format_times
-    from backfill.plan import build_plan
+    from backfill.plan.build import build_plan
+    from backfill.plan.normalise import format_times
     from tests.test_validation import NOW
 
     sample = Path(__file__).resolve().parent.parent / "sample_data" / "history.csv"

@@ -12,8 +12,8 @@ import pytest
 from backfill.config import config_from_dict
 from backfill.errors import ConfigError, InputError
 from backfill.model import CASE, ERROR, OUTCOME, RESPONSE_TS, ROW, SOURCE, WARNING
-from backfill.plan import Plan, plan_from_table
-from backfill.reader import InputTable
+from backfill.plan.build import Plan, plan_from_table
+from backfill.read.table import InputTable
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 FIELDS = ["number_customergauge", "status", "happened_at", "note", "assignee", "response_date"]

@@ -13,15 +13,15 @@ import yaml
 from click.testing import CliRunner
 from verify_history import generate_history
 
-from backfill.auth import Credentials
-from backfill.cli import cli
-from backfill.client import ApiSession
+from backfill.cli.main import cli
 from backfill.config import Config, load_config
-from backfill.journal import Journal
-from backfill.plan import Plan, build_plan
-from backfill.responses_api import RESPONSES_PATH
+from backfill.journal.store import Journal
+from backfill.plan.build import Plan, build_plan
 from backfill.sandbox import SandboxSettings, ThreadedSandbox
-from backfill.sender import send_cases
+from backfill.send.auth import Credentials
+from backfill.send.lanes import send_cases
+from backfill.send.session import ApiSession
+from backfill.verify.responses import RESPONSES_PATH
 
 CASES = 40
 

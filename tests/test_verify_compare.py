@@ -7,8 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from backfill.errors import ExitStatus
-from backfill.readback import CaseState, parse_case
-from backfill.verify import (
+from backfill.verify.compare import (
     MATCH,
     MISMATCH,
     MISSING,
@@ -20,6 +19,7 @@ from backfill.verify import (
     summary_line,
     write_verify_csv,
 )
+from backfill.verify.readback import CaseState, parse_case
 
 EXPECTED = Expected("1", "closed", "a@b.com", 5, 30)
 FOUND = CaseState("1", "closed", "a@b.com", 5, 30)

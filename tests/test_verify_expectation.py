@@ -9,7 +9,11 @@ import pandas as pd
 import pytest
 
 from backfill.config import config_from_dict
-from backfill.expectation import (
+from backfill.journal.store import Journal
+from backfill.model import FAILED, PARTIAL, SENT, Result
+from backfill.plan.build import Plan, build_plan
+from backfill.verify.compare import read_range
+from backfill.verify.expectation import (
     UNCHECKED,
     Expected,
     expected_cases,
@@ -18,10 +22,6 @@ from backfill.expectation import (
     plan_identities,
     untimed_cases,
 )
-from backfill.journal import Journal
-from backfill.model import FAILED, PARTIAL, SENT, Result
-from backfill.plan import Plan, build_plan
-from backfill.verify import read_range
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 HISTORY = """number_customergauge,status,happened_at,note,assignee,response_date

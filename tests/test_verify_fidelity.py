@@ -17,14 +17,14 @@ import pandas as pd
 import pytest
 from verify_history import generate_history
 
-from backfill.auth import Credentials
-from backfill.client import ApiSession
 from backfill.config import Config, config_from_dict
 from backfill.model import SENT
-from backfill.plan import Plan, build_plan
+from backfill.plan.build import Plan, build_plan
 from backfill.sandbox import Sandbox, SandboxSettings
-from backfill.sender import send_cases
-from backfill.verify import MATCH, MISMATCH, MISSING, verify_plan
+from backfill.send.auth import Credentials
+from backfill.send.lanes import send_cases
+from backfill.send.session import ApiSession
+from backfill.verify.compare import MATCH, MISMATCH, MISSING, verify_plan
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 

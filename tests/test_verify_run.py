@@ -11,7 +11,7 @@ import yaml
 from click.testing import CliRunner
 from verify_history import generate_history
 
-from backfill.cli import cli
+from backfill.cli.main import cli
 from backfill.sandbox import SandboxSettings, ThreadedSandbox
 
 CASES = 30

@@ -20,7 +20,7 @@ import pandas as pd
 from backfill.config import FIELDS, InputConfig
 from backfill.errors import InputError
 from backfill.model import ROW, SOURCE
-from backfill.normalise import filled_texts
+from backfill.plan.normalise import filled_texts
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -104,11 +104,11 @@ def read_table(
     suffix = path.suffix.lower()
     try:
         if suffix in TEXT_SUFFIXES:
-            from backfill.reader_csv import read_delimited
+            from backfill.read.delimited import read_delimited
 
             frame = read_delimited(path, progress=progress)
         elif suffix in EXCEL_SUFFIXES:
-            from backfill.reader_excel import read_workbook
+            from backfill.read.excel import read_workbook
 
             frame = read_workbook(path, sheet=sheet, progress=progress)
         else:

@@ -4,7 +4,7 @@ The send order puts whole cases one after another, and every check after the cas
 times are known looks at one case only. So once `normalise_keys_and_times` has run and
 `timeline.case_ranks` has ranked the cases, the rows split into two contiguous stretches of
 the plan: the cases ranked first (about half of the rows) and the rest. A forked child
-finishes the second stretch (backfill/forking.py) while this process finishes the first;
+finishes the second stretch (backfill/plan/forking.py) while this process finishes the first;
 each writes its part of plan.csv and cases.csv, and the parts are joined end to end. The
 invalid rows (in file order) and the summary counts come back from the child and are merged.
 
@@ -25,11 +25,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from backfill import forking, normalise, timeline, validation
 from backfill.config import Config
 from backfill.errors import ExitStatus
 from backfill.model import CASE_KEY
-from backfill.plan import (
+from backfill.plan import forking, normalise, timeline, validation
+from backfill.plan.build import (
     Plan,
     exit_status_of,
     file_order,
@@ -39,14 +39,14 @@ from backfill.plan import (
     plan_table,
     summary_text,
 )
-from backfill.reader import InputTable
-from backfill.responses import (
+from backfill.plan.responses import (
     ParsedCells,
     check_source,
     parse_response_cells,
     reads_response_column,
 )
-from backfill.tables import append_file, write_csv
+from backfill.read.table import InputTable
+from backfill.report.tables import append_file, write_csv
 
 SPLIT_ROWS = 200_000  # below this, a second process costs more than it saves
 PLAN_FILES = ("plan.csv", "cases.csv", "invalid.csv")

@@ -26,10 +26,10 @@ from typing import Any
 
 import aiohttp
 
-from backfill.auth import Credentials, TokenManager
 from backfill.config import Config
 from backfill.errors import AbortedError, AuthError, BackfillError
-from backfill.protocol import (
+from backfill.send.auth import Credentials, TokenManager
+from backfill.send.protocol import (
     AUTH,
     FAILED,
     LOST,
@@ -41,8 +41,8 @@ from backfill.protocol import (
     Verdict,
     interpret,
 )
-from backfill.ratelimit import pacing_limiter
-from backfill.retry_policy import RetryPolicy
+from backfill.send.ratelimit import pacing_limiter
+from backfill.send.retry_policy import RetryPolicy
 
 PENDING = "pending"
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from backfill.identity import plan_identities
+from backfill.journal.identity import plan_identities
 from backfill.model import (
     CASE,
     CASE_SEQ,
@@ -44,8 +44,8 @@ _CASE_COLUMNS = [
 
 if TYPE_CHECKING:
     from backfill.config import Config
-    from backfill.journal import Journal
-    from backfill.plan import Plan
+    from backfill.journal.store import Journal
+    from backfill.plan.build import Plan
 
 
 class _Unchecked:
@@ -136,7 +136,7 @@ def expected_cases(plan: Plan, journal: Journal | None) -> tuple[pd.DataFrame, s
     entries = journal.lookup(identities.tolist())
     if not entries:
         return plan.cases, "plan", None
-    from backfill.journal import DONE_STATES
+    from backfill.journal.store import DONE_STATES
 
     frame = plan.frame.copy()
     state = identities.map(lambda i: entries[i].state if i in entries else "")
@@ -156,7 +156,7 @@ def _predict(frame: pd.DataFrame, config: Config) -> pd.DataFrame:
     predict() reads the planner's integer case key, a working column that Plan.frame does
     not keep, so it is rebuilt here exactly as plan_from_table builds it.
     """
-    from backfill import timeline
+    from backfill.plan import timeline
 
     case_key = getattr(timeline, "CASE_KEY", None)
     if case_key is not None and case_key not in frame:

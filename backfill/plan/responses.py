@@ -2,7 +2,7 @@
 
 They come from the input's `response_date` column, or from `responses.file` (a CSV/XLSX with
 `number_customergauge` and a date column), or from the API (`responses.source: api`,
-backfill/responses_api.py, passed to the plan as `response_dates`). A case with several
+backfill/verify/responses.py, passed to the plan as `response_dates`). A case with several
 different dates keeps the earliest, with a `response-date-conflict` warning on the rows
 that disagree: the earliest is the one that rejects nothing the API would accept.
 """
@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from backfill import normalise
 from backfill.config import Config
 from backfill.errors import ConfigError, InputError
 from backfill.model import CASE, CASE_KEY, IN_CASE, ROW
+from backfill.plan import normalise
 
 if TYPE_CHECKING:
-    from backfill.reader import InputTable
+    from backfill.read.table import InputTable
 
 _DATE_COLUMN_GUESSES = (
     "response_date",
@@ -114,7 +114,7 @@ def load_response_dates(table: InputTable, config: Config) -> dict[str, pd.Times
 
     Used to seed the sandbox and by the API source to know which cases still need a date.
     """
-    from backfill.normalise import normalise_ids
+    from backfill.plan.normalise import normalise_ids
 
     frame = pd.DataFrame(index=table.frame.index)
     id_column = table.columns["number_customergauge"]
@@ -128,7 +128,7 @@ def load_response_dates(table: InputTable, config: Config) -> dict[str, pd.Times
 
 def read_response_file(path: Path, config: Config) -> dict[str, pd.Timestamp]:
     """Read responses.file: one row per survey response, the earliest date per case kept."""
-    from backfill.reader import read_table
+    from backfill.read.table import read_table
 
     frame = read_table(Path(path))
     names = [c for c in frame.columns if not str(c).startswith("_")]

@@ -24,12 +24,19 @@ import pandas as pd
 from backfill import model
 from backfill.config import Config, new_run_id, output_dir
 from backfill.errors import AuthError, BackfillError, ConfigError, ExitStatus
-from backfill.identity import plan_identities
-from backfill.journal import IN_FLIGHT, Journal
+from backfill.journal.identity import plan_identities
+from backfill.journal.resume import (
+    Decisions,
+    JournalHooks,
+    case_counts,
+    collect_results,
+    decide,
+    utc_times,
+)
+from backfill.journal.store import IN_FLIGHT, Journal
 from backfill.model import ALREADY_SENT
-from backfill.plan import Plan
-from backfill.preflight import ask_confirmation, check_v41
-from backfill.resume import Decisions, JournalHooks, case_counts, collect_results, decide, utc_times
+from backfill.plan.build import Plan
+from backfill.runner.preflight import ask_confirmation, check_v41
 
 Echo = Callable[[str], None]
 Confirm = Callable[[str], bool]
@@ -98,8 +105,8 @@ def retry(
     echo: Echo = print,
 ) -> RunOutcome:
     """Re-send the (fixed) rows of a failures.csv or a report.xlsx's Failures sheet."""
-    from backfill.plan import plan_from_table
-    from backfill.retry_input import read_failures
+    from backfill.plan.build import plan_from_table
+    from backfill.read.failures import read_failures
 
     table = read_failures(Path(failures_file), config)
 
@@ -173,11 +180,11 @@ async def verify_hook(
 ) -> dict[str, Any] | None:
     """`run --verify`: after sending, read every case back and compare with the plan.
 
-    The one place the runner calls verification (backfill.verify.verify_plan), over the
+    The one place the runner calls verification (backfill.verify.compare.verify_plan), over the
     run's own session so that the reads share its rate limit. None when unavailable.
     """
     try:
-        from backfill.verify import verify_plan
+        from backfill.verify.compare import verify_plan
     except ImportError:
         echo("--verify: this version of backfill has no verification; skipped")
         return None
@@ -220,7 +227,7 @@ class _Run:
         if journal_path is not None:
             self.journal_path = Path(journal_path)
         elif sandbox:
-            from backfill.sandbox_run import sandbox_journal
+            from backfill.runner.rehearsal import sandbox_journal
 
             self.journal_path = sandbox_journal(self.out_dir)
         else:
@@ -250,7 +257,7 @@ class _Run:
             journal.close()
 
     def _credentials(self, config: Config) -> Any:
-        from backfill.auth import Credentials
+        from backfill.send.auth import Credentials
 
         try:
             return Credentials.from_env(config)
@@ -260,9 +267,9 @@ class _Run:
     async def _main(
         self, make_plan: Callable[[Any, Journal | None], Any], journal: Journal, log: Logger
     ) -> tuple[Plan, Decisions, JournalHooks]:
-        from backfill.client import ApiSession
-        from backfill.plan import format_summary
-        from backfill.responses_api import remember_response_dates
+        from backfill.plan.build import format_summary
+        from backfill.send.session import ApiSession
+        from backfill.verify.responses import remember_response_dates
 
         config = self.config
         async with AsyncExitStack() as stack:
@@ -287,7 +294,7 @@ class _Run:
                 journal.begin_run(self.run_id, self.command, self.inputs, self.target)
                 return plan, decisions, hooks
             if self.sandbox:
-                from backfill.sandbox_run import SANDBOX_CREDENTIALS, started_sandbox
+                from backfill.runner.rehearsal import SANDBOX_CREDENTIALS, started_sandbox
 
                 config, self.target = await stack.enter_async_context(started_sandbox(plan, config))
                 credentials = SANDBOX_CREDENTIALS
@@ -329,8 +336,8 @@ class _Run:
     ) -> None:
         from tqdm import tqdm
 
-        from backfill.sender import send_cases
-        from backfill.signals import Interrupts
+        from backfill.runner.signals import Interrupts
+        from backfill.send.lanes import send_cases
 
         total = sum(len(case) for case in decisions.cases)
         stop = asyncio.Event()
@@ -373,8 +380,8 @@ class _Run:
     ) -> dict[str, Any] | None:
         if config.api.version == "v7":
             return await verify_hook(plan, config, api, journal, self.out_dir, self.echo)
-        from backfill.client import ApiSession
-        from backfill.verify import verify_config
+        from backfill.send.session import ApiSession
+        from backfill.verify.compare import verify_config
 
         read_config = verify_config(config)  # reads use v7 whatever api.version sends with
         if not self.sandbox:
@@ -417,7 +424,7 @@ class _Run:
         journal: Journal,
         log: Logger,
     ) -> RunOutcome:
-        from backfill.report import build_report, write_reports
+        from backfill.report.files import build_report, write_reports
 
         results = collect_results(plan, decisions, hooks, aborted=self.aborted)
         outcomes = [r.outcome for r in results.values()]
@@ -476,10 +483,10 @@ def _plan_for_run(
 ) -> Any:
     """The plan, with response dates from the API when responses.source is api."""
     if config.responses.source == "api" and api is not None:
-        from backfill.verify import plan_for_verify
+        from backfill.verify.compare import plan_for_verify
 
         return plan_for_verify(paths, config, api, journal, progress=True, echo=echo)
-    from backfill.plan import build_plan
+    from backfill.plan.build import build_plan
 
     async def plan() -> Plan:
         return build_plan(paths, config, progress=True)

@@ -4,7 +4,7 @@ Every input row appears exactly once in results.csv with one outcome, so the out
 add up to the number of input rows; `build_summary` checks that before anything is written.
 failures.csv keeps the input's own columns first, so that a person can fix the rows in Excel
 and feed the file to ``backfill retry``. Every file a person may open goes through
-`backfill.tables`, which neutralises cells that Excel would run as formulas.
+`backfill.report.tables`, which neutralises cells that Excel would run as formulas.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pandas as pd
 
 from backfill import model
 from backfill.model import FAILURE_OUTCOMES, OUTCOMES, Result
-from backfill.tables import write_csv, write_xlsx
+from backfill.report.tables import write_csv, write_xlsx
 
 # Above this many rows the workbook holds Summary and Failures only: Excel's row limit and
 # the time openpyxl needs for millions of cells would otherwise bite; results.csv has all.

@@ -16,9 +16,9 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from backfill.auth import Credentials
 from backfill.config import Config
-from backfill.plan import Plan
+from backfill.plan.build import Plan
+from backfill.send.auth import Credentials
 
 SANDBOX_CREDENTIALS = Credentials(
     client_id="sandbox-client", client_secret="sandbox-secret", api_key="sandbox-key"

@@ -20,10 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from backfill.client import ApiSession
 from backfill.config import SendConfig
 from backfill.model import BLOCKED, FAILED, PARTIAL, PENDING, SENT, Action, Result
-from backfill.protocol import UnsendableError, build_request
+from backfill.send.protocol import UnsendableError, build_request
+from backfill.send.session import ApiSession
 
 
 class SendHooks(Protocol):

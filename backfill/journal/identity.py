@@ -19,7 +19,7 @@ import pandas as pd
 from backfill.model import CASE, HAPPENED_TS, NOTE, OUTCOME, SEND_ASSIGNEE, STATUS, Action
 
 if TYPE_CHECKING:
-    from backfill.plan import Plan
+    from backfill.plan.build import Plan
 
 
 def content_identity(

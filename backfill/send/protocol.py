@@ -22,7 +22,7 @@ from typing import Any
 
 from backfill.config import ApiConfig
 from backfill.model import Action
-from backfill.retry_policy import RETRYABLE_STATUSES, parse_retry_after
+from backfill.send.retry_policy import RETRYABLE_STATUSES, parse_retry_after
 
 V7_PATH = "/v7/rest/close-loop/status"
 V41_PATH = "/v4.1/workflow.json"

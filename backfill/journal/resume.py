@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backfill import model
-from backfill.identity import utc_text
-from backfill.journal import DONE_STATES, IN_FLIGHT, Journal
+from backfill.journal.identity import utc_text
+from backfill.journal.store import DONE_STATES, IN_FLIGHT, Journal
 from backfill.model import ALREADY_SENT, BLOCKED, FAILED, PENDING, Action, Result
-from backfill.plan import Plan
+from backfill.plan.build import Plan
 
 
 def utc_times(plan: Plan) -> dict[int, str | None]:

@@ -83,7 +83,7 @@ def validate(inputs: tuple[Path, ...], config_path: Path | None, out_dir: Path |
 
     Sends nothing. Exit 0 when every row is valid, 1 when some are not, 2 on unusable input.
     """
-    from backfill.commands import validate_command
+    from backfill.cli.planning import validate_command
 
     return validate_command(list(inputs), config_path, out_dir, echo=click.echo)
 
@@ -99,7 +99,7 @@ def plan(inputs: tuple[Path, ...], config_path: Path | None, out_dir: Path | Non
     plan.csv holds the rows in send order; cases.csv the follow-up and close times
     CustomerGauge is predicted to show per case. Sends nothing.
     """
-    from backfill.commands import plan_command
+    from backfill.cli.planning import plan_command
 
     return plan_command(list(inputs), config_path, out_dir, echo=click.echo)
 
@@ -210,7 +210,7 @@ def verify(
     verify.csv (case, expected, found, verdict). Sends nothing. Exit 0 when every case
     matches, 1 when any mismatches or is missing, 2 on unusable input or config.
     """
-    from backfill.verify import verify_command
+    from backfill.verify.compare import verify_command
 
     return verify_command(list(inputs), config_path, out_dir, journal_path, echo=click.echo)
 
@@ -268,7 +268,7 @@ def run(
     invalid or blocked, 2 nothing sent (usage, config, input), 3 aborted or interrupted.
     """
     from backfill.config import load_config
-    from backfill.runner import run as run_backfill
+    from backfill.runner.run import run as run_backfill
 
     outcome = run_backfill(
         list(inputs),
@@ -304,7 +304,7 @@ def retry(
     Fix the rows in Excel, save, and retry: what the journal shows as sent is not sent again.
     """
     from backfill.config import load_config
-    from backfill.runner import retry as retry_backfill
+    from backfill.runner.run import retry as retry_backfill
 
     outcome = retry_backfill(
         failures_file,
@@ -326,7 +326,7 @@ def retry(
 def status(journal_path: Path | None) -> int:
     """Show what the journal knows: runs, actions by state, cases left to send."""
     from backfill.config import load_config
-    from backfill.runner import status as journal_status
+    from backfill.runner.run import status as journal_status
 
     click.echo(journal_status(journal_path or load_config(None).journal))
     return 0
@@ -336,7 +336,7 @@ def main() -> None:
     """The console script. After `validate` or `plan` of a large table the process ends
     without freeing it (os._exit once the output is flushed): the files are written and
     closed, and freeing millions of cells one by one only delays the prompt."""
-    from backfill import commands
+    from backfill.cli import planning as commands
 
     commands.hold_tables_for_exit()
     try:

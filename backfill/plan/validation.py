@@ -14,7 +14,6 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from backfill import normalise
 from backfill.config import Config
 from backfill.model import (
     ASSIGNEE,
@@ -26,6 +25,7 @@ from backfill.model import (
     NOTE,
     RESPONSE_TS,
 )
+from backfill.plan import normalise
 
 PROBLEM_COLUMNS = ["label", "code", "message", "field", "severity"]
 ERROR = "error"

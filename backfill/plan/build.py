@@ -4,7 +4,7 @@
 normalise the cells, attach response dates, order each case's timeline, validate, drop
 duplicates, block what follows an invalid action, choose the assignee to send, and predict
 the follow-up and close times CustomerGauge will show. The sending engine takes
-`Plan.actions_by_case()`; the commands print `Plan.summary()`, and backfill/plan_split.py
+`Plan.actions_by_case()`; the commands print `Plan.summary()`, and backfill/plan/split.py
 writes the plan's files.
 """
 
@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from backfill import timeline, validation
 from backfill.config import Config
 from backfill.errors import ExitStatus, Problem
 from backfill.model import (
@@ -40,11 +39,12 @@ from backfill.model import (
     WARNING,
     Action,
 )
-from backfill.responses import ParsedCells, case_response_dates, check_source
+from backfill.plan import timeline, validation
+from backfill.plan.responses import ParsedCells, case_response_dates, check_source
 
 if TYPE_CHECKING:
-    from backfill.normalise import ParsedTimes
-    from backfill.reader import InputTable
+    from backfill.plan.normalise import ParsedTimes
+    from backfill.read.table import InputTable
 
 CASE_COLUMNS = [
     "number_customergauge",
@@ -189,7 +189,7 @@ def read_plan_input(
 ) -> InputTable:
     """Read the input files with the columns the plan requires."""
     from backfill.config import required_fields
-    from backfill.reader import read_inputs
+    from backfill.read.table import read_inputs
 
     return read_inputs(
         [Path(p) for p in inputs],
@@ -236,7 +236,7 @@ def finish_plan(
     """plan_from_table after `validation.normalise_keys_and_times`: `frame` is the table's
     rows with keys and times normalised, `keyed` the problems found doing so (labels =
     positions in `frame`) and `times` the parsed times. `rows` (positions, whole cases)
-    plans those rows only (backfill/plan_split.py); None plans all. `parsed_responses`:
+    plans those rows only (backfill/plan/split.py); None plans all. `parsed_responses`:
     responses.parse_response_cells of all the rows' response_date cells, when already read.
     """
     columns = dict(table.columns)

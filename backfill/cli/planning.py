@@ -16,7 +16,7 @@ from backfill.config import load_config, new_run_id, output_dir
 from backfill.errors import ExitStatus
 
 if TYPE_CHECKING:
-    from backfill.plan_split import PlanOutcome
+    from backfill.plan.split import PlanOutcome
 
 Echo = Callable[[str], None]
 
@@ -51,10 +51,10 @@ def _plan_files(
     inputs: Sequence[Path], config_path: Path | None, out_dir: Path | None, files: Sequence[str]
 ) -> PlanOutcome:
     """Read and plan the inputs and write `files` (in two processes when the table is large:
-    backfill/plan_split.py)."""
-    from backfill.plan import read_plan_input
-    from backfill.plan_split import SPLIT_ROWS, plan_and_write
-    from backfill.responses import check_source
+    backfill/plan/split.py)."""
+    from backfill.plan.build import read_plan_input
+    from backfill.plan.responses import check_source
+    from backfill.plan.split import SPLIT_ROWS, plan_and_write
 
     config = load_config(config_path)
     check_source(config, None)

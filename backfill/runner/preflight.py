@@ -8,7 +8,7 @@ from collections.abc import Callable
 from backfill import model
 from backfill.config import Config
 from backfill.errors import ConfigError
-from backfill.plan import Plan
+from backfill.plan.build import Plan
 
 Confirm = Callable[[str], bool]
 

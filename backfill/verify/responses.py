@@ -28,14 +28,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
-from backfill.identity import UTC_TEXT_FORMAT, utc_text
-from backfill.readback import next_cursor
+from backfill.journal.identity import UTC_TEXT_FORMAT, utc_text
+from backfill.verify.readback import next_cursor
 
 if TYPE_CHECKING:
     from backfill.config import Config
-    from backfill.journal import Journal
-    from backfill.plan import Plan
-    from backfill.reader import InputTable
+    from backfill.journal.store import Journal
+    from backfill.plan.build import Plan
+    from backfill.read.table import InputTable
 
 RESPONSES_PATH = "/v7/rest/sync/responses"
 PER_PAGE = 1000  # the documented maximum for v7
@@ -206,7 +206,7 @@ async def api_response_dates(
     caller plans again with the result as `response_dates`.
     """
     from backfill.model import CASE, HAPPENED_TS
-    from backfill.plan import plan_from_table
+    from backfill.plan.build import plan_from_table
 
     first = plan_from_table(table, config, now=now)
     cases = first.frame[CASE]

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
-from backfill import forking
+from backfill.plan import forking
 
 _DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
@@ -139,7 +139,7 @@ def write_csv(
     Columns of other kinds (dates, categories) take the pandas path for the whole frame.
 
     A frame of at least `parallel_rows` rows (None or 0: never) is written by two
-    processes where backfill/forking.py may fork (Linux, BACKFILL_PROCESSES not 1): a forked
+    processes where backfill/plan/forking.py may fork (Linux, BACKFILL_PROCESSES not 1): a forked
     child renders the second half of the rows into a part file beside `path` while this
     process writes the header and the first half, then the part is appended and removed.
     The bytes are the same; a failed fork writes in one process. The child only renders

@@ -20,7 +20,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from backfill import normalise, per_case
 from backfill.config import Config
 from backfill.model import (
     ASSIGNEE,
@@ -38,7 +37,8 @@ from backfill.model import (
     SOURCE,
     STATUS,
 )
-from backfill.validation import (
+from backfill.plan import normalise, per_case
+from backfill.plan.validation import (
     BLOCKED,
     DUPLICATE,
     FILE_ORDER,

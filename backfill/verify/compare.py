@@ -2,9 +2,9 @@
 
 Expected state per case comes from the plan (the same prediction `backfill plan` writes to
 cases.csv), narrowed to what the journal shows as accepted, or from the journal alone for
-runs made earlier (backfill.expectation); never from a second reading of the input or a
+runs made earlier (backfill.verify.expectation); never from a second reading of the input or a
 second state machine. What CustomerGauge holds comes from
-GET close-loop via backfill.readback, the one place that parses that answer. Each case gets a
+GET close-loop via backfill.verify.readback, the one place that parses that answer. Each case gets a
 verdict:
 
 - ``match``: every compared field equals the prediction;
@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from backfill.errors import ConfigError, ExitStatus
-from backfill.expectation import (
+from backfill.model import HAPPENED_TS, OUTCOME
+from backfill.verify.expectation import (
     UNCHECKED,
     Expected,
     expected_cases,
@@ -42,8 +43,7 @@ from backfill.expectation import (
     journal_cases,
     untimed_cases,
 )
-from backfill.model import HAPPENED_TS, OUTCOME
-from backfill.readback import (
+from backfill.verify.readback import (
     ASSIGNEE,
     FIELDS,
     STATUS,
@@ -53,8 +53,8 @@ from backfill.readback import (
 
 if TYPE_CHECKING:
     from backfill.config import Config
-    from backfill.journal import Journal
-    from backfill.plan import Plan
+    from backfill.journal.store import Journal
+    from backfill.plan.build import Plan
 
 MATCH = "match"
 MISMATCH = "mismatch"
@@ -170,7 +170,7 @@ def summary_line(comparison: Comparison) -> str:
 
 
 def write_verify_csv(comparison: Comparison, folder: Path) -> Path:
-    from backfill.tables import write_csv
+    from backfill.report.tables import write_csv
 
     return write_csv(comparison.frame, Path(folder) / "verify.csv")
 
@@ -224,7 +224,7 @@ async def verify_expected(
     progress: bool = False,
 ) -> VerifyOutcome:
     """Read back GET close-loop over [start, end], compare, write verify.csv to `folder`."""
-    from backfill.readback import read_close_loop
+    from backfill.verify.readback import read_close_loop
 
     bar = None
     if progress:
@@ -329,9 +329,9 @@ def verify(
     accepted, when the journal knows the run); with only a journal, its accepted actions.
     Credentials: the v7 OAuth2 pair, from the variables the config names.
     """
-    from backfill.auth import Credentials
-    from backfill.client import ApiSession
     from backfill.config import new_run_id, output_dir
+    from backfill.send.auth import Credentials
+    from backfill.send.session import ApiSession
 
     inputs = [Path(p) for p in inputs]
     journal = _open_journal(journal_path, config, required=not inputs)
@@ -379,12 +379,12 @@ async def plan_for_verify(
 ) -> Plan:
     """The plan of `inputs`, with response dates from the API when responses.source is api."""
     from backfill.config import required_fields
-    from backfill.plan import build_plan, plan_from_table
-    from backfill.reader import read_inputs
+    from backfill.plan.build import build_plan, plan_from_table
+    from backfill.read.table import read_inputs
 
     if config.responses.source != "api":
         return build_plan(inputs, config, now=now, progress=progress)
-    from backfill.responses_api import api_response_dates
+    from backfill.verify.responses import api_response_dates
 
     table = read_inputs(
         list(inputs), config.input, required=required_fields(config), progress=progress
@@ -401,7 +401,7 @@ def _open_journal(path: Path | None, config: Config, *, required: bool) -> Journ
     Read-only, unless response dates fetched from the API are to be kept in it; then it is
     created when missing, so that the next run or verify does not fetch them again.
     """
-    from backfill.journal import Journal
+    from backfill.journal.store import Journal
 
     target = Path(path) if path is not None else Path(config.journal)
     keeps_dates = config.responses.source == "api" and not required

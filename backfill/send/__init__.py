@@ -1,0 +1,7 @@
+"""Sending: the two APIs' requests and answers (protocol), OAuth2 tokens (auth), pacing
+(ratelimit), when to retry (retry_policy), the run's one HTTP session (session) and the lanes
+that send each case in order (lanes).
+
+May import the kernel only; knows nothing of files, plans or the journal (it reports through
+hooks).
+"""
