@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
+from backfill.cli.workflow import WorkflowGroup
 from backfill.errors import BackfillError, ExitStatus
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -66,7 +67,7 @@ def _out_option(func: F) -> F:
     )(func)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=WorkflowGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.version_option(package_name="backfill")
 def cli(debug: bool) -> None:
@@ -267,9 +268,12 @@ def run(
     running the same file again sends only the rest. Exit 0 all sent, 1 some rows failed,
     invalid or blocked, 2 nothing sent (usage, config, input), 3 aborted or interrupted.
     """
+    from backfill.cli import console
     from backfill.config import load_config
     from backfill.runner.run import run as run_backfill
 
+    if sandbox:
+        click.echo(console.REHEARSAL_FIRST)
     outcome = run_backfill(
         list(inputs),
         load_config(config_path),
@@ -280,8 +284,17 @@ def run(
         verify=verify,
         allow_out_of_order=allow_out_of_order,
         echo=click.echo,
+        config_file=console.config_file_used(config_path),
+        on_plan=_show_plan,
     )
+    click.echo(console.run_text(outcome))
     return outcome.exit_status
+
+
+def _show_plan(plan: Any) -> None:
+    from backfill.cli import console
+
+    click.echo(console.plan_text(plan.summary(), plan.sources, plan.config))
 
 
 @cli.command()
@@ -303,9 +316,12 @@ def retry(
 
     Fix the rows in Excel, save, and retry: what the journal shows as sent is not sent again.
     """
+    from backfill.cli import console
     from backfill.config import load_config
     from backfill.runner.run import retry as retry_backfill
 
+    if sandbox:
+        click.echo(console.REHEARSAL_FIRST)
     outcome = retry_backfill(
         failures_file,
         load_config(config_path),
@@ -314,7 +330,10 @@ def retry(
         sandbox=sandbox,
         yes=yes,
         echo=click.echo,
+        config_file=console.config_file_used(config_path),
+        on_plan=_show_plan,
     )
+    click.echo(console.run_text(outcome))
     return outcome.exit_status
 
 

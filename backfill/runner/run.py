@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +71,12 @@ def run(
     allow_out_of_order: bool = False,
     confirm: Confirm | None = None,
     echo: Echo = print,
+    config_file: Path | None = None,
+    on_plan: Callable[[Plan], None] | None = None,
 ) -> RunOutcome:
-    """Validate, plan, send and report INPUTS (``backfill run``)."""
+    """Validate, plan, send and report INPUTS (``backfill run``); `config_file` is where
+    `config` was read from, for the report and its next steps; `on_plan` shows the plan's
+    summary before sending (default: one line through `echo`)."""
     paths = [Path(p) for p in inputs]
 
     def make_plan(api: Any, journal: Journal | None) -> Any:
@@ -89,6 +94,8 @@ def run(
         allow_out_of_order=allow_out_of_order,
         confirm=confirm,
         echo=echo,
+        config_file=config_file,
+        on_plan=on_plan,
     ).execute(make_plan)
 
 
@@ -103,6 +110,8 @@ def retry(
     allow_out_of_order: bool = False,
     confirm: Confirm | None = None,
     echo: Echo = print,
+    config_file: Path | None = None,
+    on_plan: Callable[[Plan], None] | None = None,
 ) -> RunOutcome:
     """Re-send the (fixed) rows of a failures.csv or a report.xlsx's Failures sheet."""
     from backfill.plan.build import plan_from_table
@@ -125,6 +134,8 @@ def retry(
         allow_out_of_order=allow_out_of_order,
         confirm=confirm,
         echo=echo,
+        config_file=config_file,
+        on_plan=on_plan,
     ).execute(make_plan)
 
 
@@ -217,8 +228,13 @@ class _Run:
         allow_out_of_order: bool,
         confirm: Confirm | None,
         echo: Echo,
+        config_file: Path | None = None,
+        on_plan: Callable[[Plan], None] | None = None,
     ) -> None:
         self.config = config
+        self.on_plan = on_plan
+        self.config_file = str(config_file) if config_file is not None else None
+        self.started_at = _utc_now()
         self.command = command
         self.inputs = inputs
         self.run_id = new_run_id()
@@ -268,6 +284,7 @@ class _Run:
         self, make_plan: Callable[[Any, Journal | None], Any], journal: Journal, log: Logger
     ) -> tuple[Plan, Decisions, JournalHooks]:
         from backfill.plan.build import format_summary
+        from backfill.report.facts import sending_time
         from backfill.send.session import ApiSession
         from backfill.verify.responses import remember_response_dates
 
@@ -280,7 +297,10 @@ class _Run:
                 )
             plan = await make_plan(api, journal)
             remember_response_dates(plan, journal)  # for `backfill verify --journal` later
-            self.echo(format_summary(plan))
+            if self.on_plan is not None:
+                self.on_plan(plan)
+            else:
+                self.echo(format_summary(plan))
             self.notes.extend(check_v41(plan, config))
             identities = {int(k): str(v) for k, v in plan_identities(plan).items()}
             happened = utc_times(plan)
@@ -302,10 +322,13 @@ class _Run:
             else:
                 credentials = self._credentials(config)
                 if actions:
+                    emails = sum(1 for case in decisions.cases for a in case if a.assignee)
                     ask_confirmation(
-                        f"Send {actions} action(s) of {len(decisions.cases)} case(s) to "
+                        f"Send {actions:,} action(s) of {len(decisions.cases):,} case(s) to "
                         f"CustomerGauge region {config.api.region} at {self.target} "
-                        f"(API {config.api.version})?",
+                        f"(API {config.api.version})? "
+                        f"{sending_time(actions, config.send.rate_limit)}; "
+                        f"{emails:,} assignment e-mail(s).",
                         yes=self.yes,
                         confirm=self.confirm,
                         url=self.target,
@@ -424,6 +447,7 @@ class _Run:
         journal: Journal,
         log: Logger,
     ) -> RunOutcome:
+        from backfill.report.facts import next_steps, run_facts
         from backfill.report.files import build_report, write_reports
 
         results = collect_results(plan, decisions, hooks, aborted=self.aborted)
@@ -448,6 +472,9 @@ class _Run:
             extra["aborted"] = self.aborted
         if self.verified is not None:
             extra["verify"] = self.verified
+        outcomes_by_key = {key: result.outcome for key, result in results.items()}
+        extra.update(run_facts(plan, self.config, outcomes_by_key, config_file=self.config_file))
+        extra.update(started_at=self.started_at, finished_at=_utc_now())
         report = build_report(
             plan.frame,
             plan.original_columns,
@@ -460,19 +487,19 @@ class _Run:
             notes=self.notes,
             extra=extra,
         )
+        report.summary["next_steps"] = next_steps(
+            report.summary,
+            command=self.command,
+            inputs=self.inputs,
+            config_file=self.config_file,
+            out_dir=self.out_dir,
+            sandbox=self.sandbox,
+        )
         files = write_reports(report, self.out_dir, xlsx=self.config.output.xlsx)
         journal.update_cases(self.run_id, case_counts(plan, results))
         journal.end_run(self.run_id, int(exit_status), len(results), report.summary["outcomes"])
         log.info("finished: exit %s, outcomes %s", int(exit_status), report.summary["outcomes"])
         summary = report.summary
-        shown = ", ".join(f"{n} {c}" for n, c in summary["outcomes"].items() if c)
-        self.echo(
-            f"{summary['rows']} rows: {shown}; {summary['requests']} requests in "
-            f"{summary['elapsed_s']} s ({summary['rate_per_s']}/s)"
-        )
-        for note in self.notes:
-            self.echo(f"Note: {note}")
-        self.echo(f"Reports in {self.out_dir}")
         return RunOutcome(
             self.run_id, exit_status, self.out_dir, summary, files=files, aborted=self.aborted
         )
@@ -492,6 +519,10 @@ def _plan_for_run(
         return build_plan(paths, config, progress=True)
 
     return plan()
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def run_logger(path: Path, run_id: str) -> logging.Logger:

@@ -1,0 +1,203 @@
+"""What a run's report says besides the counts: where the actions went, from which files,
+what CustomerGauge is predicted to show, how long sending takes, and what to do next.
+
+These are plain data (dicts and lists in summary.json) so that the workbook's Summary sheet
+and the console say the same thing from one source.
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from backfill import model
+
+if TYPE_CHECKING:
+    from backfill.config import Config
+    from backfill.plan.build import Plan
+
+
+def input_rows(frame: pd.DataFrame, sources: Sequence[str]) -> list[dict[str, Any]]:
+    """Each input file (in the order given) with its number of rows in the plan."""
+    counts = frame[model.SOURCE].astype(str).value_counts()
+    names = list(dict.fromkeys([*map(str, sources), *map(str, counts.index)]))
+    return [{"file": name, "rows": int(counts.get(name, 0))} for name in names]
+
+
+def predicted_kpis(plan: Plan) -> dict[str, Any]:
+    """The follow-up and close times CustomerGauge is predicted to compute, over the cases
+    with an action to send: medians in hours, and how many cases are left without them."""
+    cases = plan.cases[plan.cases["to_send"].gt(0)]
+    follow_up = pd.to_numeric(cases["time_to_follow_up_h"], errors="coerce")
+    close = pd.to_numeric(cases["time_to_close_h"], errors="coerce")
+    emails = plan.assignment_emails
+    policy = plan.config.send.assignee
+    return {
+        "cases": len(cases),
+        "median_follow_up_h": _median(follow_up),
+        "median_close_h": _median(close),
+        "cases_without_follow_up": int(follow_up.isna().sum()),
+        "cases_without_close": int(close.isna().sum()),
+        "assignment_emails": int(emails.get(policy, 0)),
+        "assignee_policy": policy,
+    }
+
+
+def _median(values: pd.Series) -> float | None:
+    known = values.dropna()
+    return round(float(known.median()), 1) if len(known) else None
+
+
+def sent_per_month(frame: pd.DataFrame, outcomes: Mapping[int, str]) -> dict[str, int]:
+    """Actions accepted in this run (sent or partial), by month of their happened_at
+    ("2023-01"), in calendar order; actions without a time count under "no time"."""
+    keys = [key for key, outcome in outcomes.items() if outcome in (model.SENT, model.PARTIAL)]
+    times = frame[model.HAPPENED_AT].reindex(keys).fillna("").astype(str)
+    months = times.str.slice(0, 7).replace("", "no time")
+    counts = months.value_counts()
+    return {str(month): int(counts[month]) for month in sorted(counts.index)}
+
+
+def duration_text(seconds: float) -> str:
+    """A duration as a person says it: "under 10 s", "about 40 s", "about 7 min",
+    "about 2.5 h", "about 14 h", "about 3.5 days"."""
+    if seconds < 10:
+        return "under 10 s"
+    if seconds < 60:
+        return f"about {round(seconds / 10) * 10} s"
+    if seconds < 3600:
+        return f"about {round(seconds / 60)} min"
+    hours = seconds / 3600
+    if hours < 10:
+        return f"about {_one_decimal(hours)} h"
+    if hours < 48:
+        return f"about {round(hours)} h"
+    return f"about {_one_decimal(hours / 24)} days"
+
+
+def _one_decimal(value: float) -> str:
+    text = f"{round(value * 2) / 2:.1f}"  # to the half: "2.5", "3.0"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def sending_time(requests: int, rate_limit: float) -> str:
+    """How long `requests` take at `rate_limit` per second: "195 requests at 5/s: about
+    40 s" (the limit is the ceiling: sending never goes faster)."""
+    rate = f"{rate_limit:g}"
+    noun = "request" if requests == 1 else "requests"
+    return f"{requests:,} {noun} at {rate}/s: {duration_text(requests / rate_limit)}"
+
+
+def seconds_text(seconds: float) -> str:
+    """An elapsed time, exact enough to compare runs: "1.0 s", "3 min 20 s", "14 h 5 min"."""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    whole = math.floor(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min {secs} s"
+
+
+def command_line(*words: str | Path) -> str:
+    """A command a person can paste into a shell (paths quoted where needed)."""
+    return " ".join(shlex.quote(str(word)) for word in words)
+
+
+def next_steps(
+    summary: Mapping[str, Any],
+    *,
+    command: str,
+    inputs: Sequence[str],
+    config_file: str | None,
+    out_dir: Path,
+    sandbox: bool,
+) -> list[dict[str, str]]:
+    """What the person who ran it does next, as {"text", "command"} items ("command" may be
+    empty): fix and retry, resume, rehearse again, send for real, or verify."""
+    outcomes = summary["outcomes"]
+    config = ["-c", config_file] if config_file else []
+    again = command_line("backfill", command, *inputs, *config, *(["--sandbox"] if sandbox else []))
+    failed = sum(outcomes.get(name, 0) for name in (model.FAILED, model.INVALID, model.BLOCKED))
+    pending = outcomes.get(model.PENDING, 0)
+    verified = summary.get("verify")
+    steps: list[dict[str, str]] = []
+    if pending:
+        steps.append(
+            {
+                "text": f"{pending:,} row(s) were not attempted (the run stopped). Run the same "
+                "command again: it sends only what is not yet sent.",
+                "command": again,
+            }
+        )
+    failures = out_dir / "failures.csv"
+    if failed and sandbox:
+        steps.append(
+            {
+                "text": f"Fix the {failed:,} row(s) listed in {failures} (column error says "
+                "why) in your input file, then rehearse again:",
+                "command": again,
+            }
+        )
+    elif failed:
+        steps.append(
+            {
+                "text": f"Fix the {failed:,} row(s) in {failures} (or the Failures sheet of "
+                "report.xlsx; column error says why), save, then send them:",
+                "command": command_line("backfill", "retry", failures, *config),
+            }
+        )
+    if verified and verified.get("exit_code"):
+        steps.append(
+            {
+                "text": "Some cases read back differ from the plan: see verify.csv (one line "
+                "per case, with the fields that differ).",
+                "command": "",
+            }
+        )
+    if sandbox and not (failed or pending):
+        real = [] if command == "retry" else inputs
+        steps.append(
+            {
+                "text": "The rehearsal is clean. Send for real (backfill asks before sending):",
+                "command": command_line("backfill", command, *real, *config)
+                if real
+                else command_line("backfill", "run", "INPUT", *config),
+            }
+        )
+    elif not sandbox and not (failed or pending):
+        if verified:
+            steps.append({"text": "Nothing left to do.", "command": ""})
+        else:
+            steps.append(
+                {
+                    "text": "Check that CustomerGauge now holds each case as planned:",
+                    "command": command_line("backfill", "verify", *inputs, *config)
+                    if command == "run"
+                    else command_line("backfill", "verify", *config),
+                }
+            )
+    return steps
+
+
+def run_facts(
+    plan: Plan,
+    config: Config,
+    outcomes: Mapping[int, str],
+    *,
+    config_file: str | None,
+) -> dict[str, Any]:
+    """summary.json's description of a run's inputs and predictions (see module docstring)."""
+    return {
+        "inputs": input_rows(plan.frame, plan.sources),
+        "config_file": config_file,
+        "api_version": config.api.version,
+        "region": config.api.region,
+        "rate_limit": config.send.rate_limit,
+        "predicted": predicted_kpis(plan),
+        "sent_per_month": sent_per_month(plan.frame, outcomes),
+    }

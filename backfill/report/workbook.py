@@ -1,0 +1,248 @@
+"""report.xlsx as a document a person opens: Summary, Results and Failures.
+
+The Summary sheet (backfill/report/summary_sheet.py) reads top-down in plain words. Results
+and Failures are the tables of results.csv and failures.csv, made readable: column widths
+from their content (capped, long text wrapped), outcomes coloured, times as real date cells,
+ids as text without Excel's "number stored as text" flags, frozen header and filters, and a
+landscape fit-to-width print setup that repeats the header on every page.
+
+Failures is read back by ``backfill retry``: its input columns are written as the text they
+were read as (never turned into dates or numbers), only made inert where Excel would run
+them as formulas (backfill.report.tables.neutralise). Sheets are written in openpyxl's
+write-only mode, which streams rows: the Results sheet may hold 100,000 of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.xml.functions import Element, SubElement
+
+from backfill import model
+from backfill.report.tables import neutralise
+
+# Above this many rows the workbook holds Summary and Failures only: Excel's row limit and
+# the time openpyxl needs for millions of cells would otherwise bite; results.csv has all.
+XLSX_RESULTS_LIMIT = 100_000
+EXCEL_MAX_ROWS = 1_048_576
+
+MAX_WIDTH = 50  # characters; longer cells wrap
+MIN_WIDTH = 6
+DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
+TIME_COLUMNS = ("sent_at",)  # our columns that hold a time (ISO 8601 UTC text in the CSV)
+
+# (fill, font colour) per outcome: sent green, partial amber, not sent red, pending grey
+OUTCOME_COLOURS: dict[str, tuple[str, str]] = {
+    model.SENT: ("C6EFCE", "006100"),
+    model.PARTIAL: ("FFEB9C", "9C5700"),
+    model.FAILED: ("FFC7CE", "9C0006"),
+    model.INVALID: ("FFC7CE", "9C0006"),
+    model.BLOCKED: ("FFC7CE", "9C0006"),
+    model.PENDING: ("D9D9D9", "404040"),
+    model.ALREADY_SENT: ("E2EFDA", "375623"),
+    model.DUPLICATE: ("EDEDED", "404040"),
+}
+HEADER_FILL = PatternFill("solid", fgColor="305496")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+THIN = Side(style="thin", color="BFBFBF")
+
+
+def outcome_fill(outcome: str) -> PatternFill | None:
+    colours = OUTCOME_COLOURS.get(outcome)
+    return PatternFill("solid", fgColor=colours[0]) if colours else None
+
+
+def outcome_font(outcome: str, **extra: Any) -> Font:
+    colours = OUTCOME_COLOURS.get(outcome)
+    return Font(color=colours[1] if colours else None, **extra)
+
+
+def write_workbook(
+    summary: Mapping[str, Any],
+    results: pd.DataFrame,
+    failures: pd.DataFrame,
+    path: Path,
+    *,
+    results_limit: int = XLSX_RESULTS_LIMIT,
+) -> Path:
+    """Write report.xlsx: Summary, Results (up to `results_limit` rows) and Failures."""
+    from backfill.report.summary_sheet import write_summary_sheet
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook = Workbook(write_only=True)
+    notes: list[str] = []
+    rows = len(results)
+    if rows > results_limit:
+        notes.append(
+            f"This run has {rows:,} rows, more than the {results_limit:,} a workbook holds "
+            "here: the Results sheet is left out; results.csv (next to this file) has every row."
+        )
+    shown_failures = failures
+    if len(failures) >= EXCEL_MAX_ROWS:
+        shown_failures = failures.iloc[: EXCEL_MAX_ROWS - 2]
+        notes.append(
+            f"The Failures sheet holds the first {len(shown_failures):,} of "
+            f"{len(failures):,} rows to fix (Excel's limit); failures.csv has them all."
+        )
+    write_summary_sheet(workbook.create_sheet("Summary"), summary, notes)
+    if rows <= results_limit:
+        write_table_sheet(workbook.create_sheet("Results"), results, dates=TIME_COLUMNS)
+    write_table_sheet(workbook.create_sheet("Failures"), shown_failures, dates=())
+    workbook.save(path)
+    return path
+
+
+def write_table_sheet(
+    sheet: WriteOnlyWorksheet, frame: pd.DataFrame, *, dates: Sequence[str]
+) -> None:
+    """One table: header, rows, and the readability and print settings of the module doc.
+    Columns named in `dates` (or backfill_<name>) become date cells where they hold a time."""
+    header = [str(c) for c in frame.columns]
+    widths = column_widths(frame)
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    landscape_fit_to_width(sheet)
+    start_writing(sheet)
+    sheet.append([header_cell(sheet, name) for name in header])
+    outcome_at = _position(header, "outcome")
+    date_at = {i for name in dates if (i := _position(header, name)) is not None}
+    for values in frame.itertuples(index=False, name=None):
+        sheet.append(list(_row_cells(sheet, values, widths, outcome_at, date_at)))
+    last = f"{get_column_letter(max(len(header), 1))}{len(frame) + 1}"
+    if header:
+        sheet.auto_filter.ref = f"A1:{last}"
+        sheet.print_title_rows = "1:1"
+        # ids and row numbers read from text files stay text; Excel need not flag them
+        sheet.text_numbers_ref = f"A1:{last}"  # type: ignore[attr-defined]
+
+
+def _position(header: Sequence[str], name: str) -> int | None:
+    for candidate in (f"backfill_{name}", name):
+        if candidate in header:
+            return header.index(candidate)
+    return None
+
+
+def _row_cells(
+    sheet: WriteOnlyWorksheet,
+    values: Sequence[Any],
+    widths: Sequence[float],
+    outcome_at: int | None,
+    date_at: set[int],
+) -> Iterator[Any]:
+    outcome = str(values[outcome_at]) if outcome_at is not None else ""
+    for i, value in enumerate(values):
+        value = cell_value(value)
+        if i in date_at and isinstance(value, str) and value:
+            when = _as_time(value)
+            if when is not None:
+                cell = WriteOnlyCell(sheet, value=when)
+                cell.number_format = DATE_FORMAT
+                yield cell
+                continue
+        if i == outcome_at and outcome in OUTCOME_COLOURS:
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.fill = outcome_fill(outcome)
+            cell.font = outcome_font(outcome, bold=True)
+            yield cell
+        elif isinstance(value, str) and len(value) > widths[i]:
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.alignment = WRAP
+            yield cell
+        else:
+            yield value
+
+
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def _as_time(text: str) -> datetime | None:
+    """An ISO 8601 time as a naive UTC datetime (Excel cells have no zone), or None."""
+    try:
+        stamp = pd.Timestamp(text)
+    except (ValueError, TypeError):
+        return None
+    if pd.isna(stamp):
+        return None
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp.to_pydatetime()
+
+
+def cell_value(value: Any) -> Any:
+    """A frame's value as a cell value: missing values empty, text made inert."""
+    if value is None or value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.tz_localize(None).to_pydatetime() if value.tzinfo else value.to_pydatetime()
+    if isinstance(value, str):
+        return neutralise(value)
+    return value
+
+
+def column_widths(frame: pd.DataFrame) -> list[float]:
+    """Per column, the width of its longest cell or header (in characters), capped."""
+    widths = []
+    for position, name in enumerate(frame.columns):
+        column = frame.iloc[:, position]
+        longest = len(str(name))
+        if len(column):
+            lengths = column.dropna().astype(str).str.len()
+            longest = max(longest, int(lengths.max()) if len(lengths) else 0)
+        widths.append(float(min(max(longest + 2, MIN_WIDTH), MAX_WIDTH)))
+    return widths
+
+
+def header_cell(sheet: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=neutralise(text))
+    cell.font = HEADER_FONT
+    cell.fill = HEADER_FILL
+    cell.alignment = Alignment(vertical="center")
+    cell.border = Border(bottom=THIN)
+    return cell
+
+
+def landscape_fit_to_width(sheet: WriteOnlyWorksheet, *, landscape: bool = True) -> None:
+    """Print on as many pages as it takes, but one page wide."""
+    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+
+
+def start_writing(sheet: WriteOnlyWorksheet) -> None:
+    """Give `sheet` the writer that can also mark ranges whose numbers are stored as text.
+
+    openpyxl writes a sheet's top (views, widths, page properties) when its first row comes,
+    so everything of that kind must be set before this call."""
+    if sheet._writer is None:
+        sheet._writer = _SheetWriter(sheet)
+        sheet._writer.write_top()
+
+
+class _SheetWriter(WorksheetWriter):  # type: ignore[misc]
+    """openpyxl's writer, plus <ignoredErrors> (openpyxl does not write it): a sheet's
+    `text_numbers_ref` range is not flagged "number stored as text"."""
+
+    def write_breaks(self) -> None:
+        super().write_breaks()
+        ref = getattr(self.ws, "text_numbers_ref", None)
+        if ref:  # (its place in the schema: right after the page breaks)
+            ignored = Element("ignoredErrors")
+            SubElement(ignored, "ignoredError", sqref=ref, numberStoredAsText="1")
+            self.xf.send(ignored)
