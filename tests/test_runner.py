@@ -340,8 +340,8 @@ def test_status_lists_cases_left(sb, creds, tmp_path: Path):
     config = sandbox_config(sb, tmp_path)
     run([data], config, yes=True, echo=quiet)
     text = status(config.journal)
-    assert "Cases left: 1 (0 with pending rows, 1 with failed rows)" in text
-    assert "case 1001: 2 row(s) left (pending 0, failed 1" in text
+    assert "Cases left: 1 (rows not sent: invalid or blocked 1, failed 1)" in text
+    assert "  case 1001: invalid or blocked 1, failed 1 (run " in text
 
 
 def test_status_without_a_journal(tmp_path: Path):

@@ -99,7 +99,7 @@ def run_text(outcome: RunOutcome) -> str:
     )
     verify = summary.get("verify")
     if verify:
-        lines.append(f"  read back: {verify['summary'].removeprefix('verify: ')}")
+        lines.append(f"  {verify['summary']}")
     for note in summary.get("notes", []):
         lines.append(f"  note: {note}")
     lines.append(f"Reports: {outcome.out_dir} (open report.xlsx)")

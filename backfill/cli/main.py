@@ -338,16 +338,17 @@ def retry(
 
 
 @cli.command()
+@_config_option
 @functools.partial(
-    _journal_option, help="SQLite journal to read (default: journal: of ./backfill.yaml)."
+    _journal_option, help="SQLite journal to read (default: journal: of the config)."
 )
 @_handle_errors
-def status(journal_path: Path | None) -> int:
-    """Show what the journal knows: runs, actions by state, cases left to send."""
+def status(config_path: Path | None, journal_path: Path | None) -> int:
+    """Show what the journal knows: runs, actions by state, and the rows left by outcome."""
     from backfill.config import load_config
     from backfill.runner.run import status as journal_status
 
-    click.echo(journal_status(journal_path or load_config(None).journal))
+    click.echo(journal_status(journal_path or load_config(config_path).journal))
     return 0
 
 

@@ -166,21 +166,29 @@ def status(journal_path: Path | str) -> str:
         )
     )
     if left:
-        pending = sum(1 for c in left if c["pending"])
-        failed = sum(1 for c in left if c["failed"])
-        lines.append(
-            f"Cases left: {len(left)} ({pending} with pending rows, {failed} with failed rows)"
-        )
+        totals = _rows_left({"rows_left": 0, "pending": 0, "failed": 0}, left)
+        lines.append(f"Cases left: {len(left)} (rows not sent: {totals})")
         for case in left[:20]:
-            lines.append(
-                f"  case {case['case_id']}: {case['rows_left']} row(s) left "
-                f"(pending {case['pending']}, failed {case['failed']}; run {case['run_id']})"
-            )
+            lines.append(f"  case {case['case_id']}: {_rows_left(case)} (run {case['run_id']})")
         if len(left) > 20:
             lines.append(f"  ... and {len(left) - 20} more")
     else:
         lines.append("Cases left: none")
     return "\n".join(lines)
+
+
+def _rows_left(case: dict[str, Any], add: list[dict[str, Any]] | None = None) -> str:
+    """ "invalid or blocked 2, failed 1" (the journal counts invalid and blocked together),
+    for one case or, with `add`, the sum of several."""
+    for other in add or []:
+        for name in ("rows_left", "pending", "failed"):
+            case[name] += other[name]
+    by_outcome = {
+        "invalid or blocked": case["rows_left"] - case["pending"] - case["failed"],
+        "failed": case["failed"],
+        "pending": case["pending"],
+    }
+    return ", ".join(f"{name} {count:,}" for name, count in by_outcome.items() if count)
 
 
 # --- the --verify hook (issue #5) ------------------------------------------------------------
@@ -200,7 +208,6 @@ async def verify_hook(
         echo("--verify: this version of backfill has no verification; skipped")
         return None
     outcome = await verify_plan(plan, config, api, journal=journal, folder=folder)
-    echo(outcome.summary)
     return {
         "summary": outcome.summary,
         "exit_code": int(outcome.exit_status),
@@ -249,7 +256,7 @@ class _Run:
         else:
             self.journal_path = Path(config.journal)
         self.yes = yes
-        self.verify = verify
+        self.verify = verify or sandbox  # a rehearsal proves itself: read back at the end
         self.allow_out_of_order = allow_out_of_order
         self.confirm = confirm
         self.echo = echo

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from backfill.errors import ConfigError, ExitStatus
+from backfill.errors import AuthError, ConfigError, ExitStatus
 from backfill.model import HAPPENED_TS, OUTCOME
 from backfill.verify.expectation import (
     UNCHECKED,
@@ -330,13 +330,17 @@ def verify(
     Credentials: the v7 OAuth2 pair, from the variables the config names.
     """
     from backfill.config import new_run_id, output_dir
-    from backfill.send.auth import Credentials
     from backfill.send.session import ApiSession
 
     inputs = [Path(p) for p in inputs]
-    journal = _open_journal(journal_path, config, required=not inputs)
     read_config = verify_config(config)
-    credentials = Credentials.from_env(read_config)
+    journal = _open_journal(journal_path, config, required=not inputs)
+    try:
+        credentials = _credentials(read_config)
+    except ConfigError:
+        if journal is not None:
+            journal.close()
+        raise
     folder = output_dir(config, out_dir, new_run_id())
 
     async def main() -> VerifyOutcome:
@@ -365,6 +369,23 @@ def verify(
     if outcome.path is not None:
         echo(f"verify.csv written to {outcome.path}")
     return outcome
+
+
+def _credentials(config: Config) -> Any:
+    """The v7 pair verify reads with; missing ones are a usage error (exit 2, as for run)."""
+    from backfill.send.auth import Credentials
+
+    try:
+        return Credentials.from_env(config)
+    except AuthError as exc:
+        # (the generic hint names run's --sandbox, which verify has not: a rehearsal
+        # verifies itself at its end)
+        reason = str(exc).split(", or use --sandbox", 1)[0]
+        raise ConfigError(
+            f"{reason}. verify reads CustomerGauge back with the v7 OAuth2 credentials "
+            "(also when sending with v4.1); a rehearsal needs none: `backfill run --sandbox` "
+            "reads the emulator back at its end"
+        ) from None
 
 
 async def plan_for_verify(
