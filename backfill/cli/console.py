@@ -83,8 +83,9 @@ def plan_exit_text(summary: Mapping[str, Any], invalid_file: Path | None) -> str
         return None
     where = f" ({invalid_file} says why)" if invalid_file is not None else ""
     return (
-        f"Exit status 1 is expected: {_plural(rows, 'row')} cannot be sent as they are{where}. "
-        "Fix them in the input file, or send the rest: their cases' other actions go ahead."
+        f"Exit status 1 is expected: {_plural(rows, 'row')} cannot be sent as they are{where}.\n"
+        "Fix them in the input file, or run anyway: the valid rows are sent and these come "
+        "back in failures.csv."
     )
 
 

@@ -266,18 +266,28 @@ class _Run:
         self.requests = 0
         self.elapsed_s = 0.0
         self.verified: dict[str, Any] | None = None
+        self.began = False  # the journal knows of this run: it may have sent something
 
     def execute(self, make_plan: Callable[[Any, Journal | None], Any]) -> RunOutcome:
+        from backfill.runner.tidy import Footprint
+
+        footprint = Footprint(self.out_dir, self.journal_path)
         journal = Journal(self.journal_path)
         log: logging.Logger | None = None
+        refused = False
         try:
             log = run_logger(self.out_dir / "run.log", self.run_id)
             plan, decisions, hooks = asyncio.run(self._main(make_plan, journal, log))
             return self._finish(plan, decisions, hooks, journal, log)
+        except BackfillError:
+            refused = not self.began
+            raise
         finally:
             if log is not None:
                 close_logger(log)
             journal.close()
+            if refused:
+                footprint.remove()
 
     def _credentials(self, config: Config) -> Any:
         from backfill.send.auth import Credentials
@@ -318,6 +328,7 @@ class _Run:
             self._explain_decisions(decisions)
             actions = sum(len(case) for case in decisions.cases)
             if not decisions.cases and not self.verify:
+                self.began = True
                 journal.begin_run(self.run_id, self.command, self.inputs, self.target)
                 return plan, decisions, hooks
             if self.sandbox:
@@ -344,6 +355,7 @@ class _Run:
                 api = await stack.enter_async_context(
                     ApiSession(config, credentials, request_log=log)
                 )
+            self.began = True
             journal.begin_run(self.run_id, self.command, self.inputs, self.target)
             log.info(
                 "run %s: %s action(s) of %s case(s) to %s (API %s, rate %s/s, concurrency %s)",
