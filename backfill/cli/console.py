@@ -44,15 +44,15 @@ def plan_text(summary: Mapping[str, Any], sources: Sequence[str], config: Config
     """The plan's summary (Plan.summary()), one fact a line:
 
     history.csv: 210 rows, 64 cases
-      to send:   195
-      invalid:   5 (bad-assignee 1, bad-time 1, ...)
+      to send:  195
+      invalid:  5 (bad-assignee 1, bad-time 1, ...)
       ...
     """
     names = ", ".join(dict.fromkeys(Path(source).name for source in sources)) or "input"
     lines = [f"{names}: {_plural(summary['rows'], 'row')}, {_plural(summary['cases'], 'case')}"]
 
     def fact(label: str, text: str) -> None:
-        lines.append(f"  {label + ':':<20} {text}")
+        lines.append(f"  {label + ':':<9} {text}")
 
     fact("to send", f"{summary['valid']:,}")
     invalid = f"{summary['invalid']:,}"
@@ -69,7 +69,7 @@ def plan_text(summary: Mapping[str, Any], sources: Sequence[str], config: Config
     emails = summary["assignment_emails"]
     chosen = config.send.assignee
     others = ", ".join(f"{p}: {emails[p]:,}" for p in ("every", "last", "never") if p != chosen)
-    fact("assignment e-mails", f"{emails['chosen']:,} (send.assignee: {chosen}; {others})")
+    fact("e-mails", f"{emails['chosen']:,} assignment e-mails (send.assignee: {chosen}; {others})")
     fact("sending", sending_time(summary["valid"], config.send.rate_limit))
     if not summary["response_dates_checked"]:
         fact("response dates", "not checked (responses.source: api, fetched by run)")
