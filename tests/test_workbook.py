@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from backfill import model
 from backfill.config import config_from_dict
-from backfill.model import BLOCKED, FAILED, INVALID, PENDING, SENT, Result
+from backfill.model import Outcome, Result
 from backfill.read.failures import read_failures
 from backfill.report.facts import duration_text, next_steps, sending_time
 from backfill.report.files import build_report, write_reports
@@ -45,11 +45,13 @@ def sample_frame() -> tuple[pd.DataFrame, dict[int, Result]]:
     ]
     frame.index = [10 * i for i in range(len(rows))]
     results = {
-        0: Result(0, SENT, http_status=200, attempts=1, sent_at="2026-11-30T21:36:56.685+00:00"),
-        10: Result(10, FAILED, http_status=422, error=LONG_ERROR, attempts=1),
-        20: Result(20, INVALID, error="unknown-status: unknown status 'nope'"),
-        30: Result(30, BLOCKED, error="blocked: row 4 of history.csv failed"),
-        40: Result(40, PENDING),
+        0: Result(
+            0, Outcome.SENT, http_status=200, attempts=1, sent_at="2026-11-30T21:36:56.685+00:00"
+        ),
+        10: Result(10, Outcome.FAILED, http_status=422, error=LONG_ERROR, attempts=1),
+        20: Result(20, Outcome.INVALID, error="unknown-status: unknown status 'nope'"),
+        30: Result(30, Outcome.BLOCKED, error="blocked: row 4 of history.csv failed"),
+        40: Result(40, Outcome.PENDING),
     }
     return frame, results
 

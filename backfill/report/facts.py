@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from backfill import model
+from backfill.model import Outcome
 
 if TYPE_CHECKING:
     from backfill.config import Config
@@ -56,7 +57,7 @@ def _median(values: pd.Series) -> float | None:
 def sent_per_month(frame: pd.DataFrame, outcomes: Mapping[int, str]) -> dict[str, int]:
     """Actions accepted in this run (sent or partial), by month of their happened_at
     ("2023-01"), in calendar order; actions without a time count under "no time"."""
-    keys = [key for key, outcome in outcomes.items() if outcome in (model.SENT, model.PARTIAL)]
+    keys = [key for key, outcome in outcomes.items() if outcome in (Outcome.SENT, Outcome.PARTIAL)]
     times = frame[model.HAPPENED_AT].reindex(keys).fillna("").astype(str)
     months = times.str.slice(0, 7).replace("", "no time")
     counts = months.value_counts()
@@ -122,8 +123,10 @@ def next_steps(
     outcomes = summary["outcomes"]
     config = ["-c", config_file] if config_file else []
     again = command_line("backfill", command, *inputs, *config, *(["--sandbox"] if sandbox else []))
-    failed = sum(outcomes.get(name, 0) for name in (model.FAILED, model.INVALID, model.BLOCKED))
-    pending = outcomes.get(model.PENDING, 0)
+    failed = sum(
+        outcomes.get(name, 0) for name in (Outcome.FAILED, Outcome.INVALID, Outcome.BLOCKED)
+    )
+    pending = outcomes.get(Outcome.PENDING, 0)
     verified = summary.get("verify")
     steps: list[dict[str, str]] = []
     if pending:

@@ -29,7 +29,7 @@ from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.xml.functions import Element, SubElement
 
-from backfill import model
+from backfill.model import Outcome
 from backfill.report.tables import neutralise
 
 # Above this many rows the workbook holds Summary and Failures only: Excel's row limit and
@@ -44,14 +44,14 @@ TIME_COLUMNS = ("sent_at",)  # our columns that hold a time (ISO 8601 UTC text i
 
 # (fill, font colour) per outcome: sent green, partial amber, not sent red, pending grey
 OUTCOME_COLOURS: dict[str, tuple[str, str]] = {
-    model.SENT: ("C6EFCE", "006100"),
-    model.PARTIAL: ("FFEB9C", "9C5700"),
-    model.FAILED: ("FFC7CE", "9C0006"),
-    model.INVALID: ("FFC7CE", "9C0006"),
-    model.BLOCKED: ("FFC7CE", "9C0006"),
-    model.PENDING: ("D9D9D9", "404040"),
-    model.ALREADY_SENT: ("E2EFDA", "375623"),
-    model.DUPLICATE: ("EDEDED", "404040"),
+    Outcome.SENT: ("C6EFCE", "006100"),
+    Outcome.PARTIAL: ("FFEB9C", "9C5700"),
+    Outcome.FAILED: ("FFC7CE", "9C0006"),
+    Outcome.INVALID: ("FFC7CE", "9C0006"),
+    Outcome.BLOCKED: ("FFC7CE", "9C0006"),
+    Outcome.PENDING: ("D9D9D9", "404040"),
+    Outcome.ALREADY_SENT: ("E2EFDA", "375623"),
+    Outcome.DUPLICATE: ("EDEDED", "404040"),
 }
 HEADER_FILL = PatternFill("solid", fgColor="305496")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
