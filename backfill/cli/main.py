@@ -82,7 +82,10 @@ def cli(debug: bool) -> None:
 def validate(inputs: tuple[Path, ...], config_path: Path | None, out_dir: Path | None) -> int:
     """Read, map and validate INPUTS; write the invalid rows with reasons (invalid.csv).
 
-    Sends nothing. Exit 0 when every row is valid, 1 when some are not, 2 on unusable input.
+    Sends nothing. Writes to --out, else to output.dir with <input-name>-plan as its run id
+    (backfill-reports/history-plan/ for history.csv), replacing the files of the previous
+    validate or plan of that input; invalid.csv only when a row is invalid. Exit 0 when every
+    row is valid, 1 when some are not (expected until they are fixed), 2 on unusable input.
     """
     from backfill.cli.planning import validate_command
 
@@ -98,7 +101,9 @@ def plan(inputs: tuple[Path, ...], config_path: Path | None, out_dir: Path | Non
     """Validate INPUTS and order every case's timeline; write plan.csv and cases.csv.
 
     plan.csv holds the rows in send order; cases.csv the follow-up and close times
-    CustomerGauge is predicted to show per case. Sends nothing.
+    CustomerGauge is predicted to show per case. Prints how long sending will take at
+    send.rate_limit and how many assignment e-mails it will cause. Sends nothing; writes
+    where validate does.
     """
     from backfill.cli.planning import plan_command
 
@@ -245,7 +250,11 @@ def _send_options(func: F) -> F:
 @_out_option
 @_journal_option
 @_send_options
-@click.option("--verify", is_flag=True, help="After sending, read every case back and compare.")
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="After sending, read every case back and compare (always done with --sandbox).",
+)
 @click.option(
     "--allow-out-of-order",
     is_flag=True,
@@ -265,8 +274,10 @@ def run(
     """Validate, plan and send INPUTS to CustomerGauge; write the reports.
 
     Rate-limited, each case in order, resumable: the journal remembers what was sent, so
-    running the same file again sends only the rest. Exit 0 all sent, 1 some rows failed,
-    invalid or blocked, 2 nothing sent (usage, config, input), 3 aborted or interrupted.
+    running the same file again sends only the rest. With --sandbox, a rehearsal: nothing
+    reaches CustomerGauge, and every case is read back from the emulator at the end. Exit 0
+    all sent, 1 some rows failed, invalid or blocked, 2 nothing sent (usage, config, input),
+    3 aborted or interrupted.
     """
     from backfill.cli import console
     from backfill.config import load_config
