@@ -114,7 +114,7 @@ def write_table_sheet(
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     landscape_fit_to_width(sheet)
-    start_writing(sheet)
+    writer = start_writing(sheet)
     sheet.append([header_cell(sheet, name) for name in header])
     outcome_at = _position(header, "outcome")
     date_at = {i for name in dates if (i := _position(header, name)) is not None}
@@ -125,7 +125,7 @@ def write_table_sheet(
         sheet.auto_filter.ref = f"A1:{last}"
         sheet.print_title_rows = "1:1"
         # ids and row numbers read from text files stay text; Excel need not flag them
-        sheet.text_numbers_ref = f"A1:{last}"  # type: ignore[attr-defined]
+        writer.text_numbers_ref = f"A1:{last}"
 
 
 def _position(header: Sequence[str], name: str) -> int | None:
@@ -225,23 +225,26 @@ def landscape_fit_to_width(sheet: WriteOnlyWorksheet, *, landscape: bool = True)
     sheet.page_margins.left = sheet.page_margins.right = 0.4
 
 
-def start_writing(sheet: WriteOnlyWorksheet) -> None:
+def start_writing(sheet: WriteOnlyWorksheet) -> _SheetWriter:
     """Give `sheet` the writer that can also mark ranges whose numbers are stored as text.
 
     openpyxl writes a sheet's top (views, widths, page properties) when its first row comes,
     so everything of that kind must be set before this call."""
-    if sheet._writer is None:
-        sheet._writer = _SheetWriter(sheet)
-        sheet._writer.write_top()
+    writer = _SheetWriter(sheet)
+    writer.write_top()
+    sheet._writer = writer  # (openpyxl makes its own writer only when none is set)
+    return writer
 
 
-class _SheetWriter(WorksheetWriter):  # type: ignore[misc]
-    """openpyxl's writer, plus <ignoredErrors> (openpyxl does not write it): a sheet's
-    `text_numbers_ref` range is not flagged "number stored as text"."""
+class _SheetWriter(WorksheetWriter):
+    """openpyxl's writer, plus <ignoredErrors> (openpyxl does not write it): the range
+    `text_numbers_ref` is not flagged "number stored as text"."""
+
+    text_numbers_ref = ""
 
     def write_breaks(self) -> None:
         super().write_breaks()
-        ref = getattr(self.ws, "text_numbers_ref", None)
+        ref = self.text_numbers_ref
         if ref:  # (its place in the schema: right after the page breaks)
             ignored = Element("ignoredErrors")
             SubElement(ignored, "ignoredError", sqref=ref, numberStoredAsText="1")
