@@ -14,8 +14,8 @@ write-only mode, which streams rows: the Results sheet may hold 100,000 of them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from copy import copy
 from pathlib import Path
 from typing import Any
 
@@ -116,10 +116,17 @@ def write_table_sheet(
     landscape_fit_to_width(sheet)
     writer = start_writing(sheet)
     sheet.append([header_cell(sheet, name) for name in header])
+    styles = _Styles(sheet)
     outcome_at = _position(header, "outcome")
     date_at = {i for name in dates if (i := _position(header, name)) is not None}
-    for values in frame.itertuples(index=False, name=None):
-        sheet.append(list(_row_cells(sheet, values, widths, outcome_at, date_at)))
+    columns = [
+        _column_cells(
+            frame.iloc[:, i], widths[i], styles, outcome=i == outcome_at, dates=i in date_at
+        )
+        for i in range(len(header))
+    ]
+    for row in zip(*columns, strict=True):
+        sheet.append(row)
     last = f"{get_column_letter(max(len(header), 1))}{len(frame) + 1}"
     if header:
         sheet.auto_filter.ref = f"A1:{last}"
@@ -135,50 +142,59 @@ def _position(header: Sequence[str], name: str) -> int | None:
     return None
 
 
-def _row_cells(
-    sheet: WriteOnlyWorksheet,
-    values: Sequence[Any],
-    widths: Sequence[float],
-    outcome_at: int | None,
-    date_at: set[int],
-) -> Iterator[Any]:
-    outcome = str(values[outcome_at]) if outcome_at is not None else ""
-    for i, value in enumerate(values):
-        value = cell_value(value)
-        if i in date_at and isinstance(value, str) and value:
-            when = _as_time(value)
-            if when is not None:
-                cell = WriteOnlyCell(sheet, value=when)
+class _Styles:
+    """Styled cells made by copying a template's style: setting fonts and fills cell by
+    cell makes openpyxl look each one up again, which costs more than writing the cell."""
+
+    def __init__(self, sheet: WriteOnlyWorksheet) -> None:
+        self.sheet = sheet
+        self.templates: dict[str, Any] = {}
+
+    def template(self, key: str) -> Any:
+        style = self.templates.get(key)
+        if style is None:
+            cell = WriteOnlyCell(self.sheet)
+            if key == "date":
                 cell.number_format = DATE_FORMAT
-                yield cell
-                continue
-        if i == outcome_at and outcome in OUTCOME_COLOURS:
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.fill = outcome_fill(outcome)
-            cell.font = outcome_font(outcome, bold=True)
-            yield cell
-        elif isinstance(value, str) and len(value) > widths[i]:
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.alignment = WRAP
-            yield cell
-        else:
-            yield value
+            elif key == "wrap":
+                cell.alignment = WRAP
+            else:  # an outcome
+                cell.fill = outcome_fill(key)
+                cell.font = outcome_font(key, bold=True)
+            style = self.templates[key] = cell._style
+        return style
+
+    def cell(self, value: Any, key: str) -> Any:
+        cell = WriteOnlyCell(self.sheet, value=value)
+        cell._style = copy(self.template(key))
+        return cell
+
+
+def _column_cells(
+    column: pd.Series, width: float, styles: _Styles, *, outcome: bool, dates: bool
+) -> list[Any]:
+    """A column's cells: plain values, or styled cells (outcome colours, date cells, long
+    text wrapped)."""
+    values = [cell_value(v) for v in column.tolist()]
+    if dates:
+        times = pd.to_datetime(column, errors="coerce", utc=True, format="ISO8601")
+        naive = times.dt.tz_localize(None).astype(object).where(times.notna(), None).tolist()
+        return [
+            styles.cell(when.to_pydatetime(), "date") if when is not None else value
+            for value, when in zip(values, naive, strict=True)
+        ]
+    if outcome:
+        return [
+            styles.cell(value, str(value)) if value in OUTCOME_COLOURS else value
+            for value in values
+        ]
+    return [
+        styles.cell(value, "wrap") if isinstance(value, str) and len(value) > width else value
+        for value in values
+    ]
 
 
 WRAP = Alignment(wrap_text=True, vertical="top")
-
-
-def _as_time(text: str) -> datetime | None:
-    """An ISO 8601 time as a naive UTC datetime (Excel cells have no zone), or None."""
-    try:
-        stamp = pd.Timestamp(text)
-    except (ValueError, TypeError):
-        return None
-    if pd.isna(stamp):
-        return None
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("UTC").tz_localize(None)
-    return stamp.to_pydatetime()
 
 
 def cell_value(value: Any) -> Any:
