@@ -26,6 +26,7 @@ _EXPORTS = {
     "Problem": "backfill.errors",
     "Action": "backfill.model",
     "Result": "backfill.model",
+    "Outcome": "backfill.model",
     "Plan": "backfill.plan.build",
     "build_plan": "backfill.plan.build",
     "plan_from_table": "backfill.plan.build",
@@ -46,7 +47,7 @@ _EXPORTS = {
     "CaseState": "backfill.verify.readback",
     "run": "backfill.runner.run",
     "retry": "backfill.runner.run",
-    "status": "backfill.runner.run",
+    "status": "backfill.runner.status",
     "RunOutcome": "backfill.runner.run",
     "Journal": "backfill.journal.store",
 }

@@ -80,7 +80,7 @@ async def test_thousand_cases_replayed_all_match_and_sandbox_times_equal_the_pla
     async with _session(config, sb) as api:
         report = await send_cases(api, plan.actions_by_case(), send=config.send)
         assert {r.outcome for r in report.results.values()} == {Outcome.SENT}
-        outcome = await verify_plan(plan, config, api, folder=tmp_path / "out")
+        outcome = await verify_plan(plan, api, folder=tmp_path / "out")
 
     assert outcome.counts == {Verdict.MATCH: 1000, Verdict.MISMATCH: 0, Verdict.MISSING: 0}
     assert outcome.exit_status == 0
@@ -119,14 +119,14 @@ async def test_tampered_status_assignee_and_time_are_exactly_the_mismatches(
     status_case, assignee_case, time_case = closed[0], closed[1], closed[2]
     async with _session(config, sb) as api:
         await send_cases(api, plan.actions_by_case(), send=config.send)
-        before = await verify_plan(plan, config, api)
+        before = await verify_plan(plan, api)
         assert before.counts == {Verdict.MATCH: 120, Verdict.MISMATCH: 0, Verdict.MISSING: 0}
 
         sb.state.cases[status_case].status = "progress"
         sb.state.cases[assignee_case].assignee = "someone.else@example.com"
         held = sb.state.cases[time_case]
         held.closed_at = held.closed_at + pd.Timedelta(hours=3)  # type: ignore[operator]
-        after = await verify_plan(plan, config, api, folder=tmp_path)
+        after = await verify_plan(plan, api, folder=tmp_path)
 
     assert after.counts == {Verdict.MATCH: 117, Verdict.MISMATCH: 3, Verdict.MISSING: 0}
     assert after.exit_status == 1
@@ -151,7 +151,7 @@ async def test_case_never_sent_is_missing(
     actions = plan.actions_by_case()
     async with _session(config, sb) as api:
         await send_cases(api, actions[1:], send=config.send)
-        outcome = await verify_plan(plan, config, api)
+        outcome = await verify_plan(plan, api)
     assert outcome.counts == {Verdict.MATCH: 11, Verdict.MISMATCH: 0, Verdict.MISSING: 1}
     frame = outcome.comparison.frame
     assert frame.loc[frame["verdict"].eq(Verdict.MISSING), "case"].tolist() == [actions[0][0].case]

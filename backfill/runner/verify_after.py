@@ -48,22 +48,19 @@ async def verify_after_send(
         async with ApiSession(
             read_config, credentials, request_log=log, retry=retry_policy
         ) as reader:
-            return await _verify(plan, read_config, reader, journal, folder, on_progress, echo)
-    return await _verify(plan, config, api, journal, folder, on_progress, echo)
+            return await _verify(plan, reader, journal, folder, on_progress, echo)
+    return await _verify(plan, api, journal, folder, on_progress, echo)
 
 
 async def _verify(
     plan: Plan,
-    config: Config,
     api: ApiSession,
     journal: Journal,
     folder: Path,
     on_progress: OnProgress,
     echo: Echo,
 ) -> dict[str, Any]:
-    outcome = await verify_plan(
-        plan, config, api, journal=journal, folder=folder, on_progress=on_progress
-    )
+    outcome = await verify_plan(plan, api, journal=journal, folder=folder, on_progress=on_progress)
     echo(outcome.summary)
     return {
         "summary": outcome.summary,

@@ -111,7 +111,6 @@ def verify_config(config: Config) -> Config:
 
 async def verify_plan(
     plan: Plan,
-    config: Config,
     api: ApiSession,
     *,
     journal: Journal | None = None,
@@ -196,7 +195,7 @@ def verify(
                 inputs, config, api, journal, now=now, on_progress=on_progress, echo=echo
             )
             return await verify_plan(
-                plan, config, api, journal=journal, folder=folder, on_progress=on_progress
+                plan, api, journal=journal, folder=folder, on_progress=on_progress
             )
 
     try:

@@ -32,6 +32,7 @@ from backfill.model import (
     SEND_ASSIGNEE,
 )
 from backfill.model import STATUS as PLAN_STATUS
+from backfill.verify.readback import whole_hours
 
 # The columns of the planner's cases table that the expectation reads.
 _CASE_COLUMNS = [
@@ -57,7 +58,7 @@ class _Unchecked:
         return "UNCHECKED"
 
 
-UNCHECKED: Any = _Unchecked()
+UNCHECKED = _Unchecked()
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,16 +67,14 @@ class Expected:
 
     case: str
     status: str | None
-    assignee: Any = UNCHECKED
-    time_to_follow_up: Any = UNCHECKED
-    time_to_close: Any = UNCHECKED
+    assignee: str | _Unchecked | None = UNCHECKED
+    time_to_follow_up: int | _Unchecked | None = UNCHECKED
+    time_to_close: int | _Unchecked | None = UNCHECKED
 
 
-def _hours(value: Any) -> int | None:
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return None
-    text = str(value).strip()
-    return int(float(text)) if text else None
+def _hours(cell: Any) -> int | None:
+    """Whole hours from a cell of the cases table (empty = no such time)."""
+    return None if pd.isna(cell) else whole_hours(cell)
 
 
 def expected_from_cases(

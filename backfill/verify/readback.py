@@ -116,7 +116,11 @@ def normalise_status(value: Any) -> str | None:
     return _STATUS_WORDS.get(key, text.lower())
 
 
-def _hours(value: Any) -> int | None:
+def whole_hours(value: Any) -> int | None:
+    """Hours as a whole number (``"5"``, ``5.0``, ``5.7`` -> 5); None when unset.
+
+    Raises ValueError for what is not a finite number of hours.
+    """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
@@ -147,8 +151,8 @@ def _lookup(record: Mapping[str, Any], name: str) -> Any:
 _READERS: dict[str, Callable[[Any], Any]] = {
     STATUS: normalise_status,
     ASSIGNEE: _assignee,
-    TIME_TO_FOLLOW_UP: _hours,
-    TIME_TO_CLOSE: _hours,
+    TIME_TO_FOLLOW_UP: whole_hours,
+    TIME_TO_CLOSE: whole_hours,
 }
 
 
