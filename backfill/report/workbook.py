@@ -252,7 +252,7 @@ def start_writing(sheet: WriteOnlyWorksheet) -> _SheetWriter:
     return writer
 
 
-class _SheetWriter(WorksheetWriter):
+class _SheetWriter(WorksheetWriter):  # type: ignore[misc]  # (openpyxl is untyped)
     """openpyxl's writer, plus <ignoredErrors> (openpyxl does not write it): the range
     `text_numbers_ref` is not flagged "number stored as text"."""
 
