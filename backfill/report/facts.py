@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import shlex
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,6 @@ from backfill import model
 from backfill.model import Outcome
 
 if TYPE_CHECKING:
-    from backfill.config import Config
     from backfill.plan.build import Plan
 
 
@@ -187,20 +187,37 @@ def next_steps(
     return steps
 
 
-def run_facts(
+def describe_run(
+    summary: dict[str, Any],
     plan: Plan,
-    config: Config,
     outcomes: Mapping[int, str],
     *,
-    config_file: str | None,
-) -> dict[str, Any]:
-    """summary.json's description of a run's inputs and predictions (see module docstring)."""
-    return {
-        "inputs": input_rows(plan.frame, plan.sources),
-        "config_file": config_file,
-        "api_version": config.api.version,
-        "region": config.api.region,
-        "rate_limit": config.send.rate_limit,
-        "predicted": predicted_kpis(plan),
-        "sent_per_month": sent_per_month(plan.frame, outcomes),
-    }
+    command: str,
+    inputs: Sequence[str],
+    config_file: Path | None,
+    out_dir: Path,
+    started_at: datetime,
+) -> None:
+    """Add to a run's summary (build_summary's, with `target`, `sandbox` and `verify` when
+    read back) what the Summary sheet and the console say besides the counts."""
+    config = plan.config
+    file = str(config_file) if config_file is not None else None
+    summary.update(
+        inputs=input_rows(plan.frame, plan.sources),
+        config_file=file,
+        api_version=config.api.version,
+        region=config.api.region,
+        rate_limit=config.send.rate_limit,
+        predicted=predicted_kpis(plan),
+        sent_per_month=sent_per_month(plan.frame, outcomes),
+        started_at=started_at.isoformat(timespec="seconds"),
+        finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    summary["next_steps"] = next_steps(
+        summary,
+        command=command,
+        inputs=inputs,
+        config_file=file,
+        out_dir=out_dir,
+        sandbox=bool(summary.get("sandbox")),
+    )

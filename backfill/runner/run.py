@@ -206,7 +206,7 @@ class _Run:
         self.verified: dict[str, Any] | None = None
         # a rehearsal proves itself: the emulator is gone afterwards, so it reads back now
         self.verify = options.verify or options.sandbox
-        self.started_at = _utc_now()
+        self.started_at = datetime.now(UTC)
         self.began = False  # the journal knows of this run: it may have sent something
 
     def execute(self, make_plan: MakePlan) -> RunOutcome:
@@ -372,7 +372,7 @@ class _Run:
         journal: Journal,
         log: logging.Logger,
     ) -> RunOutcome:
-        from backfill.report.facts import next_steps, run_facts
+        from backfill.report.facts import describe_run
         from backfill.report.files import build_report, write_reports
 
         results = collect_results(plan, decisions, hooks, aborted=self.aborted)
@@ -397,17 +397,6 @@ class _Run:
             extra["aborted"] = self.aborted
         if self.verified is not None:
             extra["verify"] = self.verified
-        outcomes_by_key = {key: str(result.outcome) for key, result in results.items()}
-        config_file = self.options.config_file
-        extra.update(
-            run_facts(
-                plan,
-                self.config,
-                outcomes_by_key,
-                config_file=str(config_file) if config_file is not None else None,
-            )
-        )
-        extra.update(started_at=self.started_at, finished_at=_utc_now())
         report = build_report(
             plan.frame,
             plan.original_columns,
@@ -420,13 +409,15 @@ class _Run:
             notes=self.notes,
             extra=extra,
         )
-        report.summary["next_steps"] = next_steps(
+        describe_run(
             report.summary,
+            plan,
+            {key: str(result.outcome) for key, result in results.items()},
             command=self.command,
             inputs=self.inputs,
-            config_file=extra["config_file"],
+            config_file=self.options.config_file,
             out_dir=self.out_dir,
-            sandbox=self.sandbox,
+            started_at=self.started_at,
         )
         files = write_reports(report, self.out_dir, xlsx=self.config.output.xlsx)
         journal.update_cases(self.run_id, case_counts(plan, results))
@@ -436,10 +427,6 @@ class _Run:
         return RunOutcome(
             self.run_id, exit_status, self.out_dir, summary, files=files, aborted=self.aborted
         )
-
-
-def _utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _credentials(config: Config) -> Credentials:
