@@ -14,7 +14,10 @@ from openpyxl import load_workbook
 
 from backfill.cli.main import cli
 from backfill.cli.workflow import WORKFLOW, WorkflowGroup
-from tests.runner_helpers import CREDENTIALS, timeline, write_rows
+from backfill.errors import ConfigError
+from backfill.runner.run import run
+from backfill.sandbox import SandboxSettings, ThreadedSandbox
+from tests.runner_helpers import CREDENTIALS, sandbox_config, seed, timeline, write_rows
 
 REHEARSAL_FIRST = (
     "SANDBOX REHEARSAL: sending to a local CustomerGauge emulator; nothing goes to CustomerGauge."
@@ -152,3 +155,26 @@ def test_a_command_added_later_finds_its_place() -> None:
         group.add_command(click.Command(name, help=f"{name} things. More."))
     ctx = click.Context(group)
     assert group.list_commands(ctx) == ["init", "run", "status", "alpha", "zeta"]
+
+
+def test_the_prompt_says_how_long_sending_takes_and_a_no_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    rows = timeline(2, 2)
+    rows[0]["assignee"] = "alice@example.com"
+    for row in rows[1:]:
+        row["assignee"] = ""
+    asked: list[str] = []
+    with ThreadedSandbox(SandboxSettings()) as sb:
+        seed(sb, rows)
+        data = write_rows(tmp_path / "history.csv", rows)
+        config = sandbox_config(sb, tmp_path)
+        with pytest.raises(ConfigError, match="cancelled at the confirmation prompt"):
+            run([data], config, confirm=lambda message: asked.append(message) or False)
+        assert asked == [
+            f"Send 4 action(s) of 2 case(s) to CustomerGauge region eu at {sb.base_url} "
+            "(API v7)? 4 requests at 500/s: under 10 s; 1 assignment e-mail(s)."
+        ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.csv"]  # no reports, journal
