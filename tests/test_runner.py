@@ -276,6 +276,28 @@ def test_unknown_assignee_is_partial(sb, creds, tmp_path: Path):
     assert "assignee" in results["error"][0]
 
 
+def test_nothing_is_sent_without_the_callers_go_ahead(sb, creds, tmp_path: Path):
+    rows = timeline(2, 2)
+    seed(sb, rows)
+    data = write_rows(tmp_path / "history.csv", rows)
+    config = sandbox_config(sb, tmp_path)
+    with pytest.raises(ConfigError, match="without confirmation; pass --yes"):
+        run([data], config, echo=quiet)
+    questions: list[str] = []
+
+    def no(question: str) -> bool:
+        questions.append(question)
+        return False
+
+    with pytest.raises(ConfigError, match="cancelled at the confirmation prompt"):
+        run([data], config, confirm=no, echo=quiet)
+    assert questions == [
+        f"Send 4 action(s) of 2 case(s) to CustomerGauge region {config.api.region} at "
+        f"{config.api.api_base} (API v7)?"
+    ]
+    assert puts(sb) == 0
+
+
 # --- the CLI: exit codes 0/1/2/3 --------------------------------------------------------------
 
 

@@ -179,26 +179,26 @@ async def test_fault_soak_applies_every_action_once_except_after_lost_answers(
     make_sandbox,
 ) -> None:
     # 10 % 5xx, 5 % dropped connections (half before, half after applying), a token that
-    # lives 2 s, and 429s with Retry-After from a server that admits 100/s while we may send
-    # 400/s (about 5 % of the requests with this seed).
+    # lives 1 s, and 429s with Retry-After from a server that admits 200/s while we may send
+    # 800/s.
     faults = Faults(
         latency_ms=10,
         jitter_ms=4,
         error_rate=0.10,
         drop_before_rate=0.025,
         drop_after_rate=0.025,
-        rate_limit=100,
+        rate_limit=200,
         seed=11,
     )
     cases = make_cases(110, (1, 2, 3, 4), seed=11)
     total = sum(len(c) for c in cases)
-    async with make_sandbox(SandboxSettings(token_ttl_s=2.0, faults=faults)) as sb:
+    async with make_sandbox(SandboxSettings(token_ttl_s=1.0, faults=faults)) as sb:
         seed(sb, cases)
         hooks = Recorder()
         report = await run(
             sb,
             cases,
-            config(rate_limit=400, concurrency=16, max_attempts=12),
+            config(rate_limit=800, concurrency=16, max_attempts=12),
             hooks=hooks,
             retry=RetryPolicy(base_s=0.01, cap_s=0.1, seed=11),
         )
