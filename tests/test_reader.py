@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import sys
 from pathlib import Path
@@ -430,9 +431,13 @@ def test_workbook_progress(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 def test_the_cli_draws_the_events_as_bars_on_a_terminal_only(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    import tqdm
+
     from backfill.cli.progress import ProgressBars
 
-    monkeypatch.setenv("TQDM_MININTERVAL", "0")  # draw every update, not 10 per second
+    # draw every update, not 10 per second (TQDM_MININTERVAL would be read only if tqdm
+    # were not imported yet: an earlier test's run may have)
+    monkeypatch.setattr(tqdm, "tqdm", functools.partial(tqdm.tqdm, mininterval=0))
     for stderr, drawn in ((_Terminal(), True), (io.StringIO(), False)):
         monkeypatch.setattr(sys, "stderr", stderr)
         with ProgressBars() as bars:

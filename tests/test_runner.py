@@ -293,7 +293,8 @@ def test_nothing_is_sent_without_the_callers_go_ahead(sb, creds, tmp_path: Path)
         run([data], config, confirm=no, echo=quiet)
     assert questions == [
         f"Send 4 action(s) of 2 case(s) to CustomerGauge region {config.api.region} at "
-        f"{config.api.api_base} (API v7)?"
+        f"{config.api.api_base} (API v7)? 4 requests at 500/s: under 10 s; "
+        "0 assignment e-mail(s)."
     ]
     assert puts(sb) == 0
 
