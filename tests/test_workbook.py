@@ -137,7 +137,14 @@ def test_summary_reads_top_down_in_plain_words(tmp_path: Path) -> None:
     assert found["Median time to close"] == "40 h"
     assert found["Cases left without a close time"] == 2
     assert found["Assignment e-mails caused"] == "4 (send.assignee: every)"
-    assert found["unknown-status: status value not known (map it in input.status_map)"] == 1
+    reason = _row_of(sheet, "unknown-status")
+    assert [c.value for c in sheet[reason]][:3] == [
+        "unknown-status",
+        "status value not known (map it in input.status_map)",
+        1,
+    ]
+    target = _row_of(sheet, "Target")  # long text wraps in a row tall enough for it
+    assert sheet.row_dimensions[target].height == 30
     assert found["Step 1"].startswith("1 row(s) were not attempted (the run stopped).")
     assert found["Step 2"].startswith(f"Fix the 3 row(s) in {tmp_path / 'failures.csv'}")
     step = _row_of(sheet, "Step 2")
@@ -220,11 +227,13 @@ def test_tables_are_readable_and_print_one_page_wide(tmp_path: Path) -> None:
     results = book["Results"]
     header = [c.value for c in results[1]]
     width = {name: results.column_dimensions[chr(65 + i)].width for i, name in enumerate(header)}
-    assert width["error"] == 50  # capped
+    assert width["error"] == 40  # capped
     assert width["status"] == 8  # "CLOSED" and the header, plus a margin
     error = results.cell(row=3, column=header.index("error") + 1)
     assert error.value == LONG_ERROR.strip() or error.value == LONG_ERROR
     assert error.alignment.wrap_text
+    assert results.row_dimensions[3].height == 15 * 6  # 207 characters at 38 a line
+    assert results.row_dimensions[2].height is None  # nothing wraps: Excel's default
     sent_at = results.cell(row=2, column=header.index("sent_at") + 1)
     assert sent_at.value == datetime(2026, 11, 30, 21, 36, 56, 685000)
     assert sent_at.number_format == "yyyy-mm-dd hh:mm:ss"

@@ -9,6 +9,7 @@ Everything comes from summary.json's content (backfill/report/facts.py).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -30,6 +31,7 @@ from backfill.report.workbook import (
     landscape_fit_to_width,
     outcome_fill,
     outcome_font,
+    row_height,
     start_writing,
 )
 
@@ -94,12 +96,26 @@ class _Sheet:
     def header(self, *titles: str) -> None:
         self.add(*(self.cell(title, font=HEADER_FONT, fill=HEADER_FILL) for title in titles))
 
-    def item(self, label: str, value: Any, *, number_format: str | None = None) -> int:
-        wrap = Alignment(wrap_text=True, vertical="top")
-        cell = self.cell(value, alignment=wrap)
+    def item(
+        self, label: str, value: Any, *, number_format: str | None = None, extra: Any = None
+    ) -> int:
+        """A line "label: value" (value left-aligned, text or number alike), wrapped, its
+        height set to fit; `extra` goes in the third column."""
+        cell = self.cell(value, alignment=LEFT_WRAP)
         if number_format:
             cell.number_format = number_format
-        return self.add(self.cell(label, font=Font(bold=True), alignment=wrap), cell)
+        lines = max(_lines(label, WIDTHS["A"]), _lines(value, WIDTHS["B"]))
+        if lines > 1:
+            self.sheet.row_dimensions[self.row + 1].height = row_height(lines)
+        return self.add(self.cell(label, font=Font(bold=True), alignment=LEFT_WRAP), cell, extra)
+
+
+LEFT_WRAP = Alignment(horizontal="left", vertical="top", wrap_text=True)
+
+
+def _lines(value: Any, width: float) -> int:
+    text = str(value) if isinstance(value, str) else ""
+    return max(1, math.ceil(len(text) / (width - 2)), text.count("\n") + 1)
 
 
 def write_summary_sheet(
@@ -216,12 +232,12 @@ def _reasons(out: _Sheet, summary: Mapping[str, Any]) -> None:
     if not errors:
         return
     out.section("Why rows were not sent (column error of Failures)")
+    out.header("Reason", "What it means", "Rows")
     for code, count in list(errors.items())[:TOP_REASONS]:
-        meaning = REASONS.get(code)
-        out.item(f"{code}: {meaning}" if meaning else code, int(count))
+        out.item(code, REASONS.get(code, ""), extra=int(count))
     if len(errors) > TOP_REASONS:
         rest = sum(int(n) for n in list(errors.values())[TOP_REASONS:])
-        out.item("other reasons", rest)
+        out.item("other reasons", "", extra=rest)
 
 
 def _verified(out: _Sheet, summary: Mapping[str, Any]) -> None:
@@ -263,7 +279,11 @@ def _next(out: _Sheet, summary: Mapping[str, Any]) -> None:
     for number, step in enumerate(steps, start=1):
         out.item(f"Step {number}", step["text"])
         if step.get("command"):
-            out.add(None, out.cell(step["command"], font=code))
+            command = out.cell(step["command"], font=code, alignment=LEFT_WRAP)
+            lines = _lines(step["command"], WIDTHS["B"])
+            if lines > 1:
+                out.sheet.row_dimensions[out.row + 1].height = row_height(lines)
+            out.add(None, command)
 
 
 def _months(out: _Sheet, summary: Mapping[str, Any]) -> tuple[int, int] | None:

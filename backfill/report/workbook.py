@@ -19,6 +19,7 @@ from copy import copy
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -37,7 +38,7 @@ from backfill.report.tables import neutralise
 XLSX_RESULTS_LIMIT = 100_000
 EXCEL_MAX_ROWS = 1_048_576
 
-MAX_WIDTH = 50  # characters; longer cells wrap
+MAX_WIDTH = 40  # characters; longer cells wrap
 MIN_WIDTH = 6
 DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
 TIME_COLUMNS = ("sent_at",)  # our columns that hold a time (ISO 8601 UTC text in the CSV)
@@ -125,7 +126,10 @@ def write_table_sheet(
         )
         for i in range(len(header))
     ]
-    for row in zip(*columns, strict=True):
+    lines = row_lines(frame, widths)
+    for number, row in enumerate(zip(*columns, strict=True), start=2):
+        if lines[number - 2] > 1:
+            sheet.row_dimensions[number].height = row_height(int(lines[number - 2]))
         sheet.append(row)
     last = f"{get_column_letter(max(len(header), 1))}{len(frame) + 1}"
     if header:
@@ -221,6 +225,30 @@ def column_widths(frame: pd.DataFrame) -> list[float]:
             longest = max(longest, int(lengths.max()) if len(lengths) else 0)
         widths.append(float(min(max(longest + 2, MIN_WIDTH), MAX_WIDTH)))
     return widths
+
+
+def row_lines(frame: pd.DataFrame, widths: Sequence[float]) -> np.ndarray:
+    """Per row, the lines its tallest cell takes once long text wraps at its column's
+    width: spreadsheet programs do not always grow a row to fit (LibreOffice does not when
+    it opens a file), so the reports set the heights."""
+    lines = np.ones(len(frame), dtype=np.int64)
+    for position, width in enumerate(widths):
+        column = frame.iloc[:, position]
+        if not (column.dtype == object or pd.api.types.is_string_dtype(column.dtype)):
+            continue
+        text = column.fillna("").astype(str)
+        lengths = text.str.len().to_numpy()
+        if not len(lengths) or (lengths.max() <= width - 2 and not text.str.contains("\n").any()):
+            continue
+        wrapped = np.ceil(lengths / max(width - 2, 1)).astype(np.int64)
+        breaks = text.str.count("\n").to_numpy() + 1
+        lines = np.maximum(lines, np.maximum(wrapped, breaks))
+    return lines
+
+
+def row_height(lines: int) -> float:
+    """Points for `lines` lines of the default 11-point font, within Excel's limit."""
+    return min(15.0 * lines, 409.0)
 
 
 def header_cell(sheet: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
