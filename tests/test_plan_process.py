@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -65,6 +66,6 @@ def test_validate_ends_with_its_exit_status_and_output(tmp_path: Path) -> None:
     assert "  invalid:  1 (unknown-status 1)" in lines
     assert f"Wrote invalid.csv to {out}" in lines
     assert lines[-1].startswith("Fix them in the input file")
-    invalid = (out / "invalid.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert [line for line in invalid if line.startswith("100001,bogus,")] != []
+    invalid = pd.read_csv(out / "invalid.csv", encoding="utf-8-sig", dtype=str)
+    assert ["100001", "bogus"] in invalid[["number_customergauge", "status"]].values.tolist()
     assert sorted(p.name for p in out.iterdir()) == ["invalid.csv"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -173,8 +175,8 @@ def test_files_are_written_and_formula_safe(tmp_path: Path):
         "summary.json",
     ]
     text = (tmp_path / "results.csv").read_text(encoding="utf-8-sig")
-    assert "'=HYPERLINK" in text and "'@SUM(A1)" in text and "'+x" in text
-    assert ",-3," in text  # numbers are not formulas
+    notes = [row["note"] for row in csv.DictReader(io.StringIO(text))]
+    assert notes == ['\'=HYPERLINK("x")', "-3", "'@SUM(A1)", "'+x", ""]  # -3: not a formula
     assert json.loads((tmp_path / "summary.json").read_text())["rows"] == 5
     book = load_workbook(tmp_path / "report.xlsx")
     assert book.sheetnames == ["Summary", "Results", "Failures"]
@@ -185,8 +187,9 @@ def test_files_are_written_and_formula_safe(tmp_path: Path):
     for row in results_sheet.iter_rows(values_only=True):
         for value in row:
             assert not (isinstance(value, str) and value[:1] in "=+@\t\r")
-    summary = [r[:2] for r in book["Summary"].iter_rows(values_only=True)]
-    assert ("Sent", 1) in summary and ("Total", 5) in summary and ("http-422", 1) in summary
+    summary = [r[:3] for r in book["Summary"].iter_rows(values_only=True)]
+    assert ("Sent", 1, 0.2) in summary and ("Total", 5, None) in summary
+    assert ("http-422", None, 1) in summary  # reason, what it means (unknown here), rows
 
 
 def test_large_runs_keep_summary_and_failures_only(tmp_path: Path):
