@@ -291,3 +291,41 @@ def test_duration_text_rounds_like_a_person() -> None:
         "about 60 min",
         "about 1 h",
     ]
+
+
+def _steps(outcomes: dict[str, int], *, sandbox: bool, **summary: Any) -> list[tuple[str, str]]:
+    steps = next_steps(
+        {"outcomes": outcomes, **summary},
+        command="run",
+        inputs=["my export.xlsx"],
+        config_file="backfill.yaml",
+        out_dir=Path("reports/r1"),
+        sandbox=sandbox,
+    )
+    return [(step["text"], step["command"]) for step in steps]
+
+
+def test_next_steps_name_the_command_to_run() -> None:
+    assert _steps({"sent": 3}, sandbox=True) == [
+        (
+            "The rehearsal is clean. Send for real (backfill asks before sending):",
+            "backfill run 'my export.xlsx' -c backfill.yaml",
+        )
+    ]
+    assert _steps({"sent": 3}, sandbox=False) == [
+        (
+            "Check that CustomerGauge now holds each case as planned:",
+            "backfill verify 'my export.xlsx' -c backfill.yaml",
+        )
+    ]
+    assert _steps({"sent": 3}, sandbox=False, verify={"exit_code": 0}) == [
+        ("Nothing left to do.", "")
+    ]
+    [(text, command)] = _steps({"sent": 1, "blocked": 2}, sandbox=False)
+    assert text.startswith("Fix the 2 row(s) in reports/r1/failures.csv")
+    assert command == "backfill retry reports/r1/failures.csv -c backfill.yaml"
+    [(text, command)] = _steps({"sent": 1, "pending": 4}, sandbox=False)
+    assert text.startswith("4 row(s) were not attempted (the run stopped).")
+    assert command == "backfill run 'my export.xlsx' -c backfill.yaml"
+    [(text, command)] = _steps({"sent": 3}, sandbox=False, verify={"exit_code": 1})
+    assert text.startswith("Some cases read back differ from the plan: see verify.csv")

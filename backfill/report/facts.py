@@ -154,7 +154,8 @@ def next_steps(
                 "command": command_line("backfill", "retry", failures, *config),
             }
         )
-    if verified and verified.get("exit_code"):
+    differs = bool(verified and verified.get("exit_code"))
+    if differs:
         steps.append(
             {
                 "text": "Some cases read back differ from the plan: see verify.csv (one line "
@@ -162,28 +163,26 @@ def next_steps(
                 "command": "",
             }
         )
-    if sandbox and not (failed or pending):
-        real = [] if command == "retry" else inputs
+    if failed or pending or differs:
+        return steps
+    if sandbox:
+        real = command_line("backfill", "run", *(inputs if command == "run" else ["INPUT"]))
         steps.append(
             {
                 "text": "The rehearsal is clean. Send for real (backfill asks before sending):",
-                "command": command_line("backfill", command, *real, *config)
-                if real
-                else command_line("backfill", "run", "INPUT", *config),
+                "command": " ".join([real, *map(shlex.quote, config)]),
             }
         )
-    elif not sandbox and not (failed or pending):
-        if verified:
-            steps.append({"text": "Nothing left to do.", "command": ""})
-        else:
-            steps.append(
-                {
-                    "text": "Check that CustomerGauge now holds each case as planned:",
-                    "command": command_line("backfill", "verify", *inputs, *config)
-                    if command == "run"
-                    else command_line("backfill", "verify", *config),
-                }
-            )
+    elif verified:
+        steps.append({"text": "Nothing left to do.", "command": ""})
+    else:
+        files = inputs if command == "run" else []
+        steps.append(
+            {
+                "text": "Check that CustomerGauge now holds each case as planned:",
+                "command": command_line("backfill", "verify", *files, *config),
+            }
+        )
     return steps
 
 
