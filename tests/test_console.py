@@ -5,6 +5,7 @@ in workflow order; `status -c`; and a refused run that leaves nothing behind."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -82,6 +83,12 @@ def test_a_rehearsal_says_so_and_ends_with_the_next_step(
     book = load_workbook(out / "report.xlsx")
     texts = [c for row in book["Summary"].iter_rows(values_only=True) for c in row if c]
     assert "every case matches (details per case: verify.csv)" in texts
+    results = book["Results"]
+    happened_at = [c.value for c in results[1]].index("happened_at") + 1
+    assert results.cell(row=2, column=happened_at).value == datetime(2023, 2, 1, 8, 0)
+    failures = book["Failures"]
+    happened_at = [c.value for c in failures[1]].index("happened_at") + 1
+    assert failures.cell(row=2, column=happened_at).value == "2023-02-02 08:01:00"  # as read
 
 
 def test_a_clean_rehearsal_points_at_the_real_run(

@@ -329,3 +329,26 @@ def test_next_steps_name_the_command_to_run() -> None:
     assert command == "backfill run 'my export.xlsx' -c backfill.yaml"
     [(text, command)] = _steps({"sent": 3}, sandbox=False, verify={"exit_code": 1})
     assert text.startswith("Some cases read back differ from the plan: see verify.csv")
+
+
+def test_the_inputs_times_are_date_cells_in_results_and_text_in_failures(tmp_path: Path) -> None:
+    from backfill.report.workbook import write_workbook
+
+    results = pd.DataFrame(
+        {
+            "happened_at": ["2023-01-29T10:20:44", "31/02/2024 25:61", "2023-01-29 10:20:44+02:00"],
+            "outcome": ["sent", "invalid", "sent"],
+        }
+    )
+    failures = results.iloc[[1]]
+    summary = {"rows": 3, "outcomes": {"sent": 2, "invalid": 1}, "exit_code": 1}
+    summary["time_columns"] = ["happened_at"]
+    book = load_workbook(write_workbook(summary, results, failures, tmp_path / "r.xlsx"))
+    cells = [book["Results"].cell(row=r, column=1) for r in (2, 3, 4)]
+    assert [c.value for c in cells] == [
+        datetime(2023, 1, 29, 10, 20, 44),  # as written: no zone to convert from
+        "31/02/2024 25:61",  # not a time: the text it is
+        "2023-01-29 10:20:44+02:00",  # an offset: text, not silently moved to UTC
+    ]
+    assert cells[0].number_format == "yyyy-mm-dd hh:mm:ss"
+    assert book["Failures"]["A2"].value == "31/02/2024 25:61"

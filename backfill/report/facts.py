@@ -186,6 +186,13 @@ def next_steps(
     return steps
 
 
+def _time_columns(plan: Plan) -> list[str]:
+    """The input's columns that hold happened_at and the response date."""
+    mapped = plan.config.input.columns
+    names = [mapped.get(field, field) for field in ("happened_at", "response_date")]
+    return [name for name in names if name in plan.original_columns]
+
+
 def describe_run(
     summary: dict[str, Any],
     plan: Plan,
@@ -208,6 +215,7 @@ def describe_run(
         region=config.api.region,
         rate_limit=config.send.rate_limit,
         predicted=predicted_kpis(plan),
+        time_columns=_time_columns(plan),
         sent_per_month=sent_per_month(plan.frame, outcomes),
         started_at=started_at.isoformat(timespec="seconds"),
         finished_at=datetime.now(UTC).isoformat(timespec="seconds"),

@@ -98,17 +98,28 @@ def write_workbook(
         )
     write_summary_sheet(workbook.create_sheet("Summary"), summary, notes)
     if rows <= results_limit:
-        write_table_sheet(workbook.create_sheet("Results"), results, dates=TIME_COLUMNS)
+        write_table_sheet(
+            workbook.create_sheet("Results"),
+            results,
+            dates=TIME_COLUMNS,
+            input_times=summary.get("time_columns", ()),
+        )
     write_table_sheet(workbook.create_sheet("Failures"), shown_failures, dates=())
     workbook.save(path)
     return path
 
 
 def write_table_sheet(
-    sheet: WriteOnlyWorksheet, frame: pd.DataFrame, *, dates: Sequence[str]
+    sheet: WriteOnlyWorksheet,
+    frame: pd.DataFrame,
+    *,
+    dates: Sequence[str],
+    input_times: Sequence[str] = (),
 ) -> None:
     """One table: header, rows, and the readability and print settings of the module doc.
-    Columns named in `dates` (or backfill_<name>) become date cells where they hold a time."""
+    Our columns named in `dates` (or backfill_<name>) become date cells in UTC; the input's
+    columns named in `input_times` become date cells as written where a cell is an ISO 8601
+    time without an offset (other cells stay the text they are)."""
     header = [str(c) for c in frame.columns]
     widths = column_widths(frame)
     for index, width in enumerate(widths, start=1):
@@ -119,10 +130,13 @@ def write_table_sheet(
     sheet.append([header_cell(sheet, name) for name in header])
     styles = _Styles(sheet)
     outcome_at = _position(header, "outcome")
-    date_at = {i for name in dates if (i := _position(header, name)) is not None}
+    times: dict[int, str] = {
+        header.index(name): "as written" for name in input_times if name in header
+    }
+    times.update({i: "utc" for name in dates if (i := _position(header, name)) is not None})
     columns = [
         _column_cells(
-            frame.iloc[:, i], widths[i], styles, outcome=i == outcome_at, dates=i in date_at
+            frame.iloc[:, i], widths[i], styles, outcome=i == outcome_at, times=times.get(i)
         )
         for i in range(len(header))
     ]
@@ -175,14 +189,19 @@ class _Styles:
 
 
 def _column_cells(
-    column: pd.Series, width: float, styles: _Styles, *, outcome: bool, dates: bool
+    column: pd.Series, width: float, styles: _Styles, *, outcome: bool, times: str | None
 ) -> list[Any]:
     """A column's cells: plain values, or styled cells (outcome colours, date cells, long
-    text wrapped)."""
+    text wrapped). `times`: "utc" (ISO 8601 times shown in UTC) or "as written" (those
+    without an offset), None for a column that is not a time."""
     values = [cell_value(v) for v in column.tolist()]
-    if dates:
-        times = pd.to_datetime(column, errors="coerce", utc=True, format="ISO8601")
-        naive = times.dt.tz_localize(None).astype(object).where(times.notna(), None).tolist()
+    if times is not None:
+        # text cells only: numbers would be read as nanoseconds since 1970
+        text = column.astype(object).map(lambda v: v if isinstance(v, str) else None)
+        if times == "as written":  # (a time with an offset stays text: no zone to show)
+            text = text.where(~text.astype(str).str.contains(_OFFSET, regex=True), None)
+        parsed = pd.to_datetime(text, errors="coerce", utc=True, format="ISO8601")
+        naive = parsed.dt.tz_localize(None).astype(object).where(parsed.notna(), None).tolist()
         return [
             styles.cell(when.to_pydatetime(), "date") if when is not None else value
             for value, when in zip(values, naive, strict=True)
@@ -199,6 +218,7 @@ def _column_cells(
 
 
 WRAP = Alignment(wrap_text=True, vertical="top")
+_OFFSET = r"(?:Z|[+-]\d\d:?\d\d)\s*$"
 
 
 def cell_value(value: Any) -> Any:
