@@ -290,31 +290,55 @@ def run(
     all sent, 1 some rows failed, invalid or blocked, 2 nothing sent (usage, config, input),
     3 aborted or interrupted.
     """
+    from backfill.runner.run import run as run_backfill
+
+    return _send(
+        run_backfill,
+        list(inputs),
+        config_path,
+        out_dir,
+        journal_path,
+        sandbox,
+        yes,
+        verify=verify,
+        allow_out_of_order=allow_out_of_order,
+    )
+
+
+def _send(
+    send: Callable[..., Any],
+    what: Any,
+    config_path: Path | None,
+    out_dir: Path | None,
+    journal_path: Path | None,
+    sandbox: bool,
+    yes: bool,
+    **options: Any,
+) -> int:
+    """run or retry `what` with bars, the prompt and the console's account of it."""
     from backfill.cli import console
     from backfill.cli.progress import ProgressBars
     from backfill.cli.prompts import confirmation
     from backfill.config import load_config
-    from backfill.runner.run import run as run_backfill
 
     if sandbox:
         click.echo(console.REHEARSAL_FIRST)
     with ProgressBars() as on_progress:
-        outcome = run_backfill(
-            list(inputs),
+        outcome = send(
+            what,
             load_config(config_path),
             out_dir=out_dir,
             journal_path=journal_path,
             sandbox=sandbox,
-            verify=verify,
-            allow_out_of_order=allow_out_of_order,
             confirm=confirmation(yes=yes),
             echo=click.echo,
             on_progress=on_progress,
             config_file=console.config_file_used(config_path),
             on_plan=_show_plan,
+            **options,
         )
     click.echo(console.run_text(outcome))
-    return outcome.exit_status
+    return int(outcome.exit_status)
 
 
 def _show_plan(plan: Any) -> None:
@@ -342,29 +366,9 @@ def retry(
 
     Fix the rows in Excel, save, and retry: what the journal shows as sent is not sent again.
     """
-    from backfill.cli import console
-    from backfill.cli.progress import ProgressBars
-    from backfill.cli.prompts import confirmation
-    from backfill.config import load_config
     from backfill.runner.run import retry as retry_backfill
 
-    if sandbox:
-        click.echo(console.REHEARSAL_FIRST)
-    with ProgressBars() as on_progress:
-        outcome = retry_backfill(
-            failures_file,
-            load_config(config_path),
-            out_dir=out_dir,
-            journal_path=journal_path,
-            sandbox=sandbox,
-            confirm=confirmation(yes=yes),
-            echo=click.echo,
-            on_progress=on_progress,
-            config_file=console.config_file_used(config_path),
-            on_plan=_show_plan,
-        )
-    click.echo(console.run_text(outcome))
-    return outcome.exit_status
+    return _send(retry_backfill, failures_file, config_path, out_dir, journal_path, sandbox, yes)
 
 
 @cli.command()

@@ -300,7 +300,7 @@ def start_writing(sheet: WriteOnlyWorksheet) -> _SheetWriter:
     return writer
 
 
-class _SheetWriter(WorksheetWriter):  # type: ignore[misc]  # (openpyxl is untyped)
+class _SheetWriter(WorksheetWriter):  # type: ignore[misc, unused-ignore]  # (untyped base)
     """openpyxl's writer, plus <ignoredErrors> (openpyxl does not write it): the range
     `text_numbers_ref` is not flagged "number stored as text"."""
 
