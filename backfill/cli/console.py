@@ -23,6 +23,7 @@ REHEARSAL_FIRST = (
 )
 REHEARSAL_LAST = "SANDBOX REHEARSAL ended: nothing was sent to CustomerGauge."
 NOT_SENT = ("failed", "invalid", "blocked")
+REASONS_SHOWN = 5
 
 
 def config_file_used(path: Path | None) -> Path | None:
@@ -98,6 +99,11 @@ def run_text(outcome: RunOutcome) -> str:
         f"  {summary['requests']:,} requests in {seconds_text(float(summary['elapsed_s']))}"
         f" ({summary['rate_per_s']:g}/s)"
     )
+    errors = dict(summary.get("errors") or {})
+    if errors:
+        top = dict(list(errors.items())[:REASONS_SHOWN])
+        more = f", and {len(errors) - REASONS_SHOWN} more" if len(errors) > REASONS_SHOWN else ""
+        lines.append(f"  why not sent: {_listed(top)}{more} (column error of failures.csv)")
     verify = summary.get("verify")
     if verify:
         lines.append(f"  {verify['summary']}")
