@@ -114,6 +114,7 @@ def test_the_banner_says_rehearsal_or_names_the_tenant(tmp_path: Path) -> None:
     assert rehearsal["A1"].value == "SANDBOX REHEARSAL: nothing was sent to CustomerGauge"
     assert real["A1"].value == "CustomerGauge EU: https://api.eu.customergauge.com"
     assert rehearsal["A1"].fill.fgColor.rgb != real["A1"].fill.fgColor.rgb
+    assert (real["A1"].font.size, real.row_dimensions[1].height) == (16, 26)
     assert "A1:C1" in {str(r) for r in real.merged_cells.ranges}
     where = labels(real)
     assert where["Target"] == (

@@ -107,10 +107,13 @@ class _Sheet:
         lines = max(_lines(label, WIDTHS["A"]), _lines(value, WIDTHS["B"]))
         if lines > 1:
             self.sheet.row_dimensions[self.row + 1].height = row_height(lines)
-        return self.add(self.cell(label, font=Font(bold=True), alignment=LEFT_WRAP), cell, extra)
+        label_cell = self.cell(label, font=Font(bold=True), alignment=LEFT_WRAP)
+        extra_cell = self.cell(extra, alignment=TOP) if extra is not None else None
+        return self.add(label_cell, cell, extra_cell)
 
 
 LEFT_WRAP = Alignment(horizontal="left", vertical="top", wrap_text=True)
+TOP = Alignment(vertical="top")
 
 
 def _lines(value: Any, width: float) -> int:
@@ -151,7 +154,9 @@ def _banner(out: _Sheet, summary: Mapping[str, Any]) -> None:
         text = f"CustomerGauge {region}: {summary.get('target', '')}"
         fill, colour = BANNER_REAL, "FFFFFF"
     font = Font(bold=True, size=16, color=colour)
-    out.add(*(out.cell(v, font=font, fill=fill) for v in (text, None, None)))
+    out.sheet.row_dimensions[1].height = 26  # (a 16-point line; the default row is 15)
+    middle = Alignment(vertical="center")
+    out.add(*(out.cell(v, font=font, fill=fill, alignment=middle) for v in (text, None, None)))
     out.sheet.merged_cells.add("A1:C1")
     command = summary.get("command", "run")
     title = f"backfill {command} {summary.get('run_id', '')}: exit status {summary['exit_code']}"
