@@ -220,7 +220,7 @@ class _Run:
             log = run_logger(self.out_dir / "run.log", self.run_id)
             plan, decisions, hooks = asyncio.run(self._main(make_plan, journal, log))
             return self._finish(plan, decisions, hooks, journal, log)
-        except BackfillError:
+        except BaseException:  # (refused, cancelled, Ctrl-C at the prompt: all before sending)
             refused = not self.began
             raise
         finally:
