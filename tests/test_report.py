@@ -68,6 +68,7 @@ def test_results_have_every_row_original_columns_first():
         "attempts",
         "sent_at",
         "resent_uncertain",
+        "answer_lost",
     ]
     assert table["outcome"].tolist() == [SENT, FAILED, INVALID, BLOCKED, PENDING]
     assert table["row"].tolist() == [2, 3, 4, 5, 6]

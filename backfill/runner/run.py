@@ -438,6 +438,13 @@ class _Run:
             exit_status = ExitStatus.OK
         if self.aborted is not None:
             self.notes.append(f"aborted: {self.aborted}; a re-run resumes with the pending rows")
+        lost = {str(plan.frame.at[k, model.CASE]) for k, r in results.items() if r.answer_lost}
+        if lost:
+            self.notes.append(
+                f"{len(lost)} case(s) had an answer lost (answer_lost in results.csv): the API "
+                "may have applied those requests late or twice; run `backfill verify` on the "
+                "same input to check their final state"
+            )
         extra: dict[str, Any] = {
             "command": self.command,
             "target": self.target,

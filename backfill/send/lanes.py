@@ -7,6 +7,11 @@ the limiter's. A permanently failed action blocks the rest of its case (with
 `on_case_failure: block`), since later actions would be applied to a case whose history is
 missing a step; with `continue` the lane goes on.
 
+A lost answer (timeout, dropped connection) means the server may still apply that request
+later. Its own retry may go at once (a repeat of the same action cannot reorder the case),
+but the case's next action waits until `send.settle_s` after the answer was lost, so that a
+late-applied request can never land after its successor.
+
 Stopping (the `stop` event, the circuit breaker, refused credentials) never interrupts a
 request in flight: no new action is started, requests already sent finish, and everything
 not finished is reported `pending`, so a re-run resumes exactly there.
@@ -116,6 +121,7 @@ class _Lanes:
 
     async def send_case(self, case: Sequence[Action]) -> None:
         failed_at: Action | None = None
+        settle_until: float | None = None
         for action in case:
             if failed_at is not None and self.send.on_case_failure == "block":
                 self.finish(
@@ -132,18 +138,23 @@ class _Lanes:
                 continue
             if self.stopping():
                 return  # the rest of the case is reported pending by send_cases
-            result = await self.send_action(action)
+            if settle_until is not None and not await self.api.wait_until(settle_until, self.stop):
+                return  # stopped while settling: the rest is pending
+            result, lost_at = await self.send_action(action)
+            if lost_at is not None:
+                settle_until = lost_at + self.send.settle_s
             self.finish(action, result)
             if result.outcome == PENDING:
                 return
             if result.outcome not in (SENT, PARTIAL):
                 failed_at = action
 
-    async def send_action(self, action: Action) -> Result:
+    async def send_action(self, action: Action) -> tuple[Result, float | None]:
+        """The action's result, and when its last lost answer was given up on (if any)."""
         try:
             request = build_request(action, self.api.config.api)
         except UnsendableError as exc:
-            return Result(action.key, FAILED, error=str(exc))
+            return Result(action.key, FAILED, error=str(exc)), None
         on_attempt = None
         if self.hooks is not None:
             hooks = self.hooks
@@ -155,7 +166,7 @@ class _Lanes:
         error = delivery.error
         if delivery.kind == PENDING and delivery.attempts == 0:
             error = self.pending_reason()
-        return Result(
+        result = Result(
             key=action.key,
             outcome=delivery.kind,
             http_status=delivery.http_status,
@@ -163,7 +174,9 @@ class _Lanes:
             attempts=delivery.attempts,
             sent_at=delivery.sent_at,
             resent_uncertain=delivery.resent_uncertain,
+            answer_lost=delivery.lost_at is not None,
         )
+        return result, delivery.lost_at
 
     def finish(self, action: Action, result: Result) -> None:
         self.results[action.key] = result

@@ -62,6 +62,9 @@ class Delivery:
     sent_at: str  # ISO 8601 UTC of the last attempt, "" when none was made
     resent_uncertain: bool  # repeated after an attempt whose answer was lost
     body: str = ""
+    # loop time when the last lost answer was given up on (None: no answer was lost): the
+    # server may still apply that request, so the case's next action waits for send.settle_s
+    lost_at: float | None = None
 
 
 class ApiSession:
@@ -173,11 +176,15 @@ class ApiSession:
         lost_before = uncertain = False
         last = Verdict(PENDING)
         sent_at = ""
+        lost_at: float | None = None
+        loop = asyncio.get_running_loop()
         while True:
             if self.aborted is not None or (stop is not None and stop.is_set()):
                 reason = self.aborted or "stopped before the action was sent"
                 error = f"{reason} (last attempt: {last.error})" if attempts else reason
-                return Delivery(PENDING, last.http_status, error, attempts, sent_at, uncertain)
+                return Delivery(
+                    PENDING, last.http_status, error, attempts, sent_at, uncertain, "", lost_at
+                )
             token, verdict, body = await self._attempt(request, attempts + 1, stop, on_attempt)
             if verdict.kind == PENDING:  # stopped while waiting for a slot: nothing was sent
                 continue
@@ -189,7 +196,14 @@ class ApiSession:
                 if self._tokens is not None and token:
                     self._tokens.accepted(token)
                 return Delivery(
-                    last.kind, last.http_status, last.error, attempts, sent_at, uncertain, body
+                    last.kind,
+                    last.http_status,
+                    last.error,
+                    attempts,
+                    sent_at,
+                    uncertain,
+                    body,
+                    lost_at,
                 )
             if last.kind == AUTH:
                 auth_retries += 1
@@ -201,7 +215,9 @@ class ApiSession:
                         raise
                 continue
             counted += 1
-            lost_before = lost_before or last.kind == LOST
+            if last.kind == LOST:
+                lost_before = True
+                lost_at = loop.time()
             if counted >= self.config.send.max_attempts:
                 return Delivery(
                     FAILED,
@@ -210,14 +226,20 @@ class ApiSession:
                     attempts,
                     sent_at,
                     uncertain,
+                    "",
+                    lost_at,
                 )
             if last.retry_after is not None:
                 delay = self.retry.retry_after(last.retry_after)
-                loop = asyncio.get_running_loop()
                 self._pause_until = max(self._pause_until, loop.time() + delay)
             else:
                 delay = self.retry.backoff(counted)
             await self._sleep(delay, stop)
+
+    async def wait_until(self, when: float, stop: asyncio.Event | None = None) -> bool:
+        """Sleep until loop time `when` unless the run halts or `stop` is set; True if reached."""
+        delay = when - asyncio.get_running_loop().time()
+        return delay <= 0 or await self._sleep(delay, stop)
 
     # ------------------------------------------------------------------ internals
 
