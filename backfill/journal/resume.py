@@ -4,7 +4,9 @@ Before a run sends anything, `decide` compares each action of the plan with the 
 already accepted by CustomerGauge (``already_sent``: never sent again), older than its
 case's last accepted action (``failed``, ``out-of-order``: it would be applied after the
 newer one and rewrite the case's history backwards), or in flight when an earlier run died
-(re-sent, and flagged ``resent_uncertain`` because it may have been applied already).
+or whose answer was lost (re-sent, and flagged ``resent_uncertain`` because it may have been
+applied already), or changed in the input after it was sent (``changed-after-sent``: the same
+place in its case and the same time, another status, note or assignee).
 `JournalHooks` then records every attempt and outcome as the sender reports them, and
 `collect_results` gives every input row exactly one Result for the reports.
 """
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 
 from backfill import model
 from backfill.journal.identity import utc_text
-from backfill.journal.store import DONE_STATES, IN_FLIGHT, Journal
+from backfill.journal.store import DONE_STATES, IN_FLIGHT, Entry, Journal
 from backfill.model import ALREADY_SENT, BLOCKED, FAILED, PENDING, Action, Result
 from backfill.plan.build import Plan
 
@@ -33,7 +35,7 @@ class Decisions:
 
     results: dict[int, Result]  # already_sent, out-of-order failures, blocked behind them
     cases: list[list[Action]]  # to send, each case in timeline order
-    uncertain: set[int]  # keys in flight when an earlier run stopped: re-sent as uncertain
+    uncertain: set[int]  # keys an earlier run may have applied: re-sent as uncertain
     stray_in_flight: int  # in-flight leftovers that are not in this input
 
 
@@ -44,12 +46,16 @@ def decide(
     happened: dict[int, str | None],
     *,
     allow_out_of_order: bool,
+    contents: dict[int, tuple[str, str]] | None = None,
 ) -> Decisions:
-    """Compare the plan with the journal: already sent, out of order, in flight before."""
+    """Compare the plan with the journal: already sent, changed, out of order, uncertain."""
     block = plan.config.send.on_case_failure == "block"
     cases = plan.actions_by_case()
+    contents = contents or {}
     entries = journal.lookup(identities.values())
-    last = journal.last_sent_times({a.case for case in cases for a in case})
+    case_ids = {a.case for case in cases for a in case}
+    last = journal.last_sent_times(case_ids)
+    places = journal.by_position(case_ids)
     results: dict[int, Result] = {}
     to_send: list[list[Action]] = []
     uncertain: set[int] = set()
@@ -57,7 +63,13 @@ def decide(
         lane: list[Action] = []
         failed_at: Action | None = None
         for action in case:
+            when = happened.get(action.key)
             entry = entries.get(identities[action.key])
+            changed = ""
+            if entry is None and when:
+                entry, changed = _same_place(
+                    places.get((action.case, action.case_seq, when)), action, contents
+                )
             if entry is not None and entry.state in DONE_STATES:
                 results[action.key] = Result(
                     action.key, ALREADY_SENT, http_status=entry.http_status
@@ -71,7 +83,17 @@ def decide(
                     f"action of case {action.case}) failed",
                 )
                 continue
-            when, newest = happened.get(action.key), last.get(action.case)
+            if changed and not allow_out_of_order:
+                results[action.key] = Result(
+                    action.key,
+                    FAILED,
+                    error=f"changed-after-sent: case {action.case}'s action {action.case_seq} "
+                    f"at {when} UTC was sent by run {changed}; sending the changed row would "
+                    "add a second history entry (use --allow-out-of-order to send it anyway)",
+                )
+                failed_at = action
+                continue
+            newest = last.get(action.case)
             if not allow_out_of_order and when and newest and when < newest:
                 results[action.key] = Result(
                     action.key,
@@ -82,7 +104,7 @@ def decide(
                 )
                 failed_at = action
                 continue
-            if entry is not None and entry.state == IN_FLIGHT:
+            if entry is not None and (entry.state == IN_FLIGHT or entry.maybe_applied):
                 uncertain.add(action.key)
             lane.append(action)
         if lane:
@@ -90,6 +112,30 @@ def decide(
     planned = set(identities.values())
     stray = sum(1 for e in journal.in_flight() if e.identity not in planned)
     return Decisions(results, to_send, uncertain, stray)
+
+
+def _same_place(
+    entry: Entry | None, action: Action, contents: dict[int, tuple[str, str]]
+) -> tuple[Entry | None, str]:
+    """The journal's action at this action's place (case, position, time), if it is the same
+    action under another identity (a schema 1 journal keyed it by the assignee as sent), and
+    else what differs, when that one may have been applied: "<run> with a different note".
+    """
+    if entry is None:
+        return None, ""
+    note, assignee = contents.get(action.key, (None, None))
+    differs = []
+    if entry.status != action.status:
+        differs.append(f"status ({entry.status} then, {action.status} now)")
+    if entry.note_hash is not None and note is not None and entry.note_hash != note:
+        differs.append("note")
+    if entry.assignee_hash is not None and assignee is not None and entry.assignee_hash != assignee:
+        differs.append("assignee")
+    if not differs:
+        return entry, ""
+    if entry.state in DONE_STATES or entry.state == IN_FLIGHT or entry.maybe_applied:
+        return None, f"{entry.run_id} with a different {' and '.join(differs)}"
+    return None, ""
 
 
 def collect_results(
@@ -148,8 +194,10 @@ class JournalHooks:
         identities: dict[int, str],
         happened_utc: dict[int, str | None],
         uncertain: set[int],
+        contents: dict[int, tuple[str, str]] | None = None,
     ) -> None:
         self.journal = journal
+        self.contents = contents or {}
         self.run_id = run_id
         self.identities = identities
         self.happened_utc = happened_utc
@@ -165,6 +213,7 @@ class JournalHooks:
             self.run_id,
             attempt,
             self.happened_utc.get(action.key),
+            self.contents.get(action.key),
         )
 
     def on_result(self, action: Action, result: Result) -> None:
@@ -178,4 +227,5 @@ class JournalHooks:
             self.run_id,
             result,
             self.happened_utc.get(action.key),
+            self.contents.get(action.key),
         )

@@ -51,7 +51,8 @@ from typing import Any
 from backfill.errors import JournalError
 from backfill.model import FAILED, PARTIAL, SENT, Action, Result
 
-SCHEMA_VERSION = 1
+# 2: maybe_applied, note/assignee fingerprints (identity from the input), runs.error
+SCHEMA_VERSION = 2
 IN_FLIGHT = "in_flight"
 STATES = (IN_FLIGHT, SENT, PARTIAL, FAILED)
 DONE_STATES = (SENT, PARTIAL)  # accepted by CustomerGauge: never send again
@@ -67,7 +68,8 @@ CREATE TABLE IF NOT EXISTS runs (
     finished_at TEXT,
     exit_code INTEGER,
     rows INTEGER,
-    outcomes TEXT
+    outcomes TEXT,
+    error TEXT
 );
 CREATE TABLE IF NOT EXISTS actions (
     identity TEXT PRIMARY KEY,
@@ -80,7 +82,10 @@ CREATE TABLE IF NOT EXISTS actions (
     attempts INTEGER NOT NULL DEFAULT 0,
     http_status INTEGER,
     error TEXT NOT NULL DEFAULT '',
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    maybe_applied INTEGER NOT NULL DEFAULT 0,
+    note_hash TEXT,
+    assignee_hash TEXT
 );
 CREATE INDEX IF NOT EXISTS actions_by_case ON actions (case_id, state);
 CREATE INDEX IF NOT EXISTS actions_by_state ON actions (state);
@@ -115,6 +120,9 @@ class Entry:
     http_status: int | None
     error: str
     updated_at: str
+    maybe_applied: bool = False  # some attempt's answer was lost: the API may have applied it
+    note_hash: str | None = None  # fingerprints of the input's note and assignee; None in
+    assignee_hash: str | None = None  # actions recorded by schema 1 journals
 
 
 def _now() -> str:
@@ -185,6 +193,7 @@ class Journal:
                     )
                 conn.execute("PRAGMA synchronous=NORMAL")
                 conn.executescript(_SCHEMA)
+                _add_missing_columns(conn)
                 self._check_version(conn)
             else:
                 conn.execute("SELECT count(*) FROM actions").fetchone()
@@ -203,6 +212,12 @@ class Journal:
             raise JournalError(
                 f"journal {self.path} was written by a newer backfill (schema {row[0]}); "
                 "upgrade backfill to continue this migration"
+            )
+        elif int(row[0]) < SCHEMA_VERSION:
+            # schema 1 actions keep their identities; their missing fingerprints are matched
+            # by case position instead (resume.decide)
+            conn.execute(
+                "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
             )
 
     def _take_lock(self) -> None:
@@ -346,12 +361,19 @@ class Journal:
             (run_id, command, json.dumps(list(inputs)), target, _now()),
         )
 
-    def end_run(self, run_id: str, exit_code: int, rows: int, outcomes: Mapping[str, int]) -> None:
+    def end_run(
+        self,
+        run_id: str,
+        exit_code: int,
+        rows: int,
+        outcomes: Mapping[str, int],
+        error: str = "",
+    ) -> None:
         self.flush()
         self._write(
-            "UPDATE runs SET finished_at = ?, exit_code = ?, rows = ?, outcomes = ? "
+            "UPDATE runs SET finished_at = ?, exit_code = ?, rows = ?, outcomes = ?, error = ? "
             "WHERE run_id = ?",
-            (_now(), int(exit_code), int(rows), json.dumps(dict(outcomes)), run_id),
+            (_now(), int(exit_code), int(rows), json.dumps(dict(outcomes)), error, run_id),
         )
 
     def update_cases(self, run_id: str, cases: Mapping[str, tuple[int, int, int]]) -> None:
@@ -367,7 +389,13 @@ class Journal:
         )
 
     def mark_in_flight(
-        self, identity: str, action: Action, run_id: str, attempt: int, happened_utc: str | None
+        self,
+        identity: str,
+        action: Action,
+        run_id: str,
+        attempt: int,
+        happened_utc: str | None,
+        content: tuple[str, str] | None = None,
     ) -> None:
         """Record that `action`'s request is about to go out; committed before returning.
 
@@ -386,6 +414,8 @@ class Journal:
             None,
             "",
             _now(),
+            0,
+            *(content or (None, None)),
         )
         try:
             with self._lock:
@@ -395,12 +425,24 @@ class Journal:
             raise JournalError(self._explain(exc)) from None
 
     def record_result(
-        self, identity: str, action: Action, run_id: str, result: Result, happened_utc: str | None
+        self,
+        identity: str,
+        action: Action,
+        run_id: str,
+        result: Result,
+        happened_utc: str | None,
+        content: tuple[str, str] | None = None,
     ) -> None:
-        """Queue the final state of a sent action; the writer thread commits it in a batch."""
+        """Queue the final state of a sent action; the writer thread commits it in a batch.
+
+        A pending action that was attempted (the run stopped between its retries) is kept
+        as ``failed``: not in flight any more, and uncertain only if an answer was lost.
+        """
         state = {SENT: SENT, PARTIAL: PARTIAL, FAILED: FAILED}.get(result.outcome)
+        if state is None and result.attempts > 0:
+            state = FAILED
         if state is None:
-            return  # pending/blocked: nothing applied; an in-flight mark stays in flight
+            return  # blocked, or pending before any attempt: nothing was sent
         self._raise_writer_error()
         record = (
             identity,
@@ -414,6 +456,8 @@ class Journal:
             result.http_status,
             result.error,
             _now(),
+            int(result.answer_lost),
+            *(content or (None, None)),
         )
         with self._lock:
             self._pending.append(record)
@@ -460,6 +504,16 @@ class Journal:
         """What the journal knows about these identities (unknown ones are absent)."""
         rows = self._chunked("SELECT * FROM actions WHERE identity IN ({marks})", identities)
         return {row["identity"]: _entry(row) for row in rows}
+
+    def by_position(self, cases: Iterable[str]) -> dict[tuple[str, int, str], Entry]:
+        """The actions of these cases by (case, case_seq, happened_at UTC), for the
+        changed-after-sent check and for schema 1 actions whose identity has changed."""
+        rows = self._chunked(
+            "SELECT * FROM actions WHERE case_id IN ({marks}) AND happened_at IS NOT NULL "
+            "ORDER BY updated_at",
+            cases,
+        )
+        return {(row["case_id"], row["case_seq"], row["happened_at"]): _entry(row) for row in rows}
 
     def last_sent_times(self, cases: Iterable[str]) -> dict[str, str]:
         """Per case, the latest happened_at (UTC) among its accepted actions."""
@@ -529,16 +583,42 @@ class Journal:
 
 _UPSERT = (
     "INSERT INTO actions (identity, case_id, case_seq, happened_at, status, state, run_id, "
-    "attempts, http_status, error, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "attempts, http_status, error, updated_at, maybe_applied, note_hash, assignee_hash) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (identity) DO UPDATE SET case_id = excluded.case_id, "
     "case_seq = excluded.case_seq, happened_at = excluded.happened_at, "
     "status = excluded.status, state = excluded.state, run_id = excluded.run_id, "
     "attempts = excluded.attempts, http_status = excluded.http_status, "
-    "error = excluded.error, updated_at = excluded.updated_at"
+    "error = excluded.error, updated_at = excluded.updated_at, "
+    "maybe_applied = max(actions.maybe_applied, excluded.maybe_applied), "
+    "note_hash = coalesce(excluded.note_hash, actions.note_hash), "
+    "assignee_hash = coalesce(excluded.assignee_hash, actions.assignee_hash)"
 )
+
+_ADDED_COLUMNS = {
+    "actions": (
+        ("maybe_applied", "INTEGER NOT NULL DEFAULT 0"),
+        ("note_hash", "TEXT"),
+        ("assignee_hash", "TEXT"),
+    ),
+    "runs": (("error", "TEXT"),),
+}
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    """Bring a schema 1 journal's tables up to date (CREATE IF NOT EXISTS leaves them)."""
+    for table, columns in _ADDED_COLUMNS.items():
+        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        for name, kind in columns:
+            if name not in have:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
 
 def _entry(row: sqlite3.Row) -> Entry:
+    # a schema 1 journal opened read-only (`status`) is not migrated: no added columns
+    added = {"maybe_applied": 0, "note_hash": None, "assignee_hash": None}
+    columns = set(row.keys())  # `name in row` would look among the values
+    added.update({name: row[name] for name in added if name in columns})
     return Entry(
         identity=row["identity"],
         case=row["case_id"],
@@ -551,4 +631,7 @@ def _entry(row: sqlite3.Row) -> Entry:
         http_status=row["http_status"],
         error=row["error"],
         updated_at=row["updated_at"],
+        maybe_applied=bool(added["maybe_applied"]),
+        note_hash=added["note_hash"],
+        assignee_hash=added["assignee_hash"],
     )

@@ -24,7 +24,7 @@ import pandas as pd
 from backfill import model
 from backfill.config import Config, new_run_id, output_dir
 from backfill.errors import AuthError, BackfillError, ConfigError, ExitStatus
-from backfill.journal.identity import plan_identities
+from backfill.journal.identity import plan_contents, plan_identities
 from backfill.journal.resume import (
     Decisions,
     JournalHooks,
@@ -284,10 +284,18 @@ class _Run:
             self.notes.extend(check_v41(plan, config))
             identities = {int(k): str(v) for k, v in plan_identities(plan).items()}
             happened = utc_times(plan)
+            contents = plan_contents(plan)
             decisions = decide(
-                plan, journal, identities, happened, allow_out_of_order=self.allow_out_of_order
+                plan,
+                journal,
+                identities,
+                happened,
+                allow_out_of_order=self.allow_out_of_order,
+                contents=contents,
             )
-            hooks = JournalHooks(journal, self.run_id, identities, happened, decisions.uncertain)
+            hooks = JournalHooks(
+                journal, self.run_id, identities, happened, decisions.uncertain, contents
+            )
             self._explain_decisions(decisions)
             actions = sum(len(case) for case in decisions.cases)
             if not decisions.cases and not self.verify:
@@ -400,6 +408,14 @@ class _Run:
         out_of_order = sum(
             1 for r in decisions.results.values() if r.error.startswith("out-of-order")
         )
+        changed = sum(
+            1 for r in decisions.results.values() if r.error.startswith("changed-after-sent")
+        )
+        if changed:
+            self.echo(
+                f"Journal: {changed} action(s) changed in the input after they were sent are "
+                "not sent again (changed-after-sent; --allow-out-of-order sends them)"
+            )
         if out_of_order:
             self.echo(
                 f"Journal: {out_of_order} action(s) older than their case's last sent action "
@@ -407,8 +423,9 @@ class _Run:
             )
         if decisions.uncertain:
             self.echo(
-                f"Journal: {len(decisions.uncertain)} action(s) were in flight when an earlier "
-                "run stopped; they are re-sent and marked resent_uncertain"
+                f"Journal: {len(decisions.uncertain)} action(s) may have been applied by an "
+                "earlier run (in flight when it stopped, or their answer was lost); they are "
+                "re-sent and marked resent_uncertain"
             )
         if decisions.stray_in_flight:
             self.notes.append(
