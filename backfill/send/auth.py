@@ -9,12 +9,19 @@ A 401 for a token that was itself fetched because of a 401, and that no request 
 able to use yet, means the API refuses this client: `AuthError`, and the run stops (exit 3).
 A 401 for a token that already worked is only an expiry (early, or during a long wait)
 and buys another refresh.
+
+A failed attempt sequence is final for the run: its AuthError is kept and given to every
+request that waits for a token, so that a token endpoint that is down is asked by one
+sequence, not one per lane. A token host that cannot be reached at all (its name does not
+resolve, or it refuses the connection) before any token was issued fails at once: retrying
+does not fix a wrong region.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -82,6 +89,7 @@ class TokenManager:
         clock: Callable[[], float] = time.monotonic,
         backoff: Callable[[int], float] | None = None,
         before_request: Callable[[], Awaitable[None]] | None = None,
+        region: str = "",
     ) -> None:
         self._session = session
         self._url = token_url
@@ -89,7 +97,10 @@ class TokenManager:
         self._clock = clock
         self._backoff = backoff or (lambda attempt: min(0.5 * 2 ** (attempt - 1), 8.0))
         self._before_request = before_request
+        self._region = region
         self._token: _Token | None = None
+        self._failure: AuthError | None = None  # the run's failed attempt sequence, shared
+        self._obtained = False  # a token was issued in this run: the host is right
         self._lock = asyncio.Lock()
         self.fetches = 0  # token requests made (for tests and the run log)
 
@@ -101,7 +112,7 @@ class TokenManager:
         async with self._lock:
             current = self._token
             if current is None or self._clock() >= current.refresh_at:
-                self._token = await self._fetch(after_401=False)
+                self._token = await self._fetch_once(after_401=False)
             return self._token.value
 
     def accepted(self, value: str) -> None:
@@ -128,8 +139,18 @@ class TokenManager:
                     "endpoint but not for this API or region; check api.region / api.base_url "
                     "and the app's permissions"
                 )
-            self._token = await self._fetch(after_401=True)
+            self._token = await self._fetch_once(after_401=True)
             return self._token.value
+
+    async def _fetch_once(self, *, after_401: bool) -> _Token:
+        """`_fetch`, unless a sequence already failed in this run: then its error again."""
+        if self._failure is not None:
+            raise self._failure
+        try:
+            return await self._fetch(after_401=after_401)
+        except AuthError as exc:
+            self._failure = exc
+            raise
 
     async def _fetch(self, *, after_401: bool) -> _Token:
         form = {
@@ -149,6 +170,13 @@ class TokenManager:
                 async with self._session.post(self._url, data=form) as response:
                     text = await response.text()
                     status = response.status
+            except aiohttp.ClientConnectorError as exc:
+                if unreachable(exc) and not self._obtained:
+                    raise AuthError(
+                        unreachable_message("token", self._url, exc, self._region)
+                    ) from None
+                problem = f"{type(exc).__name__} {exc}".strip()
+                continue
             except (TimeoutError, aiohttp.ClientError) as exc:
                 problem = f"{type(exc).__name__} {exc}".strip()
                 continue
@@ -168,11 +196,34 @@ class TokenManager:
                     f"the token endpoint {self._url} gave no access_token (HTTP {status}); "
                     "check api.auth_url / api.region"
                 )
+            self._obtained = True
             return _Token(value, started, started + _refresh_after(ttl), after_401)
         raise AuthError(
             f"could not obtain a token from {self._url} after {TOKEN_ATTEMPTS} attempts "
             f"({problem}); the service may be down: run again later to resume"
         )
+
+
+def unreachable(exc: aiohttp.ClientConnectorError) -> bool:
+    """The host's name does not resolve, or it refuses connections: not a passing outage."""
+    return isinstance(exc.os_error, socket.gaierror | ConnectionRefusedError)
+
+
+def unreachable_message(kind: str, url: str, exc: aiohttp.ClientConnectorError, region: str) -> str:
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).netloc or url
+    why = (
+        "its name does not resolve"
+        if isinstance(exc.os_error, socket.gaierror)
+        else "it refused the connection"
+    )
+    where = f"api.region is {region!r}; " if region else ""
+    return (
+        f"cannot reach the {kind} host {host}: {why}. Check the network and "
+        f"the region ({where}eu, us or au, as in your login URL cvm.<region>.customergauge.com"
+        "), or api.base_url / api.auth_url"
+    )
 
 
 def _refresh_after(ttl: float) -> float:

@@ -28,7 +28,7 @@ import aiohttp
 
 from backfill.config import Config
 from backfill.errors import AbortedError, AuthError, BackfillError
-from backfill.send.auth import Credentials, TokenManager
+from backfill.send.auth import Credentials, TokenManager, unreachable, unreachable_message
 from backfill.send.protocol import (
     AUTH,
     FAILED,
@@ -91,6 +91,7 @@ class ApiSession:
         self._credentials = credentials
         self._log = request_log
         self._transient_streak = 0
+        self._reached = False  # some answer came from the API host in this run
         self._pause_until = 0.0
         self._session: aiohttp.ClientSession | None = None
         self._tokens: TokenManager | None = None
@@ -116,7 +117,11 @@ class ApiSession:
         self._halted = asyncio.Event()
         if self.version != "v4.1":
             self._tokens = TokenManager(
-                self._session, self.token_url, self._credentials, backoff=self.retry.backoff
+                self._session,
+                self.token_url,
+                self._credentials,
+                backoff=self.retry.backoff,
+                region=self.config.api.region,
             )
         return self
 
@@ -306,9 +311,13 @@ class ApiSession:
                 )
                 if request.method == "GET" and verdict.kind == PARTIAL:
                     verdict = Verdict(SENT, verdict.http_status)
+                self._reached = True
         except aiohttp.ClientConnectorError as exc:
-            # Never connected: certainly not applied, an ordinary retry.
+            # Never connected: certainly not applied, an ordinary retry; but a host that was
+            # never reached in this run is a wrong region or no network, not an outage.
             verdict = Verdict(RETRY, None, f"cannot connect: {exc.os_error or exc}")
+            if not self._reached and unreachable(exc):
+                self.halt(unreachable_message("API", self.base_url, exc, self.config.api.region))
         except TimeoutError:
             verdict = Verdict(LOST, None, f"no answer within {self.config.api.timeout_s:g} s")
         except aiohttp.ClientError as exc:
@@ -329,6 +338,8 @@ class ApiSession:
 
     def _count(self, verdict: Verdict) -> None:
         self.statuses[str(verdict.http_status or verdict.kind)] += 1
+        if verdict.http_status == 429:
+            return  # the server is up and pacing us: Retry-After handles it, not the breaker
         if verdict.kind not in TRANSIENT:
             self._transient_streak = 0
             return
