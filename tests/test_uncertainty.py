@@ -18,8 +18,9 @@ import pytest
 
 from backfill.errors import ExitStatus
 from backfill.journal.identity import content_identity
-from backfill.journal.store import SCHEMA_VERSION, Journal
-from backfill.model import PENDING, Action, Result
+from backfill.journal.schema import SCHEMA_VERSION
+from backfill.journal.store import Journal
+from backfill.model import Action, Outcome, Result
 from backfill.runner.run import run
 from backfill.sandbox import Faults, SandboxSettings, ThreadedSandbox
 from tests.runner_helpers import CREDENTIALS, applied, puts, sandbox_config, seed, write_rows
@@ -89,9 +90,8 @@ def test_attempts_that_could_not_connect_are_not_uncertain(sb, creds, tmp_path):
     action = Action(1, "in.csv", 2, "500", 1, "open", "2023-02-01 10:00:00", "x", None)
     with Journal(config.journal) as journal:  # a run that met only "connection refused"
         journal.mark_in_flight("refused", action, "r0", 1, "2023-02-01 10:00:00")
-        journal.record_result(
-            "refused", action, "r0", Result(1, PENDING, attempts=3, error="cannot connect"), None
-        )
+        refused = Result(1, Outcome.PENDING, attempts=3, error="cannot connect")
+        journal.record_result("refused", action, "r0", refused, None)
     with Journal(config.journal, read_only=True) as journal:
         entry = journal.lookup(["refused"])["refused"]
     assert (entry.state, entry.maybe_applied) == ("failed", False)

@@ -33,8 +33,9 @@ from backfill.journal.resume import (
     decide,
     utc_times,
 )
-from backfill.journal.store import IN_FLIGHT, Journal
-from backfill.model import ALREADY_SENT
+from backfill.journal.schema import State
+from backfill.journal.store import Journal
+from backfill.model import Outcome
 from backfill.plan.build import Plan
 from backfill.runner.preflight import ask_confirmation, check_v41
 
@@ -150,7 +151,7 @@ def status(journal_path: Path | str) -> str:
         + ", ".join(f"{name.replace('_', ' ')} {states[name]}" for name in states)
         + (
             " (in flight = outcome unknown: the next run re-sends them as uncertain)"
-            if states.get(IN_FLIGHT)
+            if states.get(State.IN_FLIGHT)
             else ""
         )
     )
@@ -403,8 +404,10 @@ class _Run:
 
     def _explain_decisions(self, decisions: Decisions) -> None:
         counts = pd.Series([r.outcome for r in decisions.results.values()]).value_counts()
-        if counts.get(ALREADY_SENT, 0):
-            self.echo(f"Journal: {counts[ALREADY_SENT]} action(s) already sent by earlier runs")
+        if counts.get(Outcome.ALREADY_SENT, 0):
+            self.echo(
+                f"Journal: {counts[Outcome.ALREADY_SENT]} action(s) already sent by earlier runs"
+            )
         out_of_order = sum(
             1 for r in decisions.results.values() if r.error.startswith("out-of-order")
         )
@@ -513,7 +516,7 @@ def _plan_for_run(
     from backfill.plan.build import build_plan
 
     async def plan() -> Plan:
-        return build_plan(paths, config, progress=True)
+        return build_plan(paths, config)
 
     return plan()
 

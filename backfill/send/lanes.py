@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from backfill.config import SendConfig
-from backfill.model import BLOCKED, FAILED, PARTIAL, PENDING, SENT, Action, Result
+from backfill.model import Action, Outcome, Result
 from backfill.send.protocol import UnsendableError, build_request
 from backfill.send.session import ApiSession
 
@@ -76,7 +76,9 @@ async def send_cases(
     for case in cases:
         for action in case:
             if action.key not in lanes.results:
-                lanes.finish(action, Result(action.key, PENDING, error=lanes.pending_reason()))
+                lanes.finish(
+                    action, Result(action.key, Outcome.PENDING, error=lanes.pending_reason())
+                )
     return SendReport(
         results=lanes.results,
         requests=api.requests - requests_before,
@@ -128,7 +130,7 @@ class _Lanes:
                     action,
                     Result(
                         action.key,
-                        BLOCKED,
+                        Outcome.BLOCKED,
                         error=(
                             f"blocked: row {failed_at.row} of {failed_at.source} "
                             f"(an earlier action of case {action.case}) failed"
@@ -144,9 +146,9 @@ class _Lanes:
             if lost_at is not None:
                 settle_until = lost_at + self.send.settle_s
             self.finish(action, result)
-            if result.outcome == PENDING:
+            if result.outcome == Outcome.PENDING:
                 return
-            if result.outcome not in (SENT, PARTIAL):
+            if result.outcome not in (Outcome.SENT, Outcome.PARTIAL):
                 failed_at = action
 
     async def send_action(self, action: Action) -> tuple[Result, float | None]:
@@ -154,7 +156,7 @@ class _Lanes:
         try:
             request = build_request(action, self.api.config.api)
         except UnsendableError as exc:
-            return Result(action.key, FAILED, error=str(exc)), None
+            return Result(action.key, Outcome.FAILED, error=str(exc)), None
         on_attempt = None
         if self.hooks is not None:
             hooks = self.hooks
@@ -164,7 +166,7 @@ class _Lanes:
 
         delivery = await self.api.deliver(request, on_attempt=on_attempt, stop=self.stop)
         error = delivery.error
-        if delivery.kind == PENDING and delivery.attempts == 0:
+        if delivery.kind == Outcome.PENDING and delivery.attempts == 0:
             error = self.pending_reason()
         result = Result(
             key=action.key,
@@ -183,9 +185,9 @@ class _Lanes:
         if self.hooks is not None:
             self.hooks.on_result(action, result)
         # a pending action was not done: after Ctrl-C the bar shows how far the run got
-        if self.progress is not None and result.outcome != PENDING:
+        if self.progress is not None and result.outcome != Outcome.PENDING:
             self.progress.update(1)
-            if result.outcome in (FAILED, BLOCKED):
+            if result.outcome in (Outcome.FAILED, Outcome.BLOCKED):
                 self.failed += 1
                 self.progress.set_postfix(failed=self.failed)
 
