@@ -36,6 +36,13 @@ def _handle_errors(func: F) -> F:
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(int(ExitStatus.ABORTED))
+        except OSError as exc:
+            # a file the library did not expect to fail (full disk, read-only folder): one
+            # line, not a traceback; the library's own writes raise OutputError with more
+            if debug:
+                raise
+            click.echo(f"Error: {exc.filename or 'a file'}: {exc.strerror or exc}", err=True)
+            sys.exit(int(ExitStatus.USAGE))
         sys.exit(int(status) if status is not None else 0)
 
     return wrapper  # type: ignore[return-value]

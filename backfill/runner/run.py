@@ -10,6 +10,7 @@ Ctrl-C handling; then write the reports and return the exit status of SPEC.md.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 import time
@@ -23,7 +24,7 @@ import pandas as pd
 
 from backfill import model
 from backfill.config import Config, new_run_id, output_dir
-from backfill.errors import AuthError, BackfillError, ConfigError, ExitStatus
+from backfill.errors import AuthError, BackfillError, ConfigError, ExitStatus, JournalError
 from backfill.journal.identity import plan_contents, plan_identities
 from backfill.journal.resume import (
     Decisions,
@@ -37,6 +38,7 @@ from backfill.journal.schema import State
 from backfill.journal.store import Journal
 from backfill.model import Outcome
 from backfill.plan.build import Plan
+from backfill.runner.output import close_logger, output_error, run_logger
 from backfill.runner.preflight import ask_confirmation, check_v41
 
 Echo = Callable[[str], None]
@@ -142,6 +144,8 @@ def status(journal_path: Path | str) -> str:
         finished = (
             f"exit {item['exit_code']}" if item["finished_at"] else "did not finish (killed?)"
         )
+        if item.get("error"):
+            finished += f" ({item['error']})"
         lines.append(
             f"  {item['run_id']}  {item['command']:<5}  {item['started_at'][:19]}  {finished}"
             f"  rows {item['rows'] if item['rows'] is not None else '?'}: {outcomes}"
@@ -247,15 +251,28 @@ class _Run:
 
     def execute(self, make_plan: Callable[[Any, Journal | None], Any]) -> RunOutcome:
         journal = Journal(self.journal_path)
-        log: logging.Logger | None = None
+        try:
+            try:
+                return self._logged(make_plan, journal)
+            finally:
+                journal.close()
+        except JournalError as exc:
+            if self.requests:  # not "nothing sent": summary.json says 3 as well
+                exc.exit_status = ExitStatus.ABORTED
+            raise
+
+    def _logged(self, make_plan: Callable[[Any, Journal | None], Any], journal: Journal) -> Any:
         try:
             log = run_logger(self.out_dir / "run.log", self.run_id)
+        except OSError as exc:
+            raise output_error(exc, self.out_dir, sent=False) from None
+        try:
             plan, decisions, hooks = asyncio.run(self._main(make_plan, journal, log))
             return self._finish(plan, decisions, hooks, journal, log)
         finally:
-            if log is not None:
-                close_logger(log)
-            journal.close()
+            failed = close_logger(log)
+            if failed is not None:
+                self.echo(f"Note: run.log could not be written: {failed.strerror or failed}")
 
     def _credentials(self, config: Config) -> Any:
         from backfill.send.auth import Credentials
@@ -475,21 +492,49 @@ class _Run:
             extra["aborted"] = self.aborted
         if self.verified is not None:
             extra["verify"] = self.verified
-        report = build_report(
-            plan.frame,
-            plan.original_columns,
-            results,
-            run_id=self.run_id,
-            cases=len(plan.cases),
-            requests=self.requests,
-            elapsed_s=self.elapsed_s,
-            exit_code=int(exit_status),
-            notes=self.notes,
-            extra=extra,
-        )
-        files = write_reports(report, self.out_dir, xlsx=self.config.output.xlsx)
-        journal.update_cases(self.run_id, case_counts(plan, results))
-        journal.end_run(self.run_id, int(exit_status), len(results), report.summary["outcomes"])
+
+        def report_for(status: ExitStatus) -> Any:
+            return build_report(
+                plan.frame,
+                plan.original_columns,
+                results,
+                run_id=self.run_id,
+                cases=len(plan.cases),
+                requests=self.requests,
+                elapsed_s=self.elapsed_s,
+                exit_code=int(status),
+                notes=self.notes,
+                extra=extra,
+            )
+
+        report = report_for(exit_status)
+        # The journal first, so that summary.json states the exit status the run really has.
+        journal_error: JournalError | None = None
+        try:
+            journal.update_cases(self.run_id, case_counts(plan, results))
+            journal.end_run(self.run_id, int(exit_status), len(results), report.summary["outcomes"])
+        except JournalError as exc:
+            journal_error, exit_status = exc, ExitStatus.ABORTED
+            self.notes.append(f"the journal could not record this run's end: {exc}")
+            report = report_for(exit_status)
+        try:
+            files = write_reports(report, self.out_dir, xlsx=self.config.output.xlsx)
+        except OSError as exc:
+            error = output_error(
+                exc, self.out_dir, sent=self.requests > 0, journal=self.journal_path
+            )
+            with contextlib.suppress(JournalError):
+                journal.end_run(
+                    self.run_id,
+                    int(error.exit_status),
+                    len(results),
+                    report.summary["outcomes"],
+                    error=str(error),
+                )
+            raise error from None
+        if journal_error is not None:
+            journal_error.exit_status = ExitStatus.ABORTED
+            raise journal_error
         log.info("finished: exit %s, outcomes %s", int(exit_status), report.summary["outcomes"])
         summary = report.summary
         shown = ", ".join(f"{n} {c}" for n, c in summary["outcomes"].items() if c)
@@ -519,21 +564,3 @@ def _plan_for_run(
         return build_plan(paths, config)
 
     return plan()
-
-
-def run_logger(path: Path, run_id: str) -> logging.Logger:
-    """run.log: one line per request (from the ApiSession) plus the run's own milestones."""
-    logger = logging.getLogger(f"backfill.run.{run_id}")
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-    logger.addHandler(handler)
-    return logger
-
-
-def close_logger(logger: logging.Logger) -> None:
-    for handler in list(logger.handlers):
-        handler.close()
-        logger.removeHandler(handler)
