@@ -20,6 +20,12 @@ def connect(path: Path, *, read_only: bool) -> tuple[sqlite3.Connection, IO[str]
             f"no journal at {path}: nothing has been sent with it yet "
             "(pass the journal of an earlier run with --journal)"
         )
+    if path.is_file() and path.stat().st_size == 0:
+        raise JournalError(
+            f"journal {path} exists but is empty (0 bytes): it is not a journal backfill wrote, "
+            "or it was truncated. If it held this migration's history, restore it from a "
+            "backup; if it is new, delete the empty file and run again (backfill creates it)"
+        )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -87,7 +93,9 @@ def _take_lock(path: Path) -> IO[str] | None:
         import fcntl
     except ImportError:  # pragma: no cover - Windows: SQLite's own locking still applies
         return None
-    lock_path = path.with_name(path.name + ".lock")
+    # next to the file itself: a symlink or another spelling of the path takes the same lock
+    real = path.resolve()
+    lock_path = real.with_name(real.name + ".lock")
     try:
         handle = open(lock_path, "a+")  # noqa: SIM115 - held open for the journal's lifetime
     except OSError as exc:
