@@ -285,6 +285,6 @@ def test_an_empty_journal_file_is_refused_with_the_fix(tmp_path: Path):
     path = tmp_path / "journal.sqlite"
     path.touch()
     for read_only in (False, True):
-        with pytest.raises(JournalError, match=r"exists but is empty \(0 bytes\).*delete the empty"):
+        with pytest.raises(JournalError, match=r"is empty \(0 bytes\).*delete the empty"):
             Journal(path, read_only=read_only)
     assert path.stat().st_size == 0  # left as found
