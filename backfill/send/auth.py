@@ -5,8 +5,8 @@ it is refreshed shortly before `expires_in` runs out (60 s before, or at 90 % of
 lifetime) and once when the API answers 401. Refreshes are single-flight: however many
 requests are waiting, one token request is made and all of them get its answer.
 
-A 401 for a token that was itself fetched because of a 401, and that no request has been
-able to use yet, means the API refuses this client: `AuthError`, and the run stops (exit 3).
+Two tokens in a row, each fetched because of a 401, refused before any request could use
+them, mean the API refuses this client: `AuthError`, and the run stops (exit 3).
 A 401 for a token that already worked is only an expiry (early, or during a long wait)
 and buys another refresh.
 
@@ -39,6 +39,9 @@ DEFAULT_TTL_S = 3600.0  # expires_in is not documented; the token is "valid for 
 REFRESH_MARGIN_S = 60.0
 SHORT_TTL_FRACTION = 0.9  # lifetimes under 10 min: refresh at 90 % of the lifetime
 TOKEN_ATTEMPTS = 5
+# A fresh token refused once may be an early expiry; refused twice in a row, with no request
+# succeeding in between, the API does not accept this client.
+FRESH_REFUSALS = 2
 TOKEN_RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 
@@ -101,6 +104,8 @@ class TokenManager:
         self._token: _Token | None = None
         self._failure: AuthError | None = None  # the run's failed attempt sequence, shared
         self._obtained = False  # a token was issued in this run: the host is right
+        self._proven: set[str] = set()  # tokens some request succeeded with
+        self._fresh_refused = 0  # fresh tokens refused before any request succeeded
         self._lock = asyncio.Lock()
         self.fetches = 0  # token requests made (for tests and the run log)
 
@@ -120,6 +125,12 @@ class TokenManager:
         current = self._token
         if current is not None and current.value == value:
             current.proven = True
+            self._proven.add(value)
+            self._fresh_refused = 0
+
+    def proven(self, value: str) -> bool:
+        """Whether some request succeeded with `value` (a 401 for it was an expiry)."""
+        return value in self._proven
 
     async def refused(self, value: str) -> str:
         """The API answered 401 to a request sent with `value`: a fresh token, or AuthError."""
@@ -133,9 +144,11 @@ class TokenManager:
                 and not current.proven
                 and self._clock() < current.refresh_at
             ):
+                self._fresh_refused += 1
+            if self._fresh_refused >= FRESH_REFUSALS:
                 raise AuthError(
-                    f"the API refused a freshly issued token from {self._url} (HTTP 401 twice "
-                    "in a row): the connected app's client id/secret are valid for the token "
+                    f"the API refused {FRESH_REFUSALS} freshly issued tokens from {self._url} "
+                    "in a row: the connected app's client id/secret are valid for the token "
                     "endpoint but not for this API or region; check api.region / api.base_url "
                     "and the app's permissions"
                 )

@@ -206,7 +206,10 @@ class ApiSession:
                     lost_at,
                 )
             if last.kind == Kind.AUTH:
-                auth_retries += 1
+                # a 401 for a token that worked is an expiry (early, or while waiting), not a
+                # refusal: only 401s for tokens that never worked count toward the cap
+                if self._tokens is None or not self._tokens.proven(token):
+                    auth_retries += 1
                 try:
                     await self._on_unauthorized(token, last, auth_retries)
                 except AuthError as exc:
