@@ -73,7 +73,10 @@ def decide(
                 )
             if entry is not None and entry.state in DONE_STATES:
                 results[action.key] = Result(
-                    action.key, Outcome.ALREADY_SENT, http_status=entry.http_status
+                    action.key,
+                    Outcome.ALREADY_SENT,
+                    http_status=entry.http_status,
+                    resent_uncertain=entry.maybe_applied,  # it may have been applied twice
                 )
                 continue
             if failed_at is not None and block:

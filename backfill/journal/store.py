@@ -269,7 +269,9 @@ class Journal:
             result.http_status,
             result.error,
             _now(),
-            int(result.answer_lost),
+            # some attempt may have been applied: its answer was lost, or it was re-sent after
+            # an earlier run may have applied it; later runs keep flagging the row
+            int(result.answer_lost or result.resent_uncertain),
             *(content or (None, None)),
         )
         with self._lock:
