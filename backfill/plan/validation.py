@@ -34,6 +34,8 @@ WARNING = "warning"
 
 # stable codes (docs and tests refer to them)
 MISSING_ID = "missing-id"
+BAD_ID = "bad-id"
+CONTROL_CHARACTER = "control-character"
 UNKNOWN_STATUS = "unknown-status"
 FUTURE_TIME = "future-time"
 BEFORE_RESPONSE = "before-response"
@@ -107,6 +109,9 @@ def normalise_cells(
         )
     ]
 
+    found.append(_bad_ids(frame, id_column))
+    found.append(_control_characters(frame))
+
     raw_status = input_cells(frame, columns, "status")
     frame[STATUS], bad_status = statuses.normalise_status(
         raw_status, cfg.status_map, extended=config.api.extended_statuses
@@ -149,6 +154,56 @@ def normalise_cells(
         column = columns.get("assignee", "assignee")
         found.append(problems_where(bad_assignee, BAD_ASSIGNEE, assignee_message, column))
     return frame, found
+
+
+# a number, not an id: a fraction, or an exponent (Excel's form of a rounded long number)
+_NUMBER_NOT_ID = r"[+-]?\d*\.\d+|[+-]?\d+(?:\.\d*)?[eE][+-]?\d+"
+# what an XLSX worksheet cannot hold (XML 1.0): C0 controls but tab, line feed, return
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
+
+
+def _bad_ids(frame: pd.DataFrame, id_column: str) -> pd.DataFrame:
+    """Case ids Excel stored as numbers and so split (70000052.5) or rounded (20 digits)."""
+    bad = frame[IN_CASE] & frame[CASE].astype(str).str.fullmatch(_NUMBER_NOT_ID)
+    return problems_where(
+        bad,
+        BAD_ID,
+        frame[CASE].map(
+            lambda v: (
+                f"the case id {v!r} is a number with a fraction or rounded beyond 15 "
+                f"digits, not a CustomerGauge number: format the {id_column!r} column as text in "
+                "the spreadsheet (or export it as CSV) and read the file again"
+            )
+        ),
+        id_column,
+    )
+
+
+def _control_characters(frame: pd.DataFrame) -> pd.DataFrame:
+    """Warn on cells with control characters: sent as they are, but report.xlsx shows them
+    escaped (U+2400 pictures such as ␌), since a worksheet cannot hold them."""
+    originals = [c for c in frame.columns if not str(c).startswith("_")]
+    flagged = pd.Series(False, index=frame.index)
+    where = pd.Series("", index=frame.index, dtype=object)
+    for name in originals:
+        column = frame[name]
+        if column.dtype != object:
+            continue
+        hit = column.astype(str).str.contains(_CONTROL, regex=True)
+        where = where.where(~(hit & ~flagged), str(name))
+        flagged |= hit
+    return problems_where(
+        flagged,
+        CONTROL_CHARACTER,
+        where.map(
+            lambda name: (
+                f"column {name!r} holds a control character (such as NUL, form feed "
+                "or ESC); it is sent as it is, and report.xlsx shows it as a visible symbol"
+            )
+        ),
+        None,
+        severity=WARNING,
+    )
 
 
 def input_cells(frame: pd.DataFrame, columns: dict[str, str], field: str) -> pd.Series:

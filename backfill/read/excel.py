@@ -235,7 +235,11 @@ def cell_value(value: Any) -> Any:
     if kind is str:
         return value
     if kind is float:
-        return str(int(value)) if value.is_integer() else repr(value)
+        # beyond 15 significant digits Excel has rounded the number: shown as Excel shows it
+        # (1.2345678901234568e+19), so that validation can say the id lost its digits
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
     if kind is bool:
         return "TRUE" if value else "FALSE"
     if kind is int:
