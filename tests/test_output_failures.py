@@ -24,6 +24,7 @@ from tests.runner_helpers import (
     seed,
     timeline,
     write_rows,
+    yes,
 )
 
 FULL = Path("/dev/full")
@@ -58,7 +59,7 @@ def test_a_full_disk_after_sending_exits_3_and_a_rerun_sends_nothing_twice(
     full.mkdir()
     os.symlink(FULL, full / "results.csv")
     with pytest.raises(OutputError) as err:
-        run([data], config, out_dir=full, yes=True, echo=quiet)
+        run([data], config, out_dir=full, confirm=yes, echo=quiet)
     message = str(err.value)
     assert err.value.exit_status == ExitStatus.ABORTED
     assert "No space left on device" in message and "\n" not in message
@@ -69,7 +70,7 @@ def test_a_full_disk_after_sending_exits_3_and_a_rerun_sends_nothing_twice(
         assert journal.state_counts()["sent"] == 18  # every outcome recorded
     shown = status(config.journal)
     assert "exit 3 (cannot write" in shown
-    again = run([data], config, yes=True, echo=quiet)
+    again = run([data], config, confirm=yes, echo=quiet)
     assert again.exit_status == ExitStatus.OK
     assert again.summary["outcomes"]["already_sent"] == 18
     assert puts(sb) == sent
@@ -86,7 +87,7 @@ def test_a_run_log_that_cannot_be_written_is_one_note_not_a_flood(
     out.mkdir()
     os.symlink(FULL, out / "run.log")
     said: list[str] = []
-    outcome = run([data], sandbox_config(sb, tmp_path), out_dir=out, yes=True, echo=said.append)
+    outcome = run([data], sandbox_config(sb, tmp_path), out_dir=out, confirm=yes, echo=said.append)
     assert outcome.exit_status == ExitStatus.OK
     assert "Logging error" not in capfd.readouterr().err
     assert any("run.log could not be written" in line for line in said)

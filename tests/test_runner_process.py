@@ -59,28 +59,24 @@ def slow_sandbox():
 
 
 def start_run(sb, tmp_path: Path, rows: list[dict], out: str) -> tuple[subprocess.Popen, list]:
+    """The first run, slow enough to be stopped midway; and the command that resumes it."""
     data = write_rows(tmp_path / "history.csv", rows)
-    config = sandbox_config(sb, tmp_path, send={"rate_limit": 100, "concurrency": 8})
-    cfg = write_config(config, tmp_path / "config.yaml")
-    command = backfill(
-        "run",
-        str(data),
-        "-c",
-        str(cfg),
-        "--journal",
-        str(tmp_path / "journal.sqlite"),
-        "--yes",
-        "--out",
-    )
+
+    def command(name: str, rate: int) -> list[str]:
+        config = sandbox_config(sb, tmp_path, send={"rate_limit": rate, "concurrency": 8})
+        cfg = write_config(config, tmp_path / f"{name}.yaml")
+        journal = str(tmp_path / "journal.sqlite")
+        return backfill("run", str(data), "-c", str(cfg), "--journal", journal, "--yes", "--out")
+
     env = {**os.environ, **CREDENTIALS}
     proc = subprocess.Popen(
-        [*command, str(tmp_path / out)],
+        [*command("first", 100), str(tmp_path / out)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    return proc, command
+    return proc, command("resume", 1000)  # the resume need not be slow
 
 
 def test_sigkill_midway_then_resume_loses_nothing(slow_sandbox, tmp_path: Path):

@@ -23,7 +23,7 @@ from backfill.journal.store import Journal
 from backfill.model import Action, Outcome, Result
 from backfill.runner.run import run
 from backfill.sandbox import Faults, SandboxSettings, ThreadedSandbox
-from tests.runner_helpers import CREDENTIALS, applied, puts, sandbox_config, seed, write_rows
+from tests.runner_helpers import CREDENTIALS, applied, puts, sandbox_config, seed, write_rows, yes
 
 
 @pytest.fixture
@@ -70,11 +70,11 @@ def test_answers_lost_on_every_attempt_make_the_next_run_flag_the_resend(sb, cre
         sb, tmp_path, send={"max_attempts": 2, "settle_s": 0}, api={"timeout_s": 2}
     )
     sb.set_faults(Faults(drop_after_rate=1.0))
-    first = run([data], config, yes=True, echo=quiet)
+    first = run([data], config, confirm=yes, echo=quiet)
     assert first.exit_status == ExitStatus.ROWS_FAILED
     assert first.summary["outcomes"]["failed"] == 2  # each case's first action, applied twice
     sb.set_faults(Faults())
-    second = run([data], config, yes=True, echo=quiet)
+    second = run([data], config, confirm=yes, echo=quiet)
     assert second.exit_status == ExitStatus.OK
     flagged = results_of(second).set_index("note")["resent_uncertain"]
     assert flagged["case 500 open"] == "True" and flagged["case 501 open"] == "True"
@@ -95,7 +95,7 @@ def test_attempts_that_could_not_connect_are_not_uncertain(sb, creds, tmp_path):
     with Journal(config.journal, read_only=True) as journal:
         entry = journal.lookup(["refused"])["refused"]
     assert (entry.state, entry.maybe_applied) == ("failed", False)
-    outcome = run([data], config, yes=True, echo=quiet)
+    outcome = run([data], config, confirm=yes, echo=quiet)
     assert outcome.summary["resent_uncertain"] == 0
 
 
@@ -103,12 +103,12 @@ def test_send_assignee_is_not_part_of_the_identity(sb, creds, tmp_path):
     rows = cases(3)
     seed(sb, rows)
     data = write_rows(tmp_path / "in.csv", rows)
-    first = run([data], sandbox_config(sb, tmp_path), yes=True, echo=quiet)
+    first = run([data], sandbox_config(sb, tmp_path), confirm=yes, echo=quiet)
     assert first.summary["outcomes"]["sent"] == 9
     requests = puts(sb)
     for policy in ("last", "never"):
         again = run(
-            [data], sandbox_config(sb, tmp_path, send={"assignee": policy}), yes=True, echo=quiet
+            [data], sandbox_config(sb, tmp_path, send={"assignee": policy}), confirm=yes, echo=quiet
         )
         assert again.exit_status == ExitStatus.OK
         assert again.summary["outcomes"]["already_sent"] == 9
@@ -119,11 +119,11 @@ def test_a_row_changed_after_it_was_sent_is_refused_unless_allowed(sb, creds, tm
     rows = cases(2)
     seed(sb, rows)
     config = sandbox_config(sb, tmp_path)
-    run([write_rows(tmp_path / "in.csv", rows)], config, yes=True, echo=quiet)
+    run([write_rows(tmp_path / "in.csv", rows)], config, confirm=yes, echo=quiet)
     rows[2]["note"] = "closed, with a corrected note"  # case 500's last, already sent
     rows[4]["assignee"] = "someone@example.com"  # case 501's progress
     edited = write_rows(tmp_path / "edited.csv", rows)
-    outcome = run([edited], config, yes=True, echo=quiet)
+    outcome = run([edited], config, confirm=yes, echo=quiet)
     assert outcome.exit_status == ExitStatus.ROWS_FAILED
     errors = results_of(outcome).set_index("note")["error"]
     assert errors["closed, with a corrected note"].startswith("changed-after-sent: case 500")
@@ -131,7 +131,7 @@ def test_a_row_changed_after_it_was_sent_is_refused_unless_allowed(sb, creds, tm
     assert "different assignee" in errors["case 501 progress"]
     assert results_of(outcome).set_index("note")["outcome"]["case 501 closed"] == "already_sent"
     assert [s for s, _ in applied(sb)["500"]] == ["open", "progress", "closed"]
-    forced = run([edited], config, yes=True, allow_out_of_order=True, echo=quiet)
+    forced = run([edited], config, confirm=yes, allow_out_of_order=True, echo=quiet)
     assert forced.exit_status == ExitStatus.OK
     assert applied(sb)["500"][-1] == ("closed", "closed, with a corrected note")
 
@@ -143,7 +143,7 @@ def test_a_schema_1_journal_is_migrated_and_keeps_its_sent_actions(sb, creds, tm
     config = sandbox_config(sb, tmp_path, send={"assignee": "last"})
     path = Path(config.journal)
     _schema_1_journal(path, rows)
-    outcome = run([data], config, yes=True, echo=quiet)
+    outcome = run([data], config, confirm=yes, echo=quiet)
     assert outcome.summary["outcomes"]["already_sent"] == 3
     assert puts(sb) == 0
     with sqlite3.connect(path) as conn:

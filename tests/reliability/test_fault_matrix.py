@@ -19,8 +19,9 @@ import pytest
 from backfill.errors import ExitStatus
 from backfill.runner.run import RunOutcome, run
 from backfill.sandbox import Faults, SandboxSettings, ThreadedSandbox
+from backfill.send.retry_policy import RetryPolicy
 from tests.reliability.checks import Figures, figures
-from tests.runner_helpers import sandbox_config, seed, timeline, write_rows
+from tests.runner_helpers import sandbox_config, seed, timeline, write_rows, yes
 
 pytestmark = pytest.mark.reliability
 
@@ -80,6 +81,11 @@ def quiet(_: str) -> None:
     pass
 
 
+def fast() -> RetryPolicy:
+    """The default policy with its waits shrunk to tens of milliseconds."""
+    return RetryPolicy(base_s=0.02, cap_s=0.2, seed=1)
+
+
 def settle(sb: ThreadedSandbox) -> None:
     deadline = time.monotonic() + 10
     while sb.late_pending and time.monotonic() < deadline:
@@ -87,7 +93,7 @@ def settle(sb: ThreadedSandbox) -> None:
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
-def test_fault(scenario: Scenario, creds, fast_retries, tmp_path: Path, unused_tcp_port: int):
+def test_fault(scenario: Scenario, creds, tmp_path: Path, unused_tcp_port: int):
     rows = timeline(CASES, PER_CASE)
     faults = Faults(late_apply_s=LATE_S, seed=12, **scenario.faults)
     with ThreadedSandbox(SandboxSettings(faults=faults, **scenario.settings)) as sb:
@@ -102,14 +108,14 @@ def test_fault(scenario: Scenario, creds, fast_retries, tmp_path: Path, unused_t
         if scenario.refuse_token_host:
             sections["api"]["auth_url"] = f"http://127.0.0.1:{unused_tcp_port}/oauth2/token"
         config = sandbox_config(sb, tmp_path, **sections)
-        outcomes: list[RunOutcome] = [run([data], config, yes=True, echo=quiet)]
+        outcomes: list[RunOutcome] = [run([data], config, confirm=yes, echo=quiet, retry_policy=fast())]
         assert outcomes[0].exit_status == scenario.first_exit, outcomes[0].summary
         if scenario.first_exit == ExitStatus.ABORTED:
             assert outcomes[0].summary["outcomes"]["pending"] > 0
             sb.set_faults(Faults())  # the outage is over / the user fixed api.auth_url
             config = sandbox_config(sb, tmp_path, **{**sections, "api": {"timeout_s": 1}})
         while outcomes[-1].exit_status != ExitStatus.OK and len(outcomes) < 4:
-            outcomes.append(run([data], config, yes=True, echo=quiet))
+            outcomes.append(run([data], config, confirm=yes, echo=quiet, retry_policy=fast()))
         settle(sb)
         assert outcomes[-1].exit_status == ExitStatus.OK, outcomes[-1].summary
         for outcome in outcomes:  # every row one outcome, in every run

@@ -11,7 +11,7 @@ from backfill.errors import ExitStatus
 from backfill.runner.run import RunOutcome, run
 from backfill.sandbox import Faults, SandboxSettings, ThreadedSandbox
 from tests.reliability.checks import Figures, figures
-from tests.runner_helpers import sandbox_config, seed, timeline, write_rows
+from tests.runner_helpers import sandbox_config, seed, timeline, write_rows, yes
 
 pytestmark = pytest.mark.reliability
 
@@ -38,7 +38,7 @@ def late_run(tmp_path: Path, settle_s: float) -> tuple[RunOutcome, Figures]:
             api={"timeout_s": 0.2},
             send={"settle_s": settle_s, "max_attempts": 8},
         )
-        outcome = run([data], config, yes=True, echo=quiet)
+        outcome = run([data], config, confirm=yes, echo=quiet)
         wait_for_late_applies(sb)
         return outcome, figures(sb, rows, [outcome.out_dir])
 
