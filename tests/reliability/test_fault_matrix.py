@@ -108,7 +108,9 @@ def test_fault(scenario: Scenario, creds, tmp_path: Path, unused_tcp_port: int):
         if scenario.refuse_token_host:
             sections["api"]["auth_url"] = f"http://127.0.0.1:{unused_tcp_port}/oauth2/token"
         config = sandbox_config(sb, tmp_path, **sections)
-        outcomes: list[RunOutcome] = [run([data], config, confirm=yes, echo=quiet, retry_policy=fast())]
+        outcomes: list[RunOutcome] = [
+            run([data], config, confirm=yes, echo=quiet, retry_policy=fast())
+        ]
         assert outcomes[0].exit_status == scenario.first_exit, outcomes[0].summary
         if scenario.first_exit == ExitStatus.ABORTED:
             assert outcomes[0].summary["outcomes"]["pending"] > 0
