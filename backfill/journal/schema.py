@@ -120,9 +120,10 @@ class Entry:
 
 def entry_from_row(row: sqlite3.Row) -> Entry:
     # a schema 1 journal opened read-only (`status`) is not migrated: no added columns
-    added = {"maybe_applied": 0, "note_hash": None, "assignee_hash": None}
     columns = set(row.keys())  # `name in row` would look among the values
-    added.update({name: row[name] for name in added if name in columns})
+    maybe_applied = bool(row["maybe_applied"]) if "maybe_applied" in columns else False
+    note_hash: str | None = row["note_hash"] if "note_hash" in columns else None
+    assignee_hash: str | None = row["assignee_hash"] if "assignee_hash" in columns else None
     return Entry(
         identity=row["identity"],
         case=row["case_id"],
@@ -135,7 +136,7 @@ def entry_from_row(row: sqlite3.Row) -> Entry:
         http_status=row["http_status"],
         error=row["error"],
         updated_at=row["updated_at"],
-        maybe_applied=bool(added["maybe_applied"]),
-        note_hash=added["note_hash"],
-        assignee_hash=added["assignee_hash"],
+        maybe_applied=maybe_applied,
+        note_hash=note_hash,
+        assignee_hash=assignee_hash,
     )
