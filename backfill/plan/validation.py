@@ -36,6 +36,7 @@ WARNING = "warning"
 MISSING_ID = "missing-id"
 BAD_ID = "bad-id"
 CONTROL_CHARACTER = "control-character"
+FORMULA_WITHOUT_VALUE = "formula-without-value"
 UNKNOWN_STATUS = "unknown-status"
 FUTURE_TIME = "future-time"
 BEFORE_RESPONSE = "before-response"
@@ -111,6 +112,7 @@ def normalise_cells(
 
     found.append(_bad_ids(frame, id_column))
     found.append(_control_characters(frame))
+    found.append(_formulas_without_value(frame))
 
     raw_status = input_cells(frame, columns, "status")
     frame[STATUS], bad_status = statuses.normalise_status(
@@ -204,6 +206,33 @@ def _control_characters(frame: pd.DataFrame) -> pd.DataFrame:
         None,
         severity=WARNING,
     )
+
+
+def _formulas_without_value(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows with a formula no spreadsheet calculated: its cell reads as empty, so the note
+    (or status, or time) would silently go missing. Only empty cells can be such formulas."""
+    from backfill.read.excel import FormulaWithoutValue
+
+    originals = [c for c in frame.columns if not str(c).startswith("_")]
+    flagged = pd.Series(False, index=frame.index)
+    message = pd.Series("", index=frame.index, dtype=object)
+    for name in originals:
+        column = frame[name]
+        if column.dtype != object:
+            continue
+        empty = column.eq("")
+        if not empty.any():
+            continue
+        hit = empty & column.map(lambda v: type(v) is FormulaWithoutValue).astype(bool)
+        for label in hit.index[hit.to_numpy()]:
+            if not flagged[label]:
+                message[label] = (
+                    f"column {name!r} holds the formula {column[label].formula} without a "
+                    "calculated value (the file was not saved by a spreadsheet program): "
+                    "open it in Excel and save it, or replace the formula by its value"
+                )
+        flagged |= hit
+    return problems_where(flagged, FORMULA_WITHOUT_VALUE, message, None)
 
 
 def input_cells(frame: pd.DataFrame, columns: dict[str, str], field: str) -> pd.Series:
