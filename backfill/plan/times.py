@@ -57,7 +57,7 @@ class ParsedTimes:
         return format_times(self.utc, self.output_zone)
 
 
-_EARLIEST = np.datetime64("1970-01-01T00:00:00", "us")
+_EARLIEST = np.datetime64("1900-01-01T00:00:00", "us")  # Excel's first day
 
 
 def parse_times(
@@ -243,4 +243,4 @@ def time_message(code: str, value: object, zone: str, date_format: str | None) -
         if date_format
         else "ISO 8601 such as 2023-07-31 08:50:15, or set input.date_format"
     )
-    return f"cannot read the time {shown} as a time since 1970; expected {expected}"
+    return f"cannot read the time {shown} as a time since 1900; expected {expected}"
