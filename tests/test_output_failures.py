@@ -104,3 +104,41 @@ def test_an_unwritable_out_is_a_clean_error(command: str, tmp_path: Path, sample
     assert result.exit_code == 2, result.output
     assert isinstance(result.exception, SystemExit)  # no traceback: a clean exit
     assert "cannot write" in result.output and "--out" in result.output
+
+
+def test_a_journal_error_mid_run_exits_as_summary_json_says(sb, creds, tmp_path: Path):
+    """Another process locks the journal while the run sends: the run stops (exit 3), and
+    the exit status is the one summary.json states, not "nothing sent" (2)."""
+    import json
+    import sqlite3
+    import threading
+    import time
+
+    from backfill.sandbox import Faults
+    from tests.runner_helpers import write_config
+
+    rows = timeline(8, 4)
+    seed(sb, rows)
+    sb.set_faults(Faults(latency_ms=40))
+    data = write_rows(tmp_path / "in.csv", rows)
+    config = sandbox_config(sb, tmp_path, send={"rate_limit": 20, "concurrency": 2})
+    cfg = write_config(config, tmp_path / "backfill.yaml")
+    out = tmp_path / "out"
+
+    def lock_when_sending() -> None:
+        while puts(sb) < 3:
+            time.sleep(0.01)
+        holder = sqlite3.connect(config.journal, timeout=10)
+        holder.execute("BEGIN EXCLUSIVE")
+        time.sleep(6)  # longer than the journal's busy timeout (5 s)
+        holder.rollback()
+        holder.close()
+
+    locker = threading.Thread(target=lock_when_sending)
+    locker.start()
+    args = ["run", str(data), "-c", str(cfg), "--yes", "--out", str(out)]
+    result = CliRunner().invoke(cli, args)
+    locker.join()
+    summary = json.loads((out / "summary.json").read_text())
+    assert result.exit_code == summary["exit_code"] == ExitStatus.ABORTED, result.output
+    assert "locked" in result.output, result.output
