@@ -18,7 +18,6 @@ from backfill.journal.store import Journal
 from backfill.runner.run import run, status
 from backfill.sandbox import SandboxSettings, ThreadedSandbox
 from tests.runner_helpers import (
-    CREDENTIALS,
     puts,
     sandbox_config,
     seed,
@@ -35,12 +34,6 @@ needs_dev_full = pytest.mark.skipif(not FULL.exists(), reason="no /dev/full on t
 def sb():
     with ThreadedSandbox(SandboxSettings()) as sandbox:
         yield sandbox
-
-
-@pytest.fixture
-def creds(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in CREDENTIALS.items():
-        monkeypatch.setenv(name, value)
 
 
 def quiet(_: str) -> None:

@@ -23,19 +23,13 @@ from backfill.journal.store import Journal
 from backfill.model import Action, Outcome, Result
 from backfill.runner.run import run
 from backfill.sandbox import Faults, SandboxSettings, ThreadedSandbox
-from tests.runner_helpers import CREDENTIALS, applied, puts, sandbox_config, seed, write_rows, yes
+from tests.runner_helpers import applied, puts, sandbox_config, seed, write_rows, yes
 
 
 @pytest.fixture
 def sb():
     with ThreadedSandbox(SandboxSettings(accept_any_assignee=True)) as sandbox:
         yield sandbox
-
-
-@pytest.fixture
-def creds(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in CREDENTIALS.items():
-        monkeypatch.setenv(name, value)
 
 
 def quiet(_: str) -> None:

@@ -8,7 +8,9 @@ with a warning on every row must not build a million Python objects to be planne
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 
@@ -181,31 +183,36 @@ def _bad_ids(frame: pd.DataFrame, id_column: str) -> pd.DataFrame:
     )
 
 
-def _control_characters(frame: pd.DataFrame) -> pd.DataFrame:
-    """Warn on cells with control characters: sent as they are, but report.xlsx shows them
-    escaped (U+2400 pictures such as ␌), since a worksheet cannot hold them."""
-    originals = [c for c in frame.columns if not str(c).startswith("_")]
+def _cells_where(
+    frame: pd.DataFrame, hit: Callable[[pd.Series], pd.Series], message: Callable[[str, Any], str]
+) -> tuple[pd.Series, pd.Series]:
+    """Rows where `hit` marks a cell of one of the input's own text columns, and for each
+    such row `message(column, cell)` of its first marked cell."""
     flagged = pd.Series(False, index=frame.index)
-    where = pd.Series("", index=frame.index, dtype=object)
-    for name in originals:
+    messages = pd.Series("", index=frame.index, dtype=object)
+    for name in (c for c in frame.columns if not str(c).startswith("_")):
         column = frame[name]
         if column.dtype != object:
             continue
-        hit = column.astype(str).str.contains(_CONTROL, regex=True)
-        where = where.where(~(hit & ~flagged), str(name))
-        flagged |= hit
-    return problems_where(
-        flagged,
-        CONTROL_CHARACTER,
-        where.map(
-            lambda name: (
-                f"column {name!r} holds a control character (such as NUL, form feed "
-                "or ESC); it is sent as it is, and report.xlsx shows it as a visible symbol"
-            )
+        first = hit(column) & ~flagged
+        for label in first.index[first.to_numpy()]:
+            messages[label] = message(str(name), column[label])
+        flagged |= first
+    return flagged, messages
+
+
+def _control_characters(frame: pd.DataFrame) -> pd.DataFrame:
+    """Warn on cells with control characters: sent as they are, but report.xlsx shows them
+    escaped (U+2400 pictures such as ␌), since a worksheet cannot hold them."""
+    flagged, messages = _cells_where(
+        frame,
+        lambda column: column.astype(str).str.contains(_CONTROL, regex=True),
+        lambda name, _: (
+            f"column {name!r} holds a control character (such as NUL, form feed or ESC); it "
+            "is sent as it is, and report.xlsx shows it as a visible symbol"
         ),
-        None,
-        severity=WARNING,
     )
+    return problems_where(flagged, CONTROL_CHARACTER, messages, None, severity=WARNING)
 
 
 def _formulas_without_value(frame: pd.DataFrame) -> pd.DataFrame:
@@ -213,26 +220,22 @@ def _formulas_without_value(frame: pd.DataFrame) -> pd.DataFrame:
     (or status, or time) would silently go missing. Only empty cells can be such formulas."""
     from backfill.read.excel import FormulaWithoutValue
 
-    originals = [c for c in frame.columns if not str(c).startswith("_")]
-    flagged = pd.Series(False, index=frame.index)
-    message = pd.Series("", index=frame.index, dtype=object)
-    for name in originals:
-        column = frame[name]
-        if column.dtype != object:
-            continue
+    def hit(column: pd.Series) -> pd.Series:
         empty = column.eq("")
         if not empty.any():
-            continue
-        hit = empty & column.map(lambda v: type(v) is FormulaWithoutValue).astype(bool)
-        for label in hit.index[hit.to_numpy()]:
-            if not flagged[label]:
-                message[label] = (
-                    f"column {name!r} holds the formula {column[label].formula} without a "
-                    "calculated value (the file was not saved by a spreadsheet program): "
-                    "open it in Excel and save it, or replace the formula by its value"
-                )
-        flagged |= hit
-    return problems_where(flagged, FORMULA_WITHOUT_VALUE, message, None)
+            return empty
+        return empty & column.map(lambda v: type(v) is FormulaWithoutValue).astype(bool)
+
+    flagged, messages = _cells_where(
+        frame,
+        hit,
+        lambda name, cell: (
+            f"column {name!r} holds the formula {cell.formula} without a calculated value "
+            "(the file was not saved by a spreadsheet program): open it in Excel and save "
+            "it, or replace the formula by its value"
+        ),
+    )
+    return problems_where(flagged, FORMULA_WITHOUT_VALUE, messages, None)
 
 
 def input_cells(frame: pd.DataFrame, columns: dict[str, str], field: str) -> pd.Series:
