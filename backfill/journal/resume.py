@@ -13,7 +13,9 @@ place in its case and the same time, another status, note or assignee).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from backfill import model
 from backfill.journal.identity import utc_text
@@ -38,6 +40,9 @@ class Decisions:
     cases: list[list[Action]]  # to send, each case in timeline order
     uncertain: set[int]  # keys an earlier run may have applied: re-sent as uncertain
     stray_in_flight: int  # in-flight leftovers that are not in this input
+    # uncertain key -> when (epoch seconds) the earlier run last recorded it: its request may
+    # still be applied late, so the case's next action settles from then (send.settle_s)
+    lost_at: dict[int, float] = field(default_factory=dict)
 
 
 def decide(
@@ -60,6 +65,7 @@ def decide(
     results: dict[int, Result] = {}
     to_send: list[list[Action]] = []
     uncertain: set[int] = set()
+    lost_at: dict[int, float] = {}
     for case in cases:
         lane: list[Action] = []
         failed_at: Action | None = None
@@ -110,12 +116,21 @@ def decide(
                 continue
             if entry is not None and (entry.state == State.IN_FLIGHT or entry.maybe_applied):
                 uncertain.add(action.key)
+                lost_at[action.key] = _epoch(entry.updated_at)
             lane.append(action)
         if lane:
             to_send.append(lane)
     planned = set(identities.values())
     stray = sum(1 for e in journal.in_flight() if e.identity not in planned)
-    return Decisions(results, to_send, uncertain, stray)
+    return Decisions(results, to_send, uncertain, stray, lost_at)
+
+
+def _epoch(stamp: str) -> float:
+    """The journal's updated_at ("2024-01-01T10:00:00.000000Z") as epoch seconds; now if odd."""
+    try:
+        return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp()
+    except ValueError:
+        return time.time()
 
 
 def _same_place(

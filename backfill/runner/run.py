@@ -329,6 +329,7 @@ class _Run:
                         hooks=hooks,
                         stop=stop,
                         on_progress=self.options.on_progress,
+                        earlier_lost=decisions.lost_at,
                     )
                 )
                 interrupts.task = task

@@ -10,7 +10,8 @@ missing a step; with `continue` the lane goes on.
 A lost answer (timeout, dropped connection) means the server may still apply that request
 later. Its own retry may go at once (a repeat of the same action cannot reorder the case),
 but the case's next action waits until `send.settle_s` after the answer was lost, so that a
-late-applied request can never land after its successor.
+late-applied request can never land after its successor. The same holds across runs: an
+action an earlier run lost (or had in flight when it died) settles from when it was recorded.
 
 Stopping (the `stop` event, the circuit breaker, refused credentials) never interrupts a
 request in flight: no new action is started, requests already sent finish, and everything
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -59,6 +60,7 @@ async def send_cases(
     hooks: SendHooks | None = None,
     stop: asyncio.Event | None = None,
     on_progress: OnProgress = no_progress,
+    earlier_lost: Mapping[int, float] | None = None,
 ) -> SendReport:
     """Send every case's actions in order over `api`; a Result for every action given.
 
@@ -66,6 +68,7 @@ async def send_cases(
     ``send failed`` (how many of them failed or were blocked).
     """
     lanes = _Lanes(api, send, hooks, stop, on_progress, sum(len(case) for case in cases))
+    lanes.earlier_lost = earlier_lost or {}
     on_progress(ProgressEvent(SEND_STAGE, 0, lanes.total, "action"))
     started = time.monotonic()
     requests_before = api.requests
@@ -110,6 +113,7 @@ class _Lanes:
     ) -> None:
         self.api = api
         self.send = send
+        self.earlier_lost: Mapping[int, float] = {}  # key -> epoch of an earlier lost request
         self.hooks = hooks
         self.stop = stop
         self.on_progress = on_progress
@@ -155,6 +159,10 @@ class _Lanes:
             if settle_until is not None and not await self.api.wait_until(settle_until, self.stop):
                 return  # stopped while settling: the rest is pending
             result, lost_at = await self.send_action(action)
+            earlier = self.earlier_lost.get(action.key)
+            if earlier is not None:  # an earlier run's request of it may still land
+                then = asyncio.get_running_loop().time() - (time.time() - earlier)
+                lost_at = then if lost_at is None else max(lost_at, then)
             if lost_at is not None:
                 settle_until = lost_at + self.send.settle_s
             self.finish(action, result)

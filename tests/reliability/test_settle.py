@@ -57,3 +57,27 @@ def test_without_settling_the_same_faults_reorder_cases(creds, tmp_path: Path):
     # the control: proves the fault and the order check can catch the bug settle_s fixes
     _, found = late_run(tmp_path, settle_s=0)
     assert found.order_violations
+
+
+def test_a_resume_settles_after_the_requests_an_earlier_run_lost(creds, tmp_path: Path):
+    # run 1 loses every answer of each case's first action (and gives up); the server
+    # applies them late. Run 2 starts at once: it may re-send those actions, but their
+    # cases' next actions wait until settle_s after run 1 lost them.
+    rows = timeline(6, 3)
+    faults = Faults(late_apply_rate=1.0, late_apply_s=2.5)
+    with ThreadedSandbox(SandboxSettings(faults=faults)) as sb:
+        seed(sb, rows)
+        data = write_rows(tmp_path / "history.csv", rows)
+        config = sandbox_config(
+            sb, tmp_path, api={"timeout_s": 0.2}, send={"settle_s": 3.0, "max_attempts": 1}
+        )
+        first = run([data], config, confirm=yes, echo=quiet)
+        assert first.exit_status == ExitStatus.ROWS_FAILED
+        sb.set_faults(Faults())
+        second = run([data], config, confirm=yes, echo=quiet)
+        wait_for_late_applies(sb)
+        found = figures(sb, rows, [first.out_dir, second.out_dir])
+    assert second.exit_status == ExitStatus.OK
+    assert second.summary["resent_uncertain"] == 6
+    found.assert_sound()
+    assert len(found.duplicates) == 6  # the late originals and their re-sends, all flagged
