@@ -72,7 +72,10 @@ def test_crash_loop(signals: list[int], seed_value: int, tmp_path: Path) -> None
     with ThreadedSandbox(SandboxSettings()) as sb:
         seed(sb, rows)
         data = write_rows(tmp_path / "history.csv", rows)
-        config = sandbox_config(sb, tmp_path, send={"rate_limit": 3000, "concurrency": 16})
+        # settle_s small: this sandbox applies nothing late, a resume need not wait for it
+        config = sandbox_config(
+            sb, tmp_path, send={"rate_limit": 3000, "concurrency": 16, "settle_s": 0.2}
+        )
         cfg = write_config(config, tmp_path / "backfill.yaml")
         outs: list[Path] = []
         survived = 0
