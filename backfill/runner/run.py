@@ -190,6 +190,7 @@ class _Run:
         self.aborted: str | None = None
         self.target = config.api.api_base
         self.requests = 0
+        self.unreachable = False  # stopped at a host it never reached: nothing was sent
         self.elapsed_s = 0.0
         self.verified: dict[str, Any] | None = None
 
@@ -347,6 +348,7 @@ class _Run:
         finally:
             self.elapsed_s = time.monotonic() - started
             self.requests = api.requests - requests_before
+            self.unreachable = api.nothing_reached
 
     def _finish(
         self,
@@ -361,7 +363,8 @@ class _Run:
         results = collect_results(plan, decisions, hooks, aborted=self.aborted)
         outcomes = [r.outcome for r in results.values()]
         if self.aborted is not None:
-            exit_status = ExitStatus.ABORTED
+            # a wrong region or no network before anything was sent: a setting to fix (2)
+            exit_status = ExitStatus.USAGE if self.unreachable else ExitStatus.ABORTED
         elif any(o in model.FAILURE_OUTCOMES for o in outcomes) or (
             self.verified is not None and self.verified["exit_code"] != 0
         ):

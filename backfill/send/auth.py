@@ -45,6 +45,10 @@ FRESH_REFUSALS = 2
 TOKEN_RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 
+class HostUnreachableError(AuthError):
+    """The token or API host cannot be reached at all (wrong region, no network)."""
+
+
 @dataclass(frozen=True)
 class Credentials:
     """The secrets of one run; never shown by repr, str or in logs."""
@@ -185,7 +189,7 @@ class TokenManager:
                     status = response.status
             except aiohttp.ClientConnectorError as exc:
                 if unreachable(exc) and not self._obtained:
-                    raise AuthError(
+                    raise HostUnreachableError(
                         unreachable_message("token", self._url, exc, self._region)
                     ) from None
                 problem = f"{type(exc).__name__} {exc}".strip()

@@ -29,7 +29,13 @@ import aiohttp
 from backfill.config import Config
 from backfill.errors import AbortedError, AuthError, BackfillError
 from backfill.model import Outcome
-from backfill.send.auth import Credentials, TokenManager, unreachable, unreachable_message
+from backfill.send.auth import (
+    Credentials,
+    HostUnreachableError,
+    TokenManager,
+    unreachable,
+    unreachable_message,
+)
 from backfill.send.protocol import TRANSIENT, Kind, PreparedRequest, Verdict, interpret
 from backfill.send.ratelimit import pacing_limiter
 from backfill.send.retry_policy import RetryPolicy
@@ -80,6 +86,8 @@ class ApiSession:
         self._log = request_log
         self._transient_streak = 0
         self._reached = False  # some answer came from the API host in this run
+        # the run stopped because a host could not be reached at all: a setting to fix
+        self.unreachable = False
         self._pause_until = 0.0
         self._session: aiohttp.ClientSession | None = None
         self._tokens: TokenManager | None = None
@@ -119,6 +127,11 @@ class ApiSession:
             self._session = None
 
     # ------------------------------------------------------------------ public
+
+    @property
+    def nothing_reached(self) -> bool:
+        """Stopped at an unreachable host before the API answered anything: nothing sent."""
+        return self.unreachable and not self._reached
 
     @property
     def token_fetches(self) -> int:
@@ -274,6 +287,7 @@ class ApiSession:
             try:
                 token = await self._tokens.token()
             except AuthError as exc:
+                self.unreachable = self.unreachable or isinstance(exc, HostUnreachableError)
                 self.halt(f"auth: {exc}")
                 if request.method == "GET":
                     raise
@@ -315,6 +329,7 @@ class ApiSession:
             # never reached in this run is a wrong region or no network, not an outage.
             verdict = Verdict(Kind.RETRY, None, f"cannot connect: {exc.os_error or exc}")
             if not self._reached and unreachable(exc):
+                self.unreachable = True
                 self.halt(unreachable_message("API", self.base_url, exc, self.config.api.region))
         except TimeoutError:
             verdict = Verdict(Kind.LOST, None, f"no answer within {self.config.api.timeout_s:g} s")
