@@ -129,7 +129,7 @@ class Plan:
         return grouped
 
     def summary(self) -> dict[str, Any]:
-        outcome = self.frame[OUTCOME].value_counts()  # one pass over a million rows
+        outcome = self.frame[OUTCOME].value_counts()
         table = self.problem_table
         errors = table[table["severity"].eq(validation.ERROR) & table["code"].ne("blocked")]
         warnings = table[table["severity"].eq(validation.WARNING)]
@@ -249,7 +249,7 @@ def _joined_problems(problems: pd.DataFrame, index: pd.Index, *, warning: bool) 
     """Per row, its errors (or warnings): "code: message" items joined with " | "."""
     chosen = problems[problems["severity"].eq(validation.WARNING) == warning]
     items = chosen["code"] + ": " + chosen["message"]
-    joined = items.groupby(chosen["label"].to_numpy()).agg(" | ".join)
+    joined = _joined(items, chosen["label"].to_numpy(), " | ")
     return joined.reindex(index, fill_value="").astype(object)
 
 
@@ -263,9 +263,14 @@ def _case_warnings(frame: pd.DataFrame, problems: pd.DataFrame, cases: pd.DataFr
         .size()
         .reset_index(name="n")
     )
-    counts["item"] = counts["code"] + " " + counts["n"].astype(str)
-    text = counts.groupby("key", sort=False)["item"].agg(", ".join)
-    return text.reindex(cases.index, fill_value="").astype(object)
+    items = counts["code"] + " " + counts["n"].astype(str)
+    return _joined(items, counts["key"].to_numpy(), ", ").reindex(cases.index, fill_value="")
+
+
+def _joined(items: pd.Series, keys: np.ndarray, separator: str) -> pd.Series:
+    """Per key, its items in order joined by `separator` (a groupby sum of texts)."""
+    ended = items.astype("str") + separator
+    return ended.groupby(keys, sort=False).sum().str.removesuffix(separator).astype(object)
 
 
 def _counts(codes: pd.Series) -> dict[str, int]:
