@@ -5,7 +5,7 @@ it is refreshed shortly before `expires_in` runs out (60 s before, or at 90 % of
 lifetime) and once when the API answers 401. Refreshes are single-flight: however many
 requests are waiting, one token request is made and all of them get its answer.
 
-Two tokens in a row, each fetched because of a 401, refused before any request could use
+Four tokens in a row, each fetched because of a 401, refused before any request could use
 them, mean the API refuses this client: `AuthError`, and the run stops (exit 3).
 A 401 for a token that already worked is only an expiry (early, or during a long wait)
 and buys another refresh.
@@ -39,9 +39,9 @@ DEFAULT_TTL_S = 3600.0  # expires_in is not documented; the token is "valid for 
 REFRESH_MARGIN_S = 60.0
 SHORT_TTL_FRACTION = 0.9  # lifetimes under 10 min: refresh at 90 % of the lifetime
 TOKEN_ATTEMPTS = 5
-# A fresh token refused once may be an early expiry; refused twice in a row, with no request
-# succeeding in between, the API does not accept this client.
-FRESH_REFUSALS = 2
+# A fresh token refused may be an early expiry (a server that drops tokens); four fresh ones
+# in a row refused, with no request succeeding in between, mean the API refuses this client.
+FRESH_REFUSALS = 4
 TOKEN_RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 

@@ -52,7 +52,7 @@ SCENARIOS = [
     Scenario("server-errors-500-502-503", {"error_rate": 0.25}),
     Scenario("drop-before-apply", {"drop_before_rate": 0.15}),
     Scenario("drop-after-apply", {"drop_after_rate": 0.15}, duplicates_expected=True),
-    Scenario("token-early-expiry", {"early_expiry_rate": 0.15}),
+    Scenario("token-early-expiry", {"early_expiry_rate": 0.1}),
     Scenario("token-short-lifetime", {}, settings={"token_ttl_s": 0.3}),
     Scenario("token-endpoint-500", {"token_error_rate": 0.5}),
     Scenario("token-endpoint-hangs", {"token_latency_ms": 2000}, first_exit=ExitStatus.ABORTED),
