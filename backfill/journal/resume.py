@@ -93,25 +93,22 @@ def decide(
                     f"action of case {action.case}) failed",
                 )
                 continue
-            if changed and not allow_out_of_order:
-                results[action.key] = Result(
-                    action.key,
-                    Outcome.FAILED,
-                    error=f"changed-after-sent: case {action.case}'s action {action.case_seq} "
-                    f"at {when} UTC was sent by run {changed}; sending the changed row would "
-                    "add a second history entry (use --allow-out-of-order to send it anyway)",
-                )
-                failed_at = action
-                continue
             newest = last.get(action.case)
-            if not allow_out_of_order and when and newest and when < newest:
-                results[action.key] = Result(
-                    action.key,
-                    Outcome.FAILED,
-                    error=f"out-of-order: case {action.case} was last sent at {newest} UTC, "
-                    f"after this action's {when} UTC; CustomerGauge would apply it after the "
-                    "newer one (use --allow-out-of-order to send it anyway)",
+            refusal = ""
+            if changed:
+                refusal = (
+                    f"changed-after-sent: case {action.case}'s action {action.case_seq} at "
+                    f"{when} UTC was sent by run {changed}; sending the changed row would add "
+                    "a second history entry"
                 )
+            elif when and newest and when < newest:
+                refusal = (
+                    f"out-of-order: case {action.case} was last sent at {newest} UTC, after "
+                    f"this action's {when} UTC; CustomerGauge would apply it after the newer one"
+                )
+            if refusal and not allow_out_of_order:
+                error = f"{refusal} (use --allow-out-of-order to send it anyway)"
+                results[action.key] = Result(action.key, Outcome.FAILED, error=error)
                 failed_at = action
                 continue
             if entry is not None and (entry.state == State.IN_FLIGHT or entry.maybe_applied):
