@@ -182,3 +182,16 @@ def _schema_1_journal(path: Path, rows: list[dict]) -> None:
         )
     conn.commit()
     conn.close()
+
+
+def test_overlapping_exports_with_assignee_last_send_nothing_twice(sb, creds, tmp_path):
+    rows = cases(4)
+    seed(sb, rows)
+    config = sandbox_config(sb, tmp_path, send={"assignee": "last"})
+    earlier = [r for r in rows if r["status"] != "closed"]  # an export taken mid-way
+    run([write_rows(tmp_path / "march.csv", earlier)], config, confirm=yes, echo=quiet)
+    requests = puts(sb)
+    later = run([write_rows(tmp_path / "april.csv", rows)], config, confirm=yes, echo=quiet)
+    assert later.summary["outcomes"]["already_sent"] == 8
+    assert later.summary["outcomes"]["sent"] == 4
+    assert puts(sb) == requests + 4  # only the closed actions: no progress re-sent
