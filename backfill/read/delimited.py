@@ -58,7 +58,8 @@ def read_delimited(path: Path, *, on_progress: OnProgress = no_progress) -> pd.D
         skip, hidden = _leading_blank_lines(sample), 0
     options: dict[str, object] = {
         "sep": delimiter,
-        "dtype": object,
+        # pandas' string dtype: the cells stay in pyarrow arrays, never a Python object each
+        "dtype": "str",
         "na_filter": False,  # empty cells are "", never NaN; "NA" and "null" stay text
         "skip_blank_lines": False,  # blank lines still count as spreadsheet rows
         "skiprows": skip,
