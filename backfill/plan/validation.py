@@ -192,9 +192,9 @@ def _cells_where(
     messages = pd.Series("", index=frame.index, dtype=object)
     for name in (c for c in frame.columns if not str(c).startswith("_")):
         column = frame[name]
-        if column.dtype != object:
+        if not (column.dtype == object or pd.api.types.is_string_dtype(column.dtype)):
             continue
-        first = hit(column) & ~flagged
+        first = hit(column).fillna(False).astype(bool) & ~flagged
         for label in first.index[first.to_numpy()]:
             messages[label] = message(str(name), column[label])
         flagged |= first
