@@ -3,7 +3,8 @@
 Each kill lands while requests are in flight (the moment is a seeded number of requests the
 sandbox has seen). After the last resume the sandbox's record must show every action
 applied, each case in order, and duplicates only among rows a report flagged. SIGKILL gives
-no chance to clean up; SIGTERM and SIGINT stop gracefully (exit 3, reports written).
+no chance to clean up; SIGTERM and SIGINT stop gracefully (exit 3, reports written); then
+the output disk fills up while a resume writes its reports (exit 3, nothing sent twice).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ pytestmark = pytest.mark.reliability
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES, PER_CASE = 300, 10  # 3,000 actions
+FULL = Path("/dev/full")  # every write fails with ENOSPC: a full disk
 
 
 def start(data: Path, cfg: Path, out: Path) -> subprocess.Popen[bytes]:
@@ -92,10 +94,22 @@ def test_crash_loop(tmp_path: Path) -> None:
                     assert code == 3, stderr  # interrupted: pending rows, reports written
                     assert (out / "summary.json").exists()
         assert survived == len(signals)
+        if FULL.exists():  # then the output disk fills up as the resume writes its reports
+            full = tmp_path / "disk-full"
+            full.mkdir()
+            os.symlink(FULL, full / "results.csv")
+            proc = start(data, cfg, full)
+            code = proc.wait(timeout=120)
+            stderr = proc.stderr.read().decode() if proc.stderr else ""
+            assert code == 3 and "No space left on device" in stderr, stderr
+            assert "Traceback" not in stderr and "Logging error" not in stderr, stderr
+        sent = puts(sb)
         final = tmp_path / "final"
         outs.append(final)
         proc = start(data, cfg, final)
         assert proc.wait(timeout=120) == 0, proc.stderr.read().decode() if proc.stderr else ""
+        if FULL.exists():
+            assert puts(sb) == sent  # the full-disk run had sent it all: nothing twice
         found = figures(sb, rows, outs)
     print(
         f"\ncrash loop: {survived} kills survived (10 SIGKILL, SIGTERM, SIGINT), "
