@@ -159,6 +159,11 @@ def _schema_1_journal(path: Path, rows: list[dict]) -> None:
             state TEXT NOT NULL CHECK (state IN ('in_flight', 'sent', 'partial', 'failed')),
             run_id TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, http_status INTEGER,
             error TEXT NOT NULL DEFAULT '', updated_at TEXT NOT NULL);
+        CREATE TABLE cases (case_id TEXT PRIMARY KEY, run_id TEXT NOT NULL,
+            rows_left INTEGER NOT NULL, pending INTEGER NOT NULL, failed INTEGER NOT NULL,
+            updated_at TEXT NOT NULL);
+        CREATE TABLE response_dates (case_id TEXT PRIMARY KEY, response_at TEXT NOT NULL,
+            fetched_at TEXT NOT NULL);
         INSERT INTO meta VALUES ('schema_version', '1');
         """
     )
@@ -195,3 +200,14 @@ def test_overlapping_exports_with_assignee_last_send_nothing_twice(sb, creds, tm
     assert later.summary["outcomes"]["already_sent"] == 8
     assert later.summary["outcomes"]["sent"] == 4
     assert puts(sb) == requests + 4  # only the closed actions: no progress re-sent
+
+
+def test_status_reads_a_schema_1_journal_without_migrating_it(tmp_path):
+    from backfill.runner.status import status
+
+    path = tmp_path / "old.sqlite"
+    _schema_1_journal(path, cases(1))
+    shown = status(path)
+    assert "1 run(s)" in shown and "sent 3" in shown
+    with sqlite3.connect(path) as conn:  # read-only: still schema 1
+        assert conn.execute("SELECT value FROM meta").fetchone()[0] == "1"
