@@ -61,7 +61,10 @@ def decide(
     entries = journal.lookup(identities.values())
     case_ids = {a.case for case in cases for a in case}
     last = journal.last_sent_times(case_ids)
-    places = journal.by_position(case_ids)
+    # by place only where an action is unknown by identity: new or changed rows, or actions
+    # a schema 1 journal keyed by the assignee as sent (a plain re-run loads nothing more)
+    unknown = {a.case for case in cases for a in case if identities[a.key] not in entries}
+    places = journal.by_position(unknown)
     results: dict[int, Result] = {}
     to_send: list[list[Action]] = []
     uncertain: set[int] = set()
