@@ -126,7 +126,7 @@ def parse_times(
     instants = pd.Series(utc, index=values.index).dt.floor("s").dt.tz_localize("UTC")
     return ParsedTimes(
         utc=instants,
-        code=pd.Series(code, index=values.index, dtype=object),
+        code=pd.Series(code, index=values.index, dtype="str"),
         output_zone=output_zone,
     )
 
