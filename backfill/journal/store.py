@@ -2,12 +2,17 @@
 
 One SQLite file (WAL mode) at ``journal:``. Each action is known by a *content identity*:
 the sha256 of its case, status, happened_at (UTC), note, assignee and its occurrence among
-identical actions of that case. The same or an overlapping file run again therefore finds
-what is already sent (``already_sent``) without relying on row numbers or file names.
+identical actions of that case, all as the input gives them (never the assignee as sent). The
+same or an overlapping file run again therefore finds what is already sent (``already_sent``)
+without relying on row numbers, file names or settings. Fingerprints of the note and the
+assignee let a later run tell that a sent row was edited (``changed-after-sent``).
 
 States of an action: ``in_flight`` (its request may be on the wire), then ``sent``,
-``partial`` or ``failed``. Blocked, invalid and pending rows are never recorded: nothing was
-sent for them, so a later run simply sends them.
+``partial`` or ``failed`` (a pending action whose attempts went out is kept as ``failed``).
+``maybe_applied`` marks an action one of whose requests may have been applied although no
+answer said so (an answer lost, or a re-send after such a loss): later runs flag it
+``resent_uncertain``. Blocked, invalid and never-attempted rows are not recorded: nothing
+was sent for them, so a later run simply sends them.
 
 Durability trade-off
 --------------------
@@ -32,7 +37,8 @@ then unknown to the journal are re-sent without being flagged. Backups of the jo
 should be taken between runs, not during one.
 
 The journal never stores secrets: no credentials, tokens, headers or request bodies; only
-the content identity, case, sequence, time, status, state, HTTP status and error text.
+the content identity, case, sequence, time, status, state, HTTP status, error text and the
+note/assignee fingerprints (truncated sha256, not the text).
 """
 
 from __future__ import annotations
