@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from backfill.config import Config
@@ -65,26 +66,34 @@ def problems_where(
 ) -> pd.DataFrame:
     """Problem rows for the labels where `mask` is true (message: one text or one per row)."""
     labels = mask.index[mask.to_numpy(dtype=bool)]
+    if not len(labels):
+        return empty_problems()
+
+    def same(text: str) -> np.ndarray:
+        return np.full(len(labels), text, dtype=object)
+
     messages = (
-        message.reindex(labels).astype(object).to_numpy()
+        message.reindex(labels).to_numpy(dtype=object)
         if isinstance(message, pd.Series)
-        else message
+        else same(message)
     )
     return pd.DataFrame(
         {
             "label": labels.to_numpy(),
-            "code": code,
+            "code": same(code),
             "message": messages,
-            "field": field or "",
-            "severity": severity,
+            "field": same(field or ""),
+            "severity": same(severity),
         },
         index=pd.RangeIndex(len(labels)),
-        columns=PROBLEM_COLUMNS,
-    ).astype({name: object for name in PROBLEM_COLUMNS[1:]})
+    )
 
 
 def empty_problems() -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series(dtype=object) for name in PROBLEM_COLUMNS})
+    return _NO_PROBLEMS.copy()  # (copy-on-write: a copy costs nothing until changed)
+
+
+_NO_PROBLEMS = pd.DataFrame({name: pd.Series(dtype=object) for name in PROBLEM_COLUMNS})
 
 
 def normalise_cells(
