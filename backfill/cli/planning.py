@@ -45,7 +45,12 @@ def _plan_files(
     with ProgressBars() as bars:
         plan = build_plan(list(inputs), config, on_progress=bars)
     folder = output_dir(config, out_dir, new_run_id())
-    written = write_plan_files(plan, folder, files)
+    try:
+        written = write_plan_files(plan, folder, files)
+    except OSError as exc:
+        from backfill.runner.output import output_error
+
+        raise output_error(exc, folder, sent=False) from None
     echo(format_summary(plan))
     names = [path.name for path in written]
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
