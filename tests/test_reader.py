@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import io
 import sys
 from pathlib import Path
@@ -435,9 +434,11 @@ def test_the_cli_draws_the_events_as_bars_on_a_terminal_only(
 
     from backfill.cli.progress import ProgressBars
 
-    # draw every update, not 10 per second (TQDM_MININTERVAL would be read only if tqdm
-    # were not imported yet: an earlier test's run may have)
-    monkeypatch.setattr(tqdm, "tqdm", functools.partial(tqdm.tqdm, mininterval=0))
+    # draw every update, not 10 per second; TQDM_MININTERVAL alone is read when tqdm is
+    # first imported, which an earlier test may have done
+    monkeypatch.setenv("TQDM_MININTERVAL", "0")
+    real = tqdm.tqdm
+    monkeypatch.setattr(tqdm, "tqdm", lambda *a, **k: real(*a, **{"mininterval": 0, **k}))
     for stderr, drawn in ((_Terminal(), True), (io.StringIO(), False)):
         monkeypatch.setattr(sys, "stderr", stderr)
         with ProgressBars() as bars:

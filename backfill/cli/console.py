@@ -133,6 +133,8 @@ def _exit_text(summary: Mapping[str, Any]) -> str | None:
             f"Exit status 3: the run stopped ({summary.get('aborted', 'aborted')}); "
             f"{outcomes.get('pending', 0):,} row(s) are pending."
         )
+    if code == 2:
+        return f"Exit status 2: nothing was sent ({summary.get('aborted', 'stopped')})."
     if code != 1:
         return None
     not_sent = {name: outcomes.get(name, 0) for name in NOT_SENT if outcomes.get(name, 0)}

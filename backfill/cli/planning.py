@@ -62,12 +62,18 @@ def _plan_files(
     with ProgressBars() as bars:
         plan = build_plan(list(inputs), config, on_progress=bars)
     folder = out_dir if out_dir is not None else plan_folder(config, inputs)
-    for name in files:  # an earlier plan's files: replaced, none left stale
-        (folder / name).unlink(missing_ok=True)
     summary = plan.summary()
+    replaced = list(files)  # the previous plan's files of this command: none left stale
     if not (summary["invalid"] + summary["blocked"]):
         files = [name for name in files if name != "invalid.csv"]  # no empty files
-    written = write_plan_files(plan, folder, files) if files else []
+    try:
+        for name in replaced:
+            (folder / name).unlink(missing_ok=True)
+        written = write_plan_files(plan, folder, files) if files else []
+    except OSError as exc:
+        from backfill.runner.output import output_error
+
+        raise output_error(exc, folder, sent=False) from None
     echo(console.plan_text(summary, plan.sources, config))
     names = [path.name for path in written]
     if names:

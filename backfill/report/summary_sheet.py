@@ -229,6 +229,11 @@ def _outcomes(out: _Sheet, summary: Mapping[str, Any]) -> tuple[int, int]:
             "Re-sent after a lost answer",
             f"{summary['resent_uncertain']:,} (flagged resent_uncertain in Results)",
         )
+    if summary.get("answer_lost"):
+        out.item(
+            "Answer lost (may have been applied)",
+            f"{summary['answer_lost']:,} (flagged answer_lost in Results)",
+        )
     return first, last
 
 

@@ -31,7 +31,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.xml.functions import Element, SubElement
 
 from backfill.model import Outcome
-from backfill.report.tables import neutralise
+from backfill.report.tables import neutralise, visible_controls
 
 # Above this many rows the workbook holds Summary and Failures only: Excel's row limit and
 # the time openpyxl needs for millions of cells would otherwise bite; results.csv has all.
@@ -222,7 +222,8 @@ _OFFSET = r"(?:Z|[+-]\d\d:?\d\d)\s*$"
 
 
 def cell_value(value: Any) -> Any:
-    """A frame's value as a cell value: missing values empty, text made inert."""
+    """A frame's value as a cell value: missing values empty, text made inert, control
+    characters shown as symbols (a worksheet cannot hold them)."""
     if value is None or value is pd.NaT or value is pd.NA:
         return None
     if isinstance(value, float) and value != value:  # NaN
@@ -230,7 +231,7 @@ def cell_value(value: Any) -> Any:
     if isinstance(value, pd.Timestamp):
         return value.tz_localize(None).to_pydatetime() if value.tzinfo else value.to_pydatetime()
     if isinstance(value, str):
-        return neutralise(value)
+        return neutralise(visible_controls(value))
     return value
 
 
