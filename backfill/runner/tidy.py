@@ -7,6 +7,7 @@ the files this run added, an existing journal is never touched.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -50,7 +51,9 @@ class Footprint:
 
 
 def _remove(path: Path) -> None:
+    """Best effort: the error that refused the run is the one to report, not this one."""
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
     else:
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
