@@ -1,11 +1,12 @@
-"""Delimited text exports (.csv/.tsv/.txt): encoding detection, delimiter sniffing, C-engine parse.
+"""Delimited text exports (.csv/.tsv/.txt): encoding detection, delimiter sniffing, parsing.
 
-Every cell is read as text (ids keep their leading zeros, notes stay verbatim) by pandas' C
-parser on the file itself, in the encoding its first bytes declare (UTF-8 without a byte-order
-mark). Only when the parser meets a byte that encoding cannot decode does Python check the whole
-file (a check that runs at memory speed and skips pure-ASCII blocks): it is then read again as
-cp1252, or refused with the first wrong byte named. Python also reads the first lines to choose
-the delimiter.
+Every cell is read as text (ids keep their leading zeros, notes stay verbatim) into pandas'
+string dtype: by pyarrow's CSV reader when the file is well-formed UTF-8 (see _read_arrow),
+else by pandas' C parser on the file itself, in the encoding its first bytes declare (UTF-8
+without a byte-order mark), which also words the errors. Only when the parser meets a byte that
+encoding cannot decode does Python check the whole file (a check that runs at memory speed and
+skips pure-ASCII blocks): it is then read again as cp1252, or refused with the first wrong byte
+named. Python also reads the first lines to choose the delimiter.
 """
 
 from __future__ import annotations
