@@ -48,7 +48,19 @@ class CredentialsConfig(_Section):
     api_key_env: str = "CG_API_KEY"
 
 
+class AuditConfig(_Section):
+    """input.audit: how a status-change log (layout audit) says what each row changed."""
+
+    field_column: str | None = None  # the column naming what a row changed; None = status only
+    status_fields: list[str] = Field(default_factory=lambda: ["status"])
+    old_status: str | None = None  # the column with the status before the change
+
+
 class InputConfig(_Section):
+    layout: Literal["long", "wide", "audit"] = "long"
+    steps: dict[str, str] = Field(default_factory=dict)
+    step_notes: dict[str, str] = Field(default_factory=dict)
+    audit: AuditConfig = Field(default_factory=AuditConfig)
     sheet: str | int | None = None
     columns: dict[str, str] = Field(default_factory=dict)
     status_map: dict[str, str] = Field(default_factory=dict)

@@ -21,6 +21,7 @@ from backfill.config import FIELDS, InputConfig
 from backfill.errors import InputError
 from backfill.model import ROW, SOURCE
 from backfill.plan.normalise import filled_texts
+from backfill.read.layouts import required_columns, to_long
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -78,17 +79,20 @@ def read_inputs(
             )
         if not frames:
             original = own
-            columns = map_columns(original, cfg.columns, required, where=_where(path, frame))
+            columns = map_columns(
+                original, cfg.columns, required_columns(cfg, required), where=_where(path, frame)
+            )
         else:
             _check_same_layout(paths[0], original, path, own)
         frames.append(frame)
     frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-    return InputTable(
+    table = InputTable(
         frame=frame,
         columns=columns,
         original_columns=original,
         sources=[str(p) for p in paths],
     )
+    return to_long(table, cfg, where=", ".join(map(str, paths)))
 
 
 def read_table(

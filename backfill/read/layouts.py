@@ -1,0 +1,231 @@
+"""Input layouts: a ticket export (`wide`) or a status-change log (`audit`) as action rows.
+
+Planning reads one row per action (`long`, SPEC.md "Input layouts"). The other layouts are
+reshaped here, right after reading: each action becomes a row that keeps its ticket's own
+cells, SOURCE and ROW (so reports show the ticket's row), and three columns of its own,
+ACTION_STATUS, ACTION_AT and ACTION_NOTE, which the status, happened_at and note fields are
+mapped to. A failures.csv of such an input holds these action rows, and `retry` reads it as
+a long input (`action_columns`): a fixed action is re-sent as it is, not re-derived.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from backfill.config import InputConfig
+from backfill.errors import ConfigError, InputError
+from backfill.model import ROW, SOURCE
+
+if TYPE_CHECKING:
+    from backfill.read.table import InputTable
+
+ACTION_STATUS = "action_status"
+ACTION_AT = "action_at"
+ACTION_NOTE = "action_note"
+ACTION_COLUMNS = {"status": ACTION_STATUS, "happened_at": ACTION_AT, "note": ACTION_NOTE}
+
+
+def required_columns(cfg: InputConfig, required: Sequence[str]) -> tuple[str, ...]:
+    """The fields the input itself must have a column for under this layout (a wide export's
+    statuses and times come from input.steps instead)."""
+    if cfg.layout == "wide":
+        return tuple(f for f in required if f not in ("status", "happened_at"))
+    return tuple(required)
+
+
+def action_columns(found: Sequence[str]) -> dict[str, str]:
+    """Field -> action column, for the action columns a (failures) file has: such a file is
+    read as one row per action, whatever the layout of the export it came from."""
+    return {field: name for field, name in ACTION_COLUMNS.items() if name in found}
+
+
+def to_long(table: InputTable, cfg: InputConfig, *, where: str) -> InputTable:
+    """The table as one row per action (unchanged for the long layout)."""
+    if cfg.layout == "long":
+        return table
+    clash = [name for name in ACTION_COLUMNS.values() if name in table.original_columns]
+    if clash:
+        raise InputError(
+            f"{where} has a column named {', '.join(clash)}, a name backfill gives the actions "
+            f"of a {cfg.layout} input; rename that column"
+        )
+    if cfg.layout == "wide":
+        return _wide(table, cfg, where)
+    return _audit(table, cfg, where)
+
+
+# --- wide: one row per ticket, a time column per step ---------------------------------------
+
+
+def _wide(table: InputTable, cfg: InputConfig, where: str) -> InputTable:
+    if not cfg.steps:
+        raise ConfigError(
+            "input.layout is wide but input.steps is empty; name the time column of each "
+            'status, e.g. input: {steps: {open: "Created at", progress: "First reply at", '
+            'closed: "Solved at"}}'
+        )
+    steps = {
+        status: _column(table, name, f"input.steps.{status}", where)
+        for status, name in cfg.steps.items()
+    }
+    notes = {
+        status: _column(table, name, f"input.step_notes.{status}", where)
+        for status, name in cfg.step_notes.items()
+    }
+    unknown = sorted(set(notes) - set(steps))
+    if unknown:
+        raise ConfigError(
+            f"input.step_notes names {', '.join(unknown)}, which input.steps does not; "
+            f"the steps are: {', '.join(steps)}"
+        )
+    frame = table.frame.reset_index(drop=True)
+    note_column = table.columns.get("note")
+    consumed = {*steps.values(), *notes.values()}
+    if note_column is not None:
+        consumed.add(note_column)
+    kept = [c for c in table.original_columns if c not in consumed]
+
+    # every (ticket, step) pair with a time, ordered by ticket, then time, then step
+    step_names = list(steps)
+    cells = np.column_stack([_texts(frame[steps[s]]) for s in step_names])
+    # a step whose time cannot be read keeps its place in input.steps (the plan reports it)
+    stamps = (
+        pd.DataFrame({i: _instants(frame[steps[s]], cfg) for i, s in enumerate(step_names)})
+        .ffill(axis=1)
+        .bfill(axis=1)
+        .fillna(0)
+        .to_numpy(dtype=np.int64)
+    )
+    filled = cells != ""
+    ticket, step = np.nonzero(filled)
+    order = np.lexsort((step, stamps[ticket, step], ticket))
+    ticket, step = ticket[order], step[order]
+
+    out = frame.iloc[ticket][[*kept, SOURCE, ROW]].reset_index(drop=True)
+    out[ACTION_STATUS] = np.asarray(step_names, dtype=object)[step]
+    raw = np.column_stack([frame[steps[s]].to_numpy(dtype=object) for s in step_names])
+    out[ACTION_AT] = raw[ticket, step]  # real Excel date cells stay dates
+    last = np.r_[ticket[1:] != ticket[:-1], True][: len(ticket)]
+    action_note = np.full(len(ticket), "", dtype=object)
+    for index, status in enumerate(step_names):
+        mine = step == index
+        if status in notes:
+            action_note[mine] = _texts(frame[notes[status]])[ticket[mine]]
+        elif note_column is not None:
+            rows = mine & last
+            action_note[rows] = _texts(frame[note_column])[ticket[rows]]
+    out[ACTION_NOTE] = action_note
+    for name in (ACTION_STATUS, ACTION_AT, ACTION_NOTE):
+        out[name] = out[name].astype(object)
+    columns = {f: c for f, c in table.columns.items() if f not in ACTION_COLUMNS}
+    columns.update(ACTION_COLUMNS)
+    return replace(
+        table,
+        frame=out[[*kept, *ACTION_COLUMNS.values(), SOURCE, ROW]],
+        columns=columns,
+        original_columns=[*kept, *ACTION_COLUMNS.values()],
+    )
+
+
+# --- audit: a status-change log ------------------------------------------------------------
+
+
+def _audit(table: InputTable, cfg: InputConfig, where: str) -> InputTable:
+    audit = cfg.audit
+    frame = table.frame.reset_index(drop=True)
+    status_column = table.columns["status"]
+    case_column = table.columns["number_customergauge"]
+    new_status = _texts(frame[status_column])
+    if audit.field_column is not None:
+        field = _texts(frame[_column(table, audit.field_column, "input.audit.field_column", where)])
+        wanted = {s.strip().casefold() for s in audit.status_fields}
+        changes = np.array([f.strip().casefold() in wanted for f in field], dtype=bool)
+    else:
+        changes = np.char.str_len(new_status.astype(str)) > 0 if len(frame) else np.zeros(0, bool)
+    note_column = table.columns.get("note")
+    notes = _texts(frame[note_column]) if note_column else np.full(len(frame), "", dtype=object)
+    has_note = np.array([bool(n.strip()) for n in notes], dtype=bool)
+    comments = ~changes & has_note
+
+    # each comment carries the status its case had at that time: the last change before it
+    # (by time, then file order), else the first change's old status when the log has one
+    cases = _texts(frame[case_column])
+    time_column = table.columns.get("happened_at")
+    stamps = _instants(frame[time_column], cfg) if time_column else np.zeros(len(frame), np.int64)
+    olds = (
+        _texts(frame[_column(table, audit.old_status, "input.audit.old_status", where)])
+        if audit.old_status
+        else None
+    )
+    order = np.lexsort((np.arange(len(frame)), stamps, cases))
+    carried = np.full(len(frame), "", dtype=object)
+    first_old: dict[str, str] = {}
+    current: dict[str, str] = {}
+    for position in order:
+        case = cases[position]
+        if changes[position]:
+            if olds is not None and case not in current:
+                first_old[case] = olds[position].strip()
+            current[case] = new_status[position]
+        elif comments[position]:
+            carried[position] = current.get(case, "")
+    if olds is not None:
+        unknown = comments & (carried == "")
+        carried[unknown] = [first_old.get(c, "") for c in cases[unknown]]
+
+    keep = changes | comments
+    out = frame[keep].reset_index(drop=True)
+    out[ACTION_STATUS] = np.where(changes, new_status, carried)[keep].astype(object)
+    columns = dict(table.columns)
+    columns["status"] = ACTION_STATUS
+    original = [*table.original_columns, ACTION_STATUS]
+    return replace(
+        table, frame=out[[*original, SOURCE, ROW]], columns=columns, original_columns=original
+    )
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _column(table: InputTable, name: str, key: str, where: str) -> str:
+    from backfill.read.table import _match
+
+    found = _match(name, table.original_columns)
+    if found is None:
+        raise InputError(
+            f"{key} is '{name}' but there is no such column in {where}; columns are: "
+            f"{', '.join(table.original_columns)}; correct it in the config"
+        )
+    return found
+
+
+def _texts(values: pd.Series) -> np.ndarray:
+    """The cells as stripped text (real Excel dates as ISO text)."""
+    return np.array(
+        [v.strip() if isinstance(v, str) else "" if _blank(v) else str(v) for v in values],
+        dtype=object,
+    )
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT
+
+
+def _instants(values: pd.Series, cfg: InputConfig) -> np.ndarray:
+    """The cells' instants in microseconds (NaN: unreadable or empty), only to order a
+    ticket's steps or a log's rows; the plan reads and checks the times itself."""
+    from backfill.plan.normalise import parse_times
+
+    parsed = parse_times(
+        values.reset_index(drop=True),
+        zone=cfg.timezone,
+        date_format=cfg.date_format,
+        dayfirst=bool(cfg.dayfirst),
+    )
+    ticks = parsed.utc.dt.tz_localize(None).to_numpy(dtype="datetime64[us]").view(np.int64)
+    return np.where(parsed.utc.isna().to_numpy(), np.nan, ticks.astype(np.float64))
