@@ -174,10 +174,10 @@ def test_wide_without_steps_or_with_a_wrong_step_column_exits_2(tmp_path: Path) 
     no_steps = config_from_dict(
         {"input": {"layout": "wide", "columns": WIDE_CONFIG["input"]["columns"]}}
     )
-    with pytest.raises(ConfigError, match="input.steps is empty"):
+    with pytest.raises(ConfigError, match=r"input\.steps is empty"):
         build_plan([path], no_steps, now=NOW)
     wrong = config_from_dict({"input": {**WIDE_CONFIG["input"], "steps": {"open": "Opened at"}}})
-    with pytest.raises(InputError, match="input.steps.open is 'Opened at' but there is no such"):
+    with pytest.raises(InputError, match=r"input\.steps\.open is 'Opened at' but there is no such"):
         build_plan([path], wrong, now=NOW)
 
 

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backfill.plan import normalise
+from backfill.plan.vocabulary import status_hint
 
 
 def _times(values, **options) -> normalise.ParsedTimes:
@@ -42,7 +43,7 @@ def test_builtin_status_aliases(raw: str, expected: str) -> None:
     assert not bad.any()
 
 
-@pytest.mark.parametrize("raw", ["new", "done", "", "5", "opn", "resolved"])
+@pytest.mark.parametrize("raw", ["snoozed", "postponed", "", "5", "opn", "not solved"])
 def test_unknown_statuses_are_reported_not_guessed(raw: str) -> None:
     status, bad = normalise.normalise_statuses(pd.Series([raw]))
     assert status.tolist() == [""]
@@ -70,10 +71,10 @@ def test_extended_statuses_refuse_three_digits() -> None:
     assert bad.tolist() == [True]
 
 
-def test_unknown_status_message_says_how_to_map_it() -> None:
-    assert normalise.status_hint("Waiting") == (
-        "unknown status 'Waiting'; use open, progress or closed, or map it in the config: "
-        "input.status_map: {'Waiting': closed}"
+def test_unknown_status_message_says_plainly_it_cannot_guess() -> None:
+    assert status_hint("Snoozed") == (
+        "unknown status 'Snoozed'; backfill cannot tell what it means: map it to open, "
+        "progress or closed in the config (input.status_map)"
     )
 
 

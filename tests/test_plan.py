@@ -88,7 +88,7 @@ def test_empty_input_plans_nothing() -> None:
 
 # --- order invariance --------------------------------------------------------------------
 
-_statuses = st.sampled_from(["open", "progress", "closed", "In Progress", "Waiting"])
+_statuses = st.sampled_from(["open", "progress", "closed", "In Progress", "Snoozed"])
 _times = st.sampled_from(
     [
         "2023-05-01 10:00:00",

@@ -40,7 +40,7 @@ def _messy_rows() -> list[dict[str, Any]]:
             )
     rows += [
         row(case="", status="open"),  # missing id
-        row(case="1003", status="Waiting"),  # unknown status
+        row(case="1003", status="Snoozed"),  # unknown status
         row(case="1004", at="next tuesday"),  # bad time
         row(case="1005", at="2024-07-01 08:00:00"),  # future
         row(case="1006", at="2023-03-01 08:00:00"),  # before the response date

@@ -41,6 +41,7 @@ from backfill.model import (
 )
 from backfill.plan import timeline, validation
 from backfill.plan.responses import ParsedCells, case_response_dates, check_source
+from backfill.plan.vocabulary import unknown_status_counts, unknown_statuses_text
 
 if TYPE_CHECKING:
     from backfill.plan.normalise import ParsedTimes
@@ -158,6 +159,7 @@ class Plan:
             "warnings": _counts(warnings["code"]),
             "assignment_emails": emails,
             "response_dates_checked": self.response_dates_known,
+            "unknown_statuses": unknown_status_counts(self.frame, table),
         }
 
     def exit_status(self) -> ExitStatus:
@@ -492,6 +494,8 @@ def summary_text(s: dict[str, Any], sources: Sequence[str], config: Config) -> s
     )
     if not s["response_dates_checked"]:
         text += "; response dates: not checked (responses.source: api, fetched by run)"
+    if s.get("unknown_statuses"):
+        text += "\n" + unknown_statuses_text(s["unknown_statuses"])
     return text
 
 

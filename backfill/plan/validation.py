@@ -25,7 +25,7 @@ from backfill.model import (
     NOTE,
     RESPONSE_TS,
 )
-from backfill.plan import normalise
+from backfill.plan import normalise, vocabulary
 
 PROBLEM_COLUMNS = ["label", "code", "message", "field", "severity"]
 ERROR = "error"
@@ -170,7 +170,7 @@ def normalise_status(
     if not bad_status.any():
         return status, empty_problems()
     flagged = raw_status[bad_status.to_numpy()]  # messages for these rows only
-    hints = {v: normalise.status_hint(v) for v in pd.unique(flagged)}
+    hints = {v: vocabulary.status_hint(v) for v in pd.unique(flagged)}
     problems = problems_where(
         bad_status,
         UNKNOWN_STATUS,
