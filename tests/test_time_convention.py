@@ -118,3 +118,9 @@ def test_a_column_is_read_one_way_or_refused(
         assert datetime.strptime(date.strftime(form), convention.pattern or "") == date.replace(
             second=0, microsecond=0
         )
+
+
+def test_cells_that_are_no_date_either_way_decide_nothing() -> None:
+    convention = decide(["2024-01-01 10:00:00", "31/02/2024 25:61"], column="At")
+    assert convention.dayfirst is None
+    assert decide(["31/02/2024", "13/01/2024"], column="At").dayfirst is True

@@ -74,6 +74,29 @@ def cli(debug: bool) -> None:
 
 
 @cli.command()
+@click.argument("inputs", nargs=-1, required=False, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("backfill.yaml"),
+    show_default=True,
+    help="Config file to write (never overwritten).",
+)
+@click.option("--example", is_flag=True, help="Write the documented example config instead.")
+@_handle_errors
+def init(inputs: tuple[Path, ...], output: Path, example: bool) -> int:
+    """Look at INPUTS and write a starting config: columns, statuses, dates, layout.
+
+    Each setting is commented with its evidence, and a TODO marks what cannot be decided.
+    Sends nothing; never overwrites a file (exit 2).
+    """
+    from backfill.cli.init import init_command
+
+    return init_command(list(inputs), output, example=example, echo=click.echo)
+
+
+@cli.command()
 @_inputs_argument
 @_config_option
 @_out_option

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 # d/m/Y or m/d/Y with "/", "." or "-", a 2- or 4-digit year, and an optional clock
 _NUMERIC = re.compile(
@@ -67,14 +68,16 @@ def decide(
         match = _NUMERIC.match(cell)
         if match is None:
             continue
-        a, b = int(match["a"]), int(match["b"])
+        as_day_first, as_month_first = _valid(match, True), _valid(match, False)
+        if not (as_day_first or as_month_first):
+            continue  # no date either way ("31/02/2024"): that row's error, not evidence
         forms.add(_form(match))
-        if a > 12 and b <= 12:
-            day_proof.append(cell)
-        elif b > 12 and a <= 12:
-            month_proof.append(cell)
-        elif a <= 12 and b <= 12:
+        if as_day_first and as_month_first:
             undecided.append(cell)
+        elif as_day_first:
+            day_proof.append(cell)
+        else:
+            month_proof.append(cell)
     total = len(day_proof) + len(month_proof) + len(undecided)
     if total == 0:
         return Convention(dayfirst, None, "")
@@ -102,6 +105,23 @@ def decide(
         f"{place} place: {'day' if decided else 'month'} first"
     )
     return Convention(decided, _pattern(forms, decided), evidence)
+
+
+def _valid(match: re.Match[str], dayfirst: bool) -> bool:
+    """Whether the cell is a real date and time when read in this order."""
+    a, b = int(match["a"]), int(match["b"])
+    day, month = (a, b) if dayfirst else (b, a)
+    year = int(match["year"]) + (2000 if len(match["year"]) == 2 else 0)
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    if match["hour"] is None:
+        return True
+    hour, minute = int(match["hour"]), int(match["minute"])
+    second = int(match["second"] or 0)
+    top = 12 if match["ampm"] else 23
+    return hour <= top and minute <= 59 and second <= 59
 
 
 def _form(match: re.Match[str]) -> str:
