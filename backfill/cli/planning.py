@@ -31,8 +31,10 @@ def validate_command(
     inputs: Sequence[Path], config_path: Path | None, out_dir: Path | None, echo: Echo
 ) -> ExitStatus:
     """Read, map and validate; print the summary; write invalid.csv."""
-    outcome = _plan_files(inputs, config_path, out_dir, ("invalid.csv",))
+    outcome, hints = _plan_files(inputs, config_path, out_dir, ("invalid.csv",))
     echo(outcome.text())
+    for hint in hints:
+        echo(f"Note: {hint}")
     echo(f"Wrote invalid.csv to {outcome.files[0].parent}")
     return outcome.exit_status()
 
@@ -41,20 +43,25 @@ def plan_command(
     inputs: Sequence[Path], config_path: Path | None, out_dir: Path | None, echo: Echo
 ) -> ExitStatus:
     """Validate and order; print the summary; write plan.csv, cases.csv and invalid.csv."""
-    outcome = _plan_files(inputs, config_path, out_dir, ("plan.csv", "cases.csv", "invalid.csv"))
+    outcome, hints = _plan_files(
+        inputs, config_path, out_dir, ("plan.csv", "cases.csv", "invalid.csv")
+    )
     echo(outcome.text())
+    for hint in hints:
+        echo(f"Note: {hint}")
     echo(f"Wrote plan.csv, cases.csv and invalid.csv to {outcome.files[0].parent}")
     return outcome.exit_status()
 
 
 def _plan_files(
     inputs: Sequence[Path], config_path: Path | None, out_dir: Path | None, files: Sequence[str]
-) -> PlanOutcome:
+) -> tuple[PlanOutcome, list[str]]:
     """Read and plan the inputs and write `files` (in two processes when the table is large:
     backfill/plan/split.py)."""
     from backfill.plan.build import read_plan_input
     from backfill.plan.responses import check_source
     from backfill.plan.split import SPLIT_ROWS, plan_and_write
+    from backfill.read.inspect import column_hints
 
     config = load_config(config_path)
     check_source(config, None)
@@ -65,11 +72,15 @@ def _plan_files(
     gc.disable()
     try:
         table = read_plan_input(list(inputs), config, progress=True)
+        hints = []
+        if config.input.layout == "long":
+            zone_set = config.input.timezone != "UTC"
+            hints = column_hints(table.frame, table.columns, zone_set=zone_set)
         folder = output_dir(config, out_dir, new_run_id())
         outcome = plan_and_write(table, config, folder, files=files)
         if HELD_FOR_EXIT is not None and len(table.frame) >= SPLIT_ROWS:
             HELD_FOR_EXIT.append(table)
-        return outcome
+        return outcome, hints
     finally:
         gc.enable()
 

@@ -9,7 +9,7 @@ the configuration `init` writes from it is read and checked by the user.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -39,7 +39,17 @@ _NOTE_WORDS = (
 _ASSIGNEE_WORDS = ("assignee", "agent", "owner", "assigned", "handler", "behandelaar")
 _NOT_ASSIGNEE = ("requester", "customer", "contact", "client", "author", "reporter", "klant")
 _RESPONSE_WORDS = ("survey", "response", "answered", "feedback", "nps", "responded")
-_CHANGE_WORDS = ("changed", "updated", "modified", "edit", "date", "time", "when", "created")
+_CHANGE_WORDS = (
+    "happened",
+    "changed",
+    "updated",
+    "modified",
+    "edit",
+    "date",
+    "time",
+    "when",
+    "created",
+)
 _FIELD_WORDS = ("field", "field name", "field event", "event", "property")
 _OLD_WORDS = ("old", "previous", "from", "fromstring", "before")
 _NEW_WORDS = ("new", "value", "to", "tostring", "after", "new value")
@@ -110,8 +120,9 @@ class _Profile:
         return f"{count} of {self.filled} values"
 
 
-def inspect_frame(frame: pd.DataFrame) -> Inspection:
-    """Inspect a table read by read_table (its own columns; SOURCE and ROW are ignored)."""
+def inspect_frame(frame: pd.DataFrame, known: Mapping[str, str] | None = None) -> Inspection:
+    """Inspect a table read by read_table (its own columns; SOURCE and ROW are ignored).
+    `known`: fields already mapped (field -> column), taken as they are."""
     names = [c for c in frame.columns if c not in (SOURCE, ROW)]
     sample = frame.head(_SAMPLE)
     profiles = {name: _profile(name, sample[name].tolist()) for name in names}
@@ -123,11 +134,15 @@ def inspect_frame(frame: pd.DataFrame) -> Inspection:
             target[field_name] = guess
             taken.add(guess.column)
 
-    take("number_customergauge", _id_column(profiles), result.columns)
+    for name, column in (known or {}).items():
+        if column in profiles:
+            take(name, Guess(column, "mapped in the config"), result.columns)
+    if "number_customergauge" not in result.columns:
+        take("number_customergauge", _id_column(profiles), result.columns)
     audit = _audit_columns(profiles, taken)
     times = [p for p in profiles.values() if p.filled and p.times >= 0.8 * p.filled]
     response = _response_column(times, taken)
-    if response is not None:
+    if response is not None and "response_date" not in result.columns:
         take("response_date", response, result.columns)
     step_times = [p for p in times if p.name not in taken]
 
@@ -142,10 +157,12 @@ def inspect_frame(frame: pd.DataFrame) -> Inspection:
         )
         result.audit_field, result.audit_status_fields = field_guess, status_fields
         result.audit_old = old_guess
-        take("status", new_guess, result.columns)
+        if "status" not in result.columns:
+            take("status", new_guess, result.columns)
         if old_guess is not None:
             taken.add(old_guess.column)
-        take("happened_at", _time_column(step_times, taken), result.columns)
+        if "happened_at" not in result.columns:
+            take("happened_at", _time_column(step_times, taken), result.columns)
     elif one_row_per_case and len(_steps(step_times, taken)) >= 2:
         result.layout = "wide"
         result.layout_evidence = (
@@ -160,10 +177,14 @@ def inspect_frame(frame: pd.DataFrame) -> Inspection:
             if id_guess is not None and profiles[id_guess.column].repeats
             else "one row per action (the default)"
         )
-        take("status", _status_column(profiles, taken), result.columns)
-        take("happened_at", _time_column(step_times, taken), result.columns)
-    take("note", _note_column(profiles, taken), result.columns)
-    take("assignee", _assignee_column(profiles, taken), result.columns)
+        if "status" not in result.columns:
+            take("status", _status_column(profiles, taken), result.columns)
+        if "happened_at" not in result.columns:
+            take("happened_at", _time_column(step_times, taken), result.columns)
+    if "note" not in result.columns:
+        take("note", _note_column(profiles, taken), result.columns)
+    if "assignee" not in result.columns:
+        take("assignee", _assignee_column(profiles, taken), result.columns)
     if "response_date" not in result.columns and "happened_at" in result.columns:
         happened = result.columns["happened_at"].column
         id_column = id_guess.column if id_guess else None
@@ -180,27 +201,29 @@ def inspect_frame(frame: pd.DataFrame) -> Inspection:
     return result
 
 
-def optional_column_hints(frame: pd.DataFrame, mapped: dict[str, str]) -> list[str]:
-    """Columns that look like an optional field no mapping names, e.g. "note: 'Agent
-    comment' (header says comment)", plus a word about the time zone when headers say one."""
-    inspection = inspect_frame(frame)
-    used = set(mapped.values())
-    hints = [
-        f"{name}: '{guess.column}' ({guess.evidence})"
+def column_hints(
+    frame: pd.DataFrame, mapped: Mapping[str, str], *, zone_set: bool = False
+) -> list[str]:
+    """What a mapping leaves out, in words: the columns that look like an optional field no
+    mapping names ("note: 'Agent comment' (the header says 'comment'; ...)"), and a word
+    about input.timezone when headers name a zone (unless `zone_set`: the user chose one).
+    Looks at the first rows only."""
+    inspection = inspect_frame(frame.head(_SAMPLE), known=mapped)
+    optional = [
+        f"{name}: {guess.column!r} ({guess.evidence})"
         for name, guess in inspection.columns.items()
-        if name in ("note", "assignee", "response_date")
-        and name not in mapped
-        and guess.column not in used
+        if name in ("note", "assignee", "response_date") and name not in mapped
     ]
+    hints = []
+    if optional:
+        hints.append(
+            "columns that look like optional fields but are not mapped: "
+            + "; ".join(optional)
+            + "; map them in input.columns too, or their values are not sent"
+        )
+    if inspection.timezone_todo and not zone_set:
+        hints.append(inspection.timezone_note)
     return hints
-
-
-def zone_hint(frame: pd.DataFrame) -> str:
-    """A word about input.timezone when the headers name a zone ("" when they do not)."""
-    names = [c for c in frame.columns if c not in (SOURCE, ROW)]
-    profiles = {n: _profile(n, frame[n].head(_SAMPLE).tolist()) for n in names}
-    note, todo = _zone_note(names, profiles)
-    return note if todo else ""
 
 
 # --- the columns ---------------------------------------------------------------------------

@@ -79,9 +79,15 @@ def read_inputs(
             )
         if not frames:
             original = own
-            columns = map_columns(
-                original, cfg.columns, required_columns(cfg, required), where=_where(path, frame)
-            )
+            try:
+                columns = map_columns(
+                    original,
+                    cfg.columns,
+                    required_columns(cfg, required),
+                    where=_where(path, frame),
+                )
+            except InputError as exc:
+                raise InputError(with_hints(str(exc), frame, cfg)) from None
         else:
             _check_same_layout(paths[0], original, path, own)
         frames.append(frame)
@@ -194,6 +200,16 @@ def map_columns(
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def with_hints(message: str, frame: pd.DataFrame, cfg: InputConfig) -> str:
+    """A mapping error plus what else the mapping should say (backfill/read/inspect.py)."""
+    from backfill.read.inspect import column_hints
+
+    hints = column_hints(frame, cfg.columns, zone_set=cfg.timezone != "UTC")
+    if hints:
+        hints.append("`backfill init FILE` writes a config that maps all of this")
+    return "; ".join([message, *hints])
 
 
 def _check_file(path: Path) -> None:
