@@ -62,7 +62,7 @@ class InputConfig(_Section):
     step_notes: dict[str, str] = Field(default_factory=dict)
     audit: AuditConfig = Field(default_factory=AuditConfig)
     sheet: str | int | None = None
-    columns: dict[str, str] = Field(default_factory=dict)
+    columns: dict[str, str | None] = Field(default_factory=dict)  # None: no column, by name or not
     status_map: dict[str, str] = Field(default_factory=dict)
     timezone: str = "UTC"
     date_format: str | None = None
@@ -75,7 +75,7 @@ class InputConfig(_Section):
 
     @field_validator("columns")
     @classmethod
-    def _known_fields(cls, value: dict[str, str]) -> dict[str, str]:
+    def _known_fields(cls, value: dict[str, str | None]) -> dict[str, str | None]:
         unknown = sorted(set(value) - set(FIELDS))
         if unknown:
             raise ValueError(

@@ -136,7 +136,7 @@ def read_response_file(path: Path, config: Config) -> dict[str, pd.Timestamp]:
         names,
         [
             "number_customergauge",
-            config.input.columns.get("number_customergauge", "number_customergauge"),
+            config.input.columns.get("number_customergauge") or "number_customergauge",
         ],
     )
     if id_column is None:

@@ -18,7 +18,7 @@ from datetime import date
 # d/m/Y or m/d/Y with "/", "." or "-", a 2- or 4-digit year, and an optional clock
 _NUMERIC = re.compile(
     r"^(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4}|\d{2})"
-    r"(?:(?P<t>[ T]+)(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+    r"(?:(?P<t>,?[ T]+)(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
     r"(?P<ampm>\s*[AaPp][Mm])?)?$"
 )
 _EXAMPLES = 3

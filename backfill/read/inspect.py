@@ -36,9 +36,10 @@ _NOTE_WORDS = (
     "note", "notes", "comment", "comments", "remark", "remarks", "description", "body",
     "text", "message", "resolution", "kommentar", "commentaire", "opmerking", "comentario",
 )  # fmt: skip
+_NOT_NOTE = ("subject", "title", "name", "summary", "tags", "company", "organization")
 _ASSIGNEE_WORDS = ("assignee", "agent", "owner", "assigned", "handler", "behandelaar")
 _NOT_ASSIGNEE = ("requester", "customer", "contact", "client", "author", "reporter", "klant")
-_RESPONSE_WORDS = ("survey", "response", "answered", "feedback", "nps", "responded")
+_RESPONSE_WORDS = ("survey", "answered", "nps", "feedback", "response")  # best first
 _CHANGE_WORDS = (
     "happened",
     "changed",
@@ -56,8 +57,8 @@ _NEW_WORDS = ("new", "value", "to", "tostring", "after", "new value")
 # wide layout: the step a time column's header names
 _STEP_WORDS = {
     "open": ("created", "opened", "submitted", "create", "received", "reported"),
-    "progress": ("first reply", "first response", "responded", "assigned", "in progress",
-                 "first responded", "replied", "reply"),
+    "progress": ("first reply", "first response", "initial response", "responded", "assigned",
+                 "in progress", "replied", "reply"),
     "closed": ("solved", "resolved", "closed", "completed", "close", "done"),
 }  # fmt: skip
 _ZONE_WORDS = ("local", "utc", "gmt", "cet", "cest", "est", "pst", "timezone", "time zone")
@@ -87,6 +88,9 @@ class Inspection:
     layout: str
     layout_evidence: str
     columns: dict[str, Guess] = field(default_factory=dict)
+    # optional fields whose own name a column has (it would be read as that field), but whose
+    # values say otherwise: written as `field: null`
+    unmapped: dict[str, Guess] = field(default_factory=dict)
     steps: dict[str, Guess] = field(default_factory=dict)
     audit_field: Guess | None = None
     audit_status_fields: list[str] = field(default_factory=list)
@@ -120,7 +124,7 @@ class _Profile:
         return f"{count} of {self.filled} values"
 
 
-def inspect_frame(frame: pd.DataFrame, known: Mapping[str, str] | None = None) -> Inspection:
+def inspect_frame(frame: pd.DataFrame, known: Mapping[str, str | None] | None = None) -> Inspection:
     """Inspect a table read by read_table (its own columns; SOURCE and ROW are ignored).
     `known`: fields already mapped (field -> column), taken as they are."""
     names = [c for c in frame.columns if c not in (SOURCE, ROW)]
@@ -135,7 +139,7 @@ def inspect_frame(frame: pd.DataFrame, known: Mapping[str, str] | None = None) -
             taken.add(guess.column)
 
     for name, column in (known or {}).items():
-        if column in profiles:
+        if column is not None and column in profiles:
             take(name, Guess(column, "mapped in the config"), result.columns)
     if "number_customergauge" not in result.columns:
         take("number_customergauge", _id_column(profiles), result.columns)
@@ -194,6 +198,14 @@ def inspect_frame(frame: pd.DataFrame, known: Mapping[str, str] | None = None) -
             result.columns,
         )
 
+    for name in ("note", "assignee", "response_date"):
+        own = next((p for p in profiles.values() if _words(p.name) == _words(name)), None)
+        if name not in result.columns and own is not None and own.filled:
+            what = {"assignee": "e-mail addresses", "response_date": "times"}.get(name, "text")
+            count = {"assignee": own.emails, "response_date": own.times}.get(name, own.filled)
+            result.unmapped[name] = Guess(
+                own.name, f"{own.name!r} is not the {name}: {own.share(count)} are {what}"
+            )
     _statuses(result, frame)
     _dates(result, frame, profiles)
     result.timezone_note, result.timezone_todo = _zone_note(names, profiles)
@@ -202,7 +214,7 @@ def inspect_frame(frame: pd.DataFrame, known: Mapping[str, str] | None = None) -
 
 
 def column_hints(
-    frame: pd.DataFrame, mapped: Mapping[str, str], *, zone_set: bool = False
+    frame: pd.DataFrame, mapped: Mapping[str, str | None], *, zone_set: bool = False
 ) -> list[str]:
     """What a mapping leaves out, in words: the columns that look like an optional field no
     mapping names ("note: 'Agent comment' (the header says 'comment'; ...)"), and a word
@@ -332,13 +344,16 @@ def _time_column(times: list[_Profile], taken: set[str]) -> Guess | None:
 
 
 def _response_column(times: list[_Profile], taken: set[str]) -> Guess | None:
-    for profile in times:
-        word = _says(profile.name, _RESPONSE_WORDS)
-        if profile.name not in taken and word:
-            return Guess(
-                profile.name,
-                f"the header says {word!r}; {profile.share(profile.times)} are times",
-            )
+    for word in _RESPONSE_WORDS:
+        for profile in times:
+            steps = [w for words in _STEP_WORDS.values() for w in words]
+            if profile.name in taken or _says(profile.name, steps) is not None:
+                continue  # "First response time" is a helpdesk step, not a survey
+            if _says(profile.name, (word,)):
+                return Guess(
+                    profile.name,
+                    f"the header says {word!r}; {profile.share(profile.times)} are times",
+                )
     return None
 
 
@@ -387,7 +402,11 @@ def _note_column(profiles: dict[str, _Profile], taken: set[str]) -> Guess | None
     texts = [
         p
         for p in free
-        if p.mean_length >= 20 and p.spaced >= 0.5 * p.filled and p.times == 0 and not p.emails
+        if p.mean_length >= 20
+        and p.spaced >= 0.5 * p.filled
+        and p.times == 0
+        and not p.emails
+        and _says(p.name, _NOT_NOTE) is None
     ]
     if texts:
         best = max(texts, key=lambda p: p.mean_length)
@@ -405,16 +424,18 @@ def _assignee_column(profiles: dict[str, _Profile], taken: set[str]) -> Guess | 
         for p in profiles.values()
         if p.name not in taken and p.filled and p.emails >= 0.6 * p.filled
     ]
-    mails = [p for p in mails if not _says(p.name, _NOT_ASSIGNEE)] or []
-    if not mails:
+    # an address is the agent's only where the header says so: a bare "Email" column of a
+    # ticket export is usually the requester's
+    named = [
+        p for p in mails if _says(p.name, _ASSIGNEE_WORDS) and not _says(p.name, _NOT_ASSIGNEE)
+    ]
+    if not named:
         return None
-    named = [p for p in mails if _says(p.name, _ASSIGNEE_WORDS)]
-    chosen = (named or mails)[0]
-    evidence = f"{chosen.share(chosen.emails)} are e-mail addresses"
+    chosen = named[0]
     word = _says(chosen.name, _ASSIGNEE_WORDS)
-    if word:
-        evidence = f"the header says {word!r}; {evidence}"
-    return Guess(chosen.name, evidence)
+    return Guess(
+        chosen.name, f"the header says {word!r}; {chosen.share(chosen.emails)} are e-mail addresses"
+    )
 
 
 def _audit_columns(

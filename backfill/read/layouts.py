@@ -153,10 +153,11 @@ def _audit(table: InputTable, cfg: InputConfig, where: str) -> InputTable:
     comments = ~changes & has_note
 
     # each comment carries the status its case had at that time: the last change before it
-    # (by time, then file order), else the first change's old status when the log has one
+    # (by time, then file order), else the first change's old status when the log has one;
+    # with that old status, the case's first row (its creation) becomes an action too
     cases = _texts(frame[case_column])
     time_column = table.columns.get("happened_at")
-    stamps = _instants(frame[time_column], cfg) if time_column else np.zeros(len(frame), np.int64)
+    stamps = _instants(frame[time_column], cfg) if time_column else np.zeros(len(frame))
     olds = (
         _texts(frame[_column(table, audit.old_status, "input.audit.old_status", where)])
         if audit.old_status
@@ -165,18 +166,27 @@ def _audit(table: InputTable, cfg: InputConfig, where: str) -> InputTable:
     order = np.lexsort((np.arange(len(frame)), stamps, cases))
     carried = np.full(len(frame), "", dtype=object)
     first_old: dict[str, str] = {}
+    first_row: dict[str, int] = {}
     current: dict[str, str] = {}
     for position in order:
         case = cases[position]
+        if case not in current:
+            first_row.setdefault(case, position)
         if changes[position]:
             if olds is not None and case not in current:
                 first_old[case] = olds[position].strip()
             current[case] = new_status[position]
         elif comments[position]:
             carried[position] = current.get(case, "")
+    created = np.zeros(len(frame), dtype=bool)
     if olds is not None:
         unknown = comments & (carried == "")
         carried[unknown] = [first_old.get(c, "") for c in cases[unknown]]
+        for case, position in first_row.items():
+            if first_old.get(case) and not (changes[position] or comments[position]):
+                created[position] = True
+                carried[position] = first_old[case]
+    comments |= created
 
     keep = changes | comments
     out = frame[keep].reset_index(drop=True)

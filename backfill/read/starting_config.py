@@ -21,11 +21,13 @@ def starting_config(inspection: Inspection, sources: Sequence[str]) -> str:
     ]
     lines += [f"# TODO: {todo}" for todo in inspection.todos]
     lines += ["input:", _line("  layout: " + inspection.layout, inspection.layout_evidence)]
-    if inspection.columns:
+    if inspection.columns or inspection.unmapped:
         lines.append("  columns:")
         for field in FIELDS:
             if field in inspection.columns:
                 lines.append(_mapping("    ", field, inspection.columns[field]))
+            elif field in inspection.unmapped:
+                lines.append(_line(f"    {field}: null", inspection.unmapped[field].evidence))
     if inspection.steps:
         lines.append("  steps:")
         for status, guess in inspection.steps.items():

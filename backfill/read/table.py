@@ -10,7 +10,7 @@ before anything else is looked at. Parsing lives in reader_csv.py and reader_exc
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,7 +155,7 @@ def own_columns(frame: pd.DataFrame) -> list[str]:
 
 def map_columns(
     found: Sequence[str],
-    mapping: dict[str, str],
+    mapping: Mapping[str, str | None],
     required: Sequence[str],
     *,
     where: str,
@@ -166,6 +166,8 @@ def map_columns(
     result: dict[str, str] = {}
     bad_mappings: list[str] = []
     for field in FIELDS:
+        if field in mapping and mapping[field] is None:
+            continue  # `field: null`: a column of that name is not this field
         wanted = mapping.get(field)
         actual = _match(wanted if wanted is not None else field, found)
         if actual is not None:
