@@ -1,13 +1,14 @@
 """The data that flows between the stages: plan rows, actions to send, outcomes.
 
-A plan is a pandas DataFrame with one row per input row (see `Plan` in plan.py). Besides the
-input's own columns it carries these internal columns, whose names start with an underscore
-so that they never clash with a user's column names:
+A plan is a pandas DataFrame with one row per input row (`Plan` in backfill/plan/build.py).
+Besides the input's own columns it carries the internal columns below, whose names start
+with an underscore so that they never clash with a user's column names.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 # --- internal plan columns -------------------------------------------------------------
 SOURCE = "_source"  # input file name (str)
@@ -47,17 +48,27 @@ INTERNAL_COLUMNS = (
 )
 
 # --- outcomes (SPEC.md) ----------------------------------------------------------------
-SENT = "sent"
-PARTIAL = "partial"
-FAILED = "failed"
-INVALID = "invalid"
-BLOCKED = "blocked"
-ALREADY_SENT = "already_sent"
-DUPLICATE = "duplicate"
-PENDING = "pending"
-OUTCOMES = (SENT, PARTIAL, FAILED, INVALID, BLOCKED, ALREADY_SENT, DUPLICATE, PENDING)
-SUCCESS_OUTCOMES = frozenset({SENT, PARTIAL, ALREADY_SENT, DUPLICATE})
-FAILURE_OUTCOMES = frozenset({FAILED, INVALID, BLOCKED, PENDING})
+class Outcome(StrEnum):
+    """What happened to one row: the `outcome` column of results.csv (SPEC.md).
+
+    A StrEnum, so a member equals its text (``Outcome.SENT == "sent"``) in frames and files.
+    """
+
+    SENT = "sent"
+    PARTIAL = "partial"
+    FAILED = "failed"
+    INVALID = "invalid"
+    BLOCKED = "blocked"
+    ALREADY_SENT = "already_sent"
+    DUPLICATE = "duplicate"
+    PENDING = "pending"
+
+
+OUTCOMES = tuple(Outcome)
+SUCCESS_OUTCOMES = frozenset(
+    {Outcome.SENT, Outcome.PARTIAL, Outcome.ALREADY_SENT, Outcome.DUPLICATE}
+)
+FAILURE_OUTCOMES = frozenset({Outcome.FAILED, Outcome.INVALID, Outcome.BLOCKED, Outcome.PENDING})
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +91,7 @@ class Result:
     """What happened to one plan row in a run."""
 
     key: int
-    outcome: str
+    outcome: Outcome
     http_status: int | None = None
     error: str = ""
     attempts: int = 0

@@ -12,7 +12,7 @@ from backfill.errors import AuthError, ExitStatus
 from backfill.model import Action
 from backfill.sandbox import Sandbox, SandboxSettings
 from backfill.send.auth import Credentials, TokenManager
-from backfill.send.protocol import SENT, build_request
+from backfill.send.protocol import Kind, build_request
 from backfill.send.retry_policy import RetryPolicy
 from backfill.send.session import ApiSession
 
@@ -143,7 +143,7 @@ async def test_expired_tokens_are_replaced_mid_run_without_failing_a_request(
             first = await api.deliver(build_request(_action("1"), config.api))
             sb.emulator.tokens.clear()  # the server forgets every token: all expired
             second = await api.deliver(build_request(_action("1"), config.api))
-    assert (first.kind, second.kind) == (SENT, SENT)
+    assert (first.kind, second.kind) == (Kind.SENT, Kind.SENT)
     assert second.attempts == 2  # the 401, then the same request with a fresh token
     assert sb.state.counters["tokens_issued"] == 2
     assert len(sb.state.cases["1"].history) == 2

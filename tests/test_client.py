@@ -15,11 +15,7 @@ from backfill.model import Action
 from backfill.sandbox import Faults, Sandbox, SandboxSettings
 from backfill.send.auth import Credentials
 from backfill.send.protocol import (
-    AUTH,
-    FAILED,
-    PARTIAL,
-    RETRY,
-    SENT,
+    Kind,
     UnsendableError,
     build_request,
     interpret,
@@ -93,14 +89,14 @@ def test_v41_extended_integer_statuses_pass_through_only_when_enabled() -> None:
 def test_v7_200_is_sent_and_false_for_a_part_not_sent_is_ignored() -> None:
     body = '{"data": {"status": true, "note": true, "assignee": false}}'
     fields = {"number_customergauge": "1", "status": "open", "note": "x"}
-    assert interpret("v7", 200, body, sent_fields=fields).kind == SENT
+    assert interpret("v7", 200, body, sent_fields=fields).kind == Kind.SENT
 
 
 def test_v7_200_with_a_false_for_a_sent_part_is_partial_naming_it() -> None:
     body = '{"data": {"status": true, "note": true, "assignee": false}}'
     fields = {"number_customergauge": "1", "status": "open", "assignee": "x@y.z"}
     verdict = interpret("v7", 200, body, sent_fields=fields)
-    assert verdict.kind == PARTIAL
+    assert verdict.kind == Kind.PARTIAL
     assert verdict.error == "not applied by the API: assignee (data.* false)"
 
 
@@ -111,7 +107,7 @@ def test_v7_422_is_permanent_with_the_errors_joined() -> None:
         '"status": ["The selected status is invalid."]}}'
     )
     verdict = interpret("v7", 422, body)
-    assert (verdict.kind, verdict.http_status) == (FAILED, 422)
+    assert (verdict.kind, verdict.http_status) == (Kind.FAILED, 422)
     assert verdict.error == (
         "The given data was invalid. (happened_at: The happened at must be a date after the "
         "survey response date.; status: The selected status is invalid.)"
@@ -121,15 +117,15 @@ def test_v7_422_is_permanent_with_the_errors_joined() -> None:
 @pytest.mark.parametrize("status", [500, 502, 503, 504, 408])
 def test_server_errors_are_retryable_even_with_an_html_body(status: int) -> None:
     verdict = interpret("v7", status, "<html><h1>Bad Gateway</h1></html>")
-    assert verdict.kind == RETRY
+    assert verdict.kind == Kind.RETRY
     assert verdict.retry_after is None
 
 
 def test_429_carries_retry_after_and_401_asks_for_a_token() -> None:
     verdict = interpret("v7", 429, '{"message": "Too Many Attempts."}', {"retry-after": "3"})
-    assert (verdict.kind, verdict.retry_after) == (RETRY, 3.0)
-    assert interpret("v7", 401, '{"message": "Unauthenticated."}').kind == AUTH
-    assert interpret("v7", 404, "").kind == FAILED
+    assert (verdict.kind, verdict.retry_after) == (Kind.RETRY, 3.0)
+    assert interpret("v7", 401, '{"message": "Unauthenticated."}').kind == Kind.AUTH
+    assert interpret("v7", 404, "").kind == Kind.FAILED
 
 
 @pytest.mark.parametrize("status", [200, 400, 404])
@@ -137,16 +133,16 @@ def test_v41_error_body_is_a_failure_whatever_the_status(status: int) -> None:
     verdict = interpret(
         "v4.1", status, '{"Error": {"Message": "Workflow not found", "Code": 400200}}'
     )
-    assert verdict.kind == FAILED
+    assert verdict.kind == Kind.FAILED
     assert verdict.error == "Workflow not found (code 400200)"
 
 
 def test_v41_data_is_sent_5xx_retryable_and_401_is_auth() -> None:
-    assert interpret("v4.1", 200, '{"Data": {"number_customergauge": 12}}').kind == SENT
-    assert interpret("v4.1", 503, '{"Error": {"Message": "down", "Code": 1}}').kind == RETRY
+    assert interpret("v4.1", 200, '{"Data": {"number_customergauge": 12}}').kind == Kind.SENT
+    assert interpret("v4.1", 503, '{"Error": {"Message": "down", "Code": 1}}').kind == Kind.RETRY
     assert (
         interpret("v4.1", 401, '{"Error": {"Message": "Invalid API key", "Code": 200000}}').kind
-        == AUTH
+        == Kind.AUTH
     )
 
 
@@ -176,7 +172,7 @@ async def test_session_sends_json_and_form_bodies_the_sandbox_applies(sandbox: S
             config, V7_CREDENTIALS, base_url=sandbox.base_url, token_url=sandbox.token_url
         ) as api:
             delivery = await api.deliver(build_request(action(case=case), config.api))
-        assert (delivery.kind, delivery.http_status, delivery.attempts) == (SENT, 200, 1)
+        assert (delivery.kind, delivery.http_status, delivery.attempts) == (Kind.SENT, 200, 1)
         history = sandbox.state.cases[case].history
         assert [(h.status, h.note) for h in history] == [("progress", "Will get in touch")]
         assert history[0].happened_at_given
@@ -205,7 +201,7 @@ async def test_request_log_has_one_line_per_attempt_and_no_secret(
                     for case in cases
                 ]
     lines = [r.getMessage() for r in caplog.records if r.name == logger.name]
-    assert {d.kind for d in deliveries} == {SENT}
+    assert {d.kind for d in deliveries} == {Kind.SENT}
     assert len(lines) == sum(d.attempts for d in deliveries) == api.requests > len(cases)
     pattern = (
         r"PUT /v7/rest/close-loop/status case=10\d status=(200|50\d) attempt=\d+ latency_ms=\d+"
@@ -237,7 +233,7 @@ async def test_no_request_is_repeated_behind_our_back_when_connections_drop(make
         dropped_after = {r.case_id for r in api_requests if r.status == "dropped-after"}
         assert dropped_after, "the seed should drop some answers"
         for case, delivery in zip(cases, deliveries, strict=True):
-            assert delivery.kind == SENT
+            assert delivery.kind == Kind.SENT
             applied = len(sb.state.cases[case].history)
             assert applied == 1 or delivery.resent_uncertain
             if case in dropped_after:
@@ -259,8 +255,8 @@ async def test_v41_session_uses_the_api_key_and_keeps_no_time(make_sandbox) -> N
             )
             extended = await api.deliver(build_request(action("42", case="12"), config.api))
             unknown = await api.deliver(build_request(action("open", case="99"), config.api))
-        assert (closed.kind, extended.kind) == (SENT, SENT)
-        assert (unknown.kind, unknown.http_status) == (FAILED, 400)
+        assert (closed.kind, extended.kind) == (Kind.SENT, Kind.SENT)
+        assert (unknown.kind, unknown.http_status) == (Kind.FAILED, 400)
         assert unknown.error == "Workflow not found (code 400200)"
         history = sb.state.cases["12"].history
         assert [h.api for h in history] == ["v4.1", "v4.1"]
@@ -298,8 +294,8 @@ async def test_a_timeout_is_an_answer_lost_and_the_repeat_is_marked_uncertain(
             first = await api.deliver(build_request(action(), config.api))
             sb.set_faults(Faults(latency_ms=400))  # the token endpoint is slow too: fetch first
             slow = await api.deliver(build_request(action(), config.api))
-    assert (first.kind, first.resent_uncertain) == (SENT, False)
-    assert (slow.kind, slow.attempts, slow.resent_uncertain) == (FAILED, 2, True)
+    assert (first.kind, first.resent_uncertain) == (Kind.SENT, False)
+    assert (slow.kind, slow.attempts, slow.resent_uncertain) == (Kind.FAILED, 2, True)
     assert slow.error == "gave up after 2 attempts: no answer within 0.1 s"
 
 

@@ -13,7 +13,7 @@ import pytest
 from backfill.errors import JournalError
 from backfill.journal.identity import action_identities, assign_identities, content_identity
 from backfill.journal.store import Journal
-from backfill.model import FAILED, PARTIAL, PENDING, SENT, Action, Result
+from backfill.model import Action, Outcome, Result
 
 
 def act(
@@ -85,18 +85,27 @@ def test_in_flight_then_result_round_trip(journal: Journal):
     journal.mark_in_flight(ident, a, "run1", 1, "2023-01-01 10:00:00")
     assert [e.identity for e in journal.in_flight()] == [ident]
     journal.record_result(
-        ident, a, "run1", Result(0, SENT, http_status=200, attempts=1), "2023-01-01 10:00:00"
+        ident,
+        a,
+        "run1",
+        Result(0, Outcome.SENT, http_status=200, attempts=1),
+        "2023-01-01 10:00:00",
     )
     journal.flush()
     entry = journal.lookup([ident])[ident]
-    assert (entry.state, entry.http_status, entry.attempts, entry.run_id) == (SENT, 200, 1, "run1")
+    assert (entry.state, entry.http_status, entry.attempts, entry.run_id) == (
+        Outcome.SENT,
+        200,
+        1,
+        "run1",
+    )
     assert journal.in_flight() == []
 
 
 def test_pending_result_leaves_the_in_flight_mark(journal: Journal):
     a = act(0)
     journal.mark_in_flight("id0", a, "r", 1, None)
-    journal.record_result("id0", a, "r", Result(0, PENDING), None)
+    journal.record_result("id0", a, "r", Result(0, Outcome.PENDING), None)
     journal.flush()
     assert journal.lookup(["id0"])["id0"].state == "in_flight"
 
@@ -104,9 +113,9 @@ def test_pending_result_leaves_the_in_flight_mark(journal: Journal):
 def test_last_sent_time_counts_only_accepted_actions(journal: Journal):
     for i, (at, outcome) in enumerate(
         [
-            ("2023-01-01 10:00:00", SENT),
-            ("2023-01-03 10:00:00", PARTIAL),
-            ("2023-01-05 10:00:00", FAILED),
+            ("2023-01-01 10:00:00", Outcome.SENT),
+            ("2023-01-03 10:00:00", Outcome.PARTIAL),
+            ("2023-01-05 10:00:00", Outcome.FAILED),
         ]
     ):
         a = act(i, at=at, seq=i + 1)
@@ -124,11 +133,11 @@ def test_outcomes_are_batched_until_the_batch_is_full_or_the_interval_passes(tmp
     with Journal(path, flush_every=3, flush_interval_s=3600) as j:
         j.begin_run("r", "run", [], "test")
         for i in range(2):
-            j.record_result(f"id{i}", act(i), "r", Result(i, SENT, attempts=1), None)
+            j.record_result(f"id{i}", act(i), "r", Result(i, Outcome.SENT, attempts=1), None)
         # another connection sees nothing yet: the two outcomes wait in the batch
         other = sqlite3.connect(path)
         assert other.execute("select count(*) from actions").fetchone()[0] == 0
-        j.record_result("id2", act(2), "r", Result(2, SENT, attempts=1), None)
+        j.record_result("id2", act(2), "r", Result(2, Outcome.SENT, attempts=1), None)
         for _ in range(200):  # the writer thread wakes on a full batch
             if other.execute("select count(*) from actions").fetchone()[0] == 3:
                 break
@@ -142,7 +151,7 @@ def test_outcomes_are_batched_until_the_batch_is_full_or_the_interval_passes(tmp
 def test_an_in_flight_mark_is_committed_before_it_returns(tmp_path: Path):
     path = tmp_path / "journal.sqlite"
     with Journal(path, flush_every=1000, flush_interval_s=3600) as j:
-        j.record_result("old", act(0), "r", Result(0, SENT, attempts=1), None)
+        j.record_result("old", act(0), "r", Result(0, Outcome.SENT, attempts=1), None)
         j.mark_in_flight("new", act(1), "r", 1, None)
         other = sqlite3.connect(path)
         states = dict(other.execute("select identity, state from actions").fetchall())
@@ -153,7 +162,7 @@ def test_an_in_flight_mark_is_committed_before_it_returns(tmp_path: Path):
 def test_close_flushes_the_batch(tmp_path: Path):
     path = tmp_path / "journal.sqlite"
     with Journal(path, flush_every=1000, flush_interval_s=3600) as j:
-        j.record_result("a", act(0), "r", Result(0, SENT, attempts=1), None)
+        j.record_result("a", act(0), "r", Result(0, Outcome.SENT, attempts=1), None)
     with Journal(path, read_only=True) as j:
         assert j.state_counts()["sent"] == 1
 
@@ -212,7 +221,11 @@ def test_response_dates_round_trip(journal: Journal):
 def test_many_lookups_are_chunked(journal: Journal):
     for i in range(1200):
         journal.record_result(
-            f"id{i}", act(i, case=str(i)), "r", Result(i, SENT, attempts=1), "2023-01-01 00:00:00"
+            f"id{i}",
+            act(i, case=str(i)),
+            "r",
+            Result(i, Outcome.SENT, attempts=1),
+            "2023-01-01 00:00:00",
         )
     journal.flush()
     assert len(journal.lookup(f"id{i}" for i in range(1500))) == 1200

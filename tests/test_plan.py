@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backfill.config import config_from_dict
+from backfill.errors import ExitStatus
 from backfill.model import (
     CASE,
     CASE_SEQ,
@@ -17,8 +20,9 @@ from backfill.model import (
     ROW,
     SOURCE,
 )
-from backfill.plan.build import build_plan, plan_from_table, plan_table
-from tests.test_validation import NOW, make_table
+from backfill.plan.build import build_plan, format_summary, plan_from_table
+from backfill.plan.files import PLAN_FILES, plan_table, write_plan_files
+from tests.test_validation import NOW, make_table, row
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 
@@ -162,58 +166,102 @@ def test_shuffling_the_input_rows_never_changes_the_plan(rows, config, seed) -> 
     assert set(first.frame[SOURCE]) == {"history.csv"}
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rows=_rows, config=_configs)
-def test_the_packed_and_the_plain_send_order_agree(rows, config) -> None:
-    """send_order sorts on (case, time in seconds) packed into one key when it can; the
-    plain three-key sort gives the same plan."""
-    from unittest import mock
+# --- the plan's files ----------------------------------------------------------------------
 
-    from backfill.plan import timeline
 
-    records = [
-        {"number_customergauge": case, "status": status, "happened_at": at, "note": note}
-        for case, status, at, note, _ in rows
+def _messy_rows() -> list[dict[str, Any]]:
+    """40 cases with every kind of problem, note and warning, in shuffled file order."""
+    rows: list[dict[str, Any]] = []
+    notes = ["", 'said "fine, thanks"', "line 1\nline 2", "=1+1", "-3", "Zürich ✓", "a\rb"]
+    for case in range(40):
+        day = 1 + case % 27
+        steps = [("open", 10), ("progress", 11), ("closed", 12), ("open", 13)][: 1 + case % 4]
+        for i, (status, hour) in enumerate(steps):
+            rows.append(
+                row(
+                    case=str(1000 + (case * 7919) % 40),
+                    status=status,
+                    at=f"2023-05-{day:02d} {hour:02d}:00:00",
+                    note=notes[(case + i) % len(notes)],
+                    assignee=["", "ann@example.com", "", "bo@example.com"][(case + i) % 4],
+                )
+            )
+    rows += [
+        row(case="", status="open"),  # missing id
+        row(case="1003", status="Snoozed"),  # unknown status
+        row(case="1004", at="next tuesday"),  # bad time
+        row(case="1005", at="2024-07-01 08:00:00"),  # future
+        row(case="1006", at="2023-03-01 08:00:00"),  # before the response date
+        row(case="1008", assignee="bad@"),  # bad assignee
+        dict(rows[5]),  # duplicate of a row
+        row(case="1009", status="closed", at="2023-05-20 09:00:00"),  # ends without close time
     ]
-    cfg = config_from_dict(config)
-    packed = plan_from_table(make_table(records), cfg, now=NOW)
-    real_packed = timeline._packed
-    with mock.patch.object(
-        timeline, "_packed", lambda *keys: None if len(keys) == 2 else real_packed(*keys)
-    ):
-        plain = plan_from_table(make_table(records), cfg, now=NOW)
-    pd.testing.assert_frame_equal(packed.frame, plain.frame)
+    order = sorted(range(len(rows)), key=lambda i: (i * 37) % len(rows))
+    return [{**rows[i], "row": n + 2} for n, i in enumerate(order)]
 
 
-def test_plan_writer_matches_the_safe_rule(tmp_path: Path) -> None:
-    from backfill.report.tables import neutralise_frame, write_csv
-
-    plan = build_plan([SAMPLE / "history.csv"], config_from_dict({}), now=NOW)
-    table = plan_table(plan)
-    table.loc[0, "note"] = "=1+2"
-    table.loc[1, "note"] = "-3"
-    table.loc[2, "note"] = "@SUM(A1)"
-    table.loc[3, "note"] = "\tx"
-    table["=odd header"] = "+31 6 1234"
-    neutralise_frame(table).to_csv(tmp_path / "slow.csv", index=False, encoding="utf-8-sig")
-    write_csv(table, tmp_path / "fast.csv")
-    assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "slow.csv").read_bytes()
-    assert "'=1+2" in (tmp_path / "fast.csv").read_text(encoding="utf-8-sig")
+def _read(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
 
 
-def test_joined_pairs_are_each_rows_texts() -> None:
-    from backfill.plan.build import _joined_pairs
-
-    first = pd.Series(
-        ["reopen", "dup", "reopen", "reopen", None], index=[5, 3, 9, 1, 2], dtype=object
-    )
-    second = pd.Series([1, 2, 1, 10, 1], index=first.index)
-    assert _joined_pairs(first[:4], second[:4], " ").tolist() == [
-        "reopen 1",
-        "dup 2",
-        "reopen 1",
-        "reopen 10",
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"send": {"assignee": "last"}}, {"send": {"on_case_failure": "continue"}}],
+)
+def test_plan_files_hold_every_row_case_and_problem(
+    tmp_path: Path, options: dict[str, Any]
+) -> None:
+    plan = plan_from_table(make_table(_messy_rows()), config_from_dict(options), now=NOW)
+    written = write_plan_files(plan, tmp_path)
+    assert [p.name for p in written] == list(PLAN_FILES)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(PLAN_FILES)
+    summary = plan.summary()
+    assert plan.exit_status() == ExitStatus.ROWS_FAILED
+    assert set(summary["by_code"]) == {
+        "missing-id",
+        "unknown-status",
+        "bad-time",
+        "future-time",
+        "before-response",
+        "bad-assignee",
+    }
+    assert summary["duplicate"] == 1
+    assert {"reopen", "no-close-time"} <= set(summary["warnings"])
+    assert format_summary(plan).startswith(f"history.csv: {len(plan.frame)} rows, ")
+    planned = _read(tmp_path / "plan.csv")
+    assert len(planned) == summary["rows"]
+    assert planned["outcome"].value_counts().to_dict() == {
+        name: count
+        for name, count in (
+            ("send", summary["valid"]),
+            ("invalid", summary["invalid"]),
+            ("blocked", summary["blocked"]),
+            ("duplicate", summary["duplicate"]),
+        )
+        if count
+    }
+    assert planned["plan_note"].tolist() == [
+        "'=1+1" if note == "=1+1" else note for note in plan.frame["_note"]
     ]
-    assert _joined_pairs(first[:4], second[:4], " ").index.tolist() == [5, 3, 9, 1]
-    assert _joined_pairs(first, second, ": ").tolist()[-1] == "None: 1"
-    assert _joined_pairs(first[:0], second[:0], " ").tolist() == []
+    assert len(_read(tmp_path / "cases.csv")) == summary["cases"]
+    invalid = _read(tmp_path / "invalid.csv")
+    assert len(invalid) == summary["invalid"] + summary["blocked"]
+    assert invalid["row"].astype(int).is_monotonic_increasing  # file order
+
+
+def test_validate_writes_only_invalid_csv(tmp_path: Path) -> None:
+    plan = plan_from_table(make_table(_messy_rows()), config_from_dict({}), now=NOW)
+    assert write_plan_files(plan, tmp_path, files=("invalid.csv",)) == [tmp_path / "invalid.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["invalid.csv"]
+    with pytest.raises(ValueError, match="unknown plan files"):
+        write_plan_files(plan, tmp_path, files=("plans.csv",))
+
+
+def test_invalid_rows_of_two_sources_are_in_file_order(tmp_path: Path) -> None:
+    config = config_from_dict({})
+    plan = build_plan([SAMPLE / "history.csv", SAMPLE / "history.xlsx"], config, now=NOW)
+    write_plan_files(plan, tmp_path)
+    invalid = _read(tmp_path / "invalid.csv")
+    sources = invalid["source"].map(lambda s: Path(s).name).tolist()
+    assert sources == sorted(sources, key=["history.csv", "history.xlsx"].index)
+    assert sources[0] == "history.csv" and sources[-1] == "history.xlsx"

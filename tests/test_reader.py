@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from backfill.config import InputConfig
 from backfill.model import ROW, SOURCE
+from backfill.progress import ProgressEvent
 from backfill.read.delimited import detect_encoding, sniff_delimiter
 from backfill.read.excel import cell_value
 from backfill.read.table import InputTable, map_columns, read_inputs, read_table
@@ -93,12 +94,12 @@ def test_a_cp1252_byte_met_while_reading_in_chunks_rereads_the_file_as_cp1252(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The file is read as UTF-8 until a byte says otherwise, then whole again as cp1252:
-    also when the byte comes in a later chunk read behind the progress bar."""
+    also when the byte comes in a later chunk of a large file."""
     body = "".join(f"{i},plain ascii note number {i}\n" for i in range(3_000))
     path = tmp_path / "big.csv"
     path.write_bytes(("id,note\n" + body).encode() + "99,na\xefve €\n".encode("cp1252"))
-    frame, drawn = _read_in_chunks_on_a_terminal(path, 500, monkeypatch)
-    assert "reading big.csv" in drawn
+    frame, events = _read_in_chunks(path, 500, monkeypatch)
+    assert events[-1].done == 3_001
     assert len(frame) == 3_001 and frame["note"].iloc[-1] == "na\xefve \u20ac"
     assert frame["note"].iloc[0] == "plain ascii note number 0"
 
@@ -362,31 +363,35 @@ def test_chunked_read_with_progress_gives_the_same_frame(
             lines.append("")  # blank rows across chunk boundaries
     path = write_csv(tmp_path / "big.csv", "\n".join(lines) + "\n")
     plain = read_table(path)
-    chunked, drawn = _read_in_chunks_on_a_terminal(path, 333, monkeypatch)
+    chunked, events = _read_in_chunks(path, 333, monkeypatch)
     pd.testing.assert_frame_equal(chunked, plain)
     assert plain[ROW].iloc[-1] == 2_001 + 19  # 19 blank rows before the last record
-    assert "reading big.csv" in drawn
-    assert "100%" in drawn
+    assert {e.stage for e in events} == {"reading big.csv"} and {e.unit for e in events} == {"rows"}
+    assert events[0].done == 0 and events[0].total is not None
+    done = [e.done for e in events]
+    assert done == sorted(done) and len(events) >= 2_020 // 333
+    assert events[-1].done == events[-1].total == 2_020  # the estimate counted lines
+    assert all(e.total is not None and e.done <= e.total for e in events)
 
 
-def _read_in_chunks_on_a_terminal(
+def _read_in_chunks(
     path: Path, rows: int, monkeypatch: pytest.MonkeyPatch
-) -> tuple[pd.DataFrame, str]:
-    """read_table(progress=True) of `path` as a large file read `rows` rows at a time, with
-    stderr a terminal: the frame, and what the bar drew."""
+) -> tuple[pd.DataFrame, list[ProgressEvent]]:
+    """read_table of `path` as a large file read `rows` rows at a time: the frame, and the
+    progress events it reported."""
     import backfill.read.delimited as reader_csv
 
     monkeypatch.setattr(reader_csv, "LARGE_FILE_BYTES", 1_000)
     monkeypatch.setattr(reader_csv, "_CHUNK_ROWS", rows)
-    monkeypatch.setenv("TQDM_MININTERVAL", "0")  # draw every update, not 10 per second
-    terminal = _Terminal()
-    monkeypatch.setattr(sys, "stderr", terminal)
-    return read_table(path, progress=True), terminal.getvalue()
+    events: list[ProgressEvent] = []
+    return read_table(path, on_progress=events.append), events
 
 
-def test_no_bar_when_not_asked_or_not_a_terminal(
+def test_reading_does_not_depend_on_the_terminal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The same events whether stderr is a terminal or not, and the library itself writes
+    nothing there."""
     import backfill.read.delimited as reader_csv
     import backfill.read.excel as reader_excel
 
@@ -394,19 +399,19 @@ def test_no_bar_when_not_asked_or_not_a_terminal(
     monkeypatch.setattr(reader_excel, "LARGE_WORKBOOK_BYTES", 10)
     csv_path = write_csv(tmp_path / "a.csv", "id\n1\n2\n")
     xlsx_path = write_xlsx(tmp_path / "a.xlsx", [["id"], ["1"]])
-    not_a_terminal = io.StringIO()
-    monkeypatch.setattr(sys, "stderr", not_a_terminal)
-    read_table(csv_path, progress=True)
-    read_table(xlsx_path, progress=True)
-    assert not_a_terminal.getvalue() == ""
-    terminal = _Terminal()
-    monkeypatch.setattr(sys, "stderr", terminal)
-    read_table(csv_path, progress=False)
-    read_table(xlsx_path, progress=False)
-    assert terminal.getvalue() == ""
+    seen = []
+    for stderr in (io.StringIO(), _Terminal()):
+        monkeypatch.setattr(sys, "stderr", stderr)
+        events: list[ProgressEvent] = []
+        read_table(csv_path, on_progress=events.append)
+        read_table(xlsx_path, on_progress=events.append)
+        assert stderr.getvalue() == ""
+        seen.append(events)
+    assert seen[0] == seen[1]
+    assert seen[0][-1] == ProgressEvent("reading a.xlsx", 2, 2, "rows")  # (header included)
 
 
-def test_workbook_progress_bar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_workbook_progress(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import backfill.read.excel as reader_excel
 
     rows: list[list[object]] = [["id", "when"]]
@@ -414,12 +419,30 @@ def test_workbook_progress_bar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     path = write_xlsx(tmp_path / "big.xlsx", rows)
     plain = read_table(path)
     monkeypatch.setattr(reader_excel, "LARGE_WORKBOOK_BYTES", 10)
+    events: list[ProgressEvent] = []
+    pd.testing.assert_frame_equal(read_table(path, on_progress=events.append), plain)
+    # first "parsing the sheet" (size unknown), then rows counted against the sheet height
+    assert events[0] == ProgressEvent("reading big.xlsx", 0, None, "rows")
+    assert [e.done for e in events[1:]] == [10_000, 20_000, 25_001]
+    assert [e.total for e in events[1:]] == [25_001, 25_001, 25_001]  # (the header row too)
+
+
+def test_the_cli_draws_the_events_as_bars_on_a_terminal_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from backfill.cli.progress import ProgressBars
+
     monkeypatch.setenv("TQDM_MININTERVAL", "0")  # draw every update, not 10 per second
-    terminal = _Terminal()
-    monkeypatch.setattr(sys, "stderr", terminal)
-    pd.testing.assert_frame_equal(read_table(path, progress=True), plain)
-    assert "reading big.xlsx: parsing the sheet" in terminal.getvalue()
-    assert "k/25.0k [" in terminal.getvalue()  # counted rows against the sheet height
+    for stderr, drawn in ((_Terminal(), True), (io.StringIO(), False)):
+        monkeypatch.setattr(sys, "stderr", stderr)
+        with ProgressBars() as bars:
+            bars(ProgressEvent("reading big.csv", 0, 4_000, "rows"))
+            bars(ProgressEvent("reading big.csv", 2_000, 4_000, "rows"))
+            bars(ProgressEvent("reading big.csv", 4_000, 4_000, "rows"))
+            bars(ProgressEvent("sending", 3, None, "actions"))
+        text = stderr.getvalue()
+        assert ("reading big.csv" in text and "100%" in text and "sending" in text) is drawn
+        assert (text == "") is not drawn
 
 
 def test_default_sheet_is_the_first_visible_one(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from backfill import model
-from backfill.model import BLOCKED, FAILED, INVALID, PENDING, SENT, Result
+from backfill.model import Outcome, Result
 from backfill.report.files import (
     build_report,
     build_summary,
@@ -45,11 +45,13 @@ def sample() -> tuple[pd.DataFrame, dict[int, Result]]:
         ORIGINAL,
     )
     results = {
-        0: Result(0, SENT, http_status=200, attempts=1, sent_at="2024-01-01T00:00:00Z"),
-        10: Result(10, FAILED, http_status=422, error="http-422: =cmd|' /C calc'!A0", attempts=1),
-        20: Result(20, INVALID, error="unknown-status: 'nope' | missing-note: x"),
-        30: Result(30, BLOCKED, error="blocked: row 4 failed"),
-        40: Result(40, PENDING),
+        0: Result(0, Outcome.SENT, http_status=200, attempts=1, sent_at="2024-01-01T00:00:00Z"),
+        10: Result(
+            10, Outcome.FAILED, http_status=422, error="http-422: =cmd|' /C calc'!A0", attempts=1
+        ),
+        20: Result(20, Outcome.INVALID, error="unknown-status: 'nope' | missing-note: x"),
+        30: Result(30, Outcome.BLOCKED, error="blocked: row 4 failed"),
+        40: Result(40, Outcome.PENDING),
     }
     return frame, results
 
@@ -69,7 +71,13 @@ def test_results_have_every_row_original_columns_first():
         "sent_at",
         "resent_uncertain",
     ]
-    assert table["outcome"].tolist() == [SENT, FAILED, INVALID, BLOCKED, PENDING]
+    assert table["outcome"].tolist() == [
+        Outcome.SENT,
+        Outcome.FAILED,
+        Outcome.INVALID,
+        Outcome.BLOCKED,
+        Outcome.PENDING,
+    ]
     assert table["row"].tolist() == [2, 3, 4, 5, 6]
 
 
@@ -88,9 +96,9 @@ def test_missing_result_is_an_error():
 
 def test_our_columns_never_clash_with_the_users():
     frame = plan_frame([{"outcome": "mine", "row": "r", "x": 1}], ["outcome", "row", "x"])
-    table = results_frame(frame, ["outcome", "row", "x"], {0: Result(0, SENT)})
+    table = results_frame(frame, ["outcome", "row", "x"], {0: Result(0, Outcome.SENT)})
     assert table["outcome"].tolist() == ["mine"]
-    assert table["backfill_outcome"].tolist() == [SENT]
+    assert table["backfill_outcome"].tolist() == [Outcome.SENT]
     assert table["backfill_row"].tolist() == [2]
 
 
@@ -110,7 +118,7 @@ def test_summary_counts_add_up_and_name_every_outcome():
     summary = report.summary
     assert summary["rows"] == 5 == sum(summary["outcomes"].values())
     assert set(summary["outcomes"]) == set(model.OUTCOMES)
-    assert summary["outcomes"][SENT] == 1 and summary["outcomes"]["already_sent"] == 0
+    assert summary["outcomes"][Outcome.SENT] == 1 and summary["outcomes"]["already_sent"] == 0
     assert summary["rate_per_s"] == 2.0
     assert summary["errors"] == {"http-422": 1, "unknown-status": 1, "blocked": 1}
     assert summary["notes"] == ["v4.1: happened_at not kept"]
@@ -130,7 +138,12 @@ def test_failures_are_retry_ready():
         frame, ORIGINAL, results, run_id="r", cases=3, requests=2, elapsed_s=1, exit_code=1
     )
     assert list(report.failures.columns) == [*ORIGINAL, "outcome", "error"]
-    assert report.failures["outcome"].tolist() == [FAILED, INVALID, BLOCKED, PENDING]
+    assert report.failures["outcome"].tolist() == [
+        Outcome.FAILED,
+        Outcome.INVALID,
+        Outcome.BLOCKED,
+        Outcome.PENDING,
+    ]
 
 
 @pytest.mark.parametrize(

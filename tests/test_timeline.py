@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from backfill.model import CASE, CASE_SEQ, OUTCOME, ROW, SEND_ASSIGNEE, STATUS
-from backfill.plan import timeline
 from tests.test_validation import plan_of, row
 
 
@@ -254,14 +250,14 @@ def test_case_times_are_shown_in_the_api_zone() -> None:
 def test_case_time_texts_are_the_predicted_instants_formatted(
     input_zone: str, api_zone: str
 ) -> None:
-    """cases.csv takes each time's text from the row it comes from; it must be exactly the
-    instant formatted in api.timezone, whichever zone the input was written in."""
+    """cases.csv's times are exactly the predicted instants formatted in api.timezone,
+    whichever zone the input was written in."""
     from pathlib import Path
 
     from backfill.config import config_from_dict
     from backfill.model import HAPPENED_TS
     from backfill.plan.build import build_plan
-    from backfill.plan.normalise import format_times
+    from backfill.plan.times import format_times
     from tests.test_validation import NOW
 
     sample = Path(__file__).resolve().parent.parent / "sample_data" / "history.csv"
@@ -320,14 +316,3 @@ def test_last_policy_skips_actions_that_are_not_sent() -> None:
     rows[3]["status"] = "Snoozed"  # the last action is invalid: the one before carries it
     plan = plan_of(rows, send={"assignee": "last"})
     assert plan.frame[SEND_ASSIGNEE].tolist() == ["", "", "bram@example.com", ""]
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    pairs=st.lists(st.tuples(st.integers(0, 6), st.integers(0, 4)), max_size=40),
-)
-def test_one_sort_then_ties_is_the_two_key_sort(pairs: list[tuple[int, int]]) -> None:
-    key = np.array([k for k, _ in pairs], dtype=np.int64)
-    tie_break = np.array([t for _, t in pairs], dtype=np.int64)
-    expected = np.lexsort((tie_break, key))
-    assert timeline._sorted_then_ties(key, tie_break).tolist() == expected.tolist()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from backfill.plan.normalise import normalise_statuses
+from backfill.plan.statuses import normalise_status as normalise_statuses
 from backfill.plan.vocabulary import guess_status, status_hint, unknown_statuses_text
 
 

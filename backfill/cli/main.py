@@ -356,26 +356,8 @@ def status(journal_path: Path | None) -> int:
 
 
 def main() -> None:
-    """The console script. After `validate` or `plan` of a large table the process ends
-    without freeing it (os._exit once the output is flushed): the files are written and
-    closed, and freeing millions of cells one by one only delays the prompt."""
-    from backfill.cli import planning as commands
-
-    commands.hold_tables_for_exit()
-    try:
-        cli(prog_name="backfill")
-    except SystemExit as end:
-        if not commands.HELD_FOR_EXIT or not isinstance(end.code, int | None):
-            raise
-        import contextlib
-        import logging
-        import os
-
-        logging.shutdown()
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(OSError, ValueError):  # (a closed pipe: nothing to say)
-                stream.flush()
-        os._exit(end.code or 0)
+    """The console script."""
+    cli(prog_name="backfill")
 
 
 if __name__ == "__main__":  # pragma: no cover

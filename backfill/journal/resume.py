@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 from backfill import model
 from backfill.journal.identity import utc_text
-from backfill.journal.store import DONE_STATES, IN_FLIGHT, Journal
-from backfill.model import ALREADY_SENT, BLOCKED, FAILED, PENDING, Action, Result
+from backfill.journal.schema import DONE_STATES, State
+from backfill.journal.store import Journal
+from backfill.model import Action, Outcome, Result
 from backfill.plan.build import Plan
 
 
@@ -60,13 +61,13 @@ def decide(
             entry = entries.get(identities[action.key])
             if entry is not None and entry.state in DONE_STATES:
                 results[action.key] = Result(
-                    action.key, ALREADY_SENT, http_status=entry.http_status
+                    action.key, Outcome.ALREADY_SENT, http_status=entry.http_status
                 )
                 continue
             if failed_at is not None and block:
                 results[action.key] = Result(
                     action.key,
-                    BLOCKED,
+                    Outcome.BLOCKED,
                     error=f"blocked: row {failed_at.row} of {failed_at.source} (an earlier "
                     f"action of case {action.case}) failed",
                 )
@@ -75,14 +76,14 @@ def decide(
             if not allow_out_of_order and when and newest and when < newest:
                 results[action.key] = Result(
                     action.key,
-                    FAILED,
+                    Outcome.FAILED,
                     error=f"out-of-order: case {action.case} was last sent at {newest} UTC, "
                     f"after this action's {when} UTC; CustomerGauge would apply it after the "
                     "newer one (use --allow-out-of-order to send it anyway)",
                 )
                 failed_at = action
                 continue
-            if entry is not None and entry.state == IN_FLIGHT:
+            if entry is not None and entry.state == State.IN_FLIGHT:
                 uncertain.add(action.key)
             lane.append(action)
         if lane:
@@ -102,7 +103,7 @@ def collect_results(
     for key, outcome, error in zip(
         decided.index, decided[model.OUTCOME], decided[model.ERROR], strict=True
     ):
-        results[int(key)] = Result(int(key), str(outcome), error=str(error or ""))
+        results[int(key)] = Result(int(key), Outcome(outcome), error=str(error or ""))
     results.update(decisions.results)
     results.update(hooks.results)
     reason = f"not sent: the run was aborted ({aborted})" if aborted else "not sent"
@@ -112,7 +113,7 @@ def collect_results(
             lost = key in hooks.in_flight
             results[key] = Result(
                 key,
-                PENDING,
+                Outcome.PENDING,
                 error=(
                     "in flight when the run stopped at once: outcome unknown, the next run "
                     "re-sends it as uncertain"
@@ -133,8 +134,8 @@ def case_counts(plan: Plan, results: dict[int, Result]) -> dict[str, tuple[int, 
         outcome = results[int(key)].outcome
         if outcome in model.FAILURE_OUTCOMES:
             entry[0] += 1
-            entry[1] += outcome == PENDING
-            entry[2] += outcome == FAILED
+            entry[1] += outcome == Outcome.PENDING
+            entry[2] += outcome == Outcome.FAILED
     return {case: (a, b, c) for case, (a, b, c) in counts.items()}
 
 

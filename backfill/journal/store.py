@@ -39,82 +39,26 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from backfill.errors import JournalError
-from backfill.model import FAILED, PARTIAL, SENT, Action, Result
+from backfill.journal.connect import connect, explain, release_lock
+from backfill.journal.schema import DONE_STATES, UPSERT, Entry, State, entry_from_row
+from backfill.model import Action, Outcome, Result
 
-SCHEMA_VERSION = 1
-IN_FLIGHT = "in_flight"
-STATES = (IN_FLIGHT, SENT, PARTIAL, FAILED)
-DONE_STATES = (SENT, PARTIAL)  # accepted by CustomerGauge: never send again
+__all__ = ["DONE_STATES", "Entry", "Journal", "State"]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS runs (
-    run_id TEXT PRIMARY KEY,
-    command TEXT NOT NULL,
-    inputs TEXT NOT NULL,
-    target TEXT NOT NULL,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    exit_code INTEGER,
-    rows INTEGER,
-    outcomes TEXT
-);
-CREATE TABLE IF NOT EXISTS actions (
-    identity TEXT PRIMARY KEY,
-    case_id TEXT NOT NULL,
-    case_seq INTEGER NOT NULL,
-    happened_at TEXT,
-    status TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('in_flight', 'sent', 'partial', 'failed')),
-    run_id TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    http_status INTEGER,
-    error TEXT NOT NULL DEFAULT '',
-    updated_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS actions_by_case ON actions (case_id, state);
-CREATE INDEX IF NOT EXISTS actions_by_state ON actions (state);
-CREATE TABLE IF NOT EXISTS cases (
-    case_id TEXT PRIMARY KEY,
-    run_id TEXT NOT NULL,
-    rows_left INTEGER NOT NULL,
-    pending INTEGER NOT NULL,
-    failed INTEGER NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS response_dates (
-    case_id TEXT PRIMARY KEY,
-    response_at TEXT NOT NULL,
-    fetched_at TEXT NOT NULL
-);
-"""
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """What the journal knows about one action."""
-
-    identity: str
-    case: str
-    case_seq: int
-    happened_at: str | None
-    status: str
-    state: str
-    run_id: str
-    attempts: int
-    http_status: int | None
-    error: str
-    updated_at: str
+# The states a sent action's outcome is recorded under; the others were never applied.
+_RECORDED = {
+    Outcome.SENT: State.SENT,
+    Outcome.PARTIAL: State.PARTIAL,
+    Outcome.FAILED: State.FAILED,
+}
 
 
 def _now() -> str:
@@ -145,124 +89,13 @@ class Journal:
         self._wake = threading.Event()
         self._closing = False
         self._writer_error: BaseException | None = None
-        self._lock_file: Any = None
-        self._conn = self._connect()
+        self._conn, self._lock_file = connect(self.path, read_only=read_only)
         self._writer: threading.Thread | None = None
         if not read_only:
             self._writer = threading.Thread(
                 target=self._write_loop, name="backfill-journal", daemon=True
             )
             self._writer.start()
-
-    # --- opening ---------------------------------------------------------------------
-    def _connect(self) -> sqlite3.Connection:
-        if self.read_only and not self.path.exists():
-            raise JournalError(
-                f"no journal at {self.path}: nothing has been sent with it yet "
-                "(pass the journal of an earlier run with --journal)"
-            )
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise JournalError(self._unwritable(exc)) from None
-        if not self.read_only:
-            self._take_lock()
-        try:
-            if self.read_only:
-                uri = f"file:{self.path.resolve()}?mode=ro"
-                conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=5)
-            else:
-                conn = sqlite3.connect(
-                    self.path, check_same_thread=False, timeout=5, isolation_level=None
-                )
-            conn.row_factory = sqlite3.Row
-            if not self.read_only:
-                mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-                if str(mode).lower() != "wal":
-                    raise JournalError(
-                        f"journal {self.path} cannot use WAL mode (got {mode}); "
-                        "put it on a local disk, not a network share"
-                    )
-                conn.execute("PRAGMA synchronous=NORMAL")
-                conn.executescript(_SCHEMA)
-                self._check_version(conn)
-            else:
-                conn.execute("SELECT count(*) FROM actions").fetchone()
-        except sqlite3.DatabaseError as exc:
-            self._release_lock()
-            raise JournalError(self._explain(exc)) from None
-        return conn
-
-    def _check_version(self, conn: sqlite3.Connection) -> None:
-        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row is None:
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
-        elif int(row[0]) > SCHEMA_VERSION:
-            raise JournalError(
-                f"journal {self.path} was written by a newer backfill (schema {row[0]}); "
-                "upgrade backfill to continue this migration"
-            )
-
-    def _take_lock(self) -> None:
-        """One writer per journal: two runs on one journal could send the same action twice."""
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows: SQLite's own locking still applies
-            return
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        try:
-            handle = open(lock_path, "a+")  # noqa: SIM115 - held open for the journal's lifetime
-        except OSError as exc:
-            raise JournalError(self._unwritable(exc)) from None
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            handle.close()
-            raise JournalError(
-                f"journal {self.path} is in use by another backfill run ({holder}); "
-                "wait for it to finish, or give this run its own journal with --journal"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
-        self._lock_file = handle
-
-    def _release_lock(self) -> None:
-        if self._lock_file is not None:
-            with contextlib.suppress(OSError):
-                self._lock_file.close()
-            self._lock_file = None
-
-    def _unwritable(self, exc: OSError) -> str:
-        return (
-            f"cannot write the journal {self.path}: {exc.strerror or exc}; "
-            "choose a writable place with --journal or the journal: key"
-        )
-
-    def _explain(self, exc: sqlite3.DatabaseError) -> str:
-        text = str(exc)
-        if "locked" in text or "busy" in text:
-            return (
-                f"journal {self.path} is locked by another process; wait for it to finish, "
-                "or give this run its own journal with --journal"
-            )
-        if "not a database" in text or "malformed" in text or "corrupt" in text:
-            return (
-                f"journal {self.path} is damaged ({text}); restore it from a backup, or move "
-                "it away to start a new one (a new journal forgets what was sent: re-sent "
-                "actions may be applied twice)"
-            )
-        if "readonly" in text or "unable to open" in text or "disk" in text:
-            return (
-                f"cannot write the journal {self.path} ({text}); choose a writable place "
-                "with --journal or the journal: key"
-            )
-        return f"journal {self.path}: {text}"
 
     # --- lifecycle -------------------------------------------------------------------
     def __enter__(self) -> Journal:
@@ -273,7 +106,7 @@ class Journal:
 
     def close(self) -> None:
         """Flush every batched outcome, stop the writer thread, release the journal."""
-        if self._conn is None:  # type: ignore[comparison-overlap]
+        if self._closing:
             return
         self._closing = True
         self._wake.set()
@@ -286,15 +119,10 @@ class Journal:
                     self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         finally:
             self._conn.close()
-            self._conn = None  # type: ignore[assignment]
-            self._release_lock()
+            release_lock(self._lock_file)
+            self._lock_file = None
         if self._writer_error is not None:
-            raise JournalError(self._explain_any(self._writer_error))
-
-    def _explain_any(self, exc: BaseException) -> str:
-        if isinstance(exc, sqlite3.DatabaseError):
-            return self._explain(exc)
-        return f"journal {self.path}: {exc}"
+            raise JournalError(explain(self.path, self._writer_error))
 
     def _write_loop(self) -> None:
         while not self._closing:
@@ -312,7 +140,7 @@ class Journal:
             with self._lock:
                 self._flush_pending()
         except sqlite3.DatabaseError as exc:
-            raise JournalError(self._explain(exc)) from None
+            raise JournalError(explain(self.path, exc)) from None
 
     def _flush_pending(self) -> None:
         """Write the batched outcomes in one transaction (caller holds the lock)."""
@@ -322,7 +150,7 @@ class Journal:
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.executemany(_UPSERT, batch)
+            conn.executemany(UPSERT, batch)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -336,7 +164,7 @@ class Journal:
 
     def _raise_writer_error(self) -> None:
         if self._writer_error is not None:
-            raise JournalError(self._explain_any(self._writer_error))
+            raise JournalError(explain(self.path, self._writer_error))
 
     # --- recording a run -------------------------------------------------------------
     def begin_run(self, run_id: str, command: str, inputs: Iterable[str], target: str) -> None:
@@ -380,7 +208,7 @@ class Journal:
             action.case_seq,
             happened_utc,
             action.status,
-            IN_FLIGHT,
+            State.IN_FLIGHT,
             run_id,
             attempt,
             None,
@@ -392,13 +220,13 @@ class Journal:
                 self._pending.append(record)
                 self._flush_pending()
         except sqlite3.DatabaseError as exc:
-            raise JournalError(self._explain(exc)) from None
+            raise JournalError(explain(self.path, exc)) from None
 
     def record_result(
         self, identity: str, action: Action, run_id: str, result: Result, happened_utc: str | None
     ) -> None:
         """Queue the final state of a sent action; the writer thread commits it in a batch."""
-        state = {SENT: SENT, PARTIAL: PARTIAL, FAILED: FAILED}.get(result.outcome)
+        state = _RECORDED.get(result.outcome)
         if state is None:
             return  # pending/blocked: nothing applied; an in-flight mark stays in flight
         self._raise_writer_error()
@@ -439,7 +267,7 @@ class Journal:
                     self._conn.execute("ROLLBACK")
                     raise
         except sqlite3.DatabaseError as exc:
-            raise JournalError(self._explain(exc)) from None
+            raise JournalError(explain(self.path, exc)) from None
 
     # --- reading ---------------------------------------------------------------------
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
@@ -447,7 +275,7 @@ class Journal:
             with self._lock:
                 return self._conn.execute(sql, tuple(params)).fetchall()
         except sqlite3.DatabaseError as exc:
-            raise JournalError(self._explain(exc)) from None
+            raise JournalError(explain(self.path, exc)) from None
 
     def _chunked(self, sql: str, values: Iterable[str]) -> Iterator[sqlite3.Row]:
         """Run `sql` (with one ``{marks}`` placeholder list) over `values` in chunks."""
@@ -459,7 +287,7 @@ class Journal:
     def lookup(self, identities: Iterable[str]) -> dict[str, Entry]:
         """What the journal knows about these identities (unknown ones are absent)."""
         rows = self._chunked("SELECT * FROM actions WHERE identity IN ({marks})", identities)
-        return {row["identity"]: _entry(row) for row in rows}
+        return {row["identity"]: entry_from_row(row) for row in rows}
 
     def last_sent_times(self, cases: Iterable[str]) -> dict[str, str]:
         """Per case, the latest happened_at (UTC) among its accepted actions."""
@@ -477,14 +305,14 @@ class Journal:
     def in_flight(self) -> list[Entry]:
         """Actions whose request went out but whose outcome was never recorded (a crash)."""
         rows = self._query("SELECT * FROM actions WHERE state = 'in_flight' ORDER BY updated_at")
-        return [_entry(row) for row in rows]
+        return [entry_from_row(row) for row in rows]
 
     def accepted_actions(self) -> list[Entry]:
         """Every action CustomerGauge accepted (sent/partial): `backfill verify --journal`."""
         rows = self._query(
             "SELECT * FROM actions WHERE state IN ('sent', 'partial') ORDER BY case_id, case_seq"
         )
-        return [_entry(row) for row in rows]
+        return [entry_from_row(row) for row in rows]
 
     # --- response dates (issue #5: fetched from the API once, reused by later runs) ----
     def get_response_dates(self, cases: Iterable[str]) -> dict[str, str]:
@@ -514,7 +342,7 @@ class Journal:
 
     def state_counts(self) -> dict[str, int]:
         rows = self._query("SELECT state, count(*) AS n FROM actions GROUP BY state")
-        counts = dict.fromkeys(STATES, 0)
+        counts: dict[str, int] = dict.fromkeys(State, 0)
         counts.update({row["state"]: row["n"] for row in rows})
         return counts
 
@@ -525,30 +353,3 @@ class Journal:
             "ORDER BY case_id"
         )
         return [dict(row) for row in rows]
-
-
-_UPSERT = (
-    "INSERT INTO actions (identity, case_id, case_seq, happened_at, status, state, run_id, "
-    "attempts, http_status, error, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (identity) DO UPDATE SET case_id = excluded.case_id, "
-    "case_seq = excluded.case_seq, happened_at = excluded.happened_at, "
-    "status = excluded.status, state = excluded.state, run_id = excluded.run_id, "
-    "attempts = excluded.attempts, http_status = excluded.http_status, "
-    "error = excluded.error, updated_at = excluded.updated_at"
-)
-
-
-def _entry(row: sqlite3.Row) -> Entry:
-    return Entry(
-        identity=row["identity"],
-        case=row["case_id"],
-        case_seq=row["case_seq"],
-        happened_at=row["happened_at"],
-        status=row["status"],
-        state=row["state"],
-        run_id=row["run_id"],
-        attempts=row["attempts"],
-        http_status=row["http_status"],
-        error=row["error"],
-        updated_at=row["updated_at"],
-    )

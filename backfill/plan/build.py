@@ -4,8 +4,8 @@
 normalise the cells, attach response dates, order each case's timeline, validate, drop
 duplicates, block what follows an invalid action, choose the assignee to send, and predict
 the follow-up and close times CustomerGauge will show. The sending engine takes
-`Plan.actions_by_case()`; the commands print `Plan.summary()`, and backfill/plan/split.py
-writes the plan's files.
+`Plan.actions_by_case()`; the commands print `format_summary(plan)`, and
+backfill/plan/files.py writes the plan's files.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import pandas as pd
 from backfill.config import Config
 from backfill.errors import ExitStatus, Problem
 from backfill.model import (
-    ASSIGNEE,
     CASE,
+    CASE_KEY,
     CASE_SEQ,
     ERROR,
     HAPPENED_AT,
@@ -40,29 +40,17 @@ from backfill.model import (
     Action,
 )
 from backfill.plan import timeline, validation
-from backfill.plan.responses import ParsedCells, case_response_dates, check_source
+from backfill.plan.order import number_cases, send_order
+from backfill.plan.predict import CASE_COLUMNS as PREDICTED_COLUMNS
+from backfill.plan.predict import predict
+from backfill.plan.responses import case_response_dates, check_source
 from backfill.plan.vocabulary import unknown_status_counts, unknown_statuses_text
+from backfill.progress import OnProgress, no_progress
 
 if TYPE_CHECKING:
-    from backfill.plan.normalise import ParsedTimes
     from backfill.read.table import InputTable
 
-CASE_COLUMNS = [
-    "number_customergauge",
-    "actions",
-    "to_send",
-    "first_at",
-    "last_at",
-    "final_status",
-    "final_assignee",
-    "response_at",
-    "follow_up_at",
-    "closed_at",
-    "time_to_follow_up_h",
-    "time_to_close_h",
-    "reopens",
-    "warnings",
-]
+CASE_COLUMNS = [*PREDICTED_COLUMNS, "warnings"]
 
 
 @dataclass
@@ -77,6 +65,7 @@ class Plan:
     sources: list[str] = field(default_factory=list)
     assignment_emails: dict[str, int] = field(default_factory=dict)
     response_dates_known: bool = True
+    columns: dict[str, str] = field(default_factory=dict)  # API field -> input column
 
     @cached_property
     def problems(self) -> list[Problem]:
@@ -163,13 +152,10 @@ class Plan:
         }
 
     def exit_status(self) -> ExitStatus:
-        return exit_status_of(self.summary())
-
-
-def exit_status_of(summary: Mapping[str, Any]) -> ExitStatus:
-    """SPEC.md's exit status of a plan, from its summary: 1 when a row is invalid or blocked."""
-    failed = summary["invalid"] + summary["blocked"] > 0
-    return ExitStatus.ROWS_FAILED if failed else ExitStatus.OK
+        """SPEC.md's exit status of a plan: 1 when a row is invalid or blocked."""
+        summary = self.summary()
+        failed = summary["invalid"] + summary["blocked"] > 0
+        return ExitStatus.ROWS_FAILED if failed else ExitStatus.OK
 
 
 def build_plan(
@@ -178,27 +164,20 @@ def build_plan(
     *,
     now: datetime | None = None,
     response_dates: Mapping[str, datetime] | None = None,
-    progress: bool = False,
+    on_progress: OnProgress = no_progress,
 ) -> Plan:
     """Read the input files and plan them (see plan_from_table)."""
-    check_source(config, response_dates)
-    table = read_plan_input(inputs, config, progress=progress)
-    return plan_from_table(table, config, now=now, response_dates=response_dates)
-
-
-def read_plan_input(
-    inputs: Sequence[Path], config: Config, *, progress: bool = False
-) -> InputTable:
-    """Read the input files with the columns the plan requires."""
     from backfill.config import required_fields
     from backfill.read.table import read_inputs
 
-    return read_inputs(
+    check_source(config, response_dates)
+    table = read_inputs(
         [Path(p) for p in inputs],
         config.input,
         required=required_fields(config),
-        progress=progress,
+        on_progress=on_progress,
     )
+    return plan_from_table(table, config, now=now, response_dates=response_dates)
 
 
 def plan_from_table(
@@ -210,144 +189,50 @@ def plan_from_table(
 ) -> Plan:
     """Validate and order an input table; `now` bounds happened_at (default: the clock)."""
     check_source(config, response_dates)
-    frame = table.frame.reset_index(drop=True)  # copy-on-write: new columns stay ours
-    frame, keyed, times = validation.normalise_keys_and_times(frame, dict(table.columns), config)
-    return finish_plan(
-        table,
-        frame,
-        keyed,
-        times,
-        config,
-        now=now or datetime.now(UTC),
-        response_dates=response_dates,
-    )
-
-
-def finish_plan(
-    table: InputTable,
-    frame: pd.DataFrame,
-    keyed: list[pd.DataFrame],
-    times: ParsedTimes,
-    config: Config,
-    *,
-    now: datetime,
-    response_dates: Mapping[str, datetime] | None = None,
-    rows: np.ndarray | None = None,
-    parsed_responses: ParsedCells | None = None,
-) -> Plan:
-    """plan_from_table after `validation.normalise_keys_and_times`: `frame` is the table's
-    rows with keys and times normalised, `keyed` the problems found doing so (labels =
-    positions in `frame`) and `times` the parsed times. `rows` (positions, whole cases)
-    plans those rows only (backfill/plan/split.py); None plans all. `parsed_responses`:
-    responses.parse_response_cells of all the rows' response_date cells, when already read.
-    """
+    now = now or datetime.now(UTC)
     columns = dict(table.columns)
-    sources = list(table.sources)
-    multi_source = len(set(sources)) > 1
-
-    # The send order is made from a few columns; then every column is put in that order at
-    # once (reordering a million scattered text cells is the costly part).
-    light = pd.DataFrame(
-        {name: frame[name] for name in timeline.ORDER_COLUMNS if name != STATUS}, copy=False
-    )
-    light["_raw_status"] = validation.input_cells(frame, columns, "status")
-    light[CASE] = frame[CASE]
-    for name in ("response_date", "note", "assignee"):
-        if name in columns:
-            light[columns[name]] = frame[columns[name]]
-    if rows is not None:
-        light = light.take(rows).reset_index(drop=True)
-        keyed = _problems_of(keyed, rows)
-    light[STATUS], status_problems = validation.normalise_status(
-        light["_raw_status"], columns, config
-    )
-    # Cells are read in file order: in send order they are scattered in memory, and
-    # parsing the response dates or checking the assignees took two to three times as long.
-    if parsed_responses is not None and rows is not None:
-        parsed_responses = (parsed_responses[0][rows], parsed_responses[1][rows])
-    dates = case_response_dates(light, columns, config, response_dates, parsed_responses)
-    light, assignee_problems = validation.normalise_notes_and_assignees(light, columns, config)
-    light[HAPPENED_AT] = times.text_of(rows)
-    ordered = timeline.send_order(light, sources, config)
-    order = ordered.order
-    frame = frame.take(order if rows is None else rows[order]).reset_index(drop=True)
-    frame[CASE] = validation.text_column(frame[CASE].to_numpy(dtype=object), frame.index)
-    frame[STATUS] = validation.text_column(light[STATUS].to_numpy(dtype=object)[order], frame.index)
-    ordered.number(frame)
-    # From here on, the index is the send order: problems found so far are re-labelled.
-    position = np.empty(len(order), dtype=np.int64)
-    position[order] = np.arange(len(order))
-    found = [
-        p.assign(label=position[p["label"].to_numpy(dtype=np.int64)])
-        for p in (keyed[0], status_problems, *keyed[1:], assignee_problems)
-        if len(p)
-    ]
-    for name in (NOTE, ASSIGNEE, HAPPENED_AT):
-        frame[name] = validation.text_column(light[name].to_numpy(dtype=object)[order], frame.index)
-
-    frame[RESPONSE_TS] = dates.per_row.array.take(order)
-    frame["_response_unreadable"] = dates.unreadable.to_numpy()[order]
-    frame["_response_conflict"] = dates.conflicting.to_numpy()[order]
+    multi_source = len(set(table.sources)) > 1
+    frame = table.frame.reset_index(drop=True)  # copy-on-write: new columns stay ours
+    frame, found = validation.normalise_cells(frame, columns, config)
+    dates = case_response_dates(frame, columns, config, response_dates)
+    frame[RESPONSE_TS] = dates.per_row
+    order = send_order(frame, table.sources, config)
+    # From here on the index is the send order: the problems found so far are re-labelled.
+    frame = frame.take(order).reset_index(drop=True)
+    number_cases(frame)
+    position = pd.Series(np.arange(len(order)), index=order)
+    found = [p.assign(label=position.reindex(p["label"]).to_numpy()) for p in found if len(p)]
+    unreadable = pd.Series(dates.unreadable.to_numpy()[order], index=frame.index)
+    conflicting = pd.Series(dates.conflicting.to_numpy()[order], index=frame.index)
 
     found.extend(validation.time_problems(frame, columns, config, now))
     if dates.known:
         found.append(validation.missing_response_problems(frame, config))
-    # messages are built for the flagged rows only: a million rows of text cost seconds
-    response_column = columns.get("response_date", "response_date")
-    unreadable = frame["_response_unreadable"]
-    if "response_date" in columns and unreadable.any():
-        cells = frame.loc[unreadable, response_column].astype(str).astype(object)
-        found.append(
-            validation.problems_where(
-                unreadable,
-                validation.BAD_RESPONSE_DATE,
-                "cannot read the survey response date "
-                + cells.map(repr)
-                + "; the case is treated as having none",
-                response_column,
-                validation.WARNING,
-            )
-        )
-    conflicting = frame["_response_conflict"]
-    if conflicting.any():
-        found.append(
-            validation.problems_where(
-                conflicting,
-                validation.RESPONSE_DATE_CONFLICT,
-                "case "
-                + frame.loc[conflicting, CASE].astype(object)
-                + " has several survey response dates; the earliest is used",
-                response_column,
-                validation.WARNING,
-            )
-        )
+    found.extend(validation.response_date_problems(frame, columns, unreadable, conflicting))
 
-    nonempty = [p for p in found if len(p)]
-    errors = pd.concat(nonempty, ignore_index=True) if nonempty else validation.empty_problems()
+    errors = _concat(found)
     errors = errors[errors["severity"].eq(validation.ERROR)]
-    frame[OUTCOME] = validation.text_column("", frame.index)
-    frame.loc[frame.index.isin(errors["label"].to_numpy()), OUTCOME] = "invalid"
+    frame[OUTCOME] = ""
+    frame.loc[frame.index.isin(errors["label"]), OUTCOME] = "invalid"
 
     found.append(timeline.file_order_warnings(frame))
     if config.validation.duplicates == "drop":
-        found.append(timeline.mark_duplicates(frame, config.api.timezone))
+        found.append(timeline.mark_duplicates(frame))
     if config.send.on_case_failure == "block":
         found.append(timeline.block_after_invalid(frame, multi_source=multi_source))
     found.extend(timeline.sequence_problems(frame, config, multi_source=multi_source))
 
     timeline.assign_senders(frame, config.send.assignee)
     emails = timeline.assignment_emails(frame)
-    cases, warnings = timeline.predict(frame, config)
+    cases, warnings = predict(frame, config)
     found.extend(warnings)
 
-    nonempty = [p for p in found if len(p)]
-    problems = pd.concat(nonempty, ignore_index=True) if nonempty else validation.empty_problems()
-    problems = problems.sort_values("label", kind="stable").reset_index(drop=True)
-    _fill_texts(frame, problems)
+    problems = _concat(found).sort_values("label", kind="stable").reset_index(drop=True)
+    frame[ERROR] = _joined_problems(problems, frame.index, warning=False)
+    frame[WARNING] = _joined_problems(problems, frame.index, warning=True)
     cases["warnings"] = _case_warnings(frame, problems, cases)
-    frame = frame[[*table.original_columns, *INTERNAL_COLUMNS]]
     return Plan(
-        frame=frame,
+        frame=frame[[*table.original_columns, *INTERNAL_COLUMNS]],
         cases=cases[CASE_COLUMNS].reset_index(drop=True),
         problem_table=problems,
         original_columns=list(table.original_columns),
@@ -355,126 +240,49 @@ def finish_plan(
         sources=list(table.sources),
         assignment_emails=emails,
         response_dates_known=dates.known,
+        columns=columns,
     )
 
 
-def _problems_of(found: list[pd.DataFrame], rows: np.ndarray) -> list[pd.DataFrame]:
-    """The problems of `rows`, labelled by position among them."""
-    size = int(rows.max()) + 1 if len(rows) else 0
-    position = np.full(max(size, 1), -1, dtype=np.int64)
-    position[rows] = np.arange(len(rows))
-    out = []
-    for problems in found:
-        labels = problems["label"].to_numpy(dtype=np.int64)
-        inside = labels < size
-        inside[inside] = position[labels[inside]] >= 0
-        out.append(problems[inside].assign(label=position[labels[inside]]))
-    return out
+def _concat(found: list[pd.DataFrame]) -> pd.DataFrame:
+    nonempty = [p for p in found if len(p)]
+    return pd.concat(nonempty, ignore_index=True) if nonempty else validation.empty_problems()
 
 
-def _fill_texts(frame: pd.DataFrame, problems: pd.DataFrame) -> None:
-    """ERROR and WARNING columns: "code: message" items joined with " | "."""
-    frame[ERROR] = validation.text_column("", frame.index)
-    frame[WARNING] = validation.text_column("", frame.index)
-    if problems.empty:
-        return
-    items = _joined_pairs(problems["code"], problems["message"], ": ")
-    is_warning = problems["severity"].eq(validation.WARNING)
-    for column, mask in ((ERROR, ~is_warning), (WARNING, is_warning)):
-        if not mask.any():
-            continue
-        labels = problems.loc[mask, "label"].to_numpy()
-        texts = items[mask].to_numpy()
-        # most rows have one problem: only the others need a (slow, per-group) join
-        several = pd.Series(labels).duplicated(keep=False).to_numpy()
-        single = ~several
-        frame.loc[labels[single], column] = texts[single]
-        if several.any():
-            joined = pd.Series(texts[several]).groupby(labels[several]).agg(" | ".join)
-            frame.loc[joined.index, column] = joined.to_numpy()
+def _joined_problems(problems: pd.DataFrame, index: pd.Index, *, warning: bool) -> pd.Series:
+    """Per row, its errors (or warnings): "code: message" items joined with " | "."""
+    chosen = problems[problems["severity"].eq(validation.WARNING) == warning]
+    items = chosen["code"] + ": " + chosen["message"]
+    joined = items.groupby(chosen["label"].to_numpy()).agg(" | ".join)
+    return joined.reindex(index, fill_value="").astype(object)
 
 
-def _case_warnings(frame: pd.DataFrame, problems: pd.DataFrame, cases: pd.DataFrame) -> Any:
+def _case_warnings(frame: pd.DataFrame, problems: pd.DataFrame, cases: pd.DataFrame) -> pd.Series:
     """Per case, its warning codes with counts: "reopen 1, no-close-time 1"."""
     warnings = problems[problems["severity"].eq(validation.WARNING)]
-    if warnings.empty:
-        return ""
-    keys = frame[timeline.CASE_KEY].reindex(warnings["label"]).to_numpy()
+    keys = frame[CASE_KEY].reindex(warnings["label"]).to_numpy()
     counts = (
         pd.DataFrame({"key": keys, "code": warnings["code"].to_numpy()})
         .groupby(["key", "code"], sort=False)
         .size()
         .reset_index(name="n")
     )
-    counts["item"] = _joined_pairs(counts["code"], counts["n"], " ")
-    several = counts["key"].duplicated(keep=False)
-    text = pd.concat(
-        [
-            counts.loc[~several].set_index("key")["item"],
-            counts.loc[several].groupby("key", sort=False)["item"].agg(", ".join),
-        ]
-    )
-    return text.reindex(cases.index).fillna("").to_numpy()
-
-
-def _joined_pairs(first: pd.Series, second: pd.Series, separator: str) -> pd.Series:
-    """f"{first}{separator}{second}" per row, made once per distinct pair: the codes are a
-    handful, the counts and most messages repeat (a re-open warning on 100,000 rows)."""
-    first_codes, first_values = pd.factorize(first.to_numpy(dtype=object))
-    second_codes, second_values = pd.factorize(second.to_numpy(dtype=object))
-    if (first_codes < 0).any() or (second_codes < 0).any():  # (missing values: not expected)
-        texts = [f"{a}{separator}{b}" for a, b in zip(first, second, strict=True)]
-        return pd.Series(texts, index=first.index, dtype=object)
-    pair_codes, pairs = pd.factorize(first_codes * (len(second_values) + 1) + second_codes)
-    texts = np.array(
-        [
-            f"{first_values[p // (len(second_values) + 1)]}{separator}"
-            f"{second_values[p % (len(second_values) + 1)]}"
-            for p in pairs.tolist()
-        ],
-        dtype=object,
-    )
-    return pd.Series(
-        texts[pair_codes] if len(pair_codes) else texts, index=first.index, dtype=object
-    )
+    counts["item"] = counts["code"] + " " + counts["n"].astype(str)
+    text = counts.groupby("key", sort=False)["item"].agg(", ".join)
+    return text.reindex(cases.index, fill_value="").astype(object)
 
 
 def _counts(codes: pd.Series) -> dict[str, int]:
-    return ordered_counts({str(code): int(n) for code, n in codes.value_counts().items()})
-
-
-def ordered_counts(counts: Mapping[str, int]) -> dict[str, int]:
     """Counts per code as the summary lists them: most frequent first, then by code."""
+    counts = {str(code): int(n) for code, n in codes.value_counts().items()}
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-
-
-# --- what the commands print and write ------------------------------------------------------
-
-PLAN_FILE_COLUMNS = {  # internal column -> readable name in plan.csv
-    SOURCE: "source",
-    ROW: "row",
-    CASE: "number_customergauge",
-    STATUS: "status",
-    HAPPENED_AT: "happened_at",
-    NOTE: "note",
-    SEND_ASSIGNEE: "assignee",
-    CASE_SEQ: "case_seq",
-    OUTCOME: "outcome",
-    ERROR: "error",
-    WARNING: "warning",
-}
-TO_SEND = "send"  # how plan.csv shows the outcome "" (to be sent)
 
 
 def format_summary(plan: Plan) -> str:
     """One line: "history.csv: 212 rows, 64 cases; 205 valid, 5 invalid (unknown-status 1,
     ...), 2 blocked; warnings: reopen 3; assignment e-mails: 38 (send.assignee: every; ...)"."""
-    return summary_text(plan.summary(), plan.sources, plan.config)
-
-
-def summary_text(s: dict[str, Any], sources: Sequence[str], config: Config) -> str:
-    """format_summary of a summary (Plan.summary) of the plan of `sources`."""
-    names = ", ".join(dict.fromkeys(Path(source).name for source in sources)) or "input"
+    s = plan.summary()
+    names = ", ".join(dict.fromkeys(Path(source).name for source in plan.sources)) or "input"
     parts = [f"{s['valid']} valid"]
     if s["duplicate"]:
         parts.append(f"{s['duplicate']} duplicate")
@@ -484,7 +292,7 @@ def summary_text(s: dict[str, Any], sources: Sequence[str], config: Config) -> s
     parts += [invalid, f"{s['blocked']} blocked"]
     warnings = ", ".join(f"{c} {n}" for c, n in s["warnings"].items()) or "none"
     emails = s["assignment_emails"]
-    chosen = config.send.assignee
+    chosen = plan.config.send.assignee
     others = "; ".join(f"{p}: {emails[p]}" for p in ("every", "last", "never") if p != chosen)
     text = (
         f"{names}: {_plural(s['rows'], 'row')}, {_plural(s['cases'], 'case')}; "
@@ -494,48 +302,10 @@ def summary_text(s: dict[str, Any], sources: Sequence[str], config: Config) -> s
     )
     if not s["response_dates_checked"]:
         text += "; response dates: not checked (responses.source: api, fetched by run)"
-    if s.get("unknown_statuses"):
+    if s["unknown_statuses"]:
         text += "\n" + unknown_statuses_text(s["unknown_statuses"])
     return text
 
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def plan_table(plan: Plan) -> pd.DataFrame:
-    """plan.csv: rows in send order, the input's columns then the plan's (renamed readably)."""
-    out = plan.frame[plan.original_columns]  # copy-on-write: adding columns copies nothing
-    for internal, name in _readable_names(plan).items():
-        out[name] = plan.frame[internal]
-    outcome = _readable_names(plan)[OUTCOME]
-    out[outcome] = out[outcome].where(out[outcome].ne(""), TO_SEND)
-    return out
-
-
-def invalid_table(plan: Plan) -> pd.DataFrame:
-    """invalid.csv: the invalid and blocked rows in file order, with the reasons."""
-    frame = plan.frame
-    rows = frame[frame[OUTCOME].isin(["invalid", "blocked"])]
-    rows = rows.iloc[file_order(rows[SOURCE], rows[ROW], plan.sources)]
-    names = _readable_names(plan)
-    out = rows[plan.original_columns]
-    for internal in (SOURCE, ROW, ERROR):
-        out[names[internal]] = rows[internal]
-    return out
-
-
-def file_order(source: pd.Series, row: pd.Series, sources: Sequence[str]) -> np.ndarray:
-    """Positions that put rows in file order: by input file (in the order given), then row."""
-    position = {name: i for i, name in enumerate(sources)}
-    keys = pd.DataFrame({"source": source.map(position).to_numpy(), "row": row.to_numpy()})
-    return keys.sort_values(["source", "row"], kind="stable").index.to_numpy()
-
-
-def _readable_names(plan: Plan) -> dict[str, str]:
-    """Internal column -> file column; prefixed with "plan_" where the input has that name."""
-    taken = set(plan.original_columns)
-    return {
-        internal: f"plan_{name}" if name in taken else name
-        for internal, name in PLAN_FILE_COLUMNS.items()
-    }

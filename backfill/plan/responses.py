@@ -15,13 +15,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from backfill.config import Config
 from backfill.errors import ConfigError, InputError
 from backfill.model import CASE, CASE_KEY, IN_CASE, ROW
-from backfill.plan import normalise
+from backfill.plan import times
+from backfill.plan.cells import normalise_ids
 
 if TYPE_CHECKING:
     from backfill.read.table import InputTable
@@ -46,19 +46,6 @@ class CaseResponseDates:
     notes: list[str] = field(default_factory=list)
 
 
-ParsedCells = tuple[np.ndarray, np.ndarray]  # parse_response_cells: instants, unreadable
-
-
-def parse_response_cells(cells: pd.Series, config: Config) -> ParsedCells:
-    """The response_date cells read: each one's instant (datetime64[us], UTC; NaT when empty
-    or unreadable) and whether it could not be read."""
-    parsed = normalise.parse_times(
-        cells, zone=config.input.timezone, date_format=None, dayfirst=config.input.dayfirst
-    )
-    instants = parsed.utc.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
-    return instants, parsed.unreadable()
-
-
 def reads_response_column(columns: Mapping[str, str], config: Config) -> bool:
     """Whether case_response_dates reads the input's response_date column."""
     return "response_date" in columns and config.responses.source in ("auto", "file")
@@ -69,20 +56,20 @@ def case_response_dates(
     columns: Mapping[str, str],
     config: Config,
     response_dates: Mapping[str, datetime] | None = None,
-    parsed: ParsedCells | None = None,
 ) -> CaseResponseDates:
-    """Response dates for the rows of `frame` (which has CASE), from every source configured.
-    `parsed`: parse_response_cells of the frame's response_date cells, when already read."""
+    """Response dates for the rows of `frame` (which has CASE), from every source configured."""
     index = frame.index
     own = pd.Series(pd.NaT, index=index, dtype="datetime64[us, UTC]")
     unreadable = pd.Series(False, index=index)
     source = config.responses.source
     if reads_response_column(columns, config):
-        if parsed is None:
-            parsed = parse_response_cells(frame[columns["response_date"]], config)
-        instants, bad = parsed
-        own = pd.Series(instants, index=index, copy=False).dt.tz_localize("UTC")
-        unreadable = pd.Series(bad, index=index, copy=False)
+        parsed = times.parse_times(
+            frame[columns["response_date"]],
+            zone=config.input.timezone,
+            dayfirst=config.input.dayfirst,
+        )
+        own = parsed.utc
+        unreadable = pd.Series(parsed.unreadable(), index=index)
     extra: dict[str, pd.Timestamp] = {}
     known = True
     if config.responses.file is not None and source in ("auto", "file"):
@@ -114,8 +101,6 @@ def load_response_dates(table: InputTable, config: Config) -> dict[str, pd.Times
 
     Used to seed the sandbox and by the API source to know which cases still need a date.
     """
-    from backfill.plan.normalise import normalise_ids
-
     frame = pd.DataFrame(index=table.frame.index)
     id_column = table.columns["number_customergauge"]
     frame[CASE] = normalise_ids(table.frame[id_column])
@@ -162,10 +147,10 @@ def read_response_file(path: Path, config: Config) -> dict[str, pd.Timestamp]:
                 f"{path}: cannot tell which column holds the survey response date; columns "
                 f"are: {', '.join(names)}; name it with responses.date_column"
             )
-    parsed = normalise.parse_times(
+    parsed = times.parse_times(
         frame[date_column], zone=config.input.timezone, dayfirst=config.input.dayfirst
     )
-    bad = parsed.code.ne("") & parsed.code.ne(normalise.MISSING)
+    bad = parsed.code.ne("") & parsed.code.ne(times.MISSING)
     if bad.any():
         rows = frame.loc[bad, ROW].head(5).tolist()
         values = frame.loc[bad, date_column].head(5).astype(str).tolist()
@@ -174,7 +159,7 @@ def read_response_file(path: Path, config: Config) -> dict[str, pd.Timestamp]:
             f"{path}: column {date_column!r} has {int(bad.sum())} date(s) that cannot be read "
             f"({shown}); use ISO 8601 such as 2023-07-31 08:50:15, or set input.date_format"
         )
-    cases = normalise.normalise_ids(frame[id_column])
+    cases = normalise_ids(frame[id_column])
     keep = cases.ne("") & parsed.utc.notna()
     earliest = parsed.utc[keep].groupby(cases[keep]).min()
     return {str(k): v for k, v in earliest.items()}

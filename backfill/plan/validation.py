@@ -8,10 +8,8 @@ with a warning on every row must not build a million Python objects to be planne
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
-import numpy as np
 import pandas as pd
 
 from backfill.config import Config
@@ -24,8 +22,11 @@ from backfill.model import (
     IN_CASE,
     NOTE,
     RESPONSE_TS,
+    STATUS,
 )
-from backfill.plan import normalise, vocabulary
+from backfill.plan import cells, statuses, times, vocabulary
+
+TIME_CODE = "_time_code"  # working column: the parse_times code of the row
 
 PROBLEM_COLUMNS = ["label", "code", "message", "field", "severity"]
 ERROR = "error"
@@ -59,145 +60,101 @@ def problems_where(
 ) -> pd.DataFrame:
     """Problem rows for the labels where `mask` is true (message: one text or one per row)."""
     labels = mask.index[mask.to_numpy(dtype=bool)]
-    if isinstance(message, pd.Series):
-        messages = message.reindex(labels).astype(object).to_numpy()
-    else:
-        messages = normalise.filled_texts(len(labels), message)
-    index = pd.RangeIndex(len(labels))
+    messages = (
+        message.reindex(labels).astype(object).to_numpy()
+        if isinstance(message, pd.Series)
+        else message
+    )
     return pd.DataFrame(
         {
             "label": labels.to_numpy(),
-            "code": text_column(code, index),
-            "message": text_column(messages, index),
-            "field": text_column(field or "", index),
-            "severity": text_column(severity, index),
+            "code": code,
+            "message": messages,
+            "field": field or "",
+            "severity": severity,
         },
+        index=pd.RangeIndex(len(labels)),
         columns=PROBLEM_COLUMNS,
-    )
-
-
-def text_column(values: np.ndarray | str, index: pd.Index) -> pd.Series:
-    """Text cells (an array, or one text for every row) as an object column for `index`.
-
-    Assigned as a bare array, pandas 3 would give the column its "str" dtype, checking every
-    cell to do so, and its comparisons are slower than those of objects.
-    """
-    if isinstance(values, str):
-        values = normalise.filled_texts(len(index), values)
-    return pd.Series(values, index=index, dtype=object, copy=False)
+    ).astype({name: object for name in PROBLEM_COLUMNS[1:]})
 
 
 def empty_problems() -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype=object) for name in PROBLEM_COLUMNS})
 
 
-CaseKeys = tuple[np.ndarray, np.ndarray]  # normalise.case_keys: per-row key, sorted ids
+def normalise_cells(
+    frame: pd.DataFrame, columns: dict[str, str], config: Config
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Add the API values of the input's cells, and the problems found reading them.
 
-
-def normalise_keys_and_times(
-    frame: pd.DataFrame,
-    columns: dict[str, str],
-    config: Config,
-    case_keys: Callable[[], CaseKeys] | None = None,
-) -> tuple[pd.DataFrame, list[pd.DataFrame], normalise.ParsedTimes]:
-    """The fields that decide the send order: case (CASE, CASE_KEY, IN_CASE) and time
-    (HAPPENED_TS, _time_code). Problems: [missing id, *time problems]. The parsed times are
-    returned too: their text (HAPPENED_AT) is made later, for the rows that need it.
-
-    `case_keys`, when given, returns what normalise.case_keys gives for the id cells (made
-    elsewhere, e.g. in another process while this one parses the times: it is called last).
+    Adds CASE, CASE_KEY (integers that sort as the ids), IN_CASE, STATUS, HAPPENED_TS,
+    HAPPENED_AT, TIME_CODE (the parse_times code), NOTE and ASSIGNEE; the problems are
+    labelled by the frame's index.
     """
     cfg = config.input
-    found: list[pd.DataFrame] = []
+    id_column = columns.get("number_customergauge", "number_customergauge")
+    keys, ids = cells.case_keys(input_cells(frame, columns, "number_customergauge"))
+    frame[CASE_KEY] = keys
+    frame[CASE] = pd.Series(ids[keys] if len(keys) else [], index=frame.index, dtype=object)
+    frame[IN_CASE] = frame[CASE].ne("")
+    found = [
+        problems_where(
+            ~frame[IN_CASE],
+            MISSING_ID,
+            f"the case id ({id_column}) is empty; every row needs the number_customergauge "
+            "of its survey response",
+            id_column,
+        )
+    ]
 
-    time_column = columns.get("happened_at", "happened_at")
+    raw_status = input_cells(frame, columns, "status")
+    frame[STATUS], bad_status = statuses.normalise_status(
+        raw_status, cfg.status_map, extended=config.api.extended_statuses
+    )
+    if bad_status.any():
+        flagged = raw_status[bad_status]  # messages for these rows only
+        hints = {v: vocabulary.status_hint(v) for v in pd.unique(flagged)}
+        column = columns.get("status", "status")
+        found.append(problems_where(bad_status, UNKNOWN_STATUS, flagged.map(hints), column))
+
     raw_times = input_cells(frame, columns, "happened_at")
-    times = normalise.parse_times(
+    parsed = times.parse_times(
         raw_times,
         zone=cfg.timezone,
         output_zone=config.api.timezone,
         date_format=cfg.date_format,
         dayfirst=cfg.dayfirst,
     )
-    frame[HAPPENED_TS] = times.utc
-    problem_codes = set(pd.unique(times.code)) - {""}
-    for code in (normalise.BAD, normalise.NONEXISTENT, normalise.AMBIGUOUS, normalise.MISSING):
-        if code not in problem_codes:
-            continue
-        mask = times.code.eq(code)
-        if code == normalise.MISSING and not config.validation.require_happened_at:
-            continue
-        if mask.any():
-            flagged = raw_times[mask.to_numpy()].astype(str)  # messages for these rows only
-            messages = {
-                v: normalise.time_message(code, v, cfg.timezone, cfg.date_format)
-                for v in pd.unique(flagged)
-            }
-            found.append(
-                problems_where(mask, code, flagged.map(messages).astype(object), time_column)
-            )
-    frame["_time_code"] = times.code
-    times.prepare_text()  # (while the case keys may still be in the making elsewhere)
+    frame[HAPPENED_TS] = parsed.utc
+    frame[HAPPENED_AT] = parsed.text
+    frame[TIME_CODE] = parsed.code
+    time_column = columns.get("happened_at", "happened_at")
+    reported = {times.BAD, times.NONEXISTENT, times.AMBIGUOUS}
+    if config.validation.require_happened_at:
+        reported.add(times.MISSING)
+    for code in sorted(reported & set(parsed.code.unique())):
+        mask = parsed.code.eq(code)
+        flagged = raw_times[mask].astype(str)  # messages for these rows only
+        messages = {
+            v: times.time_message(code, v, cfg.timezone, cfg.date_format)
+            for v in pd.unique(flagged)
+        }
+        found.append(problems_where(mask, code, flagged.map(messages), time_column))
 
-    id_column = columns.get("number_customergauge", "number_customergauge")
-    if case_keys is None:
-        keys, ids = normalise.case_keys(input_cells(frame, columns, "number_customergauge"))
-    else:
-        keys, ids = case_keys()
-    frame[CASE_KEY] = keys
-    # the case ids as a categorical whose codes are the keys: no text per row is made here
-    # (a million scattered references cost a tenth of a second); plan.finish_plan makes
-    # the text column once the rows are in send order, one string object per case
-    frame[CASE] = pd.Categorical.from_codes(keys, categories=ids)
-    frame[IN_CASE] = (ids != "")[keys]
-    missing_id = problems_where(
-        ~frame[IN_CASE],
-        MISSING_ID,
-        f"the case id ({id_column}) is empty; every row needs the number_customergauge "
-        "of its survey response",
-        id_column,
-    )
-    return frame, [missing_id, *found], times
-
-
-def normalise_status(
-    raw_status: pd.Series, columns: dict[str, str], config: Config
-) -> tuple[pd.Series, pd.DataFrame]:
-    """STATUS from the status cells, and the unknown-status problems (labels = positions)."""
-    status, bad_status = normalise.normalise_statuses(
-        raw_status, config.input.status_map, extended=config.api.extended_statuses
-    )
-    if not bad_status.any():
-        return status, empty_problems()
-    flagged = raw_status[bad_status.to_numpy()]  # messages for these rows only
-    hints = {v: vocabulary.status_hint(v) for v in pd.unique(flagged)}
-    problems = problems_where(
-        bad_status,
-        UNKNOWN_STATUS,
-        flagged.map(hints).astype(object),
-        columns.get("status", "status"),
-    )
-    return status, problems
-
-
-def normalise_notes_and_assignees(
-    frame: pd.DataFrame, columns: dict[str, str], config: Config
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Add NOTE and ASSIGNEE; the bad-assignee problems (labels = positions in `frame`)."""
-    frame[NOTE] = normalise.normalise_notes(input_cells(frame, columns, "note"))
-    frame[ASSIGNEE], bad_assignee, assignee_message = normalise.normalise_assignees(
+    frame[NOTE] = cells.normalise_notes(input_cells(frame, columns, "note"))
+    frame[ASSIGNEE], bad_assignee, assignee_message = cells.normalise_assignees(
         input_cells(frame, columns, "assignee")
     )
-    if not bad_assignee.any():
-        return frame, empty_problems()
-    column = columns.get("assignee", "assignee")
-    return frame, problems_where(bad_assignee, BAD_ASSIGNEE, assignee_message, column)
+    if bad_assignee.any():
+        column = columns.get("assignee", "assignee")
+        found.append(problems_where(bad_assignee, BAD_ASSIGNEE, assignee_message, column))
+    return frame, found
 
 
 def input_cells(frame: pd.DataFrame, columns: dict[str, str], field: str) -> pd.Series:
     """The input column mapped to `field`; empty text when the input has none."""
     name = columns.get(field)
-    return frame[name] if name is not None else pd.Series("", index=frame.index, dtype=str)
+    return frame[name] if name is not None else pd.Series("", index=frame.index, dtype=object)
 
 
 def time_problems(
@@ -210,7 +167,7 @@ def time_problems(
     now_ts = now_ts.tz_localize("UTC") if now_ts.tzinfo is None else now_ts.tz_convert("UTC")
     future = frame[HAPPENED_TS].gt(now_ts)
     if future.any():
-        now_text = normalise.format_times(pd.Series([now_ts]), config.api.timezone).iloc[0]
+        now_text = times.format_times(pd.Series([now_ts]), config.api.timezone).iloc[0]
         found.append(
             problems_where(
                 future,
@@ -224,7 +181,7 @@ def time_problems(
         )
     early = frame[HAPPENED_TS].lt(frame[RESPONSE_TS])
     if early.any():
-        response_text = normalise.format_times(frame.loc[early, RESPONSE_TS], config.api.timezone)
+        response_text = times.format_times(frame.loc[early, RESPONSE_TS], config.api.timezone)
         found.append(
             problems_where(
                 early,
@@ -260,3 +217,37 @@ def missing_response_problems(frame: pd.DataFrame, config: Config) -> pd.DataFra
         message = message + ", or set validation.missing_response_date: warn)"
         return problems_where(missing, MISSING_RESPONSE_DATE, message, "response_date")
     return problems_where(flagged, MISSING_RESPONSE_DATE, message + ")", "response_date", WARNING)
+
+
+def response_date_problems(
+    frame: pd.DataFrame, columns: dict[str, str], unreadable: pd.Series, conflicting: pd.Series
+) -> list[pd.DataFrame]:
+    """Warnings for response_date cells that cannot be read, and cases with several dates."""
+    response_column = columns.get("response_date", "response_date")
+    found = []
+    if "response_date" in columns and unreadable.any():
+        cells = frame.loc[unreadable, response_column].astype(str).astype(object)
+        found.append(
+            problems_where(
+                unreadable,
+                BAD_RESPONSE_DATE,
+                "cannot read the survey response date "
+                + cells.map(repr)
+                + "; the case is treated as having none",
+                response_column,
+                WARNING,
+            )
+        )
+    if conflicting.any():
+        found.append(
+            problems_where(
+                conflicting,
+                RESPONSE_DATE_CONFLICT,
+                "case "
+                + frame.loc[conflicting, CASE].astype(object)
+                + " has several survey response dates; the earliest is used",
+                response_column,
+                WARNING,
+            )
+        )
+    return found

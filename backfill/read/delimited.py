@@ -14,18 +14,18 @@ import codecs
 import csv
 import io
 import re
-import sys
 from pathlib import Path
 
 import pandas as pd
 
 from backfill.errors import InputError
+from backfill.progress import OnProgress, ProgressEvent, no_progress
 
 DELIMITERS = (",", ";", "\t", "|")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _SAMPLE_BYTES = 64 * 1024
 _CHECK_BLOCK = 1 << 20
-# Above either size the read goes in chunks behind a progress bar (when asked for one).
+# Above either size the file is read in chunks, reporting progress after each.
 LARGE_FILE_BYTES = 50 * 1024 * 1024
 LARGE_FILE_ROWS = 200_000
 _CHUNK_ROWS = 100_000
@@ -34,10 +34,12 @@ _SEP_HINT = re.compile(r"sep=([,;\t|])[ \t]*\r?\n", re.IGNORECASE)
 _SAVE_AS_UTF8 = 'save it as UTF-8 (in Excel: File > Save As > "CSV UTF-8") and run again'
 
 
-def read_delimited(path: Path, *, progress: bool = False) -> pd.DataFrame:
+def read_delimited(path: Path, *, on_progress: OnProgress = no_progress) -> pd.DataFrame:
     """One delimited file as a frame of text cells, indexed by spreadsheet row number.
 
     Blank lines are kept as rows of "" so that the numbers stay right; read_table drops them.
+    A large file is read in chunks, with an `on_progress` event (stage "reading NAME",
+    rows) after each.
     """
     encoding = _declared_encoding(path)
     sample, truncated = _sample_text(path, encoding)
@@ -66,9 +68,11 @@ def read_delimited(path: Path, *, progress: bool = False) -> pd.DataFrame:
         "doublequote": True,
     }
     rows = _estimated_rows(path, sample, truncated)
-    chunked = progress and _bar_shows() and _is_large(path, rows)
+    progress = _Progress(
+        f"reading {path.name}", rows if _is_large(path, rows) else None, on_progress
+    )
     try:
-        frame = _parse(path, options, rows if chunked else None, delimiter, hidden)
+        frame = _parse(path, options, progress, delimiter, hidden)
     except UnicodeDecodeError as exc:
         # not the encoding its start declares (UTF-8 when no byte-order mark): the whole file
         # is checked only now, which names the first wrong byte or finds it to be cp1252
@@ -79,7 +83,7 @@ def read_delimited(path: Path, *, progress: bool = False) -> pd.DataFrame:
             ) from None
         options["encoding"] = encoding = detected
         try:
-            frame = _parse(path, options, rows if chunked else None, delimiter, hidden)
+            frame = _parse(path, options, progress, delimiter, hidden)
         except UnicodeDecodeError as again:
             raise InputError(
                 f"{path} cannot be decoded as {encoding} ({again.reason}); {_SAVE_AS_UTF8}"
@@ -91,13 +95,13 @@ def read_delimited(path: Path, *, progress: bool = False) -> pd.DataFrame:
 
 
 def _parse(
-    path: Path, options: dict[str, object], rows: int | None, delimiter: str, hidden: int
+    path: Path, options: dict[str, object], progress: _Progress, delimiter: str, hidden: int
 ) -> pd.DataFrame:
-    """read_csv with `options` (in chunks behind a bar counting to `rows`, when given); an
+    """read_csv with `options` (in chunks when `progress` has an estimate of the rows); an
     empty or malformed file is an InputError, a byte the encoding cannot decode is raised."""
     try:
-        if rows is not None:
-            return _read_chunked(path, options, rows)
+        if progress.estimate is not None:
+            return _read_chunked(path, options, progress)
         return pd.read_csv(path, **options)  # type: ignore[call-overload]
     except pd.errors.EmptyDataError:
         raise InputError(
@@ -273,13 +277,6 @@ def _leading_blank_lines(sample: str) -> int:
 # --- reading ---------------------------------------------------------------------------------
 
 
-def _bar_shows() -> bool:
-    """Whether tqdm would draw a bar on stderr (it draws none when stderr is not a terminal):
-    reading in chunks only to feed a bar nobody sees costs a tenth of the read."""
-    isatty = getattr(sys.stderr, "isatty", None)
-    return bool(isatty and isatty())
-
-
 def _is_large(path: Path, rows: int) -> bool:
     return path.stat().st_size > LARGE_FILE_BYTES or rows > LARGE_FILE_ROWS
 
@@ -292,33 +289,32 @@ def _estimated_rows(path: Path, sample: str, truncated: bool) -> int:
     return round(path.stat().st_size / (len(sample.encode("utf-8", "replace")) / lines))
 
 
-def _read_chunked(path: Path, options: dict[str, object], rows: int) -> pd.DataFrame:
-    """read_csv a chunk at a time behind a bar counting rows against the estimate `rows`.
+class _Progress:
+    """The events of one read: rows read so far against an estimate (None: read at once)."""
 
-    pandas is given the path, not an open file: from a file object its C parser reads a
-    third slower, and the file position it would offer for a byte count is not its own.
-    """
-    from tqdm import tqdm
+    def __init__(self, stage: str, estimate: int | None, on_progress: OnProgress) -> None:
+        self.stage = stage
+        self.estimate = estimate
+        self._on_progress = on_progress
 
+    def report(self, done: int, total: int | None) -> None:
+        self._on_progress(ProgressEvent(self.stage, done, total, "rows"))
+
+
+def _read_chunked(path: Path, options: dict[str, object], progress: _Progress) -> pd.DataFrame:
+    """read_csv a chunk at a time, reporting rows read against the estimate (lines, so
+    multi-line notes make fewer rows: the total is raised when passed, and set at the end)."""
+    estimate = progress.estimate or 0
     parts = []
-    with (
-        tqdm(
-            total=rows,
-            unit=" rows",
-            unit_scale=True,
-            desc=f"reading {path.name}",
-            file=sys.stderr,
-            disable=None,  # None = off when stderr is not a terminal
-            leave=False,
-        ) as bar,
-        pd.read_csv(path, chunksize=_CHUNK_ROWS, **options) as chunks,  # type: ignore[call-overload]
-    ):
+    done = 0
+    progress.report(0, estimate)
+    with pd.read_csv(path, chunksize=_CHUNK_ROWS, **options) as chunks:  # type: ignore[call-overload]
         for chunk in chunks:
             parts.append(chunk)
-            bar.total = max(bar.total, bar.n + len(chunk))  # multi-line notes: fewer rows
-            bar.update(len(chunk))
-        bar.total = bar.n  # the estimate counted lines; the bar ends at 100%
-        bar.refresh()
+            done += len(chunk)
+            estimate = max(estimate, done)
+            progress.report(done, estimate)
+    progress.report(done, done)
     if not parts:
         raise pd.errors.EmptyDataError
     return pd.concat(parts, ignore_index=True)

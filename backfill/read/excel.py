@@ -10,15 +10,15 @@ avoids pandas' per-cell type inference.
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from backfill.errors import InputError
+from backfill.progress import OnProgress, ProgressEvent, no_progress
 
-# ~200,000 rows of a typical export: above it the read shows a bar (when asked for one).
+# ~200,000 rows of a typical export: above it the read reports its progress.
 LARGE_WORKBOOK_BYTES = 8 * 1024 * 1024
 _ZIP_MAGIC = b"PK\x03\x04"
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: .xls, or an encrypted .xlsx
@@ -29,25 +29,29 @@ _ENCRYPTED = (
 
 
 def read_workbook(
-    path: Path, *, sheet: str | int | None = None, progress: bool = False
+    path: Path, *, sheet: str | int | None = None, on_progress: OnProgress = no_progress
 ) -> pd.DataFrame:
     """One sheet as a frame of text/datetime cells, indexed by spreadsheet row number.
 
     The header is the first non-empty row of the sheet; blank rows are kept as rows of ""
-    (read_table drops them). `sheet` is a name or a 0-based index; None = first.
+    (read_table drops them). `sheet` is a name or a 0-based index; None = first. A large
+    workbook reports `on_progress` events (stage "reading NAME", rows): one before calamine
+    parses the sheet in a native call that cannot report, then the rows turned into cells.
     """
     import python_calamine as calamine
 
     head = _head(path)
     if head.startswith(_CFB_MAGIC) and path.suffix.lower() == ".xls":
         _check_compound_file(path)
-    bar = _progress_bar(path) if progress and _is_large(path) else None
+    stage = f"reading {path.name}" if _is_large(path) else None
     try:
         workbook = calamine.CalamineWorkbook.from_path(str(path))
         name = _choose_sheet(path, workbook.sheet_names, sheet, _first_visible(workbook))
+        if stage is not None:
+            on_progress(ProgressEvent(stage, 0, None, "rows"))
         data = workbook.get_sheet_by_name(name)  # calamine parses the whole sheet here
         start = data.start
-        rows = data.to_python() if bar is None else _rows_with_progress(data, bar)
+        rows = data.to_python() if stage is None else _rows_with_progress(data, stage, on_progress)
     except calamine.PasswordError:
         raise InputError(f"{path} {_ENCRYPTED}") from None
     except calamine.CalamineError as exc:
@@ -57,9 +61,6 @@ def read_workbook(
         if type(exc).__name__ != "PanicException":
             raise
         raise InputError(_explain_unreadable(path, head, exc)) from None
-    finally:
-        if bar is not None:
-            bar.close()
     if start is None or not rows:
         raise InputError(
             f"{path} (sheet '{name}') is empty: it has no header row; put the column names in "
@@ -147,37 +148,15 @@ def _is_large(path: Path) -> bool:
     return path.stat().st_size > LARGE_WORKBOOK_BYTES
 
 
-def _progress_bar(path: Path) -> Any:
-    """A bar on stderr (off when it is not a terminal), shown before calamine's parse starts.
-
-    calamine parses a sheet in one native call that cannot report progress, so the bar first
-    says what is being read, then counts rows while they are turned into Python cells.
-    """
-    from tqdm import tqdm
-
-    bar = tqdm(
-        desc=f"reading {path.name}",
-        unit=" rows",
-        unit_scale=True,
-        file=sys.stderr,
-        disable=None,  # None = off when stderr is not a terminal
-        leave=False,
-        bar_format="{desc}: parsing the sheet...",
-    )
-    bar.refresh()
-    return bar
-
-
-def _rows_with_progress(data: Any, bar: Any) -> list[list[Any]]:
-    bar.bar_format = None  # from here on a normal bar counting rows
-    bar.reset(total=data.height)
+def _rows_with_progress(data: Any, stage: str, on_progress: OnProgress) -> list[list[Any]]:
+    total = int(data.height)
     rows: list[list[Any]] = []
     step = 10_000
     for count, row in enumerate(data.iter_rows(), start=1):
         rows.append(row)
         if count % step == 0:
-            bar.update(step)
-    bar.update(len(rows) - bar.n)
+            on_progress(ProgressEvent(stage, count, total, "rows"))
+    on_progress(ProgressEvent(stage, len(rows), len(rows), "rows"))
     return rows
 
 

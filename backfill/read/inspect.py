@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from backfill.model import ROW, SOURCE
-from backfill.plan.normalise import status_key
+from backfill.plan.statuses import status_key
 from backfill.plan.time_convention import TwoReadings, decide, numeric_parts
 from backfill.plan.vocabulary import builtin_status, fold, guess_status
 
@@ -366,7 +366,7 @@ def _earlier_column(
 ) -> Guess | None:
     """A time column whose dates are never after the actions' and the same on every row of a
     case: what a survey response date looks like."""
-    from backfill.plan.normalise import parse_times
+    from backfill.plan.times import parse_times
 
     actions = parse_times(sample[happened].reset_index(drop=True)).utc
     for profile in times:

@@ -229,7 +229,7 @@ def _blank(value: object) -> bool:
 def _instants(values: pd.Series, cfg: InputConfig) -> np.ndarray:
     """The cells' instants in microseconds (NaN: unreadable or empty), only to order a
     ticket's steps or a log's rows; the plan reads and checks the times itself."""
-    from backfill.plan.normalise import parse_times
+    from backfill.plan.times import parse_times
 
     parsed = parse_times(
         values.reset_index(drop=True),

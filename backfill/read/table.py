@@ -4,7 +4,7 @@ The frame keeps what the file says (ids as text with their leading zeros, notes 
 real Excel date cells as datetimes) plus where each row came from: `model.SOURCE` (the file
 name as given) and `model.ROW` (the spreadsheet row number, header = 1). Mapping the user's
 column names to the API's fields happens here too, so that a missing column is reported
-before anything else is looked at. Parsing lives in reader_csv.py and reader_excel.py.
+before anything else is looked at. Parsing lives in delimited.py and excel.py.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pandas as pd
 from backfill.config import FIELDS, InputConfig
 from backfill.errors import InputError
 from backfill.model import ROW, SOURCE
-from backfill.plan.normalise import filled_texts
+from backfill.progress import OnProgress, no_progress
 from backfill.read.layouts import required_columns, to_long
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -61,7 +61,7 @@ def read_inputs(
     cfg: InputConfig,
     *,
     required: Sequence[str] = ("number_customergauge", "status"),
-    progress: bool = False,
+    on_progress: OnProgress = no_progress,
 ) -> InputTable:
     """Read every input file, check they share one layout, and map the columns to fields."""
     if not paths:
@@ -70,7 +70,7 @@ def read_inputs(
     original: list[str] = []
     columns: dict[str, str] = {}
     for path in paths:
-        frame = read_table(Path(path), sheet=cfg.sheet, progress=progress)
+        frame = read_table(Path(path), sheet=cfg.sheet, on_progress=on_progress)
         own = own_columns(frame)
         if frame.empty:
             raise InputError(
@@ -102,7 +102,7 @@ def read_inputs(
 
 
 def read_table(
-    path: Path, *, sheet: str | int | None = None, progress: bool = False
+    path: Path, *, sheet: str | int | None = None, on_progress: OnProgress = no_progress
 ) -> pd.DataFrame:
     """One file as a frame of its own columns plus SOURCE and ROW (header only: no rows).
 
@@ -116,11 +116,11 @@ def read_table(
         if suffix in TEXT_SUFFIXES:
             from backfill.read.delimited import read_delimited
 
-            frame = read_delimited(path, progress=progress)
+            frame = read_delimited(path, on_progress=on_progress)
         elif suffix in EXCEL_SUFFIXES:
             from backfill.read.excel import read_workbook
 
-            frame = read_workbook(path, sheet=sheet, progress=progress)
+            frame = read_workbook(path, sheet=sheet, on_progress=on_progress)
         else:
             raise InputError(
                 f"{path}: unsupported file type '{path.suffix}'; backfill reads .csv, .tsv, "
@@ -143,7 +143,7 @@ def read_table(
         )
     rows = frame.index.to_numpy(dtype=np.int64)
     frame = frame.reset_index(drop=True)
-    frame[SOURCE] = pd.Series(filled_texts(len(frame), str(path)), dtype=object, copy=False)
+    frame[SOURCE] = pd.Series(str(path), index=frame.index, dtype=object)
     frame[ROW] = rows
     return frame
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from backfill.config import ApiConfig
@@ -28,13 +29,20 @@ V7_PATH = "/v7/rest/close-loop/status"
 V41_PATH = "/v4.1/workflow.json"
 V41_STATUS_WORDS = {"open": "OPEN", "progress": "IN-PROGRESS", "closed": "CLOSED"}
 
-SENT = "sent"
-PARTIAL = "partial"
-FAILED = "failed"
-RETRY = "retry"
-LOST = "lost"
-AUTH = "auth"
-TRANSIENT = frozenset({RETRY, LOST})
+
+class Kind(StrEnum):
+    """What an answer (or its absence) means for the action: the module docstring's list."""
+
+    SENT = "sent"
+    PARTIAL = "partial"
+    FAILED = "failed"
+    RETRY = "retry"
+    LOST = "lost"
+    AUTH = "auth"
+    NOT_SENT = "pending"  # stopped before the request left: nothing to judge
+
+
+TRANSIENT = frozenset({Kind.RETRY, Kind.LOST})
 
 
 class UnsendableError(ValueError):
@@ -53,7 +61,7 @@ class PreparedRequest:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    kind: str
+    kind: Kind
     http_status: int | None = None
     error: str = ""
     retry_after: float | None = None
@@ -131,9 +139,11 @@ def _interpret_v7(
             ]
             if refused:
                 return Verdict(
-                    PARTIAL, status, f"not applied by the API: {', '.join(refused)} (data.* false)"
+                    Kind.PARTIAL,
+                    status,
+                    f"not applied by the API: {', '.join(refused)} (data.* false)",
                 )
-        return Verdict(SENT, status)
+        return Verdict(Kind.SENT, status)
     return _non_success(status, _v7_message(parsed, body), headers)
 
 
@@ -141,24 +151,24 @@ def _interpret_v41(status: int, body: str, headers: Mapping[str, str]) -> Verdic
     parsed = _json(body)
     error = parsed.get("Error") if isinstance(parsed, dict) else None
     if status == 401:
-        return Verdict(AUTH, status, _v41_message(error) or "API key refused")
+        return Verdict(Kind.AUTH, status, _v41_message(error) or "API key refused")
     if status in RETRYABLE_STATUSES:
         return _non_success(status, _v41_message(error) or _snippet(body), headers)
     if error is not None:
         # A v4.1 Error body is a failure whatever the HTTP status (200 included).
-        return Verdict(FAILED, status, _v41_message(error) or "Error without message")
+        return Verdict(Kind.FAILED, status, _v41_message(error) or "Error without message")
     if 200 <= status < 300:
-        return Verdict(SENT, status)
-    return Verdict(FAILED, status, f"HTTP {status}: {_snippet(body)}".rstrip(": "))
+        return Verdict(Kind.SENT, status)
+    return Verdict(Kind.FAILED, status, f"HTTP {status}: {_snippet(body)}".rstrip(": "))
 
 
 def _non_success(status: int, message: str, headers: Mapping[str, str]) -> Verdict:
     if status == 401:
-        return Verdict(AUTH, status, message or "Unauthenticated")
+        return Verdict(Kind.AUTH, status, message or "Unauthenticated")
     if status in RETRYABLE_STATUSES:
         retry_after = parse_retry_after(_header(headers, "Retry-After"))
-        return Verdict(RETRY, status, message or f"HTTP {status}", retry_after)
-    return Verdict(FAILED, status, message or f"HTTP {status}")
+        return Verdict(Kind.RETRY, status, message or f"HTTP {status}", retry_after)
+    return Verdict(Kind.FAILED, status, message or f"HTTP {status}")
 
 
 def _v7_message(parsed: Any, body: str) -> str:

@@ -28,23 +28,11 @@ import aiohttp
 
 from backfill.config import Config
 from backfill.errors import AbortedError, AuthError, BackfillError
+from backfill.model import Outcome
 from backfill.send.auth import Credentials, TokenManager
-from backfill.send.protocol import (
-    AUTH,
-    FAILED,
-    LOST,
-    PARTIAL,
-    RETRY,
-    SENT,
-    TRANSIENT,
-    PreparedRequest,
-    Verdict,
-    interpret,
-)
+from backfill.send.protocol import TRANSIENT, Kind, PreparedRequest, Verdict, interpret
 from backfill.send.ratelimit import pacing_limiter
 from backfill.send.retry_policy import RetryPolicy
-
-PENDING = "pending"
 
 
 class ApiError(BackfillError):
@@ -55,7 +43,7 @@ class ApiError(BackfillError):
 class Delivery:
     """The final verdict on one request after all its attempts."""
 
-    kind: str  # sent | partial | failed | pending (not applied: stopped, aborted)
+    kind: Outcome  # sent | partial | failed | pending (not applied: stopped, aborted)
     http_status: int | None
     error: str
     attempts: int  # HTTP attempts made, 401 re-sends included
@@ -143,12 +131,12 @@ class ApiSession:
         """
         request = PreparedRequest("GET", path, "", params=dict(params))
         delivery = await self.deliver(request)  # AuthError passes through: nothing to report
-        if delivery.kind == PENDING:
+        if delivery.kind == Outcome.PENDING:
             raise AbortedError(
                 f"GET {path} was not completed: {self.aborted or delivery.error}; "
                 "run again later to resume"
             )
-        if delivery.kind == FAILED:
+        if delivery.kind == Outcome.FAILED:
             raise ApiError(
                 f"GET {path} failed (HTTP {delivery.http_status or '-'}): {delivery.error}"
             )
@@ -171,27 +159,35 @@ class ApiSession:
         """
         attempts = counted = auth_retries = 0
         lost_before = uncertain = False
-        last = Verdict(PENDING)
+        last = Verdict(Kind.NOT_SENT)
         sent_at = ""
         while True:
             if self.aborted is not None or (stop is not None and stop.is_set()):
                 reason = self.aborted or "stopped before the action was sent"
                 error = f"{reason} (last attempt: {last.error})" if attempts else reason
-                return Delivery(PENDING, last.http_status, error, attempts, sent_at, uncertain)
+                return Delivery(
+                    Outcome.PENDING, last.http_status, error, attempts, sent_at, uncertain
+                )
             token, verdict, body = await self._attempt(request, attempts + 1, stop, on_attempt)
-            if verdict.kind == PENDING:  # stopped while waiting for a slot: nothing was sent
+            if verdict.kind == Kind.NOT_SENT:  # stopped while waiting for a slot: nothing was sent
                 continue
             attempts += 1
             uncertain = uncertain or lost_before
             sent_at = datetime.now(UTC).isoformat(timespec="milliseconds")
             last = verdict
-            if last.kind in (SENT, PARTIAL, FAILED):
+            if last.kind in (Kind.SENT, Kind.PARTIAL, Kind.FAILED):
                 if self._tokens is not None and token:
                     self._tokens.accepted(token)
                 return Delivery(
-                    last.kind, last.http_status, last.error, attempts, sent_at, uncertain, body
+                    Outcome(last.kind),
+                    last.http_status,
+                    last.error,
+                    attempts,
+                    sent_at,
+                    uncertain,
+                    body,
                 )
-            if last.kind == AUTH:
+            if last.kind == Kind.AUTH:
                 auth_retries += 1
                 try:
                     await self._on_unauthorized(token, last, auth_retries)
@@ -201,10 +197,10 @@ class ApiSession:
                         raise
                 continue
             counted += 1
-            lost_before = lost_before or last.kind == LOST
+            lost_before = lost_before or last.kind == Kind.LOST
             if counted >= self.config.send.max_attempts:
                 return Delivery(
-                    FAILED,
+                    Outcome.FAILED,
                     last.http_status,
                     f"gave up after {counted} attempts: {last.error}",
                     attempts,
@@ -252,12 +248,12 @@ class ApiSession:
                 self.halt(f"auth: {exc}")
                 if request.method == "GET":
                     raise
-                return "", Verdict(PENDING, None, f"auth: {exc}"), ""
+                return "", Verdict(Kind.NOT_SENT, None, f"auth: {exc}"), ""
             headers["Authorization"] = f"Bearer {token}"
         else:
             headers["Authorization"] = f"api_key {self._credentials.api_key}"
         if not await self._slot(stop):
-            return token, Verdict(PENDING), ""
+            return token, Verdict(Kind.NOT_SENT), ""
         if on_attempt is not None:
             on_attempt(attempt)
         loop = asyncio.get_running_loop()
@@ -282,15 +278,15 @@ class ApiSession:
                     response.headers,
                     sent_fields=request.json or request.form or {},
                 )
-                if request.method == "GET" and verdict.kind == PARTIAL:
-                    verdict = Verdict(SENT, verdict.http_status)
+                if request.method == "GET" and verdict.kind == Kind.PARTIAL:
+                    verdict = Verdict(Kind.SENT, verdict.http_status)
         except aiohttp.ClientConnectorError as exc:
             # Never connected: certainly not applied, an ordinary retry.
-            verdict = Verdict(RETRY, None, f"cannot connect: {exc.os_error or exc}")
+            verdict = Verdict(Kind.RETRY, None, f"cannot connect: {exc.os_error or exc}")
         except TimeoutError:
-            verdict = Verdict(LOST, None, f"no answer within {self.config.api.timeout_s:g} s")
+            verdict = Verdict(Kind.LOST, None, f"no answer within {self.config.api.timeout_s:g} s")
         except aiohttp.ClientError as exc:
-            verdict = Verdict(LOST, None, f"connection lost: {type(exc).__name__}")
+            verdict = Verdict(Kind.LOST, None, f"connection lost: {type(exc).__name__}")
         latency_ms = (loop.time() - started) * 1000
         self._count(verdict)
         if self._log is not None:

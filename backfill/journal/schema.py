@@ -1,0 +1,112 @@
+"""The journal's SQLite schema, its states and the rows read back from it.
+
+Kept apart from the store so that the layout of the file can be read in one place; a schema
+change raises SCHEMA_VERSION, and a newer file is refused by an older backfill.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from enum import StrEnum
+
+SCHEMA_VERSION = 1
+
+
+class State(StrEnum):
+    """Where an action stands in the journal (blocked, invalid and pending are never stored)."""
+
+    IN_FLIGHT = "in_flight"  # its request may be on the wire; outcome unknown
+    SENT = "sent"
+    PARTIAL = "partial"
+    FAILED = "failed"
+
+
+DONE_STATES = frozenset({State.SENT, State.PARTIAL})  # accepted by CustomerGauge: never again
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    command TEXT NOT NULL,
+    inputs TEXT NOT NULL,
+    target TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    exit_code INTEGER,
+    rows INTEGER,
+    outcomes TEXT
+);
+CREATE TABLE IF NOT EXISTS actions (
+    identity TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL,
+    case_seq INTEGER NOT NULL,
+    happened_at TEXT,
+    status TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('in_flight', 'sent', 'partial', 'failed')),
+    run_id TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    http_status INTEGER,
+    error TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS actions_by_case ON actions (case_id, state);
+CREATE INDEX IF NOT EXISTS actions_by_state ON actions (state);
+CREATE TABLE IF NOT EXISTS cases (
+    case_id TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    rows_left INTEGER NOT NULL,
+    pending INTEGER NOT NULL,
+    failed INTEGER NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS response_dates (
+    case_id TEXT PRIMARY KEY,
+    response_at TEXT NOT NULL,
+    fetched_at TEXT NOT NULL
+);
+"""
+
+
+UPSERT = (
+    "INSERT INTO actions (identity, case_id, case_seq, happened_at, status, state, run_id, "
+    "attempts, http_status, error, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (identity) DO UPDATE SET case_id = excluded.case_id, "
+    "case_seq = excluded.case_seq, happened_at = excluded.happened_at, "
+    "status = excluded.status, state = excluded.state, run_id = excluded.run_id, "
+    "attempts = excluded.attempts, http_status = excluded.http_status, "
+    "error = excluded.error, updated_at = excluded.updated_at"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What the journal knows about one action."""
+
+    identity: str
+    case: str
+    case_seq: int
+    happened_at: str | None
+    status: str
+    state: State
+    run_id: str
+    attempts: int
+    http_status: int | None
+    error: str
+    updated_at: str
+
+
+def entry_from_row(row: sqlite3.Row) -> Entry:
+    return Entry(
+        identity=row["identity"],
+        case=row["case_id"],
+        case_seq=row["case_seq"],
+        happened_at=row["happened_at"],
+        status=row["status"],
+        state=State(row["state"]),
+        run_id=row["run_id"],
+        attempts=row["attempts"],
+        http_status=row["http_status"],
+        error=row["error"],
+        updated_at=row["updated_at"],
+    )

@@ -1,0 +1,71 @@
+"""The send order: every case's actions together, in timeline order.
+
+Cases by their earliest usable time, then by case id; cases without any usable time after
+those; within a case by happened_at, equal times open < progress < closed < extended
+integer statuses (by number), then file order (the order of the inputs on the command line,
+then row number). A case with an action that has no time (allowed by
+`validation.require_happened_at: false`) cannot be ordered by time and is sent in file
+order. Rows without a case id come last, in file order. Every key is a value of the row
+itself, so shuffling the input rows never changes the plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from backfill.config import Config
+from backfill.model import CASE_KEY, CASE_SEQ, HAPPENED_TS, IN_CASE, ROW, SOURCE, STATUS
+from backfill.plan.times import MISSING
+from backfill.plan.validation import TIME_CODE
+
+UNPLACED = "_unplaced"  # working column: the row's time is unusable, so it has no place
+FILE_ORDER_CASE = "_file_order_case"  # working column: the row's case is sent in file order
+
+_RANK = {"open": 0, "progress": 1, "closed": 2}
+_LAST = np.iinfo(np.int64).max
+
+
+def send_order(frame: pd.DataFrame, sources: Sequence[str], config: Config) -> np.ndarray:
+    """The positions of `frame`'s rows in send order. Adds UNPLACED and FILE_ORDER_CASE."""
+    case = frame[CASE_KEY]
+    code = frame[TIME_CODE]
+    no_case = ~frame[IN_CASE]
+    untimed = code.eq(MISSING) & (not config.validation.require_happened_at)
+    unplaced = (code.ne("") & ~untimed) | no_case
+    file_order_case = untimed.groupby(case).transform("any") & ~no_case
+    frame[UNPLACED] = unplaced
+    frame[FILE_ORDER_CASE] = file_order_case
+    stamps = frame[HAPPENED_TS].dt.tz_localize(None).astype("datetime64[us]").astype(np.int64)
+    stamps = stamps.where(frame[HAPPENED_TS].notna(), _LAST)
+    position = {name: i for i, name in enumerate(sources)}
+    keys = pd.DataFrame(
+        {
+            "no_id": no_case,
+            "case_first": stamps.groupby(case).transform("min"),
+            "case": case,
+            "unplaced": unplaced,
+            "time": stamps.where(~unplaced, _LAST).where(~file_order_case, 0),
+            "status": status_rank(frame[STATUS]).where(~file_order_case, 0),
+            "source": frame[SOURCE].map(position).fillna(len(sources)),
+            "row": frame[ROW],
+        }
+    ).reset_index(drop=True)
+    return keys.sort_values(list(keys.columns), kind="stable").index.to_numpy()
+
+
+def number_cases(frame: pd.DataFrame) -> None:
+    """Add CASE_SEQ to `frame`, whose rows are in send order: the 1-based place of the action
+    in its case, 0 for a row that has no place (UNPLACED: they come after the case's others)."""
+    case = frame[CASE_KEY]
+    seq = case.groupby(case).cumcount() + 1
+    frame[CASE_SEQ] = seq.where(~frame[UNPLACED], 0).astype(np.int64)
+
+
+def status_rank(status: pd.Series) -> pd.Series:
+    """open < progress < closed < extended statuses by number < anything else."""
+    text = status.astype(str)
+    extended = pd.to_numeric(text.where(text.str.isdigit()), errors="coerce")
+    return status.map(_RANK).astype(float).fillna(3 + extended / 100).fillna(9.0)

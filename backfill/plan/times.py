@@ -1,0 +1,238 @@
+"""Time cells -> exact instants, and instants -> the text the API takes.
+
+A parser returns the instants plus a per-row problem code ("" = fine), so validation can
+report problems as data instead of raising. Common forms are parsed by pandas in a few
+vectorised passes; only unusual forms ("31 July 2023 8:50") go to dateutil one by one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from backfill.plan.cells import as_text
+
+_OFFSET = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
+_ISO_START = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
+# Excel serial day numbers 10000-99999 (years 1927-2173): a bare year or a compact
+# yyyymmdd never falls in this range.
+_SERIAL = r"^\d{5}(?:\.\d+)?$"
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+_DAYFIRST_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
+_MONTHFIRST_FORMATS = ("%m/%d/%Y", "%m-%d-%Y", "%m.%d.%Y")
+_CLOCKS = (" %H:%M:%S", " %H:%M", "")
+API_FORMAT = "%Y-%m-%d %H:%M:%S"  # how the API writes times, in api.timezone
+
+# problem codes of parse_times
+MISSING = "missing-time"
+BAD = "bad-time"
+NONEXISTENT = "nonexistent-local-time"
+AMBIGUOUS = "ambiguous-local-time"
+
+_NAT = np.datetime64("NaT", "us")
+_DEFAULT_DAYS = (datetime(2000, 1, 1), datetime(2001, 2, 2))  # see _parse_one
+
+
+@dataclass
+class ParsedTimes:
+    """Result of parse_times, one value per input row."""
+
+    utc: pd.Series  # datetime64[us, UTC], whole seconds; NaT when missing or invalid
+    code: pd.Series  # "" | missing-time | bad-time | nonexistent-local-time | ambiguous-local-time
+    output_zone: str  # the zone of `text` (api.timezone)
+
+    def unreadable(self) -> np.ndarray:
+        """Rows with a time that could not be read (a code other than "" and missing-time)."""
+        return (self.code.ne("") & self.code.ne(MISSING)).to_numpy(dtype=bool)
+
+    @cached_property
+    def text(self) -> pd.Series:
+        """ "YYYY-mm-dd HH:MM:SS" in the output zone; "" when NaT."""
+        return format_times(self.utc, self.output_zone)
+
+
+def parse_times(
+    values: pd.Series,
+    *,
+    zone: str = "UTC",
+    output_zone: str = "UTC",
+    date_format: str | None = None,
+    dayfirst: bool = False,
+) -> ParsedTimes:
+    """Parse time cells into exact instants.
+
+    Accepts ISO 8601 with an offset (an exact instant), naive ISO 8601 and
+    "YYYY-mm-dd HH:MM[:SS]", `date_format` (strptime) when given, d/m/Y or m/d/Y forms
+    (`dayfirst`), Excel serial day numbers in text cells and real Excel date cells. Naive
+    times are wall-clock times in `zone`; a time that does not exist there (spring-forward
+    gap) or exists twice (fall-back overlap) is reported, never shifted. Fractions of a
+    second are dropped: the API takes whole seconds, and ordering must match what is sent.
+    """
+    size = len(values)
+    cells = values.reset_index(drop=True)
+    naive = np.full(size, _NAT)  # wall-clock times in `zone`
+    aware = np.full(size, _NAT)  # instants given with an offset, as UTC
+
+    # real Excel date cells arrive as datetime objects among text cells
+    is_date = cells.map(lambda v: isinstance(v, datetime | date)).to_numpy(dtype=bool)
+    if is_date.any():
+        stamps = pd.to_datetime(cells[is_date].map(pd.Timestamp), errors="coerce")
+        naive[is_date] = stamps.to_numpy(dtype="datetime64[us]")
+        cells = cells.where(~is_date, "")
+    text = as_text(cells).str.strip().astype(object)
+    empty = (text == "").to_numpy() & ~is_date
+    pending = ~empty & ~is_date
+
+    serial = pending & text.str.match(_SERIAL).to_numpy(dtype=bool)
+    if serial.any():
+        days = pd.to_numeric(text[serial], errors="coerce")
+        stamps = _EXCEL_EPOCH + pd.to_timedelta((days * 86400).round(), unit="s")
+        naive[serial] = stamps.to_numpy(dtype="datetime64[us]")
+        pending &= ~serial
+
+    if date_format and pending.any():
+        aware_format = "%z" in date_format or "%Z" in date_format
+        parsed = pd.to_datetime(
+            text[pending], format=date_format, errors="coerce", utc=aware_format
+        )
+        if aware_format:
+            aware[pending] = parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+        else:
+            naive[pending] = parsed.to_numpy(dtype="datetime64[us]")
+    elif pending.any():
+        _parse_iso(text, pending, naive, aware)
+        _parse_day_month_forms(text, pending, naive, dayfirst)
+
+    utc, code = _to_utc(naive, aware, zone)
+    code[empty] = MISSING
+    code[(code == "") & np.isnat(utc) & ~empty] = BAD
+    instants = pd.Series(utc, index=values.index).dt.floor("s").dt.tz_localize("UTC")
+    return ParsedTimes(
+        utc=instants,
+        code=pd.Series(code, index=values.index, dtype=object),
+        output_zone=output_zone,
+    )
+
+
+def _to_utc(naive: np.ndarray, aware: np.ndarray, zone: str) -> tuple[np.ndarray, np.ndarray]:
+    """Wall-clock times in `zone` as UTC instants, merged with those given with an offset;
+    the codes of the wall-clock times that do not exist there or exist twice."""
+    utc = aware.copy()
+    code = np.full(len(naive), "", dtype=object)
+    local = ~np.isnat(naive)
+    if not local.any():
+        return utc, code
+    stamps = pd.DatetimeIndex(naive[local])
+    localized = stamps.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+    utc[local] = localized.tz_convert("UTC").tz_localize(None).to_numpy()
+    unsure = local & np.isnat(utc)
+    if unsure.any():
+        as_dst = pd.DatetimeIndex(naive[unsure]).tz_localize(
+            zone, ambiguous=np.ones(int(unsure.sum()), dtype=bool), nonexistent="NaT"
+        )
+        code[unsure] = np.where(as_dst.isna(), NONEXISTENT, AMBIGUOUS)
+    return utc, code
+
+
+def _parse_iso(text: pd.Series, pending: np.ndarray, naive: np.ndarray, aware: np.ndarray) -> None:
+    """Fill `naive` (no offset) or `aware` (with offset, as UTC) for ISO 8601 texts; clear
+    `pending`. `text` is indexed by position. A text under 10 characters ("2023",
+    "20230731") is no time, though ISO 8601 reads it as a midnight."""
+    subset = text[pending]
+    long_enough = subset.str.len().ge(10)
+    try:
+        parsed = pd.to_datetime(subset, format="ISO8601", errors="coerce")
+    except ValueError:
+        parsed = None  # offsets mixed with naive times (or several offsets): split below
+    if parsed is not None and getattr(parsed.dt, "tz", None) is None:
+        hit = parsed.notna() & long_enough
+        naive[hit.index[hit.to_numpy()]] = parsed[hit].to_numpy(dtype="datetime64[us]")
+    else:
+        has_offset = subset.str.contains(_OFFSET) & subset.str.match(_ISO_START)
+        instants = pd.to_datetime(subset[has_offset], format="ISO8601", utc=True, errors="coerce")
+        aware[instants.index] = instants.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+        plain = subset[~has_offset]
+        try:
+            local = pd.to_datetime(plain, format="ISO8601", errors="coerce")
+            local = local.where(long_enough[~has_offset])
+            naive[local.index] = local.to_numpy(dtype="datetime64[us]")
+        except ValueError:
+            pass  # nothing ISO 8601 reads as one wall-clock time: left to the other forms
+    pending &= np.isnat(naive) & np.isnat(aware)
+
+
+def _parse_day_month_forms(
+    text: pd.Series, pending: np.ndarray, naive: np.ndarray, dayfirst: bool
+) -> None:
+    """Fill `naive` for d/m/Y-like texts: common forms vectorised, the rest by dateutil."""
+    dates = _DAYFIRST_FORMATS if dayfirst else _MONTHFIRST_FORMATS
+    for day_format in dates:
+        for clock in _CLOCKS:
+            if not pending.any():
+                return
+            parsed = pd.to_datetime(text[pending], format=day_format + clock, errors="coerce")
+            hit = parsed.notna()
+            if hit.any():
+                rows = parsed.index[hit.to_numpy()]
+                naive[rows] = parsed[hit].to_numpy(dtype="datetime64[us]")
+                pending[rows] = False
+    if pending.any():
+        # unusual but unambiguous forms ("31 July 2023 8:50"): per value, so only the rest
+        parsed = pd.Series([_parse_one(v, dayfirst) for v in text[pending]], dtype="datetime64[us]")
+        naive[pending] = parsed.to_numpy(dtype="datetime64[us]")
+
+
+def _parse_one(value: str, dayfirst: bool) -> pd.Timestamp | None:
+    from dateutil import parser
+
+    if len(re.findall(r"\d+", value)) < 2:
+        return None  # a bare number or year is not a point in time; dateutil would invent one
+    try:
+        # dateutil fills a missing year, month or day from `default` ("2023-07" would be
+        # July the 23rd on the 23rd): read twice with two defaults, refuse what differs
+        stamp = pd.Timestamp(parser.parse(value, dayfirst=dayfirst, default=_DEFAULT_DAYS[0]))
+        if stamp != pd.Timestamp(parser.parse(value, dayfirst=dayfirst, default=_DEFAULT_DAYS[1])):
+            return None
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if stamp.tzinfo is not None:
+        return None  # an offset in an unusual form: refuse rather than guess its meaning
+    return stamp
+
+
+def format_times(utc: pd.Series, zone: str) -> pd.Series:
+    """UTC instants -> "YYYY-mm-dd HH:MM:SS" wall-clock text in `zone` ("" for NaT)."""
+    wall = utc.dt.tz_convert(zone).dt.tz_localize(None)  # (strftime is fast on naive times)
+    return wall.dt.strftime(API_FORMAT).astype(object).fillna("")
+
+
+def time_message(code: str, value: object, zone: str, date_format: str | None) -> str:
+    """Human message for a parse_times problem code."""
+    shown = repr(str(value).strip()) if value is not None else "''"
+    if code == MISSING:
+        return (
+            "happened_at is empty; give the time of the action "
+            "(or set validation.require_happened_at: false)"
+        )
+    if code == NONEXISTENT:
+        return (
+            f"{shown} does not exist in {zone} (the clocks skipped that hour); "
+            "check the time or give it with an offset such as +01:00"
+        )
+    if code == AMBIGUOUS:
+        return (
+            f"{shown} happened twice in {zone} (the clocks went back); "
+            "give it with an offset such as +01:00 or +02:00 to say which"
+        )
+    expected = (
+        f"the format {date_format!r} of input.date_format"
+        if date_format
+        else "ISO 8601 such as 2023-07-31 08:50:15, or set input.date_format"
+    )
+    return f"cannot read the time {shown}; expected {expected}"
