@@ -66,7 +66,7 @@ class InputConfig(_Section):
     status_map: dict[str, str] = Field(default_factory=dict)
     timezone: str = "UTC"
     date_format: str | None = None
-    dayfirst: bool = False
+    dayfirst: bool | None = None  # None: decided from each time column's cells
 
     @field_validator("timezone")
     @classmethod

@@ -47,6 +47,7 @@ INTERNAL_COLUMNS = (
     WARNING,
 )
 
+
 # --- outcomes (SPEC.md) ----------------------------------------------------------------
 class Outcome(StrEnum):
     """What happened to one row: the `outcome` column of results.csv (SPEC.md).

@@ -44,6 +44,7 @@ from backfill.plan.order import number_cases, send_order
 from backfill.plan.predict import CASE_COLUMNS as PREDICTED_COLUMNS
 from backfill.plan.predict import predict
 from backfill.plan.responses import case_response_dates, check_source
+from backfill.plan.time_convention import TwoReadings
 from backfill.plan.vocabulary import unknown_status_counts, unknown_statuses_text
 from backfill.progress import OnProgress, no_progress
 
@@ -193,8 +194,11 @@ def plan_from_table(
     columns = dict(table.columns)
     multi_source = len(set(table.sources)) > 1
     frame = table.frame.reset_index(drop=True)  # copy-on-write: new columns stay ours
-    frame, found = validation.normalise_cells(frame, columns, config)
-    dates = case_response_dates(frame, columns, config, response_dates)
+    try:
+        frame, found = validation.normalise_cells(frame, columns, config)
+        dates = case_response_dates(frame, columns, config, response_dates)
+    except TwoReadings as exc:  # a time column read two ways: name the file too
+        raise TwoReadings(f"{', '.join(table.sources)}: {exc}") from None
     frame[RESPONSE_TS] = dates.per_row
     order = send_order(frame, table.sources, config)
     # From here on the index is the send order: the problems found so far are re-labelled.

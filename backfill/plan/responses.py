@@ -67,6 +67,7 @@ def case_response_dates(
             frame[columns["response_date"]],
             zone=config.input.timezone,
             dayfirst=config.input.dayfirst,
+            column=columns["response_date"],
         )
         own = parsed.utc
         unreadable = pd.Series(parsed.unreadable(), index=index)
@@ -148,7 +149,10 @@ def read_response_file(path: Path, config: Config) -> dict[str, pd.Timestamp]:
                 f"are: {', '.join(names)}; name it with responses.date_column"
             )
     parsed = times.parse_times(
-        frame[date_column], zone=config.input.timezone, dayfirst=config.input.dayfirst
+        frame[date_column],
+        zone=config.input.timezone,
+        dayfirst=config.input.dayfirst,
+        column=f"{date_column} of {path}",
     )
     bad = parsed.code.ne("") & parsed.code.ne(times.MISSING)
     if bad.any():

@@ -5,7 +5,9 @@ can be either. SPEC.md ("Reading times") wants every cell of a column read one w
 order is decided from the whole column before any cell is parsed: a column with cells of
 both kinds, or with only undecidable ones and no `input.dayfirst`/`input.date_format`, is
 refused with the setting that fixes it. ISO 8601 cells (2024-03-13) and Excel dates read the
-same under either order and never decide it.
+same under either order and never decide it. Each numeric cell is then read with the
+strptime pattern of its own form in that order (`cell_patterns`), never by a guesser that
+could swap day and month where the order makes no date.
 """
 
 from __future__ import annotations
@@ -13,7 +15,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from backfill.errors import InputError
 
 # d/m/Y or m/d/Y with "/", "." or "-", a 2- or 4-digit year, and an optional clock
 _NUMERIC = re.compile(
@@ -33,7 +39,7 @@ class Convention:
     evidence: str  # why, in words, with example cells ("" when nothing needed deciding)
 
 
-class TwoReadings(ValueError):
+class TwoReadings(InputError):
     """A column that cannot be read one way; the message names the fix and example cells."""
 
 
@@ -57,33 +63,19 @@ def decide(
     """
     if date_format is not None:
         return Convention(dayfirst, date_format, f"input.date_format {date_format!r}")
-    day_proof: list[str] = []
-    month_proof: list[str] = []
-    undecided: list[str] = []
-    forms: set[str] = set()
-    for raw in cells:
-        if not isinstance(raw, str):
-            continue  # real Excel dates and numbers: no order to decide
-        cell = raw.strip()
-        match = _NUMERIC.match(cell)
-        if match is None:
-            continue
-        as_day_first, as_month_first = _valid(match, True), _valid(match, False)
-        if not (as_day_first or as_month_first):
-            continue  # no date either way ("31/02/2024"): that row's error, not evidence
-        forms.add(_form(match))
-        if as_day_first and as_month_first:
-            undecided.append(cell)
-        elif as_day_first:
-            day_proof.append(cell)
-        else:
-            month_proof.append(cell)
-    total = len(day_proof) + len(month_proof) + len(undecided)
-    if total == 0:
+    parts = _parts(cells)
+    as_day_first, as_month_first = _valid(parts, True), _valid(parts, False)
+    # a cell that is no date either way ("31/02/2024") is that row's error, not evidence
+    readable = as_day_first | as_month_first
+    forms = set(_forms(parts[readable]))
+    if not readable.any():
         return Convention(dayfirst, None, "")
     if dayfirst is not None:
         order = "day first" if dayfirst else "month first"
         return Convention(dayfirst, _pattern(forms, dayfirst), f"input.dayfirst: {order}")
+    cell_text = parts["cell"]
+    day_proof = cell_text[as_day_first & ~as_month_first].tolist()
+    month_proof = cell_text[as_month_first & ~as_day_first].tolist()
     if day_proof and month_proof:
         raise TwoReadings(
             f"column '{column}' holds dates that need two readings: {_shown(day_proof)} "
@@ -92,6 +84,7 @@ def decide(
             "do not fit it are then reported row by row)"
         )
     if not day_proof and not month_proof:
+        undecided = cell_text[as_day_first & as_month_first].tolist()
         raise TwoReadings(
             f"column '{column}': no cell decides whether {_shown(undecided)} is day first "
             "or month first (every day and month is 12 or less); set input.dayfirst: true "
@@ -101,40 +94,66 @@ def decide(
     proof = day_proof if decided else month_proof
     place = "first" if decided else "second"
     evidence = (
-        f"{len(proof)} of {total} dates such as {_shown(proof)} have a number over 12 in "
-        f"{place} place: {'day' if decided else 'month'} first"
+        f"{len(proof)} of {int(readable.sum())} dates such as {_shown(proof)} have a number "
+        f"over 12 in {place} place: {'day' if decided else 'month'} first"
     )
     return Convention(decided, _pattern(forms, decided), evidence)
 
 
-def _valid(match: re.Match[str], dayfirst: bool) -> bool:
-    """Whether the cell is a real date and time when read in this order."""
-    a, b = int(match["a"]), int(match["b"])
+def cell_patterns(cells: pd.Series, dayfirst: bool) -> pd.Series:
+    """The strptime pattern of each numeric day/month cell read in this order (its separator,
+    year digits and clock); NaN for other cells. Indexed like `cells`."""
+    parts = _parts(cells)
+    out = pd.Series(np.nan, index=cells.index, dtype=object)
+    if len(parts):
+        first, second = ("%d", "%m") if dayfirst else ("%m", "%d")
+        forms = _forms(parts)
+        out[parts.index] = forms.str.replace("{d1}", first).str.replace("{d2}", second)
+    return out
+
+
+def _parts(cells: Iterable[object]) -> pd.DataFrame:
+    """The numeric day/month cells' parts (regex groups), indexed by their position or label."""
+    series = cells if isinstance(cells, pd.Series) else pd.Series(list(cells), dtype=object)
+    is_text = series.map(lambda v: isinstance(v, str)).astype(bool)
+    text = series[is_text].astype(str).str.strip()
+    parts = text.str.extract(_NUMERIC).dropna(subset=["a"])
+    parts["cell"] = text[parts.index]
+    return parts
+
+
+def _valid(parts: pd.DataFrame, dayfirst: bool) -> pd.Series:
+    """Whether each cell is a real date and time when read in this order."""
+    if parts.empty:
+        return pd.Series(False, index=parts.index, dtype=bool)
+    a, b = parts["a"].astype(int), parts["b"].astype(int)
+    year = parts["year"].astype(int)
+    year = year.where(parts["year"].str.len() == 4, year + 2000)
     day, month = (a, b) if dayfirst else (b, a)
-    year = int(match["year"]) + (2000 if len(match["year"]) == 2 else 0)
-    try:
-        date(year, month, day)
-    except ValueError:
-        return False
-    if match["hour"] is None:
-        return True
-    hour, minute = int(match["hour"]), int(match["minute"])
-    second = int(match["second"] or 0)
-    top = 12 if match["ampm"] else 23
-    return hour <= top and minute <= 59 and second <= 59
+    dates = pd.to_datetime(
+        pd.DataFrame({"year": year, "month": month, "day": day}), errors="coerce"
+    )
+    hour = pd.to_numeric(parts["hour"]).fillna(0)
+    minute = pd.to_numeric(parts["minute"]).fillna(0)
+    second = pd.to_numeric(parts["second"]).fillna(0)
+    top = np.where(parts["ampm"].notna(), 12, 23)
+    clock = (hour <= top) & (minute <= 59) & (second <= 59)
+    return (dates.notna() & clock).astype(bool)
 
 
-def _form(match: re.Match[str]) -> str:
-    """A strptime pattern with "{d1}"/"{d2}" for the two ambiguous places."""
-    date = f"{{d1}}{match['sep']}{{d2}}{match['sep']}{'%Y' if len(match['year']) == 4 else '%y'}"
-    if match["hour"] is None:
-        return date
-    clock = "%H:%M" if match["ampm"] is None else "%I:%M"
-    if match["second"] is not None:
-        clock += ":%S"
-    if match["ampm"] is not None:
-        clock += " %p" if match["ampm"][0].isspace() else "%p"
-    return f"{date}{match['t']}{clock}"
+def _forms(parts: pd.DataFrame) -> pd.Series:
+    """Each cell's strptime pattern with "{d1}"/"{d2}" for the two ambiguous places."""
+    if parts.empty:
+        return pd.Series([], dtype=object)
+    sep = parts["sep"]
+    year = np.where(parts["year"].str.len() == 4, "%Y", "%y")
+    date = "{d1}" + sep + "{d2}" + sep + year
+    ampm = parts["ampm"].fillna("")
+    clock = np.where(ampm == "", "%H:%M", "%I:%M")
+    clock = clock + np.where(parts["second"].notna(), ":%S", "")
+    clock = clock + np.where(ampm == "", "", np.where(ampm.str[:1].str.isspace(), " %p", "%p"))
+    timed = parts["hour"].notna()
+    return date.where(~timed, date + parts["t"].fillna("") + clock).astype(object)
 
 
 def _pattern(forms: set[str], dayfirst: bool) -> str | None:

@@ -124,6 +124,7 @@ def normalise_cells(
         output_zone=config.api.timezone,
         date_format=cfg.date_format,
         dayfirst=cfg.dayfirst,
+        column=columns.get("happened_at", "happened_at"),
     )
     frame[HAPPENED_TS] = parsed.utc
     frame[HAPPENED_AT] = parsed.text

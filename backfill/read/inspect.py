@@ -368,11 +368,17 @@ def _earlier_column(
     case: what a survey response date looks like."""
     from backfill.plan.times import parse_times
 
-    actions = parse_times(sample[happened].reset_index(drop=True)).utc
+    try:
+        actions = parse_times(sample[happened].reset_index(drop=True)).utc
+    except TwoReadings:
+        return None  # (said where the dates are inspected)
     for profile in times:
         if profile.name in taken or profile.name == happened:
             continue
-        other = parse_times(sample[profile.name].reset_index(drop=True)).utc
+        try:
+            other = parse_times(sample[profile.name].reset_index(drop=True)).utc
+        except TwoReadings:
+            continue
         both = actions.notna() & other.notna()
         if not both.any():
             continue

@@ -93,9 +93,11 @@ def _wide(table: InputTable, cfg: InputConfig, where: str) -> InputTable:
     # every (ticket, step) pair with a time, ordered by ticket, then time, then step
     step_names = list(steps)
     cells = np.column_stack([_texts(frame[steps[s]]) for s in step_names])
-    # a step whose time cannot be read keeps its place in input.steps (the plan reports it)
+    # the steps are one time column once reshaped: read with one day/month order; a step
+    # whose time cannot be read keeps its place in input.steps (the plan reports it)
+    order = _order(pd.concat([frame[steps[s]] for s in step_names]), cfg, list(steps.values()))
     stamps = (
-        pd.DataFrame({i: _instants(frame[steps[s]], cfg) for i, s in enumerate(step_names)})
+        pd.DataFrame({i: _instants(frame[steps[s]], cfg, order) for i, s in enumerate(step_names)})
         .ffill(axis=1)
         .bfill(axis=1)
         .fillna(0)
@@ -157,7 +159,11 @@ def _audit(table: InputTable, cfg: InputConfig, where: str) -> InputTable:
     # with that old status, the case's first row (its creation) becomes an action too
     cases = _texts(frame[case_column])
     time_column = table.columns.get("happened_at")
-    stamps = _instants(frame[time_column], cfg) if time_column else np.zeros(len(frame))
+    stamps = (
+        _instants(frame[time_column], cfg, _order(frame[time_column], cfg, [time_column]))
+        if time_column
+        else np.zeros(len(frame))
+    )
     olds = (
         _texts(frame[_column(table, audit.old_status, "input.audit.old_status", where)])
         if audit.old_status
@@ -226,7 +232,16 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT
 
 
-def _instants(values: pd.Series, cfg: InputConfig) -> np.ndarray:
+def _order(values: pd.Series, cfg: InputConfig, columns: list[str]) -> bool | None:
+    """The day/month order of these cells (time_convention.py; raises when there is none)."""
+    from backfill.plan.time_convention import decide
+
+    if cfg.date_format is not None:
+        return cfg.dayfirst
+    return decide(values, column="', '".join(columns), dayfirst=cfg.dayfirst).dayfirst
+
+
+def _instants(values: pd.Series, cfg: InputConfig, dayfirst: bool | None) -> np.ndarray:
     """The cells' instants in microseconds (NaN: unreadable or empty), only to order a
     ticket's steps or a log's rows; the plan reads and checks the times itself."""
     from backfill.plan.times import parse_times
@@ -235,7 +250,7 @@ def _instants(values: pd.Series, cfg: InputConfig) -> np.ndarray:
         values.reset_index(drop=True),
         zone=cfg.timezone,
         date_format=cfg.date_format,
-        dayfirst=bool(cfg.dayfirst),
+        dayfirst=dayfirst,
     )
     ticks = parsed.utc.dt.tz_localize(None).to_numpy(dtype="datetime64[us]").view(np.int64)
     return np.where(parsed.utc.isna().to_numpy(), np.nan, ticks.astype(np.float64))
