@@ -28,9 +28,9 @@ def init_command(inputs: Sequence[Path], output: Path, *, example: bool, echo: E
         raise InputError("name the export(s) to look at: backfill init EXPORT.csv [-o FILE]")
     import pandas as pd
 
-    from backfill.read.inspect import inspect_frame
-    from backfill.read.starting_config import starting_config
     from backfill.read.table import read_table
+    from backfill.starter.config_text import starting_config
+    from backfill.starter.inspect import inspect_frame
 
     frames = [read_table(Path(p)) for p in inputs]
     frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)

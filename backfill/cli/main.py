@@ -31,7 +31,7 @@ def _handle_errors(func: F) -> F:
         except BackfillError as exc:
             if debug:
                 raise
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {_explained(exc)}", err=True)
             sys.exit(int(exc.exit_status))
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
@@ -39,6 +39,20 @@ def _handle_errors(func: F) -> F:
         sys.exit(int(status) if status is not None else 0)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _explained(exc: BackfillError) -> str:
+    """The error's message; for a mapping the export does not fit, plus what its other
+    columns look like (backfill/starter/inspect.py)."""
+    from backfill.read.table import MissingColumns
+
+    if not isinstance(exc, MissingColumns):
+        return str(exc)
+    from backfill.config import load_config
+    from backfill.starter.inspect import with_column_hints
+
+    params = click.get_current_context().params
+    return with_column_hints(str(exc), exc.frame, load_config(params.get("config_path")).input)
 
 
 def _inputs_argument(func: F) -> F:

@@ -60,8 +60,8 @@ def _plan_files(
 
 
 def _column_hints(plan: Plan) -> list[str]:
-    """What the mapping may have left out (backfill/read/inspect.py), for a long input."""
-    from backfill.read.inspect import column_hints
+    """What the mapping may have left out (backfill/starter/inspect.py), for a long input."""
+    from backfill.starter.inspect import column_hints
 
     cfg = plan.config.input
     if cfg.layout != "long":

@@ -40,6 +40,7 @@ from backfill.model import (
     Action,
 )
 from backfill.plan import timeline, validation
+from backfill.plan.layouts import to_long
 from backfill.plan.order import number_cases, send_order
 from backfill.plan.predict import CASE_COLUMNS as PREDICTED_COLUMNS
 from backfill.plan.predict import predict
@@ -191,6 +192,7 @@ def plan_from_table(
     """Validate and order an input table; `now` bounds happened_at (default: the clock)."""
     check_source(config, response_dates)
     now = now or datetime.now(UTC)
+    table = to_long(table, config.input)  # a wide or audit export: one row per action
     columns = dict(table.columns)
     multi_source = len(set(table.sources)) > 1
     frame = table.frame.reset_index(drop=True)  # copy-on-write: new columns stay ours

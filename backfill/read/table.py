@@ -21,7 +21,7 @@ from backfill.config import FIELDS, InputConfig
 from backfill.errors import InputError
 from backfill.model import ROW, SOURCE
 from backfill.progress import OnProgress, no_progress
-from backfill.read.layouts import required_columns, to_long
+from backfill.read.actions import required_columns
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -87,18 +87,17 @@ def read_inputs(
                     where=_where(path, frame),
                 )
             except InputError as exc:
-                raise InputError(with_hints(str(exc), frame, cfg)) from None
+                raise MissingColumns(str(exc), frame) from None
         else:
             _check_same_layout(paths[0], original, path, own)
         frames.append(frame)
     frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-    table = InputTable(
+    return InputTable(
         frame=frame,
         columns=columns,
         original_columns=original,
         sources=[str(p) for p in paths],
     )
-    return to_long(table, cfg, where=", ".join(map(str, paths)))
 
 
 def read_table(
@@ -204,14 +203,13 @@ def map_columns(
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def with_hints(message: str, frame: pd.DataFrame, cfg: InputConfig) -> str:
-    """A mapping error plus what else the mapping should say (backfill/read/inspect.py)."""
-    from backfill.read.inspect import column_hints
+class MissingColumns(InputError):
+    """A mapping the export does not fit; `frame` (its rows as read) lets the CLI say which
+    columns look like what (backfill/starter/inspect.py)."""
 
-    hints = column_hints(frame, cfg.columns, zone_set=cfg.timezone != "UTC")
-    if hints:
-        hints.append("`backfill init FILE` writes a config that maps all of this")
-    return "; ".join([message, *hints])
+    def __init__(self, message: str, frame: pd.DataFrame) -> None:
+        super().__init__(message)
+        self.frame = frame
 
 
 def _check_file(path: Path) -> None:

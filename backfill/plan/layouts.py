@@ -1,16 +1,15 @@
 """Input layouts: a ticket export (`wide`) or a status-change log (`audit`) as action rows.
 
-Planning reads one row per action (`long`, SPEC.md "Input layouts"). The other layouts are
-reshaped here, right after reading: each action becomes a row that keeps its ticket's own
-cells, SOURCE and ROW (so reports show the ticket's row), and three columns of its own,
-ACTION_STATUS, ACTION_AT and ACTION_NOTE, which the status, happened_at and note fields are
-mapped to. A failures.csv of such an input holds these action rows, and `retry` reads it as
-a long input (`action_columns`): a fixed action is re-sent as it is, not re-derived.
+Planning works on one row per action (`long`, SPEC.md "Input layouts"). The other layouts are
+reshaped here, first thing in plan_from_table: each action becomes a row that keeps its
+ticket's own cells, SOURCE and ROW (so reports show the ticket's row), and three columns of
+its own (backfill/read/actions.py), which the status, happened_at and note fields are mapped
+to. A failures.csv of such an input holds these action rows, and `retry` reads it as a long
+input: a fixed action is re-sent as it is, not re-derived.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -20,34 +19,18 @@ import pandas as pd
 from backfill.config import InputConfig
 from backfill.errors import ConfigError, InputError
 from backfill.model import ROW, SOURCE
+from backfill.read.actions import ACTION_AT, ACTION_COLUMNS, ACTION_NOTE, ACTION_STATUS
 
 if TYPE_CHECKING:
     from backfill.read.table import InputTable
 
-ACTION_STATUS = "action_status"
-ACTION_AT = "action_at"
-ACTION_NOTE = "action_note"
-ACTION_COLUMNS = {"status": ACTION_STATUS, "happened_at": ACTION_AT, "note": ACTION_NOTE}
 
-
-def required_columns(cfg: InputConfig, required: Sequence[str]) -> tuple[str, ...]:
-    """The fields the input itself must have a column for under this layout (a wide export's
-    statuses and times come from input.steps instead)."""
-    if cfg.layout == "wide":
-        return tuple(f for f in required if f not in ("status", "happened_at"))
-    return tuple(required)
-
-
-def action_columns(found: Sequence[str]) -> dict[str, str]:
-    """Field -> action column, for the action columns a (failures) file has: such a file is
-    read as one row per action, whatever the layout of the export it came from."""
-    return {field: name for field, name in ACTION_COLUMNS.items() if name in found}
-
-
-def to_long(table: InputTable, cfg: InputConfig, *, where: str) -> InputTable:
-    """The table as one row per action (unchanged for the long layout)."""
-    if cfg.layout == "long":
+def to_long(table: InputTable, cfg: InputConfig) -> InputTable:
+    """The table as one row per action (unchanged for the long layout, and for the action
+    rows of a failures file, which read_failures maps to the action columns already)."""
+    if cfg.layout == "long" or table.columns.get("status") == ACTION_STATUS:
         return table
+    where = ", ".join(table.sources)
     clash = [name for name in ACTION_COLUMNS.values() if name in table.original_columns]
     if clash:
         raise InputError(

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 
 from backfill.config import FIELDS
-from backfill.read.inspect import Guess, Inspection
+from backfill.starter.inspect import Guess, Inspection
 
 _WIDTH = 44  # the column where comments start, as in config.example.yaml
 
