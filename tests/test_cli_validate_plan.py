@@ -54,7 +54,8 @@ def test_validate_prints_the_summary_and_writes_invalid_rows(tmp_path: Path) -> 
 def test_plan_writes_plan_cases_and_invalid(tmp_path: Path) -> None:
     code, out, _ = run("plan", str(SAMPLE / "history.csv"), "--out", str(tmp_path))
     assert code == 1
-    assert out == f"{HISTORY_SUMMARY}\nWrote plan.csv, cases.csv and invalid.csv to {tmp_path}\n"
+    wrote = "Wrote plan.csv, cases.csv, invalid.csv and requests.jsonl to"
+    assert out == f"{HISTORY_SUMMARY}\n{wrote} {tmp_path}\n"
     plan = read_csv(tmp_path / "plan.csv")
     cases = read_csv(tmp_path / "cases.csv")
     assert len(plan) == 210 and len(cases) == 64
@@ -152,11 +153,14 @@ def test_output_folder_comes_from_the_config(tmp_path: Path, monkeypatch) -> Non
     code, out, _ = run("plan", str(SAMPLE / "history.csv"))
     assert code == 1
     [folder] = (tmp_path / "backfill-reports").iterdir()
-    assert sorted(p.name for p in folder.iterdir()) == ["cases.csv", "invalid.csv", "plan.csv"]
-    assert (
-        out.splitlines()[-1]
-        == f"Wrote plan.csv, cases.csv and invalid.csv to {folder.relative_to(tmp_path)}"
-    )
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "cases.csv",
+        "invalid.csv",
+        "plan.csv",
+        "requests.jsonl",
+    ]
+    wrote = "Wrote plan.csv, cases.csv, invalid.csv and requests.jsonl to"
+    assert out.splitlines()[-1] == f"{wrote} {folder.relative_to(tmp_path)}"
 
 
 @pytest.mark.parametrize(

@@ -65,7 +65,7 @@ def test_plan_file_names_internal_columns_readably_without_clashes() -> None:
         "row",
         "plan_number_customergauge",
         "plan_status",
-        "plan_happened_at",
+        "happened_at (UTC)",
         "plan_note",
         "plan_assignee",
         "case_seq",

@@ -134,7 +134,8 @@ def plan(inputs: tuple[Path, ...], config_path: Path | None, out_dir: Path | Non
     """Validate INPUTS and order every case's timeline; write plan.csv and cases.csv.
 
     plan.csv holds the rows in send order; cases.csv the follow-up and close times
-    CustomerGauge is predicted to show per case. Sends nothing.
+    CustomerGauge is predicted to show per case; requests.jsonl each request a run would
+    send, its body exactly as it goes out. Sends nothing.
     """
     from backfill.cli.planning import plan_command
 

@@ -29,7 +29,8 @@ def validate_command(
 def plan_command(
     inputs: Sequence[Path], config_path: Path | None, out_dir: Path | None, echo: Echo
 ) -> ExitStatus:
-    """Validate and order; print the summary; write plan.csv, cases.csv and invalid.csv."""
+    """Validate and order; print the summary; write plan.csv, cases.csv, invalid.csv and
+    requests.jsonl."""
     return _plan_files(inputs, config_path, out_dir, echo, ("plan.csv", "cases.csv", "invalid.csv"))
 
 
@@ -50,6 +51,10 @@ def _plan_files(
         plan = build_plan(list(inputs), config, on_progress=bars)
     folder = output_dir(config, out_dir, new_run_id())
     written = write_plan_files(plan, folder, files)
+    if "plan.csv" in files:  # what a run would send, for a look before the real one
+        from backfill.runner.preview import write_requests
+
+        written.append(write_requests(plan, folder))
     echo(format_summary(plan))
     for hint in _column_hints(plan):
         echo(f"Note: {hint}")
