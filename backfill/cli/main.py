@@ -150,8 +150,10 @@ def plan(inputs: tuple[Path, ...], config_path: Path | None, out_dir: Path | Non
     "responses_file",
     type=click.Path(path_type=Path),
     default=None,
-    help="CSV of survey responses: number_customergauge, date_survey_response (or response_date).",
+    help="Export or file with number_customergauge and survey response dates (CSV/XLSX; "
+    "columns mapped by -c) to seed.",
 )
+@_config_option
 @click.option(
     "--users",
     "users_file",
@@ -178,6 +180,7 @@ def sandbox(
     host: str,
     port: int,
     responses_file: Path | None,
+    config_path: Path | None,
     users_file: Path | None,
     accept_any_assignee: bool,
     progressive: bool,
@@ -220,7 +223,15 @@ def sandbox(
         timezone=timezone,
         faults=faults,
     )
-    return serve(settings, host, port, responses_file, users_file=users_file, echo=click.echo)
+    from backfill.cli.sandbox_seed import NO_RESPONSES, response_dates
+
+    responses = None
+    if responses_file is None:
+        click.echo(NO_RESPONSES, err=True)
+    else:
+        responses = response_dates(responses_file, config_path, timezone)
+        click.echo(f"Seeded {len(responses)} survey responses from {responses_file}.")
+    return serve(settings, host, port, users_file=users_file, echo=click.echo, responses=responses)
 
 
 @cli.command()

@@ -139,7 +139,8 @@ def read_response_file(path: Path, config: Config) -> dict[str, pd.Timestamp]:
                 f"{', '.join(names)}"
             )
     else:
-        date_column = _find(names, list(_DATE_COLUMN_GUESSES))
+        mapped = config.input.columns.get("response_date")  # the export itself, read with -c
+        date_column = _find(names, [*([mapped] if mapped else []), *_DATE_COLUMN_GUESSES])
         others = [c for c in names if c != id_column]
         if date_column is None and len(others) == 1:
             date_column = others[0]
