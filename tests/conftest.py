@@ -15,3 +15,13 @@ SAMPLE_DATA = ROOT / "sample_data"
 @pytest.fixture
 def sample_data() -> Path:
     return SAMPLE_DATA
+
+
+@pytest.fixture
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sessions the test cannot reach (made by a CLI command) back off in milliseconds:
+    the test is about what is retried, not about waiting a second per retry."""
+    from backfill.send import session
+    from backfill.send.retry_policy import RetryPolicy
+
+    monkeypatch.setattr(session, "RetryPolicy", lambda: RetryPolicy(base_s=0.01, cap_s=0.1))

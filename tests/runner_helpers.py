@@ -18,6 +18,11 @@ CREDENTIALS = {
 }
 
 
+def yes(question: str) -> bool:
+    """`confirm` for library runs: the go-ahead `--yes` gives."""
+    return True
+
+
 def timeline(cases: int, per_case: int, *, start: str = "2023-02-01 08:00:00") -> list[dict]:
     """`cases` cases of `per_case` actions each, rows interleaved across cases."""
     base = datetime.fromisoformat(start)

@@ -10,6 +10,7 @@ import pytest
 
 from backfill.config import config_from_dict
 from backfill.model import Action
+from backfill.progress import ProgressEvent
 from backfill.sandbox import SandboxSettings
 from backfill.send.auth import Credentials
 from backfill.send.lanes import send_cases
@@ -249,16 +250,19 @@ async def test_pager_continues_past_a_page_of_only_unusable_records() -> None:
 
 
 async def test_pager_reports_progress_per_page() -> None:
-    class Bar:
-        total = 0
-
-        def update(self, n: int) -> None:
-            self.total += n
-
-    api = Pages([{"data": [_record(1), _record(2)], "cursor": {"next": None}}])
-    bar = Bar()
-    await read_close_loop(api, date(2024, 1, 1), date(2024, 1, 1), progress=bar)
-    assert bar.total == 2
+    events: list[ProgressEvent] = []
+    api = Pages(
+        [
+            {"data": [_record(1), _record(2)], "cursor": {"next": 1}},
+            {"data": [_record(3)], "cursor": {"next": None}},
+        ]
+    )
+    await read_close_loop(api, date(2024, 1, 1), date(2024, 1, 1), on_progress=events.append)
+    assert [(e.stage, e.done, e.total) for e in events] == [
+        ("read back", 0, None),
+        ("read back", 2, None),
+        ("read back", 3, None),
+    ]
 
 
 async def test_pages_through_the_sandbox_over_the_run_session(make_sandbox: Any) -> None:

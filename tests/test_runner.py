@@ -14,6 +14,7 @@ from backfill.errors import ConfigError, ExitStatus
 from backfill.journal.store import Journal
 from backfill.runner.run import retry, run, status
 from backfill.sandbox import Faults, SandboxSettings, ThreadedSandbox
+from backfill.send.retry_policy import RetryPolicy
 from tests.runner_helpers import (
     CREDENTIALS,
     applied,
@@ -24,6 +25,7 @@ from tests.runner_helpers import (
     timeline,
     write_config,
     write_rows,
+    yes,
 )
 
 
@@ -52,13 +54,13 @@ def test_run_sends_every_case_in_order_and_a_rerun_sends_nothing(sb, creds, tmp_
     seed(sb, rows)
     data = write_rows(tmp_path / "history.csv", rows)
     config = sandbox_config(sb, tmp_path)
-    first = run([data], config, yes=True, echo=quiet)
+    first = run([data], config, confirm=yes, echo=quiet)
     assert first.exit_status == ExitStatus.OK
     assert read_summary(first)["outcomes"]["sent"] == 48
     assert applied(sb) == expected(rows)
     requests = puts(sb)
 
-    again = run([data], config, yes=True, echo=quiet)
+    again = run([data], config, confirm=yes, echo=quiet)
     assert again.exit_status == ExitStatus.OK
     assert puts(sb) == requests  # the sandbox saw no new request
     summary = read_summary(again)
@@ -80,7 +82,7 @@ def test_run_sends_every_case_in_order_and_a_rerun_sends_nothing(sb, creds, tmp_
         },
     ]
     bigger = write_rows(tmp_path / "bigger.csv", rows + extra)
-    third = run([bigger], config, yes=True, echo=quiet)
+    third = run([bigger], config, confirm=yes, echo=quiet)
     assert read_summary(third)["outcomes"]["sent"] == 2
     assert read_summary(third)["outcomes"]["already_sent"] == 48
     assert puts(sb) == requests + 2
@@ -92,7 +94,7 @@ def test_results_files_have_every_row_and_are_formula_safe(sb, creds, tmp_path: 
     rows[0]["note"] = '=HYPERLINK("http://evil")'
     seed(sb, rows)
     data = write_rows(tmp_path / "history.csv", rows)
-    outcome = run([data], sandbox_config(sb, tmp_path), yes=True, echo=quiet)
+    outcome = run([data], sandbox_config(sb, tmp_path), confirm=yes, echo=quiet)
     text = (outcome.out_dir / "results.csv").read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK" in text
     results = pd.read_csv(outcome.out_dir / "results.csv", dtype=str, keep_default_na=False)
@@ -109,7 +111,7 @@ def test_failed_action_blocks_its_case_and_exits_1(sb, creds, tmp_path: Path):
     rows = timeline(3, 3)
     seed(sb, [r for r in rows if r["number_customergauge"] != "1002"])  # 1002 unknown: 422
     data = write_rows(tmp_path / "history.csv", rows)
-    outcome = run([data], sandbox_config(sb, tmp_path), yes=True, echo=quiet)
+    outcome = run([data], sandbox_config(sb, tmp_path), confirm=yes, echo=quiet)
     assert outcome.exit_status == ExitStatus.ROWS_FAILED
     summary = read_summary(outcome)
     assert summary["outcomes"]["failed"] == 1 and summary["outcomes"]["blocked"] == 2
@@ -128,7 +130,7 @@ def test_failures_fix_retry_round_trip(sb, creds, tmp_path: Path):
     seed(sb, rows)
     data = write_rows(tmp_path / "history.csv", rows)
     config = sandbox_config(sb, tmp_path)
-    first = run([data], config, yes=True, echo=quiet)
+    first = run([data], config, confirm=yes, echo=quiet)
     assert first.exit_status == ExitStatus.ROWS_FAILED
     failures_path = first.out_dir / "failures.csv"
     failures = pd.read_csv(failures_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -138,7 +140,7 @@ def test_failures_fix_retry_round_trip(sb, creds, tmp_path: Path):
     failures["status"] = failures["status"].replace({"finished": "progress", "nope": "progress"})
     failures.to_csv(failures_path, index=False, encoding="utf-8-sig")
 
-    second = retry(failures_path, config, yes=True, echo=quiet)
+    second = retry(failures_path, config, confirm=yes, echo=quiet)
     assert second.exit_status == ExitStatus.OK, read_summary(second)
     assert read_summary(second)["outcomes"]["sent"] == len(failures)
     fixed = [dict(r, status="progress") if r["status"] in ("finished", "nope") else r for r in rows]
@@ -147,7 +149,7 @@ def test_failures_fix_retry_round_trip(sb, creds, tmp_path: Path):
 
     # the whole file again, fixed: everything is already sent
     write_rows(data, fixed)
-    third = run([data], config, yes=True, echo=quiet)
+    third = run([data], config, confirm=yes, echo=quiet)
     assert read_summary(third)["outcomes"]["already_sent"] == len(rows)
     assert read_summary(third)["requests"] == 0
 
@@ -158,7 +160,7 @@ def test_retry_from_the_report_workbook(sb, creds, tmp_path: Path):
     seed(sb, rows)
     data = write_rows(tmp_path / "history.csv", rows)
     config = sandbox_config(sb, tmp_path)
-    first = run([data], config, yes=True, echo=quiet)
+    first = run([data], config, confirm=yes, echo=quiet)
     from openpyxl import load_workbook
 
     book = load_workbook(first.out_dir / "report.xlsx")
@@ -167,7 +169,7 @@ def test_retry_from_the_report_workbook(sb, creds, tmp_path: Path):
     sheet.cell(row=2, column=header.index("status") + 1, value="open")
     fixed = first.out_dir / "fixed.xlsx"
     book.save(fixed)
-    second = retry(fixed, config, yes=True, echo=quiet)
+    second = retry(fixed, config, confirm=yes, echo=quiet)
     assert second.exit_status == ExitStatus.OK
     assert applied(sb)["1000"] == expected([dict(rows[0], status="open"), rows[2]])["1000"]
 
@@ -205,8 +207,8 @@ def test_out_of_order_guard_across_runs(sb, creds, tmp_path: Path):
     ]
     seed(sb, later)
     config = sandbox_config(sb, tmp_path)
-    run([write_rows(tmp_path / "later.csv", later)], config, yes=True, echo=quiet)
-    outcome = run([write_rows(tmp_path / "earlier.csv", earlier)], config, yes=True, echo=quiet)
+    run([write_rows(tmp_path / "later.csv", later)], config, confirm=yes, echo=quiet)
+    outcome = run([write_rows(tmp_path / "earlier.csv", earlier)], config, confirm=yes, echo=quiet)
     assert outcome.exit_status == ExitStatus.ROWS_FAILED
     results = pd.read_csv(outcome.out_dir / "results.csv", dtype=str, keep_default_na=False)
     assert results["outcome"].tolist() == ["failed", "blocked"]
@@ -214,7 +216,9 @@ def test_out_of_order_guard_across_runs(sb, creds, tmp_path: Path):
         "out-of-order: case 7 was last sent at 2023-05-01 10:00:00 UTC"
     )
     assert applied(sb)["7"] == [("closed", "closed in May")]
-    forced = run([tmp_path / "earlier.csv"], config, yes=True, allow_out_of_order=True, echo=quiet)
+    forced = run(
+        [tmp_path / "earlier.csv"], config, confirm=yes, allow_out_of_order=True, echo=quiet
+    )
     assert forced.exit_status == ExitStatus.OK
     assert [s for s, _ in applied(sb)["7"]] == ["closed", "open", "progress"]
 
@@ -232,7 +236,7 @@ def test_in_flight_leftovers_are_resent_and_flagged(sb, creds, tmp_path: Path):
     action = plan.actions_by_case()[0][0]
     with Journal(config.journal) as journal:  # as a run killed mid-request leaves it
         journal.mark_in_flight(plan_identities(plan)[key], action, "crashed", 1, None)
-    outcome = run([data], config, yes=True, echo=quiet)
+    outcome = run([data], config, confirm=yes, echo=quiet)
     summary = read_summary(outcome)
     assert summary["resent_uncertain"] == 1 and summary["outcomes"]["sent"] == 4
     results = pd.read_csv(outcome.out_dir / "results.csv", dtype=str, keep_default_na=False)
@@ -247,10 +251,10 @@ def test_v41_refuses_times_unless_told_and_then_says_so(sb, creds, tmp_path: Pat
     data = write_rows(tmp_path / "history.csv", rows)
     config = sandbox_config(sb, tmp_path, api={"version": "v4.1"})
     with pytest.raises(ConfigError, match=r"api\.version v4\.1 cannot keep happened_at, but 6 "):
-        run([data], config, yes=True, echo=quiet)
+        run([data], config, confirm=yes, echo=quiet)
     assert puts(sb) == 0
     config = sandbox_config(sb, tmp_path, api={"version": "v4.1", "v41_ignore_happened_at": True})
-    outcome = run([data], config, yes=True, echo=quiet)
+    outcome = run([data], config, confirm=yes, echo=quiet)
     assert outcome.exit_status == ExitStatus.OK
     summary = read_summary(outcome)
     assert any(n.startswith("v4.1: happened_at not kept") for n in summary["notes"])
@@ -265,11 +269,33 @@ def test_unknown_assignee_is_partial(sb, creds, tmp_path: Path):
     sb.add_users(["someone@example.com"])
     seed(sb, rows)
     data = write_rows(tmp_path / "history.csv", rows)
-    outcome = run([data], sandbox_config(sb, tmp_path), yes=True, echo=quiet)
+    outcome = run([data], sandbox_config(sb, tmp_path), confirm=yes, echo=quiet)
     assert outcome.exit_status == ExitStatus.OK
     results = pd.read_csv(outcome.out_dir / "results.csv", dtype=str, keep_default_na=False)
     assert results["outcome"].tolist() == ["partial", "sent"]
     assert "assignee" in results["error"][0]
+
+
+def test_nothing_is_sent_without_the_callers_go_ahead(sb, creds, tmp_path: Path):
+    rows = timeline(2, 2)
+    seed(sb, rows)
+    data = write_rows(tmp_path / "history.csv", rows)
+    config = sandbox_config(sb, tmp_path)
+    with pytest.raises(ConfigError, match="without confirmation; pass --yes"):
+        run([data], config, echo=quiet)
+    questions: list[str] = []
+
+    def no(question: str) -> bool:
+        questions.append(question)
+        return False
+
+    with pytest.raises(ConfigError, match="cancelled at the confirmation prompt"):
+        run([data], config, confirm=no, echo=quiet)
+    assert questions == [
+        f"Send 4 action(s) of 2 case(s) to CustomerGauge region {config.api.region} at "
+        f"{config.api.api_base} (API v7)?"
+    ]
+    assert puts(sb) == 0
 
 
 # --- the CLI: exit codes 0/1/2/3 --------------------------------------------------------------
@@ -338,7 +364,7 @@ def test_status_lists_cases_left(sb, creds, tmp_path: Path):
     seed(sb, [r for r in rows if r["number_customergauge"] != "1001"])
     data = write_rows(tmp_path / "history.csv", rows)
     config = sandbox_config(sb, tmp_path)
-    run([data], config, yes=True, echo=quiet)
+    run([data], config, confirm=yes, echo=quiet)
     text = status(config.journal)
     assert "Cases left: 1 (0 with pending rows, 1 with failed rows)" in text
     assert "case 1001: 2 row(s) left (pending 0, failed 1" in text
@@ -369,7 +395,7 @@ def test_sandbox_mode_needs_no_credentials_and_leaves_the_real_journal_alone(
 
 def test_faults_every_action_once_except_flagged_lost_answers(creds, tmp_path: Path):
     faults = Faults(
-        rate_limit=40,  # backfill is told 100/s: the sandbox answers 429 + Retry-After
+        rate_limit=100,  # backfill is told 400/s: the sandbox answers 429 + Retry-After
         error_rate=0.10,
         drop_before_rate=0.05,
         drop_after_rate=0.05,
@@ -380,9 +406,11 @@ def test_faults_every_action_once_except_flagged_lost_answers(creds, tmp_path: P
         seed(sandbox, rows)
         data = write_rows(tmp_path / "history.csv", rows)
         config = sandbox_config(
-            sandbox, tmp_path, send={"rate_limit": 100, "concurrency": 16, "max_attempts": 30}
+            sandbox, tmp_path, send={"rate_limit": 400, "concurrency": 16, "max_attempts": 30}
         )
-        outcome = run([data], config, yes=True, echo=quiet)
+        # short backoff: the faults, not the waits, are what this test is about
+        fast = RetryPolicy(base_s=0.01, cap_s=0.1, seed=11)
+        outcome = run([data], config, confirm=yes, echo=quiet, retry_policy=fast)
         assert outcome.exit_status == ExitStatus.OK, read_summary(outcome)
         results = pd.read_csv(outcome.out_dir / "results.csv", dtype=str, keep_default_na=False)
         flagged = results[results["resent_uncertain"].eq("True")]

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from backfill.errors import ExitStatus
 from backfill.journal.store import Journal
+from backfill.runner.run import RunOutcome, run
 from backfill.sandbox import Faults, SandboxSettings, ThreadedSandbox
 from tests.runner_helpers import (
     CREDENTIALS,
@@ -24,6 +26,7 @@ from tests.runner_helpers import (
     timeline,
     write_config,
     write_rows,
+    yes,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,36 +61,38 @@ def slow_sandbox():
         yield sb
 
 
-def start_run(sb, tmp_path: Path, rows: list[dict], out: str) -> tuple[subprocess.Popen, list]:
+def start_run(sb, tmp_path: Path, rows: list[dict], out: str) -> subprocess.Popen:
+    """The first run as a real process, slow enough to be stopped midway."""
     data = write_rows(tmp_path / "history.csv", rows)
     config = sandbox_config(sb, tmp_path, send={"rate_limit": 100, "concurrency": 8})
     cfg = write_config(config, tmp_path / "config.yaml")
-    command = backfill(
-        "run",
-        str(data),
-        "-c",
-        str(cfg),
-        "--journal",
-        str(tmp_path / "journal.sqlite"),
-        "--yes",
-        "--out",
-    )
-    env = {**os.environ, **CREDENTIALS}
-    proc = subprocess.Popen(
+    journal = str(tmp_path / "journal.sqlite")
+    command = backfill("run", str(data), "-c", str(cfg), "--journal", journal, "--yes", "--out")
+    return subprocess.Popen(
         [*command, str(tmp_path / out)],
-        env=env,
+        env={**os.environ, **CREDENTIALS},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    return proc, command
 
 
-def test_sigkill_midway_then_resume_loses_nothing(slow_sandbox, tmp_path: Path):
+def resume(sb, tmp_path: Path, out: str, monkeypatch: pytest.MonkeyPatch) -> RunOutcome:
+    """The same input and journal run again: in this process, and at full speed (what is
+    checked is what the killed process left in the journal, not how the CLI starts)."""
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    config = sandbox_config(sb, tmp_path, send={"rate_limit": 1000, "concurrency": 8})
+    return run([tmp_path / "history.csv"], config, out_dir=tmp_path / out, confirm=yes)
+
+
+def test_sigkill_midway_then_resume_loses_nothing(
+    slow_sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     sb = slow_sandbox
     rows = timeline(40, 5)
     seed(sb, rows)
-    proc, command = start_run(sb, tmp_path, rows, "first")
+    proc = start_run(sb, tmp_path, rows, "first")
     wait_until(lambda: sb.state.counters["actions_applied"] >= 60 or proc.poll() is not None)
     proc.kill()
     proc.communicate()
@@ -99,14 +104,8 @@ def test_sigkill_midway_then_resume_loses_nothing(slow_sandbox, tmp_path: Path):
         in_flight = len(journal.in_flight())
     assert in_flight >= 1  # it was killed while sending
 
-    resumed = subprocess.run(
-        [*command, str(tmp_path / "second")],
-        env={**os.environ, **CREDENTIALS},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    resumed = resume(sb, tmp_path, "second", monkeypatch)
+    assert resumed.exit_status == ExitStatus.OK, resumed.summary
     summary = json.loads((tmp_path / "second" / "summary.json").read_text())
     assert summary["resent_uncertain"] == in_flight
     assert summary["outcomes"]["already_sent"] + summary["outcomes"]["sent"] == len(rows)
@@ -119,11 +118,13 @@ def test_sigkill_midway_then_resume_loses_nothing(slow_sandbox, tmp_path: Path):
     assert duplicates <= in_flight  # only actions in flight at the kill were applied twice
 
 
-def test_ctrl_c_stops_cleanly_and_a_rerun_finishes(slow_sandbox, tmp_path: Path):
+def test_ctrl_c_stops_cleanly_and_a_rerun_finishes(
+    slow_sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     sb = slow_sandbox
     rows = timeline(40, 5)
     seed(sb, rows)
-    proc, command = start_run(sb, tmp_path, rows, "first")
+    proc = start_run(sb, tmp_path, rows, "first")
     wait_until(lambda: sb.state.counters["actions_applied"] >= 40 or proc.poll() is not None)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
@@ -139,14 +140,8 @@ def test_ctrl_c_stops_cleanly_and_a_rerun_finishes(slow_sandbox, tmp_path: Path)
     with Journal(tmp_path / "journal.sqlite", read_only=True) as journal:
         assert journal.in_flight() == []  # in-flight requests were allowed to finish
 
-    resumed = subprocess.run(
-        [*command, str(tmp_path / "second")],
-        env={**os.environ, **CREDENTIALS},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    resumed = resume(sb, tmp_path, "second", monkeypatch)
+    assert resumed.exit_status == ExitStatus.OK, resumed.summary
     assert applied(sb) == want
     second = json.loads((tmp_path / "second" / "summary.json").read_text())
     assert second["resent_uncertain"] == 0
@@ -178,11 +173,13 @@ def test_readme_demo_runs_without_credentials(tmp_path: Path):
     assert not (tmp_path / ".backfill").exists()  # the real journal was not touched
 
 
-def test_second_ctrl_c_stops_at_once_with_the_journal_consistent(slow_sandbox, tmp_path: Path):
+def test_second_ctrl_c_stops_at_once_with_the_journal_consistent(
+    slow_sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     sb = slow_sandbox
     rows = timeline(40, 5)
     seed(sb, rows)
-    proc, command = start_run(sb, tmp_path, rows, "first")
+    proc = start_run(sb, tmp_path, rows, "first")
     wait_until(lambda: sb.state.counters["actions_applied"] >= 40 or proc.poll() is not None)
     proc.send_signal(signal.SIGINT)
     time.sleep(0.005)
@@ -195,14 +192,8 @@ def test_second_ctrl_c_stops_at_once_with_the_journal_consistent(slow_sandbox, t
     with Journal(tmp_path / "journal.sqlite", read_only=True) as journal:
         in_flight = len(journal.in_flight())
 
-    resumed = subprocess.run(
-        [*command, str(tmp_path / "second")],
-        env={**os.environ, **CREDENTIALS},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    resumed = resume(sb, tmp_path, "second", monkeypatch)
+    assert resumed.exit_status == ExitStatus.OK, resumed.summary
     second = json.loads((tmp_path / "second" / "summary.json").read_text())
     assert second["resent_uncertain"] == in_flight
     duplicates = 0

@@ -35,7 +35,7 @@ def _assert_clean(blobs: list[tuple[Path | str, bytes]], secrets: list[str]) -> 
 
 @pytest.mark.parametrize("version", ["v7", "v4.1"])
 def test_no_secret_in_reports_log_journal_or_output(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, version: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, version: str, fast_retries: None
 ) -> None:
     monkeypatch.setenv("CG_CLIENT_ID", CLIENT_ID)
     monkeypatch.setenv("CG_CLIENT_SECRET", CLIENT_SECRET)

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from backfill.config import Config, config_from_dict
-from backfill.model import BLOCKED, FAILED, PARTIAL, PENDING, SENT, Action, Result
+from backfill.model import Action, Outcome, Result
+from backfill.progress import ProgressEvent
 from backfill.sandbox import Faults, Sandbox, SandboxSettings
 from backfill.send.auth import Credentials
 from backfill.send.lanes import SendReport, send_cases
@@ -108,15 +109,14 @@ class Recorder:
 
 
 class Progress:
+    """An on_progress callback that keeps the last count of every stage."""
+
     def __init__(self) -> None:
-        self.done = 0
-        self.postfix: dict[str, Any] = {}
+        self.last: dict[str, int] = {}
 
-    def update(self, n: int) -> None:
-        self.done += n
-
-    def set_postfix(self, **kwargs: Any) -> None:
-        self.postfix = kwargs
+    def __call__(self, event: ProgressEvent) -> None:
+        assert event.done >= self.last.get(event.stage, 0), "progress went backwards"
+        self.last[event.stage] = event.done
 
 
 # --- order ------------------------------------------------------------------------------
@@ -126,10 +126,10 @@ async def test_every_case_arrives_in_timeline_order_under_random_latency(make_sa
     async with make_sandbox(settings) as sb:
         seed(sb, cases)
         hooks, progress = Recorder(), Progress()
-        report = await run(sb, cases, config(concurrency=16), hooks=hooks, progress=progress)
+        report = await run(sb, cases, config(concurrency=16), hooks=hooks, on_progress=progress)
     total = sum(len(c) for c in cases)
-    assert Counter(r.outcome for r in report.results.values()) == {SENT: total}
-    assert hooks.results == report.results and progress.done == total
+    assert Counter(r.outcome for r in report.results.values()) == {Outcome.SENT: total}
+    assert hooks.results == report.results and progress.last["send"] == total
     assert report.requests == total and report.aborted is None
     for actions in cases:
         assert applied_notes(sb, actions[0].case) == [a.note for a in actions]
@@ -163,7 +163,7 @@ async def test_retry_after_pauses_the_whole_run_not_one_lane(make_sandbox) -> No
     async with make_sandbox(settings) as sb:
         seed(sb, cases)
         report = await run(sb, cases, config(rate_limit=60, concurrency=8, max_attempts=10))
-    assert {r.outcome for r in report.results.values()} == {SENT}
+    assert {r.outcome for r in report.results.values()} == {Outcome.SENT}
     log = [r for r in sb.state.requests if r.path.startswith("/v7")]
     first_429 = next(n for n, r in enumerate(log) if r.status == 429)
     t = log[first_429].arrived
@@ -179,26 +179,26 @@ async def test_fault_soak_applies_every_action_once_except_after_lost_answers(
     make_sandbox,
 ) -> None:
     # 10 % 5xx, 5 % dropped connections (half before, half after applying), a token that
-    # lives 2 s, and 429s with Retry-After from a server that admits 100/s while we may send
-    # 400/s (about 5 % of the requests with this seed).
+    # lives 1 s, and 429s with Retry-After from a server that admits 200/s while we may send
+    # 800/s.
     faults = Faults(
         latency_ms=10,
         jitter_ms=4,
         error_rate=0.10,
         drop_before_rate=0.025,
         drop_after_rate=0.025,
-        rate_limit=100,
+        rate_limit=200,
         seed=11,
     )
     cases = make_cases(110, (1, 2, 3, 4), seed=11)
     total = sum(len(c) for c in cases)
-    async with make_sandbox(SandboxSettings(token_ttl_s=2.0, faults=faults)) as sb:
+    async with make_sandbox(SandboxSettings(token_ttl_s=1.0, faults=faults)) as sb:
         seed(sb, cases)
         hooks = Recorder()
         report = await run(
             sb,
             cases,
-            config(rate_limit=400, concurrency=16, max_attempts=12),
+            config(rate_limit=800, concurrency=16, max_attempts=12),
             hooks=hooks,
             retry=RetryPolicy(base_s=0.01, cap_s=0.1, seed=11),
         )
@@ -207,7 +207,7 @@ async def test_fault_soak_applies_every_action_once_except_after_lost_answers(
     assert counters["fault:rate_limited"] >= 0.03 * counters["requests"]
     assert counters["tokens_issued"] >= 2
     assert report.aborted is None
-    assert Counter(r.outcome for r in report.results.values()) == {SENT: total}
+    assert Counter(r.outcome for r in report.results.values()) == {Outcome.SENT: total}
     lost_cases = {
         r.case_id
         for r in sb.state.requests
@@ -242,7 +242,7 @@ async def test_unknown_assignee_is_partial_and_the_case_goes_on(make_sandbox) ->
         sb.add_users(["known@example.com"])
         report = await run(sb, cases, config())
     outcomes = [report.results[a.key].outcome for a in cases[0]]
-    assert outcomes == [SENT, PARTIAL, SENT]
+    assert outcomes == [Outcome.SENT, Outcome.PARTIAL, Outcome.SENT]
     assert (
         report.results[cases[0][1].key].error == "not applied by the API: assignee (data.* false)"
     )
@@ -257,9 +257,9 @@ async def test_a_permanent_error_blocks_the_rest_of_its_case_only(make_sandbox) 
     async with make_sandbox() as sb:
         seed(sb, cases)
         progress = Progress()
-        report = await run(sb, cases, config(), progress=progress)
+        report = await run(sb, cases, config(), on_progress=progress)
     results = [report.results[a.key] for a in cases[1]]
-    assert [r.outcome for r in results] == [SENT, FAILED, BLOCKED]
+    assert [r.outcome for r in results] == [Outcome.SENT, Outcome.FAILED, Outcome.BLOCKED]
     assert results[1].http_status == 422 and results[1].attempts == 1
     assert "happened_at" in results[1].error or "happened at" in results[1].error
     assert results[2].error == (
@@ -267,8 +267,8 @@ async def test_a_permanent_error_blocks_the_rest_of_its_case_only(make_sandbox) 
     )
     assert results[2].attempts == 0
     for other in (cases[0], cases[2]):
-        assert {report.results[a.key].outcome for a in other} == {SENT}
-    assert progress.postfix == {"failed": 2}
+        assert {report.results[a.key].outcome for a in other} == {Outcome.SENT}
+    assert progress.last["send failed"] == 2
 
 
 async def test_on_case_failure_continue_sends_the_rest(make_sandbox) -> None:
@@ -277,7 +277,11 @@ async def test_on_case_failure_continue_sends_the_rest(make_sandbox) -> None:
     async with make_sandbox() as sb:
         seed(sb, cases)
         report = await run(sb, cases, config(on_case_failure="continue"))
-    assert [report.results[a.key].outcome for a in cases[0]] == [SENT, FAILED, SENT]
+    assert [report.results[a.key].outcome for a in cases[0]] == [
+        Outcome.SENT,
+        Outcome.FAILED,
+        Outcome.SENT,
+    ]
 
 
 async def test_retries_exhausted_fail_the_action_with_the_last_error(make_sandbox) -> None:
@@ -286,9 +290,9 @@ async def test_retries_exhausted_fail_the_action_with_the_last_error(make_sandbo
         seed(sb, cases)
         report = await run(sb, cases, config(max_attempts=3))
     first, second = (report.results[a.key] for a in cases[0])
-    assert (first.outcome, first.attempts) == (FAILED, 3)
+    assert (first.outcome, first.attempts) == (Outcome.FAILED, 3)
     assert first.error.startswith("gave up after 3 attempts: ")
-    assert second.outcome == BLOCKED
+    assert second.outcome == Outcome.BLOCKED
     assert report.aborted is None
 
 
@@ -301,21 +305,8 @@ async def test_circuit_breaker_stops_the_run_and_leaves_the_rest_pending(make_sa
     assert report.aborted.startswith("service unavailable: 20 transient failures in a row")
     assert report.requests < 20 + 4  # only what was already on its way
     outcomes = Counter(r.outcome for r in report.results.values())
-    assert outcomes == {PENDING: 120}
+    assert outcomes == {Outcome.PENDING: 120}
     assert not sb.state.cases
-
-
-class CountingBar:
-    """The tqdm calls the sender makes, counted instead of drawn."""
-
-    def __init__(self) -> None:
-        self.n = 0
-
-    def update(self, n: int = 1) -> None:
-        self.n += n
-
-    def set_postfix(self, **_: Any) -> None:
-        pass
 
 
 async def test_stop_event_lets_in_flight_requests_finish_and_the_rest_is_pending(
@@ -331,23 +322,27 @@ async def test_stop_event_lets_in_flight_requests_finish_and_the_rest_is_pending
                 stop.set()
 
     hooks = StopAfterTen()
-    progress = CountingBar()
+    progress = Progress()
     async with make_sandbox(SandboxSettings(faults=Faults(latency_ms=5, seed=1))) as sb:
         seed(sb, cases)
         report = await run(
-            sb, cases, config(concurrency=4), hooks=hooks, stop=stop, progress=progress
+            sb, cases, config(concurrency=4), hooks=hooks, stop=stop, on_progress=progress
         )
     outcomes = Counter(r.outcome for r in report.results.values())
-    assert outcomes[SENT] + outcomes[PENDING] == 90 and outcomes[PENDING] > 60
-    assert progress.n == outcomes[SENT]  # the bar shows how far the run got, not 100 %
+    assert (
+        outcomes[Outcome.SENT] + outcomes[Outcome.PENDING] == 90 and outcomes[Outcome.PENDING] > 60
+    )
+    assert (
+        progress.last["send"] == outcomes[Outcome.SENT]
+    )  # progress shows how far the run got, not 100 %
     assert hooks.results == report.results
     assert report.aborted is None
     # every sent action was applied, nothing pending was, and cases stay in order
     for actions in cases:
-        sent = [a.note for a in actions if report.results[a.key].outcome == SENT]
+        sent = [a.note for a in actions if report.results[a.key].outcome == Outcome.SENT]
         assert applied_notes(sb, actions[0].case) == sent
         outcomes_in_case = [report.results[a.key].outcome for a in actions]
-        assert outcomes_in_case == sorted(outcomes_in_case, key=lambda o: o == PENDING)
+        assert outcomes_in_case == sorted(outcomes_in_case, key=lambda o: o == Outcome.PENDING)
 
 
 async def test_refused_credentials_abort_with_everything_pending(make_sandbox) -> None:
@@ -356,7 +351,7 @@ async def test_refused_credentials_abort_with_everything_pending(make_sandbox) -
         seed(sb, cases)
         report = await run(sb, cases, config(), credentials=Credentials("sandbox-client", "bad"))
     assert report.aborted is not None and report.aborted.startswith("auth: the token endpoint")
-    assert Counter(r.outcome for r in report.results.values()) == {PENDING: 10}
+    assert Counter(r.outcome for r in report.results.values()) == {Outcome.PENDING: 10}
     assert report.requests == 0
 
 
@@ -367,7 +362,7 @@ async def test_v41_run_sends_status_words_in_order_and_a_bad_key_aborts(make_san
         seed(sb, cases)
         report = await run(sb, cases, cfg, credentials=Credentials(api_key="sandbox-key"))
         refused = await run(sb, cases, cfg, credentials=Credentials(api_key="wrong"))
-    assert {r.outcome for r in report.results.values()} == {SENT}
+    assert {r.outcome for r in report.results.values()} == {Outcome.SENT}
     for actions in cases:
         history = sb.state.cases[actions[0].case].history
         assert [(h.status, h.note, h.api) for h in history] == [
@@ -375,4 +370,4 @@ async def test_v41_run_sends_status_words_in_order_and_a_bad_key_aborts(make_san
         ]
     assert refused.aborted is not None and "refused the API key" in refused.aborted
     assert "CG_API_KEY" in refused.aborted
-    assert {r.outcome for r in refused.results.values()} == {PENDING}
+    assert {r.outcome for r in refused.results.values()} == {Outcome.PENDING}

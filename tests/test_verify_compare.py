@@ -8,17 +8,14 @@ import pandas as pd
 
 from backfill.errors import ExitStatus
 from backfill.verify.compare import (
-    MATCH,
-    MISMATCH,
-    MISSING,
-    UNCHECKED,
     VERIFY_COLUMNS,
-    Expected,
+    Verdict,
     compare,
     compare_case,
     summary_line,
     write_verify_csv,
 )
+from backfill.verify.expectation import UNCHECKED, Expected
 from backfill.verify.readback import CaseState, parse_case
 
 EXPECTED = Expected("1", "closed", "a@b.com", 5, 30)
@@ -27,7 +24,7 @@ FOUND = CaseState("1", "closed", "a@b.com", 5, 30)
 
 def test_equal_state_matches() -> None:
     row = compare_case(EXPECTED, FOUND)
-    assert row["verdict"] == MATCH
+    assert row["verdict"] == Verdict.MATCH
     assert row["differs"] == ""
     assert row["expected"] == row["found"]
     assert row["expected"] == (
@@ -38,19 +35,21 @@ def test_equal_state_matches() -> None:
 def test_each_differing_field_is_named() -> None:
     found = CaseState("1", "progress", "c@d.com", 5, None)
     row = compare_case(EXPECTED, found)
-    assert row["verdict"] == MISMATCH
+    assert row["verdict"] == Verdict.MISMATCH
     assert row["differs"] == "status, assignee, time_to_close"
     assert "time_to_close=(none)" in row["found"]
 
 
 def test_status_and_assignee_compare_like_people_do() -> None:
     found = CaseState("1", "CLOSED", " A@B.com ", 5, 30)
-    assert compare_case(EXPECTED, found)["verdict"] == MATCH
+    assert compare_case(EXPECTED, found)["verdict"] == Verdict.MATCH
 
 
 def test_unset_matches_unset_and_not_zero() -> None:
     expected = Expected("1", "open", None, None, None)
-    assert compare_case(expected, CaseState("1", "open", None, None, None))["verdict"] == MATCH
+    assert (
+        compare_case(expected, CaseState("1", "open", None, None, None))["verdict"] == Verdict.MATCH
+    )
     row = compare_case(expected, CaseState("1", "open", None, 0, None))
     assert row["differs"] == "time_to_follow_up"
 
@@ -58,13 +57,13 @@ def test_unset_matches_unset_and_not_zero() -> None:
 def test_unchecked_fields_are_shown_not_compared() -> None:
     expected = Expected("1", "closed", UNCHECKED, UNCHECKED, UNCHECKED)
     row = compare_case(expected, CaseState("1", "closed", "x@y.com", 1, 2))
-    assert row["verdict"] == MATCH
+    assert row["verdict"] == Verdict.MATCH
     assert "assignee=(not checked)" in row["expected"]
 
 
 def test_missing_case() -> None:
     row = compare_case(EXPECTED, None)
-    assert row["verdict"] == MISSING
+    assert row["verdict"] == Verdict.MISSING
     assert row["found"] == "(not in CustomerGauge's answer)"
 
 
@@ -72,7 +71,7 @@ def test_field_absent_from_answer_is_noted_not_a_mismatch() -> None:
     found = parse_case({"number_customergauge": "1", "status": "closed", "assignee": "a@b.com"})
     assert isinstance(found, CaseState)
     row = compare_case(EXPECTED, found)
-    assert row["verdict"] == MATCH
+    assert row["verdict"] == Verdict.MATCH
     assert row["note"] == (
         "time_to_follow_up not in the answer: not compared; "
         "time_to_close not in the answer: not compared"
@@ -96,8 +95,13 @@ def test_compare_counts_summary_and_exit_status() -> None:
     result = compare(expected, found)
     assert list(result.frame.columns) == VERIFY_COLUMNS
     assert list(result.frame["case"]) == ["1", "2", "3", "4"]
-    assert list(result.frame["verdict"]) == [MATCH, MISMATCH, MISSING, MISMATCH]
-    assert result.counts == {MATCH: 1, MISMATCH: 2, MISSING: 1}
+    assert list(result.frame["verdict"]) == [
+        Verdict.MATCH,
+        Verdict.MISMATCH,
+        Verdict.MISSING,
+        Verdict.MISMATCH,
+    ]
+    assert result.counts == {Verdict.MATCH: 1, Verdict.MISMATCH: 2, Verdict.MISSING: 1}
     assert result.exit_status is ExitStatus.ROWS_FAILED
     assert summary_line(result) == (
         "verify: 4 cases; 1 match, 2 mismatch (status 1, time_to_close 1), 1 missing"
@@ -130,4 +134,4 @@ def test_verify_csv_is_written_safely(tmp_path: Path) -> None:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert list(frame.columns) == VERIFY_COLUMNS
     assert frame.loc[0, "case"] == "'=cmd()"
-    assert frame.loc[0, "verdict"] == MISSING
+    assert frame.loc[0, "verdict"] == Verdict.MISSING

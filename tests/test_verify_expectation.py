@@ -10,9 +10,9 @@ import pytest
 
 from backfill.config import config_from_dict
 from backfill.journal.store import Journal
-from backfill.model import FAILED, PARTIAL, SENT, Result
+from backfill.model import Outcome, Result
 from backfill.plan.build import Plan, build_plan
-from backfill.verify.compare import read_range
+from backfill.verify.check import read_range
 from backfill.verify.expectation import (
     UNCHECKED,
     Expected,
@@ -72,9 +72,9 @@ def test_journal_narrows_to_accepted_actions(plan: Plan, tmp_path: Path) -> None
             journal,
             plan,
             {
-                ("100", 1): Result(0, SENT),
-                ("100", 2): Result(0, PARTIAL, error="not applied by the API: assignee"),
-                ("100", 3): Result(0, FAILED, error="422"),
+                ("100", 1): Result(0, Outcome.SENT),
+                ("100", 2): Result(0, Outcome.PARTIAL, error="not applied by the API: assignee"),
+                ("100", 3): Result(0, Outcome.FAILED, error="422"),
                 ("200", 1): Result(0, "in_flight"),
             },
         )
@@ -99,11 +99,11 @@ def test_journal_alone_replays_its_accepted_actions(plan: Plan, tmp_path: Path) 
             journal,
             plan,
             {
-                ("100", 1): Result(0, SENT),
-                ("100", 2): Result(0, SENT),
-                ("100", 3): Result(0, SENT),
-                ("200", 1): Result(0, SENT),
-                ("200", 2): Result(0, FAILED),
+                ("100", 1): Result(0, Outcome.SENT),
+                ("100", 2): Result(0, Outcome.SENT),
+                ("100", 3): Result(0, Outcome.SENT),
+                ("200", 1): Result(0, Outcome.SENT),
+                ("200", 2): Result(0, Outcome.FAILED),
             },
         )
         journal.put_response_dates({"100": "2024-03-01 08:00:00"})

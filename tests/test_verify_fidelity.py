@@ -18,13 +18,14 @@ import pytest
 from verify_history import generate_history
 
 from backfill.config import Config, config_from_dict
-from backfill.model import SENT
+from backfill.model import Outcome
 from backfill.plan.build import Plan, build_plan
 from backfill.sandbox import Sandbox, SandboxSettings
 from backfill.send.auth import Credentials
 from backfill.send.lanes import send_cases
 from backfill.send.session import ApiSession
-from backfill.verify.compare import MATCH, MISMATCH, MISSING, verify_plan
+from backfill.verify.check import verify_plan
+from backfill.verify.compare import Verdict
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 
@@ -78,14 +79,14 @@ async def test_thousand_cases_replayed_all_match_and_sandbox_times_equal_the_pla
     plan, config, sb = await _replay(tmp_path, make_sandbox, 1000, "UTC")
     async with _session(config, sb) as api:
         report = await send_cases(api, plan.actions_by_case(), send=config.send)
-        assert {r.outcome for r in report.results.values()} == {SENT}
-        outcome = await verify_plan(plan, config, api, folder=tmp_path / "out")
+        assert {r.outcome for r in report.results.values()} == {Outcome.SENT}
+        outcome = await verify_plan(plan, api, folder=tmp_path / "out")
 
-    assert outcome.counts == {MATCH: 1000, MISMATCH: 0, MISSING: 0}
+    assert outcome.counts == {Verdict.MATCH: 1000, Verdict.MISMATCH: 0, Verdict.MISSING: 0}
     assert outcome.exit_status == 0
     assert outcome.pages == 1  # 1000 cases fit one page of per_page=1000
     written = pd.read_csv(tmp_path / "out" / "verify.csv", dtype=str, encoding="utf-8-sig")
-    assert len(written) == 1000 and set(written["verdict"]) == {MATCH}
+    assert len(written) == 1000 and set(written["verdict"]) == {Verdict.MATCH}
 
     # The sandbox's own clock-free state machine agrees with the plan for every case.
     predicted = plan.cases.set_index("number_customergauge")
@@ -118,19 +119,19 @@ async def test_tampered_status_assignee_and_time_are_exactly_the_mismatches(
     status_case, assignee_case, time_case = closed[0], closed[1], closed[2]
     async with _session(config, sb) as api:
         await send_cases(api, plan.actions_by_case(), send=config.send)
-        before = await verify_plan(plan, config, api)
-        assert before.counts == {MATCH: 120, MISMATCH: 0, MISSING: 0}
+        before = await verify_plan(plan, api)
+        assert before.counts == {Verdict.MATCH: 120, Verdict.MISMATCH: 0, Verdict.MISSING: 0}
 
         sb.state.cases[status_case].status = "progress"
         sb.state.cases[assignee_case].assignee = "someone.else@example.com"
         held = sb.state.cases[time_case]
         held.closed_at = held.closed_at + pd.Timedelta(hours=3)  # type: ignore[operator]
-        after = await verify_plan(plan, config, api, folder=tmp_path)
+        after = await verify_plan(plan, api, folder=tmp_path)
 
-    assert after.counts == {MATCH: 117, MISMATCH: 3, MISSING: 0}
+    assert after.counts == {Verdict.MATCH: 117, Verdict.MISMATCH: 3, Verdict.MISSING: 0}
     assert after.exit_status == 1
     found = after.comparison.frame.set_index("case")
-    wrong = found[found["verdict"].eq(MISMATCH)]
+    wrong = found[found["verdict"].eq(Verdict.MISMATCH)]
     assert wrong["differs"].to_dict() == {
         status_case: "status",
         assignee_case: "assignee",
@@ -150,7 +151,7 @@ async def test_case_never_sent_is_missing(
     actions = plan.actions_by_case()
     async with _session(config, sb) as api:
         await send_cases(api, actions[1:], send=config.send)
-        outcome = await verify_plan(plan, config, api)
-    assert outcome.counts == {MATCH: 11, MISMATCH: 0, MISSING: 1}
+        outcome = await verify_plan(plan, api)
+    assert outcome.counts == {Verdict.MATCH: 11, Verdict.MISMATCH: 0, Verdict.MISSING: 1}
     frame = outcome.comparison.frame
-    assert frame.loc[frame["verdict"].eq(MISSING), "case"].tolist() == [actions[0][0].case]
+    assert frame.loc[frame["verdict"].eq(Verdict.MISSING), "case"].tolist() == [actions[0][0].case]

@@ -151,7 +151,7 @@ def test_run_with_api_response_dates_fetches_them_once(
 
 
 def test_read_back_survives_server_errors_through_the_retry_policy(
-    tmp_path: Path, sandbox: ThreadedSandbox, history: Path, config_path: Path
+    tmp_path: Path, sandbox: ThreadedSandbox, history: Path, config_path: Path, fast_retries: None
 ) -> None:
     from backfill.sandbox import Faults
 

@@ -259,9 +259,20 @@ def verify(
     verify.csv (case, expected, found, verdict). Sends nothing. Exit 0 when every case
     matches, 1 when any mismatches or is missing, 2 on unusable input or config.
     """
-    from backfill.verify.compare import verify_command
+    from backfill.cli.progress import ProgressBars
+    from backfill.config import load_config
+    from backfill.verify.check import verify as verify_backfill
 
-    return verify_command(list(inputs), config_path, out_dir, journal_path, echo=click.echo)
+    with ProgressBars() as on_progress:
+        outcome = verify_backfill(
+            list(inputs),
+            load_config(config_path),
+            out_dir=out_dir,
+            journal_path=journal_path,
+            on_progress=on_progress,
+            echo=click.echo,
+        )
+    return outcome.exit_status
 
 
 _JOURNAL_HELP = (
@@ -316,20 +327,24 @@ def run(
     running the same file again sends only the rest. Exit 0 all sent, 1 some rows failed,
     invalid or blocked, 2 nothing sent (usage, config, input), 3 aborted or interrupted.
     """
+    from backfill.cli.progress import ProgressBars
+    from backfill.cli.prompts import confirmation
     from backfill.config import load_config
     from backfill.runner.run import run as run_backfill
 
-    outcome = run_backfill(
-        list(inputs),
-        load_config(config_path),
-        out_dir=out_dir,
-        journal_path=journal_path,
-        sandbox=sandbox,
-        yes=yes,
-        verify=verify,
-        allow_out_of_order=allow_out_of_order,
-        echo=click.echo,
-    )
+    with ProgressBars() as on_progress:
+        outcome = run_backfill(
+            list(inputs),
+            load_config(config_path),
+            out_dir=out_dir,
+            journal_path=journal_path,
+            sandbox=sandbox,
+            verify=verify,
+            allow_out_of_order=allow_out_of_order,
+            confirm=confirmation(yes=yes),
+            echo=click.echo,
+            on_progress=on_progress,
+        )
     return outcome.exit_status
 
 
@@ -352,18 +367,22 @@ def retry(
 
     Fix the rows in Excel, save, and retry: what the journal shows as sent is not sent again.
     """
+    from backfill.cli.progress import ProgressBars
+    from backfill.cli.prompts import confirmation
     from backfill.config import load_config
     from backfill.runner.run import retry as retry_backfill
 
-    outcome = retry_backfill(
-        failures_file,
-        load_config(config_path),
-        out_dir=out_dir,
-        journal_path=journal_path,
-        sandbox=sandbox,
-        yes=yes,
-        echo=click.echo,
-    )
+    with ProgressBars() as on_progress:
+        outcome = retry_backfill(
+            failures_file,
+            load_config(config_path),
+            out_dir=out_dir,
+            journal_path=journal_path,
+            sandbox=sandbox,
+            confirm=confirmation(yes=yes),
+            echo=click.echo,
+            on_progress=on_progress,
+        )
     return outcome.exit_status
 
 

@@ -25,7 +25,7 @@ def utc_times(plan: Plan) -> dict[int, str | None]:
     """Key -> happened_at as UTC text (the journal's comparable form), None when absent."""
     rows = plan.frame[plan.frame[model.OUTCOME].eq("")]
     text = utc_text(rows[model.HAPPENED_TS])
-    return {int(k): (v or None) for k, v in text.items()}
+    return {int(k): (v or None) for k, v in zip(text.index, text, strict=True)}
 
 
 @dataclass

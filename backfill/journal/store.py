@@ -12,7 +12,7 @@ sent for them, so a later run simply sends them.
 Durability trade-off
 --------------------
 The journal runs with ``synchronous=NORMAL``: a commit is an append to the WAL file in the
-OS page cache (about 20 µs), without an fsync. Two kinds of records are written:
+OS page cache, without an fsync. Two kinds of records are written:
 
 * **in-flight marks** are committed *before* the request goes out (`mark_in_flight`, called
   on the event loop; one tiny commit that also carries any outcomes waiting in the batch).

@@ -136,7 +136,7 @@ def build_summary(
     """summary.json's content; refuses to describe a run whose outcomes do not add up."""
     outcome_col = report_column("outcome", original_columns)
     counted = results[outcome_col].value_counts().to_dict()
-    unknown = sorted(set(counted) - set(OUTCOMES))
+    unknown = sorted({str(name) for name in counted} - set(OUTCOMES))
     if unknown:
         raise AssertionError(f"unknown outcomes in the results: {unknown}")
     outcomes = {name: int(counted.get(name, 0)) for name in OUTCOMES}

@@ -1,8 +1,11 @@
-"""Checks before anything is sent: what the API version can keep, and the user's go-ahead."""
+"""Checks before anything is sent: what the API version can keep, and the user's go-ahead.
+
+The go-ahead is a callback (`Confirm`): the CLI asks on the terminal, or answers yes for
+``--yes``; the library itself never prompts.
+"""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 
 from backfill import model
@@ -10,7 +13,8 @@ from backfill.config import Config
 from backfill.errors import ConfigError
 from backfill.plan.build import Plan
 
-Confirm = Callable[[str], bool]
+Confirm = Callable[[str], bool]  # the question -> go ahead?
+Echo = Callable[[str], None]  # a line for the person running the command
 
 
 def check_v41(plan: Plan, config: Config) -> list[str]:
@@ -35,24 +39,12 @@ def check_v41(plan: Plan, config: Config) -> list[str]:
     ]
 
 
-def ask_confirmation(message: str, *, yes: bool, confirm: Confirm | None, url: str) -> None:
-    """The prompt before a real tenant is touched; refuses without a terminal or --yes."""
-    if yes:
-        return
+def require_confirmation(message: str, confirm: Confirm | None, url: str) -> None:
+    """Go ahead only when `confirm` says yes; without a `confirm` nothing is sent."""
     if confirm is None:
-        if not (sys.stdin is not None and sys.stdin.isatty()):
-            raise ConfigError(
-                f"not sending to {url} without confirmation: there is no terminal to ask "
-                "(stdin is not a TTY); pass --yes to confirm in a script, or use --sandbox "
-                "for a rehearsal"
-            )
-        confirm = _ask_terminal
+        raise ConfigError(
+            f"not sending to {url} without confirmation; pass --yes to confirm in a script "
+            "(confirm= in the library), or use --sandbox for a rehearsal"
+        )
     if not confirm(message):
         raise ConfigError("cancelled at the confirmation prompt; nothing was sent")
-
-
-def _ask_terminal(message: str) -> bool:
-    sys.stderr.write(f"{message} [y/N] ")
-    sys.stderr.flush()
-    answer = sys.stdin.readline().strip().lower()
-    return answer in ("y", "yes")

@@ -1,25 +1,23 @@
-"""`backfill run`, `retry` and `status` as library functions; the CLI only calls these.
+"""`backfill run` and `retry` as library functions; the CLI only calls these.
 
 A run: build the plan; refuse what cannot be sent faithfully (v4.1 with times); open the
 journal and take out what it shows as already sent, refuse what would rewrite a case's
 history backwards (``out-of-order``), flag what was in flight when an earlier run died; ask
-before touching a real tenant; send in one event loop with a progress bar, a request log and
-Ctrl-C handling; then write the reports and return the exit status of SPEC.md.
+`confirm` before touching a real tenant; send in one event loop with progress reported to
+`on_progress`, a request log and Ctrl-C handling; then write the reports and return the
+exit status of SPEC.md.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import pandas as pd
 
 from backfill import model
 from backfill.config import Config, new_run_id, output_dir
@@ -33,14 +31,24 @@ from backfill.journal.resume import (
     decide,
     utc_times,
 )
-from backfill.journal.store import IN_FLIGHT, Journal
-from backfill.model import ALREADY_SENT
+from backfill.journal.store import Journal
 from backfill.plan.build import Plan
-from backfill.runner.preflight import ask_confirmation, check_v41
+from backfill.progress import OnProgress, no_progress
+from backfill.runner.logs import close_logger, run_logger
+from backfill.runner.preflight import Confirm, Echo, check_v41, require_confirmation
+from backfill.runner.status import explain_decisions, status
+from backfill.send.auth import Credentials
+from backfill.send.retry_policy import RetryPolicy
+from backfill.send.session import ApiSession
 
-Echo = Callable[[str], None]
-Confirm = Callable[[str], bool]
-Logger = logging.Logger
+__all__ = ["RunOutcome", "retry", "run", "status"]
+
+# The plan of a run, made once the run's session (for response dates from the API) is open.
+MakePlan = Callable[[ApiSession | None, Journal], Awaitable[Plan]]
+
+
+def _quiet(line: str) -> None:
+    """The default `echo`: the library says nothing unless the caller wants to hear it."""
 
 
 @dataclass
@@ -55,6 +63,19 @@ class RunOutcome:
     aborted: str | None = None
 
 
+@dataclass(frozen=True)
+class _Options:
+    out_dir: Path | None
+    journal_path: Path | None
+    sandbox: bool
+    verify: bool
+    allow_out_of_order: bool
+    confirm: Confirm | None
+    echo: Echo
+    on_progress: OnProgress
+    retry_policy: RetryPolicy | None
+
+
 # --- public API ----------------------------------------------------------------------------
 
 
@@ -65,31 +86,43 @@ def run(
     out_dir: Path | None = None,
     journal_path: Path | None = None,
     sandbox: bool = False,
-    yes: bool = False,
     verify: bool = False,
     allow_out_of_order: bool = False,
     confirm: Confirm | None = None,
-    echo: Echo = print,
+    echo: Echo = _quiet,
+    on_progress: OnProgress = no_progress,
+    retry_policy: RetryPolicy | None = None,
 ) -> RunOutcome:
-    """Validate, plan, send and report INPUTS (``backfill run``)."""
+    """Validate, plan, send and report INPUTS (``backfill run``).
+
+    `confirm` is asked before a real tenant is touched (None: refuse; ``--yes`` passes one
+    that always says yes); `retry_policy` replaces the default backoff (tests shrink it).
+    """
     paths = [Path(p) for p in inputs]
 
-    def make_plan(api: Any, journal: Journal | None) -> Any:
-        return _plan_for_run(paths, config, api, journal, echo)
+    async def make_plan(api: ApiSession | None, journal: Journal) -> Plan:
+        if config.responses.source == "api" and api is not None:
+            from backfill.verify.check import plan_for_verify
 
-    return _Run(
-        config,
-        "run",
-        [str(p) for p in paths],
-        out_dir=out_dir,
-        journal_path=journal_path,
-        sandbox=sandbox,
-        yes=yes,
-        verify=verify,
-        allow_out_of_order=allow_out_of_order,
-        confirm=confirm,
-        echo=echo,
-    ).execute(make_plan)
+            return await plan_for_verify(
+                paths, config, api, journal, on_progress=on_progress, echo=echo
+            )
+        from backfill.plan.build import build_plan
+
+        return build_plan(paths, config, on_progress=on_progress)
+
+    options = _Options(
+        out_dir,
+        journal_path,
+        sandbox,
+        verify,
+        allow_out_of_order,
+        confirm,
+        echo,
+        on_progress,
+        retry_policy,
+    )
+    return _Run(config, "run", [str(p) for p in paths], options).execute(make_plan)
 
 
 def retry(
@@ -99,10 +132,11 @@ def retry(
     out_dir: Path | None = None,
     journal_path: Path | None = None,
     sandbox: bool = False,
-    yes: bool = False,
     allow_out_of_order: bool = False,
     confirm: Confirm | None = None,
-    echo: Echo = print,
+    echo: Echo = _quiet,
+    on_progress: OnProgress = no_progress,
+    retry_policy: RetryPolicy | None = None,
 ) -> RunOutcome:
     """Re-send the (fixed) rows of a failures.csv or a report.xlsx's Failures sheet."""
     from backfill.plan.build import plan_from_table
@@ -110,91 +144,21 @@ def retry(
 
     table = read_failures(Path(failures_file), config)
 
-    async def make_plan(api: Any, journal: Journal | None) -> Plan:
+    async def make_plan(api: ApiSession | None, journal: Journal) -> Plan:
         return plan_from_table(table, config)
 
-    return _Run(
-        config,
-        "retry",
-        [str(failures_file)],
-        out_dir=out_dir,
-        journal_path=journal_path,
-        sandbox=sandbox,
-        yes=yes,
-        verify=False,
-        allow_out_of_order=allow_out_of_order,
-        confirm=confirm,
-        echo=echo,
-    ).execute(make_plan)
-
-
-def status(journal_path: Path | str) -> str:
-    """What the journal knows: runs, actions by state, cases left (``backfill status``)."""
-    path = Path(journal_path)
-    with Journal(path, read_only=True) as journal:
-        runs = journal.runs()
-        states = journal.state_counts()
-        left = journal.cases_left()
-    lines = [f"Journal {path}: {len(runs)} run(s)"]
-    for item in runs:
-        outcomes = ", ".join(f"{k} {v}" for k, v in item["outcomes"].items() if v) or "-"
-        finished = (
-            f"exit {item['exit_code']}" if item["finished_at"] else "did not finish (killed?)"
-        )
-        lines.append(
-            f"  {item['run_id']}  {item['command']:<5}  {item['started_at'][:19]}  {finished}"
-            f"  rows {item['rows'] if item['rows'] is not None else '?'}: {outcomes}"
-        )
-    lines.append(
-        "Actions: "
-        + ", ".join(f"{name.replace('_', ' ')} {states[name]}" for name in states)
-        + (
-            " (in flight = outcome unknown: the next run re-sends them as uncertain)"
-            if states.get(IN_FLIGHT)
-            else ""
-        )
+    options = _Options(
+        out_dir,
+        journal_path,
+        sandbox,
+        False,
+        allow_out_of_order,
+        confirm,
+        echo,
+        on_progress,
+        retry_policy,
     )
-    if left:
-        pending = sum(1 for c in left if c["pending"])
-        failed = sum(1 for c in left if c["failed"])
-        lines.append(
-            f"Cases left: {len(left)} ({pending} with pending rows, {failed} with failed rows)"
-        )
-        for case in left[:20]:
-            lines.append(
-                f"  case {case['case_id']}: {case['rows_left']} row(s) left "
-                f"(pending {case['pending']}, failed {case['failed']}; run {case['run_id']})"
-            )
-        if len(left) > 20:
-            lines.append(f"  ... and {len(left) - 20} more")
-    else:
-        lines.append("Cases left: none")
-    return "\n".join(lines)
-
-
-# --- the --verify hook (issue #5) ------------------------------------------------------------
-
-
-async def verify_hook(
-    plan: Plan, config: Config, api: Any, journal: Journal, folder: Path, echo: Echo
-) -> dict[str, Any] | None:
-    """`run --verify`: after sending, read every case back and compare with the plan.
-
-    The one place the runner calls verification (backfill.verify.compare.verify_plan), over the
-    run's own session so that the reads share its rate limit. None when unavailable.
-    """
-    try:
-        from backfill.verify.compare import verify_plan
-    except ImportError:
-        echo("--verify: this version of backfill has no verification; skipped")
-        return None
-    outcome = await verify_plan(plan, config, api, journal=journal, folder=folder)
-    echo(outcome.summary)
-    return {
-        "summary": outcome.summary,
-        "exit_code": int(outcome.exit_status),
-        "source": outcome.source,
-    }
+    return _Run(config, "retry", [str(failures_file)], options).execute(make_plan)
 
 
 # --- one run ---------------------------------------------------------------------------------
@@ -203,40 +167,23 @@ async def verify_hook(
 class _Run:
     """One run or retry, from plan to reports."""
 
-    def __init__(
-        self,
-        config: Config,
-        command: str,
-        inputs: list[str],
-        *,
-        out_dir: Path | None,
-        journal_path: Path | None,
-        sandbox: bool,
-        yes: bool,
-        verify: bool,
-        allow_out_of_order: bool,
-        confirm: Confirm | None,
-        echo: Echo,
-    ) -> None:
+    def __init__(self, config: Config, command: str, inputs: list[str], options: _Options) -> None:
         self.config = config
         self.command = command
         self.inputs = inputs
+        self.options = options
+        self.echo = options.echo
         self.run_id = new_run_id()
-        self.out_dir = output_dir(config, out_dir, self.run_id)
-        self.sandbox = sandbox
-        if journal_path is not None:
-            self.journal_path = Path(journal_path)
-        elif sandbox:
+        self.out_dir = output_dir(config, options.out_dir, self.run_id)
+        self.sandbox = options.sandbox
+        if options.journal_path is not None:
+            self.journal_path = Path(options.journal_path)
+        elif options.sandbox:
             from backfill.runner.rehearsal import sandbox_journal
 
             self.journal_path = sandbox_journal(self.out_dir)
         else:
             self.journal_path = Path(config.journal)
-        self.yes = yes
-        self.verify = verify
-        self.allow_out_of_order = allow_out_of_order
-        self.confirm = confirm
-        self.echo = echo
         self.notes: list[str] = []
         self.aborted: str | None = None
         self.target = config.api.api_base
@@ -244,7 +191,7 @@ class _Run:
         self.elapsed_s = 0.0
         self.verified: dict[str, Any] | None = None
 
-    def execute(self, make_plan: Callable[[Any, Journal | None], Any]) -> RunOutcome:
+    def execute(self, make_plan: MakePlan) -> RunOutcome:
         journal = Journal(self.journal_path)
         log: logging.Logger | None = None
         try:
@@ -256,19 +203,13 @@ class _Run:
                 close_logger(log)
             journal.close()
 
-    def _credentials(self, config: Config) -> Any:
-        from backfill.send.auth import Credentials
-
-        try:
-            return Credentials.from_env(config)
-        except AuthError as exc:  # missing before anything was sent: a usage error (exit 2)
-            raise ConfigError(str(exc)) from None
+    def _session(self, config: Config, credentials: Credentials, log: logging.Logger) -> ApiSession:
+        return ApiSession(config, credentials, request_log=log, retry=self.options.retry_policy)
 
     async def _main(
-        self, make_plan: Callable[[Any, Journal | None], Any], journal: Journal, log: Logger
+        self, make_plan: MakePlan, journal: Journal, log: logging.Logger
     ) -> tuple[Plan, Decisions, JournalHooks]:
         from backfill.plan.build import format_summary
-        from backfill.send.session import ApiSession
         from backfill.verify.responses import remember_response_dates
 
         config = self.config
@@ -276,44 +217,50 @@ class _Run:
             api = None
             if config.responses.source == "api" and not self.sandbox:
                 api = await stack.enter_async_context(
-                    ApiSession(config, self._credentials(config), request_log=log)
+                    self._session(config, _credentials(config), log)
                 )
             plan = await make_plan(api, journal)
             remember_response_dates(plan, journal)  # for `backfill verify --journal` later
             self.echo(format_summary(plan))
             self.notes.extend(check_v41(plan, config))
-            identities = {int(k): str(v) for k, v in plan_identities(plan).items()}
+            keys = plan_identities(plan)
+            identities = {int(k): str(v) for k, v in zip(keys.index, keys, strict=True)}
             happened = utc_times(plan)
             decisions = decide(
-                plan, journal, identities, happened, allow_out_of_order=self.allow_out_of_order
+                plan,
+                journal,
+                identities,
+                happened,
+                allow_out_of_order=self.options.allow_out_of_order,
             )
             hooks = JournalHooks(journal, self.run_id, identities, happened, decisions.uncertain)
-            self._explain_decisions(decisions)
+            lines, notes = explain_decisions(decisions)
+            for line in lines:
+                self.echo(line)
+            self.notes.extend(notes)
             actions = sum(len(case) for case in decisions.cases)
-            if not decisions.cases and not self.verify:
+            if not decisions.cases and not self.options.verify:
                 journal.begin_run(self.run_id, self.command, self.inputs, self.target)
                 return plan, decisions, hooks
+            sandbox_credentials: Credentials | None = None
             if self.sandbox:
                 from backfill.runner.rehearsal import SANDBOX_CREDENTIALS, started_sandbox
 
                 config, self.target = await stack.enter_async_context(started_sandbox(plan, config))
-                credentials = SANDBOX_CREDENTIALS
+                credentials = sandbox_credentials = SANDBOX_CREDENTIALS
                 self.echo(f"Sandbox: a local CustomerGauge emulator at {self.target}")
             else:
-                credentials = self._credentials(config)
+                credentials = _credentials(config)
                 if actions:
-                    ask_confirmation(
+                    require_confirmation(
                         f"Send {actions} action(s) of {len(decisions.cases)} case(s) to "
                         f"CustomerGauge region {config.api.region} at {self.target} "
                         f"(API {config.api.version})?",
-                        yes=self.yes,
-                        confirm=self.confirm,
-                        url=self.target,
+                        self.options.confirm,
+                        self.target,
                     )
             if api is None or self.sandbox:
-                api = await stack.enter_async_context(
-                    ApiSession(config, credentials, request_log=log)
-                )
+                api = await stack.enter_async_context(self._session(config, credentials, log))
             journal.begin_run(self.run_id, self.command, self.inputs, self.target)
             log.info(
                 "run %s: %s action(s) of %s case(s) to %s (API %s, rate %s/s, concurrency %s)",
@@ -326,30 +273,43 @@ class _Run:
                 config.send.concurrency,
             )
             await self._send(api, config, decisions, hooks)
-            if self.verify and self.aborted is None:
+            if self.options.verify and self.aborted is None:
+                from backfill.runner.verify_after import verify_after_send
+
                 journal.flush()
-                self.verified = await self._verify(plan, config, api, credentials, journal, log)
+                self.verified = await verify_after_send(
+                    plan,
+                    config,
+                    api,
+                    journal,
+                    self.out_dir,
+                    sandbox_credentials=sandbox_credentials,
+                    log=log,
+                    retry_policy=self.options.retry_policy,
+                    on_progress=self.options.on_progress,
+                    echo=self.echo,
+                )
         return plan, decisions, hooks
 
     async def _send(
-        self, api: Any, config: Config, decisions: Decisions, hooks: JournalHooks
+        self, api: ApiSession, config: Config, decisions: Decisions, hooks: JournalHooks
     ) -> None:
-        from tqdm import tqdm
-
         from backfill.runner.signals import Interrupts
         from backfill.send.lanes import send_cases
 
-        total = sum(len(case) for case in decisions.cases)
         stop = asyncio.Event()
-        bar = tqdm(total=total, unit="action", file=sys.stderr, dynamic_ncols=True, disable=None)
-        bar.set_postfix(failed=0)
         started = time.monotonic()
         requests_before = api.requests
         try:
             with Interrupts(stop, self.echo) as interrupts:
                 task = asyncio.create_task(
                     send_cases(
-                        api, decisions.cases, send=config.send, hooks=hooks, stop=stop, progress=bar
+                        api,
+                        decisions.cases,
+                        send=config.send,
+                        hooks=hooks,
+                        stop=stop,
+                        on_progress=self.options.on_progress,
                     )
                 )
                 interrupts.task = task
@@ -360,61 +320,13 @@ class _Run:
                     if interrupts.count < 2:
                         raise
                     self.aborted = "interrupted twice: stopped at once"
-                except (AuthError, BackfillError) as exc:
+                except BackfillError as exc:
                     self.aborted = f"{type(exc).__name__}: {exc}"
                 if self.aborted is None and interrupts.interrupted:
                     self.aborted = "interrupted (Ctrl-C or SIGTERM)"
         finally:
-            bar.close()
             self.elapsed_s = time.monotonic() - started
             self.requests = api.requests - requests_before
-
-    async def _verify(
-        self,
-        plan: Plan,
-        config: Config,
-        api: Any,
-        credentials: Any,
-        journal: Journal,
-        log: Logger,
-    ) -> dict[str, Any] | None:
-        if config.api.version == "v7":
-            return await verify_hook(plan, config, api, journal, self.out_dir, self.echo)
-        from backfill.send.session import ApiSession
-        from backfill.verify.compare import verify_config
-
-        read_config = verify_config(config)  # reads use v7 whatever api.version sends with
-        if not self.sandbox:
-            try:
-                credentials = self._credentials(read_config)
-            except ConfigError as exc:
-                self.echo(f"--verify skipped: reading back needs the v7 credentials: {exc}")
-                return None
-        async with ApiSession(read_config, credentials, request_log=log) as reader:
-            return await verify_hook(plan, read_config, reader, journal, self.out_dir, self.echo)
-
-    def _explain_decisions(self, decisions: Decisions) -> None:
-        counts = pd.Series([r.outcome for r in decisions.results.values()]).value_counts()
-        if counts.get(ALREADY_SENT, 0):
-            self.echo(f"Journal: {counts[ALREADY_SENT]} action(s) already sent by earlier runs")
-        out_of_order = sum(
-            1 for r in decisions.results.values() if r.error.startswith("out-of-order")
-        )
-        if out_of_order:
-            self.echo(
-                f"Journal: {out_of_order} action(s) older than their case's last sent action "
-                "are not sent (out-of-order; --allow-out-of-order overrides)"
-            )
-        if decisions.uncertain:
-            self.echo(
-                f"Journal: {len(decisions.uncertain)} action(s) were in flight when an earlier "
-                "run stopped; they are re-sent and marked resent_uncertain"
-            )
-        if decisions.stray_in_flight:
-            self.notes.append(
-                f"{decisions.stray_in_flight} action(s) in flight when an earlier run stopped "
-                "are not in this input: their outcome is unknown (run that input again)"
-            )
 
     def _finish(
         self,
@@ -422,7 +334,7 @@ class _Run:
         decisions: Decisions,
         hooks: JournalHooks,
         journal: Journal,
-        log: Logger,
+        log: logging.Logger,
     ) -> RunOutcome:
         from backfill.report.files import build_report, write_reports
 
@@ -478,35 +390,8 @@ class _Run:
         )
 
 
-def _plan_for_run(
-    paths: list[Path], config: Config, api: Any, journal: Journal | None, echo: Echo
-) -> Any:
-    """The plan, with response dates from the API when responses.source is api."""
-    if config.responses.source == "api" and api is not None:
-        from backfill.verify.compare import plan_for_verify
-
-        return plan_for_verify(paths, config, api, journal, progress=True, echo=echo)
-    from backfill.plan.build import build_plan
-
-    async def plan() -> Plan:
-        return build_plan(paths, config, progress=True)
-
-    return plan()
-
-
-def run_logger(path: Path, run_id: str) -> logging.Logger:
-    """run.log: one line per request (from the ApiSession) plus the run's own milestones."""
-    logger = logging.getLogger(f"backfill.run.{run_id}")
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-    logger.addHandler(handler)
-    return logger
-
-
-def close_logger(logger: logging.Logger) -> None:
-    for handler in list(logger.handlers):
-        handler.close()
-        logger.removeHandler(handler)
+def _credentials(config: Config) -> Credentials:
+    try:
+        return Credentials.from_env(config)
+    except AuthError as exc:  # missing before anything was sent: a usage error (exit 2)
+        raise ConfigError(str(exc)) from None

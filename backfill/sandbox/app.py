@@ -16,7 +16,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -36,6 +36,7 @@ TOO_MANY = b'{"message": "Too Many Attempts."}'
 DEFAULT_PER_PAGE = 100
 
 Clock = Callable[[], datetime]
+AnyResponse = TypeVar("AnyResponse", bound=web.StreamResponse)
 Handler = Callable[[web.Request, dict[str, Any], RequestRecord], Awaitable[web.StreamResponse]]
 
 
@@ -156,7 +157,7 @@ class Emulator:
             return _drop(request, record, "dropped-after")
         return self._finish(record, response)
 
-    def _finish(self, record: RequestRecord, response: web.Response) -> web.Response:
+    def _finish(self, record: RequestRecord, response: AnyResponse) -> AnyResponse:
         record.status = response.status
         self.state.counters[f"status:{response.status}"] += 1
         return response

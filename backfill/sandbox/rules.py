@@ -56,7 +56,8 @@ def parse_happened_at(text: str, zone: tzinfo) -> datetime | None:
     if match is None:
         return None
     try:
-        local = datetime(*(int(part) for part in match.groups()))
+        year, month, day, hour, minute, second = (int(part) for part in match.groups())
+        local = datetime(year, month, day, hour, minute, second)
     except ValueError:
         return None
     return to_utc(local, zone)
@@ -68,7 +69,8 @@ def parse_date(text: str) -> datetime | None:
     if match is None:
         return None
     try:
-        return datetime(*(int(part) for part in match.groups()))
+        year, month, day = (int(part) for part in match.groups())
+        return datetime(year, month, day)
     except ValueError:
         return None
 

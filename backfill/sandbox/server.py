@@ -13,7 +13,7 @@ from concurrent.futures import Future
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -23,6 +23,8 @@ from backfill.sandbox.admin import add_admin_routes
 from backfill.sandbox.app import PUT_PATH, TOKEN_PATH, Clock, Emulator, build_app
 from backfill.sandbox.settings import Faults, SandboxSettings
 from backfill.sandbox.state import SandboxState
+
+T = TypeVar("T")
 
 ResponseDates = Mapping[str, str | datetime | Mapping[str, Any]]
 
@@ -122,9 +124,9 @@ class Sandbox:
         site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
         await site.start()
         self._runner = runner
-        server = site._server
-        if server is not None and getattr(server, "sockets", None):
-            self.port = server.sockets[0].getsockname()[1]
+        sockets = getattr(site._server, "sockets", None)  # the port picked for port 0
+        if sockets:
+            self.port = sockets[0].getsockname()[1]
         return self
 
     async def stop(self) -> None:
@@ -180,10 +182,10 @@ class ThreadedSandbox:
     def clock(self, clock: Clock) -> None:
         self.sandbox.clock = clock
 
-    def _call(self, func: Callable[..., Any], *args: Any) -> Any:
+    def _call(self, func: Callable[..., T], *args: Any) -> T:
         if self._loop is None:
             return func(*args)
-        future: Future[Any] = Future()
+        future: Future[T] = Future()
 
         def run() -> None:
             try:

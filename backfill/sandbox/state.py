@@ -39,7 +39,8 @@ class SurveyResponse:
     date_sent: datetime
 
     def date(self, name: str) -> datetime:
-        return getattr(self, name)
+        value: datetime = getattr(self, name)
+        return value
 
 
 @dataclass(slots=True)

@@ -101,8 +101,8 @@ class TokenManager:
         async with self._lock:
             current = self._token
             if current is None or self._clock() >= current.refresh_at:
-                self._token = await self._fetch(after_401=False)
-            return self._token.value
+                current = self._token = await self._fetch(after_401=False)
+            return current.value
 
     def accepted(self, value: str) -> None:
         """A request succeeded with `value`: a later 401 for it is an expiry, not a refusal."""

@@ -16,14 +16,18 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from backfill.config import SendConfig
-from backfill.model import BLOCKED, FAILED, PARTIAL, PENDING, SENT, Action, Result
+from backfill.model import Action, Outcome, Result
+from backfill.progress import OnProgress, ProgressEvent, no_progress
 from backfill.send.protocol import UnsendableError, build_request
 from backfill.send.session import ApiSession
+
+SEND_STAGE = "send"  # actions finished of all to send
+FAILED_STAGE = "send failed"  # of those, failed or blocked (reported when one is)
 
 
 class SendHooks(Protocol):
@@ -49,10 +53,15 @@ async def send_cases(
     send: SendConfig,
     hooks: SendHooks | None = None,
     stop: asyncio.Event | None = None,
-    progress: Any | None = None,
+    on_progress: OnProgress = no_progress,
 ) -> SendReport:
-    """Send every case's actions in order over `api`; a Result for every action given."""
-    lanes = _Lanes(api, send, hooks, stop, progress)
+    """Send every case's actions in order over `api`; a Result for every action given.
+
+    `on_progress` hears stage ``send`` (actions finished of all; pending ones are not) and
+    ``send failed`` (how many of them failed or were blocked).
+    """
+    lanes = _Lanes(api, send, hooks, stop, on_progress, sum(len(case) for case in cases))
+    on_progress(ProgressEvent(SEND_STAGE, 0, lanes.total, "action"))
     started = time.monotonic()
     requests_before = api.requests
     queue = iter(cases)
@@ -71,7 +80,9 @@ async def send_cases(
     for case in cases:
         for action in case:
             if action.key not in lanes.results:
-                lanes.finish(action, Result(action.key, PENDING, error=lanes.pending_reason()))
+                lanes.finish(
+                    action, Result(action.key, Outcome.PENDING, error=lanes.pending_reason())
+                )
     return SendReport(
         results=lanes.results,
         requests=api.requests - requests_before,
@@ -89,15 +100,18 @@ class _Lanes:
         send: SendConfig,
         hooks: SendHooks | None,
         stop: asyncio.Event | None,
-        progress: Any | None,
+        on_progress: OnProgress,
+        total: int,
     ) -> None:
         self.api = api
         self.send = send
         self.hooks = hooks
         self.stop = stop
-        self.progress = progress
-        self.results: dict[int, Result] = {}
+        self.on_progress = on_progress
+        self.total = total
+        self.done = 0
         self.failed = 0
+        self.results: dict[int, Result] = {}
 
     def stopping(self) -> bool:
         return self.api.aborted is not None or (self.stop is not None and self.stop.is_set())
@@ -107,7 +121,7 @@ class _Lanes:
             return f"not sent: the run was aborted ({self.api.aborted})"
         return "not sent: the run was interrupted before this action"
 
-    async def worker(self, queue: Any) -> None:
+    async def worker(self, queue: Iterator[Sequence[Action]]) -> None:
         # A plain iterator is safe to share: workers only advance it between awaits.
         for case in queue:
             if self.stopping():
@@ -122,7 +136,7 @@ class _Lanes:
                     action,
                     Result(
                         action.key,
-                        BLOCKED,
+                        Outcome.BLOCKED,
                         error=(
                             f"blocked: row {failed_at.row} of {failed_at.source} "
                             f"(an earlier action of case {action.case}) failed"
@@ -134,16 +148,16 @@ class _Lanes:
                 return  # the rest of the case is reported pending by send_cases
             result = await self.send_action(action)
             self.finish(action, result)
-            if result.outcome == PENDING:
+            if result.outcome == Outcome.PENDING:
                 return
-            if result.outcome not in (SENT, PARTIAL):
+            if result.outcome not in (Outcome.SENT, Outcome.PARTIAL):
                 failed_at = action
 
     async def send_action(self, action: Action) -> Result:
         try:
             request = build_request(action, self.api.config.api)
         except UnsendableError as exc:
-            return Result(action.key, FAILED, error=str(exc))
+            return Result(action.key, Outcome.FAILED, error=str(exc))
         on_attempt = None
         if self.hooks is not None:
             hooks = self.hooks
@@ -153,7 +167,7 @@ class _Lanes:
 
         delivery = await self.api.deliver(request, on_attempt=on_attempt, stop=self.stop)
         error = delivery.error
-        if delivery.kind == PENDING and delivery.attempts == 0:
+        if delivery.kind == Outcome.PENDING and delivery.attempts == 0:
             error = self.pending_reason()
         return Result(
             key=action.key,
@@ -169,12 +183,13 @@ class _Lanes:
         self.results[action.key] = result
         if self.hooks is not None:
             self.hooks.on_result(action, result)
-        # a pending action was not done: after Ctrl-C the bar shows how far the run got
-        if self.progress is not None and result.outcome != PENDING:
-            self.progress.update(1)
-            if result.outcome in (FAILED, BLOCKED):
+        # a pending action was not done: after Ctrl-C the progress shows how far the run got
+        if result.outcome != Outcome.PENDING:
+            self.done += 1
+            self.on_progress(ProgressEvent(SEND_STAGE, self.done, self.total, "action"))
+            if result.outcome in (Outcome.FAILED, Outcome.BLOCKED):
                 self.failed += 1
-                self.progress.set_postfix(failed=self.failed)
+                self.on_progress(ProgressEvent(FAILED_STAGE, self.failed, None, "action"))
 
 
 __all__ = ["ApiSession", "SendHooks", "SendReport", "send_cases"]

@@ -7,9 +7,8 @@ Two parts, because each alone gets something wrong:
   within the next second: twice the limit in the first window. A bucket of capacity 1
   (``AsyncLimiter(1, 1 / rate)``) never bursts, but cannot make up for lost time: each wait is
   rounded up by the event loop's timer (epoll counts whole milliseconds) and every stall of
-  the client (a busy machine, garbage collection) is rate lost for good; at 200/s that is
-  5-15 %. So the bucket holds a few slots at high rates (`burst_for`): after a stall it
-  catches up with a short burst.
+  the client (a busy machine, garbage collection) is rate lost for good. So the bucket holds
+  a few slots at high rates (`burst_for`): after a stall it catches up with a short burst.
 - **A window of recent sends caps.** A burst, however short, could still put more than
   `rate` requests in some window. So every send is also logged, and a request waits while
   `rate` sends already fall within the last ``1 + JITTER_ALLOWANCE_S`` seconds. That is the
@@ -18,9 +17,8 @@ Two parts, because each alone gets something wrong:
   1-second window at the server holds requests we sent within 1.04 s, at most `rate` of them.
 
 The cost is the allowance: at most ``rate / 1.04`` requests per second (200/s -> 192/s).
-Measured on a 2-core machine with the sandbox on it, a request occasionally reached the
-server 30+ ms after it was let through (a garbage collection on either side), so 20 and
-30 ms still let a rare 429 through.
+A smaller allowance lets a rare 429 through when a pause on either side (garbage
+collection) delays a request more than the allowance.
 """
 
 from __future__ import annotations

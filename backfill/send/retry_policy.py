@@ -37,7 +37,7 @@ class RetryPolicy:
         Half the exponential step is kept so that waits really grow; the other half is random
         so that lanes that failed together do not come back together.
         """
-        step = min(self.cap_s, self.base_s * 2 ** max(failed_attempts - 1, 0))
+        step = min(self.cap_s, self.base_s * 2.0 ** max(failed_attempts - 1, 0))
         return step / 2 + self._rng.uniform(0, step / 2)
 
     def retry_after(self, seconds: float) -> float:
@@ -57,7 +57,5 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
-        return None
-    if when is None:
         return None
     return max(when.timestamp() - (time.time() if now is None else now), 0.0)

@@ -1,7 +1,7 @@
 """What CustomerGauge should hold after a backfill: the expected final state of each case.
 
-The expectation is always the planner's own prediction (timeline.predict), never a second
-reading of the input or a second state machine:
+The expectation is always the planner's own prediction (backfill.plan.predict), never a
+second reading of the input or a second state machine:
 
 - for a file given now, the plan's cases table;
 - narrowed by the journal when it knows the plan's actions: only the actions it shows as
@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from pandas._libs.tslibs.nattype import NaTType
 
 from backfill.journal.identity import plan_identities
 from backfill.model import (
     CASE,
+    CASE_KEY,
     CASE_SEQ,
     HAPPENED_TS,
     OUTCOME,
@@ -30,6 +32,7 @@ from backfill.model import (
     SEND_ASSIGNEE,
 )
 from backfill.model import STATUS as PLAN_STATUS
+from backfill.verify.readback import whole_hours
 
 # The columns of the planner's cases table that the expectation reads.
 _CASE_COLUMNS = [
@@ -55,7 +58,7 @@ class _Unchecked:
         return "UNCHECKED"
 
 
-UNCHECKED: Any = _Unchecked()
+UNCHECKED = _Unchecked()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,16 +67,14 @@ class Expected:
 
     case: str
     status: str | None
-    assignee: Any = UNCHECKED
-    time_to_follow_up: Any = UNCHECKED
-    time_to_close: Any = UNCHECKED
+    assignee: str | _Unchecked | None = UNCHECKED
+    time_to_follow_up: int | _Unchecked | None = UNCHECKED
+    time_to_close: int | _Unchecked | None = UNCHECKED
 
 
-def _hours(value: Any) -> int | None:
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return None
-    text = str(value).strip()
-    return int(float(text)) if text else None
+def _hours(cell: Any) -> int | None:
+    """Whole hours from a cell of the cases table (empty = no such time)."""
+    return None if pd.isna(cell) else whole_hours(cell)
 
 
 def expected_from_cases(
@@ -82,7 +83,7 @@ def expected_from_cases(
     assignee_known: bool = True,
     untimed: Collection[str] = (),
 ) -> list[Expected]:
-    """Expected states from a cases table of the plan (timeline.predict's columns).
+    """Expected states from a cases table of the plan (backfill.plan.predict's columns).
 
     Only cases with something sent are expected in CustomerGauge. The assignee is compared
     only where the run sent one; hours only where the response date is known and the case's
@@ -151,17 +152,16 @@ def expected_cases(plan: Plan, journal: Journal | None) -> tuple[pd.DataFrame, s
 
 
 def _predict(frame: pd.DataFrame, config: Config) -> pd.DataFrame:
-    """The planner's prediction (timeline.predict) over a frame of plan columns.
+    """The planner's prediction (backfill.plan.predict) over a frame of plan columns.
 
     predict() reads the planner's integer case key, a working column that Plan.frame does
     not keep, so it is rebuilt here exactly as plan_from_table builds it.
     """
-    from backfill.plan import timeline
+    from backfill.plan.predict import predict
 
-    case_key = getattr(timeline, "CASE_KEY", None)
-    if case_key is not None and case_key not in frame:
-        frame = frame.assign(**{case_key: pd.factorize(frame[CASE], sort=True)[0]})
-    cases, _ = timeline.predict(frame, config)
+    if CASE_KEY not in frame:
+        frame = frame.assign(**{CASE_KEY: pd.factorize(frame[CASE], sort=True)[0]})
+    cases, _ = predict(frame, config)
     return cases
 
 
@@ -182,7 +182,7 @@ def journal_cases(journal: Journal, config: Config) -> tuple[pd.DataFrame, str |
         {
             CASE: [e.case for e in entries],
             PLAN_STATUS: [e.status for e in entries],
-            HAPPENED_TS: pd.to_datetime([e.happened_at for e in entries], utc=True),
+            HAPPENED_TS: pd.to_datetime(pd.Series([e.happened_at for e in entries]), utc=True),
             CASE_SEQ: [e.case_seq for e in entries],
             "_run": [e.run_id for e in entries],
         }
@@ -208,7 +208,7 @@ def journal_cases(journal: Journal, config: Config) -> tuple[pd.DataFrame, str |
     return cases, _earliest_run(journal, set(frame["_run"])), untimed
 
 
-def parse_stored_date(text: str) -> pd.Timestamp:
+def parse_stored_date(text: str) -> pd.Timestamp | NaTType:
     """A response date as stored in the journal (UTC text) -> Timestamp (NaT if unreadable)."""
     stamp = pd.to_datetime(text, utc=True, errors="coerce")
     return stamp if isinstance(stamp, pd.Timestamp) else pd.NaT

@@ -13,8 +13,8 @@ the only place that looks inside an answer, and it reads it defensively:
   of either API version (``IN-PROGRESS``, ``CLOSE``), hours as ``"5"`` or ``5.0``, an
   assignee given as an object with an ``email``.
 
-Paging follows ``cursor.next`` until it is null/absent, a page is empty, or a cursor repeats
-(a defensive stop: an API that hands back the same cursor would otherwise loop forever).
+Paging (and the reading of an answer's ``data``) is backfill.verify.paging's, shared with
+GET responses.
 """
 
 from __future__ import annotations
@@ -23,10 +23,22 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import Any
+
+from backfill.progress import OnProgress, ProgressEvent, no_progress
+from backfill.verify.paging import (
+    PER_PAGE,
+    Answer,
+    Cursor,
+    JsonGetter,
+    case_id,
+    pages,
+    read_answer,
+)
 
 CLOSE_LOOP_PATH = "/v7/rest/sync/close-loop"
-PER_PAGE = 1000  # the documented maximum: fewest requests against the shared rate limit
+READ_BACK_STAGE = "read back"
+
 
 # The fields verify compares, by the names the API uses.
 STATUS = "status"
@@ -61,12 +73,6 @@ _STATUS_WORDS = {
 _ABSENT = object()
 
 
-class JsonGetter(Protocol):
-    """What the pager needs from ApiSession: one rate-limited, retried GET."""
-
-    async def get_json(self, path: str, params: Mapping[str, str]) -> Any: ...
-
-
 @dataclass(frozen=True, slots=True)
 class CaseState:
     """One case as CustomerGauge reports it. None = not set; `missing` = not in the answer."""
@@ -94,7 +100,7 @@ class ReadBack:
 @dataclass(frozen=True, slots=True)
 class Page:
     states: list[CaseState]
-    next_cursor: int | str | None
+    next_cursor: Cursor | None
     skipped: list[str]
     size: int = 0  # records in `data`, usable or not: 0 ends the paging
 
@@ -110,7 +116,11 @@ def normalise_status(value: Any) -> str | None:
     return _STATUS_WORDS.get(key, text.lower())
 
 
-def _hours(value: Any) -> int | None:
+def whole_hours(value: Any) -> int | None:
+    """Hours as a whole number (``"5"``, ``5.0``, ``5.7`` -> 5); None when unset.
+
+    Raises ValueError for what is not a finite number of hours.
+    """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
@@ -131,17 +141,6 @@ def _assignee(value: Any) -> str | None:
     return text or None
 
 
-def _case_id(value: Any) -> str | None:
-    if value is None or value is _ABSENT or isinstance(value, bool):
-        return None
-    if isinstance(value, float):
-        if not value.is_integer():
-            return None
-        value = int(value)
-    text = str(value).strip()
-    return text or None
-
-
 def _lookup(record: Mapping[str, Any], name: str) -> Any:
     for alias in _ALIASES[name]:
         if alias in record:
@@ -152,8 +151,8 @@ def _lookup(record: Mapping[str, Any], name: str) -> Any:
 _READERS: dict[str, Callable[[Any], Any]] = {
     STATUS: normalise_status,
     ASSIGNEE: _assignee,
-    TIME_TO_FOLLOW_UP: _hours,
-    TIME_TO_CLOSE: _hours,
+    TIME_TO_FOLLOW_UP: whole_hours,
+    TIME_TO_CLOSE: whole_hours,
 }
 
 
@@ -161,7 +160,8 @@ def parse_case(record: Any) -> CaseState | str:
     """One record of `data` -> CaseState, or the reason it cannot be used (no id)."""
     if not isinstance(record, Mapping):
         return f"record is {type(record).__name__}, not an object"
-    case = _case_id(_lookup(record, "number_customergauge"))
+    raw_case = _lookup(record, "number_customergauge")
+    case = None if raw_case is _ABSENT else case_id(raw_case)
     if case is None:
         return "record without number_customergauge"
     values: dict[str, Any] = {}
@@ -189,36 +189,19 @@ def parse_case(record: Any) -> CaseState | str:
 
 def parse_page(body: Any) -> Page:
     """One GET close-loop answer -> its cases, the next cursor (None = last page), skips."""
-    if not isinstance(body, Mapping):
-        return Page([], None, [f"answer is {type(body).__name__}, not an object"], 0)
-    data = body.get("data")
-    if data is None:
-        data = []
-    if isinstance(data, Mapping):  # a single case answered bare
-        data = [data]
-    if not isinstance(data, list):
-        return Page([], None, [f"'data' is {type(data).__name__}, not a list"], 0)
+    return _parse(read_answer(body))
+
+
+def _parse(answer: Answer) -> Page:
     states: list[CaseState] = []
-    skipped: list[str] = []
-    for record in data:
+    skipped: list[str] = [answer.problem] if answer.problem else []
+    for record in answer.records:
         parsed = parse_case(record)
         if isinstance(parsed, str):
             skipped.append(parsed)
         else:
             states.append(parsed)
-    return Page(states, next_cursor(body), skipped, len(data))
-
-
-def next_cursor(body: Mapping[str, Any]) -> int | str | None:
-    """The cursor of the next page: `cursor.next` (or a bare `cursor`), None when done."""
-    cursor = body.get("cursor")
-    if isinstance(cursor, Mapping):
-        cursor = cursor.get("next")
-    if cursor is None or cursor is False or cursor == "":
-        return None
-    if isinstance(cursor, float) and cursor.is_integer():
-        return int(cursor)
-    return cursor if isinstance(cursor, int | str) else None
+    return Page(states, answer.next_cursor, skipped, len(answer.records))
 
 
 def merge(into: ReadBack, states: Iterable[CaseState]) -> None:
@@ -236,12 +219,12 @@ async def read_close_loop(
     end: date,
     *,
     per_page: int = PER_PAGE,
-    progress: Any | None = None,
+    on_progress: OnProgress = no_progress,
 ) -> ReadBack:
     """Page through GET close-loop for cases updated between `start` and `end` (inclusive).
 
-    `progress` is tqdm-like: ``update(records)`` per page. Requests go through `api`, so they
-    share the run's rate limiter and retry policy.
+    `on_progress` hears stage ``read back``: cases read so far. Requests go through `api`, so
+    they share the run's rate limiter and retry policy.
     """
     result = ReadBack()
     params = {
@@ -249,17 +232,13 @@ async def read_close_loop(
         "updated_at[start]": start.isoformat(),
         "updated_at[end]": end.isoformat(),
     }
-    seen: set[Any] = set()
-    cursor: int | str | None = None
-    while True:
-        query = dict(params) if cursor is None else {**params, "cursor": str(cursor)}
-        page = parse_page(await api.get_json(CLOSE_LOOP_PATH, query))
+    read = 0
+    on_progress(ProgressEvent(READ_BACK_STAGE, 0, None, "case"))
+    async for answer in pages(api, CLOSE_LOOP_PATH, params):
+        page = _parse(answer)
         result.pages += 1
         result.skipped.extend(page.skipped)
         merge(result, page.states)
-        if progress is not None:
-            progress.update(len(page.states))
-        cursor = page.next_cursor
-        if cursor is None or page.size == 0 or cursor in seen:
-            return result
-        seen.add(cursor)
+        read += len(page.states)
+        on_progress(ProgressEvent(READ_BACK_STAGE, read, None, "case"))
+    return result

@@ -20,16 +20,18 @@ retry policy with the sends; the pager stops early once every wanted id has been
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Collection, Iterable, Mapping
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from pandas._libs.tslibs.nattype import NaTType
 
 from backfill.journal.identity import UTC_TEXT_FORMAT, utc_text
-from backfill.verify.readback import next_cursor
+from backfill.progress import OnProgress, ProgressEvent, no_progress
+from backfill.verify.paging import PER_PAGE, Answer, Cursor, JsonGetter, case_id, pages, read_answer
 
 if TYPE_CHECKING:
     from backfill.config import Config
@@ -38,19 +40,15 @@ if TYPE_CHECKING:
     from backfill.read.table import InputTable
 
 RESPONSES_PATH = "/v7/rest/sync/responses"
-PER_PAGE = 1000  # the documented maximum for v7
+RESPONSE_DATES_STAGE = "response dates"
 LOOKBACK_DAYS = 365  # how long before the earliest action the period starts (see docstring)
 DATE_FIELDS = ("date_survey_response", "date_creation", "date_order", "date_sent")
-
-
-class JsonGetter(Protocol):
-    async def get_json(self, path: str, params: Mapping[str, str]) -> Any: ...
 
 
 @dataclass
 class ResponsePage:
     dates: dict[str, str]  # case -> the date text as answered
-    next_cursor: int | str | None
+    next_cursor: Cursor | None
     size: int  # records in `data`, usable or not: 0 ends the paging
     skipped: list[str] = field(default_factory=list)
 
@@ -89,46 +87,44 @@ def parse_response_date(text: Any, timezone: str) -> pd.Timestamp | None:
     if text is None or (isinstance(text, str) and not text.strip()):
         return None
     try:
-        stamp = pd.Timestamp(text)
+        stamp: pd.Timestamp | NaTType = pd.Timestamp(text)
     except (ValueError, TypeError):
         return None
-    if stamp is pd.NaT:
+    if not isinstance(stamp, pd.Timestamp):  # NaT
         return None
     if stamp.tzinfo is None:
         try:
-            stamp = stamp.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
+            local = stamp.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
         except (ValueError, TypeError):
             return None
-        if stamp is pd.NaT:
+        if not isinstance(local, pd.Timestamp):  # a time that does not exist there, or twice
             return None
+        stamp = local
     return stamp.tz_convert("UTC")
 
 
 def parse_responses_page(body: Any, date_field: str) -> ResponsePage:
     """One GET responses answer -> {case: date text}, the next cursor, skipped records."""
-    if not isinstance(body, Mapping):
-        return ResponsePage({}, None, 0, [f"answer is {type(body).__name__}, not an object"])
-    data = body.get("data") or []
-    if not isinstance(data, list):
-        return ResponsePage({}, None, 0, [f"'data' is {type(data).__name__}, not a list"])
+    return _parse(read_answer(body), date_field)
+
+
+def _parse(answer: Answer, date_field: str) -> ResponsePage:
     dates: dict[str, str] = {}
-    skipped: list[str] = []
-    for record in data:
+    skipped: list[str] = [answer.problem] if answer.problem else []
+    for record in answer.records:
         if not isinstance(record, Mapping):
             skipped.append(f"record is {type(record).__name__}, not an object")
             continue
-        case = record.get("number_customergauge")
-        if case is None or isinstance(case, bool) or not str(case).strip():
+        case = case_id(record.get("number_customergauge"))
+        if case is None:
             skipped.append("record without number_customergauge")
             continue
-        if isinstance(case, float) and case.is_integer():
-            case = int(case)
         value = record.get(date_field)
         if value is None or not str(value).strip():
             skipped.append(f"{case}: no {date_field}")
             continue
-        dates.setdefault(str(case).strip(), str(value).strip())
-    return ResponsePage(dates, next_cursor(body), len(data), skipped)
+        dates.setdefault(case, str(value).strip())
+    return ResponsePage(dates, answer.next_cursor, len(answer.records), skipped)
 
 
 async def fetch_response_dates(
@@ -140,12 +136,12 @@ async def fetch_response_dates(
     end: date,
     timezone: str,
     per_page: int = PER_PAGE,
-    progress: Any | None = None,
+    on_progress: OnProgress = no_progress,
 ) -> FetchedDates:
     """Page through GET responses; keep the dates of `wanted` ids only.
 
     Stops when the API has no next page, a page is empty, a cursor repeats, or every wanted id
-    has been found. `progress` is tqdm-like: ``update(n)`` with the wanted ids found per page.
+    has been found. `on_progress` hears stage ``response dates``: wanted ids found of all.
     """
     result = FetchedDates({})
     remaining = set(wanted)
@@ -157,30 +153,25 @@ async def fetch_response_dates(
         "period[start]": start.isoformat(),
         "period[end]": end.isoformat(),
     }
-    seen: set[Any] = set()
-    cursor: int | str | None = None
-    while True:
-        query = dict(params) if cursor is None else {**params, "cursor": str(cursor)}
-        page = parse_responses_page(await api.get_json(RESPONSES_PATH, query), date_field)
-        result.pages += 1
-        result.records += page.size
-        found = 0
-        for case, text in page.dates.items():
-            if case not in remaining:
-                continue
-            stamp = parse_response_date(text, timezone)
-            if stamp is None:
-                result.unreadable.append(f"{case}: {text!r}")
-                continue
-            result.dates[case] = stamp
-            remaining.discard(case)
-            found += 1
-        if progress is not None:
-            progress.update(found)
-        cursor = page.next_cursor
-        if not remaining or cursor is None or page.size == 0 or cursor in seen:
-            return result
-        seen.add(cursor)
+    on_progress(ProgressEvent(RESPONSE_DATES_STAGE, 0, len(remaining), "case"))
+    async with aclosing(pages(api, RESPONSES_PATH, params)) as answers:
+        async for answer in answers:
+            page = _parse(answer, date_field)
+            result.pages += 1
+            result.records += page.size
+            for case, text in page.dates.items():
+                if case not in remaining:
+                    continue
+                stamp = parse_response_date(text, timezone)
+                if stamp is None:
+                    result.unreadable.append(f"{case}: {text!r}")
+                    continue
+                result.dates[case] = stamp
+                remaining.discard(case)
+            on_progress(ProgressEvent(RESPONSE_DATES_STAGE, len(result.dates), len(wanted), "case"))
+            if not remaining:
+                break
+    return result
 
 
 def stored_text(stamp: pd.Timestamp) -> str:
@@ -195,7 +186,7 @@ async def api_response_dates(
     journal: Journal | None,
     *,
     now: datetime | None = None,
-    progress: bool = False,
+    on_progress: OnProgress = no_progress,
     echo: Callable[[str], None] | None = None,
 ) -> dict[str, pd.Timestamp]:
     """Response dates of the input's cases for `responses.source: api`.
@@ -222,30 +213,15 @@ async def api_response_dates(
     if missing:
         today = (now or datetime.now(UTC)).date()
         start, end = response_period(first.frame[HAPPENED_TS], today=today)
-        bar = None
-        if progress:
-            from tqdm import tqdm
-
-            bar = tqdm(
-                total=len(missing),
-                desc="response dates",
-                unit=" cases",
-                file=sys.stderr,
-                leave=False,
-            )
-        try:
-            fetched = await fetch_response_dates(
-                api,
-                missing,
-                date_field=config.responses.api_date_field,
-                start=start,
-                end=end,
-                timezone=config.api.timezone,
-                progress=bar,
-            )
-        finally:
-            if bar is not None:
-                bar.close()
+        fetched = await fetch_response_dates(
+            api,
+            missing,
+            date_field=config.responses.api_date_field,
+            start=start,
+            end=end,
+            timezone=config.api.timezone,
+            on_progress=on_progress,
+        )
         dates.update(fetched.dates)
         if journal is not None and not journal.read_only and fetched.dates:
             journal.put_response_dates(

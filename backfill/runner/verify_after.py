@@ -1,0 +1,69 @@
+"""`run --verify`: after sending, read every case back and compare it with the plan."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from backfill.config import Config
+from backfill.errors import AuthError
+from backfill.journal.store import Journal
+from backfill.plan.build import Plan
+from backfill.progress import OnProgress
+from backfill.runner.preflight import Echo
+from backfill.send.auth import Credentials
+from backfill.send.retry_policy import RetryPolicy
+from backfill.send.session import ApiSession
+from backfill.verify.check import verify_config, verify_plan
+
+
+async def verify_after_send(
+    plan: Plan,
+    config: Config,
+    api: ApiSession,
+    journal: Journal,
+    folder: Path,
+    *,
+    sandbox_credentials: Credentials | None,
+    log: logging.Logger,
+    retry_policy: RetryPolicy | None,
+    on_progress: OnProgress,
+    echo: Echo,
+) -> dict[str, Any] | None:
+    """Verify the run; what summary.json keeps of it, or None when it cannot be read back.
+
+    v7 runs read over their own session, so the reads share its rate limit; a v4.1 run reads
+    with v7 (the only API that answers GET close-loop) and its credentials.
+    """
+    if config.api.version != "v7":
+        read_config = verify_config(config)
+        credentials = sandbox_credentials
+        if credentials is None:
+            try:
+                credentials = Credentials.from_env(read_config)
+            except AuthError as exc:
+                echo(f"--verify skipped: reading back needs the v7 credentials: {exc}")
+                return None
+        async with ApiSession(
+            read_config, credentials, request_log=log, retry=retry_policy
+        ) as reader:
+            return await _verify(plan, reader, journal, folder, on_progress, echo)
+    return await _verify(plan, api, journal, folder, on_progress, echo)
+
+
+async def _verify(
+    plan: Plan,
+    api: ApiSession,
+    journal: Journal,
+    folder: Path,
+    on_progress: OnProgress,
+    echo: Echo,
+) -> dict[str, Any]:
+    outcome = await verify_plan(plan, api, journal=journal, folder=folder, on_progress=on_progress)
+    echo(outcome.summary)
+    return {
+        "summary": outcome.summary,
+        "exit_code": int(outcome.exit_status),
+        "source": outcome.source,
+    }

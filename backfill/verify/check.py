@@ -1,0 +1,258 @@
+"""Verifying: read CustomerGauge back over an ApiSession and compare it with the expected
+final state of each case (backfill.verify.compare), for `run --verify` and `backfill verify`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from backfill.config import Config
+from backfill.errors import ConfigError, ExitStatus
+from backfill.journal.store import Journal
+from backfill.model import HAPPENED_TS, OUTCOME
+from backfill.plan.build import Plan
+from backfill.progress import OnProgress, no_progress
+from backfill.send.session import ApiSession
+from backfill.verify.compare import Comparison, compare, summary_line, write_verify_csv
+from backfill.verify.expectation import (
+    Expected,
+    expected_cases,
+    expected_from_cases,
+    journal_cases,
+    untimed_cases,
+)
+from backfill.verify.readback import read_close_loop
+from backfill.verify.responses import api_response_dates
+
+
+def _quiet(line: str) -> None:
+    """The default `echo`: the library says nothing unless the caller wants to hear it."""
+
+
+@dataclass
+class VerifyOutcome:
+    """What `verify` found: the comparison, where verify.csv went, how much was read."""
+
+    comparison: Comparison
+    path: Path | None
+    start: date
+    end: date
+    pages: int
+    records: int
+    requests: int
+    source: str  # "plan", "plan+journal" or "journal": where the expectation came from
+    summary: str
+
+    @property
+    def exit_status(self) -> ExitStatus:
+        return self.comparison.exit_status
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return self.comparison.counts
+
+
+def read_range(
+    earliest: Any, *, today: date | None = None, margin_days: int = 1
+) -> tuple[date, date]:
+    """The updated_at range to read back: from `earliest` (a run's start, or the earliest
+    planned action) to today, widened by a day on both ends because the API filters by the
+    tenant's local date, which may differ from UTC by up to a day."""
+    today = today or datetime.now(UTC).date()
+    stamp = pd.Timestamp(earliest) if earliest is not None else pd.NaT
+    first = today if stamp is pd.NaT or pd.isna(stamp) else stamp.date()
+    return first - timedelta(days=margin_days), today + timedelta(days=margin_days)
+
+
+async def verify_expected(
+    api: ApiSession,
+    expected: list[Expected],
+    start: date,
+    end: date,
+    *,
+    folder: Path | None = None,
+    source: str = "plan",
+    on_progress: OnProgress = no_progress,
+) -> VerifyOutcome:
+    """Read back GET close-loop over [start, end], compare, write verify.csv to `folder`."""
+    requests_before = api.requests
+    found = await read_close_loop(api, start, end, on_progress=on_progress)
+    comparison = compare(expected, found.cases)
+    path = write_verify_csv(comparison, folder) if folder is not None else None
+    return VerifyOutcome(
+        comparison=comparison,
+        path=path,
+        start=start,
+        end=end,
+        pages=found.pages,
+        records=found.records,
+        requests=api.requests - requests_before,
+        source=source,
+        summary=summary_line(comparison),
+    )
+
+
+def verify_config(config: Config) -> Config:
+    """Verification reads with the v7 API (OAuth2) whatever api.version sends with."""
+    if config.api.version == "v7":
+        return config
+    return config.model_copy(update={"api": config.api.model_copy(update={"version": "v7"})})
+
+
+# --- entry points: the runner's --verify hook, the library function, the CLI -------------
+
+
+async def verify_plan(
+    plan: Plan,
+    api: ApiSession,
+    *,
+    journal: Journal | None = None,
+    folder: Path | None = None,
+    on_progress: OnProgress = no_progress,
+    today: date | None = None,
+) -> VerifyOutcome:
+    """Verify what `plan` predicts against CustomerGauge, over an open ApiSession `api`.
+
+    `backfill run --verify` calls this after sending, with the run's session (so the reads
+    share its rate limiter and retry policy) and its journal; `verify` calls it for a file
+    given now. Writes verify.csv into `folder` when given.
+    """
+    cases, source, run_start = expected_cases(plan, journal)
+    expected = expected_from_cases(cases, untimed=untimed_cases(plan))
+    earliest = run_start
+    if earliest is None:
+        times = plan.frame.loc[plan.frame[OUTCOME].eq(""), HAPPENED_TS].dropna()
+        earliest = times.min() if len(times) else None
+    start, end = read_range(earliest, today=today)
+    return await verify_expected(
+        api, expected, start, end, folder=folder, source=source, on_progress=on_progress
+    )
+
+
+async def verify_journal(
+    journal: Journal,
+    config: Config,
+    api: ApiSession,
+    *,
+    folder: Path | None = None,
+    on_progress: OnProgress = no_progress,
+    today: date | None = None,
+) -> VerifyOutcome:
+    """Verify every case the journal shows as sent, without the input files."""
+    cases, run_start, untimed = journal_cases(journal, config)
+    start, end = read_range(run_start, today=today)
+    return await verify_expected(
+        api,
+        expected_from_cases(cases, assignee_known=False, untimed=untimed),
+        start,
+        end,
+        folder=folder,
+        source="journal",
+        on_progress=on_progress,
+    )
+
+
+def verify(
+    inputs: Sequence[Path],
+    config: Config,
+    *,
+    out_dir: Path | None = None,
+    journal_path: Path | None = None,
+    on_progress: OnProgress = no_progress,
+    now: datetime | None = None,
+    echo: Callable[[str], None] = _quiet,
+) -> VerifyOutcome:
+    """`backfill verify`: read back each case and compare it with the expected final state.
+
+    With INPUT files the expectation is their plan (narrowed to what the journal shows as
+    accepted, when the journal knows the run); with only a journal, its accepted actions.
+    Credentials: the v7 OAuth2 pair, from the variables the config names.
+    """
+    from backfill.config import new_run_id, output_dir
+    from backfill.send.auth import Credentials
+
+    inputs = [Path(p) for p in inputs]
+    journal = _open_journal(journal_path, config, required=not inputs)
+    read_config = verify_config(config)
+    credentials = Credentials.from_env(read_config)
+    folder = output_dir(config, out_dir, new_run_id())
+
+    async def main() -> VerifyOutcome:
+        async with ApiSession(read_config, credentials) as api:
+            if not inputs:
+                assert journal is not None
+                return await verify_journal(
+                    journal, config, api, folder=folder, on_progress=on_progress
+                )
+            plan = await plan_for_verify(
+                inputs, config, api, journal, now=now, on_progress=on_progress, echo=echo
+            )
+            return await verify_plan(
+                plan, api, journal=journal, folder=folder, on_progress=on_progress
+            )
+
+    try:
+        outcome = asyncio.run(main())
+    finally:
+        if journal is not None:
+            journal.close()
+    echo(outcome.summary)
+    echo(
+        f"read back {outcome.records} cases updated {outcome.start} to {outcome.end} "
+        f"({outcome.pages} pages, {outcome.requests} requests); expected from the "
+        f"{outcome.source.replace('+', ' and the ')}"
+    )
+    if outcome.path is not None:
+        echo(f"verify.csv written to {outcome.path}")
+    return outcome
+
+
+async def plan_for_verify(
+    inputs: Sequence[Path],
+    config: Config,
+    api: ApiSession,
+    journal: Journal | None,
+    *,
+    now: datetime | None = None,
+    on_progress: OnProgress = no_progress,
+    echo: Callable[[str], None] | None = None,
+) -> Plan:
+    """The plan of `inputs`, with response dates from the API when responses.source is api."""
+    from backfill.config import required_fields
+    from backfill.plan.build import build_plan, plan_from_table
+    from backfill.read.table import read_inputs
+
+    if config.responses.source != "api":
+        return build_plan(inputs, config, now=now, on_progress=on_progress)
+    table = read_inputs(
+        list(inputs), config.input, required=required_fields(config), on_progress=on_progress
+    )
+    dates = await api_response_dates(
+        table, config, api, journal, now=now, on_progress=on_progress, echo=echo
+    )
+    return plan_from_table(table, config, now=now, response_dates=dates)
+
+
+def _open_journal(path: Path | None, config: Config, *, required: bool) -> Journal | None:
+    """The journal to narrow or replace the expectation: --journal, else journal: if present.
+
+    Read-only, unless response dates fetched from the API are to be kept in it; then it is
+    created when missing, so that the next run or verify does not fetch them again.
+    """
+    target = Path(path) if path is not None else Path(config.journal)
+    keeps_dates = config.responses.source == "api" and not required
+    if not target.exists() and not keeps_dates:
+        if path is not None or required:
+            raise ConfigError(
+                f"journal {target} not found; give the journal of the run with --journal, "
+                "or the INPUT files to verify against their plan"
+            )
+        return None
+    return Journal(target, read_only=not keeps_dates)
