@@ -19,6 +19,7 @@ import pandas as pd
 from backfill.config import InputConfig
 from backfill.errors import ConfigError, InputError
 from backfill.model import ROW, SOURCE
+from backfill.plan.cells import as_text
 from backfill.read.actions import ACTION_AT, ACTION_COLUMNS, ACTION_NOTE, ACTION_STATUS
 
 if TYPE_CHECKING:
@@ -75,12 +76,14 @@ def _wide(table: InputTable, cfg: InputConfig, where: str) -> InputTable:
 
     # every (ticket, step) pair with a time, ordered by ticket, then time, then step
     step_names = list(steps)
-    cells = np.column_stack([_texts(frame[steps[s]]) for s in step_names])
+    cells = np.column_stack([_stripped(frame[steps[s]]) for s in step_names])
     # the steps are one time column once reshaped: read with one day/month order; a step
     # whose time cannot be read keeps its place in input.steps (the plan reports it)
-    order = _order(pd.concat([frame[steps[s]] for s in step_names]), cfg, list(steps.values()))
+    dayfirst = _order(pd.concat([frame[steps[s]] for s in step_names]), cfg, list(steps.values()))
     stamps = (
-        pd.DataFrame({i: _instants(frame[steps[s]], cfg, order) for i, s in enumerate(step_names)})
+        pd.DataFrame(
+            {i: _instants(frame[steps[s]], cfg, dayfirst) for i, s in enumerate(step_names)}
+        )
         .ffill(axis=1)
         .bfill(axis=1)
         .fillna(0)
@@ -100,10 +103,10 @@ def _wide(table: InputTable, cfg: InputConfig, where: str) -> InputTable:
     for index, status in enumerate(step_names):
         mine = step == index
         if status in notes:
-            action_note[mine] = _texts(frame[notes[status]])[ticket[mine]]
+            action_note[mine] = _stripped(frame[notes[status]])[ticket[mine]]
         elif note_column is not None:
             rows = mine & last
-            action_note[rows] = _texts(frame[note_column])[ticket[rows]]
+            action_note[rows] = _stripped(frame[note_column])[ticket[rows]]
     out[ACTION_NOTE] = action_note
     for name in (ACTION_STATUS, ACTION_AT, ACTION_NOTE):
         out[name] = out[name].astype(object)
@@ -125,22 +128,24 @@ def _audit(table: InputTable, cfg: InputConfig, where: str) -> InputTable:
     frame = table.frame.reset_index(drop=True)
     status_column = table.columns["status"]
     case_column = table.columns["number_customergauge"]
-    new_status = _texts(frame[status_column])
+    new_status = _stripped(frame[status_column])
     if audit.field_column is not None:
-        field = _texts(frame[_column(table, audit.field_column, "input.audit.field_column", where)])
+        field = _stripped(
+            frame[_column(table, audit.field_column, "input.audit.field_column", where)]
+        )
         wanted = {s.strip().casefold() for s in audit.status_fields}
         changes = np.array([f.strip().casefold() in wanted for f in field], dtype=bool)
     else:
         changes = np.char.str_len(new_status.astype(str)) > 0 if len(frame) else np.zeros(0, bool)
     note_column = table.columns.get("note")
-    notes = _texts(frame[note_column]) if note_column else np.full(len(frame), "", dtype=object)
+    notes = _stripped(frame[note_column]) if note_column else np.full(len(frame), "", dtype=object)
     has_note = np.array([bool(n.strip()) for n in notes], dtype=bool)
     comments = ~changes & has_note
 
     # each comment carries the status its case had at that time: the last change before it
     # (by time, then file order), else the first change's old status when the log has one;
     # with that old status, the case's first row (its creation) becomes an action too
-    cases = _texts(frame[case_column])
+    cases = _stripped(frame[case_column])
     time_column = table.columns.get("happened_at")
     stamps = (
         _instants(frame[time_column], cfg, _order(frame[time_column], cfg, [time_column]))
@@ -148,7 +153,7 @@ def _audit(table: InputTable, cfg: InputConfig, where: str) -> InputTable:
         else np.zeros(len(frame))
     )
     olds = (
-        _texts(frame[_column(table, audit.old_status, "input.audit.old_status", where)])
+        _stripped(frame[_column(table, audit.old_status, "input.audit.old_status", where)])
         if audit.old_status
         else None
     )
@@ -191,28 +196,21 @@ def _audit(table: InputTable, cfg: InputConfig, where: str) -> InputTable:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _column(table: InputTable, name: str, key: str, where: str) -> str:
-    from backfill.read.table import _match
+def _stripped(values: pd.Series) -> np.ndarray:
+    """The cells as stripped text ("" for empty ones; real Excel dates as ISO text)."""
+    return as_text(values).str.strip().to_numpy(dtype=object)
 
-    found = _match(name, table.original_columns)
+
+def _column(table: InputTable, name: str, key: str, where: str) -> str:
+    from backfill.read.table import match_column
+
+    found = match_column(name, table.original_columns)
     if found is None:
         raise InputError(
             f"{key} is '{name}' but there is no such column in {where}; columns are: "
             f"{', '.join(table.original_columns)}; correct it in the config"
         )
     return found
-
-
-def _texts(values: pd.Series) -> np.ndarray:
-    """The cells as stripped text (real Excel dates as ISO text)."""
-    return np.array(
-        [v.strip() if isinstance(v, str) else "" if _blank(v) else str(v) for v in values],
-        dtype=object,
-    )
-
-
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT
 
 
 def _order(values: pd.Series, cfg: InputConfig, columns: list[str]) -> bool | None:

@@ -104,7 +104,7 @@ def cell_patterns(cells: pd.Series, dayfirst: bool) -> pd.Series:
     """The strptime pattern of each numeric day/month cell read in this order (its separator,
     year digits and clock); NaN for other cells. Indexed like `cells`."""
     parts = _parts(cells)
-    out = pd.Series(np.nan, index=cells.index, dtype=object)
+    out = pd.Series(None, index=cells.index, dtype=object)
     if len(parts):
         first, second = ("%d", "%m") if dayfirst else ("%m", "%d")
         forms = _forms(parts)

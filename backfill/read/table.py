@@ -168,7 +168,7 @@ def map_columns(
         if field in mapping and mapping[field] is None:
             continue  # `field: null`: a column of that name is not this field
         wanted = mapping.get(field)
-        actual = _match(wanted if wanted is not None else field, found)
+        actual = match_column(wanted if wanted is not None else field, found)
         if actual is not None:
             result[field] = actual
         elif wanted is not None:
@@ -230,7 +230,7 @@ def _fold(name: str) -> str:
     return "_".join(name.strip().casefold().replace("-", " ").replace("_", " ").split())
 
 
-def _match(wanted: str, found: Sequence[str]) -> str | None:
+def match_column(wanted: str, found: Sequence[str]) -> str | None:
     if wanted in found:
         return wanted
     folded = _fold(wanted)

@@ -41,15 +41,15 @@ def starting_config(inspection: Inspection, sources: Sequence[str]) -> str:
             lines.append(_mapping("    ", "old_status", inspection.audit_old))
     if inspection.statuses:
         lines.append("  status_map:")
-        for status in inspection.statuses:
-            rows = f"{status.rows} row{'s' if status.rows != 1 else ''}"
-            key = _quoted(status.value)
-            if status.status is None:
+        for word in inspection.statuses:
+            rows = f"{word.rows} row{'s' if word.rows != 1 else ''}"
+            key = _quoted(word.value)
+            if word.status is None:
                 lines.append(
-                    f"    # TODO {key}: open | progress | closed  ({status.evidence}; {rows})"
+                    f"    # TODO {key}: open | progress | closed  ({word.evidence}; {rows})"
                 )
             else:
-                lines.append(_line(f"    {key}: {status.status}", f"{status.evidence}; {rows}"))
+                lines.append(_line(f"    {key}: {word.status}", f"{word.evidence}; {rows}"))
     if inspection.dayfirst is not None:
         lines.append(
             _line(

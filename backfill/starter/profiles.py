@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -103,11 +104,10 @@ def profile_of(name: str, values: list[object]) -> Profile:
 
 
 def blank(value: object) -> bool:
-    if value is None or value is pd.NaT:
-        return True
-    if isinstance(value, float):
-        return bool(np.isnan(value))
-    return isinstance(value, str) and not value.strip()
+    """An empty cell: missing, or text of spaces only."""
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
 
 
 def is_time(value: object) -> bool:
