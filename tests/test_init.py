@@ -105,3 +105,15 @@ def test_init_example_writes_the_documented_example(tmp_path: Path) -> None:
 def test_init_without_an_input_exits_2(tmp_path: Path) -> None:
     code, out = init("-o", str(tmp_path / "c.yaml"))
     assert code == 2 and "name the export(s) to look at" in out
+
+
+def test_an_address_column_of_unknown_owner_is_a_todo_not_an_assignee(tmp_path: Path) -> None:
+    export = ROOT / "sample_data" / "recipes" / "freshdesk" / "tickets.csv"
+    target = tmp_path / "c.yaml"
+    code, out = init(str(export), "-o", str(target))
+    assert code == 0 and "1 TODO(s) to do first" in out
+    assert (
+        '    # TODO assignee: "Email"  (3 of 3 values are e-mail addresses, but the header '
+        "does not say whose: map it only if they are the agents')"
+    ) in target.read_text(encoding="utf-8").splitlines()
+    assert "assignee" not in load_config(target).input.columns

@@ -186,6 +186,20 @@ def guess_assignee(profiles: dict[str, Profile], taken: set[str]) -> Guess | Non
     )
 
 
+def possible_assignee(profiles: dict[str, Profile], taken: set[str]) -> Guess | None:
+    """A column of e-mail addresses whose header does not say whose (not mapped: a TODO)."""
+    for p in profiles.values():
+        if p.name in taken or not p.filled or p.emails < 0.6 * p.filled:
+            continue
+        if header_says(p.name, NOT_ASSIGNEE) is None:
+            return Guess(
+                p.name,
+                f"{p.share(p.emails)} are e-mail addresses, but the header does not say "
+                "whose: map it only if they are the agents'",
+            )
+    return None
+
+
 def guess_audit(
     profiles: dict[str, Profile], taken: set[str]
 ) -> tuple[Guess, list[str], Guess, Guess | None] | None:

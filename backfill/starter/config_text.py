@@ -21,13 +21,16 @@ def starting_config(inspection: Inspection, sources: Sequence[str]) -> str:
     ]
     lines += [f"# TODO: {todo}" for todo in inspection.todos]
     lines += ["input:", _line("  layout: " + inspection.layout, inspection.layout_evidence)]
-    if inspection.columns or inspection.unmapped:
+    if inspection.columns or inspection.unmapped or inspection.possible:
         lines.append("  columns:")
         for field in FIELDS:
             if field in inspection.columns:
                 lines.append(_mapping("    ", field, inspection.columns[field]))
             elif field in inspection.unmapped:
                 lines.append(_line(f"    {field}: null", inspection.unmapped[field].evidence))
+            elif field in inspection.possible:
+                maybe = inspection.possible[field]
+                lines.append(f"    # TODO {field}: {_quoted(maybe.column)}  ({maybe.evidence})")
     if inspection.steps:
         lines.append("  steps:")
         for status, guess in inspection.steps.items():

@@ -29,6 +29,7 @@ from backfill.starter.columns import (
     guess_status_column,
     guess_steps,
     guess_time,
+    possible_assignee,
 )
 from backfill.starter.profiles import (
     SAMPLE,
@@ -61,6 +62,8 @@ class Inspection:
     # optional fields whose own name a column has (it would be read as that field), but whose
     # values say otherwise: written as `field: null`
     unmapped: dict[str, Guess] = field(default_factory=dict)
+    # fields a column may be, by its values only: a TODO, never a mapping
+    possible: dict[str, Guess] = field(default_factory=dict)
     steps: dict[str, Guess] = field(default_factory=dict)
     audit_field: Guess | None = None
     audit_status_fields: list[str] = field(default_factory=list)
@@ -139,6 +142,10 @@ def inspect_frame(frame: pd.DataFrame, known: Mapping[str, str | None] | None = 
         take("note", guess_note(profiles, taken), result.columns)
     if "assignee" not in result.columns:
         take("assignee", guess_assignee(profiles, taken), result.columns)
+    if "assignee" not in result.columns:
+        maybe = possible_assignee(profiles, taken)
+        if maybe is not None:
+            result.possible["assignee"] = maybe
     if "response_date" not in result.columns and "happened_at" in result.columns:
         happened = result.columns["happened_at"].column
         id_column = id_guess.column if id_guess else None
@@ -178,6 +185,7 @@ def column_hints(
         for name, guess in inspection.columns.items()
         if name in ("note", "assignee", "response_date") and name not in mapped
     ]
+    optional += [f"{name}?: {g.column!r} ({g.evidence})" for name, g in inspection.possible.items()]
     hints = []
     if optional:
         hints.append(
