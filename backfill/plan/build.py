@@ -259,7 +259,7 @@ def _joined_problems(problems: pd.DataFrame, index: pd.Index, *, warning: bool) 
     """Per row, its errors (or warnings): "code: message" items joined with " | "."""
     chosen = problems[problems["severity"].eq(validation.WARNING) == warning]
     items = chosen["code"] + ": " + chosen["message"]
-    joined = items.groupby(chosen["label"].to_numpy()).agg(" | ".join)
+    joined = _joined(items, chosen["label"].to_numpy(), " | ")
     return joined.reindex(index, fill_value="").astype(object)
 
 
@@ -273,9 +273,14 @@ def _case_warnings(frame: pd.DataFrame, problems: pd.DataFrame, cases: pd.DataFr
         .size()
         .reset_index(name="n")
     )
-    counts["item"] = counts["code"] + " " + counts["n"].astype(str)
-    text = counts.groupby("key", sort=False)["item"].agg(", ".join)
-    return text.reindex(cases.index, fill_value="").astype(object)
+    items = counts["code"] + " " + counts["n"].astype(str)
+    return _joined(items, counts["key"].to_numpy(), ", ").reindex(cases.index, fill_value="")
+
+
+def _joined(items: pd.Series, keys: np.ndarray, separator: str) -> pd.Series:
+    """Per key, its items in order joined by `separator` (a groupby sum of texts)."""
+    ended = items.astype("str") + separator
+    return ended.groupby(keys, sort=False).sum().str.removesuffix(separator).astype(object)
 
 
 def _counts(codes: pd.Series) -> dict[str, int]:

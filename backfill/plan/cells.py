@@ -12,6 +12,8 @@ import pandas as pd
 
 def as_text(values: pd.Series) -> pd.Series:
     """Cells as str, empty for missing; non-text cells (numbers from odd sources) as text."""
+    if pd.api.types.infer_dtype(values, skipna=False) in ("string", "empty"):
+        return values  # (every cell of a CSV export: nothing to convert)
     return values.fillna("").astype(str).astype(object)
 
 

@@ -53,7 +53,8 @@ _REOPEN_MESSAGE = " re-opens the closed case: CustomerGauge clears its follow-up
 def predict(frame: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     """The cases table (one row per case, in send order, indexed by CASE_KEY) and the
     timeline warnings (re-opens, cases ending without a follow-up or close time)."""
-    rows = frame[in_case(frame)]
+    needed = [CASE, CASE_KEY, HAPPENED_TS, OUTCOME, RESPONSE_TS, SEND_ASSIGNEE, STATUS]
+    rows = frame.loc[in_case(frame), needed]
     case = rows[CASE_KEY]
     sent = rows[rows[OUTCOME].eq("")]
     sent_case = sent[CASE_KEY]
@@ -78,10 +79,12 @@ def predict(frame: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, list[pd.
 
     def happened_at(at: pd.Series, is_set: pd.Series) -> pd.Series:
         chosen = at.where(is_set).dropna().astype(np.int64)
-        return pd.Series(happened.take(chosen).array, index=chosen.index).reindex(cases.index)
+        taken = happened.take(chosen.to_numpy())
+        return pd.Series(taken.array, index=chosen.index).reindex(cases.index)
 
-    last_sent = sent.groupby(sent_case).tail(1).set_index(CASE_KEY)  # (labels: `last_label`)
-    last_label = pd.Series(sent.groupby(sent_case).tail(1).index, index=last_sent.index)
+    last_rows = sent.groupby(sent_case).tail(1)
+    last_sent = last_rows.set_index(CASE_KEY)
+    last_label = pd.Series(last_rows.index, index=last_sent.index)
     named = sent[sent[SEND_ASSIGNEE].ne("")]
     all_rows = rows.groupby(case)
     cases["case"] = all_rows[CASE].first()
@@ -154,4 +157,4 @@ def _cases_table(cases: pd.DataFrame, zone: str) -> pd.DataFrame:
 
 def whole_hours(delta: pd.Series) -> pd.Series:
     """Time spans in whole hours, rounded down (as CustomerGauge shows them); <NA> if unknown."""
-    return (delta // pd.Timedelta(hours=1)).astype("Int64")
+    return delta.dt.floor("h").div(pd.Timedelta(hours=1)).astype("Int64")

@@ -18,6 +18,7 @@ from backfill.model import (
     CASE_KEY,
     CASE_SEQ,
     HAPPENED_AT,
+    HAPPENED_TS,
     IN_CASE,
     NOTE,
     OUTCOME,
@@ -74,6 +75,8 @@ def mark_duplicates(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows identical to an earlier to-send row of the same case become `duplicate`."""
     subset = [CASE, STATUS, HAPPENED_AT, NOTE, ASSIGNEE]
     candidate = frame[OUTCOME].eq("") & frame[CASE_SEQ].gt(0)
+    # only rows sharing case and time can be identical: the texts are compared for those
+    candidate &= frame[[CASE_KEY, HAPPENED_TS]].duplicated(keep=False)
     rows = frame.loc[candidate, [*subset, SOURCE, ROW]]
     dup = rows.duplicated(subset, keep="first")
     if not dup.any():

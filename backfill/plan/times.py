@@ -80,14 +80,17 @@ def parse_times(
     naive = np.full(size, _NAT)  # wall-clock times in `zone`
     aware = np.full(size, _NAT)  # instants given with an offset, as UTC
 
-    # real Excel date cells arrive as datetime objects among text cells
-    is_date = cells.map(lambda v: isinstance(v, datetime | date)).to_numpy(dtype=bool)
+    # real Excel date cells arrive as datetime objects among text cells (never from a CSV)
+    is_date = np.zeros(size, dtype=bool)
+    if pd.api.types.infer_dtype(cells, skipna=True) not in ("string", "empty"):
+        is_date = cells.map(lambda v: isinstance(v, datetime | date)).to_numpy(dtype=bool)
     if is_date.any():
         stamps = pd.to_datetime(cells[is_date].map(pd.Timestamp), errors="coerce")
         naive[is_date] = stamps.to_numpy(dtype="datetime64[us]")
         cells = cells.where(~is_date, "")
-    text = as_text(cells).str.strip().astype(object)
-    empty = (text == "").to_numpy() & ~is_date
+    # (pandas' string dtype runs the string methods below in pyarrow's kernels)
+    text = as_text(cells).astype("str").str.strip()
+    empty = text.eq("").to_numpy(dtype=bool) & ~is_date
     pending = ~empty & ~is_date
 
     serial = pending & text.str.match(_SERIAL).to_numpy(dtype=bool)

@@ -160,7 +160,7 @@ def _rows_with_progress(data: Any, stage: str, on_progress: OnProgress) -> list[
     return rows
 
 
-def _explain_unreadable(path: Path, head: bytes, exc: Exception) -> str:
+def _explain_unreadable(path: Path, head: bytes, exc: BaseException) -> str:
     suffix = path.suffix.lower()
     if not head:
         return f"{path} is empty (0 bytes); export the workbook again"

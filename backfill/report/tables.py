@@ -10,12 +10,16 @@ formulas.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 _DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?"
@@ -44,39 +48,52 @@ def unneutralise(value: Any) -> Any:
     return value
 
 
-def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `frame` with its text cells and column names neutralised.
-
-    One vectorised step per text column: the cells that start like a formula and are not
-    numbers get a leading quote; other cells (numbers, dates, missing) are left as they are.
-    """
-    out = frame.copy()
-    for position in range(out.shape[1]):
-        column = out.iloc[:, position]
-        if not (column.dtype == object or pd.api.types.is_string_dtype(column.dtype)):
-            continue
-        cells = column.astype(object)
-        try:
-            text = cells.str  # non-text cells (numbers, dates, missing) give NaN below
-        except AttributeError:  # not one text cell in the column
-            continue
-        risky = text.contains(_QUOTED_OR_FORMULA, na=False) & ~text.fullmatch(_NUMBER, na=False)
-        if risky.any():
-            cells = cells.copy()
-            cells[risky] = "'" + cells[risky]
-            out.isetitem(position, cells)
-    out.columns = [neutralise(str(name)) for name in out.columns]
-    return out
-
-
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    """Write `frame` as RFC 4180 CSV: UTF-8 with a BOM (so Excel reads accents right), CRLF
-    line ends, neutralised, no index. A field holding a comma, a quote, CR or LF is quoted:
-    the csv module quotes the characters of the line end, so a bare CR (which Excel would
-    take for a line break) is quoted too."""
+    """Write `frame` as RFC 4180 CSV, neutralised, without the index: UTF-8 with a BOM (so
+    Excel reads accents right), CRLF line ends, every text field in double quotes (pyarrow's
+    writer quotes them all: a line break or a bare CR inside a note never ends a record),
+    numbers bare, missing values empty."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    neutralise_frame(frame).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    table = pa.Table.from_arrays(
+        [_csv_column(frame.iloc[:, position]) for position in range(frame.shape[1])],
+        names=[neutralise(str(name)) for name in frame.columns],
+    )
+    with path.open("wb") as handle:
+        handle.write(codecs.BOM_UTF8)
+        pa_csv.write_csv(table, handle, pa_csv.WriteOptions(eol="\r\n", quoting_style="needed"))
     return path
+
+
+def _csv_column(column: pd.Series) -> pa.Array:
+    """One column for pyarrow's writer: numbers as they are, any other cell as its text
+    (str of it, as pandas writes it), neutralised."""
+    import pyarrow as pa
+
+    if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
+        return pa.array(column, from_pandas=True)  # (missing numbers are empty cells)
+    cells = column.astype(object)
+    try:
+        text = pa.array(cells, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # dates, flags, numbers among the text
+        text = pa.array(cells.map(str, na_action="ignore"), type=pa.string(), from_pandas=True)
+    return neutralise_array(text)
+
+
+def neutralise_array(text: pa.Array) -> pa.Array:
+    """`neutralise` of every cell of a pyarrow string array, in pyarrow's compute kernels."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    risky = pc.fill_null(pc.match_substring_regex(text, _QUOTED_OR_FORMULA), False)
+    if not pc.any(risky).as_py():
+        return text
+    number = pc.fill_null(pc.match_substring_regex(text, f"^{_NUMBER}$"), False)
+    risky = pc.and_not(risky, number)
+    quoted = pc.binary_join_element_wise(pa.scalar("'"), text, pa.scalar(""))
+    return pc.if_else(risky, quoted, text)
 
 
 def write_xlsx(
