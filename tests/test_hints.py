@@ -66,3 +66,22 @@ def test_a_response_date_column_is_found_by_its_values(tmp_path: Path) -> None:
         "response_date: 'Other date' (its dates are before the actions' ('happened_at') in 3 "
         "of 3 rows and the same on every row of a case)"
     ) in out
+
+
+def test_a_header_saying_utc_against_another_input_zone_is_named(tmp_path: Path) -> None:
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "number_customergauge,status,Changed (UTC)\n1,open,2024-01-02 10:00:00\n",
+        encoding="utf-8",
+    )
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "input:\n  columns: {happened_at: Changed (UTC)}\n  timezone: Europe/Amsterdam\n",
+        encoding="utf-8",
+    )
+    code, out = run("validate", str(export), "-c", str(config), "--out", str(tmp_path))
+    assert code == 0
+    assert (
+        "Note: the header of 'Changed (UTC)' says UTC, but input.timezone is Europe/Amsterdam: "
+        "times without an offset are read in input.timezone; set it to UTC if the header is right"
+    ) in out

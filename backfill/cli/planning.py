@@ -72,4 +72,4 @@ def _column_hints(plan: Plan) -> list[str]:
     if cfg.layout != "long":
         return []
     mapped = {**cfg.columns, **plan.columns}
-    return column_hints(plan.frame, mapped, zone_set=cfg.timezone != "UTC")
+    return column_hints(plan.frame, mapped, zone=cfg.timezone)

@@ -74,6 +74,7 @@ class Inspection:
     dates_evidence: str = ""
     timezone_note: str = ""
     timezone_todo: bool = False  # the note asks the user to set input.timezone
+    utc_headers: list[str] = field(default_factory=list)  # headers that say UTC or GMT
     todos: list[str] = field(default_factory=list)
 
 
@@ -168,16 +169,17 @@ def inspect_frame(frame: pd.DataFrame, known: Mapping[str, str | None] | None = 
     _statuses(result, frame)
     _dates(result, frame, profiles)
     result.timezone_note, result.timezone_todo = _zone_note(names, profiles)
+    result.utc_headers = [n for n in names if header_says(n, ("utc", "gmt")) is not None]
     _todos(result, profiles)
     return result
 
 
 def column_hints(
-    frame: pd.DataFrame, mapped: Mapping[str, str | None], *, zone_set: bool = False
+    frame: pd.DataFrame, mapped: Mapping[str, str | None], *, zone: str = "UTC"
 ) -> list[str]:
     """What a mapping leaves out, in words: the columns that look like an optional field no
     mapping names ("note: 'Agent comment' (the header says 'comment'; ...)"), and a word
-    about input.timezone when headers name a zone (unless `zone_set`: the user chose one).
+    about input.timezone (`zone`) when headers name a zone it does not match.
     Looks at the first rows only."""
     inspection = inspect_frame(frame.head(SAMPLE), known=mapped)
     optional = [
@@ -193,14 +195,20 @@ def column_hints(
             + "; ".join(optional)
             + "; map them in input.columns too, or their values are not sent"
         )
-    if inspection.timezone_todo and not zone_set:
+    if inspection.timezone_todo and zone == "UTC":
         hints.append(inspection.timezone_note)
+    if inspection.utc_headers and zone != "UTC":
+        shown = ", ".join(repr(n) for n in inspection.utc_headers)
+        hints.append(
+            f"the header of {shown} says UTC, but input.timezone is {zone}: times without an "
+            "offset are read in input.timezone; set it to UTC if the header is right"
+        )
     return hints
 
 
 def with_column_hints(message: str, frame: pd.DataFrame, cfg: InputConfig) -> str:
     """A mapping error plus what else the mapping should say."""
-    hints = column_hints(frame, cfg.columns, zone_set=cfg.timezone != "UTC")
+    hints = column_hints(frame, cfg.columns, zone=cfg.timezone)
     if hints:
         hints.append("`backfill init FILE` writes a config that maps all of this")
     return "; ".join([message, *hints])
