@@ -104,7 +104,7 @@ def _loose(text: str) -> str:
     return re.sub(r"(?<!\d)0+(?=\d)", "", text)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     form=st.sampled_from(_FORMS),
     moments=st.lists(
@@ -129,3 +129,46 @@ def test_every_parsed_time_written_back_gives_its_cell(
     for cell, instant in zip(cells, parsed.utc, strict=True):
         written = instant.tz_localize(None).strftime(convention.pattern)
         assert _loose(written) == _loose(cell)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    day_first=st.lists(
+        st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2030, 12, 31)),
+        max_size=5,
+    ),
+    month_first=st.lists(
+        st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2030, 12, 31)),
+        max_size=5,
+    ),
+    iso=st.lists(
+        st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2030, 12, 31)),
+        max_size=3,
+    ),
+    seed=st.integers(0, 10_000),
+)
+def test_the_parser_reads_a_column_one_way_or_refuses_it(
+    day_first: list[datetime], month_first: list[datetime], iso: list[datetime], seed: int
+) -> None:
+    import random
+
+    from backfill.plan.time_convention import TwoReadings
+
+    cells = (
+        [d.strftime("%d/%m/%Y %H:%M") for d in day_first]
+        + [d.strftime("%m/%d/%Y %H:%M") for d in month_first]
+        + [d.strftime("%Y-%m-%d %H:%M:%S") for d in iso]
+    )
+    random.Random(seed).shuffle(cells)
+    try:
+        parsed = parse_times(pd.Series(cells, dtype=object))
+    except TwoReadings:
+        return  # refused: read no way at all
+    numeric = [c for c in cells if "/" in c]
+    if not numeric:
+        return
+    dayfirst = decide(cells, column="At").dayfirst
+    form = "%d/%m/%Y %H:%M" if dayfirst else "%m/%d/%Y %H:%M"
+    for cell, instant in zip(cells, parsed.utc, strict=True):
+        if "/" in cell:  # every numeric cell in the one order
+            assert instant.tz_localize(None) == datetime.strptime(cell, form)

@@ -77,7 +77,7 @@ def _same_up_to_zeros(written: str, source: str) -> bool:
 _dates = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2030, 12, 31))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(
     day_first=st.lists(_dates, max_size=6),
     month_first=st.lists(_dates, max_size=6),
