@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from backfill.plan.cells import as_text
-from backfill.plan.time_convention import cell_patterns, decide
+from backfill.plan.time_convention import read_numeric
 
 _OFFSET = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
 _ISO_START = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
@@ -112,8 +112,7 @@ def parse_times(
     elif pending.any():
         _parse_iso(text, pending, naive, aware)
         if pending.any():
-            order = decide(text[pending], column=column, dayfirst=dayfirst).dayfirst
-            _parse_day_month_forms(text, pending, naive, bool(order))
+            _parse_day_month_forms(text, pending, naive, column, dayfirst)
 
     utc, code = _to_utc(naive, aware, zone)
     code[empty] = MISSING
@@ -174,11 +173,11 @@ def _parse_iso(text: pd.Series, pending: np.ndarray, naive: np.ndarray, aware: n
 
 
 def _parse_day_month_forms(
-    text: pd.Series, pending: np.ndarray, naive: np.ndarray, dayfirst: bool
+    text: pd.Series, pending: np.ndarray, naive: np.ndarray, column: str, dayfirst: bool | None
 ) -> None:
     """Fill `naive` for the texts left: numeric d/m/Y-like forms with the strptime pattern of
     their own form in the column's one order, other forms ("31 July 2023 8:50") by dateutil."""
-    patterns = cell_patterns(text[pending], dayfirst)
+    order, patterns = read_numeric(text[pending], column=column, dayfirst=dayfirst)
     for pattern, cells in text[pending].groupby(patterns, sort=False):
         parsed = pd.to_datetime(cells, format=str(pattern), errors="coerce")
         naive[cells.index] = parsed.to_numpy(dtype="datetime64[us]")
@@ -186,7 +185,7 @@ def _parse_day_month_forms(
     if rest.any():
         # (one by one, so only the rest; a numeric form is never read here, where dateutil
         # would swap day and month to make a date)
-        parsed = pd.Series([_parse_one(v, dayfirst) for v in text[rest]], dtype="datetime64[us]")
+        parsed = pd.Series([_parse_one(v, bool(order)) for v in text[rest]], dtype="datetime64[us]")
         naive[rest] = parsed.to_numpy(dtype="datetime64[us]")
 
 
