@@ -1,20 +1,19 @@
 """How much slower is `backfill plan` than pandas reading the same file?
 
-Generates ROWS rows (CASES cases, shuffled) as a CSV, then times, alternately and REPEAT
-times each, two whole processes (start-up and imports included):
+For each size (default: 500,000 rows of 100,000 cases, and 1,000,000 rows of 200,000
+cases) it generates a shuffled CSV export, then times, alternately and REPEAT times each,
+two whole processes (start-up and imports included):
 
     python -c "import pandas; pandas.read_csv(FILE)"      (the floor: reading alone)
     backfill plan FILE --out DIR                           (read, validate, order, write)
 
-and prints the best wall time of each, their ratio, plan's CPU time and its peak memory.
-Above 200,000 rows plan uses two processes (backfill/plan/split.py), so the CPU time (of
-all its processes) exceeds the wall time, and the peak memory is the highest sum of the
-resident memory of its processes, sampled every 20 ms. BACKFILL_PROCESSES=1 in the
-environment measures the one-process path. Targets: ratio <= 4, peak memory <= 2 GiB. With
---xlsx it also compares reading a 100,000-row workbook through backfill's reader with a
-bare python-calamine read (target <= 3x).
+and prints the best wall time of each, their ratio, plan's CPU time and its peak memory
+(the process's maximum resident set size, from wait4). Targets: ratio <= 8, peak memory
+<= 1 GiB at 500,000 rows. With --xlsx it also compares reading a 100,000-row workbook
+through backfill's reader with a bare python-calamine read (target <= 3x). Figures:
+benchmarks/README.md.
 
-    python benchmarks/bench_plan.py [--rows 1000000] [--cases 200000] [--repeat 3] [--xlsx]
+    python benchmarks/bench_plan.py [--sizes 500000:100000 1000000:200000] [--repeat 3] [--xlsx]
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -67,64 +65,23 @@ def generate(path: Path, rows: int, cases: int, seed: int = 7) -> None:
 @dataclass
 class Measure:
     wall: float  # seconds
-    cpu: float  # user + system seconds of the process and every process it started
-    peak: int  # bytes: the highest sum of the resident memory of its processes at one time
+    cpu: float  # user + system seconds
+    peak: int  # bytes: the process's maximum resident set size
 
 
 def run_child(command: list[str]) -> Measure:
-    """Wall and CPU seconds and peak memory of a child and the processes it forks.
-
-    backfill plan forks worker processes: their memory is sampled from /proc every 20 ms and
-    summed with the parent's (pages they still share are counted twice, so this is an upper
-    bound); wait4's peak of the parent alone would leave them out.
-    """
+    """Wall and CPU seconds and peak memory of one child process."""
     before = time.perf_counter()
-    start = resource.getrusage(resource.RUSAGE_CHILDREN)
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = [0]
-    sampler = threading.Thread(target=_sample_memory, args=(child.pid, peak), daemon=True)
-    sampler.start()
     assert child.stderr is not None
     err = child.stderr.read()
     _, status, usage = os.wait4(child.pid, 0)
     elapsed = time.perf_counter() - before
-    sampler.join()
-    end = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (end.ru_utime - start.ru_utime) + (end.ru_stime - start.ru_stime)
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1):
         raise SystemExit(f"{' '.join(command)} failed ({code}): {err.decode()[-2000:]}")
-    return Measure(elapsed, cpu, max(peak[0], usage.ru_maxrss * 1024))  # ru_maxrss: KiB
-
-
-def _sample_memory(pid: int, peak: list[int]) -> None:
-    while True:
-        total = 0
-        for process in [pid, *_children(pid)]:
-            total += _rss(process)
-        if total == 0:
-            return  # the process has ended
-        peak[0] = max(peak[0], total)
-        time.sleep(0.02)
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as handle:
-                found += [int(p) for p in handle.read().split()]
-    except OSError:
-        return []
-    return found + [g for c in found for g in _children(c)]
-
-
-def _rss(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/statm") as handle:
-            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, IndexError, ValueError):
-        return 0
+    cpu = usage.ru_utime + usage.ru_stime
+    return Measure(elapsed, cpu, usage.ru_maxrss * 1024)  # ru_maxrss: KiB on Linux
 
 
 def compare(label: str, floor: list[str], ours: list[str], repeat: int) -> tuple[float, float]:
@@ -135,18 +92,20 @@ def compare(label: str, floor: list[str], ours: list[str], repeat: int) -> tuple
         runs.append(run_child(ours))
     floor_times, our_times = [m.wall for m in floors], [m.wall for m in runs]
     best_floor, best_ours = min(floor_times), min(our_times)
+    floor_cpu, our_cpu = min(m.cpu for m in floors), min(m.cpu for m in runs)
     peak = max(m.peak for m in runs)
     # each run of ours against the floor run just before it: on a shared machine the spread
-    # of these says how far to trust the ratio of the bests
+    # of these says how far to trust the ratio of the bests; CPU seconds suffer less from
+    # other processes than wall time does
     pairs = sorted(o / f for f, o in zip(floor_times, our_times, strict=True))
-    print(f"{label}: floor {best_floor:.2f} s (runs {_fmt(floor_times)})")
+    print(f"{label}: floor {best_floor:.2f} s (runs {_fmt(floor_times)}; CPU {floor_cpu:.2f} s)")
     print(
         f"{label}: backfill {best_ours:.2f} s (runs {_fmt(our_times)}; "
-        f"CPU {_fmt([m.cpu for m in runs])} s, all its processes)"
+        f"CPU {_fmt([m.cpu for m in runs])} s)"
     )
     print(
-        f"{label}: ratio {best_ours / best_floor:.2f} (per run {_fmt(pairs)}); "
-        f"peak memory {peak / 2**20:.0f} MiB (all its processes)"
+        f"{label}: ratio {best_ours / best_floor:.2f} (per run {_fmt(pairs)}; "
+        f"CPU {our_cpu / floor_cpu:.2f}); peak memory {peak / 2**20:.0f} MiB"
     )
     return best_ours / best_floor, peak
 
@@ -157,29 +116,37 @@ def _fmt(values: list[float]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--cases", type=int, default=200_000)
+    parser.add_argument(
+        "--sizes",
+        nargs="+",
+        default=["500000:100000", "1000000:200000"],
+        help="ROWS:CASES for each run (default: 500000:100000 1000000:200000)",
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--xlsx", action="store_true", help="also time a 100,000-row workbook")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        data = work / "history.csv"
-        started = time.perf_counter()
-        generate(data, args.rows, args.cases)
-        size = data.stat().st_size / 2**20
-        print(
-            f"generated {args.rows:,} rows, {args.cases:,} cases ({size:.0f} MiB) "
-            f"in {time.perf_counter() - started:.1f} s"
-        )
         backfill = [sys.executable, "-m", "backfill.cli.main"]
-        compare(
-            "plan csv",
-            [sys.executable, "-c", f"import pandas; pandas.read_csv({str(data)!r})"],
-            [*backfill, "plan", str(data), "--out", str(work / "out")],
-            args.repeat,
-        )
+        for size in args.sizes:
+            rows, cases = (int(part) for part in size.split(":"))
+            data = work / f"history-{rows}.csv"
+            started = time.perf_counter()
+            generate(data, rows, cases)
+            megabytes = data.stat().st_size / 2**20
+            print(
+                f"generated {rows:,} rows, {cases:,} cases ({megabytes:.0f} MiB) "
+                f"in {time.perf_counter() - started:.1f} s"
+            )
+            compare(
+                f"plan csv {rows:,}",
+                [sys.executable, "-c", f"import pandas; pandas.read_csv({str(data)!r})"],
+                [*backfill, "plan", str(data), "--out", str(work / "out")],
+                args.repeat,
+            )
         if args.xlsx:
+            data = work / "history-xlsx.csv"
+            generate(data, 100_000, 20_000)
             book = work / "history.xlsx"
             _write_workbook(data, book, 100_000)
             compare(

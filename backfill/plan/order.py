@@ -65,7 +65,10 @@ def number_cases(frame: pd.DataFrame) -> None:
 
 
 def status_rank(status: pd.Series) -> pd.Series:
-    """open < progress < closed < extended statuses by number < anything else."""
-    text = status.astype(str)
-    extended = pd.to_numeric(text.where(text.str.isdigit()), errors="coerce")
-    return status.map(_RANK).astype(float).fillna(3 + extended / 100).fillna(9.0)
+    """open < progress < closed < extended statuses by number < anything else (ranked once
+    per distinct status)."""
+    codes, uniques = pd.factorize(status)
+    ranks = [
+        _RANK.get(value, 3 + int(value) / 100 if str(value).isdigit() else 9.0) for value in uniques
+    ]
+    return pd.Series(np.asarray(ranks, dtype=float)[codes], index=status.index)
