@@ -20,7 +20,7 @@ from backfill.plan.build import build_plan
 from backfill.runner.preview import write_requests
 from backfill.runner.run import run
 from backfill.sandbox import SandboxSettings, ThreadedSandbox
-from tests.runner_helpers import CREDENTIALS, yes
+from tests.runner_helpers import use_credentials, yes
 
 HELPDESK = Path(__file__).resolve().parent.parent / "sample_data" / "helpdesk_export.csv"
 MEANING = {"New": "open", "Working on it": "progress", "Waiting for customer": "progress",
@@ -48,13 +48,10 @@ def source_history() -> dict[str, list[Entry]]:
     return {case: [e for *_, e in sorted(items)] for case, items in history.items()}
 
 
-@pytest.fixture
-def creds(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in CREDENTIALS.items():
-        monkeypatch.setenv(name, value)
-
-
-def test_the_helpdesk_export_arrives_as_its_history(creds, tmp_path: Path) -> None:
+def test_the_helpdesk_export_arrives_as_its_history(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    use_credentials(monkeypatch)
     written = tmp_path / "backfill.yaml"
     result = CliRunner().invoke(cli, ["init", str(HELPDESK), "-o", str(written)])
     assert result.exit_code == 0, result.output

@@ -11,13 +11,7 @@ import pytest
 from backfill.errors import ExitStatus
 from backfill.runner.run import retry, run
 from backfill.sandbox import SandboxSettings, ThreadedSandbox
-from tests.runner_helpers import CREDENTIALS, RESPONSE_AT, applied, sandbox_config, yes
-
-
-@pytest.fixture
-def creds(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in CREDENTIALS.items():
-        monkeypatch.setenv(name, value)
+from tests.runner_helpers import RESPONSE_AT, applied, sandbox_config, use_credentials, yes
 
 
 def quiet(_: str) -> None:
@@ -31,7 +25,10 @@ TICKETS = (
 )
 
 
-def test_a_wide_export_runs_fails_and_retries_per_action(creds, tmp_path: Path) -> None:
+def test_a_wide_export_runs_fails_and_retries_per_action(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    use_credentials(monkeypatch)
     data = tmp_path / "tickets.csv"
     data.write_text(TICKETS, encoding="utf-8")
     with ThreadedSandbox(SandboxSettings()) as sb:

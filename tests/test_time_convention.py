@@ -6,11 +6,13 @@ import random
 import re
 from datetime import datetime
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backfill.plan.time_convention import TwoReadings, decide
+from backfill.plan.times import parse_times
 
 
 def test_a_day_over_twelve_decides_day_first() -> None:
@@ -99,9 +101,13 @@ def test_a_column_is_read_one_way_or_refused(
     try:
         convention = decide(cells, column="At")
     except TwoReadings:
-        # refused only when the cells really need two readings, or nothing decides
+        # refused only when the cells really need two readings, or nothing decides; and
+        # the parser refuses the column too, rather than read it some way
         assert (only_day and only_month) or (slashed and not only_day and not only_month)
+        with pytest.raises(TwoReadings):
+            parse_times(pd.Series(cells, dtype=object))
         return
+    parsed = parse_times(pd.Series(cells, dtype=object))
     if not slashed:
         assert convention.dayfirst is None
         return
@@ -112,12 +118,16 @@ def test_a_column_is_read_one_way_or_refused(
         if "/" in cell:
             datetime.strptime(cell, convention.pattern or "")
     assert convention.dayfirst is bool(only_day)
+    form = "%d/%m/%Y %H:%M" if convention.dayfirst else "%m/%d/%Y %H:%M"
     kept = day_first if convention.dayfirst else month_first
     for date in kept:
-        form = "%d/%m/%Y %H:%M" if convention.dayfirst else "%m/%d/%Y %H:%M"
         assert datetime.strptime(date.strftime(form), convention.pattern or "") == date.replace(
             second=0, microsecond=0
         )
+    # the parser reads every numeric cell in that one order
+    for cell, instant in zip(cells, parsed.utc, strict=True):
+        if "/" in cell:
+            assert instant.tz_localize(None) == datetime.strptime(cell, form)
 
 
 def test_cells_that_are_no_date_either_way_decide_nothing() -> None:
