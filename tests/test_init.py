@@ -28,16 +28,10 @@ def test_init_on_the_helpdesk_export_maps_everything_with_evidence(tmp_path: Pat
     assert code == 0
     assert out.splitlines()[-1] == f"Next: backfill validate {HELPDESK} -c {target}"
     text = target.read_text(encoding="utf-8")
+    by_hand = load_config(HELPDESK.parent / "helpdesk.yaml").input  # the config a person wrote
     assert yaml.safe_load(text)["input"] == {
         "layout": "long",
-        "columns": {
-            "number_customergauge": "CG ID",
-            "status": "Ticket state",
-            "happened_at": "Changed at (local)",
-            "note": "Agent comment",
-            "assignee": "Agent e-mail",
-            "response_date": "Survey answered (local)",
-        },
+        "columns": by_hand.columns,
         "status_map": {
             "New": "open",
             "Solved": "closed",
