@@ -102,11 +102,12 @@ def _wide(table: InputTable, cfg: InputConfig, where: str) -> InputTable:
     action_note = np.full(len(ticket), "", dtype=object)
     for index, status in enumerate(step_names):
         mine = step == index
+        # (notes verbatim, as the long layout keeps them)
         if status in notes:
-            action_note[mine] = _stripped(frame[notes[status]])[ticket[mine]]
+            action_note[mine] = _verbatim(frame[notes[status]])[ticket[mine]]
         elif note_column is not None:
             rows = mine & last
-            action_note[rows] = _stripped(frame[note_column])[ticket[rows]]
+            action_note[rows] = _verbatim(frame[note_column])[ticket[rows]]
     out[ACTION_NOTE] = action_note
     for name in (ACTION_STATUS, ACTION_AT, ACTION_NOTE):
         out[name] = out[name].astype(object)
@@ -194,6 +195,11 @@ def _audit(table: InputTable, cfg: InputConfig, where: str) -> InputTable:
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _verbatim(values: pd.Series) -> np.ndarray:
+    """The cells as text ("" for empty ones)."""
+    return as_text(values).to_numpy(dtype=object)
 
 
 def _stripped(values: pd.Series) -> np.ndarray:
