@@ -45,6 +45,8 @@ from backfill.starter.profiles import (
 
 @dataclass
 class StatusGuess:
+    """A distinct status value of the export, how often it occurs, and what it maps to."""
+
     value: str
     rows: int
     status: str | None  # None: cannot tell
@@ -123,8 +125,9 @@ def inspect_frame(frame: pd.DataFrame, known: Mapping[str, str | None] | None = 
             take("happened_at", guess_time(step_times, taken), result.columns)
     elif one_row_per_case and len(guess_steps(step_times, taken)) >= 2:
         result.layout = "wide"
+        id_name = id_guess.column if id_guess else "id"
         result.layout_evidence = (
-            f"every {id_guess.column if id_guess else 'id'} value is on one row and "
+            f"every {id_name!r} value is on one row and "
             f"{len(step_times)} columns hold times: one row per case, a column per step"
         )
         for status, guess in guess_steps(step_times, taken).items():
