@@ -86,6 +86,8 @@ def inspect_frame(frame: pd.DataFrame, known: Mapping[str, str | None] | None = 
     names = [c for c in frame.columns if c not in (SOURCE, ROW)]
     sample = frame.head(SAMPLE)
     profiles = {name: profile_of(name, sample[name].tolist()) for name in names}
+    for one in profiles.values():
+        one.sampled = len(frame) > SAMPLE
     result = Inspection(rows=len(frame), layout="long", layout_evidence="")
     taken: set[str] = set()
 

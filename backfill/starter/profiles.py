@@ -78,9 +78,14 @@ class Profile:
     mean_length: float
     spaced: int  # values with a space (free text)
     values: list[object]
+    sampled: bool = False  # the values are the column's first SAMPLE only
 
     def share(self, count: int) -> str:
-        return f"{count} of {self.filled} values"
+        return (
+            f"{count} of the first {self.filled} values"
+            if self.sampled
+            else (f"{count} of {self.filled} values")
+        )
 
 
 def profile_of(name: str, values: list[object]) -> Profile:
