@@ -133,7 +133,7 @@ class Plan:
         return grouped
 
     def summary(self) -> dict[str, Any]:
-        outcome = self.frame[OUTCOME].value_counts()  # one pass over a million rows
+        outcome = self.frame[OUTCOME].value_counts()
         table = self.problem_table
         errors = table[table["severity"].eq(validation.ERROR) & table["code"].ne("blocked")]
         warnings = table[table["severity"].eq(validation.WARNING)]

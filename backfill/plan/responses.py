@@ -24,7 +24,7 @@ from backfill.plan import times
 from backfill.plan.cells import normalise_ids
 
 if TYPE_CHECKING:
-    from backfill.read.table import InputTable
+    pass
 
 _DATE_COLUMN_GUESSES = (
     "response_date",
@@ -46,11 +46,6 @@ class CaseResponseDates:
     notes: list[str] = field(default_factory=list)
 
 
-def reads_response_column(columns: Mapping[str, str], config: Config) -> bool:
-    """Whether case_response_dates reads the input's response_date column."""
-    return "response_date" in columns and config.responses.source in ("auto", "file")
-
-
 def case_response_dates(
     frame: pd.DataFrame,
     columns: Mapping[str, str],
@@ -62,7 +57,7 @@ def case_response_dates(
     own = pd.Series(pd.NaT, index=index, dtype="datetime64[us, UTC]")
     unreadable = pd.Series(False, index=index)
     source = config.responses.source
-    if reads_response_column(columns, config):
+    if "response_date" in columns and source in ("auto", "file"):
         parsed = times.parse_times(
             frame[columns["response_date"]],
             zone=config.input.timezone,
@@ -95,21 +90,6 @@ def case_response_dates(
         unreadable=unreadable,
         known=known,
     )
-
-
-def load_response_dates(table: InputTable, config: Config) -> dict[str, pd.Timestamp]:
-    """The response date of each case known from the input itself (column or responses.file).
-
-    Used to seed the sandbox and by the API source to know which cases still need a date.
-    """
-    frame = pd.DataFrame(index=table.frame.index)
-    id_column = table.columns["number_customergauge"]
-    frame[CASE] = normalise_ids(table.frame[id_column])
-    if "response_date" in table.columns:
-        frame[table.columns["response_date"]] = table.frame[table.columns["response_date"]]
-    dates = case_response_dates(frame, table.columns, config)
-    per_case = dates.per_row[frame[CASE].ne("")].groupby(frame[CASE]).first().dropna()
-    return {str(k): v for k, v in per_case.items()}
 
 
 def read_response_file(path: Path, config: Config) -> dict[str, pd.Timestamp]:

@@ -2,8 +2,8 @@
 
 Problems are collected as small DataFrames with the columns of PROBLEM_COLUMNS (the row's
 label in the plan frame, a stable kebab-case code, a message for people, the column and the
-severity) and only become `Problem` objects when someone asks for them: a million-row file
-with a warning on every row must not build a million Python objects to be planned.
+severity) and only become `Problem` objects when someone asks for them: a warning on every
+row of a large file is one table, not an object per row.
 """
 
 from __future__ import annotations
