@@ -283,3 +283,25 @@ def test_failures_of_a_wide_input_are_read_back_as_actions(tmp_path: Path) -> No
     table = read_failures(path, config)
     retried = plan_from_table(table, config, now=NOW)
     assert timelines(retried) == {"101": timelines(long_plan(tmp_path))["101"]}
+
+
+def test_wide_steps_needing_two_readings_are_refused_naming_the_file(tmp_path: Path) -> None:
+    rows = [
+        {"CG ID": "1", "Created": "13/03/2024 09:00", "Solved": "03/14/2024 10:00"},
+    ]
+    path = write_csv(tmp_path / "tickets.csv", rows)
+    config = config_from_dict(
+        {
+            "input": {
+                "layout": "wide",
+                "columns": {"number_customergauge": "CG ID"},
+                "steps": {"open": "Created", "closed": "Solved"},
+            }
+        }
+    )
+    with pytest.raises(InputError) as caught:
+        build_plan([path], config, now=NOW)
+    assert str(caught.value).startswith(
+        f"{path}: column 'Created', 'Solved' holds dates that need two readings: "
+        "'13/03/2024 09:00' can only be day first, '03/14/2024 10:00' only month first"
+    )

@@ -192,15 +192,15 @@ def plan_from_table(
     """Validate and order an input table; `now` bounds happened_at (default: the clock)."""
     check_source(config, response_dates)
     now = now or datetime.now(UTC)
-    table = to_long(table, config.input)  # a wide or audit export: one row per action
-    columns = dict(table.columns)
-    multi_source = len(set(table.sources)) > 1
-    frame = table.frame.reset_index(drop=True)  # copy-on-write: new columns stay ours
     try:
+        table = to_long(table, config.input)  # a wide or audit export: one row per action
+        columns = dict(table.columns)
+        frame = table.frame.reset_index(drop=True)  # copy-on-write: new columns stay ours
         frame, found = validation.normalise_cells(frame, columns, config)
         dates = case_response_dates(frame, columns, config, response_dates)
     except TwoReadings as exc:  # a time column read two ways: name the file too
         raise TwoReadings(f"{', '.join(table.sources)}: {exc}") from None
+    multi_source = len(set(table.sources)) > 1
     frame[RESPONSE_TS] = dates.per_row
     order = send_order(frame, table.sources, config)
     # From here on the index is the send order: the problems found so far are re-labelled.
