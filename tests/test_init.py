@@ -111,3 +111,14 @@ def test_an_address_column_of_unknown_owner_is_a_todo_not_an_assignee(tmp_path: 
         "does not say whose: map it only if they are the agents')"
     ) in target.read_text(encoding="utf-8").splitlines()
     assert "assignee" not in load_config(target).input.columns
+
+
+def test_init_reads_a_workbook_and_several_files_as_validate_does(tmp_path: Path) -> None:
+    book = ROOT / "sample_data" / "history.xlsx"
+    target = tmp_path / "c.yaml"
+    code, _ = init(str(book), str(ROOT / "sample_data" / "history.csv"), "-o", str(target))
+    assert code == 0
+    columns = load_config(target).input.columns
+    assert columns["assignee"] == "assignee" and columns["response_date"] == "response_date"
+    code, out = init(str(book), str(HELPDESK), "-o", str(tmp_path / "d.yaml"))
+    assert code == 2 and "have different columns" in out

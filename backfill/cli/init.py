@@ -26,17 +26,14 @@ def init_command(inputs: Sequence[Path], output: Path, *, example: bool, echo: E
         return ExitStatus.OK
     if not inputs:
         raise InputError("name the export(s) to look at: backfill init EXPORT.csv [-o FILE]")
-    import pandas as pd
-
-    from backfill.read.table import read_table
+    from backfill.config import InputConfig
+    from backfill.read.table import read_inputs
     from backfill.starter.config_text import starting_config
     from backfill.starter.inspect import inspect_frame
 
-    frames = [read_table(Path(p)) for p in inputs]
-    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-    if frame.empty:
-        raise InputError(f"{inputs[0]} has a header row but no data rows: nothing to look at")
-    inspection = inspect_frame(frame)
+    # read as validate reads them (one layout for all files, no empty file), nothing mapped
+    table = read_inputs([Path(p) for p in inputs], InputConfig(), required=())
+    inspection = inspect_frame(table.frame)
     _write(output, starting_config(inspection, [str(p) for p in inputs]))
     todos = len(inspection.todos) + sum(s.status is None for s in inspection.statuses)
     todos += int(inspection.timezone_todo) + len(inspection.possible)
