@@ -85,3 +85,16 @@ def test_a_header_saying_utc_against_another_input_zone_is_named(tmp_path: Path)
         "Note: the header of 'Changed (UTC)' says UTC, but input.timezone is Europe/Amsterdam: "
         "times without an offset are read in input.timezone; set it to UTC if the header is right"
     ) in out
+
+
+def test_validate_says_local_headers_need_input_timezone(tmp_path: Path) -> None:
+    config = yaml.safe_load((ROOT / "sample_data" / "helpdesk.yaml").read_text())
+    del config["input"]["timezone"]  # UTC, while the headers say "(local)"
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    code, out = run("validate", str(HELPDESK), "-c", str(path), "--out", str(tmp_path))
+    assert code == 0
+    assert (
+        "Note: the header of 'Changed at (local)', 'Survey answered (local)' names a time zone: "
+        "set input.timezone"
+    ) in out
