@@ -122,3 +122,16 @@ def test_init_reads_a_workbook_and_several_files_as_validate_does(tmp_path: Path
     assert columns["assignee"] == "assignee" and columns["response_date"] == "response_date"
     code, out = init(str(book), str(HELPDESK), "-o", str(tmp_path / "d.yaml"))
     assert code == 2 and "have different columns" in out
+
+
+def test_the_time_of_the_change_is_preferred_to_the_creation_time(tmp_path: Path) -> None:
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "Ticket created,CG ID,State,Changed at\n"
+        "2024-01-01 09:00:00,5,open,2024-01-02 10:00:00\n"
+        "2024-01-01 09:00:00,5,closed,2024-01-03 10:00:00\n",
+        encoding="utf-8",
+    )
+    target = tmp_path / "c.yaml"
+    assert init(str(export), "-o", str(target))[0] == 0
+    assert load_config(target).input.columns["happened_at"] == "Changed at"

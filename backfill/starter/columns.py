@@ -71,7 +71,9 @@ def guess_time(times: list[Profile], taken: set[str]) -> Guess | None:
     free = [p for p in times if p.name not in taken]
     if not free:
         return None
+    # the best word wins ("Changed at" over "Created at"), then the column order
     named = [p for p in free if header_says(p.name, CHANGE_WORDS)]
+    named.sort(key=lambda p: CHANGE_WORDS.index(header_says(p.name, CHANGE_WORDS) or ""))
     chosen = (named or free)[0]
     evidence = f"{chosen.share(chosen.times)} are times"
     word = header_says(chosen.name, CHANGE_WORDS)
