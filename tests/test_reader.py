@@ -510,3 +510,56 @@ def test_csv_cells_round_trip_verbatim(
     kept = [(number, row) for number, row in enumerate(rows, start=2) if any(row)]
     assert frame[["id", "status", "note"]].to_numpy().tolist() == [row for _, row in kept]
     assert frame[ROW].tolist() == [number for number, _ in kept]
+
+
+# --- pyarrow's reader and pandas' C engine ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'id,status,note\r\n1,open,\r\n\r\n2,closed,"a, b""c""\r\nd"\r\n3,open,z\r\n',  # CRLF
+        '\ufeffid;status;note\n007;open;x"y"\n\n\n3;closed;  spaced  \n',  # BOM, literal quotes
+        'id,status,,note\n1,open,,"multi\nline"\n2,NA,,null\n',  # nameless empty column
+        "sep=|\nid|status\n1|open\n",  # Excel's delimiter line
+        'id,status\n1,"open"x\n2,5" screen\n',  # odd quotes: read_csv reads it
+        "id,status\n1,open,extra\n2\n",  # ragged rows: read_csv's way
+        "\nid,status\n1,open\n",  # a leading blank line
+    ],
+)
+def test_pyarrow_reads_what_read_csv_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    """Cells, column names and spreadsheet row numbers are the same whichever reader read the
+    file (pyarrow's, or pandas' C engine where pyarrow steps aside)."""
+    import backfill.read.delimited as reader_csv
+
+    path = write_csv(tmp_path / "a.csv", text)
+    try:
+        fast = read_table(path)
+    except Exception as exc:
+        fast = exc
+    monkeypatch.setattr(reader_csv, "_read_arrow", lambda *args: None)
+    try:
+        plain = read_table(path)
+    except Exception as exc:
+        assert repr(exc) == repr(fast)
+        return
+    assert isinstance(fast, pd.DataFrame)
+    pd.testing.assert_frame_equal(fast, plain)
+
+
+def test_pyarrow_reader_steps_aside_for_an_open_quote(tmp_path: Path) -> None:
+    """pyarrow would read an unclosed quote to the end of the file as one cell."""
+    from backfill.read.delimited import _Progress, _read_arrow
+
+    path = write_csv(tmp_path / "a.csv", 'id,note\n1,"x\n2,y\n3,"z"\n')
+    sample = path.read_text()
+    assert _read_arrow(path, ",", sample, 0, 0, "utf-8", _Progress("", None, print)) is None
+    path = write_csv(tmp_path / "b.csv", 'id,note\n1,"x\n2,y""\n')  # even quotes, still open
+    assert (
+        _read_arrow(path, ",", path.read_text(), 0, 0, "utf-8", _Progress("", None, print)) is None
+    )
+    path = write_csv(tmp_path / "c.csv", 'id,note\n1,"x\ny"\n2,z\n')
+    frame = _read_arrow(path, ",", path.read_text(), 0, 0, "utf-8", _Progress("", None, print))
+    assert frame is not None and frame["note"].tolist() == ["x\ny", "z"]

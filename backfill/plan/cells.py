@@ -11,25 +11,27 @@ import pandas as pd
 
 
 def as_text(values: pd.Series) -> pd.Series:
-    """Cells as str, empty for missing; non-text cells (numbers from odd sources) as text."""
+    """Cells in pandas' string dtype (pyarrow arrays, so the string methods run in pyarrow's
+    kernels), empty for missing; non-text cells (numbers from odd sources) as their text."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return values.fillna("") if values.hasnans else values  # (a CSV export's cells)
     if pd.api.types.infer_dtype(values, skipna=False) in ("string", "empty"):
-        return values  # (every cell of a CSV export: nothing to convert)
-    return values.fillna("").astype(str).astype(object)
+        return values.astype("str")
+    return values.fillna("").astype(str).astype("str")
 
 
-def case_keys(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def case_keys(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Each row's case as an integer, and the case ids (trimmed text) that the integers index.
 
     The ids are sorted, so comparing keys compares ids; " 12" and "12" are one case.
     """
-    trimmed = as_text(values).str.strip().to_numpy(dtype=object)
-    keys, ids = pd.factorize(trimmed, sort=True)
-    return keys.astype(np.int64), np.asarray(ids, dtype=object)
+    keys, ids = pd.factorize(as_text(values).str.strip(), sort=True)
+    return keys.astype(np.int64), ids
 
 
 def normalise_ids(values: pd.Series) -> pd.Series:
     """Case ids as trimmed text: leading zeros and long digit strings are kept as given."""
-    return as_text(values).str.strip().astype(object)
+    return as_text(values).str.strip()
 
 
 def normalise_notes(values: pd.Series) -> pd.Series:
@@ -46,7 +48,7 @@ def normalise_assignees(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Ser
     """
     from email_validator import EmailNotValidError, validate_email
 
-    assignee = as_text(values).str.strip().astype(object)
+    assignee = as_text(values).str.strip()
     codes, uniques = pd.factorize(assignee)
     reasons: list[str] = []
     for value in uniques:
@@ -56,9 +58,5 @@ def normalise_assignees(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Ser
             reasons.append("")
         except EmailNotValidError as exc:
             reasons.append(f"assignee {value!r} is not a valid e-mail address: {exc}")
-    message = pd.Series(
-        np.asarray(reasons, dtype=object)[codes] if len(codes) else [],
-        index=values.index,
-        dtype=object,
-    )
+    message = pd.Series(pd.array(reasons, dtype="str").take(codes), index=values.index)
     return assignee, message.ne(""), message

@@ -40,7 +40,6 @@ def send_order(frame: pd.DataFrame, sources: Sequence[str], config: Config) -> n
     frame[FILE_ORDER_CASE] = file_order_case
     stamps = frame[HAPPENED_TS].dt.tz_localize(None).astype("datetime64[us]").astype(np.int64)
     stamps = stamps.where(frame[HAPPENED_TS].notna(), _LAST)
-    position = {name: i for i, name in enumerate(sources)}
     keys = pd.DataFrame(
         {
             "no_id": no_case,
@@ -49,7 +48,7 @@ def send_order(frame: pd.DataFrame, sources: Sequence[str], config: Config) -> n
             "unplaced": unplaced,
             "time": stamps.where(~unplaced, _LAST).where(~file_order_case, 0),
             "status": status_rank(frame[STATUS]).where(~file_order_case, 0),
-            "source": frame[SOURCE].map(position).fillna(len(sources)),
+            "source": _source_rank(frame[SOURCE], sources),
             "row": frame[ROW],
         }
     ).reset_index(drop=True)
@@ -62,6 +61,13 @@ def number_cases(frame: pd.DataFrame) -> None:
     case = frame[CASE_KEY]
     seq = case.groupby(case).cumcount() + 1
     frame[CASE_SEQ] = seq.where(~frame[UNPLACED], 0).astype(np.int64)
+
+
+def _source_rank(source: pd.Series, sources: Sequence[str]) -> np.ndarray:
+    """Each row's input file as its place on the command line (looked up once per file)."""
+    codes, names = pd.factorize(source)
+    position = {name: i for i, name in enumerate(sources)}
+    return np.asarray([position.get(name, len(sources)) for name in names], dtype=np.int64)[codes]
 
 
 def status_rank(status: pd.Series) -> pd.Series:

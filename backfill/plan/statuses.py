@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-import numpy as np
 import pandas as pd
 
 from backfill.plan.cells import as_text
@@ -39,9 +38,5 @@ def normalise_status(
             mapping.append(str(int(float(key))))
         else:
             mapping.append("")
-    status = pd.Series(
-        np.asarray(mapping, dtype=object)[codes] if len(codes) else [],
-        index=values.index,
-        dtype=object,
-    )
+    status = pd.Series(pd.array(mapping, dtype="str").take(codes), index=values.index)
     return status, status.eq("")

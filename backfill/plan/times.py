@@ -211,8 +211,14 @@ def _parse_one(value: str, dayfirst: bool) -> pd.Timestamp | None:
 
 def format_times(utc: pd.Series, zone: str) -> pd.Series:
     """UTC instants -> "YYYY-mm-dd HH:MM:SS" wall-clock text in `zone` ("" for NaT)."""
-    wall = utc.dt.tz_convert(zone).dt.tz_localize(None)  # (strftime is fast on naive times)
-    return wall.dt.strftime(API_FORMAT).astype(object).fillna("")
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    wall = pa.array(utc.dt.tz_convert(zone).dt.tz_localize(None), type=pa.timestamp("us"))
+    # pyarrow writes whole-second timestamps as API_FORMAT when casting them to text
+    seconds = pc.floor_temporal(wall, unit="second").cast(pa.timestamp("s"))
+    text = pc.fill_null(seconds.cast(pa.string()), "")
+    return pd.Series(text.to_pandas().array, index=utc.index, dtype="str")
 
 
 def time_message(code: str, value: object, zone: str, date_format: str | None) -> str:

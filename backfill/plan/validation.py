@@ -95,7 +95,7 @@ def normalise_cells(
     id_column = columns.get("number_customergauge", "number_customergauge")
     keys, ids = cells.case_keys(input_cells(frame, columns, "number_customergauge"))
     frame[CASE_KEY] = keys
-    frame[CASE] = pd.Series(ids[keys] if len(keys) else [], index=frame.index, dtype=object)
+    frame[CASE] = pd.Series(ids.take(keys), index=frame.index, dtype="str")
     frame[IN_CASE] = frame[CASE].ne("")
     found = [
         problems_where(

@@ -15,11 +15,15 @@ import csv
 import io
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from backfill.errors import InputError
 from backfill.progress import OnProgress, ProgressEvent, no_progress
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 DELIMITERS = (",", ";", "\t", "|")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -58,7 +62,8 @@ def read_delimited(path: Path, *, on_progress: OnProgress = no_progress) -> pd.D
         skip, hidden = _leading_blank_lines(sample), 0
     options: dict[str, object] = {
         "sep": delimiter,
-        "dtype": object,
+        # pandas' string dtype: the cells stay in pyarrow arrays, never a Python object each
+        "dtype": "str",
         "na_filter": False,  # empty cells are "", never NaN; "NA" and "null" stay text
         "skip_blank_lines": False,  # blank lines still count as spreadsheet rows
         "skiprows": skip,
@@ -71,8 +76,9 @@ def read_delimited(path: Path, *, on_progress: OnProgress = no_progress) -> pd.D
     progress = _Progress(
         f"reading {path.name}", rows if _is_large(path, rows) else None, on_progress
     )
+    arrow = _read_arrow(path, delimiter, sample, skip, hidden, encoding, progress)
     try:
-        frame = _parse(path, options, progress, delimiter, hidden)
+        frame = arrow if arrow is not None else _parse(path, options, progress, delimiter, hidden)
     except UnicodeDecodeError as exc:
         # not the encoding its start declares (UTF-8 when no byte-order mark): the whole file
         # is checked only now, which names the first wrong byte or finds it to be cp1252
@@ -318,6 +324,107 @@ def _read_chunked(path: Path, options: dict[str, object], progress: _Progress) -
     if not parts:
         raise pd.errors.EmptyDataError
     return pd.concat(parts, ignore_index=True)
+
+
+def _read_arrow(
+    path: Path,
+    delimiter: str,
+    sample: str,
+    skip: int,
+    hidden: int,
+    encoding: str,
+    progress: _Progress,
+) -> pd.DataFrame | None:
+    """The file by pyarrow's CSV reader, as read_csv would give it; None (read_csv reads it
+    then, and explains what is wrong) unless it is UTF-8 and every record, the header
+    included, has the header's number of cells, with no two header cells alike.
+
+    pyarrow keeps blank lines as rows of "" (so the row numbers stay true) and needs no
+    Python object per cell; in the C engine every cell passes through one.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    if encoding not in ("utf-8", "utf-8-sig") or skip != hidden:
+        return None  # (other encodings, and leading blank lines: read_csv's way)
+    after_skip = "".join(sample.splitlines(keepends=True)[skip:])
+    header = next(csv.reader(io.StringIO(after_skip), delimiter=delimiter), [])
+    if len(header) < 2:
+        return None
+    misfits: list[object] = []
+
+    def misfit(row: object) -> str:
+        misfits.append(row)
+        return "skip"
+
+    names = [f"f{i}" for i in range(len(header))]
+    lines = max(sample.count("\n"), 1)
+    line_bytes = len(sample.encode(encoding, "replace")) / lines
+    options = {
+        "read_options": pa_csv.ReadOptions(
+            skip_rows=skip,
+            column_names=names,
+            block_size=int(min(2**20, max(line_bytes * _CHUNK_ROWS, 2**10))),
+        ),
+        "parse_options": pa_csv.ParseOptions(
+            delimiter=delimiter,
+            quote_char='"',
+            double_quote=True,
+            newlines_in_values=True,
+            ignore_empty_lines=False,
+            invalid_row_handler=misfit,
+        ),
+        "convert_options": pa_csv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            null_values=[],
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    }
+    batches: list[pa.RecordBatch] = []
+    done = 0
+    if progress.estimate is not None:
+        progress.report(0, progress.estimate)
+    try:
+        with pa_csv.open_csv(path, **options) as reader:
+            for batch in reader:
+                if misfits:
+                    return None
+                batches.append(batch)
+                done += batch.num_rows
+                if progress.estimate is not None:
+                    progress.report(max(done - 1, 0), max(progress.estimate, done - 1))
+    except pa.ArrowInvalid:  # not UTF-8 after all, or a quote never closed
+        return None
+    if misfits or not batches or _opens_a_quote_at_the_end(path, batches[-1]):
+        return None
+    table = pa.Table.from_batches(batches).combine_chunks()
+    found = [str(cell) for cell in table.slice(0, 1).to_pylist()[0].values()]
+    if found != header or len(set(found)) < len(found):
+        return None
+    columns = [name or f"Unnamed: {i}" for i, name in enumerate(found)]
+    frame = table.slice(1).rename_columns(columns).to_pandas()
+    if progress.estimate is not None:
+        progress.report(len(frame), len(frame))
+    return frame
+
+
+def _opens_a_quote_at_the_end(path: Path, last: pa.RecordBatch) -> bool:
+    """Whether a quote may be left open (pyarrow then reads to the end of the file as one
+    cell, where read_csv refuses): an odd number of double quotes, or a line break in the
+    last record."""
+    import pyarrow.compute as pc
+
+    quotes = 0
+    with open(path, "rb") as handle:
+        while block := handle.read(_CHECK_BLOCK):
+            quotes += block.count(b'"')
+    if quotes % 2:
+        return True
+    record = last.slice(last.num_rows - 1)
+    return any(
+        pc.any(pc.match_substring_regex(column, "[\r\n]")).as_py() for column in record.columns
+    )
 
 
 _FIELDS_MISMATCH = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")

@@ -142,7 +142,7 @@ def read_table(
         )
     rows = frame.index.to_numpy(dtype=np.int64)
     frame = frame.reset_index(drop=True)
-    frame[SOURCE] = pd.Series(str(path), index=frame.index, dtype=object)
+    frame[SOURCE] = pd.Series(str(path), index=frame.index, dtype="str")
     frame[ROW] = rows
     return frame
 
@@ -261,9 +261,7 @@ def _clean_columns(frame: pd.DataFrame) -> pd.DataFrame:
         names.append(name)
     frame.columns = names
     empty_unnamed = [
-        name
-        for name in names
-        if name.startswith("Unnamed: ") and (frame[name].to_numpy() == "").all()
+        name for name in names if name.startswith("Unnamed: ") and frame[name].eq("").all()
     ]
     if empty_unnamed:
         frame = frame.drop(columns=empty_unnamed)
@@ -276,7 +274,7 @@ def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     blank = np.ones(len(frame), dtype=bool)
     for name in frame.columns:
-        blank &= frame[name].to_numpy() == ""
+        blank &= frame[name].eq("").to_numpy(dtype=bool)
         if not blank.any():
             return frame
     return frame[~blank]

@@ -67,13 +67,15 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def _csv_column(column: pd.Series) -> pa.Array:
+def _csv_column(column: pd.Series) -> pa.Array | pa.ChunkedArray:
     """One column for pyarrow's writer: numbers as they are, any other cell as its text
     (str of it, as pandas writes it), neutralised."""
     import pyarrow as pa
 
     if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
         return pa.array(column, from_pandas=True)  # (missing numbers are empty cells)
+    if isinstance(column.dtype, pd.StringDtype):  # text already in pyarrow: no copy
+        return neutralise_array(pa.array(column.array, from_pandas=True))
     cells = column.astype(object)
     try:
         text = pa.array(cells, type=pa.string(), from_pandas=True)
@@ -82,17 +84,23 @@ def _csv_column(column: pd.Series) -> pa.Array:
     return neutralise_array(text)
 
 
-def neutralise_array(text: pa.Array) -> pa.Array:
+def neutralise_array(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """`neutralise` of every cell of a pyarrow string array, in pyarrow's compute kernels."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    # the first character tells most cells apart at once; the pattern runs only if needed
+    first = pc.utf8_slice_codeunits(text, 0, 1)
+    if not pc.any(pc.is_in(first, pa.array(["'", *_DANGEROUS_START]))).as_py():
+        return text
     risky = pc.fill_null(pc.match_substring_regex(text, _QUOTED_OR_FORMULA), False)
     if not pc.any(risky).as_py():
         return text
     number = pc.fill_null(pc.match_substring_regex(text, f"^{_NUMBER}$"), False)
     risky = pc.and_not(risky, number)
-    quoted = pc.binary_join_element_wise(pa.scalar("'"), text, pa.scalar(""))
+    quoted = pc.binary_join_element_wise(
+        pa.scalar("'", type=text.type), text, pa.scalar("", type=text.type)
+    )
     return pc.if_else(risky, quoted, text)
 
 
