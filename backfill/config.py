@@ -114,6 +114,7 @@ class SendConfig(_Section):
     concurrency: int = Field(8, ge=1, le=1000)
     max_attempts: int = Field(5, ge=1, le=100)
     on_case_failure: Literal["block", "continue"] = "block"
+    settle_s: float = Field(30, ge=0)
     assignee: Literal["every", "last", "never"] = "every"
 
 

@@ -39,6 +39,13 @@ class JournalError(BackfillError):
     """The journal cannot be opened or is inconsistent."""
 
 
+class OutputError(BackfillError):
+    """The reports or the run log cannot be written (full disk, read-only folder).
+
+    Exit 2 when nothing was sent yet; a run that may have sent something exits 3.
+    """
+
+
 class AbortedError(BackfillError):
     """The run was stopped before it finished (outage, interrupt)."""
 

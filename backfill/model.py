@@ -98,3 +98,4 @@ class Result:
     attempts: int = 0
     sent_at: str = ""  # ISO 8601 UTC of the last attempt
     resent_uncertain: bool = False  # re-sent after a crash or a lost answer
+    answer_lost: bool = False  # an attempt's answer was lost: the server may have applied it

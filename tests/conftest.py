@@ -25,3 +25,12 @@ def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     from backfill.send.retry_policy import RetryPolicy
 
     monkeypatch.setattr(session, "RetryPolicy", lambda: RetryPolicy(base_s=0.01, cap_s=0.1))
+
+
+@pytest.fixture
+def creds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sandbox's throwaway credentials in the environment, as a user exports them."""
+    from tests.runner_helpers import CREDENTIALS
+
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)

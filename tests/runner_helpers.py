@@ -65,7 +65,7 @@ def seed(sb: Any, rows: list[dict]) -> None:
 def sandbox_config(sb: Any, tmp_path: Path, **sections: Any) -> Config:
     data: dict[str, Any] = {
         "api": {"base_url": sb.base_url, "auth_url": sb.token_url},
-        "send": {"rate_limit": 500, "concurrency": 8, "max_attempts": 6},
+        "send": {"rate_limit": 500, "concurrency": 8, "max_attempts": 6, "settle_s": 0.2},
         "journal": str(tmp_path / "journal.sqlite"),
         "output": {"dir": str(tmp_path / "reports" / "{run_id}")},
     }

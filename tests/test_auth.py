@@ -10,7 +10,7 @@ import pytest
 from backfill.config import config_from_dict
 from backfill.errors import AuthError, ExitStatus
 from backfill.model import Action
-from backfill.sandbox import Sandbox, SandboxSettings
+from backfill.sandbox import Faults, Sandbox, SandboxSettings
 from backfill.send.auth import Credentials, TokenManager
 from backfill.send.protocol import Kind, build_request
 from backfill.send.retry_policy import RetryPolicy
@@ -111,9 +111,11 @@ async def test_a_fresh_token_refused_again_is_an_auth_error(sandbox: Sandbox) ->
         tokens = TokenManager(session, sandbox.token_url, GOOD)
         first = await tokens.token()
         tokens.accepted(first)
-        second = await tokens.refused(first)  # an expiry: one refresh
-        with pytest.raises(AuthError, match="refused a freshly issued token") as err:
-            await tokens.refused(second)
+        fresh = await tokens.refused(first)  # an expiry: one refresh
+        for _ in range(3):  # fresh and refused: maybe early expiries, so far
+            fresh = await tokens.refused(fresh)
+        with pytest.raises(AuthError, match="refused 4 freshly issued tokens") as err:
+            await tokens.refused(fresh)
     assert err.value.exit_status == ExitStatus.ABORTED
 
 
@@ -160,5 +162,76 @@ async def test_api_refusing_every_token_halts_the_session(make_sandbox) -> None:
             delivery = await api.deliver(build_request(_action("1"), config.api))
     assert delivery.kind == "pending"
     assert api.aborted is not None and api.aborted.startswith("auth: ")
-    assert sb.state.counters["tokens_issued"] == 2
+    # the per-request cap (max_auth_retries: 3 refreshes of tokens that never worked) stops it
+    assert sb.state.counters["tokens_issued"] == 4
     assert "1" not in sb.state.cases
+
+
+# --- failures are shared, unreachable hosts fail fast (issue 12) -------------------------
+async def test_a_failed_token_sequence_is_shared_by_every_waiting_lane(make_sandbox) -> None:
+    faults = Faults(token_error_rate=1.0)
+    async with (
+        make_sandbox(SandboxSettings(faults=faults)) as sb,
+        aiohttp.ClientSession() as session,
+    ):
+        tokens = TokenManager(session, sb.token_url, GOOD, backoff=lambda _: 0.0)
+        outcomes = await asyncio.gather(*(tokens.token() for _ in range(8)), return_exceptions=True)
+    assert all(isinstance(o, AuthError) for o in outcomes)
+    assert len({str(o) for o in outcomes}) == 1
+    assert tokens.fetches == 5  # one attempt sequence for the run, not one per lane
+    assert sb.state.counters["fault:token_error"] == 5
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://no-such-region.invalid/oauth2/token", "its name does not resolve"),
+        ("http://127.0.0.1:{closed}/oauth2/token", "it refused the connection"),
+    ],
+)
+async def test_an_unreachable_token_host_fails_fast_naming_host_and_region(
+    url: str, why: str, unused_tcp_port: int
+) -> None:
+    url = url.format(closed=unused_tcp_port)
+    async with aiohttp.ClientSession() as session:
+        tokens = TokenManager(session, url, GOOD, region="eu", backoff=lambda _: 30.0)
+        with pytest.raises(AuthError) as err:
+            await asyncio.wait_for(tokens.token(), timeout=5)
+    message = str(err.value)
+    assert why in message and "api.region is 'eu'" in message
+    assert url.split("/")[2] in message
+    assert tokens.fetches == 1
+
+
+async def test_an_unreachable_api_host_halts_at_once(sandbox: Sandbox, unused_tcp_port) -> None:
+    config = config_from_dict({"send": {"rate_limit": 1000}, "api": {"region": "us"}})
+    async with ApiSession(
+        config,
+        GOOD,
+        base_url=f"http://127.0.0.1:{unused_tcp_port}",
+        token_url=sandbox.token_url,
+        retry=RetryPolicy(base_s=30),
+    ) as api:
+        delivery = await asyncio.wait_for(
+            api.deliver(build_request(_action("1"), config.api)), timeout=5
+        )
+    assert delivery.kind == "pending" and delivery.attempts == 1
+    assert api.aborted is not None and "refused the connection" in api.aborted
+    assert "api.region is 'us'" in api.aborted
+
+
+async def test_429s_never_trip_the_outage_breaker(make_sandbox) -> None:
+    faults = Faults(rate_limit=1, retry_after=False)
+    async with make_sandbox(SandboxSettings(faults=faults)) as sb:
+        sb.seed_responses({str(n): "2023-07-01 09:00:00" for n in range(6)})
+        config = config_from_dict({"send": {"rate_limit": 1000, "max_attempts": 100}})
+        policy = RetryPolicy(base_s=0.01, cap_s=0.02, breaker_threshold=3)
+        async with ApiSession(
+            config, GOOD, base_url=sb.base_url, token_url=sb.token_url, retry=policy
+        ) as api:
+            deliveries = [
+                await api.deliver(build_request(_action(str(n)), config.api)) for n in range(4)
+            ]
+    assert [d.kind for d in deliveries] == [Kind.SENT] * 4
+    assert api.aborted is None
+    assert sb.state.counters["fault:rate_limited"] >= 3

@@ -268,3 +268,23 @@ def test_journal_uses_wal(tmp_path: Path):
     conn = sqlite3.connect(path)
     assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
     conn.close()
+
+
+def test_a_symlinked_journal_takes_the_same_lock(tmp_path: Path):
+    path = tmp_path / "journal.sqlite"
+    (tmp_path / "elsewhere").mkdir()
+    link = tmp_path / "elsewhere" / "link.sqlite"
+    with Journal(path):
+        link.symlink_to(path)
+        script = f"from backfill.journal.store import Journal; Journal({str(link)!r})"
+        proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+        assert "is in use by another backfill run (pid" in proc.stderr
+
+
+def test_an_empty_journal_file_is_refused_with_the_fix(tmp_path: Path):
+    path = tmp_path / "journal.sqlite"
+    path.touch()
+    for read_only in (False, True):
+        with pytest.raises(JournalError, match=r"is empty \(0 bytes\).*delete the empty"):
+            Journal(path, read_only=read_only)
+    assert path.stat().st_size == 0  # left as found

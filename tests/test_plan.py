@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from backfill.config import config_from_dict
@@ -135,8 +136,77 @@ _configs = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+_EVERY_KIND_OF_ROW = [
+    (case, status, at, note, assignee)
+    for case, status, at, note, assignee in zip(
+        ["1", "2", "3", "", "1", "2", "3", "1", "2", "1", "3", "2"],
+        [
+            "open",
+            "progress",
+            "closed",
+            "In Progress",
+            "Waiting",
+            "closed",
+            "open",
+            "progress",
+            "open",
+            "closed",
+            "progress",
+            "open",
+        ],
+        [
+            "2023-05-01 10:00:00",
+            "2023-05-01 10:00:00",
+            "2023-05-02 08:30:00",
+            "2023-05-03 09:00:00",
+            "2023-03-31 23:00:00",
+            "",
+            "not a date",
+            "2023-05-01 10:00:00",
+            "2023-05-02 08:30:00",
+            "2023-05-03 09:00:00",
+            "2023-05-01 10:00:00",
+            "2023-05-01 10:00:00",
+        ],
+        ["", "called", "called", "", "called", "", "called", "", "called", "", "", ""],
+        [
+            "",
+            "alice@example.com",
+            "bad@",
+            "",
+            "alice@example.com",
+            "",
+            "bad@",
+            "",
+            "",
+            "",
+            "alice@example.com",
+            "",
+        ],
+        strict=True,
+    )
+]
+_STRICTEST = {
+    "validation": {
+        "transitions": "progressive",
+        "require_note": True,
+        "duplicates": "drop",
+        "require_happened_at": False,
+    },
+    "send": {"on_case_failure": "block", "assignee": "last"},
+}
+
+
+# Each example plans twice (about a tenth of a second each, whatever the size): 20 examples
+# plus the two below, rows with every kind of problem under the strictest settings.
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=_rows, config=_configs, seed=st.randoms(use_true_random=False))
+@example(rows=_EVERY_KIND_OF_ROW, config=_STRICTEST, seed=random.Random(1))
+@example(
+    rows=_EVERY_KIND_OF_ROW * 2,
+    config={**_STRICTEST, "send": {"on_case_failure": "continue", "assignee": "every"}},
+    seed=random.Random(2),
+)
 def test_shuffling_the_input_rows_never_changes_the_plan(rows, config, seed) -> None:
     records = [
         {

@@ -430,9 +430,15 @@ def test_workbook_progress(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 def test_the_cli_draws_the_events_as_bars_on_a_terminal_only(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    import tqdm
+
     from backfill.cli.progress import ProgressBars
 
-    monkeypatch.setenv("TQDM_MININTERVAL", "0")  # draw every update, not 10 per second
+    # draw every update, not 10 per second; TQDM_MININTERVAL alone is read when tqdm is
+    # first imported, which an earlier test may have done
+    monkeypatch.setenv("TQDM_MININTERVAL", "0")
+    real = tqdm.tqdm
+    monkeypatch.setattr(tqdm, "tqdm", lambda *a, **k: real(*a, **{"mininterval": 0, **k}))
     for stderr, drawn in ((_Terminal(), True), (io.StringIO(), False)):
         monkeypatch.setattr(sys, "stderr", stderr)
         with ProgressBars() as bars:

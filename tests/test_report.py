@@ -72,6 +72,7 @@ def test_results_have_every_row_original_columns_first():
         "attempts",
         "sent_at",
         "resent_uncertain",
+        "answer_lost",
     ]
     assert table["outcome"].tolist() == [
         Outcome.SENT,

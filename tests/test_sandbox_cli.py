@@ -36,6 +36,10 @@ def test_help_lists_every_option() -> None:
         "--drop-before",
         "--drop-after",
         "--early-expiry",
+        "--late-apply",
+        "--no-retry-after",
+        "--token-errors",
+        "--token-latency-ms",
         "--seed",
     ):
         assert option in result.output

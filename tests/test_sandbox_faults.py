@@ -6,6 +6,7 @@ as a lower bound, never as a wall-clock ceiling.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 
@@ -200,3 +201,39 @@ async def test_sandbox_routes_show_history_and_counters(cg: RawClient, sb: Sandb
     assert counters["emails"] == {"a@b.org": 1}
     assert counters["counters"]["actions_applied"] == 1
     assert counters["counters"]["tokens_issued"] == 1
+
+
+async def test_late_apply_lands_after_the_client_gave_up(cg: RawClient, sb: Sandbox) -> None:
+    await cg.bearer()
+    sb.set_faults(Faults(late_apply_rate=1.0, late_apply_s=0.4))
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(cg.put(BODY), timeout=0.1)
+    assert "1" not in sb.state.cases and sb.late_pending == 1  # not applied yet
+    sb.set_faults(Faults())
+    assert (await cg.put({**BODY, "number_customergauge": "2"}))[0] == 200
+    for _ in range(50):
+        if not sb.late_pending:
+            break
+        await asyncio.sleep(0.05)
+    assert sb.state.cases["1"].status == "open"  # applied after its successor arrived
+    late = [r for r in sb.state.requests if r.case_id == "1"]
+    assert [r.status for r in late] == ["applied-late"]
+    assert sb.state.counters["fault:late_apply"] == 1
+
+
+async def test_429_without_retry_after(cg: RawClient, sb: Sandbox) -> None:
+    await cg.bearer()
+    sb.set_faults(Faults(rate_limit=1, retry_after=False))
+    await cg.put(BODY)
+    async with cg.session.put(sb.put_url, json=BODY, headers=await cg.bearer()) as answer:
+        assert answer.status == 429
+        assert "Retry-After" not in answer.headers
+
+
+async def test_token_endpoint_errors_and_latency(cg: RawClient, sb: Sandbox) -> None:
+    sb.set_faults(Faults(token_error_rate=1.0))
+    assert (await cg.token())[0] == 500
+    sb.set_faults(Faults(token_latency_ms=300))
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(cg.token(), timeout=0.1)
+    assert sb.state.counters["fault:token_error"] == 1

@@ -74,7 +74,7 @@ def the(plan: Plan, row_number: int) -> pd.Series:
         (
             row(at="next tuesday"),
             "bad-time",
-            "cannot read the time 'next tuesday'; expected ISO 8601 such as "
+            "cannot read the time 'next tuesday' as a time since 1900; expected ISO 8601 such as "
             "2023-07-31 08:50:15, or set input.date_format",
         ),
         (

@@ -36,6 +36,13 @@ def _handle_errors(func: F) -> F:
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(int(ExitStatus.ABORTED))
+        except OSError as exc:
+            # a file the library did not expect to fail (full disk, read-only folder): one
+            # line, not a traceback; the library's own writes raise OutputError with more
+            if debug:
+                raise
+            click.echo(f"Error: {exc.filename or 'a file'}: {exc.strerror or exc}", err=True)
+            sys.exit(int(ExitStatus.USAGE))
         sys.exit(int(status) if status is not None else 0)
 
     return wrapper  # type: ignore[return-value]
@@ -174,6 +181,11 @@ def plan(inputs: tuple[Path, ...], config_path: Path | None, out_dir: Path | Non
 @click.option("--drop-before", default=0.0, show_default=True, help="Share dropped, not applied.")
 @click.option("--drop-after", default=0.0, show_default=True, help="Share applied, answer lost.")
 @click.option("--early-expiry", default=0.0, show_default=True, help="Share: token expires early.")
+@click.option("--late-apply", default=0.0, show_default=True, help="Share applied late.")
+@click.option("--late-apply-s", default=2.5, show_default=True, help="Delay of a late apply, s.")
+@click.option("--no-retry-after", is_flag=True, help="429 answers without Retry-After.")
+@click.option("--token-errors", default=0.0, show_default=True, help="Token share: 500.")
+@click.option("--token-latency-ms", default=0.0, show_default=True, help="Token endpoint delay.")
 @click.option("--seed", default=0, show_default=True, help="Seed of every injected fault.")
 @_handle_errors
 def sandbox(
@@ -195,6 +207,11 @@ def sandbox(
     drop_before: float,
     drop_after: float,
     early_expiry: float,
+    late_apply: float,
+    late_apply_s: float,
+    no_retry_after: bool,
+    token_errors: float,
+    token_latency_ms: float,
     seed: int,
 ) -> int:
     """Run the local CustomerGauge emulator in the foreground until Ctrl-C.
@@ -212,6 +229,11 @@ def sandbox(
         drop_before_rate=drop_before,
         drop_after_rate=drop_after,
         early_expiry_rate=early_expiry,
+        late_apply_rate=late_apply,
+        late_apply_s=late_apply_s,
+        retry_after=not no_retry_after,
+        token_error_rate=token_errors,
+        token_latency_ms=token_latency_ms,
         seed=seed,
     )
     settings = SandboxSettings(

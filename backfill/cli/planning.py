@@ -50,7 +50,12 @@ def _plan_files(
     with ProgressBars() as bars:
         plan = build_plan(list(inputs), config, on_progress=bars)
     folder = output_dir(config, out_dir, new_run_id())
-    written = write_plan_files(plan, folder, files)
+    try:
+        written = write_plan_files(plan, folder, files)
+    except OSError as exc:
+        from backfill.runner.output import output_error
+
+        raise output_error(exc, folder, sent=False) from None
     if "plan.csv" in files:  # what a run would send, for a look before the real one
         from backfill.runner.preview import write_requests
 

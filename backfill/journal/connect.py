@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO
 
 from backfill.errors import JournalError
-from backfill.journal.schema import SCHEMA, SCHEMA_VERSION
+from backfill.journal.schema import ADDED_COLUMNS, SCHEMA, SCHEMA_VERSION
 
 
 def connect(path: Path, *, read_only: bool) -> tuple[sqlite3.Connection, IO[str] | None]:
@@ -19,6 +19,12 @@ def connect(path: Path, *, read_only: bool) -> tuple[sqlite3.Connection, IO[str]
         raise JournalError(
             f"no journal at {path}: nothing has been sent with it yet "
             "(pass the journal of an earlier run with --journal)"
+        )
+    if path.is_file() and path.stat().st_size == 0:
+        raise JournalError(
+            f"journal {path} exists but is empty (0 bytes): it is not a journal backfill wrote, "
+            "or it was truncated. If it held this migration's history, restore it from a "
+            "backup; if it is new, delete the empty file and run again (backfill creates it)"
         )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -41,6 +47,7 @@ def connect(path: Path, *, read_only: bool) -> tuple[sqlite3.Connection, IO[str]
                 )
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.executescript(SCHEMA)
+            _add_missing_columns(conn)
             _check_version(conn, path)
         else:
             conn.execute("SELECT count(*) FROM actions").fetchone()
@@ -64,6 +71,20 @@ def _check_version(conn: sqlite3.Connection, path: Path) -> None:
             f"journal {path} was written by a newer backfill (schema {row[0]}); "
             "upgrade backfill to continue this migration"
         )
+    elif int(row[0]) < SCHEMA_VERSION:
+        # schema 1 actions keep their identities; lacking fingerprints, they are matched
+        # by their place in the case (resume.decide)
+        conn.execute(
+            "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
+        )
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    for table, columns in ADDED_COLUMNS.items():
+        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        for name, kind in columns:
+            if name not in have:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
 
 def _take_lock(path: Path) -> IO[str] | None:
@@ -72,7 +93,9 @@ def _take_lock(path: Path) -> IO[str] | None:
         import fcntl
     except ImportError:  # pragma: no cover - Windows: SQLite's own locking still applies
         return None
-    lock_path = path.with_name(path.name + ".lock")
+    # next to the file itself: a symlink or another spelling of the path takes the same lock
+    real = path.resolve()
+    lock_path = real.with_name(real.name + ".lock")
     try:
         handle = open(lock_path, "a+")  # noqa: SIM115 - held open for the journal's lifetime
     except OSError as exc:

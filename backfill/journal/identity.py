@@ -1,7 +1,8 @@
 """Content identities of actions: how the journal recognises an action it has seen before.
 
 An action is known by the sha256 of its case, status, happened_at (UTC), note, assignee and
-its occurrence among identical actions of that case; not by row numbers or file names. So
+its occurrence among identical actions of that case; not by row numbers or file names, and
+never by a setting: the assignee is the input's, not the one `send.assignee` sends. So
 the same or an overlapping file run again maps to the same identities, and two identical
 actions of one case (``duplicates: keep``) stay two. The runner (what to send) and verify
 (what was accepted) both use these functions, so they always agree.
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from backfill.model import CASE, HAPPENED_TS, NOTE, OUTCOME, SEND_ASSIGNEE, STATUS, Action
+from backfill.model import ASSIGNEE, CASE, HAPPENED_TS, NOTE, OUTCOME, STATUS, Action
 
 if TYPE_CHECKING:
     from backfill.plan.build import Plan
@@ -78,7 +79,11 @@ def utc_text(stamps: pd.Series) -> pd.Series:
 
 
 def plan_identities(plan: Plan) -> pd.Series:
-    """The journal identity of each to-send row of the plan (the runner's identities)."""
+    """The journal identity of each to-send row of the plan (the runner's identities).
+
+    Built from the input's assignee, so that changing `send.assignee` between runs does not
+    make sent actions look new.
+    """
     rows = plan.frame[plan.frame[OUTCOME].eq("")]
     happened = utc_text(rows[HAPPENED_TS])
     items = zip(
@@ -87,7 +92,7 @@ def plan_identities(plan: Plan) -> pd.Series:
         rows[STATUS],
         happened.where(happened.ne(""), None),
         rows[NOTE],
-        rows[SEND_ASSIGNEE],
+        rows[ASSIGNEE],
         strict=True,
     )
     identities = assign_identities(
@@ -95,3 +100,18 @@ def plan_identities(plan: Plan) -> pd.Series:
         for key, case, status, when, note, assignee in items
     )
     return pd.Series(identities, dtype=object)
+
+
+def fingerprint(text: str | None) -> str:
+    """A short digest of a note or an assignee: the journal can tell that it changed
+    without keeping the text itself."""
+    return hashlib.sha256((text or "").encode("utf-8")).hexdigest()[:16]
+
+
+def plan_contents(plan: Plan) -> dict[int, tuple[str, str]]:
+    """Key -> (note, assignee) fingerprints of each to-send row, as the input has them."""
+    rows = plan.frame[plan.frame[OUTCOME].eq("")]
+    return {
+        int(key): (fingerprint(note), fingerprint(assignee))
+        for key, note, assignee in zip(rows.index, rows[NOTE], rows[ASSIGNEE], strict=True)
+    }

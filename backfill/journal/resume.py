@@ -4,18 +4,22 @@ Before a run sends anything, `decide` compares each action of the plan with the 
 already accepted by CustomerGauge (``already_sent``: never sent again), older than its
 case's last accepted action (``failed``, ``out-of-order``: it would be applied after the
 newer one and rewrite the case's history backwards), or in flight when an earlier run died
-(re-sent, and flagged ``resent_uncertain`` because it may have been applied already).
+or whose answer was lost (re-sent, and flagged ``resent_uncertain`` because it may have been
+applied already), or changed in the input after it was sent (``changed-after-sent``: the same
+place in its case and the same time, another status, note or assignee).
 `JournalHooks` then records every attempt and outcome as the sender reports them, and
 `collect_results` gives every input row exactly one Result for the reports.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from backfill import model
 from backfill.journal.identity import utc_text
-from backfill.journal.schema import DONE_STATES, State
+from backfill.journal.schema import DONE_STATES, Entry, State
 from backfill.journal.store import Journal
 from backfill.model import Action, Outcome, Result
 from backfill.plan.build import Plan
@@ -34,8 +38,11 @@ class Decisions:
 
     results: dict[int, Result]  # already_sent, out-of-order failures, blocked behind them
     cases: list[list[Action]]  # to send, each case in timeline order
-    uncertain: set[int]  # keys in flight when an earlier run stopped: re-sent as uncertain
+    uncertain: set[int]  # keys an earlier run may have applied: re-sent as uncertain
     stray_in_flight: int  # in-flight leftovers that are not in this input
+    # uncertain key -> when (epoch seconds) the earlier run last recorded it: its request may
+    # still be applied late, so the case's next action settles from then (send.settle_s)
+    lost_at: dict[int, float] = field(default_factory=dict)
 
 
 def decide(
@@ -45,23 +52,40 @@ def decide(
     happened: dict[int, str | None],
     *,
     allow_out_of_order: bool,
+    contents: dict[int, tuple[str, str]] | None = None,
 ) -> Decisions:
-    """Compare the plan with the journal: already sent, out of order, in flight before."""
+    """Compare the plan with the journal: already sent, changed, out of order, uncertain."""
     block = plan.config.send.on_case_failure == "block"
     cases = plan.actions_by_case()
+    contents = contents or {}
     entries = journal.lookup(identities.values())
-    last = journal.last_sent_times({a.case for case in cases for a in case})
+    case_ids = {a.case for case in cases for a in case}
+    last = journal.last_sent_times(case_ids)
+    # by place only where an action is unknown by identity: new or changed rows, or actions
+    # a schema 1 journal keyed by the assignee as sent (a plain re-run loads nothing more)
+    unknown = {a.case for case in cases for a in case if identities[a.key] not in entries}
+    places = journal.by_position(unknown)
     results: dict[int, Result] = {}
     to_send: list[list[Action]] = []
     uncertain: set[int] = set()
+    lost_at: dict[int, float] = {}
     for case in cases:
         lane: list[Action] = []
         failed_at: Action | None = None
         for action in case:
+            when = happened.get(action.key)
             entry = entries.get(identities[action.key])
+            changed = ""
+            if entry is None and when:
+                entry, changed = _same_place(
+                    places.get((action.case, action.case_seq, when)), action, contents
+                )
             if entry is not None and entry.state in DONE_STATES:
                 results[action.key] = Result(
-                    action.key, Outcome.ALREADY_SENT, http_status=entry.http_status
+                    action.key,
+                    Outcome.ALREADY_SENT,
+                    http_status=entry.http_status,
+                    resent_uncertain=entry.maybe_applied,  # it may have been applied twice
                 )
                 continue
             if failed_at is not None and block:
@@ -72,25 +96,65 @@ def decide(
                     f"action of case {action.case}) failed",
                 )
                 continue
-            when, newest = happened.get(action.key), last.get(action.case)
-            if not allow_out_of_order and when and newest and when < newest:
-                results[action.key] = Result(
-                    action.key,
-                    Outcome.FAILED,
-                    error=f"out-of-order: case {action.case} was last sent at {newest} UTC, "
-                    f"after this action's {when} UTC; CustomerGauge would apply it after the "
-                    "newer one (use --allow-out-of-order to send it anyway)",
+            newest = last.get(action.case)
+            refusal = ""
+            if changed:
+                refusal = (
+                    f"changed-after-sent: case {action.case}'s action {action.case_seq} at "
+                    f"{when} UTC was sent by run {changed}; sending the changed row would add "
+                    "a second history entry"
                 )
+            elif when and newest and when < newest:
+                refusal = (
+                    f"out-of-order: case {action.case} was last sent at {newest} UTC, after "
+                    f"this action's {when} UTC; CustomerGauge would apply it after the newer one"
+                )
+            if refusal and not allow_out_of_order:
+                error = f"{refusal} (use --allow-out-of-order to send it anyway)"
+                results[action.key] = Result(action.key, Outcome.FAILED, error=error)
                 failed_at = action
                 continue
-            if entry is not None and entry.state == State.IN_FLIGHT:
+            if entry is not None and (entry.state == State.IN_FLIGHT or entry.maybe_applied):
                 uncertain.add(action.key)
+                lost_at[action.key] = _epoch(entry.updated_at)
             lane.append(action)
         if lane:
             to_send.append(lane)
     planned = set(identities.values())
     stray = sum(1 for e in journal.in_flight() if e.identity not in planned)
-    return Decisions(results, to_send, uncertain, stray)
+    return Decisions(results, to_send, uncertain, stray, lost_at)
+
+
+def _epoch(stamp: str) -> float:
+    """The journal's updated_at ("2024-01-01T10:00:00.000000Z") as epoch seconds; now if odd."""
+    try:
+        return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp()
+    except ValueError:
+        return time.time()
+
+
+def _same_place(
+    entry: Entry | None, action: Action, contents: dict[int, tuple[str, str]]
+) -> tuple[Entry | None, str]:
+    """The journal's action at this action's place (case, position, time), if it is the same
+    action under another identity (a schema 1 journal keyed it by the assignee as sent), and
+    else what differs, when that one may have been applied: "<run> with a different note".
+    """
+    if entry is None:
+        return None, ""
+    note, assignee = contents.get(action.key, (None, None))
+    differs = []
+    if entry.status != action.status:
+        differs.append(f"status ({entry.status} then, {action.status} now)")
+    if entry.note_hash is not None and note is not None and entry.note_hash != note:
+        differs.append("note")
+    if entry.assignee_hash is not None and assignee is not None and entry.assignee_hash != assignee:
+        differs.append("assignee")
+    if not differs:
+        return entry, ""
+    if entry.state in DONE_STATES or entry.state == State.IN_FLIGHT or entry.maybe_applied:
+        return None, f"{entry.run_id} with a different {' and '.join(differs)}"
+    return None, ""
 
 
 def collect_results(
@@ -149,8 +213,10 @@ class JournalHooks:
         identities: dict[int, str],
         happened_utc: dict[int, str | None],
         uncertain: set[int],
+        contents: dict[int, tuple[str, str]] | None = None,
     ) -> None:
         self.journal = journal
+        self.contents = contents or {}
         self.run_id = run_id
         self.identities = identities
         self.happened_utc = happened_utc
@@ -166,6 +232,7 @@ class JournalHooks:
             self.run_id,
             attempt,
             self.happened_utc.get(action.key),
+            self.contents.get(action.key),
         )
 
     def on_result(self, action: Action, result: Result) -> None:
@@ -179,4 +246,5 @@ class JournalHooks:
             self.run_id,
             result,
             self.happened_utc.get(action.key),
+            self.contents.get(action.key),
         )

@@ -10,7 +10,8 @@ import sqlite3
 from dataclasses import dataclass
 from enum import StrEnum
 
-SCHEMA_VERSION = 1
+# 2: maybe_applied, note/assignee fingerprints (identity from the input), runs.error
+SCHEMA_VERSION = 2
 
 
 class State(StrEnum):
@@ -35,7 +36,8 @@ CREATE TABLE IF NOT EXISTS runs (
     finished_at TEXT,
     exit_code INTEGER,
     rows INTEGER,
-    outcomes TEXT
+    outcomes TEXT,
+    error TEXT
 );
 CREATE TABLE IF NOT EXISTS actions (
     identity TEXT PRIMARY KEY,
@@ -48,7 +50,10 @@ CREATE TABLE IF NOT EXISTS actions (
     attempts INTEGER NOT NULL DEFAULT 0,
     http_status INTEGER,
     error TEXT NOT NULL DEFAULT '',
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    maybe_applied INTEGER NOT NULL DEFAULT 0,
+    note_hash TEXT,
+    assignee_hash TEXT
 );
 CREATE INDEX IF NOT EXISTS actions_by_case ON actions (case_id, state);
 CREATE INDEX IF NOT EXISTS actions_by_state ON actions (state);
@@ -70,13 +75,27 @@ CREATE TABLE IF NOT EXISTS response_dates (
 
 UPSERT = (
     "INSERT INTO actions (identity, case_id, case_seq, happened_at, status, state, run_id, "
-    "attempts, http_status, error, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "attempts, http_status, error, updated_at, maybe_applied, note_hash, assignee_hash) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (identity) DO UPDATE SET case_id = excluded.case_id, "
     "case_seq = excluded.case_seq, happened_at = excluded.happened_at, "
     "status = excluded.status, state = excluded.state, run_id = excluded.run_id, "
     "attempts = excluded.attempts, http_status = excluded.http_status, "
-    "error = excluded.error, updated_at = excluded.updated_at"
+    "error = excluded.error, updated_at = excluded.updated_at, "
+    "maybe_applied = max(actions.maybe_applied, excluded.maybe_applied), "
+    "note_hash = coalesce(excluded.note_hash, actions.note_hash), "
+    "assignee_hash = coalesce(excluded.assignee_hash, actions.assignee_hash)"
 )
+
+# columns added since schema 1, which CREATE TABLE IF NOT EXISTS leaves out of old files
+ADDED_COLUMNS = {
+    "actions": (
+        ("maybe_applied", "INTEGER NOT NULL DEFAULT 0"),
+        ("note_hash", "TEXT"),
+        ("assignee_hash", "TEXT"),
+    ),
+    "runs": (("error", "TEXT"),),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +113,17 @@ class Entry:
     http_status: int | None
     error: str
     updated_at: str
+    maybe_applied: bool = False  # some attempt's answer was lost: the API may have applied it
+    note_hash: str | None = None  # fingerprints of the input's note and assignee; None in
+    assignee_hash: str | None = None  # actions recorded by schema 1 journals
 
 
 def entry_from_row(row: sqlite3.Row) -> Entry:
+    # a schema 1 journal opened read-only (`status`) is not migrated: no added columns
+    columns = set(row.keys())  # `name in row` would look among the values
+    maybe_applied = bool(row["maybe_applied"]) if "maybe_applied" in columns else False
+    note_hash: str | None = row["note_hash"] if "note_hash" in columns else None
+    assignee_hash: str | None = row["assignee_hash"] if "assignee_hash" in columns else None
     return Entry(
         identity=row["identity"],
         case=row["case_id"],
@@ -109,4 +136,7 @@ def entry_from_row(row: sqlite3.Row) -> Entry:
         http_status=row["http_status"],
         error=row["error"],
         updated_at=row["updated_at"],
+        maybe_applied=maybe_applied,
+        note_hash=note_hash,
+        assignee_hash=assignee_hash,
     )

@@ -2,12 +2,17 @@
 
 One SQLite file (WAL mode) at ``journal:``. Each action is known by a *content identity*:
 the sha256 of its case, status, happened_at (UTC), note, assignee and its occurrence among
-identical actions of that case. The same or an overlapping file run again therefore finds
-what is already sent (``already_sent``) without relying on row numbers or file names.
+identical actions of that case, all as the input gives them (never the assignee as sent). The
+same or an overlapping file run again therefore finds what is already sent (``already_sent``)
+without relying on row numbers, file names or settings. Fingerprints of the note and the
+assignee let a later run tell that a sent row was edited (``changed-after-sent``).
 
 States of an action: ``in_flight`` (its request may be on the wire), then ``sent``,
-``partial`` or ``failed``. Blocked, invalid and pending rows are never recorded: nothing was
-sent for them, so a later run simply sends them.
+``partial`` or ``failed`` (a pending action whose attempts went out is kept as ``failed``).
+``maybe_applied`` marks an action one of whose requests may have been applied although no
+answer said so (an answer lost, or a re-send after such a loss): later runs flag it
+``resent_uncertain``. Blocked, invalid and never-attempted rows are not recorded: nothing
+was sent for them, so a later run simply sends them.
 
 Durability trade-off
 --------------------
@@ -32,7 +37,8 @@ then unknown to the journal are re-sent without being flagged. Backups of the jo
 should be taken between runs, not during one.
 
 The journal never stores secrets: no credentials, tokens, headers or request bodies; only
-the content identity, case, sequence, time, status, state, HTTP status and error text.
+the content identity, case, sequence, time, status, state, HTTP status, error text and the
+note/assignee fingerprints (truncated sha256, not the text).
 """
 
 from __future__ import annotations
@@ -174,12 +180,19 @@ class Journal:
             (run_id, command, json.dumps(list(inputs)), target, _now()),
         )
 
-    def end_run(self, run_id: str, exit_code: int, rows: int, outcomes: Mapping[str, int]) -> None:
+    def end_run(
+        self,
+        run_id: str,
+        exit_code: int,
+        rows: int,
+        outcomes: Mapping[str, int],
+        error: str = "",
+    ) -> None:
         self.flush()
         self._write(
-            "UPDATE runs SET finished_at = ?, exit_code = ?, rows = ?, outcomes = ? "
+            "UPDATE runs SET finished_at = ?, exit_code = ?, rows = ?, outcomes = ?, error = ? "
             "WHERE run_id = ?",
-            (_now(), int(exit_code), int(rows), json.dumps(dict(outcomes)), run_id),
+            (_now(), int(exit_code), int(rows), json.dumps(dict(outcomes)), error, run_id),
         )
 
     def update_cases(self, run_id: str, cases: Mapping[str, tuple[int, int, int]]) -> None:
@@ -195,7 +208,13 @@ class Journal:
         )
 
     def mark_in_flight(
-        self, identity: str, action: Action, run_id: str, attempt: int, happened_utc: str | None
+        self,
+        identity: str,
+        action: Action,
+        run_id: str,
+        attempt: int,
+        happened_utc: str | None,
+        content: tuple[str, str] | None = None,
     ) -> None:
         """Record that `action`'s request is about to go out; committed before returning.
 
@@ -214,6 +233,8 @@ class Journal:
             None,
             "",
             _now(),
+            0,
+            *(content or (None, None)),
         )
         try:
             with self._lock:
@@ -223,12 +244,24 @@ class Journal:
             raise JournalError(explain(self.path, exc)) from None
 
     def record_result(
-        self, identity: str, action: Action, run_id: str, result: Result, happened_utc: str | None
+        self,
+        identity: str,
+        action: Action,
+        run_id: str,
+        result: Result,
+        happened_utc: str | None,
+        content: tuple[str, str] | None = None,
     ) -> None:
-        """Queue the final state of a sent action; the writer thread commits it in a batch."""
+        """Queue the final state of a sent action; the writer thread commits it in a batch.
+
+        A pending action that was attempted (the run stopped between its retries) is kept
+        as ``failed``: not in flight any more, and uncertain only if an answer was lost.
+        """
         state = _RECORDED.get(result.outcome)
+        if state is None and result.attempts > 0:
+            state = State.FAILED
         if state is None:
-            return  # pending/blocked: nothing applied; an in-flight mark stays in flight
+            return  # blocked, or pending before any attempt: nothing was sent
         self._raise_writer_error()
         record = (
             identity,
@@ -242,6 +275,10 @@ class Journal:
             result.http_status,
             result.error,
             _now(),
+            # some attempt may have been applied: its answer was lost, or it was re-sent after
+            # an earlier run may have applied it; later runs keep flagging the row
+            int(result.answer_lost or result.resent_uncertain),
+            *(content or (None, None)),
         )
         with self._lock:
             self._pending.append(record)
@@ -288,6 +325,19 @@ class Journal:
         """What the journal knows about these identities (unknown ones are absent)."""
         rows = self._chunked("SELECT * FROM actions WHERE identity IN ({marks})", identities)
         return {row["identity"]: entry_from_row(row) for row in rows}
+
+    def by_position(self, cases: Iterable[str]) -> dict[tuple[str, int, str], Entry]:
+        """The actions of these cases by (case, case_seq, happened_at UTC), for the
+        changed-after-sent check and for schema 1 actions whose identity has changed."""
+        rows = self._chunked(
+            "SELECT * FROM actions WHERE case_id IN ({marks}) AND happened_at IS NOT NULL "
+            "ORDER BY updated_at",
+            cases,
+        )
+        return {
+            (row["case_id"], row["case_seq"], row["happened_at"]): entry_from_row(row)
+            for row in rows
+        }
 
     def last_sent_times(self, cases: Iterable[str]) -> dict[str, str]:
         """Per case, the latest happened_at (UTC) among its accepted actions."""

@@ -218,7 +218,7 @@ def plan_from_table(
 
     errors = _concat(found)
     errors = errors[errors["severity"].eq(validation.ERROR)]
-    frame[OUTCOME] = ""
+    frame[OUTCOME] = pd.Series("", index=frame.index, dtype="str")
     frame.loc[frame.index.isin(errors["label"]), OUTCOME] = "invalid"
 
     found.append(timeline.file_order_warnings(frame))

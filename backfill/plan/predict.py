@@ -54,9 +54,11 @@ def predict(frame: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, list[pd.
     """The cases table (one row per case, in send order, indexed by CASE_KEY) and the
     timeline warnings (re-opens, cases ending without a follow-up or close time)."""
     needed = [CASE, CASE_KEY, HAPPENED_TS, OUTCOME, RESPONSE_TS, SEND_ASSIGNEE, STATUS]
-    rows = frame.loc[in_case(frame), needed]
+    has_case = in_case(frame)
+    rows = frame[needed] if has_case.all() else frame.loc[has_case, needed]
     case = rows[CASE_KEY]
-    sent = rows[rows[OUTCOME].eq("")]
+    to_send = rows[OUTCOME].eq("")
+    sent = rows if to_send.all() else rows[to_send]
     sent_case = sent[CASE_KEY]
     status = sent[STATUS]
     previous = status.groupby(sent_case).shift(1)

@@ -58,14 +58,16 @@ def case_response_dates(
     unreadable = pd.Series(False, index=index)
     source = config.responses.source
     if "response_date" in columns and source in ("auto", "file"):
+        # a case's date is repeated on each of its rows: each distinct cell is read once
+        codes, cells = pd.factorize(frame[columns["response_date"]], use_na_sentinel=False)
         parsed = times.parse_times(
-            frame[columns["response_date"]],
+            pd.Series(cells),
             zone=config.input.timezone,
             dayfirst=config.input.dayfirst,
             column=columns["response_date"],
         )
-        own = parsed.utc
-        unreadable = pd.Series(parsed.unreadable(), index=index)
+        own = pd.Series(parsed.utc.array.take(codes), index=index)
+        unreadable = pd.Series(parsed.unreadable()[codes], index=index)
     extra: dict[str, pd.Timestamp] = {}
     known = True
     if config.responses.file is not None and source in ("auto", "file"):

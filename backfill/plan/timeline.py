@@ -205,7 +205,7 @@ def assign_senders(frame: pd.DataFrame, policy: str) -> None:
     if policy == "every":
         frame[SEND_ASSIGNEE] = frame[ASSIGNEE].where(to_send, "")
         return
-    frame[SEND_ASSIGNEE] = pd.Series("", index=frame.index, dtype=object)
+    frame[SEND_ASSIGNEE] = pd.Series("", index=frame.index, dtype="str")
     if policy == "never":
         return
     named = frame[ASSIGNEE].where(to_send & frame[ASSIGNEE].ne(""))

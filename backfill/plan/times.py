@@ -55,6 +55,9 @@ class ParsedTimes:
         return format_times(self.utc, self.output_zone)
 
 
+_EARLIEST = np.datetime64("1900-01-01T00:00:00", "us")  # Excel's first day
+
+
 def parse_times(
     values: pd.Series,
     *,
@@ -117,10 +120,15 @@ def parse_times(
     utc, code = _to_utc(naive, aware, zone)
     code[empty] = MISSING
     code[(code == "") & np.isnat(utc) & ~empty] = BAD
+    # year 0001 and the like parse, but no case action is that old (and date arithmetic on
+    # them overflows): an impossible time is as unreadable as a malformed one
+    too_old = (code == "") & ~np.isnat(utc) & (utc < _EARLIEST)
+    code[too_old] = BAD
+    utc[too_old] = _NAT
     instants = pd.Series(utc, index=values.index).dt.floor("s").dt.tz_localize("UTC")
     return ParsedTimes(
         utc=instants,
-        code=pd.Series(code, index=values.index, dtype=object),
+        code=pd.Series(code, index=values.index, dtype="str"),
         output_zone=output_zone,
     )
 
@@ -244,4 +252,4 @@ def time_message(code: str, value: object, zone: str, date_format: str | None) -
         if date_format
         else "ISO 8601 such as 2023-07-31 08:50:15, or set input.date_format"
     )
-    return f"cannot read the time {shown}; expected {expected}"
+    return f"cannot read the time {shown} as a time since 1900; expected {expected}"

@@ -8,8 +8,11 @@ row of a large file is one table, not an object per row.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from backfill.config import Config
@@ -34,6 +37,9 @@ WARNING = "warning"
 
 # stable codes (docs and tests refer to them)
 MISSING_ID = "missing-id"
+BAD_ID = "bad-id"
+CONTROL_CHARACTER = "control-character"
+FORMULA_WITHOUT_VALUE = "formula-without-value"
 UNKNOWN_STATUS = "unknown-status"
 FUTURE_TIME = "future-time"
 BEFORE_RESPONSE = "before-response"
@@ -60,26 +66,34 @@ def problems_where(
 ) -> pd.DataFrame:
     """Problem rows for the labels where `mask` is true (message: one text or one per row)."""
     labels = mask.index[mask.to_numpy(dtype=bool)]
+    if not len(labels):
+        return empty_problems()
+
+    def same(text: str) -> np.ndarray:
+        return np.full(len(labels), text, dtype=object)
+
     messages = (
-        message.reindex(labels).astype(object).to_numpy()
+        message.reindex(labels).to_numpy(dtype=object)
         if isinstance(message, pd.Series)
-        else message
+        else same(message)
     )
     return pd.DataFrame(
         {
             "label": labels.to_numpy(),
-            "code": code,
+            "code": same(code),
             "message": messages,
-            "field": field or "",
-            "severity": severity,
+            "field": same(field or ""),
+            "severity": same(severity),
         },
         index=pd.RangeIndex(len(labels)),
-        columns=PROBLEM_COLUMNS,
-    ).astype({name: object for name in PROBLEM_COLUMNS[1:]})
+    )
 
 
 def empty_problems() -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series(dtype=object) for name in PROBLEM_COLUMNS})
+    return _NO_PROBLEMS.copy()  # (copy-on-write: a copy costs nothing until changed)
+
+
+_NO_PROBLEMS = pd.DataFrame({name: pd.Series(dtype=object) for name in PROBLEM_COLUMNS})
 
 
 def normalise_cells(
@@ -106,6 +120,10 @@ def normalise_cells(
             id_column,
         )
     ]
+
+    found.append(_bad_ids(frame, id_column))
+    found.append(_control_characters(frame))
+    found.append(_formulas_without_value(frame))
 
     raw_status = input_cells(frame, columns, "status")
     frame[STATUS], bad_status = statuses.normalise_status(
@@ -150,6 +168,84 @@ def normalise_cells(
         column = columns.get("assignee", "assignee")
         found.append(problems_where(bad_assignee, BAD_ASSIGNEE, assignee_message, column))
     return frame, found
+
+
+# a number, not an id: a fraction, or an exponent (Excel's form of a rounded long number)
+_NUMBER_NOT_ID = r"[+-]?\d*\.\d+|[+-]?\d+(?:\.\d*)?[eE][+-]?\d+"
+# what an XLSX worksheet cannot hold (XML 1.0): C0 controls but tab, line feed, return
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
+
+
+def _bad_ids(frame: pd.DataFrame, id_column: str) -> pd.DataFrame:
+    """Case ids Excel stored as numbers and so split (70000052.5) or rounded (20 digits)."""
+    bad = frame[IN_CASE] & frame[CASE].astype(str).str.fullmatch(_NUMBER_NOT_ID)
+    return problems_where(
+        bad,
+        BAD_ID,
+        frame[CASE].map(
+            lambda v: (
+                f"the case id {v!r} is a number with a fraction or rounded beyond 15 "
+                f"digits, not a CustomerGauge number: format the {id_column!r} column as text in "
+                "the spreadsheet (or export it as CSV) and read the file again"
+            )
+        ),
+        id_column,
+    )
+
+
+def _cells_where(
+    frame: pd.DataFrame, hit: Callable[[pd.Series], pd.Series], message: Callable[[str, Any], str]
+) -> tuple[pd.Series, pd.Series]:
+    """Rows where `hit` marks a cell of one of the input's own text columns, and for each
+    such row `message(column, cell)` of its first marked cell."""
+    flagged = pd.Series(False, index=frame.index)
+    messages = pd.Series("", index=frame.index, dtype=object)
+    for name in (c for c in frame.columns if not str(c).startswith("_")):
+        column = frame[name]
+        if not (column.dtype == object or pd.api.types.is_string_dtype(column.dtype)):
+            continue
+        first = hit(column).fillna(False).astype(bool) & ~flagged
+        for label in first.index[first.to_numpy()]:
+            messages[label] = message(str(name), column[label])
+        flagged |= first
+    return flagged, messages
+
+
+def _control_characters(frame: pd.DataFrame) -> pd.DataFrame:
+    """Warn on cells with control characters: sent as they are, but report.xlsx shows them
+    escaped (U+2400 pictures such as ␌), since a worksheet cannot hold them."""
+    flagged, messages = _cells_where(
+        frame,
+        lambda column: column.astype(str).str.contains(_CONTROL, regex=True),
+        lambda name, _: (
+            f"column {name!r} holds a control character (such as NUL, form feed or ESC); it "
+            "is sent as it is, and report.xlsx shows it as a visible symbol"
+        ),
+    )
+    return problems_where(flagged, CONTROL_CHARACTER, messages, None, severity=WARNING)
+
+
+def _formulas_without_value(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows with a formula no spreadsheet calculated: its cell reads as empty, so the note
+    (or status, or time) would silently go missing. Only empty cells can be such formulas."""
+    from backfill.read.excel import FormulaWithoutValue
+
+    def hit(column: pd.Series) -> pd.Series:
+        empty = column.eq("")
+        if not empty.any():
+            return empty
+        return empty & column.map(lambda v: type(v) is FormulaWithoutValue).astype(bool)
+
+    flagged, messages = _cells_where(
+        frame,
+        hit,
+        lambda name, cell: (
+            f"column {name!r} holds the formula {cell.formula} without a calculated value "
+            "(the file was not saved by a spreadsheet program): open it in Excel and save "
+            "it, or replace the formula by its value"
+        ),
+    )
+    return problems_where(flagged, FORMULA_WITHOUT_VALUE, messages, None)
 
 
 def input_cells(frame: pd.DataFrame, columns: dict[str, str], field: str) -> pd.Series:

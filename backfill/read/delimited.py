@@ -348,7 +348,7 @@ def _read_arrow(
     if encoding not in ("utf-8", "utf-8-sig") or skip != hidden:
         return None  # (other encodings, and leading blank lines: read_csv's way)
     after_skip = "".join(sample.splitlines(keepends=True)[skip:])
-    header = next(csv.reader(io.StringIO(after_skip), delimiter=delimiter), [])
+    header = next(csv.reader(io.StringIO(after_skip, newline=""), delimiter=delimiter), [])
     if len(header) < 2:
         return None
     misfits: list[object] = []

@@ -10,6 +10,7 @@ avoids pandas' per-cell type inference.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 from typing import Any
 
@@ -67,11 +68,88 @@ def read_workbook(
             "the first row, or choose another sheet with input.sheet"
         )
     first_row, first_col = start  # 0-based position of the top-left cell with data
+    if head.startswith(_ZIP_MAGIC):
+        _mark_formulas_without_value(path, name, rows, first_row, first_col)
     frame = _frame_from_rows(rows)
     header_row = first_row + 1
     frame.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(frame))
     frame.attrs.update(sheet=name, first_column=first_col)
     return frame
+
+
+class FormulaWithoutValue(str):
+    """An empty-looking cell that holds a formula no spreadsheet ever calculated: a file
+    written by a program, not saved by Excel. Validation refuses its row, showing `formula`,
+    rather than sending an empty note or status."""
+
+    formula: str
+
+    def __new__(cls, formula: str) -> FormulaWithoutValue:
+        cell = super().__new__(cls, "")
+        cell.formula = formula
+        return cell
+
+
+def _mark_formulas_without_value(
+    path: Path, sheet: str, rows: list[list[Any]], first_row: int, first_col: int
+) -> None:
+    """Replace the cells of formulas saved without a cached value by FormulaWithoutValue.
+
+    calamine gives such a cell as empty; only the sheet's XML tells it held a formula.
+    """
+    import zipfile
+    from xml.etree import ElementTree
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = _sheet_part(archive, sheet)
+            if part is None:
+                return
+            data = archive.read(part)
+    except (OSError, KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        return  # calamine read it: the values stand
+    if b"<f" not in data:
+        return
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    for _, cell in ElementTree.iterparse(io.BytesIO(data)):
+        if cell.tag != f"{ns}c":
+            continue
+        formula = cell.find(f"{ns}f")
+        value = cell.find(f"{ns}v")
+        if formula is not None and (value is None or not (value.text or "")):
+            row, col = _cell_position(cell.get("r", ""))
+            r, c = row - first_row, col - first_col
+            if 0 <= r < len(rows) and 0 <= c < len(rows[r]) and rows[r][c] in ("", None):
+                rows[r][c] = FormulaWithoutValue("=" + (formula.text or ""))
+        cell.clear()
+
+
+def _sheet_part(archive: Any, sheet: str) -> str | None:
+    """The zip member holding the worksheet named `sheet` (workbook.xml + its relations)."""
+    from xml.etree import ElementTree
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rid = next(
+        (s.get(f"{rel}id") for s in book.iter(f"{main}sheet") if s.get("name") == sheet), None
+    )
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    for item in rels:
+        if item.get("Id") == rid:
+            target = item.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
+
+
+def _cell_position(ref: str) -> tuple[int, int]:
+    """ "D2" -> (1, 3): 0-based row and column."""
+    letters = "".join(ch for ch in ref if ch.isalpha())
+    digits = "".join(ch for ch in ref if ch.isdigit())
+    col = 0
+    for ch in letters:
+        col = col * 26 + (ord(ch.upper()) - 64)
+    return (int(digits) - 1 if digits else -1), col - 1
 
 
 def _check_compound_file(path: Path) -> None:
@@ -232,10 +310,14 @@ def _header_names(cells: list[Any]) -> list[str]:
 def cell_value(value: Any) -> Any:
     """A calamine cell as backfill keeps it: text, or a naive datetime for real date cells."""
     kind = type(value)
-    if kind is str:
+    if kind is str or kind is FormulaWithoutValue:
         return value
     if kind is float:
-        return str(int(value)) if value.is_integer() else repr(value)
+        # beyond 15 significant digits Excel has rounded the number: shown as Excel shows it
+        # (1.2345678901234568e+19), so that validation can say the id lost its digits
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
     if kind is bool:
         return "TRUE" if value else "FALSE"
     if kind is int:

@@ -37,6 +37,7 @@ RESULT_COLUMNS = (
     "attempts",
     "sent_at",
     "resent_uncertain",
+    "answer_lost",
 )
 FAILURE_COLUMNS = ("outcome", "error")
 _PREFIX = "backfill_"
@@ -82,6 +83,7 @@ def results_frame(
     out[names["attempts"]] = pd.array([r.attempts for r in chosen], dtype="Int64")
     out[names["sent_at"]] = [r.sent_at or "" for r in chosen]
     out[names["resent_uncertain"]] = [bool(r.resent_uncertain) for r in chosen]
+    out[names["answer_lost"]] = [bool(r.answer_lost) for r in chosen]
     return out.reset_index(drop=True)
 
 
@@ -146,6 +148,7 @@ def build_summary(
             f"not to the {len(results)} input rows"
         )
     uncertain_col = report_column("resent_uncertain", original_columns)
+    lost_col = report_column("answer_lost", original_columns)
     summary: dict[str, Any] = {
         "run_id": run_id,
         "rows": len(results),
@@ -157,6 +160,7 @@ def build_summary(
         "rate_per_s": round(requests / elapsed_s, 2) if elapsed_s > 0 else 0.0,
         "exit_code": int(exit_code),
         "resent_uncertain": int(results[uncertain_col].astype(bool).sum()),
+        "answer_lost": int(results[lost_col].astype(bool).sum()),
         "notes": list(notes),
     }
     if extra:
@@ -230,6 +234,7 @@ def _summary_rows(summary: Mapping[str, Any]) -> list[list[Any]]:
     for name in ("run_id", "rows", "cases", "requests", "elapsed_s", "rate_per_s", "exit_code"):
         rows.append([name, summary.get(name)])
     rows.append(["resent_uncertain", summary.get("resent_uncertain", 0)])
+    rows.append(["answer_lost", summary.get("answer_lost", 0)])
     rows.extend(["note", note] for note in summary.get("notes", []))
     rows.append([])
     rows.append(["outcome", "rows"])

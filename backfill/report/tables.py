@@ -167,5 +167,16 @@ def _cell_value(value: Any) -> Any:
     if isinstance(value, pd.Timestamp):
         return value.tz_localize(None).to_pydatetime() if value.tzinfo else value.to_pydatetime()
     if isinstance(value, str):
-        return neutralise(value)
+        return neutralise(_visible_controls(value))
     return value
+
+
+_CONTROLS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _visible_controls(text: str) -> str:
+    """A worksheet (XML) cannot hold C0 control characters: show each as its U+2400 picture
+    (form feed -> ␌, ESC -> ␛) instead of failing to write the workbook at all."""
+    if _CONTROLS_RE.search(text) is None:
+        return text
+    return _CONTROLS_RE.sub(lambda match: chr(0x2400 + ord(match.group())), text)

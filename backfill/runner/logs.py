@@ -1,9 +1,27 @@
-"""run.log: one line per request (written by the ApiSession) and the run's milestones."""
+"""run.log: one line per request (written by the ApiSession) and the run's milestones.
+
+A full disk or a read-only folder must not turn into a "Logging error" block per request,
+nor keep the journal from being closed: run.log stops at its first write error and says so.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sys
 from pathlib import Path
+
+
+class RunLogHandler(logging.FileHandler):
+    """run.log's handler: on the first write error it stops writing and remembers why."""
+
+    failed: OSError | None = None
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        exc = sys.exc_info()[1]
+        if self.failed is None and isinstance(exc, OSError):
+            self.failed = exc
+        self.setLevel(logging.CRITICAL + 1)  # nothing more: one failure says it all
 
 
 def run_logger(path: Path, run_id: str) -> logging.Logger:
@@ -12,13 +30,22 @@ def run_logger(path: Path, run_id: str) -> logging.Logger:
     logger.setLevel(logging.INFO)
     logger.propagate = False
     path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, encoding="utf-8")
+    handler = RunLogHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     logger.addHandler(handler)
     return logger
 
 
-def close_logger(logger: logging.Logger) -> None:
+def close_logger(logger: logging.Logger) -> OSError | None:
+    """Close run.log without ever raising (it runs in `finally`, before the journal closes);
+    the write error run.log met, if any."""
+    failed: OSError | None = None
     for handler in list(logger.handlers):
-        handler.close()
-        logger.removeHandler(handler)
+        failed = failed or getattr(handler, "failed", None)
+        try:
+            handler.close()
+        except OSError as exc:
+            failed = failed or exc
+        with contextlib.suppress(Exception):
+            logger.removeHandler(handler)
+    return failed

@@ -11,6 +11,7 @@ exit status of SPEC.md.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -21,8 +22,8 @@ from typing import Any
 
 from backfill import model
 from backfill.config import Config, new_run_id, output_dir
-from backfill.errors import AuthError, BackfillError, ConfigError, ExitStatus
-from backfill.journal.identity import plan_identities
+from backfill.errors import AuthError, BackfillError, ConfigError, ExitStatus, JournalError
+from backfill.journal.identity import plan_contents, plan_identities
 from backfill.journal.resume import (
     Decisions,
     JournalHooks,
@@ -35,6 +36,7 @@ from backfill.journal.store import Journal
 from backfill.plan.build import Plan
 from backfill.progress import OnProgress, no_progress
 from backfill.runner.logs import close_logger, run_logger
+from backfill.runner.output import output_error
 from backfill.runner.preflight import Confirm, Echo, check_v41, require_confirmation
 from backfill.runner.status import explain_decisions, status
 from backfill.send.auth import Credentials
@@ -188,20 +190,34 @@ class _Run:
         self.aborted: str | None = None
         self.target = config.api.api_base
         self.requests = 0
+        self.unreachable = False  # stopped at a host it never reached: nothing was sent
         self.elapsed_s = 0.0
         self.verified: dict[str, Any] | None = None
 
     def execute(self, make_plan: MakePlan) -> RunOutcome:
         journal = Journal(self.journal_path)
-        log: logging.Logger | None = None
+        try:
+            try:
+                return self._logged(make_plan, journal)
+            finally:
+                journal.close()
+        except JournalError as exc:
+            if self.requests:  # not "nothing sent": summary.json says 3 as well
+                exc.exit_status = ExitStatus.ABORTED
+            raise
+
+    def _logged(self, make_plan: MakePlan, journal: Journal) -> RunOutcome:
         try:
             log = run_logger(self.out_dir / "run.log", self.run_id)
+        except OSError as exc:
+            raise output_error(exc, self.out_dir, sent=False) from None
+        try:
             plan, decisions, hooks = asyncio.run(self._main(make_plan, journal, log))
             return self._finish(plan, decisions, hooks, journal, log)
         finally:
-            if log is not None:
-                close_logger(log)
-            journal.close()
+            failed = close_logger(log)  # never raises: the journal must still be closed
+            if failed is not None:
+                self.echo(f"Note: run.log could not be written: {failed.strerror or failed}")
 
     def _session(self, config: Config, credentials: Credentials, log: logging.Logger) -> ApiSession:
         return ApiSession(config, credentials, request_log=log, retry=self.options.retry_policy)
@@ -226,14 +242,18 @@ class _Run:
             keys = plan_identities(plan)
             identities = {int(k): str(v) for k, v in zip(keys.index, keys, strict=True)}
             happened = utc_times(plan)
+            contents = plan_contents(plan)
             decisions = decide(
                 plan,
                 journal,
                 identities,
                 happened,
                 allow_out_of_order=self.options.allow_out_of_order,
+                contents=contents,
             )
-            hooks = JournalHooks(journal, self.run_id, identities, happened, decisions.uncertain)
+            hooks = JournalHooks(
+                journal, self.run_id, identities, happened, decisions.uncertain, contents
+            )
             lines, notes = explain_decisions(decisions)
             for line in lines:
                 self.echo(line)
@@ -310,6 +330,7 @@ class _Run:
                         hooks=hooks,
                         stop=stop,
                         on_progress=self.options.on_progress,
+                        earlier_lost=decisions.lost_at,
                     )
                 )
                 interrupts.task = task
@@ -327,6 +348,7 @@ class _Run:
         finally:
             self.elapsed_s = time.monotonic() - started
             self.requests = api.requests - requests_before
+            self.unreachable = api.nothing_reached
 
     def _finish(
         self,
@@ -341,7 +363,8 @@ class _Run:
         results = collect_results(plan, decisions, hooks, aborted=self.aborted)
         outcomes = [r.outcome for r in results.values()]
         if self.aborted is not None:
-            exit_status = ExitStatus.ABORTED
+            # a wrong region or no network before anything was sent: a setting to fix (2)
+            exit_status = ExitStatus.USAGE if self.unreachable else ExitStatus.ABORTED
         elif any(o in model.FAILURE_OUTCOMES for o in outcomes) or (
             self.verified is not None and self.verified["exit_code"] != 0
         ):
@@ -350,6 +373,13 @@ class _Run:
             exit_status = ExitStatus.OK
         if self.aborted is not None:
             self.notes.append(f"aborted: {self.aborted}; a re-run resumes with the pending rows")
+        lost = {str(plan.frame.at[k, model.CASE]) for k, r in results.items() if r.answer_lost}
+        if lost:
+            self.notes.append(
+                f"{len(lost)} case(s) had an answer lost (answer_lost in results.csv): the API "
+                "may have applied those requests late or twice; run `backfill verify` on the "
+                "same input to check their final state"
+            )
         extra: dict[str, Any] = {
             "command": self.command,
             "target": self.target,
@@ -360,21 +390,49 @@ class _Run:
             extra["aborted"] = self.aborted
         if self.verified is not None:
             extra["verify"] = self.verified
-        report = build_report(
-            plan.frame,
-            plan.original_columns,
-            results,
-            run_id=self.run_id,
-            cases=len(plan.cases),
-            requests=self.requests,
-            elapsed_s=self.elapsed_s,
-            exit_code=int(exit_status),
-            notes=self.notes,
-            extra=extra,
-        )
-        files = write_reports(report, self.out_dir, xlsx=self.config.output.xlsx)
-        journal.update_cases(self.run_id, case_counts(plan, results))
-        journal.end_run(self.run_id, int(exit_status), len(results), report.summary["outcomes"])
+
+        def report_for(status: ExitStatus) -> Any:
+            return build_report(
+                plan.frame,
+                plan.original_columns,
+                results,
+                run_id=self.run_id,
+                cases=len(plan.cases),
+                requests=self.requests,
+                elapsed_s=self.elapsed_s,
+                exit_code=int(status),
+                notes=self.notes,
+                extra=extra,
+            )
+
+        report = report_for(exit_status)
+        # The journal first, so that summary.json states the exit status the run really has.
+        journal_error: JournalError | None = None
+        try:
+            journal.update_cases(self.run_id, case_counts(plan, results))
+            journal.end_run(self.run_id, int(exit_status), len(results), report.summary["outcomes"])
+        except JournalError as exc:
+            journal_error, exit_status = exc, ExitStatus.ABORTED
+            self.notes.append(f"the journal could not record this run's end: {exc}")
+            report = report_for(exit_status)
+        try:
+            files = write_reports(report, self.out_dir, xlsx=self.config.output.xlsx)
+        except OSError as exc:
+            error = output_error(
+                exc, self.out_dir, sent=self.requests > 0, journal=self.journal_path
+            )
+            with contextlib.suppress(JournalError):
+                journal.end_run(
+                    self.run_id,
+                    int(error.exit_status),
+                    len(results),
+                    report.summary["outcomes"],
+                    error=str(error),
+                )
+            raise error from None
+        if journal_error is not None:
+            journal_error.exit_status = ExitStatus.ABORTED
+            raise journal_error
         log.info("finished: exit %s, outcomes %s", int(exit_status), report.summary["outcomes"])
         summary = report.summary
         shown = ", ".join(f"{n} {c}" for n, c in summary["outcomes"].items() if c)

@@ -26,6 +26,8 @@ def status(journal_path: Path | str) -> str:
         finished = (
             f"exit {item['exit_code']}" if item["finished_at"] else "did not finish (killed?)"
         )
+        if item.get("error"):
+            finished += f" ({item['error']})"
         lines.append(
             f"  {item['run_id']}  {item['command']:<5}  {item['started_at'][:19]}  {finished}"
             f"  rows {item['rows'] if item['rows'] is not None else '?'}: {outcomes}"
@@ -71,10 +73,17 @@ def explain_decisions(decisions: Decisions) -> tuple[list[str], list[str]]:
             f"Journal: {out_of_order} action(s) older than their case's last sent action "
             "are not sent (out-of-order; --allow-out-of-order overrides)"
         )
+    changed = sum(1 for r in results if r.error.startswith("changed-after-sent"))
+    if changed:
+        lines.append(
+            f"Journal: {changed} action(s) changed in the input after they were sent are not "
+            "sent again (changed-after-sent; --allow-out-of-order sends them)"
+        )
     if decisions.uncertain:
         lines.append(
-            f"Journal: {len(decisions.uncertain)} action(s) were in flight when an earlier "
-            "run stopped; they are re-sent and marked resent_uncertain"
+            f"Journal: {len(decisions.uncertain)} action(s) may have been applied by an "
+            "earlier run (in flight when it stopped, or their answer was lost); they are "
+            "re-sent and marked resent_uncertain"
         )
     if decisions.stray_in_flight:
         notes.append(

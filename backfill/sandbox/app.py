@@ -68,11 +68,17 @@ class Emulator:
         self.monotonic = monotonic
         self.tokens: dict[str, float] = {}  # access token -> monotonic expiry
         self.injector = FaultInjector(settings.faults)
+        self._late: set[asyncio.Future[None]] = set()  # late applies still to happen
 
     # --- helpers ------------------------------------------------------------------------
     def now(self) -> datetime:
         """The sandbox clock as an aware UTC instant (a naive clock reads in tenant time)."""
         return rules.to_utc(self.clock(), self.settings.zone())
+
+    @property
+    def late_pending(self) -> int:
+        """Requests held by the late-apply fault that are still to be applied."""
+        return len(self._late)
 
     def set_faults(self, faults: Faults) -> None:
         """Replace the faults and restart their generator from the new seed."""
@@ -130,11 +136,10 @@ class Emulator:
             await asyncio.sleep(draw.delay_s)
         if not admitted:
             state.counters["fault:rate_limited"] += 1
+            headers = {"Retry-After": "1"} if self.settings.faults.retry_after else {}
             return self._finish(
                 record,
-                web.Response(
-                    body=TOO_MANY, status=429, content_type=JSON, headers={"Retry-After": "1"}
-                ),
+                web.Response(body=TOO_MANY, status=429, content_type=JSON, headers=headers),
             )
         if draw.server_error is not None:
             state.counters["fault:server_error"] += 1
@@ -151,11 +156,34 @@ class Emulator:
                 record,
                 _v41_error(request, 401, 200000, "Invalid API key"),
             )
+        if draw.late_apply:
+            return await self._apply_late(request, handler, body, record)
         response = await handler(request, body, record)
         if draw.drop_after:
             state.counters["fault:drop_after"] += 1
             return _drop(request, record, "dropped-after")
         return self._finish(record, response)
+
+    async def _apply_late(
+        self, request: web.Request, handler: Handler, body: dict[str, Any], record: RequestRecord
+    ) -> web.StreamResponse:
+        """Hold the request, apply it after `late_apply_s`, and never answer it.
+
+        A client with a shorter timeout has given up and may have sent its retry, or even
+        the case's next action, by the time this one is applied. Shielded, so that the
+        client closing its connection does not cancel the late apply.
+        """
+        self.state.counters["fault:late_apply"] += 1
+
+        async def later() -> None:
+            await asyncio.sleep(self.settings.faults.late_apply_s)
+            await handler(request, body, record)
+
+        task = asyncio.ensure_future(later())
+        self._late.add(task)
+        task.add_done_callback(self._late.discard)
+        await asyncio.shield(task)
+        return _drop(request, record, "applied-late")
 
     def _finish(self, record: RequestRecord, response: AnyResponse) -> AnyResponse:
         record.status = response.status
@@ -168,6 +196,9 @@ class Emulator:
         draw = self.injector.draw(token_endpoint=True)
         if draw.delay_s:
             await asyncio.sleep(draw.delay_s)
+        if draw.server_error is not None:
+            self.state.counters["fault:token_error"] += 1
+            return self._finish(record, _server_error(draw.server_error))
         form = _form(await request.text())
         # stripped: the document's own curl example sends "client_secret=... " with a space
         client_id = form.get("client_id", "").strip()

@@ -24,6 +24,7 @@ class Draw:
     drop_before: bool = False
     early_expiry: bool = False
     drop_after: bool = False
+    late_apply: bool = False  # applied `late_apply_s` after arrival, never answered
 
 
 NO_FAULTS = Draw()
@@ -40,10 +41,13 @@ class FaultInjector:
         if not faults.active:
             return NO_FAULTS
         rng = self._rng
-        jitter, error, error_kind, before, expiry, after = (rng.random() for _ in range(6))
+        jitter, error, error_kind, before, expiry, after, late = (rng.random() for _ in range(7))
         delay_s = (faults.latency_ms + jitter * faults.jitter_ms) / 1000.0
         if token_endpoint:
-            return Draw(delay_s=delay_s)
+            return Draw(
+                delay_s=delay_s + faults.token_latency_ms / 1000.0,
+                server_error=500 if error < faults.token_error_rate else None,
+            )
         return Draw(
             delay_s=delay_s,
             server_error=SERVER_ERRORS[int(error_kind * len(SERVER_ERRORS)) % 3]
@@ -52,6 +56,7 @@ class FaultInjector:
             drop_before=before < faults.drop_before_rate,
             early_expiry=expiry < faults.early_expiry_rate,
             drop_after=after < faults.drop_after_rate,
+            late_apply=late < faults.late_apply_rate,
         )
 
     def admit(self, now: float) -> bool:

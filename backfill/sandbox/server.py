@@ -138,6 +138,11 @@ class Sandbox:
     def running(self) -> bool:
         return self._runner is not None
 
+    @property
+    def late_pending(self) -> int:
+        """Requests of the late-apply fault not yet applied: wait for 0 before checking."""
+        return self.emulator.late_pending
+
     async def __aenter__(self) -> Sandbox:
         return await self.start()
 

@@ -11,7 +11,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from backfill.errors import ConfigError
 
-_RATES = ("error_rate", "drop_before_rate", "drop_after_rate", "early_expiry_rate")
+_RATES = (
+    "error_rate",
+    "drop_before_rate",
+    "drop_after_rate",
+    "early_expiry_rate",
+    "late_apply_rate",
+    "token_error_rate",
+)
 
 
 @dataclass(slots=True)
@@ -19,7 +26,8 @@ class Faults:
     """Faults injected into the API endpoints, all drawn from one generator seeded by `seed`.
 
     The same seed and the same sequence of requests give the same faults, so a failing
-    rehearsal can be replayed. The token endpoint gets only the latency.
+    rehearsal can be replayed. The token endpoint gets only the latency (plus its own
+    `token_latency_ms`) and its own error share.
     """
 
     latency_ms: float = 0.0  # fixed delay before every answer
@@ -29,6 +37,13 @@ class Faults:
     drop_before_rate: float = 0.0  # share whose connection is closed before the action is applied
     drop_after_rate: float = 0.0  # share applied, then the connection closed (answer lost)
     early_expiry_rate: float = 0.0  # share on which the token is declared expired early (401)
+    # share held without an answer and applied `late_apply_s` after arrival, then dropped:
+    # the server that applies a request after the client gave up waiting for it
+    late_apply_rate: float = 0.0
+    late_apply_s: float = 2.5
+    retry_after: bool = True  # 429 answers carry "Retry-After: 1"
+    token_error_rate: float = 0.0  # share of token requests answered 500
+    token_latency_ms: float = 0.0  # extra delay of the token endpoint only (large = hanging)
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -38,7 +53,7 @@ class Faults:
                 raise ConfigError(
                     f"sandbox fault {name}={value} is not a share: give a number between 0 and 1."
                 )
-        for name in ("latency_ms", "jitter_ms"):
+        for name in ("latency_ms", "jitter_ms", "late_apply_s", "token_latency_ms"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"sandbox fault {name} must not be negative; give 0 or more.")
         if self.rate_limit is not None and self.rate_limit < 0:
@@ -51,6 +66,7 @@ class Faults:
             self.latency_ms
             or self.jitter_ms
             or self.rate_limit
+            or self.token_latency_ms
             or any(getattr(self, name) for name in _RATES)
         )
 

@@ -5,16 +5,23 @@ it is refreshed shortly before `expires_in` runs out (60 s before, or at 90 % of
 lifetime) and once when the API answers 401. Refreshes are single-flight: however many
 requests are waiting, one token request is made and all of them get its answer.
 
-A 401 for a token that was itself fetched because of a 401, and that no request has been
-able to use yet, means the API refuses this client: `AuthError`, and the run stops (exit 3).
+Four tokens in a row, each fetched because of a 401, refused before any request could use
+them, mean the API refuses this client: `AuthError`, and the run stops (exit 3).
 A 401 for a token that already worked is only an expiry (early, or during a long wait)
 and buys another refresh.
+
+A failed attempt sequence is final for the run: its AuthError is kept and given to every
+request that waits for a token, so that a token endpoint that is down is asked by one
+sequence, not one per lane. A token host that cannot be reached at all (its name does not
+resolve, or it refuses the connection) before any token was issued fails at once: retrying
+does not fix a wrong region.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -32,7 +39,14 @@ DEFAULT_TTL_S = 3600.0  # expires_in is not documented; the token is "valid for 
 REFRESH_MARGIN_S = 60.0
 SHORT_TTL_FRACTION = 0.9  # lifetimes under 10 min: refresh at 90 % of the lifetime
 TOKEN_ATTEMPTS = 5
+# A fresh token refused may be an early expiry (a server that drops tokens); four fresh ones
+# in a row refused, with no request succeeding in between, mean the API refuses this client.
+FRESH_REFUSALS = 4
 TOKEN_RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+class HostUnreachableError(AuthError):
+    """The token or API host cannot be reached at all (wrong region, no network)."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +96,7 @@ class TokenManager:
         clock: Callable[[], float] = time.monotonic,
         backoff: Callable[[int], float] | None = None,
         before_request: Callable[[], Awaitable[None]] | None = None,
+        region: str = "",
     ) -> None:
         self._session = session
         self._url = token_url
@@ -89,7 +104,12 @@ class TokenManager:
         self._clock = clock
         self._backoff = backoff or (lambda attempt: min(0.5 * 2 ** (attempt - 1), 8.0))
         self._before_request = before_request
+        self._region = region
         self._token: _Token | None = None
+        self._failure: AuthError | None = None  # the run's failed attempt sequence, shared
+        self._obtained = False  # a token was issued in this run: the host is right
+        self._proven: set[str] = set()  # tokens some request succeeded with
+        self._fresh_refused = 0  # fresh tokens refused before any request succeeded
         self._lock = asyncio.Lock()
         self.fetches = 0  # token requests made (for tests and the run log)
 
@@ -101,7 +121,7 @@ class TokenManager:
         async with self._lock:
             current = self._token
             if current is None or self._clock() >= current.refresh_at:
-                current = self._token = await self._fetch(after_401=False)
+                current = self._token = await self._fetch_once(after_401=False)
             return current.value
 
     def accepted(self, value: str) -> None:
@@ -109,6 +129,12 @@ class TokenManager:
         current = self._token
         if current is not None and current.value == value:
             current.proven = True
+            self._proven.add(value)
+            self._fresh_refused = 0
+
+    def proven(self, value: str) -> bool:
+        """Whether some request succeeded with `value` (a 401 for it was an expiry)."""
+        return value in self._proven
 
     async def refused(self, value: str) -> str:
         """The API answered 401 to a request sent with `value`: a fresh token, or AuthError."""
@@ -122,14 +148,26 @@ class TokenManager:
                 and not current.proven
                 and self._clock() < current.refresh_at
             ):
+                self._fresh_refused += 1
+            if self._fresh_refused >= FRESH_REFUSALS:
                 raise AuthError(
-                    f"the API refused a freshly issued token from {self._url} (HTTP 401 twice "
-                    "in a row): the connected app's client id/secret are valid for the token "
+                    f"the API refused {FRESH_REFUSALS} freshly issued tokens from {self._url} "
+                    "in a row: the connected app's client id/secret are valid for the token "
                     "endpoint but not for this API or region; check api.region / api.base_url "
                     "and the app's permissions"
                 )
-            self._token = await self._fetch(after_401=True)
+            self._token = await self._fetch_once(after_401=True)
             return self._token.value
+
+    async def _fetch_once(self, *, after_401: bool) -> _Token:
+        """`_fetch`, unless a sequence already failed in this run: then its error again."""
+        if self._failure is not None:
+            raise self._failure
+        try:
+            return await self._fetch(after_401=after_401)
+        except AuthError as exc:
+            self._failure = exc
+            raise
 
     async def _fetch(self, *, after_401: bool) -> _Token:
         form = {
@@ -149,6 +187,13 @@ class TokenManager:
                 async with self._session.post(self._url, data=form) as response:
                     text = await response.text()
                     status = response.status
+            except aiohttp.ClientConnectorError as exc:
+                if unreachable(exc) and not self._obtained:
+                    raise HostUnreachableError(
+                        unreachable_message("token", self._url, exc, self._region)
+                    ) from None
+                problem = f"{type(exc).__name__} {exc}".strip()
+                continue
             except (TimeoutError, aiohttp.ClientError) as exc:
                 problem = f"{type(exc).__name__} {exc}".strip()
                 continue
@@ -168,11 +213,34 @@ class TokenManager:
                     f"the token endpoint {self._url} gave no access_token (HTTP {status}); "
                     "check api.auth_url / api.region"
                 )
+            self._obtained = True
             return _Token(value, started, started + _refresh_after(ttl), after_401)
         raise AuthError(
             f"could not obtain a token from {self._url} after {TOKEN_ATTEMPTS} attempts "
             f"({problem}); the service may be down: run again later to resume"
         )
+
+
+def unreachable(exc: aiohttp.ClientConnectorError) -> bool:
+    """The host's name does not resolve, or it refuses connections: not a passing outage."""
+    return isinstance(exc.os_error, socket.gaierror | ConnectionRefusedError)
+
+
+def unreachable_message(kind: str, url: str, exc: aiohttp.ClientConnectorError, region: str) -> str:
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).netloc or url
+    why = (
+        "its name does not resolve"
+        if isinstance(exc.os_error, socket.gaierror)
+        else "it refused the connection"
+    )
+    where = f"api.region is {region!r}; " if region else ""
+    return (
+        f"cannot reach the {kind} host {host}: {why}. Check the network and "
+        f"the region ({where}eu, us or au, as in your login URL cvm.<region>.customergauge.com"
+        "), or api.base_url / api.auth_url"
+    )
 
 
 def _refresh_after(ttl: float) -> float:

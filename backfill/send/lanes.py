@@ -7,6 +7,12 @@ the limiter's. A permanently failed action blocks the rest of its case (with
 `on_case_failure: block`), since later actions would be applied to a case whose history is
 missing a step; with `continue` the lane goes on.
 
+A lost answer (timeout, dropped connection) means the server may still apply that request
+later. Its own retry may go at once (a repeat of the same action cannot reorder the case),
+but the case's next action waits until `send.settle_s` after the answer was lost, so that a
+late-applied request can never land after its successor. The same holds across runs: an
+action an earlier run lost (or had in flight when it died) settles from when it was recorded.
+
 Stopping (the `stop` event, the circuit breaker, refused credentials) never interrupts a
 request in flight: no new action is started, requests already sent finish, and everything
 not finished is reported `pending`, so a re-run resumes exactly there.
@@ -16,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -54,6 +60,7 @@ async def send_cases(
     hooks: SendHooks | None = None,
     stop: asyncio.Event | None = None,
     on_progress: OnProgress = no_progress,
+    earlier_lost: Mapping[int, float] | None = None,
 ) -> SendReport:
     """Send every case's actions in order over `api`; a Result for every action given.
 
@@ -61,6 +68,7 @@ async def send_cases(
     ``send failed`` (how many of them failed or were blocked).
     """
     lanes = _Lanes(api, send, hooks, stop, on_progress, sum(len(case) for case in cases))
+    lanes.earlier_lost = earlier_lost or {}
     on_progress(ProgressEvent(SEND_STAGE, 0, lanes.total, "action"))
     started = time.monotonic()
     requests_before = api.requests
@@ -105,6 +113,7 @@ class _Lanes:
     ) -> None:
         self.api = api
         self.send = send
+        self.earlier_lost: Mapping[int, float] = {}  # key -> epoch of an earlier lost request
         self.hooks = hooks
         self.stop = stop
         self.on_progress = on_progress
@@ -130,6 +139,7 @@ class _Lanes:
 
     async def send_case(self, case: Sequence[Action]) -> None:
         failed_at: Action | None = None
+        settle_until: float | None = None
         for action in case:
             if failed_at is not None and self.send.on_case_failure == "block":
                 self.finish(
@@ -146,18 +156,27 @@ class _Lanes:
                 continue
             if self.stopping():
                 return  # the rest of the case is reported pending by send_cases
-            result = await self.send_action(action)
+            if settle_until is not None and not await self.api.wait_until(settle_until, self.stop):
+                return  # stopped while settling: the rest is pending
+            result, lost_at = await self.send_action(action)
+            earlier = self.earlier_lost.get(action.key)
+            if earlier is not None:  # an earlier run's request of it may still land
+                then = asyncio.get_running_loop().time() - (time.time() - earlier)
+                lost_at = then if lost_at is None else max(lost_at, then)
+            if lost_at is not None:
+                settle_until = lost_at + self.send.settle_s
             self.finish(action, result)
             if result.outcome == Outcome.PENDING:
                 return
             if result.outcome not in (Outcome.SENT, Outcome.PARTIAL):
                 failed_at = action
 
-    async def send_action(self, action: Action) -> Result:
+    async def send_action(self, action: Action) -> tuple[Result, float | None]:
+        """The action's result, and when its last lost answer was given up on (if any)."""
         try:
             request = build_request(action, self.api.config.api)
         except UnsendableError as exc:
-            return Result(action.key, Outcome.FAILED, error=str(exc))
+            return Result(action.key, Outcome.FAILED, error=str(exc)), None
         on_attempt = None
         if self.hooks is not None:
             hooks = self.hooks
@@ -169,7 +188,7 @@ class _Lanes:
         error = delivery.error
         if delivery.kind == Outcome.PENDING and delivery.attempts == 0:
             error = self.pending_reason()
-        return Result(
+        result = Result(
             key=action.key,
             outcome=delivery.kind,
             http_status=delivery.http_status,
@@ -177,7 +196,9 @@ class _Lanes:
             attempts=delivery.attempts,
             sent_at=delivery.sent_at,
             resent_uncertain=delivery.resent_uncertain,
+            answer_lost=delivery.lost_at is not None,
         )
+        return result, delivery.lost_at
 
     def finish(self, action: Action, result: Result) -> None:
         self.results[action.key] = result

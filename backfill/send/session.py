@@ -29,7 +29,13 @@ import aiohttp
 from backfill.config import Config
 from backfill.errors import AbortedError, AuthError, BackfillError
 from backfill.model import Outcome
-from backfill.send.auth import Credentials, TokenManager
+from backfill.send.auth import (
+    Credentials,
+    HostUnreachableError,
+    TokenManager,
+    unreachable,
+    unreachable_message,
+)
 from backfill.send.protocol import TRANSIENT, Kind, PreparedRequest, Verdict, interpret
 from backfill.send.ratelimit import pacing_limiter
 from backfill.send.retry_policy import RetryPolicy
@@ -50,6 +56,9 @@ class Delivery:
     sent_at: str  # ISO 8601 UTC of the last attempt, "" when none was made
     resent_uncertain: bool  # repeated after an attempt whose answer was lost
     body: str = ""
+    # loop time when the last lost answer was given up on (None: no answer was lost): the
+    # server may still apply that request, so the case's next action waits for send.settle_s
+    lost_at: float | None = None
 
 
 class ApiSession:
@@ -76,6 +85,9 @@ class ApiSession:
         self._credentials = credentials
         self._log = request_log
         self._transient_streak = 0
+        self._reached = False  # some answer came from the API host in this run
+        # the run stopped because a host could not be reached at all: a setting to fix
+        self.unreachable = False
         self._pause_until = 0.0
         self._session: aiohttp.ClientSession | None = None
         self._tokens: TokenManager | None = None
@@ -101,7 +113,11 @@ class ApiSession:
         self._halted = asyncio.Event()
         if self.version != "v4.1":
             self._tokens = TokenManager(
-                self._session, self.token_url, self._credentials, backoff=self.retry.backoff
+                self._session,
+                self.token_url,
+                self._credentials,
+                backoff=self.retry.backoff,
+                region=self.config.api.region,
             )
         return self
 
@@ -111,6 +127,11 @@ class ApiSession:
             self._session = None
 
     # ------------------------------------------------------------------ public
+
+    @property
+    def nothing_reached(self) -> bool:
+        """Stopped at an unreachable host before the API answered anything: nothing sent."""
+        return self.unreachable and not self._reached
 
     @property
     def token_fetches(self) -> int:
@@ -161,12 +182,21 @@ class ApiSession:
         lost_before = uncertain = False
         last = Verdict(Kind.NOT_SENT)
         sent_at = ""
+        lost_at: float | None = None
+        loop = asyncio.get_running_loop()
         while True:
             if self.aborted is not None or (stop is not None and stop.is_set()):
                 reason = self.aborted or "stopped before the action was sent"
                 error = f"{reason} (last attempt: {last.error})" if attempts else reason
                 return Delivery(
-                    Outcome.PENDING, last.http_status, error, attempts, sent_at, uncertain
+                    Outcome.PENDING,
+                    last.http_status,
+                    error,
+                    attempts,
+                    sent_at,
+                    uncertain,
+                    "",
+                    lost_at,
                 )
             token, verdict, body = await self._attempt(request, attempts + 1, stop, on_attempt)
             if verdict.kind == Kind.NOT_SENT:  # stopped while waiting for a slot: nothing was sent
@@ -186,9 +216,13 @@ class ApiSession:
                     sent_at,
                     uncertain,
                     body,
+                    lost_at,
                 )
             if last.kind == Kind.AUTH:
-                auth_retries += 1
+                # a 401 for a token that worked is an expiry (early, or while waiting), not a
+                # refusal: only 401s for tokens that never worked count toward the cap
+                if self._tokens is None or not self._tokens.proven(token):
+                    auth_retries += 1
                 try:
                     await self._on_unauthorized(token, last, auth_retries)
                 except AuthError as exc:
@@ -197,7 +231,9 @@ class ApiSession:
                         raise
                 continue
             counted += 1
-            lost_before = lost_before or last.kind == Kind.LOST
+            if last.kind == Kind.LOST:
+                lost_before = True
+                lost_at = loop.time()
             if counted >= self.config.send.max_attempts:
                 return Delivery(
                     Outcome.FAILED,
@@ -206,14 +242,20 @@ class ApiSession:
                     attempts,
                     sent_at,
                     uncertain,
+                    "",
+                    lost_at,
                 )
             if last.retry_after is not None:
                 delay = self.retry.retry_after(last.retry_after)
-                loop = asyncio.get_running_loop()
                 self._pause_until = max(self._pause_until, loop.time() + delay)
             else:
                 delay = self.retry.backoff(counted)
             await self._sleep(delay, stop)
+
+    async def wait_until(self, when: float, stop: asyncio.Event | None = None) -> bool:
+        """Sleep until loop time `when` unless the run halts or `stop` is set; True if reached."""
+        delay = when - asyncio.get_running_loop().time()
+        return delay <= 0 or await self._sleep(delay, stop)
 
     # ------------------------------------------------------------------ internals
 
@@ -245,6 +287,7 @@ class ApiSession:
             try:
                 token = await self._tokens.token()
             except AuthError as exc:
+                self.unreachable = self.unreachable or isinstance(exc, HostUnreachableError)
                 self.halt(f"auth: {exc}")
                 if request.method == "GET":
                     raise
@@ -280,9 +323,14 @@ class ApiSession:
                 )
                 if request.method == "GET" and verdict.kind == Kind.PARTIAL:
                     verdict = Verdict(Kind.SENT, verdict.http_status)
+                self._reached = True
         except aiohttp.ClientConnectorError as exc:
-            # Never connected: certainly not applied, an ordinary retry.
+            # Never connected: certainly not applied, an ordinary retry; but a host that was
+            # never reached in this run is a wrong region or no network, not an outage.
             verdict = Verdict(Kind.RETRY, None, f"cannot connect: {exc.os_error or exc}")
+            if not self._reached and unreachable(exc):
+                self.unreachable = True
+                self.halt(unreachable_message("API", self.base_url, exc, self.config.api.region))
         except TimeoutError:
             verdict = Verdict(Kind.LOST, None, f"no answer within {self.config.api.timeout_s:g} s")
         except aiohttp.ClientError as exc:
@@ -303,6 +351,8 @@ class ApiSession:
 
     def _count(self, verdict: Verdict) -> None:
         self.statuses[str(verdict.http_status or verdict.kind)] += 1
+        if verdict.http_status == 429:
+            return  # the server is up and pacing us: Retry-After handles it, not the breaker
         if verdict.kind not in TRANSIENT:
             self._transient_streak = 0
             return
