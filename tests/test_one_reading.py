@@ -51,8 +51,9 @@ def test_a_column_needing_two_readings_exits_2_with_examples(tmp_path: Path) -> 
     assert result.output == (
         f"Error: {path}: column 'happened_at' holds dates that need two readings: "
         "'13/03/2024 09:00' can only be day first, '03/14/2024 10:00' only month first; "
-        "correct the cells that are wrong, or set input.date_format to the right pattern "
-        "(cells that do not fit it are then reported row by row)\n"
+        "correct the cells that are wrong, or set the right reading, input.dayfirst: true or "
+        "false (or input.date_format): the cells that do not fit it are then reported row by "
+        "row\n"
     )
 
 

@@ -34,9 +34,9 @@ def test_both_orders_in_one_column_are_refused_with_examples() -> None:
         decide(["13/03/2024", "03/13/2024", "01/01/2024"], column="Changed at")
     assert str(caught.value) == (
         "column 'Changed at' holds dates that need two readings: '13/03/2024' can only be day "
-        "first, '03/13/2024' only month first; correct the cells that are wrong, or set "
-        "input.date_format to the right pattern (cells that do not fit it are then reported "
-        "row by row)"
+        "first, '03/13/2024' only month first; correct the cells that are wrong, or set the "
+        "right reading, input.dayfirst: true or false (or input.date_format): the cells that "
+        "do not fit it are then reported row by row"
     )
 
 

@@ -99,8 +99,8 @@ def _decide(parts: _Parts, column: str, dayfirst: bool | None) -> Convention:
         raise TwoReadings(
             f"column '{column}' holds dates that need two readings: {_shown(day_proof)} "
             f"can only be day first, {_shown(month_proof)} only month first; correct the "
-            "cells that are wrong, or set input.date_format to the right pattern (cells that "
-            "do not fit it are then reported row by row)"
+            "cells that are wrong, or set the right reading, input.dayfirst: true or false "
+            "(or input.date_format): the cells that do not fit it are then reported row by row"
         )
     if not len(day_proof) and not len(month_proof):
         undecided = parts.cells[as_day_first & as_month_first]
