@@ -545,7 +545,7 @@ def test_pyarrow_reads_what_read_csv_reads(
         fast = read_table(path)
     except Exception as exc:
         fast = exc
-    monkeypatch.setattr(reader_csv, "_read_arrow", lambda *args: None)
+    monkeypatch.setattr(reader_csv, "read_arrow", lambda *args: None)
     try:
         plain = read_table(path)
     except Exception as exc:
@@ -557,15 +557,16 @@ def test_pyarrow_reads_what_read_csv_reads(
 
 def test_pyarrow_reader_steps_aside_for_an_open_quote(tmp_path: Path) -> None:
     """pyarrow would read an unclosed quote to the end of the file as one cell."""
-    from backfill.read.delimited import _Progress, _read_arrow
+    from backfill.read.arrow_csv import read_arrow
+    from backfill.read.delimited import _Progress
 
     path = write_csv(tmp_path / "a.csv", 'id,note\n1,"x\n2,y\n3,"z"\n')
     sample = path.read_text()
-    assert _read_arrow(path, ",", sample, 0, 0, "utf-8", _Progress("", None, print)) is None
+    assert read_arrow(path, ",", sample, 0, 0, "utf-8", _Progress("", None, print)) is None
     path = write_csv(tmp_path / "b.csv", 'id,note\n1,"x\n2,y""\n')  # even quotes, still open
     assert (
-        _read_arrow(path, ",", path.read_text(), 0, 0, "utf-8", _Progress("", None, print)) is None
+        read_arrow(path, ",", path.read_text(), 0, 0, "utf-8", _Progress("", None, print)) is None
     )
     path = write_csv(tmp_path / "c.csv", 'id,note\n1,"x\ny"\n2,z\n')
-    frame = _read_arrow(path, ",", path.read_text(), 0, 0, "utf-8", _Progress("", None, print))
+    frame = read_arrow(path, ",", path.read_text(), 0, 0, "utf-8", _Progress("", None, print))
     assert frame is not None and frame["note"].tolist() == ["x\ny", "z"]

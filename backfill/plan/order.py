@@ -40,19 +40,19 @@ def send_order(frame: pd.DataFrame, sources: Sequence[str], config: Config) -> n
     frame[FILE_ORDER_CASE] = file_order_case
     stamps = frame[HAPPENED_TS].dt.tz_localize(None).astype("datetime64[us]").astype(np.int64)
     stamps = stamps.where(frame[HAPPENED_TS].notna(), _LAST)
-    keys = pd.DataFrame(
-        {
-            "no_id": no_case,
-            "case_first": stamps.groupby(case).transform("min"),
-            "case": case,
-            "unplaced": unplaced,
-            "time": stamps.where(~unplaced, _LAST).where(~file_order_case, 0),
-            "status": status_rank(frame[STATUS]).where(~file_order_case, 0),
-            "source": _source_rank(frame[SOURCE], sources),
-            "row": frame[ROW],
-        }
-    ).reset_index(drop=True)
-    return keys.sort_values(list(keys.columns), kind="stable").index.to_numpy()
+    keys = [  # most significant first
+        no_case,
+        stamps.groupby(case).transform("min"),  # the case's first time
+        case,
+        unplaced,
+        stamps.where(~unplaced, _LAST).where(~file_order_case, 0),
+        status_rank(frame[STATUS]).where(~file_order_case, 0),
+        _source_rank(frame[SOURCE], sources),
+        frame[ROW],
+    ]
+    # numpy's lexsort (stable, last key first) sorts the numbers as they are, where
+    # sort_values would first factorize every key
+    return np.lexsort([np.asarray(key) for key in reversed(keys)])
 
 
 def number_cases(frame: pd.DataFrame) -> None:

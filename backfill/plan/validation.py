@@ -182,7 +182,7 @@ def _bad_ids(frame: pd.DataFrame, id_column: str) -> pd.DataFrame:
     return problems_where(
         bad,
         BAD_ID,
-        frame[CASE].map(
+        frame.loc[bad, CASE].map(  # messages for these rows only
             lambda v: (
                 f"the case id {v!r} is a number with a fraction or rounded beyond 15 "
                 f"digits, not a CustomerGauge number: format the {id_column!r} column as text in "
@@ -232,9 +232,10 @@ def _formulas_without_value(frame: pd.DataFrame) -> pd.DataFrame:
 
     def hit(column: pd.Series) -> pd.Series:
         empty = column.eq("")
-        if not empty.any():
-            return empty
-        return empty & column.map(lambda v: type(v) is FormulaWithoutValue).astype(bool)
+        if isinstance(column.dtype, pd.StringDtype) or not empty.any():
+            return empty & False  # (text in pyarrow arrays: plain strings, never formulas)
+        formula = column[empty].map(lambda v: type(v) is FormulaWithoutValue).astype(bool)
+        return formula.reindex(column.index, fill_value=False)
 
     flagged, messages = _cells_where(
         frame,

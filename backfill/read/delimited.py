@@ -1,11 +1,12 @@
-"""Delimited text exports (.csv/.tsv/.txt): encoding detection, delimiter sniffing, C-engine parse.
+"""Delimited text exports (.csv/.tsv/.txt): encoding detection, delimiter sniffing, parsing.
 
-Every cell is read as text (ids keep their leading zeros, notes stay verbatim) by pandas' C
-parser on the file itself, in the encoding its first bytes declare (UTF-8 without a byte-order
-mark). Only when the parser meets a byte that encoding cannot decode does Python check the whole
-file (a check that runs at memory speed and skips pure-ASCII blocks): it is then read again as
-cp1252, or refused with the first wrong byte named. Python also reads the first lines to choose
-the delimiter.
+Every cell is read as text (ids keep their leading zeros, notes stay verbatim) into pandas'
+string dtype: by pyarrow's CSV reader when the file is well-formed UTF-8 (arrow_csv.py),
+else by pandas' C parser on the file itself, in the encoding its first bytes declare (UTF-8
+without a byte-order mark), which also words the errors. Only when the parser meets a byte that
+encoding cannot decode does Python check the whole file (a check that runs at memory speed and
+skips pure-ASCII blocks): it is then read again as cp1252, or refused with the first wrong byte
+named. Python also reads the first lines to choose the delimiter.
 """
 
 from __future__ import annotations
@@ -15,15 +16,12 @@ import csv
 import io
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from backfill.errors import InputError
 from backfill.progress import OnProgress, ProgressEvent, no_progress
-
-if TYPE_CHECKING:
-    import pyarrow as pa
+from backfill.read.arrow_csv import read_arrow
 
 DELIMITERS = (",", ";", "\t", "|")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -76,7 +74,7 @@ def read_delimited(path: Path, *, on_progress: OnProgress = no_progress) -> pd.D
     progress = _Progress(
         f"reading {path.name}", rows if _is_large(path, rows) else None, on_progress
     )
-    arrow = _read_arrow(path, delimiter, sample, skip, hidden, encoding, progress)
+    arrow = read_arrow(path, delimiter, sample, skip, hidden, encoding, progress, _CHUNK_ROWS)
     try:
         frame = arrow if arrow is not None else _parse(path, options, progress, delimiter, hidden)
     except UnicodeDecodeError as exc:
@@ -324,107 +322,6 @@ def _read_chunked(path: Path, options: dict[str, object], progress: _Progress) -
     if not parts:
         raise pd.errors.EmptyDataError
     return pd.concat(parts, ignore_index=True)
-
-
-def _read_arrow(
-    path: Path,
-    delimiter: str,
-    sample: str,
-    skip: int,
-    hidden: int,
-    encoding: str,
-    progress: _Progress,
-) -> pd.DataFrame | None:
-    """The file by pyarrow's CSV reader, as read_csv would give it; None (read_csv reads it
-    then, and explains what is wrong) unless it is UTF-8 and every record, the header
-    included, has the header's number of cells, with no two header cells alike.
-
-    pyarrow keeps blank lines as rows of "" (so the row numbers stay true) and needs no
-    Python object per cell; in the C engine every cell passes through one.
-    """
-    import pyarrow as pa
-    import pyarrow.csv as pa_csv
-
-    if encoding not in ("utf-8", "utf-8-sig") or skip != hidden:
-        return None  # (other encodings, and leading blank lines: read_csv's way)
-    after_skip = "".join(sample.splitlines(keepends=True)[skip:])
-    header = next(csv.reader(io.StringIO(after_skip, newline=""), delimiter=delimiter), [])
-    if len(header) < 2:
-        return None
-    misfits: list[object] = []
-
-    def misfit(row: object) -> str:
-        misfits.append(row)
-        return "skip"
-
-    names = [f"f{i}" for i in range(len(header))]
-    lines = max(sample.count("\n"), 1)
-    line_bytes = len(sample.encode(encoding, "replace")) / lines
-    options = {
-        "read_options": pa_csv.ReadOptions(
-            skip_rows=skip,
-            column_names=names,
-            block_size=int(min(2**20, max(line_bytes * _CHUNK_ROWS, 2**10))),
-        ),
-        "parse_options": pa_csv.ParseOptions(
-            delimiter=delimiter,
-            quote_char='"',
-            double_quote=True,
-            newlines_in_values=True,
-            ignore_empty_lines=False,
-            invalid_row_handler=misfit,
-        ),
-        "convert_options": pa_csv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.string()),
-            null_values=[],
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    }
-    batches: list[pa.RecordBatch] = []
-    done = 0
-    if progress.estimate is not None:
-        progress.report(0, progress.estimate)
-    try:
-        with pa_csv.open_csv(path, **options) as reader:
-            for batch in reader:
-                if misfits:
-                    return None
-                batches.append(batch)
-                done += batch.num_rows
-                if progress.estimate is not None:
-                    progress.report(max(done - 1, 0), max(progress.estimate, done - 1))
-    except pa.ArrowInvalid:  # not UTF-8 after all, or a quote never closed
-        return None
-    if misfits or not batches or _opens_a_quote_at_the_end(path, batches[-1]):
-        return None
-    table = pa.Table.from_batches(batches).combine_chunks()
-    found = [str(cell) for cell in table.slice(0, 1).to_pylist()[0].values()]
-    if found != header or len(set(found)) < len(found):
-        return None
-    columns = [name or f"Unnamed: {i}" for i, name in enumerate(found)]
-    frame = table.slice(1).rename_columns(columns).to_pandas()
-    if progress.estimate is not None:
-        progress.report(len(frame), len(frame))
-    return frame
-
-
-def _opens_a_quote_at_the_end(path: Path, last: pa.RecordBatch) -> bool:
-    """Whether a quote may be left open (pyarrow then reads to the end of the file as one
-    cell, where read_csv refuses): an odd number of double quotes, or a line break in the
-    last record."""
-    import pyarrow.compute as pc
-
-    quotes = 0
-    with open(path, "rb") as handle:
-        while block := handle.read(_CHECK_BLOCK):
-            quotes += block.count(b'"')
-    if quotes % 2:
-        return True
-    record = last.slice(last.num_rows - 1)
-    return any(
-        pc.any(pc.match_substring_regex(column, "[\r\n]")).as_py() for column in record.columns
-    )
 
 
 _FIELDS_MISMATCH = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
