@@ -1,0 +1,116 @@
+"""The journal's reading side: what a run, a resume, `status` and `verify` ask of it.
+
+`Journal` (store.py) inherits these queries; they hold the journal's lock only for the
+query itself, so they may run while the writer thread commits a batch.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from backfill.errors import JournalError
+from backfill.journal.connect import explain
+from backfill.journal.schema import Entry, State, entry_from_row
+
+
+class JournalReader:
+    """The queries of `Journal`, over the connection and lock it opens."""
+
+    path: Path
+    _conn: sqlite3.Connection
+    _lock: threading.Lock
+
+    # --- reading ---------------------------------------------------------------------
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        try:
+            with self._lock:
+                return self._conn.execute(sql, tuple(params)).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise JournalError(explain(self.path, exc)) from None
+
+    def _chunked(self, sql: str, values: Iterable[str]) -> Iterator[sqlite3.Row]:
+        """Run `sql` (with one ``{marks}`` placeholder list) over `values` in chunks."""
+        items = list(dict.fromkeys(values))
+        for start in range(0, len(items), 500):
+            chunk = items[start : start + 500]
+            yield from self._query(sql.format(marks=",".join("?" * len(chunk))), chunk)
+
+    def lookup(self, identities: Iterable[str]) -> dict[str, Entry]:
+        """What the journal knows about these identities (unknown ones are absent)."""
+        rows = self._chunked("SELECT * FROM actions WHERE identity IN ({marks})", identities)
+        return {row["identity"]: entry_from_row(row) for row in rows}
+
+    def by_position(self, cases: Iterable[str]) -> dict[tuple[str, int, str], Entry]:
+        """The actions of these cases by (case, case_seq, happened_at UTC), for the
+        changed-after-sent check and for schema 1 actions whose identity has changed."""
+        rows = self._chunked(
+            "SELECT * FROM actions WHERE case_id IN ({marks}) AND happened_at IS NOT NULL "
+            "ORDER BY updated_at",
+            cases,
+        )
+        return {
+            (row["case_id"], row["case_seq"], row["happened_at"]): entry_from_row(row)
+            for row in rows
+        }
+
+    def last_sent_times(self, cases: Iterable[str]) -> dict[str, str]:
+        """Per case, the latest happened_at (UTC) among its accepted actions."""
+        rows = self._chunked(
+            "SELECT case_id, max(happened_at) AS last FROM actions WHERE case_id IN ({marks}) "
+            "AND state IN ('sent', 'partial') AND happened_at IS NOT NULL GROUP BY case_id",
+            cases,
+        )
+        return {row["case_id"]: row["last"] for row in rows if row["last"]}
+
+    def last_sent_time(self, case: str) -> str | None:
+        """The latest happened_at (UTC) among the case's accepted actions, for the order guard."""
+        return self.last_sent_times([case]).get(case)
+
+    def in_flight(self) -> list[Entry]:
+        """Actions whose request went out but whose outcome was never recorded (a crash)."""
+        rows = self._query("SELECT * FROM actions WHERE state = 'in_flight' ORDER BY updated_at")
+        return [entry_from_row(row) for row in rows]
+
+    def accepted_actions(self) -> list[Entry]:
+        """Every action CustomerGauge accepted (sent/partial): `backfill verify --journal`."""
+        rows = self._query(
+            "SELECT * FROM actions WHERE state IN ('sent', 'partial') ORDER BY case_id, case_seq"
+        )
+        return [entry_from_row(row) for row in rows]
+
+    # --- response dates (issue #5: fetched from the API once, reused by later runs) ----
+    def get_response_dates(self, cases: Iterable[str]) -> dict[str, str]:
+        rows = self._chunked(
+            "SELECT case_id, response_at FROM response_dates WHERE case_id IN ({marks})", cases
+        )
+        return {row["case_id"]: row["response_at"] for row in rows}
+
+    # --- status ----------------------------------------------------------------------
+    def runs(self) -> list[dict[str, Any]]:
+        rows = self._query("SELECT * FROM runs ORDER BY started_at, run_id")
+        out = []
+        for row in rows:
+            item = dict(row)
+            item["inputs"] = json.loads(item["inputs"] or "[]")
+            item["outcomes"] = json.loads(item["outcomes"]) if item["outcomes"] else {}
+            out.append(item)
+        return out
+
+    def state_counts(self) -> dict[str, int]:
+        rows = self._query("SELECT state, count(*) AS n FROM actions GROUP BY state")
+        counts: dict[str, int] = dict.fromkeys(State, 0)
+        counts.update({row["state"]: row["n"] for row in rows})
+        return counts
+
+    def cases_left(self) -> list[dict[str, Any]]:
+        """Cases whose latest run left rows unsent, with how many are pending and failed."""
+        rows = self._query(
+            "SELECT case_id, run_id, rows_left, pending, failed FROM cases WHERE rows_left > 0 "
+            "ORDER BY case_id"
+        )
+        return [dict(row) for row in rows]
