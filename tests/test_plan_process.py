@@ -45,7 +45,7 @@ def test_plan_ends_with_its_summary_files_and_exit_status(tmp_path: Path) -> Non
     assert done.returncode == 0, done.stderr
     summary, last = done.stdout.splitlines()
     assert summary.startswith(f"history.csv: {ROWS} rows, {ROWS // 5} cases; {ROWS} valid")
-    assert last == f"Wrote plan.csv, cases.csv and invalid.csv to {out}"
+    assert last == f"Wrote plan.csv, cases.csv, invalid.csv and requests.jsonl to {out}"
     plan = (out / "plan.csv").read_bytes()
     assert plan.startswith(b"\xef\xbb\xbf") and plan.count(b"\r\n") == ROWS + 1
 
@@ -58,8 +58,9 @@ def test_validate_ends_with_its_exit_status_and_output(tmp_path: Path) -> None:
     out = tmp_path / "out"
     done = _backfill("validate", str(data), "--out", str(out))
     assert done.returncode == 1, done.stderr
-    summary, last = done.stdout.splitlines()
+    summary, unknown, last = done.stdout.splitlines()
     assert f"{ROWS + 1} rows" in summary and "unknown-status 1" in summary
+    assert unknown.startswith("unknown status values: 'bogus' 1; backfill cannot tell")
     assert last == f"Wrote invalid.csv to {out}"
     invalid = pd.read_csv(out / "invalid.csv", encoding="utf-8-sig", dtype=str)
     assert ["100001", "bogus"] in invalid[["number_customergauge", "status"]].values.tolist()

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from backfill.errors import ExitStatus
+
+if TYPE_CHECKING:
+    from backfill.plan.build import Plan
 
 Echo = Callable[[str], None]
 
@@ -25,7 +29,8 @@ def validate_command(
 def plan_command(
     inputs: Sequence[Path], config_path: Path | None, out_dir: Path | None, echo: Echo
 ) -> ExitStatus:
-    """Validate and order; print the summary; write plan.csv, cases.csv and invalid.csv."""
+    """Validate and order; print the summary; write plan.csv, cases.csv, invalid.csv and
+    requests.jsonl."""
     return _plan_files(inputs, config_path, out_dir, echo, ("plan.csv", "cases.csv", "invalid.csv"))
 
 
@@ -51,8 +56,25 @@ def _plan_files(
         from backfill.runner.output import output_error
 
         raise output_error(exc, folder, sent=False) from None
+    if "plan.csv" in files:  # what a run would send, for a look before the real one
+        from backfill.runner.preview import write_requests
+
+        written.append(write_requests(plan, folder))
     echo(format_summary(plan))
+    for hint in _column_hints(plan):
+        echo(f"Note: {hint}")
     names = [path.name for path in written]
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     echo(f"Wrote {listed} to {folder}")
     return plan.exit_status()
+
+
+def _column_hints(plan: Plan) -> list[str]:
+    """What the mapping may have left out (backfill/starter/inspect.py), for a long input."""
+    from backfill.starter.inspect import column_hints
+
+    cfg = plan.config.input
+    if cfg.layout != "long":
+        return []
+    mapped = {**cfg.columns, **plan.columns}
+    return column_hints(plan.frame, mapped, zone=cfg.timezone)
