@@ -48,13 +48,25 @@ class CredentialsConfig(_Section):
     api_key_env: str = "CG_API_KEY"
 
 
+class AuditConfig(_Section):
+    """input.audit: how a status-change log (layout audit) says what each row changed."""
+
+    field_column: str | None = None  # the column naming what a row changed; None = status only
+    status_fields: list[str] = Field(default_factory=lambda: ["status"])
+    old_status: str | None = None  # the column with the status before the change
+
+
 class InputConfig(_Section):
+    layout: Literal["long", "wide", "audit"] = "long"
+    steps: dict[str, str] = Field(default_factory=dict)
+    step_notes: dict[str, str] = Field(default_factory=dict)
+    audit: AuditConfig = Field(default_factory=AuditConfig)
     sheet: str | int | None = None
-    columns: dict[str, str] = Field(default_factory=dict)
+    columns: dict[str, str | None] = Field(default_factory=dict)  # None: no column, by name or not
     status_map: dict[str, str] = Field(default_factory=dict)
     timezone: str = "UTC"
     date_format: str | None = None
-    dayfirst: bool = False
+    dayfirst: bool | None = None  # None: decided from each time column's cells
 
     @field_validator("timezone")
     @classmethod
@@ -63,7 +75,7 @@ class InputConfig(_Section):
 
     @field_validator("columns")
     @classmethod
-    def _known_fields(cls, value: dict[str, str]) -> dict[str, str]:
+    def _known_fields(cls, value: dict[str, str | None]) -> dict[str, str | None]:
         unknown = sorted(set(value) - set(FIELDS))
         if unknown:
             raise ValueError(

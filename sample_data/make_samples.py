@@ -12,7 +12,8 @@ writes, next to this script:
 
 Deliberately broken rows in history.* (one each, listed in BROKEN below with their case):
 an unknown status word, an unparseable date, a time before the survey response, a bad
-e-mail address and a missing case id. The helpdesk export has one unknown status word.
+e-mail address and a missing case id. The helpdesk export has one status word its config
+does not map (the built-in helpdesk vocabulary reads it).
 """
 
 from __future__ import annotations
@@ -161,7 +162,7 @@ def break_rows(rows: list[dict[str, object]]) -> None:
         raise AssertionError("not enough cases")
 
     row = pick(20)
-    row["status"] = "escalated"
+    row["status"] = "postponed"  # a word no helpdesk vocabulary decides
     BROKEN["unknown-status"] = str(row["number_customergauge"])
     row = pick(60)
     row["happened_at"] = "31/02/2024 25:61"
@@ -285,7 +286,7 @@ def make_helpdesk(rng: random.Random) -> list[list[str]]:
                 ]
             )
             when += timedelta(hours=rng.uniform(1, 96))
-    rows[7][2] = "Waiting for customer"  # a status word the config does not map
+    rows[7][2] = "Waiting for customer"  # not in the config: a built-in helpdesk word
     rows.sort(key=lambda row: datetime.strptime(row[3], "%d/%m/%Y %H:%M"), reverse=True)
     return rows
 

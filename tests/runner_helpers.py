@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from backfill.config import Config, config_from_dict
 
 RESPONSE_AT = "2023-01-01 00:00:00"
@@ -21,6 +23,12 @@ CREDENTIALS = {
 def yes(question: str) -> bool:
     """`confirm` for library runs: the go-ahead `--yes` gives."""
     return True
+
+
+def use_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sandbox's throwaway credentials in the environment."""
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
 
 
 def timeline(cases: int, per_case: int, *, start: str = "2023-02-01 08:00:00") -> list[dict]:

@@ -18,7 +18,9 @@ history.csv: 210 rows, 64 cases
   blocked:  10 (later actions of a case with an invalid one)
   warnings: no-follow-up-time 8, no-close-time 7, reopen 4
   e-mails:  169 assignment e-mails (send.assignee: every; last: 61, never: 0)
-  sending:  195 requests at 5/s: about 40 s"""
+  sending:  195 requests at 5/s: about 40 s
+unknown status values: 'postponed' 1; backfill cannot tell what 'postponed' means: \
+map it to open, progress or closed yourself"""
 
 
 def expected_exit_text(folder: Path) -> str:
@@ -66,8 +68,8 @@ def test_plan_writes_plan_cases_and_invalid(tmp_path: Path) -> None:
     code, out, _ = run("plan", str(SAMPLE / "history.csv"), "--out", str(tmp_path))
     assert code == 1
     assert out == (
-        f"{HISTORY_SUMMARY}\nWrote plan.csv, cases.csv and invalid.csv to {tmp_path}\n"
-        f"{expected_exit_text(tmp_path)}"
+        f"{HISTORY_SUMMARY}\nWrote plan.csv, cases.csv, invalid.csv and requests.jsonl to "
+        f"{tmp_path}\n{expected_exit_text(tmp_path)}"
     )
     plan = read_csv(tmp_path / "plan.csv")
     cases = read_csv(tmp_path / "cases.csv")
@@ -101,7 +103,7 @@ def test_plan_of_the_excel_sample_matches_the_csv(tmp_path: Path) -> None:
     code, out, _ = run("plan", str(SAMPLE / "history.xlsx"), "--out", str(tmp_path))
     assert code == 1
     assert (
-        out.splitlines()[:7] == HISTORY_SUMMARY.replace("history.csv", "history.xlsx").splitlines()
+        out.splitlines()[:8] == HISTORY_SUMMARY.replace("history.csv", "history.xlsx").splitlines()
     )
 
 
@@ -124,7 +126,7 @@ def test_a_clean_file_exits_0(tmp_path: Path) -> None:
         "  warnings: none\n"
         "  e-mails:  1 assignment e-mails (send.assignee: every; last: 1, never: 0)\n"
         "  sending:  3 requests at 5/s: under 10 s\n"
-        f"Wrote plan.csv and cases.csv to {tmp_path / 'out'}\n"
+        f"Wrote plan.csv, cases.csv and requests.jsonl to {tmp_path / 'out'}\n"
     )
     assert not (tmp_path / "out" / "invalid.csv").exists()  # no empty files
     plan = read_csv(tmp_path / "out" / "plan.csv")
@@ -161,14 +163,14 @@ def test_a_mapped_export_with_its_config(tmp_path: Path) -> None:
         "--out",
         str(tmp_path),
     )
-    assert code == 1
+    # "Waiting for customer", which the config does not map, is a built-in helpdesk word
+    assert code == 0
     assert out.splitlines()[:3] == [
         "helpdesk_export.csv: 56 rows, 20 cases",
-        "  to send:  55",
-        "  invalid:  1 (unknown-status 1)",
+        "  to send:  56",
+        "  invalid:  0",
     ]
-    [bad] = read_csv(tmp_path / "invalid.csv")
-    assert bad["Ticket state"] == "Waiting for customer"
+    assert not (tmp_path / "invalid.csv").exists()  # no empty files
 
 
 def test_plans_of_one_input_share_one_folder(tmp_path: Path, monkeypatch) -> None:
@@ -180,9 +182,15 @@ def test_plans_of_one_input_share_one_folder(tmp_path: Path, monkeypatch) -> Non
         code, out, _ = run("plan", str(SAMPLE / "history.csv"))
         assert code == 1
     assert [p.name for p in (tmp_path / "backfill-reports").iterdir()] == ["history-plan"]
-    assert sorted(p.name for p in folder.iterdir()) == ["cases.csv", "invalid.csv", "plan.csv"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "cases.csv",
+        "invalid.csv",
+        "plan.csv",
+        "requests.jsonl",
+    ]
     assert len(read_csv(folder / "plan.csv")) == 210  # replaced
-    assert f"Wrote plan.csv, cases.csv and invalid.csv to {folder}" in out.splitlines()
+    wrote = "Wrote plan.csv, cases.csv, invalid.csv and requests.jsonl to"
+    assert f"{wrote} {folder}" in out.splitlines()
 
 
 def test_the_plan_folder_follows_output_dir(tmp_path: Path, monkeypatch) -> None:
@@ -199,8 +207,8 @@ def test_the_plan_folder_follows_output_dir(tmp_path: Path, monkeypatch) -> None
     [
         (
             "input:\n  colums: {}\n",
-            "unknown key 'input.colums' in section 'input'; allowed keys are: sheet, columns, "
-            "status_map, timezone, date_format, dayfirst",
+            "unknown key 'input.colums' in section 'input'; allowed keys are: layout, steps, "
+            "step_notes, audit, sheet, columns, status_map, timezone, date_format, dayfirst",
         ),
         (
             "send:\n  assignee: sometimes\n",

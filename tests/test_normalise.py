@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backfill.plan import cells, statuses, times
+from backfill.plan.vocabulary import status_hint
 
 
 def _times(values, **options) -> times.ParsedTimes:
@@ -42,7 +43,7 @@ def test_builtin_status_aliases(raw: str, expected: str) -> None:
     assert not bad.any()
 
 
-@pytest.mark.parametrize("raw", ["new", "done", "", "5", "opn", "resolved"])
+@pytest.mark.parametrize("raw", ["snoozed", "postponed", "", "5", "opn", "not solved"])
 def test_unknown_statuses_are_reported_not_guessed(raw: str) -> None:
     status, bad = statuses.normalise_status(pd.Series([raw]))
     assert status.tolist() == [""]
@@ -70,10 +71,10 @@ def test_extended_statuses_refuse_three_digits() -> None:
     assert bad.tolist() == [True]
 
 
-def test_unknown_status_message_says_how_to_map_it() -> None:
-    assert statuses.status_hint("Waiting") == (
-        "unknown status 'Waiting'; use open, progress or closed, or map it in the config: "
-        "input.status_map: {'Waiting': closed}"
+def test_unknown_status_message_says_plainly_it_cannot_guess() -> None:
+    assert status_hint("Snoozed") == (
+        "unknown status 'Snoozed'; backfill cannot tell what it means: map it to open, "
+        "progress or closed in the config (input.status_map)"
     )
 
 
@@ -118,10 +119,11 @@ def test_mixed_offsets_and_naive_times_in_one_column() -> None:
         ("03/04/2023 10:00", False, "2023-03-04 10:00:00"),
         ("03-04-2023", True, "2023-04-03 00:00:00"),
         ("03.04.2023 10:00:05", True, "2023-04-03 10:00:05"),
-        ("31/07/2023 08:50", False, "2023-07-31 08:50:00"),  # only one reading possible
+        ("31/07/2023 08:50", None, "2023-07-31 08:50:00"),  # the cell decides: day first
+        ("07/31/2023 8:50 PM", None, "2023-07-31 20:50:00"),
     ],
 )
-def test_day_month_forms(raw: str, dayfirst: bool, expected: str) -> None:
+def test_day_month_forms(raw: str, dayfirst: bool | None, expected: str) -> None:
     assert _times([raw], dayfirst=dayfirst).text.tolist() == [expected]
 
 
@@ -349,6 +351,6 @@ def test_assignees_and_notes_of_a_whole_column() -> None:
 @settings(max_examples=40, deadline=None)
 @given(cells=st.lists(st.sampled_from(_MIXED_CELLS), min_size=1, max_size=12))
 def test_unreadable_times_are_those_with_a_problem_other_than_missing(cells: list[str]) -> None:
-    parsed = _times(cells, zone="Europe/Amsterdam")
+    parsed = _times(cells, zone="Europe/Amsterdam", dayfirst=True)  # (07/31/2023: unreadable)
     codes = parsed.code.to_numpy()
     assert parsed.unreadable().tolist() == ((codes != "") & (codes != times.MISSING)).tolist()

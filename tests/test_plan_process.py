@@ -48,7 +48,7 @@ def test_plan_ends_with_its_summary_files_and_exit_status(tmp_path: Path) -> Non
         f"history.csv: {ROWS:,} rows, {ROWS // 5:,} cases",
         f"  to send:  {ROWS:,}",
     ]
-    assert lines[-1] == f"Wrote plan.csv and cases.csv to {out}"  # nothing invalid: no file
+    assert lines[-1] == f"Wrote plan.csv, cases.csv and requests.jsonl to {out}"
     plan = (out / "plan.csv").read_bytes()
     assert plan.startswith(b"\xef\xbb\xbf") and plan.count(b"\r\n") == ROWS + 1
 
@@ -64,6 +64,7 @@ def test_validate_ends_with_its_exit_status_and_output(tmp_path: Path) -> None:
     lines = done.stdout.splitlines()
     assert lines[0] == f"history.csv: {ROWS + 1:,} rows, {ROWS // 5:,} cases"
     assert "  invalid:  1 (unknown-status 1)" in lines
+    assert any(line.startswith("unknown status values: 'bogus' 1") for line in lines)
     assert f"Wrote invalid.csv to {out}" in lines
     assert lines[-1].startswith("Fix them in the input file")
     invalid = pd.read_csv(out / "invalid.csv", encoding="utf-8-sig", dtype=str)

@@ -50,8 +50,9 @@ def test_a_responses_file_without_the_columns_is_a_usage_error(tmp_path: Path) -
     responses.write_text("id,date\n1,2023-01-01\n")
     result = CliRunner().invoke(cli, ["sandbox", "--port", "0", "--responses", str(responses)])
     assert result.exit_code == 2
-    assert "needs the columns number_customergauge and date_survey_response" in result.output
-    assert "its columns are: id, date" in result.output
+    assert "no number_customergauge column in the responses file; columns are: id, date" in (
+        result.output
+    )
 
 
 def test_a_bad_date_names_the_row_and_column(tmp_path: Path) -> None:
@@ -59,7 +60,9 @@ def test_a_bad_date_names_the_row_and_column(tmp_path: Path) -> None:
     responses.write_text("number_customergauge,response_date\n1,2023-01-01\n2,someday\n")
     result = CliRunner().invoke(cli, ["sandbox", "--port", "0", "--responses", str(responses)])
     assert result.exit_code == 2
-    assert "row 3, column response_date" in result.output
+    assert "column 'response_date' has 1 date(s) that cannot be read (row 3: 'someday')" in (
+        result.output
+    )
 
 
 def test_an_impossible_fault_share_is_a_usage_error() -> None:
@@ -132,3 +135,36 @@ def test_foreground_server_serves_until_ctrl_c(tmp_path: Path) -> None:
         out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert "Sandbox stopped." in out
+
+
+def test_responses_are_read_by_backfills_reader_with_the_config_mapping() -> None:
+    from datetime import UTC, datetime
+
+    from backfill.cli.sandbox_seed import response_dates
+
+    samples = Path(__file__).resolve().parent.parent / "sample_data"
+    # semicolon-separated Windows-1252, day-first local times, mapped by the config
+    dates = response_dates(samples / "helpdesk_export.csv", samples / "helpdesk.yaml", "UTC")
+    assert len(dates) == 20
+    assert dates["19561344"] == datetime(2025, 2, 26, 18, 58, tzinfo=UTC)  # 19:58 Amsterdam
+    # an Excel workbook, its response_date column found by name
+    book = response_dates(samples / "history.xlsx", None, "UTC")
+    assert len(book) == 64 and all(d.tzinfo is not None for d in book.values())
+
+
+def test_started_without_responses_it_warns(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "backfill.cli.main", "sandbox", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stderr is not None
+        warning = process.stderr.readline()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+    assert warning.startswith("Warning: no survey responses seeded (--responses FILE)")

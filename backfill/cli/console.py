@@ -74,6 +74,10 @@ def plan_text(summary: Mapping[str, Any], sources: Sequence[str], config: Config
     fact("sending", sending_time(summary["valid"], config.send.rate_limit))
     if not summary["response_dates_checked"]:
         fact("response dates", "not checked (responses.source: api, fetched by run)")
+    if summary.get("unknown_statuses"):
+        from backfill.plan.vocabulary import unknown_statuses_text
+
+        lines.append(unknown_statuses_text(summary["unknown_statuses"]))
     return "\n".join(lines)
 
 

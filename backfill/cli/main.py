@@ -32,7 +32,7 @@ def _handle_errors(func: F) -> F:
         except BackfillError as exc:
             if debug:
                 raise
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {_explained(exc)}", err=True)
             sys.exit(int(exc.exit_status))
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
@@ -47,6 +47,20 @@ def _handle_errors(func: F) -> F:
         sys.exit(int(status) if status is not None else 0)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _explained(exc: BackfillError) -> str:
+    """The error's message; for a mapping the export does not fit, plus what its other
+    columns look like (backfill/starter/inspect.py)."""
+    from backfill.read.table import MissingColumns
+
+    if not isinstance(exc, MissingColumns):
+        return str(exc)
+    from backfill.config import load_config
+    from backfill.starter.inspect import with_column_hints
+
+    params = click.get_current_context().params
+    return with_column_hints(str(exc), exc.frame, load_config(params.get("config_path")).input)
 
 
 def _inputs_argument(func: F) -> F:
@@ -82,6 +96,29 @@ def cli(debug: bool) -> None:
 
 
 @cli.command()
+@click.argument("inputs", nargs=-1, required=False, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("backfill.yaml"),
+    show_default=True,
+    help="Config file to write (never overwritten).",
+)
+@click.option("--example", is_flag=True, help="Write the documented example config instead.")
+@_handle_errors
+def init(inputs: tuple[Path, ...], output: Path, example: bool) -> int:
+    """Look at INPUTS and write a starting config: columns, statuses, dates, layout.
+
+    Each setting is commented with its evidence, and a TODO marks what cannot be decided.
+    Sends nothing; never overwrites a file (exit 2).
+    """
+    from backfill.cli.init import init_command
+
+    return init_command(list(inputs), output, example=example, echo=click.echo)
+
+
+@cli.command()
 @_inputs_argument
 @_config_option
 @_out_option
@@ -108,7 +145,8 @@ def plan(inputs: tuple[Path, ...], config_path: Path | None, out_dir: Path | Non
     """Validate INPUTS and order every case's timeline; write plan.csv and cases.csv.
 
     plan.csv holds the rows in send order; cases.csv the follow-up and close times
-    CustomerGauge is predicted to show per case. Prints how long sending will take at
+    CustomerGauge is predicted to show per case; requests.jsonl each request a run would
+    send, its body exactly as it goes out. Prints how long sending will take at
     send.rate_limit and how many assignment e-mails it will cause. Sends nothing; writes
     where validate does.
     """
@@ -125,8 +163,10 @@ def plan(inputs: tuple[Path, ...], config_path: Path | None, out_dir: Path | Non
     "responses_file",
     type=click.Path(path_type=Path),
     default=None,
-    help="CSV of survey responses: number_customergauge, date_survey_response (or response_date).",
+    help="Export or file with number_customergauge and survey response dates (CSV/XLSX; "
+    "columns mapped by -c) to seed.",
 )
+@_config_option
 @click.option(
     "--users",
     "users_file",
@@ -158,6 +198,7 @@ def sandbox(
     host: str,
     port: int,
     responses_file: Path | None,
+    config_path: Path | None,
     users_file: Path | None,
     accept_any_assignee: bool,
     progressive: bool,
@@ -210,7 +251,15 @@ def sandbox(
         timezone=timezone,
         faults=faults,
     )
-    return serve(settings, host, port, responses_file, users_file=users_file, echo=click.echo)
+    from backfill.cli.sandbox_seed import NO_RESPONSES, response_dates
+
+    responses = None
+    if responses_file is None:
+        click.echo(NO_RESPONSES, err=True)
+    else:
+        responses = response_dates(responses_file, config_path, timezone)
+        click.echo(f"Seeded {len(responses)} survey responses from {responses_file}.")
+    return serve(settings, host, port, users_file=users_file, echo=click.echo, responses=responses)
 
 
 @cli.command()

@@ -19,6 +19,7 @@ from backfill.errors import ExitStatus
 
 if TYPE_CHECKING:
     from backfill.config import Config
+    from backfill.plan.build import Plan
 
 Echo = Callable[[str], None]
 
@@ -33,7 +34,8 @@ def validate_command(
 def plan_command(
     inputs: Sequence[Path], config_path: Path | None, out_dir: Path | None, echo: Echo
 ) -> ExitStatus:
-    """Validate and order; print the summary; write plan.csv, cases.csv and invalid.csv."""
+    """Validate and order; print the summary; write plan.csv, cases.csv, invalid.csv and
+    requests.jsonl."""
     return _plan_files(inputs, config_path, out_dir, echo, ("plan.csv", "cases.csv", "invalid.csv"))
 
 
@@ -74,7 +76,13 @@ def _plan_files(
         from backfill.runner.output import output_error
 
         raise output_error(exc, folder, sent=False) from None
+    if "plan.csv" in files:  # what a run would send, for a look before the real one
+        from backfill.runner.preview import write_requests
+
+        written.append(write_requests(plan, folder))
     echo(console.plan_text(summary, plan.sources, config))
+    for hint in _column_hints(plan):
+        echo(f"Note: {hint}")
     names = [path.name for path in written]
     if names:
         listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
@@ -86,3 +94,14 @@ def _plan_files(
     if explained:
         echo(explained)
     return plan.exit_status()
+
+
+def _column_hints(plan: Plan) -> list[str]:
+    """What the mapping may have left out (backfill/starter/inspect.py), for a long input."""
+    from backfill.starter.inspect import column_hints
+
+    cfg = plan.config.input
+    if cfg.layout != "long":
+        return []
+    mapped = {**cfg.columns, **plan.columns}
+    return column_hints(plan.frame, mapped, zone=cfg.timezone)

@@ -40,10 +40,13 @@ from backfill.model import (
     Action,
 )
 from backfill.plan import timeline, validation
+from backfill.plan.layouts import to_long
 from backfill.plan.order import number_cases, send_order
 from backfill.plan.predict import CASE_COLUMNS as PREDICTED_COLUMNS
 from backfill.plan.predict import predict
 from backfill.plan.responses import case_response_dates, check_source
+from backfill.plan.time_convention import TwoReadings
+from backfill.plan.vocabulary import unknown_status_counts, unknown_statuses_text
 from backfill.progress import OnProgress, no_progress
 
 if TYPE_CHECKING:
@@ -64,6 +67,7 @@ class Plan:
     sources: list[str] = field(default_factory=list)
     assignment_emails: dict[str, int] = field(default_factory=dict)
     response_dates_known: bool = True
+    columns: dict[str, str] = field(default_factory=dict)  # API field -> input column
 
     @cached_property
     def problems(self) -> list[Problem]:
@@ -146,6 +150,7 @@ class Plan:
             "warnings": _counts(warnings["code"]),
             "assignment_emails": emails,
             "response_dates_checked": self.response_dates_known,
+            "unknown_statuses": unknown_status_counts(self.frame, table),
         }
 
     def exit_status(self) -> ExitStatus:
@@ -187,11 +192,15 @@ def plan_from_table(
     """Validate and order an input table; `now` bounds happened_at (default: the clock)."""
     check_source(config, response_dates)
     now = now or datetime.now(UTC)
-    columns = dict(table.columns)
+    try:
+        table = to_long(table, config.input)  # a wide or audit export: one row per action
+        columns = dict(table.columns)
+        frame = table.frame.reset_index(drop=True)  # copy-on-write: new columns stay ours
+        frame, found = validation.normalise_cells(frame, columns, config)
+        dates = case_response_dates(frame, columns, config, response_dates)
+    except TwoReadings as exc:  # a time column read two ways: name the file too
+        raise TwoReadings(f"{', '.join(table.sources)}: {exc}") from None
     multi_source = len(set(table.sources)) > 1
-    frame = table.frame.reset_index(drop=True)  # copy-on-write: new columns stay ours
-    frame, found = validation.normalise_cells(frame, columns, config)
-    dates = case_response_dates(frame, columns, config, response_dates)
     frame[RESPONSE_TS] = dates.per_row
     order = send_order(frame, table.sources, config)
     # From here on the index is the send order: the problems found so far are re-labelled.
@@ -237,6 +246,7 @@ def plan_from_table(
         sources=list(table.sources),
         assignment_emails=emails,
         response_dates_known=dates.known,
+        columns=columns,
     )
 
 
@@ -303,6 +313,8 @@ def format_summary(plan: Plan) -> str:
     )
     if not s["response_dates_checked"]:
         text += "; response dates: not checked (responses.source: api, fetched by run)"
+    if s["unknown_statuses"]:
+        text += "\n" + unknown_statuses_text(s["unknown_statuses"])
     return text
 
 

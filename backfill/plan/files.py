@@ -95,9 +95,8 @@ def file_order(source: pd.Series, row: pd.Series, sources: Sequence[str]) -> np.
 
 
 def _readable_names(plan: Plan) -> dict[str, str]:
-    """Internal column -> file column; prefixed with "plan_" where the input has that name."""
+    """Internal column -> file column; prefixed with "plan_" where the input has that name.
+    The time column says its zone: "happened_at (UTC)"."""
     taken = set(plan.original_columns)
-    return {
-        internal: f"plan_{name}" if name in taken else name
-        for internal, name in PLAN_FILE_COLUMNS.items()
-    }
+    names = dict(PLAN_FILE_COLUMNS, **{HAPPENED_AT: f"happened_at ({plan.config.api.timezone})"})
+    return {internal: f"plan_{name}" if name in taken else name for internal, name in names.items()}

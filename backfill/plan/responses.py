@@ -61,7 +61,10 @@ def case_response_dates(
         # a case's date is repeated on each of its rows: each distinct cell is read once
         codes, cells = pd.factorize(frame[columns["response_date"]], use_na_sentinel=False)
         parsed = times.parse_times(
-            pd.Series(cells), zone=config.input.timezone, dayfirst=config.input.dayfirst
+            pd.Series(cells),
+            zone=config.input.timezone,
+            dayfirst=config.input.dayfirst,
+            column=columns["response_date"],
         )
         own = pd.Series(parsed.utc.array.take(codes), index=index)
         unreadable = pd.Series(parsed.unreadable()[codes], index=index)
@@ -101,7 +104,7 @@ def read_response_file(path: Path, config: Config) -> dict[str, pd.Timestamp]:
         names,
         [
             "number_customergauge",
-            config.input.columns.get("number_customergauge", "number_customergauge"),
+            config.input.columns.get("number_customergauge") or "number_customergauge",
         ],
     )
     if id_column is None:
@@ -118,7 +121,8 @@ def read_response_file(path: Path, config: Config) -> dict[str, pd.Timestamp]:
                 f"{', '.join(names)}"
             )
     else:
-        date_column = _find(names, list(_DATE_COLUMN_GUESSES))
+        mapped = config.input.columns.get("response_date")  # the export itself, read with -c
+        date_column = _find(names, [*([mapped] if mapped else []), *_DATE_COLUMN_GUESSES])
         others = [c for c in names if c != id_column]
         if date_column is None and len(others) == 1:
             date_column = others[0]
@@ -128,7 +132,10 @@ def read_response_file(path: Path, config: Config) -> dict[str, pd.Timestamp]:
                 f"are: {', '.join(names)}; name it with responses.date_column"
             )
     parsed = times.parse_times(
-        frame[date_column], zone=config.input.timezone, dayfirst=config.input.dayfirst
+        frame[date_column],
+        zone=config.input.timezone,
+        dayfirst=config.input.dayfirst,
+        column=f"{date_column} of {path}",
     )
     bad = parsed.code.ne("") & parsed.code.ne(times.MISSING)
     if bad.any():

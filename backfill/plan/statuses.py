@@ -8,22 +8,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from backfill.plan.cells import as_text
-
-# CustomerGauge's own words only (v7 and v4.1 documents), so that a typo is reported rather
-# than guessed; anything else goes through input.status_map.
-BUILTIN_STATUSES: dict[str, str] = {
-    "OPEN": "open",
-    "OPENED": "open",
-    "RE-OPEN": "open",
-    "REOPEN": "open",
-    "REOPENED": "open",
-    "RE-OPENED": "open",
-    "PROGRESS": "progress",
-    "IN-PROGRESS": "progress",
-    "INPROGRESS": "progress",
-    "CLOSE": "closed",
-    "CLOSED": "closed",
-}
+from backfill.plan.vocabulary import BUILTIN_STATUSES, fold
 
 _EXTENDED = re.compile(r"^\d{1,2}(?:\.0+)?$")
 
@@ -41,12 +26,12 @@ def normalise_status(
     Returns (status, bad): status is "" where the value is unknown or empty; bad marks the
     rows to report as `unknown-status`. The lookup runs once per distinct value.
     """
-    lookup = dict(BUILTIN_STATUSES)
-    lookup.update({status_key(k): v for k, v in (status_map or {}).items()})
+    lookup = dict(BUILTIN_STATUSES)  # helpdesk words of five languages: plan/vocabulary.py
+    lookup.update({fold(status_key(k)): v for k, v in (status_map or {}).items()})
     codes, uniques = pd.factorize(as_text(values))
     mapping: list[str] = []
     for raw in uniques:
-        key = status_key(raw)
+        key = fold(status_key(raw))
         if key in lookup:
             mapping.append(lookup[key])
         elif extended and _EXTENDED.match(key):
@@ -55,13 +40,3 @@ def normalise_status(
             mapping.append("")
     status = pd.Series(pd.array(mapping, dtype="str").take(codes), index=values.index)
     return status, status.eq("")
-
-
-def status_hint(value: str) -> str:
-    """Message for an unknown status value: what was found and how to map it."""
-    if not str(value).strip():
-        return "status is empty; every row needs open, progress or closed"
-    return (
-        f"unknown status {str(value).strip()!r}; use open, progress or closed, "
-        f"or map it in the config: input.status_map: {{{str(value).strip()!r}: closed}}"
-    )

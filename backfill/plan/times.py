@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from backfill.plan.cells import as_text
+from backfill.plan.time_convention import read_numeric
 
 _OFFSET = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
 _ISO_START = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
@@ -24,9 +25,6 @@ _ISO_START = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
 _SERIAL = r"^\d{5}(?:\.\d+)?$"
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
-_DAYFIRST_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
-_MONTHFIRST_FORMATS = ("%m/%d/%Y", "%m-%d-%Y", "%m.%d.%Y")
-_CLOCKS = (" %H:%M:%S", " %H:%M", "")
 API_FORMAT = "%Y-%m-%d %H:%M:%S"  # how the API writes times, in api.timezone
 
 # problem codes of parse_times
@@ -66,13 +64,16 @@ def parse_times(
     zone: str = "UTC",
     output_zone: str = "UTC",
     date_format: str | None = None,
-    dayfirst: bool = False,
+    dayfirst: bool | None = None,
+    column: str = "time",
 ) -> ParsedTimes:
     """Parse time cells into exact instants.
 
     Accepts ISO 8601 with an offset (an exact instant), naive ISO 8601 and
-    "YYYY-mm-dd HH:MM[:SS]", `date_format` (strptime) when given, d/m/Y or m/d/Y forms
-    (`dayfirst`), Excel serial day numbers in text cells and real Excel date cells. Naive
+    "YYYY-mm-dd HH:MM[:SS]", `date_format` (strptime) when given, d/m/Y or m/d/Y forms,
+    Excel serial day numbers in text cells and real Excel date cells. The day/month order is
+    `dayfirst`, or when None decided from all the cells of `column` (time_convention.py:
+    raises TwoReadings, an InputError, when they need two orders or none decides). Naive
     times are wall-clock times in `zone`; a time that does not exist there (spring-forward
     gap) or exists twice (fall-back overlap) is reported, never shifted. Fractions of a
     second are dropped: the API takes whole seconds, and ordering must match what is sent.
@@ -113,7 +114,8 @@ def parse_times(
             naive[pending] = parsed.to_numpy(dtype="datetime64[us]")
     elif pending.any():
         _parse_iso(text, pending, naive, aware)
-        _parse_day_month_forms(text, pending, naive, dayfirst)
+        if pending.any():
+            _parse_day_month_forms(text, pending, naive, column, dayfirst)
 
     utc, code = _to_utc(naive, aware, zone)
     code[empty] = MISSING
@@ -179,24 +181,20 @@ def _parse_iso(text: pd.Series, pending: np.ndarray, naive: np.ndarray, aware: n
 
 
 def _parse_day_month_forms(
-    text: pd.Series, pending: np.ndarray, naive: np.ndarray, dayfirst: bool
+    text: pd.Series, pending: np.ndarray, naive: np.ndarray, column: str, dayfirst: bool | None
 ) -> None:
-    """Fill `naive` for d/m/Y-like texts: common forms vectorised, the rest by dateutil."""
-    dates = _DAYFIRST_FORMATS if dayfirst else _MONTHFIRST_FORMATS
-    for day_format in dates:
-        for clock in _CLOCKS:
-            if not pending.any():
-                return
-            parsed = pd.to_datetime(text[pending], format=day_format + clock, errors="coerce")
-            hit = parsed.notna()
-            if hit.any():
-                rows = parsed.index[hit.to_numpy()]
-                naive[rows] = parsed[hit].to_numpy(dtype="datetime64[us]")
-                pending[rows] = False
-    if pending.any():
-        # unusual but unambiguous forms ("31 July 2023 8:50"): per value, so only the rest
-        parsed = pd.Series([_parse_one(v, dayfirst) for v in text[pending]], dtype="datetime64[us]")
-        naive[pending] = parsed.to_numpy(dtype="datetime64[us]")
+    """Fill `naive` for the texts left: numeric d/m/Y-like forms with the strptime pattern of
+    their own form in the column's one order, other forms ("31 July 2023 8:50") by dateutil."""
+    order, patterns = read_numeric(text[pending], column=column, dayfirst=dayfirst)
+    for pattern, cells in text[pending].groupby(patterns, sort=False):
+        parsed = pd.to_datetime(cells, format=str(pattern), errors="coerce")
+        naive[cells.index] = parsed.to_numpy(dtype="datetime64[us]")
+    rest = pending & patterns.reindex(text.index).isna().to_numpy(dtype=bool)
+    if rest.any():
+        # (one by one, so only the rest; a numeric form is never read here, where dateutil
+        # would swap day and month to make a date)
+        parsed = pd.Series([_parse_one(v, bool(order)) for v in text[rest]], dtype="datetime64[us]")
+        naive[rest] = parsed.to_numpy(dtype="datetime64[us]")
 
 
 def _parse_one(value: str, dayfirst: bool) -> pd.Timestamp | None:
@@ -204,6 +202,8 @@ def _parse_one(value: str, dayfirst: bool) -> pd.Timestamp | None:
 
     if len(re.findall(r"\d+", value)) < 2:
         return None  # a bare number or year is not a point in time; dateutil would invent one
+    if re.match(r"\d{4}\D", value):
+        dayfirst = False  # "2024/03/04": year, month, day, whatever the column's order
     try:
         # dateutil fills a missing year, month or day from `default` ("2023-07" would be
         # July the 23rd on the 23rd): read twice with two defaults, refuse what differs

@@ -27,7 +27,7 @@ from backfill.model import (
     RESPONSE_TS,
     STATUS,
 )
-from backfill.plan import cells, statuses, times
+from backfill.plan import cells, statuses, times, vocabulary
 
 TIME_CODE = "_time_code"  # working column: the parse_times code of the row
 
@@ -131,7 +131,7 @@ def normalise_cells(
     )
     if bad_status.any():
         flagged = raw_status[bad_status]  # messages for these rows only
-        hints = {v: statuses.status_hint(v) for v in pd.unique(flagged)}
+        hints = {v: vocabulary.status_hint(v) for v in pd.unique(flagged)}
         column = columns.get("status", "status")
         found.append(problems_where(bad_status, UNKNOWN_STATUS, flagged.map(hints), column))
 
@@ -142,6 +142,7 @@ def normalise_cells(
         output_zone=config.api.timezone,
         date_format=cfg.date_format,
         dayfirst=cfg.dayfirst,
+        column=columns.get("happened_at", "happened_at"),
     )
     frame[HAPPENED_TS] = parsed.utc
     frame[HAPPENED_AT] = parsed.text

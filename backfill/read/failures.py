@@ -16,6 +16,7 @@ import pandas as pd
 from backfill.config import Config, required_fields
 from backfill.errors import InputError
 from backfill.model import ROW, SOURCE
+from backfill.read.actions import action_columns
 from backfill.read.table import EXCEL_SUFFIXES, InputTable, map_columns, own_columns, read_table
 from backfill.report.tables import unneutralise
 
@@ -43,9 +44,10 @@ def read_failures(path: Path, config: Config) -> InputTable:
             frame[name] = column.astype(object).map(unneutralise)
     if frame.empty:
         raise InputError(f"{path} has no rows: there is nothing to retry")
+    # the rows of a wide or audit export come back as actions (backfill/plan/layouts.py)
     columns = map_columns(
         keep,
-        config.input.columns,
+        {**config.input.columns, **action_columns(keep)},
         required_fields(config),
         where=str(path),
     )

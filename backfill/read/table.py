@@ -10,7 +10,7 @@ before anything else is looked at. Parsing lives in delimited.py and excel.py.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from backfill.config import FIELDS, InputConfig
 from backfill.errors import InputError
 from backfill.model import ROW, SOURCE
 from backfill.progress import OnProgress, no_progress
+from backfill.read.actions import required_columns
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -78,7 +79,15 @@ def read_inputs(
             )
         if not frames:
             original = own
-            columns = map_columns(original, cfg.columns, required, where=_where(path, frame))
+            try:
+                columns = map_columns(
+                    original,
+                    cfg.columns,
+                    required_columns(cfg, required),
+                    where=_where(path, frame),
+                )
+            except InputError as exc:
+                raise MissingColumns(str(exc), frame) from None
         else:
             _check_same_layout(paths[0], original, path, own)
         frames.append(frame)
@@ -145,7 +154,7 @@ def own_columns(frame: pd.DataFrame) -> list[str]:
 
 def map_columns(
     found: Sequence[str],
-    mapping: dict[str, str],
+    mapping: Mapping[str, str | None],
     required: Sequence[str],
     *,
     where: str,
@@ -156,8 +165,10 @@ def map_columns(
     result: dict[str, str] = {}
     bad_mappings: list[str] = []
     for field in FIELDS:
+        if field in mapping and mapping[field] is None:
+            continue  # `field: null`: a column of that name is not this field
         wanted = mapping.get(field)
-        actual = _match(wanted if wanted is not None else field, found)
+        actual = match_column(wanted if wanted is not None else field, found)
         if actual is not None:
             result[field] = actual
         elif wanted is not None:
@@ -192,6 +203,15 @@ def map_columns(
 # --- helpers ---------------------------------------------------------------------------------
 
 
+class MissingColumns(InputError):
+    """A mapping the export does not fit; `frame` (its rows as read) lets the CLI say which
+    columns look like what (backfill/starter/inspect.py)."""
+
+    def __init__(self, message: str, frame: pd.DataFrame) -> None:
+        super().__init__(message)
+        self.frame = frame
+
+
 def _check_file(path: Path) -> None:
     if path.is_dir():
         raise InputError(f"{path} is a folder; give the export file(s) inside it")
@@ -210,7 +230,7 @@ def _fold(name: str) -> str:
     return "_".join(name.strip().casefold().replace("-", " ").replace("_", " ").split())
 
 
-def _match(wanted: str, found: Sequence[str]) -> str | None:
+def match_column(wanted: str, found: Sequence[str]) -> str | None:
     if wanted in found:
         return wanted
     folded = _fold(wanted)

@@ -324,11 +324,15 @@ def serve(
     responses_file: Path | str | None = None,
     users_file: Path | str | None = None,
     echo: Callable[[str], None] = print,
+    responses: ResponseDates | None = None,
 ) -> int:
-    """Run the sandbox until Ctrl-C; print where it listens and the credentials to use."""
+    """Run the sandbox until Ctrl-C; print where it listens and the credentials to use.
+    `responses` (id -> date) are seeded as they are; `responses_file` is read here."""
 
     async def main() -> None:
         sandbox = Sandbox(settings, host, port)
+        if responses is not None:
+            sandbox.seed_responses(responses)
         if responses_file is not None:
             count = sandbox.seed_responses_file(responses_file)
             echo(f"Seeded {count} survey responses from {responses_file}.")

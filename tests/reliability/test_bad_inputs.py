@@ -18,8 +18,6 @@ BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 sys.path.insert(0, str(BAD))
 import make_bad  # noqa: E402 - the corpus's own generator, beside the files
 
-ISSUE_11 = pytest.mark.xfail(reason="issue 11: one column, one reading of day/month order")
-
 # file -> (exit status of `backfill validate`, words the output must contain)
 EXPECTED: dict[str, tuple[int, list[str]]] = {
     "truncated.xlsx": (2, ["is damaged or not a complete Excel workbook", "save it again"]),
@@ -63,7 +61,6 @@ EXPECTED: dict[str, tuple[int, list[str]]] = {
     "future_times.csv": (1, ["invalid:  1 (future-time 1)"]),
     "note_of_10_mb.csv": (0, ["1 row, 1 case", "to send:  1"]),
 }
-AWAITING = {"dates_in_many_styles.csv": ISSUE_11, "dates_undecidable.csv": ISSUE_11}
 
 
 def test_the_corpus_is_complete() -> None:
@@ -81,10 +78,7 @@ def huge(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(n, marks=AWAITING[n]) if n in AWAITING else n for n in EXPECTED],
-)
+@pytest.mark.parametrize("name", list(EXPECTED))
 def test_bad_input(name: str, huge: Path, tmp_path: Path) -> None:
     path = huge if name == huge.name else BAD / name
     result = CliRunner().invoke(cli, ["validate", str(path), "--out", str(tmp_path)])

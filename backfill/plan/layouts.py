@@ -1,0 +1,243 @@
+"""Input layouts: a ticket export (`wide`) or a status-change log (`audit`) as action rows.
+
+Planning works on one row per action (`long`, SPEC.md "Input layouts"). The other layouts are
+reshaped here, first thing in plan_from_table: each action becomes a row that keeps its
+ticket's own cells, SOURCE and ROW (so reports show the ticket's row), and three columns of
+its own (backfill/read/actions.py), which the status, happened_at and note fields are mapped
+to. A failures.csv of such an input holds these action rows, and `retry` reads it as a long
+input: a fixed action is re-sent as it is, not re-derived.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from backfill.config import InputConfig
+from backfill.errors import ConfigError, InputError
+from backfill.model import ROW, SOURCE
+from backfill.plan.cells import as_text
+from backfill.read.actions import ACTION_AT, ACTION_COLUMNS, ACTION_NOTE, ACTION_STATUS
+
+if TYPE_CHECKING:
+    from backfill.read.table import InputTable
+
+
+def to_long(table: InputTable, cfg: InputConfig) -> InputTable:
+    """The table as one row per action (unchanged for the long layout, and for the action
+    rows of a failures file, which read_failures maps to the action columns already)."""
+    if cfg.layout == "long" or table.columns.get("status") == ACTION_STATUS:
+        return table
+    where = ", ".join(table.sources)
+    clash = [name for name in ACTION_COLUMNS.values() if name in table.original_columns]
+    if clash:
+        raise InputError(
+            f"{where} has a column named {', '.join(clash)}, a name backfill gives the actions "
+            f"of a {cfg.layout} input; rename that column"
+        )
+    if cfg.layout == "wide":
+        return _wide(table, cfg, where)
+    return _audit(table, cfg, where)
+
+
+# --- wide: one row per ticket, a time column per step ---------------------------------------
+
+
+def _wide(table: InputTable, cfg: InputConfig, where: str) -> InputTable:
+    if not cfg.steps:
+        raise ConfigError(
+            "input.layout is wide but input.steps is empty; name the time column of each "
+            'status, e.g. input: {steps: {open: "Created at", progress: "First reply at", '
+            'closed: "Solved at"}}'
+        )
+    steps = {
+        status: _column(table, name, f"input.steps.{status}", where)
+        for status, name in cfg.steps.items()
+    }
+    notes = {
+        status: _column(table, name, f"input.step_notes.{status}", where)
+        for status, name in cfg.step_notes.items()
+    }
+    unknown = sorted(set(notes) - set(steps))
+    if unknown:
+        raise ConfigError(
+            f"input.step_notes names {', '.join(unknown)}, which input.steps does not; "
+            f"the steps are: {', '.join(steps)}"
+        )
+    frame = table.frame.reset_index(drop=True)
+    note_column = table.columns.get("note")
+    consumed = {*steps.values(), *notes.values()}
+    if note_column is not None:
+        consumed.add(note_column)
+    kept = [c for c in table.original_columns if c not in consumed]
+
+    # every (ticket, step) pair with a time, ordered by ticket, then time, then step
+    step_names = list(steps)
+    cells = np.column_stack([_stripped(frame[steps[s]]) for s in step_names])
+    # the steps are one time column once reshaped: read with one day/month order; a step
+    # whose time cannot be read keeps its place in input.steps (the plan reports it)
+    dayfirst = _order(pd.concat([frame[steps[s]] for s in step_names]), cfg, list(steps.values()))
+    stamps = (
+        pd.DataFrame(
+            {i: _instants(frame[steps[s]], cfg, dayfirst) for i, s in enumerate(step_names)}
+        )
+        .ffill(axis=1)
+        .bfill(axis=1)
+        .fillna(0)
+        .to_numpy(dtype=np.int64)
+    )
+    filled = cells != ""
+    ticket, step = np.nonzero(filled)
+    order = np.lexsort((step, stamps[ticket, step], ticket))
+    ticket, step = ticket[order], step[order]
+
+    out = frame.iloc[ticket][[*kept, SOURCE, ROW]].reset_index(drop=True)
+    out[ACTION_STATUS] = np.asarray(step_names, dtype=object)[step]
+    raw = np.column_stack([frame[steps[s]].to_numpy(dtype=object) for s in step_names])
+    out[ACTION_AT] = raw[ticket, step]  # real Excel date cells stay dates
+    last = np.r_[ticket[1:] != ticket[:-1], True][: len(ticket)]
+    action_note = np.full(len(ticket), "", dtype=object)
+    for index, status in enumerate(step_names):
+        mine = step == index
+        # (notes verbatim, as the long layout keeps them)
+        if status in notes:
+            action_note[mine] = _verbatim(frame[notes[status]])[ticket[mine]]
+        elif note_column is not None:
+            rows = mine & last
+            action_note[rows] = _verbatim(frame[note_column])[ticket[rows]]
+    out[ACTION_NOTE] = action_note
+    for name in (ACTION_STATUS, ACTION_AT, ACTION_NOTE):
+        out[name] = out[name].astype(object)
+    columns = {f: c for f, c in table.columns.items() if f not in ACTION_COLUMNS}
+    columns.update(ACTION_COLUMNS)
+    return replace(
+        table,
+        frame=out[[*kept, *ACTION_COLUMNS.values(), SOURCE, ROW]],
+        columns=columns,
+        original_columns=[*kept, *ACTION_COLUMNS.values()],
+    )
+
+
+# --- audit: a status-change log ------------------------------------------------------------
+
+
+def _audit(table: InputTable, cfg: InputConfig, where: str) -> InputTable:
+    audit = cfg.audit
+    frame = table.frame.reset_index(drop=True)
+    status_column = table.columns["status"]
+    case_column = table.columns["number_customergauge"]
+    new_status = _stripped(frame[status_column])
+    if audit.field_column is not None:
+        field = _stripped(
+            frame[_column(table, audit.field_column, "input.audit.field_column", where)]
+        )
+        wanted = {s.strip().casefold() for s in audit.status_fields}
+        changes = np.array([f.strip().casefold() in wanted for f in field], dtype=bool)
+    else:
+        changes = np.char.str_len(new_status.astype(str)) > 0 if len(frame) else np.zeros(0, bool)
+    note_column = table.columns.get("note")
+    notes = _stripped(frame[note_column]) if note_column else np.full(len(frame), "", dtype=object)
+    has_note = np.array([bool(n.strip()) for n in notes], dtype=bool)
+    comments = ~changes & has_note
+
+    # each comment carries the status its case had at that time: the last change before it
+    # (by time, then file order), else the first change's old status when the log has one;
+    # with that old status, the case's first row (its creation) becomes an action too
+    cases = _stripped(frame[case_column])
+    time_column = table.columns.get("happened_at")
+    stamps = (
+        _instants(frame[time_column], cfg, _order(frame[time_column], cfg, [time_column]))
+        if time_column
+        else np.zeros(len(frame))
+    )
+    olds = (
+        _stripped(frame[_column(table, audit.old_status, "input.audit.old_status", where)])
+        if audit.old_status
+        else None
+    )
+    order = np.lexsort((np.arange(len(frame)), stamps, cases))
+    carried = np.full(len(frame), "", dtype=object)
+    first_old: dict[str, str] = {}
+    first_row: dict[str, int] = {}
+    current: dict[str, str] = {}
+    for position in order:
+        case = cases[position]
+        if case not in current:
+            first_row.setdefault(case, position)
+        if changes[position]:
+            if olds is not None and case not in current:
+                first_old[case] = olds[position].strip()
+            current[case] = new_status[position]
+        elif comments[position]:
+            carried[position] = current.get(case, "")
+    created = np.zeros(len(frame), dtype=bool)
+    if olds is not None:
+        unknown = comments & (carried == "")
+        carried[unknown] = [first_old.get(c, "") for c in cases[unknown]]
+        for case, position in first_row.items():
+            if first_old.get(case) and not (changes[position] or comments[position]):
+                created[position] = True
+                carried[position] = first_old[case]
+    comments |= created
+
+    keep = changes | comments
+    out = frame[keep].reset_index(drop=True)
+    out[ACTION_STATUS] = np.where(changes, new_status, carried)[keep].astype(object)
+    columns = dict(table.columns)
+    columns["status"] = ACTION_STATUS
+    original = [*table.original_columns, ACTION_STATUS]
+    return replace(
+        table, frame=out[[*original, SOURCE, ROW]], columns=columns, original_columns=original
+    )
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _verbatim(values: pd.Series) -> np.ndarray:
+    """The cells as text ("" for empty ones)."""
+    return as_text(values).to_numpy(dtype=object)
+
+
+def _stripped(values: pd.Series) -> np.ndarray:
+    """The cells as stripped text ("" for empty ones; real Excel dates as ISO text)."""
+    return as_text(values).str.strip().to_numpy(dtype=object)
+
+
+def _column(table: InputTable, name: str, key: str, where: str) -> str:
+    from backfill.read.table import match_column
+
+    found = match_column(name, table.original_columns)
+    if found is None:
+        raise InputError(
+            f"{key} is '{name}' but there is no such column in {where}; columns are: "
+            f"{', '.join(table.original_columns)}; correct it in the config"
+        )
+    return found
+
+
+def _order(values: pd.Series, cfg: InputConfig, columns: list[str]) -> bool | None:
+    """The day/month order of these cells (time_convention.py; raises when there is none)."""
+    from backfill.plan.time_convention import decide
+
+    if cfg.date_format is not None:
+        return cfg.dayfirst
+    return decide(values, column="', '".join(columns), dayfirst=cfg.dayfirst).dayfirst
+
+
+def _instants(values: pd.Series, cfg: InputConfig, dayfirst: bool | None) -> np.ndarray:
+    """The cells' instants in microseconds (NaN: unreadable or empty), only to order a
+    ticket's steps or a log's rows; the plan reads and checks the times itself."""
+    from backfill.plan.times import parse_times
+
+    parsed = parse_times(
+        values.reset_index(drop=True),
+        zone=cfg.timezone,
+        date_format=cfg.date_format,
+        dayfirst=dayfirst,
+    )
+    ticks = parsed.utc.dt.tz_localize(None).to_numpy(dtype="datetime64[us]").view(np.int64)
+    return np.where(parsed.utc.isna().to_numpy(), np.nan, ticks.astype(np.float64))

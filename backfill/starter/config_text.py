@@ -1,0 +1,88 @@
+"""The YAML text `backfill init` writes: an Inspection, each line commented with its evidence."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from backfill.config import FIELDS
+from backfill.starter.inspect import Guess, Inspection
+
+_WIDTH = 44  # the column where comments start, as in config.example.yaml
+
+
+def starting_config(inspection: Inspection, sources: Sequence[str]) -> str:
+    """A config that `plan` accepts as is; what it could not decide is a TODO comment."""
+    names = ", ".join(sources)
+    lines = [
+        f"# Written by `backfill init` from {names} ({inspection.rows} rows).",
+        "# Every setting says why it was chosen; check them, and do the TODOs.",
+        "# All settings and their defaults: `backfill init --example`.",
+    ]
+    lines += [f"# TODO: {todo}" for todo in inspection.todos]
+    lines += ["input:", _line("  layout: " + inspection.layout, inspection.layout_evidence)]
+    if inspection.columns or inspection.unmapped or inspection.possible:
+        lines.append("  columns:")
+        for field in FIELDS:
+            if field in inspection.columns:
+                lines.append(_mapping("    ", field, inspection.columns[field]))
+            elif field in inspection.unmapped:
+                lines.append(_line(f"    {field}: null", inspection.unmapped[field].evidence))
+            elif field in inspection.possible:
+                maybe = inspection.possible[field]
+                lines.append(f"    # TODO {field}: {_quoted(maybe.column)}  ({maybe.evidence})")
+    if inspection.steps:
+        lines.append("  steps:")
+        for status, guess in inspection.steps.items():
+            lines.append(_mapping("    ", status, guess))
+    if inspection.audit_field is not None:
+        lines.append("  audit:")
+        lines.append(_mapping("    ", "field_column", inspection.audit_field))
+        fields = json.dumps(inspection.audit_status_fields, ensure_ascii=False)
+        lines.append(_line(f"    status_fields: {fields}", "its values that mean a status change"))
+        if inspection.audit_old is not None:
+            lines.append(_mapping("    ", "old_status", inspection.audit_old))
+    if inspection.statuses:
+        lines.append("  status_map:")
+        for word in inspection.statuses:
+            rows = f"{word.rows} row{'s' if word.rows != 1 else ''}"
+            key = _quoted(word.value)
+            if word.status is None:
+                lines.append(
+                    f"    # TODO {key}: open | progress | closed  ({word.evidence}; {rows})"
+                )
+            else:
+                lines.append(_line(f"    {key}: {word.status}", f"{word.evidence}; {rows}"))
+    if inspection.dayfirst is not None:
+        lines.append(
+            _line(
+                f"  dayfirst: {'true' if inspection.dayfirst else 'false'}",
+                inspection.dates_evidence,
+            )
+        )
+    if inspection.date_format is not None:
+        lines.append(
+            _line(
+                f"  date_format: {_quoted(inspection.date_format)}",
+                "every time cell has this form",
+            )
+        )
+    if inspection.timezone_note:
+        todo = "TODO: " if inspection.timezone_todo else ""
+        lines.append(_line("  timezone: UTC", todo + inspection.timezone_note))
+    return "\n".join(lines) + "\n"
+
+
+def _mapping(indent: str, key: str, guess: Guess) -> str:
+    return _line(f"{indent}{key}: {_quoted(guess.column)}", guess.evidence)
+
+
+def _line(setting: str, comment: str) -> str:
+    if not comment:
+        return setting
+    return f"{setting.ljust(_WIDTH - 1)} # {comment}"
+
+
+def _quoted(text: str) -> str:
+    """A YAML double-quoted scalar (JSON's string syntax is YAML's)."""
+    return json.dumps(text, ensure_ascii=False)

@@ -1,0 +1,314 @@
+"""What an export's header and values say about it: for `init`, and for the hints of errors.
+
+Every guess carries its evidence in words ("17 of 20 values are e-mail addresses"), so that
+a user can check it, and a guess is only made where header words or values justify it;
+elsewhere the result says what is missing (`todos`). Nothing here maps a column silently:
+the configuration `init` writes from it is read and checked by the user.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from backfill.config import InputConfig
+from backfill.model import ROW, SOURCE
+from backfill.plan.statuses import status_key
+from backfill.plan.time_convention import TwoReadings, decide, numeric_parts
+from backfill.plan.vocabulary import builtin_status, guess_status
+from backfill.starter.columns import (
+    guess_assignee,
+    guess_audit,
+    guess_earlier,
+    guess_id,
+    guess_note,
+    guess_response,
+    guess_status_column,
+    guess_steps,
+    guess_time,
+    possible_assignee,
+)
+from backfill.starter.profiles import (
+    SAMPLE,
+    STEP_WORDS,
+    ZONE_WORDS,
+    Guess,
+    Profile,
+    header_says,
+    header_words,
+    profile_of,
+)
+
+
+@dataclass
+class StatusGuess:
+    """A distinct status value of the export, how often it occurs, and what it maps to."""
+
+    value: str
+    rows: int
+    status: str | None  # None: cannot tell
+    evidence: str
+
+
+@dataclass
+class Inspection:
+    """What `init` writes: the layout, columns, statuses, time reading and zone, with reasons."""
+
+    rows: int
+    layout: str
+    layout_evidence: str
+    columns: dict[str, Guess] = field(default_factory=dict)
+    # optional fields whose own name a column has (it would be read as that field), but whose
+    # values say otherwise: written as `field: null`
+    unmapped: dict[str, Guess] = field(default_factory=dict)
+    # fields a column may be, by its values only: a TODO, never a mapping
+    possible: dict[str, Guess] = field(default_factory=dict)
+    steps: dict[str, Guess] = field(default_factory=dict)
+    audit_field: Guess | None = None
+    audit_status_fields: list[str] = field(default_factory=list)
+    audit_old: Guess | None = None
+    statuses: list[StatusGuess] = field(default_factory=list)
+    dayfirst: bool | None = None
+    date_format: str | None = None
+    dates_evidence: str = ""
+    timezone_note: str = ""
+    timezone_todo: bool = False  # the note asks the user to set input.timezone
+    utc_headers: list[str] = field(default_factory=list)  # headers that say UTC or GMT
+    todos: list[str] = field(default_factory=list)
+
+
+def inspect_frame(frame: pd.DataFrame, known: Mapping[str, str | None] | None = None) -> Inspection:
+    """Inspect a table read by read_table (its own columns; SOURCE and ROW are ignored).
+    `known`: fields already mapped (field -> column), taken as they are."""
+    names = [c for c in frame.columns if c not in (SOURCE, ROW)]
+    sample = frame.head(SAMPLE)
+    profiles = {name: profile_of(name, sample[name].tolist()) for name in names}
+    for one in profiles.values():
+        one.sampled = len(frame) > SAMPLE
+    result = Inspection(rows=len(frame), layout="long", layout_evidence="")
+    taken: set[str] = set()
+
+    def take(field_name: str, guess: Guess | None, target: dict[str, Guess]) -> None:
+        if guess is not None:
+            target[field_name] = guess
+            taken.add(guess.column)
+
+    for name, column in (known or {}).items():
+        if column is not None and column in profiles:
+            take(name, Guess(column, "mapped in the config"), result.columns)
+    if "number_customergauge" not in result.columns:
+        take("number_customergauge", guess_id(profiles), result.columns)
+    audit = guess_audit(profiles, taken)
+    times = [p for p in profiles.values() if p.filled and p.times >= 0.8 * p.filled]
+    response = guess_response(times, taken)
+    if response is not None and "response_date" not in result.columns:
+        take("response_date", response, result.columns)
+    step_times = [p for p in times if p.name not in taken]
+
+    id_guess = result.columns.get("number_customergauge")
+    one_row_per_case = id_guess is not None and not profiles[id_guess.column].repeats
+    if audit is not None:
+        field_guess, status_fields, new_guess, old_guess = audit
+        result.layout = "audit"
+        result.layout_evidence = (
+            f"'{field_guess.column}' names what each row changed ({field_guess.evidence}): "
+            "a status-change log"
+        )
+        result.audit_field, result.audit_status_fields = field_guess, status_fields
+        result.audit_old = old_guess
+        if "status" not in result.columns:
+            take("status", new_guess, result.columns)
+        if old_guess is not None:
+            taken.add(old_guess.column)
+        if "happened_at" not in result.columns:
+            take("happened_at", guess_time(step_times, taken), result.columns)
+    elif one_row_per_case and len(guess_steps(step_times, taken)) >= 2:
+        result.layout = "wide"
+        id_name = id_guess.column if id_guess else "id"
+        result.layout_evidence = (
+            f"every {id_name!r} value is on one row and "
+            f"{len(step_times)} columns hold times: one row per case, a column per step"
+        )
+        for status, guess in guess_steps(step_times, taken).items():
+            take(status, guess, result.steps)
+    else:
+        result.layout_evidence = (
+            f"'{id_guess.column}' values repeat: one row per action"
+            if id_guess is not None and profiles[id_guess.column].repeats
+            else "one row per action (the default)"
+        )
+        if "status" not in result.columns:
+            take("status", guess_status_column(profiles, taken), result.columns)
+        if "happened_at" not in result.columns:
+            take("happened_at", guess_time(step_times, taken), result.columns)
+    if "note" not in result.columns:
+        take("note", guess_note(profiles, taken), result.columns)
+    if "assignee" not in result.columns:
+        take("assignee", guess_assignee(profiles, taken), result.columns)
+    if "assignee" not in result.columns:
+        maybe = possible_assignee(profiles, taken)
+        if maybe is not None:
+            result.possible["assignee"] = maybe
+    if "response_date" not in result.columns and "happened_at" in result.columns:
+        happened = result.columns["happened_at"].column
+        id_column = id_guess.column if id_guess else None
+        take(
+            "response_date",
+            guess_earlier(sample, times, happened, id_column, taken),
+            result.columns,
+        )
+
+    for name in ("note", "assignee", "response_date"):
+        own = next(
+            (p for p in profiles.values() if header_words(p.name) == header_words(name)), None
+        )
+        if name not in result.columns and own is not None and own.filled:
+            what = {"assignee": "e-mail addresses", "response_date": "times"}.get(name, "text")
+            count = {"assignee": own.emails, "response_date": own.times}.get(name, own.filled)
+            result.unmapped[name] = Guess(
+                own.name, f"{own.name!r} is not the {name}: {own.share(count)} are {what}"
+            )
+    _statuses(result, frame)
+    _dates(result, frame, profiles)
+    result.timezone_note, result.timezone_todo = _zone_note(names, profiles)
+    result.utc_headers = [n for n in names if header_says(n, ("utc", "gmt")) is not None]
+    _todos(result, profiles)
+    return result
+
+
+def column_hints(
+    frame: pd.DataFrame, mapped: Mapping[str, str | None], *, zone: str = "UTC"
+) -> list[str]:
+    """What a mapping leaves out, in words: the columns that look like an optional field no
+    mapping names ("note: 'Agent comment' (the header says 'comment'; ...)"), and a word
+    about input.timezone (`zone`) when headers name a zone it does not match.
+    Looks at the first rows only."""
+    inspection = inspect_frame(frame.head(SAMPLE), known=mapped)
+    optional = [
+        f"{name}: {guess.column!r} ({guess.evidence})"
+        for name, guess in inspection.columns.items()
+        if name in ("note", "assignee", "response_date") and name not in mapped
+    ]
+    optional += [f"{name}?: {g.column!r} ({g.evidence})" for name, g in inspection.possible.items()]
+    hints = []
+    if optional:
+        hints.append(
+            "columns that look like optional fields but are not mapped: "
+            + "; ".join(optional)
+            + "; map them in input.columns too, or their values are not sent"
+        )
+    if inspection.timezone_todo and zone == "UTC":
+        hints.append(inspection.timezone_note)
+    if inspection.utc_headers and zone != "UTC":
+        shown = ", ".join(repr(n) for n in inspection.utc_headers)
+        hints.append(
+            f"the header of {shown} says UTC, but input.timezone is {zone}: times without an "
+            "offset are read in input.timezone; set it to UTC if the header is right"
+        )
+    return hints
+
+
+def with_column_hints(message: str, frame: pd.DataFrame, cfg: InputConfig) -> str:
+    """A mapping error plus what else the mapping should say."""
+    hints = column_hints(frame, cfg.columns, zone=cfg.timezone)
+    if hints:
+        hints.append("`backfill init FILE` writes a config that maps all of this")
+    return "; ".join([message, *hints])
+
+
+def _statuses(result: Inspection, frame: pd.DataFrame) -> None:
+    if result.layout == "wide" or "status" not in result.columns:
+        return
+    columns = [result.columns["status"].column]
+    if result.audit_old is not None:
+        columns.append(result.audit_old.column)
+    cells = frame[columns[0]]
+    if result.audit_field is not None:
+        wanted = {f.casefold() for f in result.audit_status_fields}
+        field_cells = frame[result.audit_field.column].astype(str).str.strip().str.casefold()
+        rows = field_cells.isin(wanted)
+        cells = pd.concat([frame.loc[rows, c] for c in columns], ignore_index=True)
+    texts = cells.astype(str).str.strip()
+    counts = texts[texts.ne("") & texts.ne("nan")].value_counts()
+    for value, rows_of in counts.items():
+        word = str(value)
+        whole = builtin_status(status_key(word))
+        if whole is not None:
+            guess = StatusGuess(word, int(rows_of), whole, "a built-in status word")
+        elif (meaning := guess_status(word)) is not None:
+            guess = StatusGuess(word, int(rows_of), meaning[0], f"reads as {meaning[0]} "
+                                f"({meaning[1]!r})")  # fmt: skip
+        else:
+            guess = StatusGuess(word, int(rows_of), None, "cannot tell what it means")
+        result.statuses.append(guess)
+
+
+def _dates(result: Inspection, frame: pd.DataFrame, profiles: dict[str, Profile]) -> None:
+    columns = [g.column for f, g in result.columns.items() if f in ("happened_at", "response_date")]
+    columns += [g.column for g in result.steps.values()]
+    orders: dict[bool, str] = {}
+    patterns: set[str | None] = set()
+    for name in columns:
+        cells = frame[name].tolist()
+        try:
+            convention = decide(cells, column=name)
+        except TwoReadings as exc:
+            result.todos.append(f"{exc}")
+            return
+        if convention.dayfirst is not None:
+            orders.setdefault(convention.dayfirst, f"'{name}': {convention.evidence}")
+        strings = [c.strip() for c in cells if isinstance(c, str) and c.strip()]
+        whole = convention.pattern is not None and all(numeric_parts(c) for c in strings)
+        patterns.add(convention.pattern if whole else None)
+    if len(orders) > 1:
+        result.todos.append(
+            "the time columns disagree on the day/month order ("
+            + "; ".join(orders.values())
+            + "); set input.dayfirst to the right one"
+        )
+        return
+    if orders:
+        [(result.dayfirst, result.dates_evidence)] = orders.items()
+    if len(patterns) == 1 and None not in patterns:
+        result.date_format = patterns.pop()
+
+
+def _zone_note(names: Sequence[str], profiles: dict[str, Profile]) -> tuple[str, bool]:
+    said = [(n, w) for n in names if (w := header_says(n, ZONE_WORDS)) is not None]
+    offsets = [n for n in names if re.search(r"[+-]\d{1,2}(?::?\d{2})?\)?$|gmt[+-]", n.lower())]
+    with_offsets = [p.name for p in profiles.values() if p.offsets and p.offsets >= p.times / 2]
+    if with_offsets:
+        return (
+            f"the times of {', '.join(repr(n) for n in with_offsets)} carry their offset; "
+            "input.timezone applies only to times without one",
+            False,
+        )
+    if any(w == "utc" or w == "gmt" for _, w in said):
+        return "the headers say UTC: input.timezone: UTC reads them so", False
+    if said or offsets:
+        shown = ", ".join(repr(n) for n, _ in said) or ", ".join(repr(n) for n in offsets)
+        return (
+            f"the header of {shown} names a time zone: set input.timezone to the zone those "
+            "times were written in (an IANA name such as Europe/Amsterdam), or keep UTC to "
+            "send them with the same wall-clock times",
+            True,
+        )
+    return "", False
+
+
+def _todos(result: Inspection, profiles: dict[str, Profile]) -> None:
+    wanted = ["number_customergauge"]
+    if result.layout != "wide":
+        wanted += ["status", "happened_at"]
+    for name in wanted:
+        if name not in result.columns:
+            result.todos.append(f"no column found for {name}: map it in input.columns")
+    if result.layout == "wide" and len(result.steps) < len(STEP_WORDS):
+        missing = [s for s in STEP_WORDS if s not in result.steps]
+        result.todos.append(
+            f"no time column found for the step(s) {', '.join(missing)}: add them to "
+            "input.steps if the export has them"
+        )

@@ -1,0 +1,134 @@
+"""The values of one column summed up, and the header words that point at a field."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
+from backfill.plan.time_convention import numeric_parts
+from backfill.plan.vocabulary import fold
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+ISO = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(?:Z|UTC|[+-]\d{2}:?\d{2})?$",
+    re.IGNORECASE,
+)
+OFFSET_CELL = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
+SAMPLE = 5000
+
+# header words, matched on whole words of the folded header
+ID_WORDS = ("customergauge", "cg", "number customergauge", "cg id", "cg number")
+STATUS_WORDS = ("status", "state", "stage", "statut", "estado", "zustand")
+NOTE_WORDS = (
+    "note", "notes", "comment", "comments", "remark", "remarks", "description", "body",
+    "text", "message", "resolution", "kommentar", "commentaire", "opmerking", "comentario",
+)  # fmt: skip
+NOT_NOTE = ("subject", "title", "name", "summary", "tags", "company", "organization")
+ASSIGNEE_WORDS = ("assignee", "agent", "owner", "assigned", "handler", "behandelaar")
+NOT_ASSIGNEE = ("requester", "customer", "contact", "client", "author", "reporter", "klant")
+RESPONSE_WORDS = ("survey", "answered", "nps", "feedback", "response")  # best first
+CHANGE_WORDS = (
+    "happened",
+    "changed",
+    "updated",
+    "modified",
+    "edit",
+    "date",
+    "time",
+    "when",
+    "created",
+)
+FIELD_WORDS = ("field", "field name", "field event", "event", "property")
+# wide layout: the step a time column's header names
+STEP_WORDS = {
+    "open": ("created", "opened", "submitted", "create", "received", "reported"),
+    "progress": ("first reply", "first response", "initial response", "responded", "assigned",
+                 "in progress", "replied", "reply"),
+    "closed": ("solved", "resolved", "closed", "completed", "close", "done"),
+}  # fmt: skip
+ZONE_WORDS = ("local", "utc", "gmt", "cet", "cest", "est", "pst", "timezone", "time zone")
+
+
+@dataclass(frozen=True)
+class Guess:
+    """A column chosen for a role, and why."""
+
+    column: str
+    evidence: str
+
+
+@dataclass
+class Profile:
+    """The values of one column, summed up."""
+
+    name: str
+    filled: int
+    emails: int
+    times: int
+    offsets: int
+    digits: int
+    distinct: int
+    repeats: bool  # some value occurs on several rows
+    mean_length: float
+    spaced: int  # values with a space (free text)
+    values: list[object]
+    sampled: bool = False  # the values are the column's first SAMPLE only
+
+    def share(self, count: int) -> str:
+        return (
+            f"{count} of the first {self.filled} values"
+            if self.sampled
+            else (f"{count} of {self.filled} values")
+        )
+
+
+def profile_of(name: str, values: list[object]) -> Profile:
+    cells = [v for v in values if not blank(v)]
+    texts = [v.strip() if isinstance(v, str) else v for v in cells]
+    strings = [t for t in texts if isinstance(t, str)]
+    counts = pd.Series([str(t) for t in texts], dtype=object).value_counts()
+    return Profile(
+        name=name,
+        filled=len(cells),
+        emails=sum(1 for t in strings if EMAIL.match(t)),
+        times=sum(1 for t in texts if is_time(t)),
+        offsets=sum(1 for t in strings if ISO.match(t) and OFFSET_CELL.search(t)),
+        digits=sum(1 for t in strings if t.isdigit()),
+        distinct=len(counts),
+        repeats=bool(len(counts) and counts.iloc[0] > 1),
+        mean_length=float(np.mean([len(str(t)) for t in texts])) if texts else 0.0,
+        spaced=sum(1 for t in strings if " " in t),
+        values=texts,
+    )
+
+
+def blank(value: object) -> bool:
+    """An empty cell: missing, or text of spaces only."""
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
+
+
+def is_time(value: object) -> bool:
+    if isinstance(value, (datetime, date)):
+        return True
+    return isinstance(value, str) and (
+        ISO.match(value) is not None or numeric_parts(value) is not None
+    )
+
+
+def header_words(header: str) -> str:
+    """The header folded to lower-case words: "Survey answered (local)" -> " survey answered
+    local " (padded, so that ' cg ' matches a whole word)."""
+    return " " + " ".join(re.findall(r"[a-z0-9]+", fold(header.upper()).lower())) + " "
+
+
+def header_says(header: str, words: Sequence[str]) -> str | None:
+    folded = header_words(header)
+    return next((w for w in words if f" {w} " in folded), None)
