@@ -29,7 +29,7 @@ REHEARSAL_LAST = "SANDBOX REHEARSAL ended: nothing was sent to CustomerGauge."
 @pytest.fixture
 def export(tmp_path: Path) -> Path:
     rows = timeline(3, 2)
-    rows[1]["status"] = "escalated"  # case 1001: invalid, its second action blocked
+    rows[1]["status"] = "bogus"  # case 1001: invalid, its second action blocked
     return write_rows(tmp_path / "history.csv", rows)
 
 
