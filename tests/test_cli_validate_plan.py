@@ -11,14 +11,25 @@ from click.testing import CliRunner
 from backfill.cli.main import cli
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
-HISTORY_SUMMARY = (
-    "history.csv: 210 rows, 64 cases; 195 valid, 5 invalid (bad-assignee 1, bad-time 1, "
-    "before-response 1, missing-id 1, unknown-status 1), 10 blocked; warnings: "
-    "no-follow-up-time 8, no-close-time 7, reopen 4; assignment e-mails: 169 "
-    "(send.assignee: every; last: 61; never: 0)\n"
-    "unknown status values: 'postponed' 1; backfill cannot tell what 'postponed' means: "
-    "map it to open, progress or closed yourself"
-)
+HISTORY_SUMMARY = """\
+history.csv: 210 rows, 64 cases
+  to send:  195
+  invalid:  5 (bad-assignee 1, bad-time 1, before-response 1, missing-id 1, unknown-status 1)
+  blocked:  10 (later actions of a case with an invalid one)
+  warnings: no-follow-up-time 8, no-close-time 7, reopen 4
+  e-mails:  169 assignment e-mails (send.assignee: every; last: 61, never: 0)
+  sending:  195 requests at 5/s: about 40 s
+unknown status values: 'postponed' 1; backfill cannot tell what 'postponed' means: \
+map it to open, progress or closed yourself"""
+
+
+def expected_exit_text(folder: Path) -> str:
+    return (
+        "Exit status 1 is expected: 15 rows cannot be sent as they are "
+        f"({folder / 'invalid.csv'} says why).\n"
+        "Fix them in the input file, or run anyway: the valid rows are sent and these come "
+        "back in failures.csv.\n"
+    )
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -34,7 +45,9 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 def test_validate_prints_the_summary_and_writes_invalid_rows(tmp_path: Path) -> None:
     code, out, err = run("validate", str(SAMPLE / "history.csv"), "--out", str(tmp_path))
     assert code == 1
-    assert out == f"{HISTORY_SUMMARY}\nWrote invalid.csv to {tmp_path}\n"
+    assert out == (
+        f"{HISTORY_SUMMARY}\nWrote invalid.csv to {tmp_path}\n{expected_exit_text(tmp_path)}"
+    )
     rows = read_csv(tmp_path / "invalid.csv")
     assert len(rows) == 15
     assert list(rows[0])[-3:] == ["source", "row", "error"]
@@ -54,8 +67,10 @@ def test_validate_prints_the_summary_and_writes_invalid_rows(tmp_path: Path) -> 
 def test_plan_writes_plan_cases_and_invalid(tmp_path: Path) -> None:
     code, out, _ = run("plan", str(SAMPLE / "history.csv"), "--out", str(tmp_path))
     assert code == 1
-    wrote = "Wrote plan.csv, cases.csv, invalid.csv and requests.jsonl to"
-    assert out == f"{HISTORY_SUMMARY}\n{wrote} {tmp_path}\n"
+    assert out == (
+        f"{HISTORY_SUMMARY}\nWrote plan.csv, cases.csv, invalid.csv and requests.jsonl to "
+        f"{tmp_path}\n{expected_exit_text(tmp_path)}"
+    )
     plan = read_csv(tmp_path / "plan.csv")
     cases = read_csv(tmp_path / "cases.csv")
     assert len(plan) == 210 and len(cases) == 64
@@ -88,7 +103,7 @@ def test_plan_of_the_excel_sample_matches_the_csv(tmp_path: Path) -> None:
     code, out, _ = run("plan", str(SAMPLE / "history.xlsx"), "--out", str(tmp_path))
     assert code == 1
     assert (
-        out.splitlines()[:2] == HISTORY_SUMMARY.replace("history.csv", "history.xlsx").splitlines()
+        out.splitlines()[:8] == HISTORY_SUMMARY.replace("history.csv", "history.xlsx").splitlines()
     )
 
 
@@ -103,10 +118,17 @@ def test_a_clean_file_exits_0(tmp_path: Path) -> None:
     )
     code, out, _ = run("plan", str(file), "--out", str(tmp_path / "out"))
     assert code == 0
-    assert out.splitlines()[0] == (
-        "clean.csv: 3 rows, 1 case; 3 valid, 0 invalid, 0 blocked; warnings: none; "
-        "assignment e-mails: 1 (send.assignee: every; last: 1; never: 0)"
+    assert out == (
+        "clean.csv: 3 rows, 1 case\n"
+        "  to send:  3\n"
+        "  invalid:  0\n"
+        "  blocked:  0\n"
+        "  warnings: none\n"
+        "  e-mails:  1 assignment e-mails (send.assignee: every; last: 1, never: 0)\n"
+        "  sending:  3 requests at 5/s: under 10 s\n"
+        f"Wrote plan.csv, cases.csv and requests.jsonl to {tmp_path / 'out'}\n"
     )
+    assert not (tmp_path / "out" / "invalid.csv").exists()  # no empty files
     plan = read_csv(tmp_path / "out" / "plan.csv")
     assert [r["number_customergauge"] for r in plan] == ["00042"] * 3
     assert plan[2]["note"] == '\'=HYPERLINK("x")'  # neutralised for spreadsheets
@@ -126,8 +148,9 @@ def test_the_chosen_assignee_policy_is_named_first(tmp_path: Path) -> None:
         "validate", str(SAMPLE / "history.csv"), "-c", str(config), "--out", str(tmp_path)
     )
     assert code == 1
-    assert out.splitlines()[0].endswith(
-        "assignment e-mails: 61 (send.assignee: last; every: 169; never: 0)"
+    assert (
+        "  e-mails:  61 assignment e-mails (send.assignee: last; every: 169, never: 0)"
+        in out.splitlines()
     )
 
 
@@ -142,25 +165,41 @@ def test_a_mapped_export_with_its_config(tmp_path: Path) -> None:
     )
     # "Waiting for customer", which the config does not map, is a built-in helpdesk word
     assert code == 0
-    assert out.splitlines()[0].startswith(
-        "helpdesk_export.csv: 56 rows, 20 cases; 56 valid, 0 invalid"
-    )
-    assert read_csv(tmp_path / "invalid.csv") == []
+    assert out.splitlines()[:3] == [
+        "helpdesk_export.csv: 56 rows, 20 cases",
+        "  to send:  56",
+        "  invalid:  0",
+    ]
+    assert not (tmp_path / "invalid.csv").exists()  # no empty files
 
 
-def test_output_folder_comes_from_the_config(tmp_path: Path, monkeypatch) -> None:
+def test_plans_of_one_input_share_one_folder(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    code, out, _ = run("plan", str(SAMPLE / "history.csv"))
-    assert code == 1
-    [folder] = (tmp_path / "backfill-reports").iterdir()
+    folder = Path("backfill-reports") / "history-plan"
+    (folder / "plan.csv").parent.mkdir(parents=True)
+    (folder / "plan.csv").write_text("stale")
+    for _ in range(2):
+        code, out, _ = run("plan", str(SAMPLE / "history.csv"))
+        assert code == 1
+    assert [p.name for p in (tmp_path / "backfill-reports").iterdir()] == ["history-plan"]
     assert sorted(p.name for p in folder.iterdir()) == [
         "cases.csv",
         "invalid.csv",
         "plan.csv",
         "requests.jsonl",
     ]
+    assert len(read_csv(folder / "plan.csv")) == 210  # replaced
     wrote = "Wrote plan.csv, cases.csv, invalid.csv and requests.jsonl to"
-    assert out.splitlines()[-1] == f"{wrote} {folder.relative_to(tmp_path)}"
+    assert f"{wrote} {folder}" in out.splitlines()
+
+
+def test_the_plan_folder_follows_output_dir(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "backfill.yaml"
+    config.write_text("output:\n  dir: reports/{run_id}\n")
+    code, _, _ = run("validate", str(SAMPLE / "history.csv"), str(SAMPLE / "history.xlsx"))
+    assert code == 1
+    assert (tmp_path / "reports" / "history-and-1-more-plan" / "invalid.csv").exists()
 
 
 @pytest.mark.parametrize(

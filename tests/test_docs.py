@@ -7,6 +7,7 @@ import re
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -20,10 +21,13 @@ def render_reference() -> str:
 
     runner = CliRunner()
     parts = []
-    for name in sorted(cli.commands):
-        result = runner.invoke(cli, [name, "--help"], prog_name="backfill", terminal_width=100)
+    names = cli.list_commands(click.Context(cli))  # workflow order, as --help lists them
+    for words in ([], *([name] for name in names)):
+        args = [*words, "--help"]
+        result = runner.invoke(cli, args, prog_name="backfill", terminal_width=100)
         assert result.exit_code == 0, result.output
-        parts.append(f"### backfill {name}\n\n```\n{result.output.rstrip()}\n```\n")
+        title = " ".join(["backfill", *words])
+        parts.append(f"### {title}\n\n```\n{result.output.rstrip()}\n```\n")
     return "\n".join(parts)
 
 

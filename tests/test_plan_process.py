@@ -43,9 +43,12 @@ def test_plan_ends_with_its_summary_files_and_exit_status(tmp_path: Path) -> Non
     out = tmp_path / "out"
     done = _backfill("plan", str(data), "--out", str(out))
     assert done.returncode == 0, done.stderr
-    summary, last = done.stdout.splitlines()
-    assert summary.startswith(f"history.csv: {ROWS} rows, {ROWS // 5} cases; {ROWS} valid")
-    assert last == f"Wrote plan.csv, cases.csv, invalid.csv and requests.jsonl to {out}"
+    lines = done.stdout.splitlines()
+    assert lines[:2] == [
+        f"history.csv: {ROWS:,} rows, {ROWS // 5:,} cases",
+        f"  to send:  {ROWS:,}",
+    ]
+    assert lines[-1] == f"Wrote plan.csv, cases.csv and requests.jsonl to {out}"
     plan = (out / "plan.csv").read_bytes()
     assert plan.startswith(b"\xef\xbb\xbf") and plan.count(b"\r\n") == ROWS + 1
 
@@ -58,10 +61,12 @@ def test_validate_ends_with_its_exit_status_and_output(tmp_path: Path) -> None:
     out = tmp_path / "out"
     done = _backfill("validate", str(data), "--out", str(out))
     assert done.returncode == 1, done.stderr
-    summary, unknown, last = done.stdout.splitlines()
-    assert f"{ROWS + 1} rows" in summary and "unknown-status 1" in summary
-    assert unknown.startswith("unknown status values: 'bogus' 1; backfill cannot tell")
-    assert last == f"Wrote invalid.csv to {out}"
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"history.csv: {ROWS + 1:,} rows, {ROWS // 5:,} cases"
+    assert "  invalid:  1 (unknown-status 1)" in lines
+    assert any(line.startswith("unknown status values: 'bogus' 1") for line in lines)
+    assert f"Wrote invalid.csv to {out}" in lines
+    assert lines[-1].startswith("Fix them in the input file")
     invalid = pd.read_csv(out / "invalid.csv", encoding="utf-8-sig", dtype=str)
     assert ["100001", "bogus"] in invalid[["number_customergauge", "status"]].values.tolist()
     assert sorted(p.name for p in out.iterdir()) == ["invalid.csv"]

@@ -140,7 +140,8 @@ def test_failures_are_retry_ready():
     report = build_report(
         frame, ORIGINAL, results, run_id="r", cases=3, requests=2, elapsed_s=1, exit_code=1
     )
-    assert list(report.failures.columns) == [*ORIGINAL, "outcome", "error"]
+    assert list(report.failures.columns) == [*ORIGINAL, "source", "row", "outcome", "error"]
+    assert report.failures["row"].tolist() == [3, 4, 5, 6]
     assert report.failures["outcome"].tolist() == [
         Outcome.FAILED,
         Outcome.INVALID,
@@ -187,8 +188,9 @@ def test_files_are_written_and_formula_safe(tmp_path: Path):
     for row in results_sheet.iter_rows(values_only=True):
         for value in row:
             assert not (isinstance(value, str) and value[:1] in "=+@\t\r")
-    summary = [r for r in book["Summary"].iter_rows(values_only=True)]
-    assert ("sent", 1) in summary and ("total", 5) in summary and ("http-422", 1) in summary
+    summary = [r[:3] for r in book["Summary"].iter_rows(values_only=True)]
+    assert ("Sent", 1, 0.2) in summary and ("Total", 5, None) in summary
+    assert ("http-422", None, 1) in summary  # reason, what it means (unknown here), rows
 
 
 def test_large_runs_keep_summary_and_failures_only(tmp_path: Path):

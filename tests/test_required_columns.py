@@ -56,4 +56,4 @@ def test_cli_exit_2_and_singular_summary(tmp_path: Path) -> None:
         cli, ["validate", str(data), "-c", str(config), "--out", str(tmp_path / "out")]
     )
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("one.csv: 1 row, 1 case; 1 valid, 0 invalid, 0 blocked;")
+    assert result.output.startswith("one.csv: 1 row, 1 case\n  to send:  1\n  invalid:  0\n")

@@ -293,7 +293,8 @@ def test_nothing_is_sent_without_the_callers_go_ahead(sb, creds, tmp_path: Path)
         run([data], config, confirm=no, echo=quiet)
     assert questions == [
         f"Send 4 action(s) of 2 case(s) to CustomerGauge region {config.api.region} at "
-        f"{config.api.api_base} (API v7)?"
+        f"{config.api.api_base} (API v7)? 4 requests at 500/s: under 10 s; "
+        "0 assignment e-mail(s)."
     ]
     assert puts(sb) == 0
 
@@ -366,8 +367,8 @@ def test_status_lists_cases_left(sb, creds, tmp_path: Path):
     config = sandbox_config(sb, tmp_path)
     run([data], config, confirm=yes, echo=quiet)
     text = status(config.journal)
-    assert "Cases left: 1 (0 with pending rows, 1 with failed rows)" in text
-    assert "case 1001: 2 row(s) left (pending 0, failed 1" in text
+    assert "Cases left: 1 (rows not sent: invalid or blocked 1, failed 1)" in text
+    assert "  case 1001: invalid or blocked 1, failed 1 (run " in text
 
 
 def test_status_without_a_journal(tmp_path: Path):

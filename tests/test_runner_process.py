@@ -169,7 +169,7 @@ def test_readme_demo_runs_without_credentials(tmp_path: Path):
     assert summary["outcomes"]["pending"] == 0 and summary["outcomes"]["failed"] == 0
     assert sum(summary["outcomes"].values()) == summary["rows"]
     assert summary["exit_code"] == result.returncode
-    assert "Reports in backfill-reports" in result.stdout
+    assert "Reports: backfill-reports/" in result.stdout
     assert not (tmp_path / ".backfill").exists()  # the real journal was not touched
 
 

@@ -7,7 +7,6 @@ import io
 import tempfile
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -17,7 +16,6 @@ from backfill.report.tables import (
     neutralise,
     unneutralise,
     write_csv,
-    write_xlsx,
 )
 
 DANGEROUS = ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=x", "\r=x", '=HYPERLINK("x")']
@@ -62,25 +60,6 @@ def test_csv_is_utf8_with_bom_and_neutralised(tmp_path: Path) -> None:
     assert raw.startswith(b"\xef\xbb\xbf")
     back = pd.read_csv(path, encoding="utf-8-sig", dtype=str)
     assert back["note"].tolist() == ["'=cmd()", 'Grüße, "quoted"\nline 2']
-
-
-def test_xlsx_has_styled_frozen_filtered_header_and_inert_cells(tmp_path: Path) -> None:
-    frame = pd.DataFrame({"case": ["1", "2"], "note": ["@evil", "fine"], "n": [1, 2]})
-    path = write_xlsx(
-        [("Results", frame), ("Summary", [["what", "count"], ["rows", 2]])],
-        tmp_path / "report.xlsx",
-        notes={"Summary": "=not a formula"},
-    )
-    book = openpyxl.load_workbook(path)
-    sheet = book["Results"]
-    assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:C3"
-    assert sheet["A1"].font.bold
-    assert [c.value for c in sheet[2]] == ["1", "'@evil", 1]
-    summary = book["Summary"]
-    values = [c.value for row in summary.iter_rows() for c in row if c.value is not None]
-    assert "'=not a formula" in values
-    assert all(not (isinstance(v, str) and v.startswith("=")) for v in values)
 
 
 # --- RFC 4180: what a CSV reader (and Excel) reads back is what was written ----------------

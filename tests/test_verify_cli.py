@@ -135,8 +135,10 @@ def test_verify_without_credentials_names_the_variable(
     monkeypatch.delenv("CG_CLIENT_ID", raising=False)
     monkeypatch.delenv("CG_CLIENT_ID_FILE", raising=False)
     result = CliRunner().invoke(cli, ["verify", str(history), "-c", str(config_path)])
-    assert result.exit_code == 3
+    assert result.exit_code == 2
     assert "set the environment variable CG_CLIENT_ID" in result.output
+    assert "use --sandbox" not in result.output
+    assert "`backfill run --sandbox` reads the emulator back at its end" in result.output
 
 
 def test_verify_without_inputs_or_journal_is_a_usage_error(tmp_path: Path) -> None:

@@ -64,7 +64,7 @@ def test_run_with_verify_reads_back_every_case(
         "run", str(history), "-c", str(config_path), "--out", str(out), "--yes", "--verify"
     )
     assert code == 0, lines
-    assert f"verify: {CASES} cases; {CASES} match, 0 mismatch, 0 missing" in lines
+    assert f"  verify: {CASES} cases; {CASES} match, 0 mismatch, 0 missing" in lines
     verdicts = pd.read_csv(out / "verify.csv", dtype=str, encoding="utf-8-sig")["verdict"]
     assert len(verdicts) == CASES and set(verdicts) == {"match"}
 
@@ -142,7 +142,7 @@ def test_run_with_api_response_dates_fetches_them_once(
         f"response dates (date_survey_response): 0 from the journal, {CASES} from the API "
         "(1 pages), 0 not found"
     )
-    assert f"verify: {CASES} cases; {CASES} match, 0 mismatch, 0 missing" in lines
+    assert f"  verify: {CASES} cases; {CASES} match, 0 mismatch, 0 missing" in lines
     assert responses_requests() == 1
     code, lines = _invoke("run", str(bare), "-c", str(config_path), "--yes")
     assert code == 0, lines

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
+from backfill.cli.workflow import WorkflowGroup
 from backfill.errors import BackfillError, ExitStatus
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -87,7 +88,7 @@ def _out_option(func: F) -> F:
     )(func)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=WorkflowGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.version_option(package_name="backfill")
 def cli(debug: bool) -> None:
@@ -125,7 +126,10 @@ def init(inputs: tuple[Path, ...], output: Path, example: bool) -> int:
 def validate(inputs: tuple[Path, ...], config_path: Path | None, out_dir: Path | None) -> int:
     """Read, map and validate INPUTS; write the invalid rows with reasons (invalid.csv).
 
-    Sends nothing. Exit 0 when every row is valid, 1 when some are not, 2 on unusable input.
+    Sends nothing. Writes to --out, else to output.dir with <input-name>-plan as its run id
+    (backfill-reports/history-plan/ for history.csv), replacing the files of the previous
+    validate or plan of that input; invalid.csv only when a row is invalid. Exit 0 when every
+    row is valid, 1 when some are not (expected until they are fixed), 2 on unusable input.
     """
     from backfill.cli.planning import validate_command
 
@@ -142,7 +146,9 @@ def plan(inputs: tuple[Path, ...], config_path: Path | None, out_dir: Path | Non
 
     plan.csv holds the rows in send order; cases.csv the follow-up and close times
     CustomerGauge is predicted to show per case; requests.jsonl each request a run would
-    send, its body exactly as it goes out. Sends nothing.
+    send, its body exactly as it goes out. Prints how long sending will take at
+    send.rate_limit and how many assignment e-mails it will cause. Sends nothing; writes
+    where validate does.
     """
     from backfill.cli.planning import plan_command
 
@@ -326,7 +332,11 @@ def _send_options(func: F) -> F:
 @_out_option
 @_journal_option
 @_send_options
-@click.option("--verify", is_flag=True, help="After sending, read every case back and compare.")
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="After sending, read every case back and compare (always done with --sandbox).",
+)
 @click.option(
     "--allow-out-of-order",
     is_flag=True,
@@ -346,28 +356,66 @@ def run(
     """Validate, plan and send INPUTS to CustomerGauge; write the reports.
 
     Rate-limited, each case in order, resumable: the journal remembers what was sent, so
-    running the same file again sends only the rest. Exit 0 all sent, 1 some rows failed,
-    invalid or blocked, 2 nothing sent (usage, config, input), 3 aborted or interrupted.
+    running the same file again sends only the rest. With --sandbox, a rehearsal: nothing
+    reaches CustomerGauge, and every case is read back from the emulator at the end. Exit 0
+    all sent, 1 some rows failed, invalid or blocked, 2 nothing sent (usage, config, input),
+    3 aborted or interrupted.
     """
+    from backfill.runner.run import run as run_backfill
+
+    return _send(
+        run_backfill,
+        list(inputs),
+        config_path,
+        out_dir,
+        journal_path,
+        sandbox,
+        yes,
+        verify=verify,
+        allow_out_of_order=allow_out_of_order,
+    )
+
+
+def _send(
+    send: Callable[..., Any],
+    what: Any,
+    config_path: Path | None,
+    out_dir: Path | None,
+    journal_path: Path | None,
+    sandbox: bool,
+    yes: bool,
+    **options: Any,
+) -> int:
+    """run or retry `what` with bars, the prompt and the console's account of it."""
+    from backfill.cli import console
     from backfill.cli.progress import ProgressBars
     from backfill.cli.prompts import confirmation
     from backfill.config import load_config
-    from backfill.runner.run import run as run_backfill
 
+    if sandbox:
+        click.echo(console.REHEARSAL_FIRST)
     with ProgressBars() as on_progress:
-        outcome = run_backfill(
-            list(inputs),
+        outcome = send(
+            what,
             load_config(config_path),
             out_dir=out_dir,
             journal_path=journal_path,
             sandbox=sandbox,
-            verify=verify,
-            allow_out_of_order=allow_out_of_order,
             confirm=confirmation(yes=yes),
             echo=click.echo,
             on_progress=on_progress,
+            config_file=console.config_file_used(config_path),
+            on_plan=_show_plan,
+            **options,
         )
-    return outcome.exit_status
+    click.echo(console.run_text(outcome))
+    return int(outcome.exit_status)
+
+
+def _show_plan(plan: Any) -> None:
+    from backfill.cli import console
+
+    click.echo(console.plan_text(plan.summary(), plan.sources, plan.config))
 
 
 @cli.command()
@@ -389,36 +437,23 @@ def retry(
 
     Fix the rows in Excel, save, and retry: what the journal shows as sent is not sent again.
     """
-    from backfill.cli.progress import ProgressBars
-    from backfill.cli.prompts import confirmation
-    from backfill.config import load_config
     from backfill.runner.run import retry as retry_backfill
 
-    with ProgressBars() as on_progress:
-        outcome = retry_backfill(
-            failures_file,
-            load_config(config_path),
-            out_dir=out_dir,
-            journal_path=journal_path,
-            sandbox=sandbox,
-            confirm=confirmation(yes=yes),
-            echo=click.echo,
-            on_progress=on_progress,
-        )
-    return outcome.exit_status
+    return _send(retry_backfill, failures_file, config_path, out_dir, journal_path, sandbox, yes)
 
 
 @cli.command()
+@_config_option
 @functools.partial(
-    _journal_option, help="SQLite journal to read (default: journal: of ./backfill.yaml)."
+    _journal_option, help="SQLite journal to read (default: journal: of the config)."
 )
 @_handle_errors
-def status(journal_path: Path | None) -> int:
-    """Show what the journal knows: runs, actions by state, cases left to send."""
+def status(config_path: Path | None, journal_path: Path | None) -> int:
+    """Show what the journal knows: runs, actions by state, and the rows left by outcome."""
     from backfill.config import load_config
     from backfill.runner.run import status as journal_status
 
-    click.echo(journal_status(journal_path or load_config(None).journal))
+    click.echo(journal_status(journal_path or load_config(config_path).journal))
     return 0
 
 

@@ -1,10 +1,10 @@
 """`backfill retry`: read back a failures.csv (or report.xlsx's Failures sheet) as input rows.
 
-The file was written by backfill: the input's own columns first, then ``outcome`` and
-``error`` (``backfill_outcome``/``backfill_error`` when the input had columns of those
-names). Those two are dropped, and the quote that made formula-like cells inert
-(``'=…``, ``'+…``, ``'-…``, ``'@…``, tab, CR) is taken off again, so that the rows are
-exactly what the user wrote, plus whatever they fixed.
+The file was written by backfill: the input's own columns first, then ``source``, ``row``,
+``outcome`` and ``error`` (``backfill_…`` when the input had columns of those names; files of
+older versions lack ``source`` and ``row``). Those are dropped, and the quote that made
+formula-like cells inert (``'=…``, ``'+…``, ``'-…``, ``'@…``, tab, CR) is taken off again,
+so that the rows are exactly what the user wrote, plus whatever they fixed.
 """
 
 from __future__ import annotations
@@ -34,6 +34,9 @@ def read_failures(path: Path, config: Config) -> InputTable:
             f"'error' columns (columns are: {', '.join(map(str, own))}); give the "
             "failures.csv or report.xlsx of an earlier run"
         )
+    # source and row, written just before outcome (a user's own "source" column stays)
+    before = own[max(0, own.index(str(ours[0])) - 2) : own.index(str(ours[0]))]
+    ours += [name for name in before if name in {_ours(own, "source"), _ours(own, "row")}]
     keep = [c for c in own if c not in ours]
     for name in keep:
         column = frame[name]

@@ -20,12 +20,8 @@ import pandas as pd
 
 from backfill import model
 from backfill.model import FAILURE_OUTCOMES, OUTCOMES, Result
-from backfill.report.tables import write_csv, write_xlsx
-
-# Above this many rows the workbook holds Summary and Failures only: Excel's row limit and
-# the time openpyxl needs for millions of cells would otherwise bite; results.csv has all.
-XLSX_RESULTS_LIMIT = 100_000
-EXCEL_MAX_ROWS = 1_048_576
+from backfill.report.tables import write_csv
+from backfill.report.workbook import XLSX_RESULTS_LIMIT, write_workbook
 
 RESULT_COLUMNS = (
     "source",
@@ -39,7 +35,7 @@ RESULT_COLUMNS = (
     "resent_uncertain",
     "answer_lost",
 )
-FAILURE_COLUMNS = ("outcome", "error")
+FAILURE_COLUMNS = ("source", "row", "outcome", "error")
 _PREFIX = "backfill_"
 
 
@@ -101,12 +97,12 @@ def _input_order(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def failures_frame(results: pd.DataFrame, original_columns: Sequence[str]) -> pd.DataFrame:
-    """The rows to fix and retry: original columns first, then outcome and error."""
-    outcome = report_column("outcome", original_columns)
-    error = report_column("error", original_columns)
+    """The rows to fix and retry: original columns first, then where each row came from
+    (source, row) and what happened to it (outcome, error); retry reads the first only."""
+    ours = [report_column(name, original_columns) for name in FAILURE_COLUMNS]
     originals = [c for c in original_columns if c in results.columns]
-    rows = results[results[outcome].isin(sorted(FAILURE_OUTCOMES))]
-    return rows[[*originals, outcome, error]].reset_index(drop=True)
+    rows = results[results[ours[2]].isin(sorted(FAILURE_OUTCOMES))]
+    return rows[[*originals, *ours]].reset_index(drop=True)
 
 
 def error_code(error: str) -> str:
@@ -201,47 +197,10 @@ def write_reports(
     )
     files.append(summary_path)
     if xlsx:
-        files.append(_write_workbook(report, out_dir / "report.xlsx", xlsx_results_limit))
+        path = out_dir / "report.xlsx"
+        write_workbook(
+            report.summary, report.results, report.failures, path, results_limit=xlsx_results_limit
+        )
+        files.append(path)
     report.files = files
     return files
-
-
-def _write_workbook(report: RunReport, path: Path, results_limit: int) -> Path:
-    rows = len(report.results)
-    notes: dict[str, str] = {}
-    summary_rows = _summary_rows(report.summary)
-    sheets: list[tuple[str, Any]] = [("Summary", summary_rows)]
-    if rows <= results_limit:
-        sheets.append(("Results", report.results))
-    else:
-        notes["Summary"] = (
-            f"This run has {rows:,} rows, more than the {results_limit:,} a workbook holds "
-            "here: the Results sheet is left out; results.csv (next to this file) has every row."
-        )
-    failures = report.failures
-    if len(failures) >= EXCEL_MAX_ROWS:
-        failures = failures.iloc[: EXCEL_MAX_ROWS - 2]
-        notes["Failures"] = (
-            f"Only the first {len(failures):,} of {len(report.failures):,} failed rows fit in "
-            "Excel; failures.csv has them all."
-        )
-    sheets.append(("Failures", failures))
-    return write_xlsx(sheets, path, notes=notes)
-
-
-def _summary_rows(summary: Mapping[str, Any]) -> list[list[Any]]:
-    rows: list[list[Any]] = [["item", "value"]]
-    for name in ("run_id", "rows", "cases", "requests", "elapsed_s", "rate_per_s", "exit_code"):
-        rows.append([name, summary.get(name)])
-    rows.append(["resent_uncertain", summary.get("resent_uncertain", 0)])
-    rows.append(["answer_lost", summary.get("answer_lost", 0)])
-    rows.extend(["note", note] for note in summary.get("notes", []))
-    rows.append([])
-    rows.append(["outcome", "rows"])
-    rows.extend([name, count] for name, count in summary["outcomes"].items())
-    rows.append(["total", summary["rows"]])
-    if summary.get("errors"):
-        rows.append([])
-        rows.append(["error", "rows"])
-        rows.extend([code, count] for code, count in summary["errors"].items())
-    return rows

@@ -1,4 +1,5 @@
-"""Write tables a person will open in Excel: CSV and XLSX, safe from formula injection.
+"""Write tables a person will open in Excel safe from formula injection: CSV here, and the
+cells of report.xlsx through `neutralise` (backfill/report/workbook.py).
 
 A cell whose text begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is run
 by Excel (and LibreOffice, Google Sheets) as a formula when the file is opened. Such cells
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -104,77 +104,10 @@ def neutralise_array(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedA
     return pc.if_else(risky, quoted, text)
 
 
-def write_xlsx(
-    sheets: Sequence[tuple[str, pd.DataFrame | Iterable[Sequence[Any]]]],
-    path: Path,
-    notes: dict[str, str] | None = None,
-) -> Path:
-    """Write sheets with openpyxl in write-only mode: bold header, autofilter, frozen header.
-
-    `sheets` is a list of (title, frame); a frame may be replaced by rows (first row = header)
-    for sheets that are not tabular data. `notes` adds a line of text under a sheet's table.
-    """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    workbook = Workbook(write_only=True)
-    bold = Font(bold=True, color="FFFFFF")
-    fill = PatternFill("solid", fgColor="305496")
-    for title, data in sheets:
-        sheet = workbook.create_sheet(title=title[:31])
-        if isinstance(data, pd.DataFrame):
-            header = [str(c) for c in data.columns]
-            body: Iterable[Sequence[Any]] = data.itertuples(index=False, name=None)
-        else:
-            rows = iter(data)
-            header = [str(c) for c in next(rows, [])]
-            body = rows
-        sheet.freeze_panes = "A2"
-        width = max(len(header), 1)
-        for index, name in enumerate(header, start=1):
-            letter = get_column_letter(index)
-            sheet.column_dimensions[letter].width = min(max(len(name) + 4, 12), 60)
-        header_cells = []
-        for name in header:
-            cell = WriteOnlyCell(sheet, value=neutralise(name))
-            cell.font = bold
-            cell.fill = fill
-            header_cells.append(cell)
-        sheet.append(header_cells)
-        count = 0
-        for values in body:
-            sheet.append([_cell_value(v) for v in values])
-            count += 1
-        if header:
-            sheet.auto_filter.ref = f"A1:{get_column_letter(width)}{count + 1}"
-        if notes and title in notes:
-            sheet.append([])
-            sheet.append([neutralise(notes[title])])
-    workbook.save(path)
-    return path
-
-
-def _cell_value(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, float) and value != value:  # NaN
-        return None
-    if value is pd.NaT or value is pd.NA:  # nullable columns (Int64, string) hold pd.NA
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.tz_localize(None).to_pydatetime() if value.tzinfo else value.to_pydatetime()
-    if isinstance(value, str):
-        return neutralise(_visible_controls(value))
-    return value
-
-
 _CONTROLS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def _visible_controls(text: str) -> str:
+def visible_controls(text: str) -> str:
     """A worksheet (XML) cannot hold C0 control characters: show each as its U+2400 picture
     (form feed -> ␌, ESC -> ␛) instead of failing to write the workbook at all."""
     if _CONTROLS_RE.search(text) is None:

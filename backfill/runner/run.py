@@ -17,6 +17,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,8 @@ class _Options:
     echo: Echo
     on_progress: OnProgress
     retry_policy: RetryPolicy | None
+    config_file: Path | None = None  # where `config` was read from (report, next steps)
+    on_plan: Callable[[Plan], None] | None = None  # shows the plan before sending
 
 
 # --- public API ----------------------------------------------------------------------------
@@ -94,11 +97,16 @@ def run(
     echo: Echo = _quiet,
     on_progress: OnProgress = no_progress,
     retry_policy: RetryPolicy | None = None,
+    config_file: Path | None = None,
+    on_plan: Callable[[Plan], None] | None = None,
 ) -> RunOutcome:
     """Validate, plan, send and report INPUTS (``backfill run``).
 
     `confirm` is asked before a real tenant is touched (None: refuse; ``--yes`` passes one
     that always says yes); `retry_policy` replaces the default backoff (tests shrink it).
+    `config_file` is where `config` was read from, for the report and its next steps;
+    `on_plan` shows the plan's summary before sending (default: one line through `echo`).
+    With `sandbox`, the run is verified at its end whatever `verify` says.
     """
     paths = [Path(p) for p in inputs]
 
@@ -123,6 +131,8 @@ def run(
         echo,
         on_progress,
         retry_policy,
+        config_file,
+        on_plan,
     )
     return _Run(config, "run", [str(p) for p in paths], options).execute(make_plan)
 
@@ -139,6 +149,8 @@ def retry(
     echo: Echo = _quiet,
     on_progress: OnProgress = no_progress,
     retry_policy: RetryPolicy | None = None,
+    config_file: Path | None = None,
+    on_plan: Callable[[Plan], None] | None = None,
 ) -> RunOutcome:
     """Re-send the (fixed) rows of a failures.csv or a report.xlsx's Failures sheet."""
     from backfill.plan.build import plan_from_table
@@ -159,6 +171,8 @@ def retry(
         echo,
         on_progress,
         retry_policy,
+        config_file,
+        on_plan,
     )
     return _Run(config, "retry", [str(failures_file)], options).execute(make_plan)
 
@@ -193,9 +207,17 @@ class _Run:
         self.unreachable = False  # stopped at a host it never reached: nothing was sent
         self.elapsed_s = 0.0
         self.verified: dict[str, Any] | None = None
+        # a rehearsal proves itself: the emulator is gone afterwards, so it reads back now
+        self.verify = options.verify or options.sandbox
+        self.started_at = datetime.now(UTC)
+        self.began = False  # the journal knows of this run: it may have sent something
 
     def execute(self, make_plan: MakePlan) -> RunOutcome:
+        from backfill.runner.tidy import Footprint
+
+        footprint = Footprint(self.out_dir, self.journal_path)
         journal = Journal(self.journal_path)
+        refused = False
         try:
             try:
                 return self._logged(make_plan, journal)
@@ -204,7 +226,14 @@ class _Run:
         except JournalError as exc:
             if self.requests:  # not "nothing sent": summary.json says 3 as well
                 exc.exit_status = ExitStatus.ABORTED
+            refused = not self.began
             raise
+        except BaseException:  # (refused, cancelled, Ctrl-C at the prompt: all before sending)
+            refused = not self.began
+            raise
+        finally:
+            if refused:  # nothing was sent: the folder and journal it made go again
+                footprint.remove()
 
     def _logged(self, make_plan: MakePlan, journal: Journal) -> RunOutcome:
         try:
@@ -226,6 +255,7 @@ class _Run:
         self, make_plan: MakePlan, journal: Journal, log: logging.Logger
     ) -> tuple[Plan, Decisions, JournalHooks]:
         from backfill.plan.build import format_summary
+        from backfill.report.facts import sending_time
         from backfill.verify.responses import remember_response_dates
 
         config = self.config
@@ -237,7 +267,10 @@ class _Run:
                 )
             plan = await make_plan(api, journal)
             remember_response_dates(plan, journal)  # for `backfill verify --journal` later
-            self.echo(format_summary(plan))
+            if self.options.on_plan is not None:
+                self.options.on_plan(plan)
+            else:
+                self.echo(format_summary(plan))
             self.notes.extend(check_v41(plan, config))
             keys = plan_identities(plan)
             identities = {int(k): str(v) for k, v in zip(keys.index, keys, strict=True)}
@@ -259,7 +292,8 @@ class _Run:
                 self.echo(line)
             self.notes.extend(notes)
             actions = sum(len(case) for case in decisions.cases)
-            if not decisions.cases and not self.options.verify:
+            if not decisions.cases and not self.verify:
+                self.began = True
                 journal.begin_run(self.run_id, self.command, self.inputs, self.target)
                 return plan, decisions, hooks
             sandbox_credentials: Credentials | None = None
@@ -272,15 +306,19 @@ class _Run:
             else:
                 credentials = _credentials(config)
                 if actions:
+                    emails = sum(1 for case in decisions.cases for a in case if a.assignee)
                     require_confirmation(
-                        f"Send {actions} action(s) of {len(decisions.cases)} case(s) to "
+                        f"Send {actions:,} action(s) of {len(decisions.cases):,} case(s) to "
                         f"CustomerGauge region {config.api.region} at {self.target} "
-                        f"(API {config.api.version})?",
+                        f"(API {config.api.version})? "
+                        f"{sending_time(actions, config.send.rate_limit)}; "
+                        f"{emails:,} assignment e-mail(s).",
                         self.options.confirm,
                         self.target,
                     )
             if api is None or self.sandbox:
                 api = await stack.enter_async_context(self._session(config, credentials, log))
+            self.began = True
             journal.begin_run(self.run_id, self.command, self.inputs, self.target)
             log.info(
                 "run %s: %s action(s) of %s case(s) to %s (API %s, rate %s/s, concurrency %s)",
@@ -293,7 +331,7 @@ class _Run:
                 config.send.concurrency,
             )
             await self._send(api, config, decisions, hooks)
-            if self.options.verify and self.aborted is None:
+            if self.verify and self.aborted is None:
                 from backfill.runner.verify_after import verify_after_send
 
                 journal.flush()
@@ -358,6 +396,7 @@ class _Run:
         journal: Journal,
         log: logging.Logger,
     ) -> RunOutcome:
+        from backfill.report.facts import describe_run
         from backfill.report.files import build_report, write_reports
 
         results = collect_results(plan, decisions, hooks, aborted=self.aborted)
@@ -392,7 +431,7 @@ class _Run:
             extra["verify"] = self.verified
 
         def report_for(status: ExitStatus) -> Any:
-            return build_report(
+            report = build_report(
                 plan.frame,
                 plan.original_columns,
                 results,
@@ -404,6 +443,17 @@ class _Run:
                 notes=self.notes,
                 extra=extra,
             )
+            describe_run(
+                report.summary,
+                plan,
+                {key: str(result.outcome) for key, result in results.items()},
+                command=self.command,
+                inputs=self.inputs,
+                config_file=self.options.config_file,
+                out_dir=self.out_dir,
+                started_at=self.started_at,
+            )
+            return report
 
         report = report_for(exit_status)
         # The journal first, so that summary.json states the exit status the run really has.
@@ -434,15 +484,7 @@ class _Run:
             journal_error.exit_status = ExitStatus.ABORTED
             raise journal_error
         log.info("finished: exit %s, outcomes %s", int(exit_status), report.summary["outcomes"])
-        summary = report.summary
-        shown = ", ".join(f"{n} {c}" for n, c in summary["outcomes"].items() if c)
-        self.echo(
-            f"{summary['rows']} rows: {shown}; {summary['requests']} requests in "
-            f"{summary['elapsed_s']} s ({summary['rate_per_s']}/s)"
-        )
-        for note in self.notes:
-            self.echo(f"Note: {note}")
-        self.echo(f"Reports in {self.out_dir}")
+        summary = report.summary  # (the CLI prints it: backfill/cli/console.py)
         return RunOutcome(
             self.run_id, exit_status, self.out_dir, summary, files=files, aborted=self.aborted
         )

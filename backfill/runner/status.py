@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from backfill.journal.resume import Decisions
 from backfill.journal.schema import State
@@ -42,21 +43,28 @@ def status(journal_path: Path | str) -> str:
         )
     )
     if left:
-        pending = sum(1 for c in left if c["pending"])
-        failed = sum(1 for c in left if c["failed"])
-        lines.append(
-            f"Cases left: {len(left)} ({pending} with pending rows, {failed} with failed rows)"
-        )
+        totals = {
+            name: sum(case[name] for case in left) for name in ("rows_left", "pending", "failed")
+        }
+        lines.append(f"Cases left: {len(left)} (rows not sent: {_rows_left(totals)})")
         for case in left[:CASES_SHOWN]:
-            lines.append(
-                f"  case {case['case_id']}: {case['rows_left']} row(s) left "
-                f"(pending {case['pending']}, failed {case['failed']}; run {case['run_id']})"
-            )
+            lines.append(f"  case {case['case_id']}: {_rows_left(case)} (run {case['run_id']})")
         if len(left) > CASES_SHOWN:
             lines.append(f"  ... and {len(left) - CASES_SHOWN} more")
     else:
         lines.append("Cases left: none")
     return "\n".join(lines)
+
+
+def _rows_left(counts: dict[str, Any]) -> str:
+    """ "invalid or blocked 2, failed 1": the rows not sent by outcome (the journal counts
+    invalid and blocked rows together)."""
+    by_outcome = {
+        "invalid or blocked": counts["rows_left"] - counts["pending"] - counts["failed"],
+        "failed": counts["failed"],
+        "pending": counts["pending"],
+    }
+    return ", ".join(f"{name} {count:,}" for name, count in by_outcome.items() if count)
 
 
 def explain_decisions(decisions: Decisions) -> tuple[list[str], list[str]]:

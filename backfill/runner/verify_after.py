@@ -61,8 +61,7 @@ async def _verify(
     echo: Echo,
 ) -> dict[str, Any]:
     outcome = await verify_plan(plan, api, journal=journal, folder=folder, on_progress=on_progress)
-    echo(outcome.summary)
-    return {
+    return {  # (the CLI prints the summary with the run's: backfill/cli/console.py)
         "summary": outcome.summary,
         "exit_code": int(outcome.exit_status),
         "source": outcome.source,

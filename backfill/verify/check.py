@@ -14,11 +14,12 @@ from typing import Any
 import pandas as pd
 
 from backfill.config import Config
-from backfill.errors import ConfigError, ExitStatus
+from backfill.errors import AuthError, ConfigError, ExitStatus
 from backfill.journal.store import Journal
 from backfill.model import HAPPENED_TS, OUTCOME
 from backfill.plan.build import Plan
 from backfill.progress import OnProgress, no_progress
+from backfill.send.auth import Credentials
 from backfill.send.session import ApiSession
 from backfill.verify.compare import Comparison, compare, summary_line, write_verify_csv
 from backfill.verify.expectation import (
@@ -176,12 +177,16 @@ def verify(
     Credentials: the v7 OAuth2 pair, from the variables the config names.
     """
     from backfill.config import new_run_id, output_dir
-    from backfill.send.auth import Credentials
 
     inputs = [Path(p) for p in inputs]
     journal = _open_journal(journal_path, config, required=not inputs)
     read_config = verify_config(config)
-    credentials = Credentials.from_env(read_config)
+    try:
+        credentials = _credentials(read_config)
+    except ConfigError:
+        if journal is not None:
+            journal.close()
+        raise
     folder = output_dir(config, out_dir, new_run_id())
 
     async def main() -> VerifyOutcome:
@@ -212,6 +217,21 @@ def verify(
     if outcome.path is not None:
         echo(f"verify.csv written to {outcome.path}")
     return outcome
+
+
+def _credentials(config: Config) -> Credentials:
+    """The v7 pair verify reads with; missing ones are a usage error (exit 2, as for run)."""
+    try:
+        return Credentials.from_env(config)
+    except AuthError as exc:
+        # (the generic hint names run's --sandbox, which verify has not: a rehearsal
+        # verifies itself at its end)
+        reason = str(exc).split(", or use --sandbox", 1)[0]
+        raise ConfigError(
+            f"{reason}. verify reads CustomerGauge back with the v7 OAuth2 credentials "
+            "(also when sending with v4.1); a rehearsal needs none: `backfill run --sandbox` "
+            "reads the emulator back at its end"
+        ) from None
 
 
 async def plan_for_verify(

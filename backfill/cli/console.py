@@ -1,0 +1,151 @@
+"""What the commands print: short summaries in lines a person reads, and the next step.
+
+Counts come first, problems as compact lists, then where the reports are and the command to
+run next; a rehearsal (--sandbox) says so in its first and last line. The texts are built
+from the library's summaries (Plan.summary(), summary.json's content) and only printed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from backfill.config import DEFAULT_CONFIG_FILE
+from backfill.report.facts import seconds_text, sending_time
+
+if TYPE_CHECKING:
+    from backfill.config import Config
+    from backfill.runner.run import RunOutcome
+
+REHEARSAL_FIRST = (
+    "SANDBOX REHEARSAL: sending to a local CustomerGauge emulator; nothing goes to CustomerGauge."
+)
+REHEARSAL_LAST = "SANDBOX REHEARSAL ended: nothing was sent to CustomerGauge."
+NOT_SENT = ("failed", "invalid", "blocked")
+REASONS_SHOWN = 5
+
+
+def config_file_used(path: Path | None) -> Path | None:
+    """The config file a command reads: -c, else ./backfill.yaml when it exists."""
+    if path is not None:
+        return path
+    return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.exists() else None
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
+def _listed(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{code} {count:,}" for code, count in counts.items())
+
+
+def plan_text(summary: Mapping[str, Any], sources: Sequence[str], config: Config) -> str:
+    """The plan's summary (Plan.summary()), one fact a line:
+
+    history.csv: 210 rows, 64 cases
+      to send:  195
+      invalid:  5 (bad-assignee 1, bad-time 1, ...)
+      ...
+    """
+    names = ", ".join(dict.fromkeys(Path(source).name for source in sources)) or "input"
+    lines = [f"{names}: {_plural(summary['rows'], 'row')}, {_plural(summary['cases'], 'case')}"]
+
+    def fact(label: str, text: str) -> None:
+        lines.append(f"  {label + ':':<9} {text}")
+
+    fact("to send", f"{summary['valid']:,}")
+    invalid = f"{summary['invalid']:,}"
+    if summary["by_code"]:
+        invalid += f" ({_listed(summary['by_code'])})"
+    fact("invalid", invalid)
+    blocked = f"{summary['blocked']:,}"
+    if summary["blocked"]:
+        blocked += " (later actions of a case with an invalid one)"
+    fact("blocked", blocked)
+    if summary["duplicate"]:
+        fact("duplicate", f"{summary['duplicate']:,} (identical rows, not sent again)")
+    fact("warnings", _listed(summary["warnings"]) or "none")
+    emails = summary["assignment_emails"]
+    chosen = config.send.assignee
+    others = ", ".join(f"{p}: {emails[p]:,}" for p in ("every", "last", "never") if p != chosen)
+    fact("e-mails", f"{emails['chosen']:,} assignment e-mails (send.assignee: {chosen}; {others})")
+    fact("sending", sending_time(summary["valid"], config.send.rate_limit))
+    if not summary["response_dates_checked"]:
+        fact("response dates", "not checked (responses.source: api, fetched by run)")
+    if summary.get("unknown_statuses"):
+        from backfill.plan.vocabulary import unknown_statuses_text
+
+        lines.append(unknown_statuses_text(summary["unknown_statuses"]))
+    return "\n".join(lines)
+
+
+def plan_exit_text(summary: Mapping[str, Any], invalid_file: Path | None) -> str | None:
+    """Why validate/plan exit 1, and what to do; None when every row is valid."""
+    rows = summary["invalid"] + summary["blocked"]
+    if not rows:
+        return None
+    where = f" ({invalid_file} says why)" if invalid_file is not None else ""
+    return (
+        f"Exit status 1 is expected: {_plural(rows, 'row')} cannot be sent as they are{where}.\n"
+        "Fix them in the input file, or run anyway: the valid rows are sent and these come "
+        "back in failures.csv."
+    )
+
+
+def run_text(outcome: RunOutcome) -> str:
+    """The end of `run`/`retry`: counts, time, verdicts, reports, exit status, next step."""
+    summary = outcome.summary
+    shown = ", ".join(f"{name} {count:,}" for name, count in summary["outcomes"].items() if count)
+    lines = [f"{_plural(summary['rows'], 'row')}: {shown or 'none'}"]
+    lines.append(
+        f"  {summary['requests']:,} requests in {seconds_text(float(summary['elapsed_s']))}"
+        f" ({summary['rate_per_s']:g}/s)"
+    )
+    errors = dict(summary.get("errors") or {})
+    if errors:
+        top = dict(list(errors.items())[:REASONS_SHOWN])
+        more = f", and {len(errors) - REASONS_SHOWN} more" if len(errors) > REASONS_SHOWN else ""
+        lines.append(f"  why not sent: {_listed(top)}{more} (column error of failures.csv)")
+    verify = summary.get("verify")
+    if verify:
+        lines.append(f"  {verify['summary']}")
+    for note in summary.get("notes", []):
+        lines.append(f"  note: {note}")
+    lines.append(f"Reports: {outcome.out_dir} (open report.xlsx)")
+    explained = _exit_text(summary)
+    if explained:
+        lines.append(explained)
+    steps = summary.get("next_steps") or []
+    if steps:
+        lines.append("Next:")
+        for step in steps:
+            lines.append(f"  {step['text']}")
+            if step.get("command"):
+                lines.append(f"    {step['command']}")
+    if summary.get("sandbox"):
+        lines.append(REHEARSAL_LAST)
+    return "\n".join(lines)
+
+
+def _exit_text(summary: Mapping[str, Any]) -> str | None:
+    code = int(summary["exit_code"])
+    outcomes = summary["outcomes"]
+    if code == 3:
+        return (
+            f"Exit status 3: the run stopped ({summary.get('aborted', 'aborted')}); "
+            f"{outcomes.get('pending', 0):,} row(s) are pending."
+        )
+    if code == 2:
+        return f"Exit status 2: nothing was sent ({summary.get('aborted', 'stopped')})."
+    if code != 1:
+        return None
+    not_sent = {name: outcomes.get(name, 0) for name in NOT_SENT if outcomes.get(name, 0)}
+    if not not_sent:
+        return "Exit status 1: some cases read back differ from the plan (see verify.csv)."
+    total = sum(not_sent.values())
+    text = f"Exit status 1: {_plural(total, 'row')} not sent ({_listed(not_sent)})"
+    if not_sent.keys() <= {"invalid", "blocked"}:
+        return text + "; expected until they are fixed."
+    return text + "."
