@@ -32,7 +32,7 @@ _EXPORTS = {
     "plan_from_table": "backfill.plan.build",
     "format_summary": "backfill.plan.build",
     "write_plan_files": "backfill.plan.files",
-    "ProgressEvent": "backfill.progress",
+    "ProgressEvent": "backfill.model",
     "ApiSession": "backfill.send.session",
     "Credentials": "backfill.send.auth",
     "send_cases": "backfill.send.lanes",

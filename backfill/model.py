@@ -1,4 +1,4 @@
-"""The data that flows between the stages: plan rows, actions to send, outcomes.
+"""The data that flows between the stages: plan rows, actions to send, outcomes, progress.
 
 A plan is a pandas DataFrame with one row per input row (`Plan` in backfill/plan/build.py).
 Besides the input's own columns it carries the internal columns below, whose names start
@@ -7,6 +7,7 @@ with an underscore so that they never clash with a user's column names.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -99,3 +100,21 @@ class Result:
     sent_at: str = ""  # ISO 8601 UTC of the last attempt
     resent_uncertain: bool = False  # re-sent after a crash or a lost answer
     answer_lost: bool = False  # an attempt's answer was lost: the server may have applied it
+
+
+# --- progress: the library calls on_progress(event); the CLI draws bars (backfill.cli.progress)
+@dataclass(frozen=True, slots=True)
+class ProgressEvent:
+    """How far one stage has come: `done` of `total` `unit`s (total None when unknown)."""
+
+    stage: str
+    done: int
+    total: int | None
+    unit: str
+
+
+OnProgress = Callable[[ProgressEvent], None]
+
+
+def no_progress(event: ProgressEvent) -> None:
+    """The default callback: report nothing."""

@@ -92,8 +92,8 @@ def test_init_example_writes_the_documented_example(tmp_path: Path) -> None:
     example = (ROOT / "config.example.yaml").read_text(encoding="utf-8")
     assert target.read_text(encoding="utf-8") == example
     # the package's copy (for pip users) is the repository's file
-    packaged = (ROOT / "backfill" / "config.example.yaml").read_text(encoding="utf-8")
-    assert packaged == example, "copy config.example.yaml to backfill/ (shipped for init)"
+    packaged = (ROOT / "backfill" / "starter" / "config.example.yaml").read_text(encoding="utf-8")
+    assert packaged == example, "copy config.example.yaml to backfill/starter/ (shipped for init)"
 
 
 def test_init_without_an_input_exits_2(tmp_path: Path) -> None:

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from backfill.config import config_from_dict
-from backfill.model import Action
-from backfill.progress import ProgressEvent
+from backfill.model import Action, ProgressEvent
 from backfill.sandbox import SandboxSettings
 from backfill.send.auth import Credentials
 from backfill.send.lanes import send_cases

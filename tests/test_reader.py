@@ -13,8 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backfill.config import InputConfig
-from backfill.model import ROW, SOURCE
-from backfill.progress import ProgressEvent
+from backfill.model import ROW, SOURCE, ProgressEvent
 from backfill.read.delimited import detect_encoding, sniff_delimiter
 from backfill.read.excel import cell_value
 from backfill.read.table import InputTable, map_columns, read_inputs, read_table

@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 
 from backfill.config import Config, config_from_dict
-from backfill.model import Action, Outcome, Result
-from backfill.progress import ProgressEvent
+from backfill.model import Action, Outcome, ProgressEvent, Result
 from backfill.sandbox import Faults, Sandbox, SandboxSettings
 from backfill.send.auth import Credentials
 from backfill.send.lanes import SendReport, send_cases

@@ -20,7 +20,7 @@ def init_command(inputs: Sequence[Path], output: Path, *, example: bool, echo: E
             "away, or name another file with -o"
         )
     if example:
-        text = files("backfill").joinpath("config.example.yaml").read_text(encoding="utf-8")
+        text = files("backfill.starter").joinpath("config.example.yaml").read_text(encoding="utf-8")
         _write(output, text)
         echo(f"Wrote {output}: every setting with its default and what it does.")
         return ExitStatus.OK

@@ -1,4 +1,4 @@
-"""Progress bars: the library's progress events (backfill.progress) drawn by tqdm on stderr."""
+"""Progress bars: the library's progress events (backfill.model) drawn by tqdm on stderr."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import sys
 from types import TracebackType
 from typing import Any
 
-from backfill.progress import ProgressEvent
+from backfill.model import ProgressEvent
 
 
 class ProgressBars:

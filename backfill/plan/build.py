@@ -38,6 +38,8 @@ from backfill.model import (
     STATUS,
     WARNING,
     Action,
+    OnProgress,
+    no_progress,
 )
 from backfill.plan import timeline, validation
 from backfill.plan.layouts import to_long
@@ -47,7 +49,6 @@ from backfill.plan.predict import predict
 from backfill.plan.responses import case_response_dates, check_source
 from backfill.plan.time_convention import TwoReadings
 from backfill.plan.vocabulary import unknown_status_counts, unknown_statuses_text
-from backfill.progress import OnProgress, no_progress
 
 if TYPE_CHECKING:
     from backfill.read.table import InputTable

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from backfill.errors import InputError
-from backfill.progress import OnProgress, ProgressEvent, no_progress
+from backfill.model import OnProgress, ProgressEvent, no_progress
 from backfill.read.arrow_csv import read_arrow
 
 DELIMITERS = (",", ";", "\t", "|")

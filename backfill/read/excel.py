@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from backfill.errors import InputError
-from backfill.progress import OnProgress, ProgressEvent, no_progress
+from backfill.model import OnProgress, ProgressEvent, no_progress
 
 # ~200,000 rows of a typical export: above it the read reports its progress.
 LARGE_WORKBOOK_BYTES = 8 * 1024 * 1024

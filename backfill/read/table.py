@@ -19,8 +19,7 @@ import pandas as pd
 
 from backfill.config import FIELDS, InputConfig
 from backfill.errors import InputError
-from backfill.model import ROW, SOURCE
-from backfill.progress import OnProgress, no_progress
+from backfill.model import ROW, SOURCE, OnProgress, no_progress
 from backfill.read.actions import required_columns
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")

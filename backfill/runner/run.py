@@ -34,8 +34,8 @@ from backfill.journal.resume import (
     utc_times,
 )
 from backfill.journal.store import Journal
+from backfill.model import OnProgress, no_progress
 from backfill.plan.build import Plan
-from backfill.progress import OnProgress, no_progress
 from backfill.runner.logs import close_logger, run_logger
 from backfill.runner.output import output_error
 from backfill.runner.preflight import Confirm, Echo, check_v41, require_confirmation

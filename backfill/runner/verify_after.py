@@ -9,8 +9,8 @@ from typing import Any
 from backfill.config import Config
 from backfill.errors import AuthError
 from backfill.journal.store import Journal
+from backfill.model import OnProgress
 from backfill.plan.build import Plan
-from backfill.progress import OnProgress
 from backfill.runner.preflight import Echo
 from backfill.send.auth import Credentials
 from backfill.send.retry_policy import RetryPolicy

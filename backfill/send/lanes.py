@@ -27,8 +27,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from backfill.config import SendConfig
-from backfill.model import Action, Outcome, Result
-from backfill.progress import OnProgress, ProgressEvent, no_progress
+from backfill.model import Action, OnProgress, Outcome, ProgressEvent, Result, no_progress
 from backfill.send.protocol import UnsendableError, build_request
 from backfill.send.session import ApiSession
 

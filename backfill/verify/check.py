@@ -16,9 +16,8 @@ import pandas as pd
 from backfill.config import Config
 from backfill.errors import AuthError, ConfigError, ExitStatus
 from backfill.journal.store import Journal
-from backfill.model import HAPPENED_TS, OUTCOME
+from backfill.model import HAPPENED_TS, OUTCOME, OnProgress, no_progress
 from backfill.plan.build import Plan
-from backfill.progress import OnProgress, no_progress
 from backfill.send.auth import Credentials
 from backfill.send.session import ApiSession
 from backfill.verify.compare import Comparison, compare, summary_line, write_verify_csv

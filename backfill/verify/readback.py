@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from backfill.progress import OnProgress, ProgressEvent, no_progress
+from backfill.model import OnProgress, ProgressEvent, no_progress
 from backfill.verify.paging import (
     PER_PAGE,
     Answer,
