@@ -2,6 +2,6 @@
 (ratelimit), when to retry (retry_policy), the run's one HTTP session (session) and the lanes
 that send each case in order (lanes).
 
-May import the kernel only (config, errors, model, progress); knows nothing of files, plans
+May import the kernel only (config, errors, model); knows nothing of files, plans
 or the journal: it reports through hooks and progress events.
 """
