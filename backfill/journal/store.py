@@ -222,21 +222,7 @@ class Journal(JournalReader):
         Also commits any outcomes waiting in the batch (they are older, so order is kept).
         """
         self._raise_writer_error()
-        record = (
-            identity,
-            action.case,
-            action.case_seq,
-            happened_utc,
-            action.status,
-            State.IN_FLIGHT,
-            run_id,
-            attempt,
-            None,
-            "",
-            _now(),
-            0,
-            *(content or (None, None)),
-        )
+        record = _row(identity, action, happened_utc, State.IN_FLIGHT, run_id, attempt, content)
         try:
             with self._lock:
                 self._pending.append(record)
@@ -264,22 +250,19 @@ class Journal(JournalReader):
         if state is None:
             return  # blocked, or pending before any attempt: nothing was sent
         self._raise_writer_error()
-        record = (
+        record = _row(
             identity,
-            action.case,
-            action.case_seq,
+            action,
             happened_utc,
-            action.status,
             state,
             run_id,
             result.attempts,
-            result.http_status,
-            result.error,
-            _now(),
+            content,
+            http_status=result.http_status,
+            error=result.error,
             # some attempt may have been applied: its answer was lost, or it was re-sent after
             # an earlier run may have applied it; later runs keep flagging the row
-            int(result.answer_lost or result.resent_uncertain),
-            *(content or (None, None)),
+            uncertain=result.answer_lost or result.resent_uncertain,
         )
         with self._lock:
             self._pending.append(record)
@@ -315,3 +298,34 @@ class Journal(JournalReader):
             "VALUES (?, ?, ?)",
             [(str(case), str(when), now) for case, when in dates.items()],
         )
+
+
+def _row(
+    identity: str,
+    action: Action,
+    happened_utc: str | None,
+    state: State,
+    run_id: str,
+    attempts: int,
+    content: tuple[str, str] | None,
+    *,
+    http_status: int | None = None,
+    error: str = "",
+    uncertain: bool = False,
+) -> tuple[Any, ...]:
+    """One row of the actions table, in the column order `_flush_pending` inserts."""
+    return (
+        identity,
+        action.case,
+        action.case_seq,
+        happened_utc,
+        action.status,
+        state,
+        run_id,
+        attempts,
+        http_status,
+        error,
+        _now(),
+        int(uncertain),
+        *(content or (None, None)),
+    )
