@@ -5,41 +5,34 @@ journal and take out what it shows as already sent, refuse what would rewrite a 
 history backwards (``out-of-order``), flag what was in flight when an earlier run died; ask
 `confirm` before touching a real tenant; send in one event loop with progress reported to
 `on_progress`, a request log and Ctrl-C handling; then write the reports and return the
-exit status of SPEC.md.
+exit status of SPEC.md. The phases live in prepare.py (journal decisions, confirmation),
+sending.py (the event loop's sending) and finish.py (exit status, journal end, reports).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from backfill import model
 from backfill.config import Config, new_run_id, output_dir
-from backfill.errors import AuthError, BackfillError, ConfigError, ExitStatus, JournalError
-from backfill.journal.identity import plan_contents, plan_identities
-from backfill.journal.resume import (
-    Decisions,
-    JournalHooks,
-    case_counts,
-    collect_results,
-    decide,
-    utc_times,
-)
+from backfill.errors import ExitStatus, JournalError
+from backfill.journal.resume import Decisions, JournalHooks
 from backfill.journal.store import Journal
 from backfill.model import OnProgress, no_progress
 from backfill.plan.build import Plan
+from backfill.runner.finish import Ran, RunOutcome, finish
 from backfill.runner.logs import close_logger, run_logger
 from backfill.runner.output import output_error
-from backfill.runner.preflight import Confirm, Echo, check_v41, require_confirmation
-from backfill.runner.status import explain_decisions, status
+from backfill.runner.preflight import Confirm, Echo
+from backfill.runner.prepare import confirm_sending, credentials, decide_plan
+from backfill.runner.sending import Sent, send_decided
+from backfill.runner.status import status
 from backfill.send.auth import Credentials
 from backfill.send.retry_policy import RetryPolicy
 from backfill.send.session import ApiSession
@@ -52,18 +45,6 @@ MakePlan = Callable[[ApiSession | None, Journal], Awaitable[Plan]]
 
 def _quiet(line: str) -> None:
     """The default `echo`: the library says nothing unless the caller wants to hear it."""
-
-
-@dataclass
-class RunOutcome:
-    """What a run did: its exit status, where the reports are, and summary.json's content."""
-
-    run_id: str
-    exit_status: ExitStatus
-    out_dir: Path
-    summary: dict[str, Any]
-    files: list[Path] = field(default_factory=list)
-    aborted: str | None = None
 
 
 @dataclass(frozen=True)
@@ -201,11 +182,8 @@ class _Run:
         else:
             self.journal_path = Path(config.journal)
         self.notes: list[str] = []
-        self.aborted: str | None = None
         self.target = config.api.api_base
-        self.requests = 0
-        self.unreachable = False  # stopped at a host it never reached: nothing was sent
-        self.elapsed_s = 0.0
+        self.sent = Sent()
         self.verified: dict[str, Any] | None = None
         # a rehearsal proves itself: the emulator is gone afterwards, so it reads back now
         self.verify = options.verify or options.sandbox
@@ -224,7 +202,7 @@ class _Run:
             finally:
                 journal.close()
         except JournalError as exc:
-            if self.requests:  # not "nothing sent": summary.json says 3 as well
+            if self.sent.requests:  # not "nothing sent": summary.json says 3 as well
                 exc.exit_status = ExitStatus.ABORTED
             refused = not self.began
             raise
@@ -242,7 +220,22 @@ class _Run:
             raise output_error(exc, self.out_dir, sent=False) from None
         try:
             plan, decisions, hooks = asyncio.run(self._main(make_plan, journal, log))
-            return self._finish(plan, decisions, hooks, journal, log)
+            ran = Ran(
+                self.run_id,
+                self.command,
+                self.inputs,
+                self.target,
+                self.sandbox,
+                self.journal_path,
+                self.out_dir,
+                self.started_at,
+                self.options.config_file,
+                self.config.output.xlsx,
+                self.notes,
+                self.sent,
+                self.verified,
+            )
+            return finish(ran, plan, decisions, hooks, journal, log)
         finally:
             failed = close_logger(log)  # never raises: the journal must still be closed
             if failed is not None:
@@ -254,8 +247,6 @@ class _Run:
     async def _main(
         self, make_plan: MakePlan, journal: Journal, log: logging.Logger
     ) -> tuple[Plan, Decisions, JournalHooks]:
-        from backfill.plan.build import format_summary
-        from backfill.report.facts import sending_time
         from backfill.verify.responses import remember_response_dates
 
         config = self.config
@@ -263,35 +254,20 @@ class _Run:
             api = None
             if config.responses.source == "api" and not self.sandbox:
                 api = await stack.enter_async_context(
-                    self._session(config, _credentials(config), log)
+                    self._session(config, credentials(config), log)
                 )
             plan = await make_plan(api, journal)
             remember_response_dates(plan, journal)  # for `backfill verify --journal` later
-            if self.options.on_plan is not None:
-                self.options.on_plan(plan)
-            else:
-                self.echo(format_summary(plan))
-            self.notes.extend(check_v41(plan, config))
-            keys = plan_identities(plan)
-            identities = {int(k): str(v) for k, v in zip(keys.index, keys, strict=True)}
-            happened = utc_times(plan)
-            contents = plan_contents(plan)
-            decisions = decide(
+            decisions, hooks, notes = decide_plan(
                 plan,
+                config,
                 journal,
-                identities,
-                happened,
+                self.run_id,
                 allow_out_of_order=self.options.allow_out_of_order,
-                contents=contents,
+                echo=self.echo,
+                on_plan=self.options.on_plan,
             )
-            hooks = JournalHooks(
-                journal, self.run_id, identities, happened, decisions.uncertain, contents
-            )
-            lines, notes = explain_decisions(decisions)
-            for line in lines:
-                self.echo(line)
             self.notes.extend(notes)
-            actions = sum(len(case) for case in decisions.cases)
             if not decisions.cases and not self.verify:
                 self.began = True
                 journal.begin_run(self.run_id, self.command, self.inputs, self.target)
@@ -301,37 +277,35 @@ class _Run:
                 from backfill.runner.rehearsal import SANDBOX_CREDENTIALS, started_sandbox
 
                 config, self.target = await stack.enter_async_context(started_sandbox(plan, config))
-                credentials = sandbox_credentials = SANDBOX_CREDENTIALS
+                sending_as = sandbox_credentials = SANDBOX_CREDENTIALS
                 self.echo(f"Sandbox: a local CustomerGauge emulator at {self.target}")
             else:
-                credentials = _credentials(config)
-                if actions:
-                    emails = sum(1 for case in decisions.cases for a in case if a.assignee)
-                    require_confirmation(
-                        f"Send {actions:,} action(s) of {len(decisions.cases):,} case(s) to "
-                        f"CustomerGauge region {config.api.region} at {self.target} "
-                        f"(API {config.api.version})? "
-                        f"{sending_time(actions, config.send.rate_limit)}; "
-                        f"{emails:,} assignment e-mail(s).",
-                        self.options.confirm,
-                        self.target,
-                    )
+                sending_as = credentials(config)
+                confirm_sending(decisions, config, self.target, self.options.confirm)
             if api is None or self.sandbox:
-                api = await stack.enter_async_context(self._session(config, credentials, log))
+                api = await stack.enter_async_context(self._session(config, sending_as, log))
             self.began = True
             journal.begin_run(self.run_id, self.command, self.inputs, self.target)
             log.info(
                 "run %s: %s action(s) of %s case(s) to %s (API %s, rate %s/s, concurrency %s)",
                 self.run_id,
-                actions,
+                sum(len(case) for case in decisions.cases),
                 len(decisions.cases),
                 self.target,
                 config.api.version,
                 config.send.rate_limit,
                 config.send.concurrency,
             )
-            await self._send(api, config, decisions, hooks)
-            if self.verify and self.aborted is None:
+            await send_decided(
+                api,
+                config,
+                decisions,
+                hooks,
+                self.sent,
+                echo=self.echo,
+                on_progress=self.options.on_progress,
+            )
+            if self.verify and self.sent.aborted is None:
                 from backfill.runner.verify_after import verify_after_send
 
                 journal.flush()
@@ -348,150 +322,3 @@ class _Run:
                     echo=self.echo,
                 )
         return plan, decisions, hooks
-
-    async def _send(
-        self, api: ApiSession, config: Config, decisions: Decisions, hooks: JournalHooks
-    ) -> None:
-        from backfill.runner.signals import Interrupts
-        from backfill.send.lanes import send_cases
-
-        stop = asyncio.Event()
-        started = time.monotonic()
-        requests_before = api.requests
-        try:
-            with Interrupts(stop, self.echo) as interrupts:
-                task = asyncio.create_task(
-                    send_cases(
-                        api,
-                        decisions.cases,
-                        send=config.send,
-                        hooks=hooks,
-                        stop=stop,
-                        on_progress=self.options.on_progress,
-                        earlier_lost=decisions.lost_at,
-                    )
-                )
-                interrupts.task = task
-                try:
-                    report = await task
-                    self.aborted = report.aborted
-                except asyncio.CancelledError:
-                    if interrupts.count < 2:
-                        raise
-                    self.aborted = "interrupted twice: stopped at once"
-                except BackfillError as exc:
-                    self.aborted = f"{type(exc).__name__}: {exc}"
-                if self.aborted is None and interrupts.interrupted:
-                    self.aborted = "interrupted (Ctrl-C or SIGTERM)"
-        finally:
-            self.elapsed_s = time.monotonic() - started
-            self.requests = api.requests - requests_before
-            self.unreachable = api.nothing_reached
-
-    def _finish(
-        self,
-        plan: Plan,
-        decisions: Decisions,
-        hooks: JournalHooks,
-        journal: Journal,
-        log: logging.Logger,
-    ) -> RunOutcome:
-        from backfill.report.facts import describe_run
-        from backfill.report.files import build_report, write_reports
-
-        results = collect_results(plan, decisions, hooks, aborted=self.aborted)
-        outcomes = [r.outcome for r in results.values()]
-        if self.aborted is not None:
-            # a wrong region or no network before anything was sent: a setting to fix (2)
-            exit_status = ExitStatus.USAGE if self.unreachable else ExitStatus.ABORTED
-        elif any(o in model.FAILURE_OUTCOMES for o in outcomes) or (
-            self.verified is not None and self.verified["exit_code"] != 0
-        ):
-            exit_status = ExitStatus.ROWS_FAILED
-        else:
-            exit_status = ExitStatus.OK
-        if self.aborted is not None:
-            self.notes.append(f"aborted: {self.aborted}; a re-run resumes with the pending rows")
-        lost = {str(plan.frame.at[k, model.CASE]) for k, r in results.items() if r.answer_lost}
-        if lost:
-            self.notes.append(
-                f"{len(lost)} case(s) had an answer lost (answer_lost in results.csv): the API "
-                "may have applied those requests late or twice; run `backfill verify` on the "
-                "same input to check their final state"
-            )
-        extra: dict[str, Any] = {
-            "command": self.command,
-            "target": self.target,
-            "sandbox": self.sandbox,
-            "journal": str(self.journal_path),
-        }
-        if self.aborted is not None:
-            extra["aborted"] = self.aborted
-        if self.verified is not None:
-            extra["verify"] = self.verified
-
-        def report_for(status: ExitStatus) -> Any:
-            report = build_report(
-                plan.frame,
-                plan.original_columns,
-                results,
-                run_id=self.run_id,
-                cases=len(plan.cases),
-                requests=self.requests,
-                elapsed_s=self.elapsed_s,
-                exit_code=int(status),
-                notes=self.notes,
-                extra=extra,
-            )
-            describe_run(
-                report.summary,
-                plan,
-                {key: str(result.outcome) for key, result in results.items()},
-                command=self.command,
-                inputs=self.inputs,
-                config_file=self.options.config_file,
-                out_dir=self.out_dir,
-                started_at=self.started_at,
-            )
-            return report
-
-        report = report_for(exit_status)
-        # The journal first, so that summary.json states the exit status the run really has.
-        journal_error: JournalError | None = None
-        try:
-            journal.update_cases(self.run_id, case_counts(plan, results))
-            journal.end_run(self.run_id, int(exit_status), len(results), report.summary["outcomes"])
-        except JournalError as exc:
-            journal_error, exit_status = exc, ExitStatus.ABORTED
-            self.notes.append(f"the journal could not record this run's end: {exc}")
-            report = report_for(exit_status)
-        try:
-            files = write_reports(report, self.out_dir, xlsx=self.config.output.xlsx)
-        except OSError as exc:
-            error = output_error(
-                exc, self.out_dir, sent=self.requests > 0, journal=self.journal_path
-            )
-            with contextlib.suppress(JournalError):
-                journal.end_run(
-                    self.run_id,
-                    int(error.exit_status),
-                    len(results),
-                    report.summary["outcomes"],
-                    error=str(error),
-                )
-            raise error from None
-        if journal_error is not None:
-            journal_error.exit_status = ExitStatus.ABORTED
-            raise journal_error
-        log.info("finished: exit %s, outcomes %s", int(exit_status), report.summary["outcomes"])
-        summary = report.summary  # (the CLI prints it: backfill/cli/console.py)
-        return RunOutcome(
-            self.run_id, exit_status, self.out_dir, summary, files=files, aborted=self.aborted
-        )
-
-
-def _credentials(config: Config) -> Credentials:
-    try:
-        return Credentials.from_env(config)
-    except AuthError as exc:  # missing before anything was sent: a usage error (exit 2)
-        raise ConfigError(str(exc)) from None
