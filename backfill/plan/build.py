@@ -103,16 +103,23 @@ class Plan:
         rows = self.frame[self.frame[OUTCOME].eq("")]
         grouped: list[list[Action]] = []
         current = None
+        # each column as one list (pyarrow's to_pylist): iterating the string columns
+        # themselves makes a Python call per cell
         for key, source, row, case, seq, status, happened_at, note, assignee in zip(
-            rows.index,
-            rows[SOURCE],
-            rows[ROW],
-            rows[CASE],
-            rows[CASE_SEQ],
-            rows[STATUS],
-            rows[HAPPENED_AT],
-            rows[NOTE],
-            rows[SEND_ASSIGNEE],
+            rows.index.tolist(),
+            *(
+                rows[column].tolist()
+                for column in (
+                    SOURCE,
+                    ROW,
+                    CASE,
+                    CASE_SEQ,
+                    STATUS,
+                    HAPPENED_AT,
+                    NOTE,
+                    SEND_ASSIGNEE,
+                )
+            ),
             strict=True,
         ):
             if case != current:
