@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from backfill.plan.build import Plan
 
 from backfill.cli.common import (
     F,
@@ -115,7 +118,7 @@ def _send(
     return int(outcome.exit_status)
 
 
-def _show_plan(plan: Any) -> None:
+def _show_plan(plan: Plan) -> None:
     from backfill.cli import console
 
     click.echo(console.plan_text(plan.summary(), plan.sources, plan.config))
