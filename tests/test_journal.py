@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -270,15 +271,31 @@ def test_journal_uses_wal(tmp_path: Path):
     conn.close()
 
 
-def test_a_symlinked_journal_takes_the_same_lock(tmp_path: Path):
+@pytest.mark.parametrize("how", ["same path", "symlink", "hard link"])
+def test_every_way_to_the_journal_file_meets_its_lock_and_names_the_holder(
+    tmp_path: Path, how: str
+):
+    """Two processes, one journal file: the second is refused, whatever path it takes."""
     path = tmp_path / "journal.sqlite"
     (tmp_path / "elsewhere").mkdir()
-    link = tmp_path / "elsewhere" / "link.sqlite"
+    other = tmp_path / "elsewhere" / "other.sqlite"
+    script = "from backfill.journal.store import Journal; import sys; Journal(sys.argv[1])"
     with Journal(path):
-        link.symlink_to(path)
-        script = f"from backfill.journal.store import Journal; Journal({str(link)!r})"
-        proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-        assert "is in use by another backfill run (pid" in proc.stderr
+        if how == "same path":
+            other = path
+        elif how == "symlink":
+            other.symlink_to(path)
+        else:
+            os.link(path, other)
+        proc = subprocess.run(
+            [sys.executable, "-c", script, str(other)], capture_output=True, text=True
+        )
+        assert f"journal {other} is in use by another backfill run (pid {os.getpid()})" in (
+            proc.stderr
+        )
+    # released with the journal: the other path can take it now
+    proc = subprocess.run([sys.executable, "-c", script, str(other)], capture_output=True)
+    assert proc.returncode == 0, proc.stderr
 
 
 def test_an_empty_journal_file_is_refused_with_the_fix(tmp_path: Path):

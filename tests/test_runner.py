@@ -179,7 +179,15 @@ def test_retry_refuses_a_file_that_is_not_a_failures_file(tmp_path: Path):
     from backfill.errors import InputError
 
     with pytest.raises(InputError, match="is not a failures file written by backfill"):
-        retry(data, sandbox_config(type("S", (), {"base_url": "x", "token_url": "y"}), tmp_path))
+        retry(
+            data,
+            sandbox_config(
+                type(
+                    "S", (), {"base_url": "http://127.0.0.1:9", "token_url": "http://127.0.0.1:9/t"}
+                ),
+                tmp_path,
+            ),
+        )
 
 
 def test_out_of_order_guard_across_runs(sb, creds, tmp_path: Path):

@@ -13,7 +13,7 @@ from backfill.errors import JournalError
 from backfill.journal.schema import ADDED_COLUMNS, SCHEMA, SCHEMA_VERSION
 
 
-def connect(path: Path, *, read_only: bool) -> tuple[sqlite3.Connection, IO[str] | None]:
+def connect(path: Path, *, read_only: bool) -> tuple[sqlite3.Connection, IO[bytes] | None]:
     """The connection, and the held lock file of a writer (None when read-only)."""
     if read_only and not path.exists():
         raise JournalError(
@@ -87,37 +87,49 @@ def _add_missing_columns(conn: sqlite3.Connection) -> None:
                 conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
 
-def _take_lock(path: Path) -> IO[str] | None:
-    """One writer per journal: two runs on one journal could send the same action twice."""
+def _take_lock(path: Path) -> IO[bytes] | None:
+    """One writer per journal: two runs on one journal could send the same action twice.
+
+    The lock is an OS lock (flock) on the journal file itself, so every way of reaching the
+    file sees it: the same path, a symlink, a hard link. SQLite's own locks are POSIX record
+    locks, which flock does not touch.
+    """
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows: SQLite's own locking still applies
         return None
-    # next to the file itself: a symlink or another spelling of the path takes the same lock
-    real = path.resolve()
-    lock_path = real.with_name(real.name + ".lock")
     try:
-        handle = open(lock_path, "a+")  # noqa: SIM115 - held open for the journal's lifetime
+        handle = open(path, "a+b")  # noqa: SIM115 - held open for the journal's lifetime
     except OSError as exc:
         raise JournalError(unwritable(path, exc)) from None
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
-        handle.seek(0)
-        holder = handle.read().strip() or "another process"
+        holder = _holder(os.fstat(handle.fileno()))
         handle.close()
         raise JournalError(
             f"journal {path} is in use by another backfill run ({holder}); "
             "wait for it to finish, or give this run its own journal with --journal"
         ) from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"pid {os.getpid()}")
-    handle.flush()
     return handle
 
 
-def release_lock(lock: IO[str] | None) -> None:
+def _holder(stat: os.stat_result) -> str:
+    """The process holding the flock on this file (Linux: /proc/locks), as "pid N"."""
+    device = f"{os.major(stat.st_dev):02x}:{os.minor(stat.st_dev):02x}:{stat.st_ino}"
+    try:
+        lines = Path("/proc/locks").read_text().splitlines()
+    except OSError:
+        return "another process"
+    for line in lines:
+        fields = line.split()
+        # "1: FLOCK  ADVISORY  WRITE 4242 fe:00:2146945 0 EOF"
+        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5] == device:
+            return f"pid {fields[4]}"
+    return "another process"
+
+
+def release_lock(lock: IO[bytes] | None) -> None:
     if lock is not None:
         with contextlib.suppress(OSError):
             lock.close()
