@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -51,6 +52,18 @@ class CredentialsConfig(_Section):
     client_id_env: str = "CG_CLIENT_ID"
     client_secret_env: str = "CG_CLIENT_SECRET"
     api_key_env: str = "CG_API_KEY"
+
+    @field_validator("client_id_env", "client_secret_env", "api_key_env", mode="before")
+    @classmethod
+    def _a_variable_name(cls, value: Any) -> str:
+        # the message never repeats the value: it may be the secret itself
+        if isinstance(value, str) and _ENV_NAME.fullmatch(value.strip()):
+            return value.strip()
+        raise ValueError(
+            "is not the name of an environment variable and looks like the secret itself: "
+            "put it in an environment variable and name that variable here "
+            "(e.g. CG_CLIENT_SECRET); the value was not shown"
+        )
 
 
 class AuditConfig(_Section):
@@ -139,6 +152,7 @@ class Config(_Section):
     journal: Path = Path(".backfill/journal.sqlite")
 
 
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 FIELDS = ("number_customergauge", "status", "happened_at", "note", "assignee", "response_date")
 STATUSES = ("open", "progress", "closed")
 
@@ -213,6 +227,8 @@ def _explain(exc: ValidationError, origin: str) -> str:
             allowed = _allowed_keys(err["loc"][:-1])
             where = f" in section '{section}'" if section else ""
             parts.append(f"unknown key '{key}'{where}; allowed keys are: {', '.join(allowed)}")
+        elif err["loc"][:1] == ("credentials",):  # a value here may be a secret: never echoed
+            parts.append(f"'{key}': {err['msg']}")
         else:
             parts.append(f"'{key}': {err['msg']} (got {err.get('input')!r})")
     return f"{origin}: " + "; ".join(parts)

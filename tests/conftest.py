@@ -34,3 +34,12 @@ def creds(monkeypatch: pytest.MonkeyPatch) -> None:
 
     for name, value in CREDENTIALS.items():
         monkeypatch.setenv(name, value)
+
+
+@pytest.fixture(autouse=True)
+def _forget_secrets() -> None:
+    """Each test starts with no remembered secret: the redaction registry lives as long as
+    the process (one command), and a test worker runs many."""
+    from backfill.redact import forget_secrets
+
+    forget_secrets()

@@ -85,3 +85,80 @@ def test_refused_credentials_error_names_the_variable_not_the_secret(
     assert result.exit_code == 3, result.output
     blobs = [*_everything_written(tmp_path / "reports"), ("console", result.output.encode())]
     _assert_clean(blobs, [CLIENT_SECRET, CLIENT_SECRET + "-wrong"])
+
+
+@pytest.mark.parametrize("version", ["v7", "v4.1"])
+def test_a_server_echoing_the_credentials_gets_them_redacted_everywhere(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    version: str,
+    fast_retries: None,
+) -> None:
+    """The sandbox's echo_credentials fault puts the bearer token / API key in every error
+    answer: every file written and the console show [redacted] instead, and the server's own
+    words around it survive."""
+    monkeypatch.setenv("CG_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("CG_CLIENT_SECRET", CLIENT_SECRET)
+    monkeypatch.setenv("CG_API_KEY", API_KEY)
+    settings = SandboxSettings(
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        api_key=API_KEY,
+        faults=Faults(echo_credentials=True),
+    )
+    with ThreadedSandbox(settings) as sb:
+        rows = timeline(4, 2)
+        seed(sb, [r for r in rows if r["number_customergauge"] != "1003"])  # 1003: unknown
+        data = write_rows(tmp_path / "history.csv", rows)
+        sections = {"api": {"version": version, "v41_ignore_happened_at": True}}
+        config_file = write_config(sandbox_config(sb, tmp_path, **sections), tmp_path / "b.yaml")
+        result = CliRunner().invoke(cli, ["run", str(data), "-c", str(config_file), "--yes"])
+        tokens = list(sb.sandbox.emulator.tokens)
+    assert result.exit_code == 1, result.output
+    failures = next((tmp_path / "reports").rglob("failures.csv")).read_text(encoding="utf-8-sig")
+    assert "request authorised by" in failures and "[redacted]" in failures
+    blobs: list[tuple[Path | str, bytes]] = [*_everything_written(tmp_path / "reports")]
+    blobs += [(p, p.read_bytes()) for p in tmp_path.glob("journal.sqlite*")]
+    blobs.append(("console output", result.output.encode()))
+    _assert_clean(blobs, [CLIENT_SECRET, API_KEY, *tokens])
+
+
+def test_a_token_endpoint_echoing_the_secret_is_redacted_in_every_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wrong = CLIENT_SECRET + "-wrong"
+    monkeypatch.setenv("CG_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("CG_CLIENT_SECRET", wrong)
+    settings = SandboxSettings(
+        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, faults=Faults(echo_credentials=True)
+    )
+    with ThreadedSandbox(settings) as sb:
+        rows = timeline(2, 2)
+        seed(sb, rows)
+        data = write_rows(tmp_path / "history.csv", rows)
+        config_file = write_config(sandbox_config(sb, tmp_path), tmp_path / "backfill.yaml")
+        result = CliRunner().invoke(cli, ["run", str(data), "-c", str(config_file), "--yes"])
+    assert result.exit_code == 3, result.output
+    # the server's answer did carry it, and the client id (no secret) stays readable
+    assert f"no client {CLIENT_ID} with secret [redacted]" in result.output
+    blobs: list[tuple[Path | str, bytes]] = [*_everything_written(tmp_path / "reports")]
+    blobs += [(p, p.read_bytes()) for p in tmp_path.glob("journal.sqlite*")]
+    blobs.append(("console", result.output.encode()))
+    assert any(p.name == "summary.json" for p, _ in blobs if isinstance(p, Path))
+    _assert_clean(blobs, [wrong])
+
+
+@pytest.mark.parametrize("value", ["S3cr3t-pasted!here", {"value": "S3cr3t-pasted!here"}])
+def test_a_secret_pasted_where_a_variable_name_belongs_is_refused_without_repeating_it(
+    tmp_path: Path, value: object
+) -> None:
+    import yaml
+
+    config = tmp_path / "backfill.yaml"
+    config.write_text(yaml.safe_dump({"credentials": {"client_secret_env": value}}))
+    data = write_rows(tmp_path / "history.csv", timeline(1, 1))
+    result = CliRunner().invoke(cli, ["validate", str(data), "-c", str(config)])
+    assert result.exit_code == 2, result.output
+    assert "'credentials.client_secret_env'" in result.output
+    assert "looks like the secret itself: put it in an environment variable" in result.output
+    assert "S3cr3t" not in result.output

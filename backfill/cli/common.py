@@ -21,6 +21,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 INPUT_HELP = "CSV/TSV/TXT or Excel (.xlsx/.xlsm/.xls) export; several may be given."
 
 
+def say(message: object = "", err: bool = False) -> None:
+    """Print a line for the person at the terminal: every line passes the redaction step."""
+    from backfill.redact import redact
+
+    click.echo(redact(str(message)), err=err)
+
+
 def handle_errors(func: F) -> F:
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -30,17 +37,17 @@ def handle_errors(func: F) -> F:
         except BackfillError as exc:
             if debug:
                 raise
-            click.echo(f"Error: {_explained(exc)}", err=True)
+            say(f"Error: {_explained(exc)}", err=True)
             sys.exit(int(exc.exit_status))
         except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
+            say("Interrupted.", err=True)
             sys.exit(int(ExitStatus.ABORTED))
         except OSError as exc:
             # a file the library did not expect to fail (full disk, read-only folder): one
             # line, not a traceback; the library's own writes raise OutputError with more
             if debug:
                 raise
-            click.echo(f"Error: {exc.filename or 'a file'}: {exc.strerror or exc}", err=True)
+            say(f"Error: {exc.filename or 'a file'}: {exc.strerror or exc}", err=True)
             sys.exit(int(ExitStatus.USAGE))
         sys.exit(int(status) if status is not None else 0)
 

@@ -18,6 +18,7 @@ from backfill.cli.common import (
     inputs_argument,
     journal_option,
     out_option,
+    say,
 )
 from backfill.cli.sandbox import sandbox
 from backfill.cli.send import retry, run
@@ -51,7 +52,7 @@ def init(inputs: tuple[Path, ...], output: Path, example: bool) -> int:
     """
     from backfill.cli.init import init_command
 
-    return init_command(list(inputs), output, example=example, echo=click.echo)
+    return init_command(list(inputs), output, example=example, echo=say)
 
 
 @cli.command()
@@ -69,7 +70,7 @@ def validate(inputs: tuple[Path, ...], config_path: Path | None, out_dir: Path |
     """
     from backfill.cli.planning import validate_command
 
-    return validate_command(list(inputs), config_path, out_dir, echo=click.echo)
+    return validate_command(list(inputs), config_path, out_dir, echo=say)
 
 
 @cli.command()
@@ -88,7 +89,7 @@ def plan(inputs: tuple[Path, ...], config_path: Path | None, out_dir: Path | Non
     """
     from backfill.cli.planning import plan_command
 
-    return plan_command(list(inputs), config_path, out_dir, echo=click.echo)
+    return plan_command(list(inputs), config_path, out_dir, echo=say)
 
 
 @cli.command()
@@ -127,7 +128,7 @@ def verify(
             out_dir=out_dir,
             journal_path=journal_path,
             on_progress=on_progress,
-            echo=click.echo,
+            echo=say,
         )
     return outcome.exit_status
 
@@ -141,7 +142,7 @@ def status(config_path: Path | None, journal_path: Path | None) -> int:
     from backfill.config import load_config
     from backfill.runner.run import status as journal_status
 
-    click.echo(journal_status(journal_path or load_config(config_path).journal))
+    say(journal_status(journal_path or load_config(config_path).journal))
     return 0
 
 

@@ -7,6 +7,7 @@ import sys
 import click
 
 from backfill.errors import ConfigError
+from backfill.redact import redact
 from backfill.runner.preflight import Confirm
 
 
@@ -25,7 +26,7 @@ def confirmation(*, yes: bool) -> Confirm:
                 "(stdin is not a TTY); pass --yes to confirm in a script, or use --sandbox "
                 "for a rehearsal"
             )
-        return click.confirm(message, default=False, err=True)
+        return click.confirm(redact(message), default=False, err=True)
 
     return ask
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from backfill.cli.common import config_option, handle_errors
+from backfill.cli.common import config_option, handle_errors, say
 
 
 @click.command()
@@ -46,6 +46,9 @@ from backfill.cli.common import config_option, handle_errors
 @click.option("--no-retry-after", is_flag=True, help="429 answers without Retry-After.")
 @click.option("--token-errors", default=0.0, show_default=True, help="Token share: 500.")
 @click.option("--token-latency-ms", default=0.0, show_default=True, help="Token endpoint delay.")
+@click.option(
+    "--echo-credentials", is_flag=True, help="Error answers repeat the secret/token sent."
+)
 @click.option("--seed", default=0, show_default=True, help="Seed of every injected fault.")
 @handle_errors
 def sandbox(
@@ -72,6 +75,7 @@ def sandbox(
     no_retry_after: bool,
     token_errors: float,
     token_latency_ms: float,
+    echo_credentials: bool,
     seed: int,
 ) -> int:
     """Run the local CustomerGauge emulator in the foreground until Ctrl-C.
@@ -94,6 +98,7 @@ def sandbox(
         retry_after=not no_retry_after,
         token_error_rate=token_errors,
         token_latency_ms=token_latency_ms,
+        echo_credentials=echo_credentials,
         seed=seed,
     )
     settings = SandboxSettings(
@@ -109,8 +114,8 @@ def sandbox(
 
     responses = None
     if responses_file is None:
-        click.echo(NO_RESPONSES, err=True)
+        say(NO_RESPONSES, err=True)
     else:
         responses = response_dates(responses_file, config_path, timezone)
-        click.echo(f"Seeded {len(responses)} survey responses from {responses_file}.")
-    return serve(settings, host, port, users_file=users_file, echo=click.echo, responses=responses)
+        say(f"Seeded {len(responses)} survey responses from {responses_file}.")
+    return serve(settings, host, port, users_file=users_file, echo=say, responses=responses)

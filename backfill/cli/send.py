@@ -18,6 +18,7 @@ from backfill.cli.common import (
     inputs_argument,
     journal_option,
     out_option,
+    say,
 )
 
 
@@ -99,7 +100,7 @@ def _send(
     from backfill.config import load_config
 
     if sandbox:
-        click.echo(console.REHEARSAL_FIRST)
+        say(console.REHEARSAL_FIRST)
     with ProgressBars() as on_progress:
         outcome = send(
             what,
@@ -108,20 +109,20 @@ def _send(
             journal_path=journal_path,
             sandbox=sandbox,
             confirm=confirmation(yes=yes),
-            echo=click.echo,
+            echo=say,
             on_progress=on_progress,
             config_file=console.config_file_used(config_path),
             on_plan=_show_plan,
             **options,
         )
-    click.echo(console.run_text(outcome))
+    say(console.run_text(outcome))
     return int(outcome.exit_status)
 
 
 def _show_plan(plan: Plan) -> None:
     from backfill.cli import console
 
-    click.echo(console.plan_text(plan.summary(), plan.sources, plan.config))
+    say(console.plan_text(plan.summary(), plan.sources, plan.config))
 
 
 @click.command()

@@ -57,6 +57,7 @@ from backfill.journal.connect import connect, explain, release_lock
 from backfill.journal.reading import JournalReader
 from backfill.journal.schema import DONE_STATES, UPSERT, Entry, State
 from backfill.model import Action, Outcome, Result
+from backfill.redact import redact
 
 __all__ = ["DONE_STATES", "Entry", "Journal", "State"]
 
@@ -193,7 +194,7 @@ class Journal(JournalReader):
         self._write(
             "UPDATE runs SET finished_at = ?, exit_code = ?, rows = ?, outcomes = ?, error = ? "
             "WHERE run_id = ?",
-            (_now(), int(exit_code), int(rows), json.dumps(dict(outcomes)), error, run_id),
+            (_now(), int(exit_code), int(rows), json.dumps(dict(outcomes)), redact(error), run_id),
         )
 
     def update_cases(self, run_id: str, cases: Mapping[str, tuple[int, int, int]]) -> None:
@@ -324,7 +325,7 @@ def _row(
         run_id,
         attempts,
         http_status,
-        error,
+        redact(error),
         _now(),
         int(uncertain),
         *(content or (None, None)),

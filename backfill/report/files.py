@@ -20,6 +20,7 @@ import pandas as pd
 
 from backfill import model
 from backfill.model import FAILURE_OUTCOMES, OUTCOMES, Result
+from backfill.redact import redact_data
 from backfill.report.tables import write_csv
 from backfill.report.workbook import XLSX_RESULTS_LIMIT, write_workbook
 
@@ -193,7 +194,8 @@ def write_reports(
     ]
     summary_path = out_dir / "summary.json"
     summary_path.write_text(
-        json.dumps(report.summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        json.dumps(redact_data(report.summary), indent=2, ensure_ascii=False) + "\n",
+        encoding="utf-8",
     )
     files.append(summary_path)
     if xlsx:

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from backfill.redact import REDACTED, secrets
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
@@ -75,13 +77,23 @@ def _csv_column(column: pd.Series) -> pa.Array | pa.ChunkedArray:
     if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
         return pa.array(column, from_pandas=True)  # (missing numbers are empty cells)
     if isinstance(column.dtype, pd.StringDtype):  # text already in pyarrow: no copy
-        return neutralise_array(pa.array(column.array, from_pandas=True))
+        return neutralise_array(redact_array(pa.array(column.array, from_pandas=True)))
     cells = column.astype(object)
     try:
         text = pa.array(cells, type=pa.string(), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # dates, flags, numbers among the text
         text = pa.array(cells.map(str, na_action="ignore"), type=pa.string(), from_pandas=True)
-    return neutralise_array(text)
+    return neutralise_array(redact_array(text))
+
+
+def redact_array(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """`backfill.redact.redact` of every cell, in pyarrow's compute kernels."""
+    import pyarrow.compute as pc
+
+    for secret in secrets():
+        if pc.any(pc.fill_null(pc.match_substring(text, secret), False)).as_py():
+            text = pc.replace_substring(text, secret, REDACTED)
+    return text
 
 
 def neutralise_array(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:

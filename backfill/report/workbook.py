@@ -31,6 +31,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.xml.functions import Element, SubElement
 
 from backfill.model import Outcome
+from backfill.redact import redact, redact_data
 from backfill.report.tables import neutralise, visible_controls
 
 # Above this many rows the workbook holds Summary and Failures only: Excel's row limit and
@@ -80,6 +81,7 @@ def write_workbook(
     """Write report.xlsx: Summary, Results (up to `results_limit` rows) and Failures."""
     from backfill.report.summary_sheet import write_summary_sheet
 
+    summary = redact_data(summary)
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook = Workbook(write_only=True)
     notes: list[str] = []
@@ -231,7 +233,7 @@ def cell_value(value: Any) -> Any:
     if isinstance(value, pd.Timestamp):
         return value.tz_localize(None).to_pydatetime() if value.tzinfo else value.to_pydatetime()
     if isinstance(value, str):
-        return neutralise(visible_controls(value))
+        return neutralise(visible_controls(redact(value)))
     return value
 
 

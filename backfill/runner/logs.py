@@ -11,6 +11,8 @@ import logging
 import sys
 from pathlib import Path
 
+from backfill.redact import redact
+
 
 class RunLogHandler(logging.FileHandler):
     """run.log's handler: on the first write error it stops writing and remembers why."""
@@ -24,6 +26,13 @@ class RunLogHandler(logging.FileHandler):
         self.setLevel(logging.CRITICAL + 1)  # nothing more: one failure says it all
 
 
+class _RedactingFormatter(logging.Formatter):
+    """run.log's lines pass the one redaction step, like every text backfill writes."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
 def run_logger(path: Path, run_id: str) -> logging.Logger:
     """run.log: one line per request (from the ApiSession) plus the run's own milestones."""
     logger = logging.getLogger(f"backfill.run.{run_id}")
@@ -31,7 +40,7 @@ def run_logger(path: Path, run_id: str) -> logging.Logger:
     logger.propagate = False
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = RunLogHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    handler.setFormatter(_RedactingFormatter("%(asctime)s %(message)s"))
     logger.addHandler(handler)
     return logger
 

@@ -8,6 +8,7 @@ authentication), then the endpoint's handler runs.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -82,10 +83,34 @@ async def through_faults(
     if draw.late_apply:
         return await _apply_late(emulator, request, handler, body, record)
     response = await handler(emulator, request, body, record)
+    if emulator.settings.faults.echo_credentials and isinstance(response, web.Response):
+        response = echo_credentials(request, response)
     if draw.drop_after:
         state.counters["fault:drop_after"] += 1
         return drop(request, record, "dropped-after")
     return finish(state, record, response)
+
+
+def echo_credentials(request: web.Request, response: web.Response) -> web.Response:
+    """The echo_credentials fault: an error answer repeats the Authorization it was sent."""
+    if response.status < 400 or not isinstance(response.body, bytes):
+        return response
+    try:
+        payload = json.loads(response.body)
+    except ValueError:
+        return response
+    sent = f" (request authorised by {request.headers.get('Authorization', '')})"
+    if isinstance(payload, dict) and isinstance(payload.get("Error"), dict):
+        payload["Error"]["Message"] = str(payload["Error"].get("Message", "")) + sent
+    elif isinstance(payload, dict):
+        payload["message"] = str(payload.get("message", "")) + sent
+    else:
+        return response
+    return web.Response(
+        body=json.dumps(payload).encode(),
+        status=response.status,
+        content_type=response.content_type,
+    )
 
 
 async def _apply_late(

@@ -44,6 +44,9 @@ class Faults:
     retry_after: bool = True  # 429 answers carry "Retry-After: 1"
     token_error_rate: float = 0.0  # share of token requests answered 500
     token_latency_ms: float = 0.0  # extra delay of the token endpoint only (large = hanging)
+    # a careless server: refused credentials and API errors repeat the client secret, API
+    # key or bearer token they were sent, in the error text a client shows its user
+    echo_credentials: bool = False
     seed: int = 0
 
     def __post_init__(self) -> None:

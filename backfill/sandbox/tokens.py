@@ -49,7 +49,10 @@ async def token(emulator: Emulator, request: web.Request) -> web.Response:
         state.counters["tokens_refused"] += 1
         # RFC 6749 5.2: 400 invalid_client, or 401 when HTTP Basic was used
         status = 401 if basic.lower().startswith("basic ") else 400
-        return finish(state, record, json_answer({"error": "invalid_client"}, status))
+        error = "invalid_client"
+        if settings.faults.echo_credentials:
+            error = f"invalid_client: no client {client_id} with secret {client_secret}"
+        return finish(state, record, json_answer({"error": error}, status))
     access_token, ttl = emulator.issue_token()
     expires_in: float = int(ttl) if float(ttl).is_integer() else ttl
     return finish(

@@ -31,6 +31,7 @@ import aiohttp
 
 from backfill.config import secret_from_env
 from backfill.errors import AuthError
+from backfill.redact import redact, remember_secret
 from backfill.send.tls import untrusted
 
 if TYPE_CHECKING:
@@ -69,11 +70,15 @@ class Credentials:
         """Read the secrets api.version needs from the variables the config names."""
         names = config.credentials
         if config.api.version == "v4.1":
-            return cls(api_key=secret_from_env(names.api_key_env, "the v4.1 API key"))
-        return cls(
-            client_id=secret_from_env(names.client_id_env, "the OAuth2 client id"),
-            client_secret=secret_from_env(names.client_secret_env, "the OAuth2 client secret"),
-        )
+            credentials = cls(api_key=secret_from_env(names.api_key_env, "the v4.1 API key"))
+        else:
+            credentials = cls(
+                client_id=secret_from_env(names.client_id_env, "the OAuth2 client id"),
+                client_secret=secret_from_env(names.client_secret_env, "the OAuth2 client secret"),
+            )
+        remember_secret(credentials.client_secret)  # (the client id is no secret)
+        remember_secret(credentials.api_key)
+        return credentials
 
 
 @dataclass
@@ -217,6 +222,7 @@ class TokenManager:
                     "check api.auth_url / api.region"
                 )
             self._obtained = True
+            remember_secret(value)
             return _Token(value, started, started + _refresh_after(ttl), after_401)
         raise AuthError(
             f"could not obtain a token from {self._url} after {TOKEN_ATTEMPTS} attempts "
@@ -274,5 +280,5 @@ def _error_hint(text: str) -> str:
     except ValueError:
         return ""
     if isinstance(body, dict) and isinstance(body.get("error"), str):
-        return f": {body['error'][:80]}"
+        return f": {redact(body['error'])[:80]}"  # redacted before it is cut
     return ""

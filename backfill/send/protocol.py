@@ -23,6 +23,7 @@ from typing import Any
 
 from backfill.config import ApiConfig
 from backfill.model import Action
+from backfill.redact import redact
 from backfill.send.retry_policy import RETRYABLE_STATUSES, parse_retry_after
 
 V7_PATH = "/v7/rest/close-loop/status"
@@ -204,7 +205,8 @@ def _json(body: str) -> Any:
 
 
 def _snippet(body: str) -> str:
-    return " ".join(body.split())[:200]
+    # redacted before it is cut: a cut secret would no longer be recognised later
+    return " ".join(redact(body).split())[:200]
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
