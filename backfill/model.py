@@ -27,6 +27,11 @@ OUTCOME = "_outcome"  # "" = to be sent; or "invalid" | "duplicate" | "blocked" 
 ERROR = "_error"  # "code: message" items joined with " | " (why invalid/blocked/duplicate)
 WARNING = "_warning"  # "code: message" items joined with " | " (sent anyway)
 
+# retry of a report.xlsx: which cells Excel held cut ("" = none); the plan makes the row invalid
+CUT_BY_EXCEL = "_cut_by_excel"
+# report.xlsx's Failures sheet: which cells Excel could not hold whole (retry refuses those rows)
+EXCEL_CUT_COLUMN = "too_long_for_excel"
+
 # working columns while planning (not part of the finished plan)
 CASE_KEY = "_case_key"  # the case as an integer; keys sort as the case ids do
 IN_CASE = "_in_case"  # the row has a case id (CASE is not "")

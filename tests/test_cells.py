@@ -67,20 +67,28 @@ def test_retry_reads_back_every_odd_note_from_failures_csv(tmp_path: Path) -> No
     assert notes == ODD_NOTES
 
 
-def test_control_characters_are_written_visibly_to_the_workbook(tmp_path: Path) -> None:
+def test_control_characters_are_written_in_excels_escape_and_read_back_exact(
+    tmp_path: Path,
+) -> None:
+    """A worksheet cannot hold C0 controls as they are: Excel's own _xHHHH_ form keeps them,
+    and readers (calamine here, Excel itself) turn it back into the character."""
+    import python_calamine
     from openpyxl import load_workbook
 
     from backfill.report.workbook import write_workbook
 
-    frame = pd.DataFrame({"note": ["form\x0cfeed", "nul\x00 esc\x1b", "tab\tand\nline"]})
+    notes = ["form\x0cfeed", "nul\x00 esc\x1b", "tab\tand\nline", "cr\rcrlf\r\n"]
+    frame = pd.DataFrame({"note": notes})
     summary = {"rows": 3, "outcomes": {}, "exit_code": 0, "notes": ["esc\x1b in a note"]}
     path = write_workbook(summary, frame, frame, tmp_path / "report.xlsx")
-    book = load_workbook(path)
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
     for name in ("Results", "Failures"):
-        cells = [row[0].value for row in book[name].iter_rows(min_row=2)]
-        assert cells == ["form␌feed", "nul␀ esc␛", "tab\tand\nline"]
-    summary_cells = [c for row in book["Summary"].iter_rows(values_only=True) for c in row]
-    assert "esc␛ in a note" in summary_cells
+        cells = [row[0] for row in book.get_sheet_by_name(name).to_python()[1:]]
+        assert cells == notes
+    stored = load_workbook(path)["Failures"]["A2"].value  # openpyxl shows the stored form
+    assert stored == "form_x000C_feed"
+    summary_cells = [c for row in book.get_sheet_by_name("Summary").to_python() for c in row]
+    assert "esc\x1b in a note" in summary_cells
 
 
 def _write(path: Path, rows: list[list[object]]) -> Path:

@@ -20,6 +20,7 @@ from backfill.model import (
     ASSIGNEE,
     CASE,
     CASE_KEY,
+    CUT_BY_EXCEL,
     HAPPENED_AT,
     HAPPENED_TS,
     IN_CASE,
@@ -38,6 +39,7 @@ WARNING = "warning"
 # stable codes (docs and tests refer to them)
 MISSING_ID = "missing-id"
 BAD_ID = "bad-id"
+CUT_BY_EXCEL_CODE = "cut-by-excel"
 CONTROL_CHARACTER = "control-character"
 FORMULA_WITHOUT_VALUE = "formula-without-value"
 UNKNOWN_STATUS = "unknown-status"
@@ -122,6 +124,7 @@ def normalise_cells(
     ]
 
     found.append(_bad_ids(frame, id_column))
+    found.append(_cut_by_excel(frame))
     found.append(_control_characters(frame))
     found.append(_formulas_without_value(frame))
 
@@ -193,6 +196,25 @@ def _bad_ids(frame: pd.DataFrame, id_column: str) -> pd.DataFrame:
     )
 
 
+def _cut_by_excel(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a report.xlsx whose text Excel held cut: sending them would lose the rest."""
+    if CUT_BY_EXCEL not in frame.columns:
+        return empty_problems()
+    marks = frame[CUT_BY_EXCEL].fillna("").astype(str)
+    return problems_where(
+        marks.ne(""),
+        CUT_BY_EXCEL_CODE,
+        marks.map(
+            lambda mark: (
+                f"report.xlsx holds this row's text cut ({mark.split(', more than')[0]}; an "
+                "Excel cell holds 32,767 characters): retry the failures.csv next to it, which "
+                "holds the whole text, or shorten the text and clear its too_long_for_excel cell"
+            )
+        ),
+        None,
+    )
+
+
 def _cells_where(
     frame: pd.DataFrame, hit: Callable[[pd.Series], pd.Series], message: Callable[[str, Any], str]
 ) -> tuple[pd.Series, pd.Series]:
@@ -212,14 +234,14 @@ def _cells_where(
 
 
 def _control_characters(frame: pd.DataFrame) -> pd.DataFrame:
-    """Warn on cells with control characters: sent as they are, but report.xlsx shows them
-    escaped (U+2400 pictures such as ␌), since a worksheet cannot hold them."""
+    """Warn on cells with control characters: sent as they are (report.xlsx stores them in
+    Excel's escaped form, so a retry from it sends them unchanged)."""
     flagged, messages = _cells_where(
         frame,
         lambda column: column.astype(str).str.contains(_CONTROL, regex=True),
         lambda name, _: (
             f"column {name!r} holds a control character (such as NUL, form feed or ESC); it "
-            "is sent as it is, and report.xlsx shows it as a visible symbol"
+            "is sent as it is, and Excel shows it as _x000C_ or the like"
         ),
     )
     return problems_where(flagged, CONTROL_CHARACTER, messages, None, severity=WARNING)

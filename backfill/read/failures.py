@@ -16,7 +16,7 @@ import pandas as pd
 from backfill.config import Config, required_fields
 from backfill.errors import InputError
 from backfill.formula_guard import unneutralise
-from backfill.model import ROW, SOURCE
+from backfill.model import CUT_BY_EXCEL, EXCEL_CUT_COLUMN, ROW, SOURCE
 from backfill.read.actions import action_columns
 from backfill.read.table import EXCEL_SUFFIXES, InputTable, map_columns, own_columns, read_table
 
@@ -37,6 +37,10 @@ def read_failures(path: Path, config: Config) -> InputTable:
     # source and row, written just before outcome (a user's own "source" column stays)
     before = own[max(0, own.index(str(ours[0])) - 2) : own.index(str(ours[0]))]
     ours += [name for name in before if name in {_ours(own, "source"), _ours(own, "row")}]
+    cut = _ours(own, EXCEL_CUT_COLUMN)
+    if cut is not None:  # report.xlsx: cells Excel could not hold whole
+        ours.append(cut)
+        frame[CUT_BY_EXCEL] = frame[cut].map(lambda v: v.strip() if isinstance(v, str) else "")
     keep = [c for c in own if c not in ours]
     for name in keep:
         column = frame[name]
@@ -52,7 +56,7 @@ def read_failures(path: Path, config: Config) -> InputTable:
         where=str(path),
     )
     return InputTable(
-        frame=frame[[*keep, SOURCE, ROW]].reset_index(drop=True),
+        frame=frame[[*keep, SOURCE, ROW, *([CUT_BY_EXCEL] if cut else [])]].reset_index(drop=True),
         columns=columns,
         original_columns=keep,
         sources=[str(path)],

@@ -201,7 +201,13 @@ def write_reports(
     if xlsx:
         path = out_dir / "report.xlsx"
         write_workbook(
-            report.summary, report.results, report.failures, path, results_limit=xlsx_results_limit
+            report.summary,
+            report.results,
+            report.failures,
+            path,
+            results_limit=xlsx_results_limit,
+            # failures_frame: the input's own columns, then FAILURE_COLUMNS
+            retried=list(report.failures.columns[: -len(FAILURE_COLUMNS)]),
         )
         files.append(path)
     report.files = files

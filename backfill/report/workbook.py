@@ -30,9 +30,10 @@ from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.xml.functions import Element, SubElement
 
-from backfill.formula_guard import neutralise, visible_controls
+from backfill.formula_guard import neutralise
 from backfill.model import Outcome
 from backfill.redact import redact, redact_data
+from backfill.report.excel_text import fitted, with_cut_column
 
 # Above this many rows the workbook holds Summary and Failures only: Excel's row limit and
 # the time openpyxl needs for millions of cells would otherwise bite; results.csv has all.
@@ -77,8 +78,12 @@ def write_workbook(
     path: Path,
     *,
     results_limit: int = XLSX_RESULTS_LIMIT,
+    retried: Sequence[str] = (),
 ) -> Path:
-    """Write report.xlsx: Summary, Results (up to `results_limit` rows) and Failures."""
+    """Write report.xlsx: Summary, Results (up to `results_limit` rows) and Failures.
+
+    `retried`: the Failures columns `retry` reads back; a cell of theirs too long for Excel
+    is marked in a column of its own (backfill/report/excel_text.py)."""
     from backfill.report.summary_sheet import write_summary_sheet
 
     summary = redact_data(summary)
@@ -106,6 +111,7 @@ def write_workbook(
             dates=TIME_COLUMNS,
             input_times=summary.get("time_columns", ()),
         )
+    shown_failures = with_cut_column(shown_failures, retried)
     write_table_sheet(workbook.create_sheet("Failures"), shown_failures, dates=())
     workbook.save(path)
     return path
@@ -224,8 +230,8 @@ _OFFSET = r"(?:Z|[+-]\d\d:?\d\d)\s*$"
 
 
 def cell_value(value: Any) -> Any:
-    """A frame's value as a cell value: missing values empty, text made inert, control
-    characters shown as symbols (a worksheet cannot hold them)."""
+    """A frame's value as a cell value: missing values empty, text redacted, made inert and
+    in Excel's escaped form, so that it reads back exactly (backfill/report/excel_text.py)."""
     if value is None or value is pd.NaT or value is pd.NA:
         return None
     if isinstance(value, float) and value != value:  # NaN
@@ -233,7 +239,7 @@ def cell_value(value: Any) -> Any:
     if isinstance(value, pd.Timestamp):
         return value.tz_localize(None).to_pydatetime() if value.tzinfo else value.to_pydatetime()
     if isinstance(value, str):
-        return neutralise(visible_controls(redact(value)))
+        return fitted(neutralise(redact(value)))
     return value
 
 
@@ -275,7 +281,7 @@ def row_height(lines: int) -> float:
 
 
 def header_cell(sheet: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=neutralise(text))
+    cell = WriteOnlyCell(sheet, value=fitted(neutralise(text)))
     cell.font = HEADER_FONT
     cell.fill = HEADER_FILL
     cell.alignment = Alignment(vertical="center")
