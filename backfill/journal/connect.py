@@ -142,6 +142,25 @@ def unwritable(path: Path, exc: OSError) -> str:
     )
 
 
+def disk_full(path: Path) -> str:
+    """One paragraph for a journal that cannot grow: where, how much room, what a re-run does."""
+    import shutil
+
+    try:
+        room = shutil.disk_usage(path.resolve().parent).free
+        free = f"{room / 2**20:,.1f} MB free" if room >= 2**20 else f"{room // 1024} KB free"
+    except OSError:
+        free = "free space unknown"
+    return (
+        f"the disk holding the journal {path} is full ({free}): the journal cannot record "
+        "what is sent, so backfill stopped sending. Everything it recorded is kept. Free some "
+        "space on that disk (or move the journal and its -wal file to a disk with room, and "
+        "point --journal or the journal: key at it), then run the same command again: it "
+        "sends only what the journal does not show as sent, and an action whose outcome "
+        "could not be recorded is sent again and flagged resent_uncertain"
+    )
+
+
 def explain(path: Path, exc: BaseException) -> str:
     """What a failure of SQLite (or of the writer thread) means for the user, and the fix."""
     text = str(exc)
@@ -158,6 +177,8 @@ def explain(path: Path, exc: BaseException) -> str:
             "it away to start a new one (a new journal forgets what was sent: re-sent "
             "actions may be applied twice)"
         )
+    if "full" in text:  # SQLITE_FULL: "database or disk is full"
+        return disk_full(path)
     if "readonly" in text or "unable to open" in text or "disk" in text:
         return (
             f"cannot write the journal {path} ({text}); choose a writable place "

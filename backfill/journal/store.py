@@ -161,7 +161,7 @@ class Journal(JournalReader):
             conn.executemany(UPSERT, batch)
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            _roll_back(conn)
             self._pending = batch + self._pending
             raise
 
@@ -286,7 +286,7 @@ class Journal(JournalReader):
                     self._conn.executemany(sql, rows)
                     self._conn.execute("COMMIT")
                 except BaseException:
-                    self._conn.execute("ROLLBACK")
+                    _roll_back(self._conn)
                     raise
         except sqlite3.DatabaseError as exc:
             raise JournalError(explain(self.path, exc)) from None
@@ -299,6 +299,14 @@ class Journal(JournalReader):
             "VALUES (?, ?, ?)",
             [(str(case), str(when), now) for case, when in dates.items()],
         )
+
+
+def _roll_back(conn: sqlite3.Connection) -> None:
+    """Undo a failed transaction, if SQLite has not already (it has, on a full disk): the
+    error to report is the one that failed it, not "cannot rollback"."""
+    if conn.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
 
 
 def _row(
