@@ -80,6 +80,7 @@ class InputConfig(_Section):
     step_notes: dict[str, str] = Field(default_factory=dict)
     audit: AuditConfig = Field(default_factory=AuditConfig)
     sheet: str | int | None = None
+    header_row: int | None = Field(None, ge=1)  # spreadsheet row of the header; None = first
     columns: dict[str, str | None] = Field(default_factory=dict)  # None: no column, by name or not
     status_map: dict[str, str] = Field(default_factory=dict)
     timezone: str = "UTC"

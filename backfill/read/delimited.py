@@ -36,10 +36,14 @@ _SEP_HINT = re.compile(r"sep=([,;\t|])[ \t]*\r?\n", re.IGNORECASE)
 _SAVE_AS_UTF8 = 'save it as UTF-8 (in Excel: File > Save As > "CSV UTF-8") and run again'
 
 
-def read_delimited(path: Path, *, on_progress: OnProgress = no_progress) -> pd.DataFrame:
+def read_delimited(
+    path: Path, *, header_row: int | None = None, on_progress: OnProgress = no_progress
+) -> pd.DataFrame:
     """One delimited file as a frame of text cells, indexed by spreadsheet row number.
 
-    Blank lines are kept as rows of "" so that the numbers stay right; read_table drops them.
+    `header_row` (1-based line; None = the first non-blank one) skips a title block above
+    the header. Blank lines are kept as rows of "" so that the numbers stay right; read_table
+    drops them.
     A large file is read in chunks, with an `on_progress` event (stage "reading NAME",
     rows) after each.
     """
@@ -56,8 +60,19 @@ def read_delimited(path: Path, *, on_progress: OnProgress = no_progress) -> pd.D
         # so the header is row 1 there.
         delimiter, skip, hidden = hint.group(1), 1, 1
     else:
-        delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(sample, truncated)
         skip, hidden = _leading_blank_lines(sample), 0
+    if header_row is not None:
+        skip = hidden + header_row - 1
+        if len(sample.splitlines()) <= skip and not truncated:
+            raise InputError(
+                f"input.header_row is {header_row}, but {path} has only "
+                f"{len(sample.splitlines()) - hidden} line(s); set it to the row of the "
+                "column names"
+            )
+    if not hint:
+        # sniffed from the header on: a title block above it says nothing of the delimiter
+        table = "\n".join(sample.splitlines()[skip:]) if header_row is not None else sample
+        delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(table, truncated)
     options: dict[str, object] = {
         "sep": delimiter,
         # pandas' string dtype: the cells stay in pyarrow arrays, never a Python object each
@@ -337,10 +352,16 @@ def _explain_parser_error(path: Path, exc: Exception, delimiter: str, hidden: in
         # exactly the spreadsheet row number.
         expected, line, saw = (int(g) for g in match.groups())
         row = line - hidden
+        title = (
+            "; if the column names are not on the first line (a title above them), set "
+            "input.header_row to their row"
+            if expected == 1
+            else ""
+        )
         return (
             f"{path} row {row}: {saw} cells where the header has {expected} "
             f"({name}-separated); a value that contains a {name} must be in double quotes: "
-            "fix that row, or export the file again with quoting"
+            f"fix that row, or export the file again with quoting{title}"
         )
     match = _OPEN_QUOTE.search(str(exc))
     if match:

@@ -30,11 +30,16 @@ _ENCRYPTED = (
 
 
 def read_workbook(
-    path: Path, *, sheet: str | int | None = None, on_progress: OnProgress = no_progress
+    path: Path,
+    *,
+    sheet: str | int | None = None,
+    header_row: int | None = None,
+    on_progress: OnProgress = no_progress,
 ) -> pd.DataFrame:
     """One sheet as a frame of text/datetime cells, indexed by spreadsheet row number.
 
-    The header is the first non-empty row of the sheet; blank rows are kept as rows of ""
+    The header is row `header_row` (1-based), or else the first non-empty row of the sheet
+    (a title block above the header needs `header_row`); blank rows are kept as rows of ""
     (read_table drops them). `sheet` is a name or a 0-based index; None = first. A large
     workbook reports `on_progress` events (stage "reading NAME", rows): one before calamine
     parses the sheet in a native call that cannot report, then the rows turned into cells.
@@ -63,18 +68,67 @@ def read_workbook(
             raise
         raise InputError(_explain_unreadable(path, head, exc)) from None
     if start is None or not rows:
+        others = sheets_text(path)
         raise InputError(
             f"{path} (sheet '{name}') is empty: it has no header row; put the column names in "
             "the first row, or choose another sheet with input.sheet"
+            + (f". {others}" if others else "")
         )
     first_row, first_col = start  # 0-based position of the top-left cell with data
     if head.startswith(_ZIP_MAGIC):
         _mark_formulas_without_value(path, name, rows, first_row, first_col)
+    if header_row is not None:
+        rows, first_row = _from_header_row(path, name, rows, first_row, header_row)
     frame = _frame_from_rows(rows)
     header_row = first_row + 1
     frame.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(frame))
     frame.attrs.update(sheet=name, first_column=first_col)
     return frame
+
+
+def _from_header_row(
+    path: Path, sheet: str, rows: list[list[Any]], first_row: int, header_row: int
+) -> tuple[list[list[Any]], int]:
+    """The rows from `header_row` on (the title block above it left out), and its 0-based row."""
+    skip = header_row - 1 - first_row
+    if skip < 0 or skip >= len(rows) or not any(cell not in ("", None) for cell in rows[skip]):
+        raise InputError(
+            f"input.header_row is {header_row}, but row {header_row} of {path} (sheet "
+            f"'{sheet}') is empty; the sheet's data starts at row {first_row + 1}: set "
+            "input.header_row to the row of the column names"
+        )
+    return rows[skip:], header_row - 1
+
+
+def sheet_sizes(path: Path) -> list[tuple[str, int]]:
+    """Every worksheet of a workbook with its number of non-empty rows (header included)."""
+    import python_calamine as calamine
+
+    workbook = calamine.CalamineWorkbook.from_path(str(path))
+    sizes = []
+    for name in workbook.sheet_names:
+        try:
+            rows = workbook.get_sheet_by_name(name).to_python()
+        except calamine.CalamineError:
+            continue  # a chart sheet: no cells
+        sizes.append((name, sum(1 for row in rows if any(c not in ("", None) for c in row))))
+    return sizes
+
+
+def sheets_text(path: Path) -> str:
+    """For a message: every sheet with its row count, and the input.sheet line to pick one."""
+    try:
+        sizes = sheet_sizes(path)
+    except Exception:  # (the message it serves is the error to show, never this one)
+        return ""
+    if len(sizes) < 2:
+        return ""
+    listed = ", ".join(f"'{name}' ({rows:,} rows)" for name, rows in sizes)
+    largest = max(sizes, key=lambda size: size[1])[0]
+    return (
+        f"The workbook's sheets: {listed}. To read another, set it in the config: "
+        f'input: {{sheet: "{largest}"}}'
+    )
 
 
 class FormulaWithoutValue(str):

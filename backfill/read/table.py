@@ -69,7 +69,9 @@ def read_inputs(
     original: list[str] = []
     columns: dict[str, str] = {}
     for path in paths:
-        frame = read_table(Path(path), sheet=cfg.sheet, on_progress=on_progress)
+        frame = read_table(
+            Path(path), sheet=cfg.sheet, header_row=cfg.header_row, on_progress=on_progress
+        )
         own = own_columns(frame)
         if frame.empty:
             raise InputError(
@@ -86,7 +88,12 @@ def read_inputs(
                     where=_where(path, frame),
                 )
             except InputError as exc:
-                raise MissingColumns(str(exc), frame) from None
+                hint = _header_row_hint(frame, cfg, required_columns(cfg, required))
+                if not hint and Path(path).suffix.lower() in EXCEL_SUFFIXES:
+                    from backfill.read.excel import sheets_text
+
+                    hint = sheets_text(Path(path))
+                raise MissingColumns(f"{exc}. {hint}" if hint else str(exc), frame) from None
         else:
             _check_same_layout(paths[0], original, path, own)
         frames.append(frame)
@@ -100,12 +107,17 @@ def read_inputs(
 
 
 def read_table(
-    path: Path, *, sheet: str | int | None = None, on_progress: OnProgress = no_progress
+    path: Path,
+    *,
+    sheet: str | int | None = None,
+    header_row: int | None = None,
+    on_progress: OnProgress = no_progress,
 ) -> pd.DataFrame:
     """One file as a frame of its own columns plus SOURCE and ROW (header only: no rows).
 
     Text cells are `str` exactly as in the file, empty cells "", real Excel date cells naive
-    datetimes. `sheet` (name or 0-based index; None = the first) applies to workbooks only.
+    datetimes. `sheet` (name or 0-based index; None = the first) applies to workbooks only;
+    `header_row` (spreadsheet row, 1-based; None = the first non-empty one) to every file.
     """
     path = Path(path)
     _check_file(path)
@@ -114,11 +126,13 @@ def read_table(
         if suffix in TEXT_SUFFIXES:
             from backfill.read.delimited import read_delimited
 
-            frame = read_delimited(path, on_progress=on_progress)
+            frame = read_delimited(path, header_row=header_row, on_progress=on_progress)
         elif suffix in EXCEL_SUFFIXES:
             from backfill.read.excel import read_workbook
 
-            frame = read_workbook(path, sheet=sheet, on_progress=on_progress)
+            frame = read_workbook(
+                path, sheet=sheet, header_row=header_row, on_progress=on_progress
+            )
         else:
             raise InputError(
                 f"{path}: unsupported file type '{path.suffix}'; backfill reads .csv, .tsv, "
@@ -218,6 +232,30 @@ def _check_file(path: Path) -> None:
         raise InputError(
             f"input file {path} not found (looked in {os.getcwd()}); check the name and folder"
         )
+
+
+HEADER_SEARCH_ROWS = 30  # a title block above the header is a few rows, not a page
+
+
+def _header_row_hint(frame: pd.DataFrame, cfg: InputConfig, required: Sequence[str]) -> str:
+    """When a row below the one read as the header holds the column names the config needs
+    (a title block above the header), the input.header_row line that reads it."""
+    own = own_columns(frame)
+    top = frame.head(HEADER_SEARCH_ROWS)
+    for position, row in enumerate(top[ROW].tolist()):
+        names = [str(top[c].iat[position]).strip() for c in own]
+        if sum(1 for n in names if n) < len(required):
+            continue
+        try:
+            map_columns(names, cfg.columns, required, where="")
+        except InputError:
+            continue
+        shown = ", ".join(f"'{n}'" for n in names if n)
+        return (
+            f"The column names seem to be on row {row} ({shown}), below a title block: "
+            f"set it in the config: input: {{header_row: {row}}}"
+        )
+    return ""
 
 
 def _where(path: Path | str, frame: pd.DataFrame) -> str:
