@@ -126,6 +126,7 @@ class ValidationConfig(_Section):
     transitions: Literal["free", "progressive"] = "free"
     require_note: bool = False
     duplicates: Literal["drop", "keep"] = "drop"
+    max_note_chars: int = Field(10_000, ge=1)  # longer notes warn (note-too-long)
 
 
 class SendConfig(_Section):

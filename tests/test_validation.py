@@ -340,3 +340,39 @@ def test_warnings_do_not_fail_the_plan() -> None:
     assert codes(plan, "warning") == ["no-follow-up-time", "no-close-time"]
     assert plan.frame[WARNING].iloc[0].startswith("no-follow-up-time: case 1 ends in progress")
     assert plan.exit_status() == 0
+
+
+@pytest.mark.parametrize(
+    ("case", "warned"),
+    [
+        ("70000052", False),
+        ("1" * 20, False),
+        ("1" * 21, True),
+        ("ABC-12", True),
+        ("12 34", True),
+        ("x" * 10_000, True),
+    ],
+)
+def test_ids_that_are_not_1_to_20_digits_are_warned_about(case: str, warned: bool) -> None:
+    plan = plan_of([row(case=case)])
+    warnings = [p for p in plan.problems if p.code == "unusual-id"]
+    assert bool(warnings) == warned
+    assert "unusual-id" not in codes(plan)  # a warning: the row is still sent
+    if warned:
+        assert warnings[0].severity == "warning"
+        assert "is not 1 to 20 digits" in warnings[0].message
+        assert len(warnings[0].message) < 300  # a 10,000-character id is not repeated whole
+
+
+@pytest.mark.parametrize(("length", "warned"), [(10_000, False), (10_001, True)])
+def test_notes_above_max_note_chars_are_warned_about(length: int, warned: bool) -> None:
+    plan = plan_of([row(note="n" * length)])
+    warnings = [p for p in plan.problems if p.code == "note-too-long"]
+    assert bool(warnings) == warned
+    assert the(plan, 2)[OUTCOME] == ""  # sent anyway
+    if warned:
+        assert warnings[0].message.startswith(
+            "the note has 10,001 characters, more than validation.max_note_chars (10,000)"
+        )
+    lower = plan_of([row(note="n" * 200)], validation={"max_note_chars": 100})
+    assert [p.code for p in lower.problems if p.code == "note-too-long"] == ["note-too-long"]

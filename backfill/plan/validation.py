@@ -40,6 +40,8 @@ WARNING = "warning"
 MISSING_ID = "missing-id"
 BAD_ID = "bad-id"
 CUT_BY_EXCEL_CODE = "cut-by-excel"
+UNUSUAL_ID = "unusual-id"
+NOTE_TOO_LONG = "note-too-long"
 CONTROL_CHARACTER = "control-character"
 FORMULA_WITHOUT_VALUE = "formula-without-value"
 UNKNOWN_STATUS = "unknown-status"
@@ -164,6 +166,8 @@ def normalise_cells(
         found.append(problems_where(mask, code, flagged.map(messages), time_column))
 
     frame[NOTE] = cells.normalise_notes(input_cells(frame, columns, "note"))
+    found.append(_unusual_ids(frame, id_column))
+    found.append(_long_notes(frame, columns.get("note", "note"), config))
     frame[ASSIGNEE], bad_assignee, assignee_message = cells.normalise_assignees(
         input_cells(frame, columns, "assignee")
     )
@@ -194,6 +198,50 @@ def _bad_ids(frame: pd.DataFrame, id_column: str) -> pd.DataFrame:
         ),
         id_column,
     )
+
+
+def _unusual_ids(frame: pd.DataFrame, id_column: str) -> pd.DataFrame:
+    """Warn on ids that are not 1-20 digits (CustomerGauge numbers are): sent as they are,
+    but the server will likely refuse them."""
+    ids = frame[CASE].astype(str)
+    odd = frame[IN_CASE] & ~ids.str.fullmatch(r"\d{1,20}") & ~ids.str.fullmatch(_NUMBER_NOT_ID)
+    return problems_where(
+        odd,
+        UNUSUAL_ID,
+        ids[odd].map(
+            lambda v: (
+                f"the case id {_shown(v)} is not 1 to 20 digits, as CustomerGauge numbers "
+                f"are; check the {id_column!r} column (it is sent as it is)"
+            )
+        ),
+        id_column,
+        severity=WARNING,
+    )
+
+
+def _long_notes(frame: pd.DataFrame, note_column: str, config: Config) -> pd.DataFrame:
+    """Warn on notes longer than validation.max_note_chars (the API's limit is unknown)."""
+    limit = config.validation.max_note_chars
+    lengths = frame[NOTE].astype(str).str.len()
+    long = lengths.gt(limit)
+    return problems_where(
+        long,
+        NOTE_TOO_LONG,
+        lengths[long].map(
+            lambda n: (
+                f"the note has {n:,} characters, more than validation.max_note_chars "
+                f"({limit:,}): the API may refuse it (HTTP 413/422); shorten it, or raise the "
+                "setting if your tenant takes it"
+            )
+        ),
+        note_column,
+        severity=WARNING,
+    )
+
+
+def _shown(value: str) -> str:
+    """A cell for a message: at most 40 characters of it."""
+    return repr(value) if len(value) <= 40 else f"{value[:37]!r}… ({len(value):,} characters)"
 
 
 def _cut_by_excel(frame: pd.DataFrame) -> pd.DataFrame:
