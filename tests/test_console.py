@@ -68,7 +68,8 @@ def test_a_rehearsal_says_so_and_ends_with_the_next_step(
     ]
     end = lines[lines.index("6 rows: sent 4, invalid 1, blocked 1") :]
     assert end[2:] == [
-        "  why not sent: unknown-status 1, blocked 1 (column error of failures.csv)",
+        "  why not sent: unknown-status 1, blocked 1 (each row's reason: the error column "
+        "of failures.csv)",
         "  verify: 2 cases; 2 match, 0 mismatch, 0 missing",
         f"Reports: {out} (open report.xlsx)",
         "Exit status 1: 2 rows not sent (invalid 1, blocked 1); expected until they are fixed.",
@@ -182,7 +183,7 @@ def test_the_prompt_says_how_long_sending_takes_and_a_no_leaves_nothing(
         with pytest.raises(ConfigError, match="cancelled at the confirmation prompt"):
             run([data], config, confirm=lambda message: asked.append(message) or False)
         assert asked == [
-            f"Send 4 action(s) of 2 case(s) to CustomerGauge region eu at {sb.base_url} "
-            "(API v7)? 4 requests at 500/s: under 10 s; 1 assignment e-mail(s)."
+            f"Send 4 action(s) of 2 case(s) to {sb.base_url} (api.base_url; tokens from "
+            f"{sb.token_url}) (API v7)? 4 requests at 500/s: under 10 s; 1 assignment e-mail(s)."
         ]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["history.csv"]  # no reports, journal

@@ -300,8 +300,8 @@ def test_nothing_is_sent_without_the_callers_go_ahead(sb, creds, tmp_path: Path)
     with pytest.raises(ConfigError, match="cancelled at the confirmation prompt"):
         run([data], config, confirm=no, echo=quiet)
     assert questions == [
-        f"Send 4 action(s) of 2 case(s) to CustomerGauge region {config.api.region} at "
-        f"{config.api.api_base} (API v7)? 4 requests at 500/s: under 10 s; "
+        f"Send 4 action(s) of 2 case(s) to {config.api.api_base} (api.base_url; tokens from "
+        f"{config.api.token_url}) (API v7)? 4 requests at 500/s: under 10 s; "
         "0 assignment e-mail(s)."
     ]
     assert puts(sb) == 0

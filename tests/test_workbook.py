@@ -156,7 +156,7 @@ def test_summary_reads_top_down_in_plain_words(tmp_path: Path) -> None:
         "Where the actions went",
         "When and how fast (times in UTC)",
         "What happened to the rows",
-        "Why rows were not sent (column error of Failures)",
+        "Why rows were not sent (each row's reason: the error column of Failures)",
         "What CustomerGauge will show (predicted from the plan)",
         "What to do next",
         "Actions sent per month (month of happened_at)",

@@ -107,7 +107,10 @@ def run_text(outcome: RunOutcome) -> str:
     if errors:
         top = dict(list(errors.items())[:REASONS_SHOWN])
         more = f", and {len(errors) - REASONS_SHOWN} more" if len(errors) > REASONS_SHOWN else ""
-        lines.append(f"  why not sent: {_listed(top)}{more} (column error of failures.csv)")
+        lines.append(
+            f"  why not sent: {_listed(top)}{more} (each row's reason: the error column "
+            "of failures.csv)"
+        )
     verify = summary.get("verify")
     if verify:
         lines.append(f"  {verify['summary']}")

@@ -212,7 +212,9 @@ def describe_run(
         inputs=input_rows(plan.frame, plan.sources),
         config_file=file,
         api_version=config.api.version,
-        region=config.api.region,
+        # with api.base_url the actions went to that URL, not to a region's host
+        region=None if config.api.base_url else config.api.region,
+        token_url=config.api.token_url if config.api.version == "v7" else None,
         rate_limit=config.send.rate_limit,
         predicted=predicted_kpis(plan),
         time_columns=_time_columns(plan),

@@ -150,8 +150,9 @@ def _banner(out: _Sheet, summary: Mapping[str, Any]) -> None:
     if summary.get("sandbox"):
         text, fill, colour = SANDBOX_BANNER, BANNER_SANDBOX, "000000"
     else:
-        region = str(summary.get("region", "")).upper()
-        text = f"CustomerGauge {region}: {summary.get('target', '')}"
+        region = str(summary.get("region") or "").upper()
+        target = summary.get("target", "")
+        text = f"CustomerGauge {region}: {target}" if region else f"Sent to {target}"
         fill, colour = BANNER_REAL, "FFFFFF"
     font = Font(bold=True, size=16, color=colour)
     out.sheet.row_dimensions[1].height = 26  # (a 16-point line; the default row is 15)
@@ -168,12 +169,16 @@ def _where(out: _Sheet, summary: Mapping[str, Any]) -> None:
     target = summary.get("target", "")
     if summary.get("sandbox"):
         where = f"a local CustomerGauge emulator at {target} (--sandbox), not CustomerGauge"
-    else:
+    elif summary.get("region"):
         where = (
-            f"CustomerGauge region {summary.get('region', '?')}, "
+            f"CustomerGauge region {summary['region']}, "
             f"API {summary.get('api_version', '?')}, at {target}"
         )
+    else:  # api.base_url: the URL actually used, not a region's name over it
+        where = f"{target} (api.base_url), API {summary.get('api_version', '?')}"
     out.item("Target", where)
+    if summary.get("token_url") and not summary.get("sandbox"):
+        out.item("Token URL", str(summary["token_url"]))
     for item in summary.get("inputs", []):
         out.item("Input file", f"{item['file']} ({item['rows']:,} rows)")
     config_file = summary.get("config_file")
@@ -241,7 +246,7 @@ def _reasons(out: _Sheet, summary: Mapping[str, Any]) -> None:
     errors = dict(summary.get("errors", {}))
     if not errors:
         return
-    out.section("Why rows were not sent (column error of Failures)")
+    out.section("Why rows were not sent (each row's reason: the error column of Failures)")
     out.header("Reason", "What it means", "Rows")
     for code, count in list(errors.items())[:TOP_REASONS]:
         out.item(code, REASONS.get(code, ""), extra=int(count))

@@ -74,9 +74,14 @@ def confirm_sending(
     if not actions:
         return
     emails = sum(1 for case in decisions.cases for a in case if a.assignee)
+    where = (
+        f"{target} (api.base_url"
+        + (f"; tokens from {config.api.token_url})" if config.api.version == "v7" else ")")
+        if config.api.base_url
+        else f"CustomerGauge region {config.api.region} at {target}"
+    )
     require_confirmation(
-        f"Send {actions:,} action(s) of {len(decisions.cases):,} case(s) to "
-        f"CustomerGauge region {config.api.region} at {target} "
+        f"Send {actions:,} action(s) of {len(decisions.cases):,} case(s) to {where} "
         f"(API {config.api.version})? "
         f"{sending_time(actions, config.send.rate_limit)}; "
         f"{emails:,} assignment e-mail(s).",

@@ -171,7 +171,11 @@ def collect_results(
         results[int(key)] = Result(int(key), Outcome(outcome), error=str(error or ""))
     results.update(decisions.results)
     results.update(hooks.results)
-    reason = f"not sent: the run was aborted ({aborted})" if aborted else "not sent"
+    reason = (
+        f"not-attempted: the run stopped before sending it ({aborted})"
+        if aborted
+        else "not-attempted: the run stopped before sending it"
+    )
     for key in frame.index[frame[model.OUTCOME].eq("")]:
         key = int(key)
         if key not in results:
@@ -180,8 +184,8 @@ def collect_results(
                 key,
                 Outcome.PENDING,
                 error=(
-                    "in flight when the run stopped at once: outcome unknown, the next run "
-                    "re-sends it as uncertain"
+                    "in-flight: sent when the run stopped at once, its outcome unknown; the "
+                    "next run re-sends it as uncertain"
                     if lost
                     else reason
                 ),

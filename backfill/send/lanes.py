@@ -126,8 +126,8 @@ class _Lanes:
 
     def pending_reason(self) -> str:
         if self.api.aborted is not None:
-            return f"not sent: the run was aborted ({self.api.aborted})"
-        return "not sent: the run was interrupted before this action"
+            return f"not-attempted: the run stopped before sending it ({self.api.aborted})"
+        return "not-attempted: the run was interrupted before this action"
 
     async def worker(self, queue: Iterator[Sequence[Action]]) -> None:
         # A plain iterator is safe to share: workers only advance it between awaits.
