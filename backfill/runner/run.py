@@ -92,15 +92,9 @@ def run(
     paths = [Path(p) for p in inputs]
 
     async def make_plan(api: ApiSession | None, journal: Journal) -> Plan:
-        if config.responses.source == "api" and api is not None:
-            from backfill.verify.check import plan_for_verify
+        from backfill.plan.api_dates import plan_inputs
 
-            return await plan_for_verify(
-                paths, config, api, journal, on_progress=on_progress, echo=echo
-            )
-        from backfill.plan.build import build_plan
-
-        return build_plan(paths, config, on_progress=on_progress)
+        return await plan_inputs(paths, config, api, journal, on_progress=on_progress, echo=echo)
 
     options = _Options(
         out_dir,
@@ -247,7 +241,7 @@ class _Run:
     async def _main(
         self, make_plan: MakePlan, journal: Journal, log: logging.Logger
     ) -> tuple[Plan, Decisions, JournalHooks]:
-        from backfill.verify.responses import remember_response_dates
+        from backfill.plan.api_dates import remember_response_dates
 
         config = self.config
         async with AsyncExitStack() as stack:
