@@ -64,9 +64,10 @@ def write_plan(
     """Plan `inputs` and write `files` (of plan.csv, cases.csv, invalid.csv; with plan.csv,
     requests.jsonl too) to `out_dir`, else to `plan_folder`. Raises BackfillError for
     unusable input, OutputError when the folder cannot be written."""
+    from backfill.errors import OutputError
     from backfill.plan.build import build_plan
     from backfill.plan.files import write_plan_files
-    from backfill.runner.output import output_error
+    from backfill.runner.finish import cannot_write
 
     plan = build_plan(list(inputs), config, on_progress=on_progress)
     folder = out_dir if out_dir is not None else plan_folder(config, inputs)
@@ -81,7 +82,7 @@ def write_plan(
         if "plan.csv" in files:  # what a run would send, for a look before the real one
             written.append(write_requests(plan, folder))
     except OSError as exc:
-        raise output_error(exc, folder, sent=False) from None
+        raise OutputError(cannot_write(exc, folder, sent=False)) from None
     return PlanWritten(plan, folder, written, _column_hints(plan))
 
 
