@@ -119,11 +119,14 @@ def test_the_export_arrives_as_its_truth(
 
 
 def contained(part: Any, whole: Any) -> bool:
-    """Every setting of `part` is in `whole` with the same value."""
+    """Every setting of `part` is in `whole` with the same value (a list of step columns in
+    any order: the earliest time of them counts)."""
     if isinstance(part, dict):
         return isinstance(whole, dict) and all(
             key in whole and contained(value, whole[key]) for key, value in part.items()
         )
+    if isinstance(part, list):
+        return isinstance(whole, list) and sorted(part) == sorted(whole)
     return bool(part == whole)
 
 
