@@ -97,13 +97,12 @@ def _send(
     from backfill.cli.progress import ProgressBars
     from backfill.cli.prompts import confirmation
     from backfill.config import load_config
+    from backfill.runner.run import RunOptions
 
     if sandbox:
         click.echo(console.REHEARSAL_FIRST)
     with ProgressBars() as on_progress:
-        outcome = send(
-            what,
-            load_config(config_path),
+        chosen = RunOptions(
             out_dir=out_dir,
             journal_path=journal_path,
             sandbox=sandbox,
@@ -114,6 +113,7 @@ def _send(
             on_plan=_show_plan,
             **options,
         )
+        outcome = send(what, load_config(config_path), chosen)
     click.echo(console.run_text(outcome))
     return int(outcome.exit_status)
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 from backfill.config import Config
 from backfill.errors import AuthError
 from backfill.journal.store import Journal
 from backfill.model import OnProgress
 from backfill.plan.build import Plan
-from backfill.runner.preflight import Echo
+from backfill.report.summary import Verified
+from backfill.runner.prepare import Echo
 from backfill.send.auth import Credentials
 from backfill.send.retry_policy import RetryPolicy
 from backfill.send.session import ApiSession
@@ -30,8 +30,8 @@ async def verify_after_send(
     retry_policy: RetryPolicy | None,
     on_progress: OnProgress,
     echo: Echo,
-) -> dict[str, Any] | None:
-    """Verify the run; what summary.json keeps of it, or None when it cannot be read back.
+) -> Verified | None:
+    """Verify the run; what its summary keeps of it, or None when it cannot be read back.
 
     v7 runs read over their own session, so the reads share its rate limit; a v4.1 run reads
     with v7 (the only API that answers GET close-loop) and its credentials.
@@ -59,10 +59,10 @@ async def _verify(
     folder: Path,
     on_progress: OnProgress,
     echo: Echo,
-) -> dict[str, Any]:
+) -> Verified:
     outcome = await verify_plan(plan, api, journal=journal, folder=folder, on_progress=on_progress)
-    return {  # (the CLI prints the summary with the run's: backfill/cli/console.py)
-        "summary": outcome.summary,
-        "exit_code": int(outcome.exit_status),
-        "source": outcome.source,
-    }
+    return Verified(  # (the CLI prints it with the run's summary: backfill/cli/console.py)
+        summary=outcome.summary,
+        exit_code=int(outcome.exit_status),
+        source=outcome.source,
+    )

@@ -17,6 +17,7 @@ from backfill.config import Config
 from backfill.errors import AuthError, ConfigError, ExitStatus
 from backfill.journal.store import Journal
 from backfill.model import HAPPENED_TS, OUTCOME, OnProgress, no_progress
+from backfill.plan.api_dates import plan_inputs
 from backfill.plan.build import Plan
 from backfill.send.auth import Credentials
 from backfill.send.session import ApiSession
@@ -29,7 +30,6 @@ from backfill.verify.expectation import (
     untimed_cases,
 )
 from backfill.verify.readback import read_close_loop
-from backfill.verify.responses import api_response_dates
 
 
 def _quiet(line: str) -> None:
@@ -195,7 +195,7 @@ def verify(
                 return await verify_journal(
                     journal, config, api, folder=folder, on_progress=on_progress
                 )
-            plan = await plan_for_verify(
+            plan = await plan_inputs(
                 inputs, config, api, journal, now=now, on_progress=on_progress, echo=echo
             )
             return await verify_plan(
@@ -231,32 +231,6 @@ def _credentials(config: Config) -> Credentials:
             "(also when sending with v4.1); a rehearsal needs none: `backfill run --sandbox` "
             "reads the emulator back at its end"
         ) from None
-
-
-async def plan_for_verify(
-    inputs: Sequence[Path],
-    config: Config,
-    api: ApiSession,
-    journal: Journal | None,
-    *,
-    now: datetime | None = None,
-    on_progress: OnProgress = no_progress,
-    echo: Callable[[str], None] | None = None,
-) -> Plan:
-    """The plan of `inputs`, with response dates from the API when responses.source is api."""
-    from backfill.config import required_fields
-    from backfill.plan.build import build_plan, plan_from_table
-    from backfill.read.table import read_inputs
-
-    if config.responses.source != "api":
-        return build_plan(inputs, config, now=now, on_progress=on_progress)
-    table = read_inputs(
-        list(inputs), config.input, required=required_fields(config), on_progress=on_progress
-    )
-    dates = await api_response_dates(
-        table, config, api, journal, now=now, on_progress=on_progress, echo=echo
-    )
-    return plan_from_table(table, config, now=now, response_dates=dates)
 
 
 def _open_journal(path: Path | None, config: Config, *, required: bool) -> Journal | None:
