@@ -12,9 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
 
 from backfill.config import Config
-from backfill.model import Action
+from backfill.model import CASE, RESPONSE_TS, Action
+from backfill.plan.build import Plan
+from backfill.report.summary import PilotCause, PilotReport
+from backfill.verify.check import VerifyOutcome
+from backfill.verify.compare import Verdict
+from backfill.verify.diagnose import likely_causes
+from backfill.verify.expectation import UNCHECKED
 
 REOPEN = "a re-open"
 NOTE = "a note"
@@ -105,3 +114,81 @@ def choose_pilot(cases: Sequence[list[Action]], size: int, config: Config) -> Pi
         rest=[case for i, case in enumerate(cases) if i not in chosen],
         reasons={cases[i][0].case: chosen[i] for i in order},
     )
+
+
+# --- after the pilot: what reading back found ------------------------------------------------
+def judge(
+    pilot: Pilot, outcome: VerifyOutcome | None, plan: Plan, sent_at: datetime
+) -> PilotReport:
+    """The pilot's verdict: passed only when every pilot case was read back and matches."""
+    if outcome is None:  # could not be read back (v4.1 without v7 credentials)
+        return PilotReport(cases=pilot.case_ids, covers=pilot.reasons, verdicts={}, passed=False)
+    frame = outcome.comparison.frame
+    verdicts = {
+        str(case): str(verdict)
+        for case, verdict in zip(frame["case"], frame["verdict"], strict=True)
+    }
+    responses = response_times(plan, pilot.case_ids)
+    causes = likely_causes(outcome.comparison, outcome.expected, outcome.found, responses, sent_at)
+    passed = bool(verdicts) and all(v == Verdict.MATCH for v in verdicts.values())
+    return PilotReport(
+        cases=pilot.case_ids,
+        covers=pilot.reasons,
+        verdicts=verdicts,
+        passed=passed,
+        causes=[
+            PilotCause(code=str(cause.code), cases=list(cause.cases), advice=cause.advice)
+            for cause in causes
+        ],
+    )
+
+
+def response_times(plan: Plan, cases: Sequence[str]) -> dict[str, pd.Timestamp]:
+    """Each case's survey response time (UTC), where the plan knows it."""
+    frame = plan.frame
+    rows = frame[frame[CASE].isin(list(cases))]
+    firsts = rows.groupby(CASE, sort=False)[RESPONSE_TS].first()
+    return {str(case): stamp for case, stamp in firsts.items() if not pd.isna(stamp)}
+
+
+def pilot_lines(report: PilotReport, outcome: VerifyOutcome | None) -> list[str]:
+    """The pilot's comparison, a line per case, then what a mismatch means."""
+    if outcome is None:
+        return ["Pilot: could not be read back, so it proves nothing; the rest is not sent"]
+    lines = []
+    frame = outcome.comparison.frame
+    for case, verdict, differs, want, got in zip(
+        frame["case"],
+        frame["verdict"],
+        frame["differs"],
+        frame["expected"],
+        frame["found"],
+        strict=True,
+    ):
+        line = f"Pilot case {case}: {verdict}"
+        if verdict != Verdict.MATCH:
+            line += f" ({differs or 'not in the answer'}); expected {want}; found {got}"
+        lines.append(line)
+    untimed = [
+        case
+        for case, want in outcome.expected.items()
+        if want.time_to_close is UNCHECKED and want.time_to_follow_up is UNCHECKED
+    ]
+    if untimed:
+        lines.append(
+            f"Pilot: follow-up and close times not compared for {len(untimed)} case(s): the "
+            "plan knows no response date for them (responses.source), so a tenant that "
+            "ignores happened_at would go unnoticed there"
+        )
+    if report.passed:
+        lines.append(f"Pilot: all {len(report.cases)} case(s) match what CustomerGauge holds")
+    for cause in report.causes:
+        lines.append(f"Pilot: {cause.advice} (case(s) {', '.join(cause.cases)})")
+    return lines
+
+
+def naming_line(pilot: Pilot) -> str:
+    """The pilot's cases, named before they go, each with what it covers."""
+    named = "; ".join(f"case {case} ({', '.join(pilot.reasons[case])})" for case in pilot.case_ids)
+    actions = sum(len(case) for case in pilot.cases)
+    return f"Pilot: {named}; {actions} action(s) go first and are read back before the rest"

@@ -78,8 +78,8 @@ class Cause:
         return ADVICE[self.code].format(hours=self.hours)
 
 
-def _hours_between(later: datetime, earlier: pd.Timestamp) -> int | None:
-    if earlier is None or pd.isna(earlier):
+def _hours_between(later: datetime, earlier: pd.Timestamp | None) -> int | None:
+    if earlier is None:
         return None
     return int((pd.Timestamp(later) - earlier).total_seconds() // 3600)
 
@@ -123,7 +123,7 @@ def _time_cause(
     arrival = True
     offsets: set[int] = set()
     for case in cases:
-        since = _hours_between(sent_at, response_ts.get(case, pd.NaT))
+        since = _hours_between(sent_at, response_ts.get(case))
         state, want = found.get(case), expected.get(case)
         for name in TIMES:
             got = getattr(state, name, None) if state is not None else None
