@@ -112,7 +112,7 @@ def test_the_export_arrives_as_its_truth(
             for case_id, case in sb.state.cases.items()
         }
     assert arrived == truth["cases"]
-    outcomes = {str(getattr(k, "value", k)): n for k, n in outcome.summary["outcomes"].items()}
+    outcomes = {str(getattr(k, "value", k)): n for k, n in outcome.summary.outcomes.items()}
     # a row that holds no action (a totals row) is reported on its row or skipped, never sent
     assert outcomes.get("invalid", 0) <= truth["invalid_rows"], outcomes
     assert sum(outcomes.get(k, 0) for k in ("failed", "blocked", "pending")) == 0, outcomes
