@@ -75,12 +75,13 @@ def test_control_characters_are_written_in_excels_escape_and_read_back_exact(
     import python_calamine
     from openpyxl import load_workbook
 
+    from backfill.report.summary import Summary
     from backfill.report.workbook import write_workbook
 
     notes = ["form\x0cfeed", "nul\x00 esc\x1b", "tab\tand\nline", "cr\rcrlf\r\n"]
     frame = pd.DataFrame({"note": notes})
     summary = {"rows": 3, "outcomes": {}, "exit_code": 0, "notes": ["esc\x1b in a note"]}
-    path = write_workbook(summary, frame, frame, tmp_path / "report.xlsx")
+    path = write_workbook(Summary.from_json(summary), frame, frame, tmp_path / "report.xlsx")
     book = python_calamine.CalamineWorkbook.from_path(str(path))
     for name in ("Results", "Failures"):
         cells = [row[0] for row in book.get_sheet_by_name(name).to_python()[1:]]

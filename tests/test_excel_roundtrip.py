@@ -17,6 +17,7 @@ from backfill.config import Config
 from backfill.model import CUT_BY_EXCEL
 from backfill.read.failures import read_failures
 from backfill.report.excel_text import EXCEL_CELL_LIMIT, excel_escape
+from backfill.report.summary import Summary
 from backfill.report.workbook import write_workbook
 from backfill.sandbox import SandboxSettings, ThreadedSandbox
 from tests.runner_helpers import (
@@ -28,7 +29,7 @@ from tests.runner_helpers import (
 )
 
 ORIGINAL = ["number_customergauge", "status", "happened_at", "note"]
-SUMMARY = {"rows": 1, "outcomes": {"failed": 1}, "exit_code": 1}
+SUMMARY = Summary(rows=1, outcomes={"failed": 1}, exit_code=1)
 
 # the troublemakers, mixed into arbitrary text: CR, CRLF, Excel's escapes written literally,
 # the characters that make a cell a formula, controls an XML sheet cannot hold as they are

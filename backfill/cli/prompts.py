@@ -8,7 +8,7 @@ import click
 
 from backfill.errors import ConfigError
 from backfill.redact import redact
-from backfill.runner.preflight import Confirm
+from backfill.runner.prepare import Confirm
 
 
 def confirmation(*, yes: bool) -> Confirm:

@@ -130,9 +130,7 @@ def read_table(
         elif suffix in EXCEL_SUFFIXES:
             from backfill.read.excel import read_workbook
 
-            frame = read_workbook(
-                path, sheet=sheet, header_row=header_row, on_progress=on_progress
-            )
+            frame = read_workbook(path, sheet=sheet, header_row=header_row, on_progress=on_progress)
         else:
             raise InputError(
                 f"{path}: unsupported file type '{path.suffix}'; backfill reads .csv, .tsv, "

@@ -14,7 +14,7 @@ write-only mode, which streams rows: the Results sheet may hold 100,000 of them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from copy import copy
 from pathlib import Path
 from typing import Any
@@ -32,8 +32,9 @@ from openpyxl.xml.functions import Element, SubElement
 
 from backfill.formula_guard import neutralise
 from backfill.model import Outcome
-from backfill.redact import redact, redact_data
+from backfill.redact import redact
 from backfill.report.excel_text import fitted, with_cut_column
+from backfill.report.summary import Summary
 
 # Above this many rows the workbook holds Summary and Failures only: Excel's row limit and
 # the time openpyxl needs for millions of cells would otherwise bite; results.csv has all.
@@ -72,7 +73,7 @@ def outcome_font(outcome: str, **extra: Any) -> Font:
 
 
 def write_workbook(
-    summary: Mapping[str, Any],
+    summary: Summary,
     results: pd.DataFrame,
     failures: pd.DataFrame,
     path: Path,
@@ -86,7 +87,6 @@ def write_workbook(
     is marked in a column of its own (backfill/report/excel_text.py)."""
     from backfill.report.summary_sheet import write_summary_sheet
 
-    summary = redact_data(summary)
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook = Workbook(write_only=True)
     notes: list[str] = []
@@ -109,7 +109,7 @@ def write_workbook(
             workbook.create_sheet("Results"),
             results,
             dates=TIME_COLUMNS,
-            input_times=summary.get("time_columns", ()),
+            input_times=summary.time_columns,
         )
     shown_failures = with_cut_column(shown_failures, retried)
     write_table_sheet(workbook.create_sheet("Failures"), shown_failures, dates=())
