@@ -208,7 +208,8 @@ def test_the_plan_folder_follows_output_dir(tmp_path: Path, monkeypatch) -> None
         (
             "input:\n  colums: {}\n",
             "unknown key 'input.colums' in section 'input'; allowed keys are: layout, steps, "
-            "step_notes, audit, sheet, columns, status_map, timezone, date_format, dayfirst",
+            "step_notes, audit, sheet, header_row, columns, status_map, timezone, date_format, "
+            "dayfirst",
         ),
         (
             "send:\n  assignee: sometimes\n",
