@@ -61,14 +61,14 @@ def test_an_unknown_status_word_is_a_todo_not_a_guess(tmp_path: Path) -> None:
     export = tmp_path / "export.csv"
     export.write_text(
         "number_customergauge,status,happened_at\n"
-        "1,open,2024-01-01 10:00:00\n1,Snoozed,2024-01-02 10:00:00\n",
+        "1,open,2024-01-01 10:00:00\n1,Parked,2024-01-02 10:00:00\n",
         encoding="utf-8",
     )
     target = tmp_path / "c.yaml"
     code, out = init(str(export), "-o", str(target))
     assert code == 0 and "1 TODO(s) to do first" in out
     text = target.read_text(encoding="utf-8")
-    assert '    # TODO "Snoozed": open | progress | closed  (cannot tell what it means; 1 row)' in (
+    assert '    # TODO "Parked": open | progress | closed  (cannot tell what it means; 1 row)' in (
         text.splitlines()
     )
     assert load_config(target).input.status_map == {"open": "open"}

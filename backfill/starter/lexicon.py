@@ -1,0 +1,226 @@
+"""Header words in English, German, French, Spanish, Dutch, Portuguese and Italian.
+
+Words are evidence, never the decision: the layout and the columns are chosen from the
+values (starter/shape.py, starter/columns.py); a header word names a step, excludes a
+subject column or tells old from new. Words are folded (lower case, no accents). A single
+word of five letters or more also matches as the start of a header word, for compounds
+("Erstellungsdatum", "Lösungszeit", "Fälligkeitsdatum").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from backfill.plan.vocabulary import fold
+
+Words = Mapping[str, Sequence[str]]  # language -> words
+
+LANGUAGES = {
+    "en": "English",
+    "de": "German",
+    "fr": "French",
+    "es": "Spanish",
+    "nl": "Dutch",
+    "pt": "Portuguese",
+    "it": "Italian",
+}
+
+# wide layout: the step a time column's header names
+OPEN: Words = {
+    "en": ("created", "opened", "submitted", "create", "creation", "received", "reported"),
+    "de": ("erstellt", "erstellung", "angelegt", "eroffnet", "eingegangen", "eroffnung"),
+    "fr": ("cree", "creee", "creation", "ouvert", "ouverture", "recu"),
+    "es": ("creado", "creada", "creacion", "abierto", "apertura", "recibido"),
+    "nl": ("aangemaakt", "gemaakt", "aanmaak", "geopend", "ontvangen"),
+    "pt": ("criado", "criada", "criacao", "aberto", "abertura", "recebido"),
+    "it": ("creato", "creata", "creazione", "aperto", "apertura", "ricevuto"),
+}
+PROGRESS: Words = {
+    "en": ("first reply", "first response", "initial response", "responded", "assigned",
+           "in progress", "replied", "reply", "first agent reply", "acknowledged"),
+    "de": ("erste antwort", "erstantwort", "zugewiesen", "zuweisung", "in bearbeitung",
+           "beantwortet"),
+    "fr": ("premiere reponse", "reponse", "assigne", "attribue", "prise en charge",
+           "attribution"),
+    "es": ("primera respuesta", "respuesta", "asignado", "asignacion", "respondido"),
+    "nl": ("eerste reactie", "eerste antwoord", "toegewezen", "reactie", "beantwoord"),
+    "pt": ("primeira resposta", "resposta", "atribuido", "atribuicao", "respondido"),
+    "it": ("prima risposta", "risposta", "assegnato", "assegnazione", "risposto"),
+}  # fmt: skip
+CLOSED: Words = {
+    "en": ("solved", "resolved", "closed", "completed", "close", "done", "resolution"),
+    "de": ("gelost", "geschlossen", "erledigt", "abgeschlossen", "losung", "schliessung",
+           "abschluss"),
+    "fr": ("resolu", "resolue", "resolution", "ferme", "fermee", "fermeture", "clos",
+           "cloture", "termine"),
+    "es": ("resuelto", "resuelta", "resolucion", "cerrado", "cerrada", "cierre"),
+    "nl": ("opgelost", "gesloten", "afgesloten", "afgehandeld", "oplossing"),
+    "pt": ("resolvido", "resolvida", "resolucao", "fechado", "fechada", "fechamento",
+           "encerrado", "encerramento"),
+    "it": ("risolto", "risolta", "risoluzione", "chiuso", "chiusa", "chiusura"),
+}  # fmt: skip
+STEPS: dict[str, Words] = {"open": OPEN, "progress": PROGRESS, "closed": CLOSED}
+# time columns that are no step of the case: a deadline, the last touch, a next date
+NOT_STEP: Words = {
+    "en": ("updated", "modified", "last", "due", "deadline", "next", "sla", "changed",
+           "update", "activity", "snoozed until"),
+    "de": ("aktualisiert", "geandert", "letzte", "letzter", "fallig", "frist", "nachste",
+           "aktualisierung", "anderung"),
+    "fr": ("mis a jour", "modifie", "modification", "derniere", "dernier", "echeance",
+           "prochaine", "mise a jour"),
+    "es": ("actualizado", "actualizacion", "modificado", "ultimo", "ultima", "vencimiento",
+           "proximo", "modificacion"),
+    "nl": ("bijgewerkt", "gewijzigd", "laatste", "vervaldatum", "volgende", "wijziging"),
+    "pt": ("atualizado", "atualizacao", "modificado", "ultimo", "ultima", "vencimento",
+           "proximo", "modificacao"),
+    "it": ("aggiornato", "aggiornamento", "modificato", "ultimo", "ultima", "scadenza",
+           "prossimo", "modifica"),
+}  # fmt: skip
+# what a survey response date is called
+RESPONSE: Words = {
+    "en": ("survey", "nps", "feedback", "answered", "response date"),
+    "de": ("umfrage", "befragung", "feedback"),
+    "fr": ("enquete", "sondage", "questionnaire"),
+    "es": ("encuesta",),
+    "nl": ("enquete", "vragenlijst"),
+    "pt": ("pesquisa", "questionario", "inquerito"),
+    "it": ("sondaggio", "questionario", "indagine"),
+}
+# a short title of the case: never its note
+TITLE: Words = {
+    "en": ("subject", "title", "summary", "name", "short description", "topic", "tags",
+           "company", "organization", "category"),
+    "de": ("betreff", "titel", "zusammenfassung", "kurzbeschreibung", "thema", "name",
+           "kategorie", "firma"),
+    "fr": ("objet", "sujet", "titre", "resume", "nom", "description courte", "categorie",
+           "societe"),
+    "es": ("asunto", "titulo", "resumen", "nombre", "descripcion corta", "tema",
+           "categoria", "empresa"),
+    "nl": ("onderwerp", "titel", "samenvatting", "naam", "korte omschrijving",
+           "categorie", "bedrijf"),
+    "pt": ("assunto", "titulo", "resumo", "nome", "descricao curta", "tema", "categoria",
+           "empresa"),
+    "it": ("oggetto", "titolo", "riepilogo", "sommario", "nome", "descrizione breve",
+           "categoria", "azienda"),
+}  # fmt: skip
+NOTE: Words = {
+    "en": ("note", "notes", "comment", "comments", "work notes", "remark", "description",
+           "body", "text", "message", "resolution notes"),
+    "de": ("notiz", "notizen", "kommentar", "kommentare", "bemerkung", "beschreibung",
+           "arbeitsnotizen", "text", "nachricht"),
+    "fr": ("note", "notes", "commentaire", "commentaires", "remarque", "description",
+           "texte", "message"),
+    "es": ("nota", "notas", "comentario", "comentarios", "observacion", "descripcion",
+           "texto", "mensaje"),
+    "nl": ("notitie", "notities", "opmerking", "opmerkingen", "omschrijving",
+           "beschrijving", "tekst", "bericht"),
+    "pt": ("nota", "notas", "comentario", "comentarios", "observacao", "descricao",
+           "texto", "mensagem"),
+    "it": ("nota", "note", "commento", "commenti", "osservazione", "descrizione",
+           "testo", "messaggio"),
+}  # fmt: skip
+ASSIGNEE: Words = {
+    "en": ("assignee", "agent", "owner", "assigned", "handler", "responder"),
+    "de": ("bearbeiter", "zustandig", "agent", "verantwortlich", "zugewiesen", "besitzer"),
+    "fr": ("agent", "proprietaire", "assigne", "attribue", "responsable"),
+    "es": ("agente", "propietario", "asignado", "responsable"),
+    "nl": ("behandelaar", "medewerker", "eigenaar", "toegewezen", "agent"),
+    "pt": ("agente", "proprietario", "atribuido", "responsavel"),
+    "it": ("agente", "proprietario", "assegnatario", "assegnato", "responsabile"),
+}
+NOT_ASSIGNEE: Words = {
+    "en": ("requester", "customer", "contact", "client", "author", "reporter", "caller",
+           "from"),
+    "de": ("anfragender", "kunde", "kontakt", "anrufer", "melder", "absender"),
+    "fr": ("demandeur", "client", "contact", "auteur", "appelant"),
+    "es": ("solicitante", "cliente", "contacto", "autor"),
+    "nl": ("aanvrager", "klant", "contact", "melder", "auteur"),
+    "pt": ("solicitante", "cliente", "contato", "contacto", "autor"),
+    "it": ("richiedente", "cliente", "contatto", "autore", "chiamante"),
+}  # fmt: skip
+# audit layout: the column naming what a row changed, and the values before and after
+FIELD: Words = {
+    "en": ("field", "field name", "field event", "event", "property", "field changed"),
+    "de": ("feld", "feldname", "ereignis", "eigenschaft"),
+    "fr": ("champ", "evenement", "propriete"),
+    "es": ("campo", "evento", "propiedad"),
+    "nl": ("veld", "gebeurtenis", "eigenschap"),
+    "pt": ("campo", "evento", "propriedade"),
+    "it": ("campo", "evento", "proprieta"),
+}
+OLD: Words = {
+    "en": ("old", "from", "fromstring", "previous", "before", "prior"),
+    "de": ("alt", "alter", "alter wert", "vorher", "bisher", "von"),
+    "fr": ("ancien", "ancienne", "precedent", "precedente", "avant"),
+    "es": ("anterior", "antiguo", "antigua", "viejo"),
+    "nl": ("oud", "oude", "vorige", "van"),
+    "pt": ("antigo", "antiga", "anterior"),
+    "it": ("vecchio", "vecchia", "precedente"),
+}
+NEW: Words = {
+    "en": ("new", "to", "tostring", "after", "value"),
+    "de": ("neu", "neuer", "neue", "nachher", "wert"),
+    "fr": ("nouveau", "nouvelle", "apres", "valeur"),
+    "es": ("nuevo", "nueva", "valor"),
+    "nl": ("nieuw", "nieuwe", "waarde", "naar"),
+    "pt": ("novo", "nova", "valor"),
+    "it": ("nuovo", "nuova", "valore"),
+}
+# the values of a field column that mean the status
+STATUS_FIELD: Words = {
+    "en": ("status", "state", "ticket status", "case status", "incident state", "stage"),
+    "de": ("status", "zustand", "ticketstatus"),
+    "fr": ("statut", "etat", "statut du ticket"),
+    "es": ("estado",),
+    "nl": ("status",),
+    "pt": ("estado", "status", "situacao"),
+    "it": ("stato",),
+}
+STATUS_HEADER: Words = STATUS_FIELD
+ZONE: Words = {
+    "en": ("local", "utc", "gmt", "cet", "cest", "est", "pst", "timezone", "time zone"),
+    "de": ("ortszeit", "zeitzone", "mez", "mesz"),
+    "fr": ("heure locale", "fuseau"),
+    "es": ("hora local", "zona horaria"),
+    "nl": ("lokale tijd", "tijdzone"),
+    "pt": ("hora local", "fuso"),
+    "it": ("ora locale", "fuso orario"),
+}
+
+
+def header_words(header: str) -> list[str]:
+    """The header as folded lower-case words: "Gelöst am (UTC)" -> ["gelost", "am", "utc"]."""
+    return re.findall(r"[a-z0-9]+", fold(str(header).upper()).lower())
+
+
+def says(header: str, words: Words) -> tuple[str, str] | None:
+    """(word, language) of the first entry of `words` the header holds, else None."""
+    found = header_words(header)
+    for language, entries in words.items():
+        for entry in entries:
+            if _holds(found, entry.split()):
+                return entry, language
+    return None
+
+
+def said(header: str, words: Words) -> str:
+    """Evidence text: "the header says 'gelost' (German)", or "" when it says none."""
+    hit = says(header, words)
+    if hit is None:
+        return ""
+    word, language = hit
+    tongue = "" if language == "en" else f" ({LANGUAGES[language]})"
+    return f"the header says {word!r}{tongue}"
+
+
+def _holds(found: list[str], entry: list[str]) -> bool:
+    size = len(entry)
+    for start in range(len(found) - size + 1):
+        window = found[start : start + size]
+        if window[:-1] != entry[:-1]:
+            continue
+        last, wanted = window[-1], entry[-1]
+        if last == wanted or (len(wanted) >= 5 and last.startswith(wanted)):
+            return True
+    return False
