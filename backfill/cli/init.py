@@ -36,7 +36,8 @@ def init_command(inputs: Sequence[Path], output: Path, *, example: bool, echo: E
     inspection = inspect_frame(table.frame)
     _write(output, starting_config(inspection, [str(p) for p in inputs]))
     todos = len(inspection.todos) + sum(s.status is None for s in inspection.statuses)
-    todos += int(inspection.timezone_todo) + len(inspection.possible)
+    todos += int(inspection.timezone_todo or inspection.timezone_unknown)
+    todos += len(inspection.possible)
     echo(
         f"Wrote {output}: layout {inspection.layout}, {len(inspection.columns)} column(s) "
         f"mapped, {len(inspection.statuses)} status value(s)"

@@ -32,9 +32,23 @@ def starting_config(inspection: Inspection, sources: Sequence[str]) -> str:
                 maybe = inspection.possible[field]
                 lines.append(f"    # TODO {field}: {_quoted(maybe.column)}  ({maybe.evidence})")
     if inspection.steps:
-        lines.append("  steps:")
-        for status, guess in inspection.steps.items():
-            lines.append(_mapping("    ", status, guess))
+        lines.append(
+            "  steps:                                   # in the order of their typical times"
+        )
+        for status, guesses in inspection.steps.items():
+            if len(guesses) == 1:
+                lines.append(_mapping("    ", status, guesses[0]))
+                continue
+            listed = json.dumps([g.column for g in guesses], ensure_ascii=False)
+            lines.append(
+                _line(
+                    f"    {status}: {listed}",
+                    f"{len(guesses)} columns hold {status} times: the earliest non-empty one "
+                    "of each row is the step",
+                )
+            )
+            lines += [f"    #   {g.column!r}: {g.evidence}" for g in guesses]
+        lines += [f"    # {why}" for why in inspection.steps_left_out]
     if inspection.audit_field is not None:
         lines.append("  audit:")
         lines.append(_mapping("    ", "field_column", inspection.audit_field))
@@ -52,7 +66,7 @@ def starting_config(inspection: Inspection, sources: Sequence[str]) -> str:
                     f"    # TODO {key}: open | progress | closed  ({word.evidence}; {rows})"
                 )
             else:
-                lines.append(_line(f"    {key}: {word.status}", f"{word.evidence}; {rows}"))
+                lines.append(_line(f"    {key}: {word.status}", f"{rows}; {word.evidence}"))
     if inspection.dayfirst is not None:
         lines.append(
             _line(
@@ -67,9 +81,10 @@ def starting_config(inspection: Inspection, sources: Sequence[str]) -> str:
                 "every time cell has this form",
             )
         )
-    if inspection.timezone_note:
-        todo = "TODO: " if inspection.timezone_todo else ""
-        lines.append(_line("  timezone: UTC", todo + inspection.timezone_note))
+    # always written: a time without an offset is read in this zone
+    todo = "TODO: " if inspection.timezone_todo or inspection.timezone_unknown else ""
+    note = inspection.timezone_note or "no time column found: UTC until one is mapped"
+    lines.append(_line("  timezone: UTC", todo + note))
     return "\n".join(lines) + "\n"
 
 

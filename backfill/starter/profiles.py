@@ -11,7 +11,6 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from backfill.plan.time_convention import numeric_parts
 from backfill.plan.vocabulary import fold
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
@@ -22,37 +21,8 @@ ISO = re.compile(
 OFFSET_CELL = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
 SAMPLE = 5000
 
-# header words, matched on whole words of the folded header
-ID_WORDS = ("customergauge", "cg", "number customergauge", "cg id", "cg number")
-STATUS_WORDS = ("status", "state", "stage", "statut", "estado", "zustand")
-NOTE_WORDS = (
-    "note", "notes", "comment", "comments", "remark", "remarks", "description", "body",
-    "text", "message", "resolution", "kommentar", "commentaire", "opmerking", "comentario",
-)  # fmt: skip
-NOT_NOTE = ("subject", "title", "name", "summary", "tags", "company", "organization")
-ASSIGNEE_WORDS = ("assignee", "agent", "owner", "assigned", "handler", "behandelaar")
-NOT_ASSIGNEE = ("requester", "customer", "contact", "client", "author", "reporter", "klant")
-RESPONSE_WORDS = ("survey", "answered", "nps", "feedback", "response")  # best first
-CHANGE_WORDS = (
-    "happened",
-    "changed",
-    "updated",
-    "modified",
-    "edit",
-    "date",
-    "time",
-    "when",
-    "created",
-)
-FIELD_WORDS = ("field", "field name", "field event", "event", "property")
-# wide layout: the step a time column's header names
-STEP_WORDS = {
-    "open": ("created", "opened", "submitted", "create", "received", "reported"),
-    "progress": ("first reply", "first response", "initial response", "responded", "assigned",
-                 "in progress", "replied", "reply"),
-    "closed": ("solved", "resolved", "closed", "completed", "close", "done"),
-}  # fmt: skip
-ZONE_WORDS = ("local", "utc", "gmt", "cet", "cest", "est", "pst", "timezone", "time zone")
+# a column of numbers is read as times only when its header says it holds some
+_TIME_HEADER = re.compile(r"date|time|epoch|unix|datum|zeit|fecha|hora|data|tijd|heure")
 
 
 @dataclass(frozen=True)
@@ -79,6 +49,9 @@ class Profile:
     spaced: int  # values with a space (free text)
     values: list[object]
     sampled: bool = False  # the values are the column's first SAMPLE only
+    lines: int = 0  # values of several lines (work notes, comments)
+    median: pd.Timestamp | None = None  # the typical time of a time column
+    reading: str = ""  # why its cells cannot be read one way (a TwoReadings message)
 
     def share(self, count: int) -> str:
         return (
@@ -93,11 +66,12 @@ def profile_of(name: str, values: list[object]) -> Profile:
     texts = [v.strip() if isinstance(v, str) else v for v in cells]
     strings = [t for t in texts if isinstance(t, str)]
     counts = pd.Series([str(t) for t in texts], dtype=object).value_counts()
+    readable, median, reading = column_times(name, texts)
     return Profile(
         name=name,
         filled=len(cells),
         emails=sum(1 for t in strings if EMAIL.match(t)),
-        times=sum(1 for t in texts if is_time(t)),
+        times=readable,
         offsets=sum(1 for t in strings if ISO.match(t) and OFFSET_CELL.search(t)),
         digits=sum(1 for t in strings if t.isdigit()),
         distinct=len(counts),
@@ -105,7 +79,44 @@ def profile_of(name: str, values: list[object]) -> Profile:
         mean_length=float(np.mean([len(str(t)) for t in texts])) if texts else 0.0,
         spaced=sum(1 for t in strings if " " in t),
         values=texts,
+        lines=sum(1 for t in strings if "\n" in t),
+        median=median,
+        reading=reading,
     )
+
+
+def column_times(name: str, cells: list[object]) -> tuple[int, pd.Timestamp | None, str]:
+    """How many of a column's non-empty `cells` read as times, their median instant, and why
+    the column cannot be read one way ("" when it can): read by plan's own reader, so that
+    init and plan never disagree about what a time is."""
+    from backfill.plan.time_convention import TwoReadings
+    from backfill.plan.times import parse_times
+
+    if not cells or not _may_hold_times(name, cells):
+        return 0, None, ""
+    values = pd.Series(cells, dtype=object)
+    reading = ""
+    try:
+        parsed = parse_times(values, column=name)
+    except TwoReadings as exc:
+        reading = str(exc)  # counted in one order; the config must say which
+        parsed = parse_times(values, column=name, dayfirst=True)
+    readable = parsed.utc.dropna()
+    median = readable.sort_values().iloc[len(readable) // 2] if len(readable) else None
+    return len(readable), median, reading
+
+
+def _may_hold_times(name: str, cells: list[object]) -> bool:
+    """Whether a column is worth reading as times: short cells with digits, and numbers only
+    where the header says they are times (an id of five digits reads as an Excel date)."""
+    if any(isinstance(c, (datetime, date)) for c in cells):
+        return True
+    texts = [str(c) for c in cells]
+    short = sum(1 for t in texts if len(t) <= 40 and any(ch.isdigit() for ch in t))
+    if short < 0.5 * len(texts):
+        return False
+    numbers = sum(1 for t in texts if t.replace(".", "", 1).isdigit())
+    return numbers < 0.5 * len(texts) or bool(_TIME_HEADER.search(name.lower()))
 
 
 def blank(value: object) -> bool:
@@ -113,14 +124,6 @@ def blank(value: object) -> bool:
     if isinstance(value, str):
         return not value.strip()
     return value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
-
-
-def is_time(value: object) -> bool:
-    if isinstance(value, (datetime, date)):
-        return True
-    return isinstance(value, str) and (
-        ISO.match(value) is not None or numeric_parts(value) is not None
-    )
 
 
 def header_words(header: str) -> str:
