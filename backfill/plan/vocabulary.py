@@ -39,6 +39,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "ZURUCKGESTELLT:on_hold ESKALIERT:escalated IN-ARBEIT:in_progress ANGEHALTEN:on_hold "
         "IN-WARTESTELLUNG:on_hold ZUGEWIESEN:assigned WARTEN-AUF-KUNDEN:waiting_on_customer "
         "WARTEN-AUF-KUNDE:waiting_on_customer WARTET-AUF-KUNDEN:waiting_on_customer "
+        "WARTET-AUF-KUNDE:waiting_on_customer WARTET-AUF-KONTAKT:waiting_on_contact "
         "WARTEN-AUF-DRITTANBIETER:waiting_on_third_party WARTEN-AUF-KONTAKT:waiting_on_contact "
         "WARTEN-AUF-UNS:waiting_on_us WARTET-AUF-ANTWORT:waiting_for_a_reply "
         "PAUSIERT:snoozed",

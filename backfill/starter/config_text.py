@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from backfill.config import FIELDS
+from backfill.config import FIELDS, InputConfig
 from backfill.starter.inspect import Inspection
 from backfill.starter.profiles import Guess
 
+HEADER_ROW_KEY = "header_row" in InputConfig.model_fields
 _WIDTH = 44  # the column where comments start, as in config.example.yaml
 
 
@@ -22,6 +23,18 @@ def starting_config(inspection: Inspection, sources: Sequence[str]) -> str:
     ]
     lines += [f"# TODO: {todo}" for todo in inspection.todos]
     lines += ["input:", _line("  layout: " + inspection.layout, inspection.layout_evidence)]
+    if inspection.sheet is not None:
+        sheet = _quoted(str(inspection.sheet.value))
+        lines.append(_line(f"  sheet: {sheet}", inspection.sheet.evidence))
+    if inspection.header_row is not None:
+        row, why = inspection.header_row.value, inspection.header_row.evidence
+        if HEADER_ROW_KEY:
+            lines.append(_line(f"  header_row: {row}", why))
+        else:  # (this version's reader takes the first non-empty row as the header)
+            lines.append(
+                f"  # TODO header_row: {row}  ({why}; this version reads the first non-empty "
+                f"row as the header: delete the rows above row {row} in the file)"
+            )
     if inspection.columns or inspection.unmapped or inspection.possible:
         lines.append("  columns:")
         for field in FIELDS:

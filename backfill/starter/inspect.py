@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -39,6 +40,7 @@ from backfill.starter.profiles import (
     profile_of,
 )
 from backfill.starter.shape import counts, find_audit, find_steps, one_row_per_case
+from backfill.starter.sheets import Choice, choose_sheet, find_header
 
 # input.steps takes a list of columns per step (the earliest non-empty time wins)
 STEP_LISTS = "list" in str(InputConfig.model_fields["steps"].annotation)
@@ -86,6 +88,22 @@ class Inspection:
     timezone_unknown: bool = False  # no cell carries an offset, no header names a zone
     utc_headers: list[str] = field(default_factory=list)  # headers that say UTC or GMT
     todos: list[str] = field(default_factory=list)
+    sheet: Choice | None = None  # the workbook's sheet with the data, when it has several
+    header_row: Choice | None = None  # the header's row, when title rows come before it
+
+
+def inspect_files(paths: Sequence[Path]) -> Inspection:
+    """Read the export(s) as validate reads them (one layout for all, nothing mapped) and
+    inspect them: in a workbook, the sheet with the data and the header below any title."""
+    from backfill.read.table import read_inputs
+
+    sheet = choose_sheet(paths[0]) if len(paths) == 1 else None
+    cfg = InputConfig(sheet=sheet.value) if sheet is not None else InputConfig()
+    table = read_inputs(list(paths), cfg, required=())
+    frame, header_row = find_header(table.frame)
+    inspection = inspect_frame(frame)
+    inspection.sheet, inspection.header_row = sheet, header_row
+    return inspection
 
 
 def inspect_frame(frame: pd.DataFrame, known: Mapping[str, str | None] | None = None) -> Inspection:
@@ -233,6 +251,13 @@ def _statuses(result: Inspection, frame: pd.DataFrame) -> None:
     columns = [result.columns["status"].column]
     if result.audit_old is not None:
         columns.append(result.audit_old.column)
+    id_guess = result.columns.get("number_customergauge")
+    if id_guess is not None:
+        # a totals row ("Total", "159 steps") has no id like the others': no case, no status
+        ids = frame[id_guess.column].astype(str).str.strip()
+        numbers = ids.str.fullmatch(r"\d+(?:\.0)?")
+        if numbers.mean() >= 0.9:
+            frame = frame[numbers]
     cells = frame[columns[0]]
     if result.audit_field is not None:
         wanted = {f.casefold() for f in result.audit_status_fields}

@@ -38,7 +38,7 @@ OPEN: Words = {
 }
 PROGRESS: Words = {
     "en": ("first reply", "first response", "initial response", "responded", "assigned",
-           "in progress", "replied", "reply", "first agent reply", "acknowledged"),
+           "in progress", "replied", "reply", "acknowledged"),
     "de": ("erste antwort", "erstantwort", "zugewiesen", "zuweisung", "in bearbeitung",
            "beantwortet"),
     "fr": ("premiere reponse", "reponse", "assigne", "attribue", "prise en charge",
@@ -50,7 +50,7 @@ PROGRESS: Words = {
 }  # fmt: skip
 CLOSED: Words = {
     "en": ("solved", "resolved", "closed", "completed", "close", "done", "resolution"),
-    "de": ("gelost", "geschlossen", "erledigt", "abgeschlossen", "losung", "schliessung",
+    "de": ("gelost", "geschlossen", "erledigt", "abgeschlossen", "losung", "schliess",
            "abschluss"),
     "fr": ("resolu", "resolue", "resolution", "ferme", "fermee", "fermeture", "clos",
            "cloture", "termine"),
@@ -61,22 +61,37 @@ CLOSED: Words = {
     "it": ("risolto", "risolta", "risoluzione", "chiuso", "chiusa", "chiusura"),
 }  # fmt: skip
 STEPS: dict[str, Words] = {"open": OPEN, "progress": PROGRESS, "closed": CLOSED}
-# time columns that are no step of the case: a deadline, the last touch, a next date
+# time columns that are no step of the case: a deadline or a next date, whatever else the
+# header says ("Resolution due"), and a last touch unless the header names a step
+# ("Last update time" is none, "Last closed at" is the closing)
+DEADLINE: Words = {
+    "en": ("due", "deadline", "next", "sla", "target", "snoozed until", "expected"),
+    "de": ("fallig", "frist", "nachste", "soll", "zieldatum"),
+    "fr": ("echeance", "prochaine", "prochain", "delai", "cible"),
+    "es": ("vencimiento", "proximo", "proxima", "limite", "plazo"),
+    "nl": ("vervaldatum", "volgende", "deadline", "uiterlijk"),
+    "pt": ("vencimento", "proximo", "proxima", "prazo", "limite"),
+    "it": ("scadenza", "prossimo", "prossima", "entro"),
+}
 NOT_STEP: Words = {
-    "en": ("updated", "modified", "last", "due", "deadline", "next", "sla", "changed",
-           "update", "activity", "snoozed until"),
-    "de": ("aktualisiert", "geandert", "letzte", "letzter", "fallig", "frist", "nachste",
-           "aktualisierung", "anderung"),
-    "fr": ("mis a jour", "modifie", "modification", "derniere", "dernier", "echeance",
-           "prochaine", "mise a jour"),
-    "es": ("actualizado", "actualizacion", "modificado", "ultimo", "ultima", "vencimiento",
-           "proximo", "modificacion"),
-    "nl": ("bijgewerkt", "gewijzigd", "laatste", "vervaldatum", "volgende", "wijziging"),
-    "pt": ("atualizado", "atualizacao", "modificado", "ultimo", "ultima", "vencimento",
-           "proximo", "modificacao"),
-    "it": ("aggiornato", "aggiornamento", "modificato", "ultimo", "ultima", "scadenza",
-           "prossimo", "modifica"),
-}  # fmt: skip
+    "en": ("updated", "modified", "last", "changed", "update", "activity", "edited"),
+    "de": ("aktualisiert", "geandert", "letzte", "letzter", "aktualisierung", "anderung"),
+    "fr": ("mis a jour", "modifie", "modification", "derniere", "dernier", "mise a jour"),
+    "es": ("actualizado", "actualizacion", "modificado", "ultimo", "ultima", "modificacion"),
+    "nl": ("bijgewerkt", "gewijzigd", "laatste", "wijziging"),
+    "pt": ("atualizado", "atualizacao", "modificado", "ultimo", "ultima", "modificacao"),
+    "it": ("aggiornato", "aggiornamento", "modificato", "ultimo", "ultima", "modifica"),
+}
+# the first of several times of one step ("Initially assigned at" beside "Assigned at")
+FIRST: Words = {
+    "en": ("first", "initial", "initially"),
+    "de": ("erste", "erster", "erstmals", "initial"),
+    "fr": ("premiere", "premier", "initial", "initiale"),
+    "es": ("primera", "primer", "inicial"),
+    "nl": ("eerste", "initieel"),
+    "pt": ("primeira", "primeiro", "inicial"),
+    "it": ("prima", "primo", "iniziale"),
+}
 # what a survey response date is called
 RESPONSE: Words = {
     "en": ("survey", "nps", "feedback", "answered", "response date"),
@@ -215,12 +230,23 @@ def said(header: str, words: Words) -> str:
 
 
 def _holds(found: list[str], entry: list[str]) -> bool:
-    size = len(entry)
-    for start in range(len(found) - size + 1):
-        window = found[start : start + size]
-        if window[:-1] != entry[:-1]:
+    """Whether the header words hold the entry's words in order, at most two words apart
+    ("First agent email response date" holds "first response")."""
+    for start, word in enumerate(found):
+        if not _same(word, entry[0]):
             continue
-        last, wanted = window[-1], entry[-1]
-        if last == wanted or (len(wanted) >= 5 and last.startswith(wanted)):
+        position, ok = start, True
+        for wanted in entry[1:]:
+            ahead = found[position + 1 : position + 4]
+            step = next((i for i, w in enumerate(ahead) if _same(w, wanted)), None)
+            if step is None:
+                ok = False
+                break
+            position += step + 1
+        if ok:
             return True
     return False
+
+
+def _same(word: str, wanted: str) -> bool:
+    return word == wanted or (len(wanted) >= 5 and word.startswith(wanted))

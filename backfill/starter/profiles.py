@@ -51,6 +51,7 @@ class Profile:
     sampled: bool = False  # the values are the column's first SAMPLE only
     lines: int = 0  # values of several lines (work notes, comments)
     median: pd.Timestamp | None = None  # the typical time of a time column
+    instants: pd.Series | None = None  # each row's time (NaT: none), to compare columns
     reading: str = ""  # why its cells cannot be read one way (a TwoReadings message)
 
     def share(self, count: int) -> str:
@@ -66,12 +67,14 @@ def profile_of(name: str, values: list[object]) -> Profile:
     texts = [v.strip() if isinstance(v, str) else v for v in cells]
     strings = [t for t in texts if isinstance(t, str)]
     counts = pd.Series([str(t) for t in texts], dtype=object).value_counts()
-    readable, median, reading = column_times(name, texts)
+    instants, reading = column_times(name, values)
+    readable = instants.dropna()
+    median = readable.sort_values().iloc[len(readable) // 2] if len(readable) else None
     return Profile(
         name=name,
         filled=len(cells),
         emails=sum(1 for t in strings if EMAIL.match(t)),
-        times=readable,
+        times=len(readable),
         offsets=sum(1 for t in strings if ISO.match(t) and OFFSET_CELL.search(t)),
         digits=sum(1 for t in strings if t.isdigit()),
         distinct=len(counts),
@@ -82,28 +85,28 @@ def profile_of(name: str, values: list[object]) -> Profile:
         lines=sum(1 for t in strings if "\n" in t),
         median=median,
         reading=reading,
+        instants=instants,
     )
 
 
-def column_times(name: str, cells: list[object]) -> tuple[int, pd.Timestamp | None, str]:
-    """How many of a column's non-empty `cells` read as times, their median instant, and why
-    the column cannot be read one way ("" when it can): read by plan's own reader, so that
-    init and plan never disagree about what a time is."""
+def column_times(name: str, values: list[object]) -> tuple[pd.Series, str]:
+    """Each row's instant (NaT where a cell is empty or no time), and why the column cannot
+    be read one way ("" when it can): read by plan's own reader, so that init and plan
+    never disagree about what a time is."""
     from backfill.plan.time_convention import TwoReadings
     from backfill.plan.times import parse_times
 
-    if not cells or not _may_hold_times(name, cells):
-        return 0, None, ""
-    values = pd.Series(cells, dtype=object)
+    cells = pd.Series(values, dtype=object)
+    filled = [v for v in values if not blank(v)]
+    if not filled or not _may_hold_times(name, filled):
+        return pd.Series(pd.NaT, index=cells.index, dtype="datetime64[us, UTC]"), ""
     reading = ""
     try:
-        parsed = parse_times(values, column=name)
+        parsed = parse_times(cells, column=name)
     except TwoReadings as exc:
         reading = str(exc)  # counted in one order; the config must say which
-        parsed = parse_times(values, column=name, dayfirst=True)
-    readable = parsed.utc.dropna()
-    median = readable.sort_values().iloc[len(readable) // 2] if len(readable) else None
-    return len(readable), median, reading
+        parsed = parse_times(cells, column=name, dayfirst=True)
+    return parsed.utc, reading
 
 
 def _may_hold_times(name: str, cells: list[object]) -> bool:

@@ -143,6 +143,45 @@ def _listed(profiles: list[Profile]) -> str:
     return " and ".join(f"'{p.name}'" for p in profiles)
 
 
+def _in_time_order(profiles: list[Profile]) -> list[Profile]:
+    """The columns by their typical time: a column comes before those it precedes on most
+    rows where both have a time (their medians over different rows could mislead)."""
+
+    def wins(profile: Profile) -> int:
+        return sum(
+            1 for other in profiles if other is not profile and _after(other, profile)[1] * 2 >
+            _after(other, profile)[0]
+        )  # fmt: skip
+
+    return sorted(profiles, key=lambda p: (-wins(p), p.median))
+
+
+def _after(later: Profile, earlier: Profile) -> tuple[int, int]:
+    """(rows where both have a time, rows where `later`'s is not before `earlier`'s)."""
+    if later.instants is None or earlier.instants is None:
+        return 0, 0
+    a, b = later.instants.to_numpy(), earlier.instants.to_numpy()
+    both = ~pd.isna(a) & ~pd.isna(b)
+    return int(both.sum()), int((a[both] >= b[both]).sum())
+
+
+def _first_of_each(
+    named: list[tuple[str, Profile, str]], left_out: list[str]
+) -> list[tuple[str, Profile, str]]:
+    """Where one header of a step says it is the first ("Initially assigned at"), the others
+    of that step ("Assigned at", the latest) are no step."""
+    kept = []
+    for step, profile, word in named:
+        firsts = [p.name for s, p, _ in named if s == step and lexicon.says(p.name, lexicon.FIRST)]
+        if firsts and profile.name not in firsts:
+            left_out.append(
+                f"'{profile.name}' holds {step} times too; '{firsts[0]}' says it is the first"
+            )
+            continue
+        kept.append((step, profile, word))
+    return kept
+
+
 def find_steps(times: list[Profile], taken: set[str], *, lists: bool) -> Steps:
     """The steps of a wide file: its time columns by median time, named by their headers.
 
@@ -153,25 +192,27 @@ def find_steps(times: list[Profile], taken: set[str], *, lists: bool) -> Steps:
     columns: dict[str, list[Guess]] = {}
     left_out: list[str] = []
     todos: list[str] = []
-    ordered = sorted(
-        (p for p in times if p.name not in taken and p.median is not None),
-        key=lambda p: p.median,  # type: ignore[arg-type,return-value]
-    )
+    ordered = _in_time_order([p for p in times if p.name not in taken and p.median is not None])
     named: list[tuple[str, Profile, str]] = []
     for profile in ordered:
-        not_step = lexicon.said(profile.name, lexicon.NOT_STEP)
+        deadline = lexicon.said(profile.name, lexicon.DEADLINE)
         step = next(
             (s for s, words in lexicon.STEPS.items() if lexicon.says(profile.name, words)), None
         )
-        if not_step or step is None:
-            why = f"{not_step}: no step" if not_step else "its header names no step"
+        touch = lexicon.said(profile.name, lexicon.NOT_STEP) if step is None else ""
+        if deadline or touch or step is None:
+            why = f"{deadline or touch}: no step" if deadline or touch else "it names no step"
             left_out.append(f"'{profile.name}' holds times too; {why}")
             continue
         named.append((step, profile, lexicon.said(profile.name, lexicon.STEPS[step])))
+    named = _first_of_each(named, left_out)
     rank = {"open": 0, "progress": 1, "closed": 2}
     for position, (step, profile, word) in enumerate(named):
-        typical = f"{profile.median:%Y-%m-%d %H:%M}" if profile.median is not None else "?"
-        evidence = f"{word}; {profile.share(profile.times)} are times, median {typical}"
+        evidence = f"{word}; {profile.share(profile.times)} are times"
+        if position:
+            before = named[position - 1][1]
+            rows, after = _after(profile, before)
+            evidence += f", after '{before.name}' in {after} of {rows} rows with both"
         later = [p.name for s, p, _ in named[:position] if rank[s] > rank[step]]
         if later:
             todos.append(
@@ -189,8 +230,7 @@ def find_steps(times: list[Profile], taken: set[str], *, lists: bool) -> Steps:
             del guesses[1:]
     if ordered and "open" not in columns:
         todos.append(
-            f"no time column's header names the opening; the earliest is '{ordered[0].name}' "
-            "(median "
-            f"{ordered[0].median:%Y-%m-%d %H:%M}): add it to input.steps as open if it is"
+            f"no time column's header names the opening; the earliest is '{ordered[0].name}': "
+            "add it to input.steps as open if it is"
         )
     return Steps(columns, left_out, todos)
