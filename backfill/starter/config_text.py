@@ -63,13 +63,14 @@ def starting_config(inspection: Inspection, sources: Sequence[str]) -> str:
             )
             lines += [f"    #   {g.column!r}: {g.evidence}" for g in guesses]
         lines += [f"    # {why}" for why in inspection.steps_left_out]
-    if inspection.audit_field is not None:
+    if inspection.audit_field is not None or inspection.audit_old is not None:
         lines.append("  audit:")
+    if inspection.audit_field is not None:
         lines.append(_mapping("    ", "field_column", inspection.audit_field))
         fields = json.dumps(inspection.audit_status_fields, ensure_ascii=False)
         lines.append(_line(f"    status_fields: {fields}", "its values that mean a status change"))
-        if inspection.audit_old is not None:
-            lines.append(_mapping("    ", "old_status", inspection.audit_old))
+    if inspection.audit_old is not None:
+        lines.append(_mapping("    ", "old_status", inspection.audit_old))
     if inspection.statuses:
         lines.append("  status_map:")
         for word in inspection.statuses:

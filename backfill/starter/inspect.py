@@ -157,11 +157,13 @@ def inspect_frame(frame: pd.DataFrame, known: Mapping[str, str | None] | None = 
         result.todos += steps.todos
         taken.update(g.column for guesses in steps.columns.values() for g in guesses)
     else:
-        result.layout_evidence = (
-            f"{shape}: ids repeat, one row per action"
-            if ids is not None
-            else f"{shape}: one row per action (no id column found)"
-        )
+        if ids is None:
+            result.layout_evidence = f"{shape}: one row per action (no id column found)"
+        elif one_row_per_case(len(sample), ids):
+            result.layout_evidence = f"{shape}: too few time columns for a step each, one row "
+            result.layout_evidence += "per action"
+        else:
+            result.layout_evidence = f"{shape}: ids repeat, one row per action"
         if "status" not in result.columns:
             take("status", guess_status_column(profiles, taken), result.columns)
         if "happened_at" not in result.columns:
@@ -264,6 +266,8 @@ def _statuses(result: Inspection, frame: pd.DataFrame) -> None:
         field_cells = frame[result.audit_field.column].astype(str).str.strip().str.casefold()
         rows = field_cells.isin(wanted)
         cells = pd.concat([frame.loc[rows, c] for c in columns], ignore_index=True)
+    elif len(columns) > 1:
+        cells = pd.concat([frame[c] for c in columns], ignore_index=True)
     texts = cells.astype(str).str.strip()
     counts = texts[texts.ne("") & texts.ne("nan")].value_counts()
     for value, rows_of in counts.items():

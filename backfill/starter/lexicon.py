@@ -147,7 +147,7 @@ ASSIGNEE: Words = {
 NOT_ASSIGNEE: Words = {
     "en": ("requester", "customer", "contact", "client", "author", "reporter", "caller",
            "from"),
-    "de": ("anfragender", "kunde", "kontakt", "anrufer", "melder", "absender"),
+    "de": ("anfragend", "kunde", "kontakt", "anrufer", "melder", "absender"),
     "fr": ("demandeur", "client", "contact", "auteur", "appelant"),
     "es": ("solicitante", "cliente", "contacto", "autor"),
     "nl": ("aanvrager", "klant", "contact", "melder", "auteur"),
@@ -175,7 +175,7 @@ OLD: Words = {
 }
 NEW: Words = {
     "en": ("new", "to", "tostring", "after", "value"),
-    "de": ("neu", "neuer", "neue", "nachher", "wert"),
+    "de": ("neu", "neuer", "neue", "nachher", "nach", "wert"),
     "fr": ("nouveau", "nouvelle", "apres", "valeur"),
     "es": ("nuevo", "nueva", "valor"),
     "nl": ("nieuw", "nieuwe", "waarde", "naar"),
