@@ -35,8 +35,6 @@ NOT_YET: dict[str, str] = {
     "only 'Resolved time' until input.steps takes a list of columns",
     "handkept_followups": "init finds the header on row 4, but the reader takes the title row "
     "as the header until input.header_row exists (init writes it as a TODO)",
-    "intercom_conversations": "'2024-03-05 09:00:08 UTC' cells are not read as times (by plan, "
-    "so not by init): layout long",
     "jira_sm_changelog": "a case whose history is its creation and no status change is dropped",
     "salesforce_case_history_en": "a case whose history is a 'Created.' row and no status "
     "change is dropped (2 of 56 cases)",

@@ -81,6 +81,8 @@ def guess_time(
     )
     chosen = scored[0]
     evidence = f"{chosen.share(chosen.times)} are times"
+    if chosen.convention is not None and chosen.convention.example:
+        evidence += f" such as {chosen.convention.example!r}"
     if id_column is not None and len(free) > 1:
         evidence += f", {varying(chosen)} distinct per case and time"
     if len(free) > 1:

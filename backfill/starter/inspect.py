@@ -18,7 +18,8 @@ import pandas as pd
 from backfill.config import InputConfig
 from backfill.model import ROW, SOURCE
 from backfill.plan.statuses import status_key
-from backfill.plan.time_convention import TwoReadings, decide, numeric_parts
+from backfill.plan.time_columns import read_convention
+from backfill.plan.time_convention import numeric_parts
 from backfill.plan.vocabulary import builtin_status, guess_status, status_meaning
 from backfill.starter import lexicon
 from backfill.starter.columns import (
@@ -290,15 +291,14 @@ def _dates(result: Inspection, frame: pd.DataFrame, profiles: dict[str, Profile]
     orders: dict[bool, str] = {}
     patterns: set[str | None] = set()
     for name in columns:
-        cells = frame[name].tolist()
-        try:
-            convention = decide(cells, column=name)
-        except TwoReadings as exc:
-            result.todos.append(f"{exc}")
+        # (the reading plan will use: plan/time_columns.py)
+        convention = read_convention(frame[name], header=name)
+        if convention.question:
+            result.todos.append(convention.question)
             return
         if convention.dayfirst is not None:
             orders.setdefault(convention.dayfirst, f"'{name}': {convention.evidence}")
-        strings = [c.strip() for c in cells if isinstance(c, str) and c.strip()]
+        strings = [c.strip() for c in frame[name] if isinstance(c, str) and c.strip()]
         whole = convention.pattern is not None and all(numeric_parts(c) for c in strings)
         patterns.add(convention.pattern if whole else None)
     if len(orders) > 1:

@@ -28,14 +28,19 @@ LANGUAGES = {
 
 # wide layout: the step a time column's header names
 OPEN: Words = {
-    "en": ("created", "opened", "submitted", "create", "creation", "received", "reported"),
-    "de": ("erstellt", "erstellung", "angelegt", "eroffnet", "eingegangen", "eroffnung"),
-    "fr": ("cree", "creee", "creation", "ouvert", "ouverture", "recu"),
-    "es": ("creado", "creada", "creacion", "abierto", "apertura", "recibido"),
-    "nl": ("aangemaakt", "gemaakt", "aanmaak", "geopend", "ontvangen"),
-    "pt": ("criado", "criada", "criacao", "aberto", "abertura", "recebido"),
-    "it": ("creato", "creata", "creazione", "aperto", "apertura", "ricevuto"),
-}
+    "en": ("created", "opened", "submitted", "create", "creation", "received", "reported",
+           "started"),
+    "de": ("erstellt", "erstellung", "angelegt", "eroffnet", "eingegangen", "eroffnung",
+           "begonnen", "gestartet"),
+    "fr": ("cree", "creee", "creation", "ouvert", "ouverture", "recu", "commence", "debut"),
+    "es": ("creado", "creada", "creacion", "abierto", "apertura", "recibido", "iniciado",
+           "inicio"),
+    "nl": ("aangemaakt", "gemaakt", "aanmaak", "geopend", "ontvangen", "gestart"),
+    "pt": ("criado", "criada", "criacao", "aberto", "abertura", "recebido", "iniciado",
+           "inicio"),
+    "it": ("creato", "creata", "creazione", "aperto", "apertura", "ricevuto", "iniziato",
+           "inizio"),
+}  # fmt: skip
 PROGRESS: Words = {
     "en": ("first reply", "first response", "initial response", "responded", "assigned",
            "in progress", "replied", "reply", "acknowledged"),

@@ -6,23 +6,16 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
 
+from backfill.plan.time_columns import read_convention
+from backfill.plan.time_convention import Convention
 from backfill.plan.vocabulary import fold
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-ISO = re.compile(
-    r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(?:Z|UTC|[+-]\d{2}:?\d{2})?$",
-    re.IGNORECASE,
-)
-OFFSET_CELL = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
 SAMPLE = 5000
-
-# a column of numbers is read as times only when its header says it holds some
-_TIME_HEADER = re.compile(r"date|time|epoch|unix|datum|zeit|fecha|hora|data|tijd|heure")
 
 
 @dataclass(frozen=True)
@@ -52,7 +45,8 @@ class Profile:
     lines: int = 0  # values of several lines (work notes, comments)
     median: pd.Timestamp | None = None  # the typical time of a time column
     instants: pd.Series | None = None  # each row's time (NaT: none), to compare columns
-    reading: str = ""  # why its cells cannot be read one way (a TwoReadings message)
+    # how its cells read as times: plan's own reading (plan/time_columns.py)
+    convention: Convention | None = None
 
     def share(self, count: int) -> str:
         return (
@@ -67,15 +61,16 @@ def profile_of(name: str, values: list[object]) -> Profile:
     texts = [v.strip() if isinstance(v, str) else v for v in cells]
     strings = [t for t in texts if isinstance(t, str)]
     counts = pd.Series([str(t) for t in texts], dtype=object).value_counts()
-    instants, reading = column_times(name, values)
+    # (times as plan reads them, so that init and plan never disagree on a time column)
+    convention, instants = column_times(name, values)
     readable = instants.dropna()
     median = readable.sort_values().iloc[len(readable) // 2] if len(readable) else None
     return Profile(
         name=name,
         filled=len(cells),
         emails=sum(1 for t in strings if EMAIL.match(t)),
-        times=len(readable),
-        offsets=sum(1 for t in strings if ISO.match(t) and OFFSET_CELL.search(t)),
+        times=convention.readable,
+        offsets=convention.offsets,
         digits=sum(1 for t in strings if t.isdigit()),
         distinct=len(counts),
         repeats=bool(len(counts) and counts.iloc[0] > 1),
@@ -84,42 +79,24 @@ def profile_of(name: str, values: list[object]) -> Profile:
         values=texts,
         lines=sum(1 for t in strings if "\n" in t),
         median=median,
-        reading=reading,
+        convention=convention,
         instants=instants,
     )
 
 
-def column_times(name: str, values: list[object]) -> tuple[pd.Series, str]:
-    """Each row's instant (NaT where a cell is empty or no time), and why the column cannot
-    be read one way ("" when it can): read by plan's own reader, so that init and plan
-    never disagree about what a time is."""
-    from backfill.plan.time_convention import TwoReadings
+def column_times(name: str, values: list[object]) -> tuple[Convention, pd.Series]:
+    """How a column's cells read as times (plan's own reading: init and plan never disagree
+    on a time column), and each row's instant (NaT: empty or no time) to compare columns;
+    where the day/month order is the open question, the instants are read day first."""
     from backfill.plan.times import parse_times
 
+    convention = read_convention(values, header=name)
     cells = pd.Series(values, dtype=object)
-    filled = [v for v in values if not blank(v)]
-    if not filled or not _may_hold_times(name, filled):
-        return pd.Series(pd.NaT, index=cells.index, dtype="datetime64[us, UTC]"), ""
-    reading = ""
-    try:
-        parsed = parse_times(cells, column=name)
-    except TwoReadings as exc:
-        reading = str(exc)  # counted in one order; the config must say which
-        parsed = parse_times(cells, column=name, dayfirst=True)
-    return parsed.utc, reading
-
-
-def _may_hold_times(name: str, cells: list[object]) -> bool:
-    """Whether a column is worth reading as times: short cells with digits, and numbers only
-    where the header says they are times (an id of five digits reads as an Excel date)."""
-    if any(isinstance(c, (datetime, date)) for c in cells):
-        return True
-    texts = [str(c) for c in cells]
-    short = sum(1 for t in texts if len(t) <= 40 and any(ch.isdigit() for ch in t))
-    if short < 0.5 * len(texts):
-        return False
-    numbers = sum(1 for t in texts if t.replace(".", "", 1).isdigit())
-    return numbers < 0.5 * len(texts) or bool(_TIME_HEADER.search(name.lower()))
+    if not convention.readable:
+        return convention, pd.Series(pd.NaT, index=cells.index, dtype="datetime64[us, UTC]")
+    order = True if convention.question else convention.dayfirst
+    parsed = parse_times(cells, dayfirst=order, column=name, date_format=convention.date_format)
+    return convention, parsed.utc
 
 
 def blank(value: object) -> bool:
