@@ -48,7 +48,7 @@ def test_init_on_the_helpdesk_export_maps_everything_with_evidence(tmp_path: Pat
         return next(line for line in lines if line.strip().startswith(start)).split(" # ", 1)[1]
 
     assert comment("assignee:") == (
-        "the header says 'agent'; 56 of 56 values are e-mail addresses of 5 people"
+        "the header says 'Agent'; 56 of 56 values are e-mail addresses of 5 people"
     )
     assert comment('"Working on it":') == "16 rows; reads as progress ('working')"
     assert comment("timezone:").startswith(

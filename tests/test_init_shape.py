@@ -96,7 +96,7 @@ def test_steps_are_ordered_by_their_times_not_by_the_columns(tmp_path: Path) -> 
         ("open", "Created at"), ("progress", "First reply at"), ("closed", "Solved at")
     ]  # fmt: skip
     assert comment(lines, "closed:") == (
-        "the header says 'solved'; 5 of 5 values are times, after 'First reply at' in 5 of 5 "
+        "the header says 'Solved'; 5 of 5 values are times, after 'First reply at' in 5 of 5 "
         "rows with both"
     )
 

@@ -215,17 +215,19 @@ def header_words(header: str) -> list[str]:
 
 
 def says(header: str, words: Words) -> tuple[str, str] | None:
-    """(word, language) of the first entry of `words` the header holds, else None."""
+    """(the header's words that say it, language) for the first entry of `words` the header
+    holds, else None: "Gelöst am" -> ("Gelöst", "de")."""
     found = header_words(header)
     for language, entries in words.items():
         for entry in entries:
-            if _holds(found, entry.split()):
-                return entry, language
+            span = _span(found, entry.split())
+            if span is not None:
+                return _shown(header, found, span, entry), language
     return None
 
 
 def said(header: str, words: Words) -> str:
-    """Evidence text: "the header says 'gelost' (German)", or "" when it says none."""
+    """Evidence text: "the header says 'Gelöst' (German)", or "" when it says none."""
     hit = says(header, words)
     if hit is None:
         return ""
@@ -234,9 +236,9 @@ def said(header: str, words: Words) -> str:
     return f"the header says {word!r}{tongue}"
 
 
-def _holds(found: list[str], entry: list[str]) -> bool:
-    """Whether the header words hold the entry's words in order, at most two words apart
-    ("First agent email response date" holds "first response")."""
+def _span(found: list[str], entry: list[str]) -> tuple[int, int] | None:
+    """Where the header words hold the entry's words in order, at most two words apart
+    ("First agent email response date" holds "first response"): (first, last) index."""
     for start, word in enumerate(found):
         if not _same(word, entry[0]):
             continue
@@ -249,8 +251,17 @@ def _holds(found: list[str], entry: list[str]) -> bool:
                 break
             position += step + 1
         if ok:
-            return True
-    return False
+            return start, position
+    return None
+
+
+def _shown(header: str, found: list[str], span: tuple[int, int], entry: str) -> str:
+    """The header's own words of a span, accents and case kept (the entry where the header
+    does not split into the same words)."""
+    own = re.findall(r"[^\W_]+", str(header))
+    if len(own) != len(found):
+        return entry
+    return " ".join(own[span[0] : span[1] + 1])
 
 
 def _same(word: str, wanted: str) -> bool:
