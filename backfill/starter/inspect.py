@@ -45,6 +45,7 @@ from backfill.starter.sheets import Choice, choose_sheet, find_header
 
 # input.steps takes a list of columns per step (the earliest non-empty time wins)
 STEP_LISTS = "list" in str(InputConfig.model_fields["steps"].annotation)
+HINT_SAMPLE = 1000
 NO_OFFSET = (
     "times carry no offset; a helpdesk exports in its account's zone, shown in its settings: "
     "set input.timezone to that zone (an IANA name such as Europe/Berlin); UTC reads them as "
@@ -214,8 +215,8 @@ def column_hints(
     """What a mapping leaves out, in words: the columns that look like an optional field no
     mapping names ("note: 'Agent comment' (the header says 'comment'; ...)"), and a word
     about input.timezone (`zone`) when headers name a zone it does not match.
-    Looks at the first rows only."""
-    inspection = inspect_frame(frame.head(SAMPLE), known=mapped)
+    Looks at the first rows only (fewer than init: this runs on every validate and plan)."""
+    inspection = inspect_frame(frame.head(HINT_SAMPLE), known=mapped)
     optional = [
         f"{name}: {guess.column!r} ({guess.evidence})"
         for name, guess in inspection.columns.items()

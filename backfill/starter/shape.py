@@ -13,6 +13,7 @@ evidence, written beside each decision.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -65,7 +66,7 @@ def find_audit(sample: pd.DataFrame, profiles: dict[str, Profile], taken: set[st
     for candidate in free:
         if candidate.distinct > 60 or candidate.distinct * 2 > candidate.filled:
             continue  # a field column repeats a few names
-        names = sorted({str(v) for v in candidate.values if _is_status_field(str(v))})
+        names = sorted(v for v in {str(v) for v in candidate.values} if _is_status_field(v))
         if not names:
             continue
         rows = sample[candidate.name].astype(str).str.strip().isin(names)
@@ -103,12 +104,11 @@ def _is_status_field(value: str) -> bool:
 
 
 def _status_share(cells: pd.Series) -> float:
-    texts = [str(c).strip() for c in cells if isinstance(c, str) and c.strip()]
-    if not texts:
+    counts = Counter(c.strip() for c in cells if isinstance(c, str) and c.strip())
+    if not counts:
         return 0.0
-    distinct = set(texts)
-    known = {t for t in distinct if is_status_word(t)}
-    return sum(1 for t in texts if t in known) / len(texts)
+    known = sum(n for text, n in counts.items() if is_status_word(text))
+    return known / sum(counts.values())
 
 
 def _old_or_new(name: str) -> str | None:
@@ -158,8 +158,6 @@ def _in_time_order(profiles: list[Profile]) -> list[Profile]:
 
 def _after(later: Profile, earlier: Profile) -> tuple[int, int]:
     """(rows where both have a time, rows where `later`'s is not before `earlier`'s)."""
-    if later.instants is None or earlier.instants is None:
-        return 0, 0
     a, b = later.instants.to_numpy(), earlier.instants.to_numpy()
     both = ~pd.isna(a) & ~pd.isna(b)
     return int(both.sum()), int((a[both] >= b[both]).sum())
