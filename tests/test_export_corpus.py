@@ -25,6 +25,7 @@ from backfill.sandbox import SandboxSettings, ThreadedSandbox
 from tests.runner_helpers import use_credentials, yes
 
 EXPORTS = Path(__file__).resolve().parent / "exports"
+README = Path(__file__).resolve().parent.parent / "README.md"
 
 # What init (or plan) still gets wrong, export by export: remove a line when its fix lands
 # (strict: an export that starts to pass fails the suite until its mark is removed).
@@ -95,6 +96,42 @@ def test_the_export_arrives_as_its_truth(
             for case_id, case in sb.state.cases.items()
         }
     assert arrived == truth["cases"]
-    outcomes = {str(getattr(k, "value", k)): n for k, n in outcome.summary["outcomes"].items()}
-    assert outcomes.get("invalid", 0) == truth["invalid_rows"], outcomes
+    outcomes = {str(getattr(k, "value", k)): n for k, n in outcome.summary.outcomes.items()}
+    # a row that holds no action (a totals row) is reported on its row or skipped, never sent
+    assert outcomes.get("invalid", 0) <= truth["invalid_rows"], outcomes
     assert sum(outcomes.get(k, 0) for k in ("failed", "blocked", "pending")) == 0, outcomes
+
+
+def contained(part: Any, whole: Any) -> bool:
+    """Every setting of `part` is in `whole` with the same value (a list of step columns in
+    any order: the earliest time of them counts)."""
+    if isinstance(part, dict):
+        return isinstance(whole, dict) and all(
+            key in whole and contained(value, whole[key]) for key, value in part.items()
+        )
+    if isinstance(part, list):
+        return isinstance(whole, list) and sorted(part) == sorted(whole)
+    return bool(part == whole)
+
+
+@pytest.mark.xfail(
+    strict=True, reason="init reads the German Freshdesk export as long (issue 17 item 2)"
+)
+def test_the_readme_example_is_what_init_writes(tmp_path: Path) -> None:
+    """README's worked example of a non-English export cannot drift from init's output:
+    its settings are init's, and its questions (TODO) are init's questions."""
+    text = README.read_text(encoding="utf-8")
+    block = text.split("<!-- freshdesk-de-example start -->")[1].split("<!-- freshdesk")[0]
+    excerpt = block.split("```yaml\n")[1].split("```")[0]
+    written = tmp_path / "freshdesk.yaml"
+    result = CliRunner().invoke(
+        cli, ["init", str(EXPORTS / "freshdesk_de.csv"), "-o", str(written)]
+    )
+    assert result.exit_code == 0, result.output
+    config = written.read_text(encoding="utf-8")
+    assert contained(yaml.safe_load(excerpt), yaml.safe_load(config))
+    asked = [line.split("#")[0].strip() for line in excerpt.splitlines() if "TODO" in line]
+    for setting in asked:
+        assert any(
+            line.strip().startswith(setting) and "TODO" in line for line in config.splitlines()
+        ), setting

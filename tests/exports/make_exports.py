@@ -572,21 +572,27 @@ def help_scout() -> Export:
 
 
 def intercom() -> Export:
-    """Intercom: Reports > Conversations > Export CSV; times "2024-03-05 09:00:08 UTC";
-    the teammate assigned by e-mail address, the customer's e-mail beside it."""
-    rng = seed_for("intercom")
-    clock = Clock(rng, "UTC")
-    export = Export("intercom_conversations.csv", "Intercom conversations export (CSV)", None, {
+    """Intercom: Reports > Conversations dataset > Export CSV, with the dataset's own
+    attribute names (Conversation started at, Conversation first replied at, Conversation
+    last closed at); times "2024-03-05 09:00:08" in the workspace's zone; the teammate
+    assigned by e-mail address beside the customer's e-mail."""
+    rng, zone = seed_for("intercom"), "Europe/Dublin"
+    clock = Clock(rng, zone)
+    started, replied, closed_at = (
+        "Conversation started at",
+        "Conversation first replied at",
+        "Conversation last closed at",
+    )
+    export = Export("intercom_conversations.csv", "Intercom conversations export (CSV)", zone, {
         "layout": "wide", "id": "CustomerGauge ID",
-        "times": {"open": "Conversation started at", "progress": "First response at",
-                  "closed": "Last closed at"},
-        "dayfirst": None, "status_words": None, "zone_question": False, "note": None,
+        "times": {"open": started, "progress": replied, "closed": closed_at},
+        "dayfirst": None, "status_words": None, "zone_question": True, "note": None,
         "assignee": "Teammate assigned email", "response_date": None,
     })  # fmt: skip
-    header = ["Conversation ID", "Conversation started at", "Channel", "State", "User name",
+    header = ["Conversation ID", started, "Channel", "Conversation state", "User name",
               "User email", "Teammate assigned", "Teammate assigned email", "Team assigned",
-              "First response at", "Last closed at", "Last updated at", "Conversation tags",
-              "Rating", "CustomerGauge ID"]  # fmt: skip
+              replied, closed_at, "Conversation last updated at", "Conversation tags",
+              "Conversation rating", "CustomerGauge ID"]  # fmt: skip
     rows = []
     for n, case in enumerate(cg_ids(rng, 62)):
         path = ticket_path(rng)
@@ -597,14 +603,14 @@ def intercom() -> Export:
         who = rng.randrange(len(AGENT_MAILS))
         user, mail = person(rng)
         assigned = bool(reply or closed) or rng.random() < 0.5
-        stamp = "%Y-%m-%d %H:%M:%S UTC"
+        fmt = "%Y-%m-%d %H:%M:%S"
         rows.append([
-            f"2155{n:06d}{rng.randrange(10, 99)}", created.strftime(stamp),
+            f"2155{n:06d}{rng.randrange(10, 99)}", created.strftime(fmt),
             rng.choice(["Messenger", "Email"]), state, user, mail,
             AGENTS[who] if assigned else "", AGENT_MAILS[who] if assigned else "",
-            "Support" if assigned else "", reply.strftime(stamp) if reply else "",
-            closed.strftime(stamp) if closed else "",
-            (closed or reply or created).strftime(stamp), "",
+            "Support" if assigned else "", reply.strftime(fmt) if reply else "",
+            closed.strftime(fmt) if closed else "",
+            (closed or reply or created).strftime(fmt), "",
             rng.choice(["", "5", "4", "3"]) if closed else "", case,
         ])  # fmt: skip
         export.responses[case] = clock.response(created)
@@ -787,8 +793,53 @@ def jira_changelog() -> Export:
                          change.field, change.old, change.new])  # fmt: skip
         export.responses[case] = clock.response(changes[0].local)
         log_truth(export, case, changes, clock, len(rows))
-    # Jira lists the newest issues first
     write_csv(HERE / export.name, header, rows)
+    return export
+
+
+def jira_api_changelog() -> Export:
+    """Jira Service Management changelogs read from the REST API (GET
+    /rest/api/3/issue/{key}/changelog) into CSV, one row per history item: the history's
+    `created` with its offset ("2024-08-05T09:00:12.000+0200"), `field`, `fromString`,
+    `toString`. The API has no creation entry: automation assigns each request as it is
+    created, and the first status change's fromString is the status it was created in."""
+    rng = seed_for("jira_api_changelog")
+    clock = Clock(rng, "Europe/Amsterdam")
+    words = {"progress": ["In Progress", "Waiting for customer", "Pending"],
+             "closed": ["Resolved", "Closed"], "reopen": ["Reopened"]}  # fmt: skip
+    export = Export("jira_api_changelog.csv", "Jira changelog from the REST API (CSV)", None, {
+        "layout": "audit", "id": "customergauge_id", "times": {"happened_at": "created"},
+        "dayfirst": None, "zone_question": False, "note": None, "assignee": None,
+        "response_date": None,
+        "status_words": {"Waiting for support": "open", "In Progress": "progress",
+                         "Waiting for customer": "progress", "Pending": "progress",
+                         "Resolved": "closed", "Closed": "closed", "Reopened": "open"},
+    })  # fmt: skip
+    header = ["issue_key", "customergauge_id", "history_id", "created", "author", "field",
+              "fieldtype", "fromString", "toString"]  # fmt: skip
+    rows: list[list[Any]] = []
+    history = 10400
+    for n, case in enumerate(cg_ids(rng, 50)):
+        at = clock.start()
+        changes = [Change(at, "assignee", "", rng.choice(AGENTS), created="open")]
+        walk: list[tuple[str, str]] = []
+        while not walk:
+            walk = status_walk(rng, words)
+        previous = "Waiting for support"
+        for word, meaning in walk:
+            at = clock.later(at, 0.3, 40)
+            changes.append(Change(at, "status", previous, word, status=meaning))
+            previous = word
+        for change in changes:
+            history += 1
+            local = change.local.replace(tzinfo=clock.zone)
+            stamp = local.strftime("%Y-%m-%dT%H:%M:%S.000%z")
+            author = "Automation for Jira" if change is changes[0] else rng.choice(AGENTS)
+            rows.append([f"SUP-{300 + n}", case, history, stamp, author, change.field, "jira",
+                         change.old, change.new])  # fmt: skip
+        export.responses[case] = clock.response(changes[0].local)
+        log_truth(export, case, changes, clock, len(rows))
+    write_csv(HERE / export.name, header, rows, newline="\n")
     return export
 
 
@@ -981,6 +1032,7 @@ GENERATORS: list[Callable[[], Export]] = [
     lambda: freshdesk("en"),
     lambda: freshdesk("de"),
     jira_changelog,
+    jira_api_changelog,
     lambda: salesforce("en"),
     lambda: salesforce("fr"),
     servicenow,
