@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from backfill.config import config_from_dict
+from backfill.formula_guard import neutralise, unneutralise, write_csv
 from backfill.plan.build import build_plan
 from backfill.read.failures import read_failures
-from backfill.report.tables import neutralise, unneutralise, write_csv
 
 ODD_NOTES = [
     "bare\rcarriage return",

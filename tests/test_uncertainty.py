@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 
 from backfill.errors import ExitStatus
-from backfill.journal.identity import content_identity
 from backfill.journal.schema import SCHEMA_VERSION
 from backfill.journal.store import Journal
 from backfill.model import Action, Outcome, Result
+from backfill.plan.identity import content_identity
 from backfill.runner.run import run
 from backfill.sandbox import Faults, SandboxSettings, ThreadedSandbox
 from tests.runner_helpers import applied, puts, sandbox_config, seed, write_rows, yes

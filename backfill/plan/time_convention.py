@@ -152,7 +152,8 @@ class _Parts:
         def number(name: str) -> np.ndarray:
             column = taken[name]
             filled = pc.if_else(pc.equal(column, ""), "-1", column)
-            return pc.cast(filled, pa.int64()).to_numpy(zero_copy_only=False)
+            numbers: np.ndarray = pc.cast(filled, pa.int64()).to_numpy(zero_copy_only=False)
+            return numbers
 
         year = number("year")
         short_year = pc.utf8_length(taken["year"]).to_numpy(zero_copy_only=False) == 2
@@ -203,7 +204,8 @@ class _Parts:
     def patterns(self, dayfirst: bool) -> np.ndarray:
         """Each cell's strptime pattern in this order."""
         chosen = np.array([_in_order(f, dayfirst) for f in self.forms], dtype=object)
-        return chosen[self.form]
+        patterns: np.ndarray = chosen[self.form]
+        return patterns
 
     def pattern(self, among: np.ndarray, dayfirst: bool) -> str | None:
         """The one pattern of the cells `among` (a mask), when they share one form."""

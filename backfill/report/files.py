@@ -4,7 +4,7 @@ Every input row appears exactly once in results.csv with one outcome, so the out
 add up to the number of input rows; `build_summary` checks that before anything is written.
 failures.csv keeps the input's own columns first, so that a person can fix the rows in Excel
 and feed the file to ``backfill retry``. Every file a person may open goes through
-`backfill.report.tables`, which neutralises cells that Excel would run as formulas.
+`backfill.formula_guard`, which neutralises cells that Excel would run as formulas.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any
 import pandas as pd
 
 from backfill import model
+from backfill.formula_guard import write_csv
 from backfill.model import FAILURE_OUTCOMES, OUTCOMES, Result
-from backfill.report.tables import write_csv
 from backfill.report.workbook import XLSX_RESULTS_LIMIT, write_workbook
 
 RESULT_COLUMNS = (

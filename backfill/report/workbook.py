@@ -8,7 +8,7 @@ landscape fit-to-width print setup that repeats the header on every page.
 
 Failures is read back by ``backfill retry``: its input columns are written as the text they
 were read as (never turned into dates or numbers), only made inert where Excel would run
-them as formulas (backfill.report.tables.neutralise). Sheets are written in openpyxl's
+them as formulas (backfill.formula_guard.neutralise). Sheets are written in openpyxl's
 write-only mode, which streams rows: the Results sheet may hold 100,000 of them.
 """
 
@@ -30,8 +30,8 @@ from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.xml.functions import Element, SubElement
 
+from backfill.formula_guard import neutralise, visible_controls
 from backfill.model import Outcome
-from backfill.report.tables import neutralise, visible_controls
 
 # Above this many rows the workbook holds Summary and Failures only: Excel's row limit and
 # the time openpyxl needs for millions of cells would otherwise bite; results.csv has all.

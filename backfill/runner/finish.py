@@ -11,10 +11,10 @@ from typing import Any
 
 from backfill import model
 from backfill.errors import ExitStatus, JournalError
-from backfill.journal.resume import Decisions, JournalHooks, case_counts, collect_results
 from backfill.journal.store import Journal
 from backfill.plan.build import Plan
 from backfill.runner.output import output_error
+from backfill.runner.resume import Decisions, JournalHooks, case_counts, collect_results
 from backfill.runner.sending import Sent
 
 

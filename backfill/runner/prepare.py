@@ -11,11 +11,11 @@ from collections.abc import Callable
 
 from backfill.config import Config
 from backfill.errors import AuthError, ConfigError
-from backfill.journal.identity import plan_contents, plan_identities
-from backfill.journal.resume import Decisions, JournalHooks, decide, utc_times
 from backfill.journal.store import Journal
 from backfill.plan.build import Plan
+from backfill.plan.identity import plan_contents, plan_identities
 from backfill.runner.preflight import Confirm, Echo, check_v41, require_confirmation
+from backfill.runner.resume import Decisions, JournalHooks, decide, utc_times
 from backfill.runner.status import explain_decisions
 from backfill.send.auth import Credentials
 

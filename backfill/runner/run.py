@@ -22,7 +22,6 @@ from typing import Any
 
 from backfill.config import Config, new_run_id, output_dir
 from backfill.errors import ExitStatus, JournalError
-from backfill.journal.resume import Decisions, JournalHooks
 from backfill.journal.store import Journal
 from backfill.model import OnProgress, no_progress
 from backfill.plan.build import Plan
@@ -31,6 +30,7 @@ from backfill.runner.logs import close_logger, run_logger
 from backfill.runner.output import output_error
 from backfill.runner.preflight import Confirm, Echo
 from backfill.runner.prepare import confirm_sending, credentials, decide_plan
+from backfill.runner.resume import Decisions, JournalHooks
 from backfill.runner.sending import Sent, send_decided
 from backfill.runner.status import status
 from backfill.send.auth import Credentials

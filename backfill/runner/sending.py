@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from backfill.config import Config
 from backfill.errors import BackfillError
-from backfill.journal.resume import Decisions, JournalHooks
 from backfill.model import OnProgress
 from backfill.runner.preflight import Echo
+from backfill.runner.resume import Decisions, JournalHooks
 from backfill.send.session import ApiSession
 
 

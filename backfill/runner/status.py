@@ -6,10 +6,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from backfill.journal.resume import Decisions
 from backfill.journal.schema import State
 from backfill.journal.store import Journal
 from backfill.model import Outcome
+from backfill.runner.resume import Decisions
 
 CASES_SHOWN = 20
 

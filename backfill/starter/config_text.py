@@ -6,7 +6,8 @@ import json
 from collections.abc import Sequence
 
 from backfill.config import FIELDS
-from backfill.starter.inspect import Guess, Inspection
+from backfill.starter.inspect import Inspection
+from backfill.starter.profiles import Guess
 
 _WIDTH = 44  # the column where comments start, as in config.example.yaml
 

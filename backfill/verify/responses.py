@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from pandas._libs.tslibs.nattype import NaTType
 
-from backfill.journal.identity import UTC_TEXT_FORMAT, utc_text
 from backfill.model import OnProgress, ProgressEvent, no_progress
+from backfill.plan.identity import UTC_TEXT_FORMAT, utc_text
 from backfill.verify.paging import PER_PAGE, Answer, Cursor, JsonGetter, case_id, pages, read_answer
 
 if TYPE_CHECKING:

@@ -8,7 +8,8 @@ or whose answer was lost (re-sent, and flagged ``resent_uncertain`` because it m
 applied already), or changed in the input after it was sent (``changed-after-sent``: the same
 place in its case and the same time, another status, note or assignee).
 `JournalHooks` then records every attempt and outcome as the sender reports them, and
-`collect_results` gives every input row exactly one Result for the reports.
+`collect_results` gives every input row exactly one Result for the reports. The journal
+only stores and looks up; these decisions are the runner's.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from backfill import model
-from backfill.journal.identity import utc_text
 from backfill.journal.schema import DONE_STATES, Entry, State
 from backfill.journal.store import Journal
 from backfill.model import Action, Outcome, Result
 from backfill.plan.build import Plan
+from backfill.plan.identity import utc_text
 
 
 def utc_times(plan: Plan) -> dict[int, str | None]:
