@@ -178,7 +178,7 @@ def auto_support() -> str:
     missing = []
     try:
         config_from_dict({"send": {"rate_limit": "auto"}})
-    except Exception:  # noqa: BLE001 - whatever the config says, auto is not there yet
+    except Exception:  # whatever the config says about it, auto is not there yet
         missing.append("send.rate_limit: auto")
     if "--server-rate" not in _sandbox_help():
         missing.append("`backfill sandbox --server-rate`")
