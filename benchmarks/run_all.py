@@ -82,7 +82,7 @@ FULL = Sizes(
     rates=(5, 25, 100, 200),
     unlimited_actions=5000,
     auto_actions=2400,
-    naive_actions=600,
+    naive_actions=400,
     lost_actions=1460,
     settle_s=15,
     plan_csv=((10_000, 2_000), (100_000, 20_000), (500_000, 100_000), (1_000_000, 200_000)),
@@ -466,12 +466,13 @@ def _plan_figures(
     }
 
 
-def journal_piece(actions: int) -> dict[str, Any]:
+def journal_piece(actions: int, say: Callable[[str], None]) -> dict[str, Any]:
     """What the journal costs a run per action: the in-flight mark before each request (a
     commit) and the outcome after (batched by the writer thread), timed on their own."""
     from backfill.journal.store import Journal
     from backfill.model import Outcome, Result
 
+    say(f"journal: {actions:,} actions")
     cases = bench_send.make_cases(actions, max(1, actions // 4))
     flat = [a for case in cases for a in case]
     with tempfile.TemporaryDirectory() as folder:
@@ -522,29 +523,31 @@ def resume_child(csv_path: Path, journal_path: Path) -> dict[str, Any]:
     filled = time.perf_counter() - started
     started = time.perf_counter()
     with Journal(journal_path) as journal:
+        opened = time.perf_counter()
         keys = plan_identities(plan)
         identities = {int(k): str(v) for k, v in zip(keys.index, keys, strict=True)}
+        happened, contents = utc_times(plan), plan_contents(plan)
+        known = time.perf_counter()
         decisions = decide(
-            plan,
-            journal,
-            identities,
-            utc_times(plan),
-            allow_out_of_order=False,
-            contents=plan_contents(plan),
+            plan, journal, identities, happened, allow_out_of_order=False, contents=contents
         )
-    decided = time.perf_counter() - started
+    decided = time.perf_counter()
     return {
         "actions": len(identities),
         "plan_s": planned,
         "fill_s": filled,
-        "open_and_decide_s": decided,
+        "open_and_decide_s": decided - started,
+        "open_s": opened - started,
+        "identities_s": known - opened,  # the content identities of the plan's actions
+        "decide_s": decided - known,  # journal look-ups and the decisions
         "left_to_send": sum(len(case) for case in decisions.cases),
         "already_sent": sum(1 for r in decisions.results.values() if r.outcome == "already_sent"),
     }
 
 
-def resume_piece(sizes: Sizes, work: Path) -> dict[str, Any]:
+def resume_piece(sizes: Sizes, work: Path, say: Callable[[str], None]) -> dict[str, Any]:
     rows, cases = sizes.resume_actions
+    say(f"resume: journal of {rows:,} actions")
     data = work / f"history-{rows}.csv"
     if not data.exists():
         bench_plan.generate(data, rows, cases)
@@ -636,8 +639,9 @@ def table(results: dict[str, Any]) -> list[str]:
         r = results["resume"]
         lines.append(
             f"| resume start-up, journal of {r['actions']:,} sent actions | open and decide "
-            f"{r['open_and_decide_s']:.1f} s (plan {r['plan_s']:.1f} s before it); "
-            f"{r['left_to_send']} left to send |"
+            f"{r['open_and_decide_s']:.1f} s (identities {r['identities_s']:.1f} s, journal "
+            f"look-ups and decisions {r['decide_s']:.1f} s; planning before it "
+            f"{r['plan_s']:.1f} s); {r['left_to_send']} left to send |"
         )
     return lines
 
@@ -682,26 +686,25 @@ def chart(results: dict[str, Any], path: Path) -> str:
 def run(
     sizes: Sizes, pieces: tuple[str, ...], out: Path, newman: str | None, say: Callable[[str], None]
 ) -> dict[str, Any]:
-    results: dict[str, Any] = {"machine": machine(), "sizes": sizes.__dict__}
+    results: dict[str, Any] = {"machine": machine(), "sizes": sizes.__dict__, "seconds": 0.0}
+    results["machine"]["load_average_after"] = results["machine"]["load_average_before"]
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        if "send" in pieces:
-            results["send"] = send_piece(sizes, work, newman, say)
-        if "lost" in pieces:
-            results["lost"] = lost_piece(sizes, work, say)
-        if "plan" in pieces:
-            results["plan"] = plan_piece(sizes, work, say)
-        if "journal" in pieces:
-            say(f"journal: {sizes.journal_actions:,} actions")
-            results["journal"] = journal_piece(sizes.journal_actions)
-        if "resume" in pieces:
-            say(f"resume: journal of {sizes.resume_actions[0]:,} actions")
-            results["resume"] = resume_piece(sizes, work)
-    results["machine"]["load_average_after"] = os.getloadavg()
-    results["seconds"] = time.perf_counter() - started
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "latest.json").write_text(json.dumps(results, indent=1) + "\n")
+        steps: dict[str, Callable[[], Any]] = {
+            "send": lambda: send_piece(sizes, work, newman, say),
+            "lost": lambda: lost_piece(sizes, work, say),
+            "plan": lambda: plan_piece(sizes, work, say),
+            "journal": lambda: journal_piece(sizes.journal_actions, say),
+            "resume": lambda: resume_piece(sizes, work, say),
+        }
+        for piece in (p for p in PIECES if p in pieces):
+            results[piece] = steps[piece]()
+            # saved after each piece: a run stopped early keeps what it measured
+            results["machine"]["load_average_after"] = os.getloadavg()
+            results["seconds"] = time.perf_counter() - started
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "latest.json").write_text(json.dumps(results, indent=1) + "\n")
     results["chart"] = chart(results, out / "accepted_per_second.png") or str(
         out / "accepted_per_second.png"
     )
@@ -729,16 +732,24 @@ def main() -> int:
         print(f"[{time.perf_counter() - started:6.1f} s] {text}", flush=True)
 
     results = run(QUICK if args.quick else FULL, pieces, args.out, args.newman, say)
-    facts = results["machine"]
-    print()
+    summary = "\n".join([machine_line(results), "", *table(results)])
+    (args.out / "latest.md").write_text(summary + "\n")
     print(
-        f"{facts['date']}: {facts['nproc']} cores, {facts['memory_gib']} GiB, Python "
-        f"{facts['python']}; load average {facts['load_average_before'][0]:.2f} before, "
-        f"{facts['load_average_after'][0]:.2f} after; {results['seconds']:.0f} s in all"
+        f"\n{summary}\n\nfigures: {args.out / 'latest.json'} and latest.md; "
+        f"chart: {results['chart']}"
     )
-    print("\n".join(table(results)))
-    print(f"\nfigures: {args.out / 'latest.json'}; chart: {results['chart']}")
     return 0
+
+
+def machine_line(results: dict[str, Any]) -> str:
+    facts = results["machine"]
+    before, after = facts["load_average_before"], facts["load_average_after"]
+    return (
+        f"{facts['date']}: {facts['nproc']} cores, {facts['memory_gib']} GiB, Python "
+        f"{facts['python']} ({facts['platform']}); load average (1, 5, 15 min) "
+        f"{before[0]:.1f}, {before[1]:.1f}, {before[2]:.1f} before and {after[0]:.1f}, "
+        f"{after[1]:.1f}, {after[2]:.1f} after; {results['seconds'] / 60:.1f} min in all"
+    )
 
 
 if __name__ == "__main__":
