@@ -20,6 +20,7 @@ and the scaling of the rest:
 - resume start-up on a journal of 1 M sent actions (open it and decide what is left).
 
     python benchmarks/run_all.py [--quick] [--out benchmarks/results] [--only send,plan,...]
+        [--readme]  (also put the table into README.md's Performance section)
 
 About 15 minutes on a 2-core machine (`--quick`: about 2, at small sizes). The chart needs
 matplotlib (`pip install -e '.[bench]'`); without it the rest still runs. Newman is looked
@@ -727,6 +728,9 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--only", default=",".join(PIECES), help=f"any of {','.join(PIECES)}")
     parser.add_argument("--newman", help="the newman command (default: PATH, else npm install)")
+    parser.add_argument(
+        "--readme", action="store_true", help="also put the table into README.md's Performance"
+    )
     parser.add_argument("--resume-child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.resume_child:
@@ -744,11 +748,24 @@ def main() -> int:
     results = run(QUICK if args.quick else FULL, pieces, args.out, args.newman, say)
     summary = "\n".join([machine_line(results), "", *table(results)])
     (args.out / "latest.md").write_text(summary + "\n")
+    if args.readme:
+        readme = HERE.parent / "README.md"
+        readme.write_text(with_figures(readme.read_text(encoding="utf-8"), summary), "utf-8")
     print(
         f"\n{summary}\n\nfigures: {args.out / 'latest.json'} and latest.md; "
         f"chart: {results['chart']}"
     )
     return 0
+
+
+README_BEGIN, README_END = "<!-- run_all:begin -->", "<!-- run_all:end -->"
+
+
+def with_figures(readme: str, summary: str) -> str:
+    """The README with `summary` between the Performance section's markers."""
+    head, rest = readme.split(README_BEGIN, 1)
+    _, tail = rest.split(README_END, 1)
+    return f"{head}{README_BEGIN}\n{summary}\n{README_END}{tail}"
 
 
 def machine_line(results: dict[str, Any]) -> str:
