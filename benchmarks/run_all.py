@@ -169,6 +169,8 @@ def engine(
     figures["answers_429"] = statuses.count(429)
     figures["share_429"] = statuses.count(429) / len(statuses) if statuses else 0.0
     figures["busiest_1s_window"] = bench_send.busiest_window(times)
+    pushed_back = [at for at, status in zip(times, statuses, strict=True) if status == 429]
+    figures["first_429_s"] = pushed_back[0] if pushed_back else None
     return Contender(name, figures, per_second(times, statuses))
 
 
@@ -607,8 +609,9 @@ def table(results: dict[str, Any]) -> list[str]:
             text = (
                 f"steady {steady if steady is None else f'{steady:.1f}/s'} "
                 f"({f['steady_share'] or 0:.0%} of {f['server_rate']}/s); 429s "
-                f"{f['share_429']:.1%} of requests; 90 % of the limit after "
-                f"{f['seconds_to_90pct']} s"
+                f"{f['share_429']:.1%} of requests; first 429 after "
+                f"{_seconds(f['first_429_s'])}, 90 % of the limit reached in second "
+                f"{f['seconds_to_90pct']}"
             )
         else:
             text = f"{f['requests']} requests at {f['rate_per_s']:.1f}/s"
@@ -645,6 +648,10 @@ def table(results: dict[str, Any]) -> list[str]:
             f"{r['plan_s']:.1f} s); {r['left_to_send']} left to send |"
         )
     return lines
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} s"
 
 
 def chart(results: dict[str, Any], path: Path) -> str:

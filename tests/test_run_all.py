@@ -65,3 +65,12 @@ def test_chart_of_every_contender(tmp_path: Path) -> None:
     }
     assert run_all.chart(results, tmp_path / "chart.png") == ""
     assert (tmp_path / "chart.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_readme_block_is_replaced_between_its_markers() -> None:
+    readme = f"intro\n{run_all.README_BEGIN}\nold\n{run_all.README_END}\nrest\n"
+    updated = run_all.with_figures(readme, "| what | figure |")
+    assert (
+        updated == f"intro\n{run_all.README_BEGIN}\n| what | figure |\n{run_all.README_END}\nrest\n"
+    )
+    assert run_all.with_figures(updated, "| what | figure |") == updated
