@@ -650,6 +650,20 @@ def table(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _earlier_pieces(path: Path, pieces: tuple[str, ...]) -> dict[str, tuple[Any, Any]]:
+    """The pieces of an earlier latest.json that this run did not measure."""
+    try:
+        earlier = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    measured = earlier.get("measured", {})
+    return {
+        piece: (earlier[piece], measured.get(piece, {"date": earlier["machine"]["date"]}))
+        for piece in PIECES
+        if piece not in pieces and piece in earlier
+    }
+
+
 def _seconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f} s"
 
@@ -706,6 +720,7 @@ def run(
 ) -> dict[str, Any]:
     results: dict[str, Any] = {"machine": machine(), "sizes": sizes.__dict__, "seconds": 0.0}
     results["machine"]["load_average_after"] = results["machine"]["load_average_before"]
+    kept = _earlier_pieces(out / "latest.json", pieces)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
@@ -716,13 +731,24 @@ def run(
             "journal": lambda: journal_piece(sizes.journal_actions, say),
             "resume": lambda: resume_piece(sizes, work, say),
         }
+        results["measured"] = {}
         for piece in (p for p in PIECES if p in pieces):
+            load = os.getloadavg()[0]
             results[piece] = steps[piece]()
+            results["measured"][piece] = {
+                "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                "load_average": [load, os.getloadavg()[0]],  # as it began and ended
+            }
             # saved after each piece: a run stopped early keeps what it measured
             results["machine"]["load_average_after"] = os.getloadavg()
             results["seconds"] = time.perf_counter() - started
             out.mkdir(parents=True, exist_ok=True)
             (out / "latest.json").write_text(json.dumps(results, indent=1) + "\n")
+    if kept:  # --only: the other pieces' figures of the last run stay, with their dates
+        for piece, (figures, measured) in kept.items():
+            results[piece] = figures
+            results["measured"][piece] = measured
+        (out / "latest.json").write_text(json.dumps(results, indent=1) + "\n")
     results["chart"] = chart(results, out / "accepted_per_second.png") or str(
         out / "accepted_per_second.png"
     )
@@ -778,11 +804,21 @@ def with_figures(readme: str, summary: str) -> str:
 def machine_line(results: dict[str, Any]) -> str:
     facts = results["machine"]
     before, after = facts["load_average_before"], facts["load_average_after"]
+    pieces = "; ".join(
+        f"{piece} {when['date']}"
+        + (
+            " (load {:.1f} -> {:.1f})".format(*when["load_average"])
+            if "load_average" in when
+            else ""
+        )
+        for piece, when in results.get("measured", {}).items()
+    )
     return (
         f"{facts['date']}: {facts['nproc']} cores, {facts['memory_gib']} GiB, Python "
         f"{facts['python']} ({facts['platform']}); load average (1, 5, 15 min) "
         f"{before[0]:.1f}, {before[1]:.1f}, {before[2]:.1f} before and {after[0]:.1f}, "
-        f"{after[1]:.1f}, {after[2]:.1f} after; {results['seconds'] / 60:.1f} min in all"
+        f"{after[1]:.1f}, {after[2]:.1f} after; {results['seconds'] / 60:.1f} min in all. "
+        f"Measured: {pieces}."
     )
 
 
