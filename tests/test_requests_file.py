@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from backfill.config import config_from_dict
 from backfill.plan.build import Plan, build_plan
 from backfill.plan.files import plan_table
-from backfill.runner.preview import write_requests
+from backfill.runner.planning import write_requests
 from backfill.send.protocol import PreparedRequest, UnsendableError, build_request
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

@@ -14,7 +14,7 @@ write-only mode, which streams rows: the Results sheet may hold 100,000 of them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from copy import copy
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from openpyxl.xml.functions import Element, SubElement
 
 from backfill.formula_guard import neutralise, visible_controls
 from backfill.model import Outcome
+from backfill.report.summary import Summary
 
 # Above this many rows the workbook holds Summary and Failures only: Excel's row limit and
 # the time openpyxl needs for millions of cells would otherwise bite; results.csv has all.
@@ -70,7 +71,7 @@ def outcome_font(outcome: str, **extra: Any) -> Font:
 
 
 def write_workbook(
-    summary: Mapping[str, Any],
+    summary: Summary,
     results: pd.DataFrame,
     failures: pd.DataFrame,
     path: Path,
@@ -102,7 +103,7 @@ def write_workbook(
             workbook.create_sheet("Results"),
             results,
             dates=TIME_COLUMNS,
-            input_times=summary.get("time_columns", ()),
+            input_times=summary.time_columns,
         )
     write_table_sheet(workbook.create_sheet("Failures"), shown_failures, dates=())
     workbook.save(path)
