@@ -30,7 +30,7 @@ from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.xml.functions import Element, SubElement
 
-from backfill.model import Outcome
+from backfill.model import UTC_OFFSET, Outcome
 from backfill.report.tables import neutralise, visible_controls
 
 # Above this many rows the workbook holds Summary and Failures only: Excel's row limit and
@@ -199,7 +199,7 @@ def _column_cells(
         # text cells only: numbers would be read as nanoseconds since 1970
         text = column.astype(object).map(lambda v: v if isinstance(v, str) else None)
         if times == "as written":  # (a time with an offset stays text: no zone to show)
-            text = text.where(~text.astype(str).str.contains(_OFFSET, regex=True), None)
+            text = text.where(~text.astype(str).str.contains(UTC_OFFSET, regex=True), None)
         parsed = pd.to_datetime(text, errors="coerce", utc=True, format="ISO8601")
         naive = parsed.dt.tz_localize(None).astype(object).where(parsed.notna(), None).tolist()
         return [
@@ -218,7 +218,6 @@ def _column_cells(
 
 
 WRAP = Alignment(wrap_text=True, vertical="top")
-_OFFSET = r"(?:Z|[+-]\d\d:?\d\d)\s*$"
 
 
 def cell_value(value: Any) -> Any:

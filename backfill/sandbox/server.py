@@ -5,12 +5,11 @@ for synchronous callers, and in the foreground (`serve`, the `backfill sandbox` 
 from __future__ import annotations
 
 import asyncio
-import csv
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -92,12 +91,6 @@ class Sandbox:
                 raise InputError(f"cannot seed the sandbox with case {number}: {exc}.") from None
             self.state.add_response(response)
 
-    def seed_responses_file(self, path: Path | str) -> int:
-        """Seed from a CSV file; returns how many responses were read."""
-        responses = read_responses_file(Path(path))
-        self.seed_responses(responses)
-        return len(responses)
-
     def add_users(self, emails: Iterable[str]) -> None:
         """Make these e-mail addresses active users (assignable)."""
         for email in emails:
@@ -124,9 +117,9 @@ class Sandbox:
         site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
         await site.start()
         self._runner = runner
-        sockets = getattr(site._server, "sockets", None)  # the port picked for port 0
-        if sockets:
-            self.port = sockets[0].getsockname()[1]
+        addresses = runner.addresses  # the port picked for port 0
+        if addresses:
+            self.port = int(addresses[0][1])
         return self
 
     async def stop(self) -> None:
@@ -204,9 +197,6 @@ class ThreadedSandbox:
     def seed_responses(self, responses: ResponseDates) -> None:
         self._call(self.sandbox.seed_responses, responses)
 
-    def seed_responses_file(self, path: Path | str) -> int:
-        return self._call(self.sandbox.seed_responses_file, path)
-
     def add_users(self, emails: Iterable[str]) -> None:
         self._call(self.sandbox.add_users, list(emails))
 
@@ -262,46 +252,6 @@ class ThreadedSandbox:
 
 
 # --- seed files --------------------------------------------------------------------------
-RESPONSE_DATE_COLUMNS = ("date_survey_response", "response_date")
-
-
-def read_responses_file(path: Path) -> dict[str, dict[str, str]]:
-    """A CSV with `number_customergauge` and `date_survey_response` (or `response_date`);
-    `date_creation`, `date_order` and `date_sent` are used when present."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"cannot read the responses file {path}: {exc.strerror}.") from exc
-    reader = csv.DictReader(text.splitlines())
-    columns = [c.strip() for c in reader.fieldnames or []]
-    date_column = next((c for c in RESPONSE_DATE_COLUMNS if c in columns), None)
-    if "number_customergauge" not in columns or date_column is None:
-        raise InputError(
-            f"the responses file {path} needs the columns number_customergauge and "
-            f"date_survey_response (or response_date); its columns are: "
-            f"{', '.join(columns) or 'none'}. Rename the header row."
-        )
-    responses: dict[str, dict[str, str]] = {}
-    zone = UTC  # only checks the dates parse; the sandbox reads them in its own zone
-    for row_number, raw in enumerate(reader, start=2):
-        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
-        number = row.get("number_customergauge", "")
-        if not number:
-            continue
-        dates = {"date_survey_response": row.get(date_column, "")}
-        dates.update(
-            {k: row[k] for k in ("date_creation", "date_order", "date_sent") if row.get(k)}
-        )
-        try:
-            rules.make_response(number, dates, zone)
-        except ValueError as exc:
-            raise InputError(
-                f"{path}, row {row_number}, column {date_column}: {exc} (or remove the row)."
-            ) from None
-        responses[number] = dates
-    return responses
-
-
 def read_users_file(path: Path) -> list[str]:
     """One e-mail address per line (a CSV's first column; a header `email` is skipped)."""
     try:
@@ -321,21 +271,17 @@ def serve(
     settings: SandboxSettings,
     host: str = "127.0.0.1",
     port: int = 8080,
-    responses_file: Path | str | None = None,
     users_file: Path | str | None = None,
     echo: Callable[[str], None] = print,
     responses: ResponseDates | None = None,
 ) -> int:
     """Run the sandbox until Ctrl-C; print where it listens and the credentials to use.
-    `responses` (id -> date) are seeded as they are; `responses_file` is read here."""
+    `responses` (id -> date) are seeded as they are (the CLI reads them from a file)."""
 
     async def main() -> None:
         sandbox = Sandbox(settings, host, port)
         if responses is not None:
             sandbox.seed_responses(responses)
-        if responses_file is not None:
-            count = sandbox.seed_responses_file(responses_file)
-            echo(f"Seeded {count} survey responses from {responses_file}.")
         if users_file is not None:
             count = sandbox.add_users_file(users_file)
             echo(f"Seeded {count} active users from {users_file}.")

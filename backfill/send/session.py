@@ -103,12 +103,7 @@ class ApiSession:
             timeout=aiohttp.ClientTimeout(total=self.config.api.timeout_s),
             headers={"Accept": "application/json", "User-Agent": "backfill"},
         )
-        # aiohttp silently repeats an idempotent request (PUT included) once when a reused
-        # connection drops. That repeat may apply an action twice without anyone knowing;
-        # every repeat must be ours, counted and marked resent_uncertain. No public switch
-        # exists (aiohttp 3.14); tests/test_client.py checks that none slips through.
-        if hasattr(self._session, "_retry_connection"):
-            self._session._retry_connection = False
+        _no_silent_repeats(self._session)
         self._limiter = pacing_limiter(self.config.send.rate_limit)
         self._halted = asyncio.Event()
         if self.version != "v4.1":
@@ -132,10 +127,6 @@ class ApiSession:
     def nothing_reached(self) -> bool:
         """Stopped at an unreachable host before the API answered anything: nothing sent."""
         return self.unreachable and not self._reached
-
-    @property
-    def token_fetches(self) -> int:
-        return self._tokens.fetches if self._tokens is not None else 0
 
     def halt(self, reason: str) -> None:
         """Stop the run: every lane gives up at its next step (breaker, refused credentials)."""
@@ -392,3 +383,15 @@ class ApiSession:
 
 
 __all__ = ["ApiError", "ApiSession", "Credentials", "Delivery"]
+
+
+def _no_silent_repeats(session: aiohttp.ClientSession) -> None:
+    """Stop aiohttp repeating a request by itself: the one private attribute we touch.
+
+    aiohttp silently repeats an idempotent request (PUT included) once when a reused
+    connection drops. That repeat may apply an action twice without anyone knowing; every
+    repeat must be ours, counted and marked resent_uncertain. aiohttp (3.14) has no public
+    switch for it; tests/test_client.py checks that no repeat slips through.
+    """
+    if hasattr(session, "_retry_connection"):
+        session._retry_connection = False

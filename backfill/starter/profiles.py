@@ -11,6 +11,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from backfill.model import UTC_OFFSET
 from backfill.plan.time_convention import numeric_parts
 from backfill.plan.vocabulary import fold
 
@@ -19,7 +20,6 @@ ISO = re.compile(
     r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(?:Z|UTC|[+-]\d{2}:?\d{2})?$",
     re.IGNORECASE,
 )
-OFFSET_CELL = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
 SAMPLE = 5000
 
 # header words, matched on whole words of the folded header
@@ -98,7 +98,7 @@ def profile_of(name: str, values: list[object]) -> Profile:
         filled=len(cells),
         emails=sum(1 for t in strings if EMAIL.match(t)),
         times=sum(1 for t in texts if is_time(t)),
-        offsets=sum(1 for t in strings if ISO.match(t) and OFFSET_CELL.search(t)),
+        offsets=sum(1 for t in strings if ISO.match(t) and UTC_OFFSET.search(t)),
         digits=sum(1 for t in strings if t.isdigit()),
         distinct=len(counts),
         repeats=bool(len(counts) and counts.iloc[0] > 1),
