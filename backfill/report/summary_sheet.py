@@ -18,7 +18,6 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.marker import DataPoint
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from backfill.model import OUTCOMES
 from backfill.report.facts import seconds_text
@@ -27,6 +26,7 @@ from backfill.report.workbook import (
     HEADER_FILL,
     HEADER_FONT,
     OUTCOME_COLOURS,
+    WriteOnlySheet,
     cell_value,
     landscape_fit_to_width,
     outcome_fill,
@@ -70,7 +70,7 @@ TOP_REASONS = 10
 class _Sheet:
     """Appends rows to a write-only sheet and remembers their numbers (for the charts)."""
 
-    def __init__(self, sheet: WriteOnlyWorksheet) -> None:
+    def __init__(self, sheet: WriteOnlySheet) -> None:
         self.sheet = sheet
         self.row = 0
 
@@ -122,7 +122,7 @@ def _lines(value: Any, width: float) -> int:
 
 
 def write_summary_sheet(
-    sheet: WriteOnlyWorksheet, summary: Mapping[str, Any], notes: Sequence[str] = ()
+    sheet: WriteOnlySheet, summary: Mapping[str, Any], notes: Sequence[str] = ()
 ) -> None:
     for letter, width in WIDTHS.items():
         sheet.column_dimensions[letter].width = width
@@ -309,7 +309,7 @@ def _months(out: _Sheet, summary: Mapping[str, Any]) -> tuple[int, int] | None:
 
 
 def _charts(
-    sheet: WriteOnlyWorksheet, outcomes: tuple[int, int], months: tuple[int, int] | None
+    sheet: WriteOnlySheet, outcomes: tuple[int, int], months: tuple[int, int] | None
 ) -> None:
     chart = BarChart()
     chart.type = "bar"
