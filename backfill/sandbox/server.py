@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -148,46 +149,25 @@ class Sandbox:
         await self.stop()
 
 
-class ThreadedSandbox:
-    """A `Sandbox` served from its own event loop on a background thread.
+class ThreadedSandbox(Sandbox):
+    """A `Sandbox` served from its own event loop on a background thread, for synchronous
+    callers (click's CliRunner, subprocess tests): ``with ThreadedSandbox(settings) as sb:``.
 
-    For synchronous callers (click's CliRunner, subprocess tests). It offers the same
-    attributes; the seeding methods run on the sandbox's loop so they never race a request.
+    It is a Sandbox; only what changes the tenant runs on the sandbox's loop, so that
+    seeding never races a request being served.
     """
 
-    def __init__(
-        self,
-        settings: SandboxSettings | None = None,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        *,
-        clock: Clock | None = None,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.sandbox = Sandbox(settings, host, port, clock=clock, monotonic=monotonic)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+    _loop: asyncio.AbstractEventLoop | None = None
+    _thread: threading.Thread | None = None
 
-    def __getattr__(self, name: str) -> Any:
-        # only called for names not found here: state, base_url, settings, ...
-        return getattr(self.sandbox, name)
-
-    @property
-    def clock(self) -> Clock:
-        return self.sandbox.clock
-
-    @clock.setter
-    def clock(self, clock: Clock) -> None:
-        self.sandbox.clock = clock
-
-    def _call(self, func: Callable[..., T], *args: Any) -> T:
+    def _on_loop(self, func: Callable[[], T]) -> T:
         if self._loop is None:
-            return func(*args)
+            return func()
         future: Future[T] = Future()
 
         def run() -> None:
             try:
-                future.set_result(func(*args))
+                future.set_result(func())
             except BaseException as exc:
                 future.set_exception(exc)
 
@@ -195,35 +175,32 @@ class ThreadedSandbox:
         return future.result()
 
     def seed_responses(self, responses: ResponseDates) -> None:
-        self._call(self.sandbox.seed_responses, responses)
+        self._on_loop(partial(super().seed_responses, responses))
 
     def add_users(self, emails: Iterable[str]) -> None:
-        self._call(self.sandbox.add_users, list(emails))
-
-    def add_users_file(self, path: Path | str) -> int:
-        return self._call(self.sandbox.add_users_file, path)
+        self._on_loop(partial(super().add_users, list(emails)))
 
     def set_faults(self, faults: Faults) -> None:
-        self._call(self.sandbox.set_faults, faults)
+        self._on_loop(partial(super().set_faults, faults))
 
     def issue_token(self) -> str:
-        return self._call(self.sandbox.issue_token)
+        return self._on_loop(super().issue_token)
 
-    def start(self) -> ThreadedSandbox:
+    def __enter__(self) -> ThreadedSandbox:
         loop = asyncio.new_event_loop()
         started: Future[None] = Future()
 
         def run() -> None:
             asyncio.set_event_loop(loop)
             try:
-                loop.run_until_complete(self.sandbox.start())
+                loop.run_until_complete(self.start())
             except BaseException as exc:
                 started.set_exception(exc)
                 loop.close()
                 return
             started.set_result(None)
             loop.run_forever()
-            loop.run_until_complete(self.sandbox.stop())
+            loop.run_until_complete(self.stop())
             loop.close()
 
         self._thread = threading.Thread(target=run, name="backfill-sandbox", daemon=True)
@@ -232,23 +209,17 @@ class ThreadedSandbox:
         self._loop = loop
         return self
 
-    def stop(self) -> None:
-        loop, thread = self._loop, self._thread
-        self._loop = self._thread = None
-        if loop is not None and thread is not None:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join()
-
-    def __enter__(self) -> ThreadedSandbox:
-        return self.start()
-
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.stop()
+        loop, thread = self._loop, self._thread
+        self._loop = self._thread = None
+        if loop is not None and thread is not None:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join()
 
 
 # --- seed files --------------------------------------------------------------------------
