@@ -132,6 +132,12 @@ class Sandbox:
     def running(self) -> bool:
         return self._runner is not None
 
+    def open_connections(self) -> int:
+        """Client connections still open, each counted until its last request is answered:
+        0 once a client that went away left nothing behind that could still be applied."""
+        server = self._runner.server if self._runner is not None else None
+        return len(server.connections) if server is not None else 0
+
     @property
     def late_pending(self) -> int:
         """Requests of the late-apply fault not yet applied: wait for 0 before checking."""
@@ -185,6 +191,9 @@ class ThreadedSandbox(Sandbox):
 
     def issue_token(self) -> str:
         return self._on_loop(super().issue_token)
+
+    def open_connections(self) -> int:
+        return self._on_loop(super().open_connections)
 
     def __enter__(self) -> ThreadedSandbox:
         loop = asyncio.new_event_loop()
