@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from backfill.errors import JournalError
-from backfill.journal.identity import action_identities, assign_identities, content_identity
 from backfill.journal.store import Journal
 from backfill.model import Action, Outcome, Result
+from backfill.plan.identity import action_identities, assign_identities, content_identity
 
 
 def act(

@@ -65,7 +65,7 @@ def test_a_full_disk_after_sending_exits_3_and_a_rerun_sends_nothing_twice(
     assert "exit 3 (cannot write" in shown
     again = run([data], config, confirm=yes, echo=quiet)
     assert again.exit_status == ExitStatus.OK
-    assert again.summary["outcomes"]["already_sent"] == 18
+    assert again.summary.outcomes["already_sent"] == 18
     assert puts(sb) == sent
 
 

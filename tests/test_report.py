@@ -118,7 +118,7 @@ def test_summary_counts_add_up_and_name_every_outcome():
         exit_code=1,
         notes=["v4.1: happened_at not kept"],
     )
-    summary = report.summary
+    summary = report.summary.to_json()  # summary.json's content
     assert summary["rows"] == 5 == sum(summary["outcomes"].values())
     assert set(summary["outcomes"]) == set(model.OUTCOMES)
     assert summary["outcomes"][Outcome.SENT] == 1 and summary["outcomes"]["already_sent"] == 0
@@ -219,3 +219,60 @@ def test_xlsx_can_be_turned_off(tmp_path: Path):
     )
     write_reports(report, tmp_path, xlsx=False)
     assert not (tmp_path / "report.xlsx").exists()
+
+
+def test_summary_json_reads_back_into_the_same_summary(tmp_path: Path):
+    from backfill.report.summary import NextStep, Predicted, Summary, Verified
+
+    frame, results = sample()
+    report = build_report(
+        frame, ORIGINAL, results, run_id="r", cases=3, requests=2, elapsed_s=1, exit_code=1
+    )
+    report.summary.verify = Verified(summary="3 cases match", exit_code=0, source="plan")
+    report.summary.predicted = Predicted(
+        cases=3,
+        median_follow_up_h=1.5,
+        median_close_h=None,
+        cases_without_follow_up=0,
+        cases_without_close=3,
+        assignment_emails=2,
+        assignee_policy="every",
+    )
+    report.summary.next_steps = [NextStep(text="Fix the rows", command="backfill retry f.csv")]
+    write_reports(report, tmp_path, xlsx=False)
+    written = json.loads((tmp_path / "summary.json").read_text())
+    assert Summary.from_json(written) == report.summary
+    assert "aborted" not in written  # left out when it does not apply
+    assert written["config_file"] is None  # (kept: "none: built-in defaults")
+    with pytest.raises(ValueError, match="unknown summary keys: \\['colour'\\]"):
+        Summary.from_json({**written, "colour": "red"})
+
+
+@pytest.mark.parametrize(
+    ("sent", "outcomes", "verified", "stop", "status"),
+    [
+        ({}, ["sent", "already_sent"], None, {}, 0),
+        ({}, ["sent", "invalid"], None, {}, 1),
+        ({}, ["sent"], 1, {}, 1),
+        ({"aborted": "interrupted", "requests": 4}, ["sent", "pending"], None, {}, 3),
+        ({"aborted": "unreachable", "unreachable": True}, ["pending"], None, {}, 2),
+        ({}, ["sent"], None, {"end_recorded": False}, 3),
+        ({"requests": 0}, [], None, {"stopped_by": 2}, 2),  # nothing sent: the error's own
+        ({"requests": 5}, ["sent"], None, {"stopped_by": 2}, 3),  # may have sent: aborted
+    ],
+)
+def test_a_runs_exit_status_is_decided_in_one_place(
+    sent: dict, outcomes: list[str], verified: int | None, stop: dict, status: int
+) -> None:
+    from backfill.errors import ExitStatus
+    from backfill.report.summary import Verified
+    from backfill.runner.finish import exit_status
+    from backfill.runner.sending import Sent
+
+    read_back = (
+        None if verified is None else Verified(summary="", exit_code=verified, source="plan")
+    )
+    if "stopped_by" in stop:
+        stop = {"stopped_by": ExitStatus(stop["stopped_by"])}
+    decided = exit_status(Sent(**sent), [Outcome(o) for o in outcomes], read_back, **stop)
+    assert decided == ExitStatus(status)

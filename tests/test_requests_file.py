@@ -12,7 +12,7 @@ import pytest
 from backfill.config import config_from_dict
 from backfill.plan.build import build_plan
 from backfill.plan.files import plan_table
-from backfill.runner.preview import write_requests
+from backfill.runner.planning import write_requests
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

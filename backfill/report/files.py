@@ -4,7 +4,7 @@ Every input row appears exactly once in results.csv with one outcome, so the out
 add up to the number of input rows; `build_summary` checks that before anything is written.
 failures.csv keeps the input's own columns first, so that a person can fix the rows in Excel
 and feed the file to ``backfill retry``. Every file a person may open goes through
-`backfill.report.tables`, which neutralises cells that Excel would run as formulas.
+`backfill.formula_guard`, which neutralises cells that Excel would run as formulas.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from typing import Any
 import pandas as pd
 
 from backfill import model
+from backfill.formula_guard import write_csv
 from backfill.model import FAILURE_OUTCOMES, OUTCOMES, Result
-from backfill.report.tables import write_csv
+from backfill.report.summary import Summary
 from backfill.report.workbook import XLSX_RESULTS_LIMIT, write_workbook
 
 RESULT_COLUMNS = (
@@ -50,7 +51,7 @@ class RunReport:
 
     results: pd.DataFrame  # every input row: original columns, then RESULT_COLUMNS
     failures: pd.DataFrame  # failed/invalid/blocked/pending rows: original columns, outcome, error
-    summary: dict[str, Any]
+    summary: Summary
     files: list[Path] = field(default_factory=list)
 
 
@@ -130,14 +131,15 @@ def build_summary(
     exit_code: int,
     notes: Sequence[str] = (),
     extra: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """summary.json's content; refuses to describe a run whose outcomes do not add up."""
+) -> Summary:
+    """summary.json's counts; refuses to describe a run whose outcomes do not add up.
+    `extra`: further summary.json keys, as they are written (a summary read back)."""
     outcome_col = report_column("outcome", original_columns)
     counted = results[outcome_col].value_counts().to_dict()
     unknown = sorted({str(name) for name in counted} - set(OUTCOMES))
     if unknown:
         raise AssertionError(f"unknown outcomes in the results: {unknown}")
-    outcomes = {name: int(counted.get(name, 0)) for name in OUTCOMES}
+    outcomes = {str(name): int(counted.get(name, 0)) for name in OUTCOMES}
     if sum(outcomes.values()) != len(results):
         raise AssertionError(
             f"outcome counts {outcomes} add up to {sum(outcomes.values())}, "
@@ -145,22 +147,22 @@ def build_summary(
         )
     uncertain_col = report_column("resent_uncertain", original_columns)
     lost_col = report_column("answer_lost", original_columns)
-    summary: dict[str, Any] = {
-        "run_id": run_id,
-        "rows": len(results),
-        "cases": int(cases),
-        "outcomes": outcomes,
-        "errors": count_errors(results, original_columns),
-        "requests": int(requests),
-        "elapsed_s": round(float(elapsed_s), 3),
-        "rate_per_s": round(requests / elapsed_s, 2) if elapsed_s > 0 else 0.0,
-        "exit_code": int(exit_code),
-        "resent_uncertain": int(results[uncertain_col].astype(bool).sum()),
-        "answer_lost": int(results[lost_col].astype(bool).sum()),
-        "notes": list(notes),
-    }
+    summary = Summary(
+        run_id=run_id,
+        rows=len(results),
+        cases=int(cases),
+        outcomes=outcomes,
+        errors=count_errors(results, original_columns),
+        requests=int(requests),
+        elapsed_s=round(float(elapsed_s), 3),
+        rate_per_s=round(requests / elapsed_s, 2) if elapsed_s > 0 else 0.0,
+        exit_code=int(exit_code),
+        resent_uncertain=int(results[uncertain_col].astype(bool).sum()),
+        answer_lost=int(results[lost_col].astype(bool).sum()),
+        notes=list(notes),
+    )
     if extra:
-        summary.update(extra)
+        summary = Summary.from_json({**summary.to_json(), **extra})
     return summary
 
 
@@ -193,7 +195,8 @@ def write_reports(
     ]
     summary_path = out_dir / "summary.json"
     summary_path.write_text(
-        json.dumps(report.summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        json.dumps(report.summary.to_json(), indent=2, ensure_ascii=False) + "\n",
+        encoding="utf-8",
     )
     files.append(summary_path)
     if xlsx:

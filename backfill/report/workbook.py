@@ -8,13 +8,13 @@ landscape fit-to-width print setup that repeats the header on every page.
 
 Failures is read back by ``backfill retry``: its input columns are written as the text they
 were read as (never turned into dates or numbers), only made inert where Excel would run
-them as formulas (backfill.report.tables.neutralise). Sheets are written in openpyxl's
+them as formulas (backfill.formula_guard.neutralise). Sheets are written in openpyxl's
 write-only mode, which streams rows: the Results sheet may hold 100,000 of them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +28,9 @@ from openpyxl.worksheet._writer import WorksheetWriter  # (start_writing says wh
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.xml.functions import Element, SubElement
 
+from backfill.formula_guard import neutralise, visible_controls
 from backfill.model import UTC_OFFSET, Outcome
-from backfill.report.tables import neutralise, visible_controls
+from backfill.report.summary import Summary
 
 # Above this many rows the workbook holds Summary and Failures only: Excel's row limit and
 # the time openpyxl needs for millions of cells would otherwise bite; results.csv has all.
@@ -71,7 +72,7 @@ def outcome_font(outcome: str, **extra: Any) -> Font:
 
 
 def write_workbook(
-    summary: Mapping[str, Any],
+    summary: Summary,
     results: pd.DataFrame,
     failures: pd.DataFrame,
     path: Path,
@@ -103,7 +104,7 @@ def write_workbook(
             workbook.create_sheet("Results"),
             results,
             dates=TIME_COLUMNS,
-            input_times=summary.get("time_columns", ()),
+            input_times=summary.time_columns,
         )
     write_table_sheet(workbook.create_sheet("Failures"), shown_failures, dates=())
     workbook.save(path)

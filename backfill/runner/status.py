@@ -1,15 +1,12 @@
-"""What the journal knows, as text: `backfill status`, and a run's resume decisions."""
+"""What the journal knows, as text: `backfill status`."""
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from backfill.journal.resume import Decisions
 from backfill.journal.schema import State
 from backfill.journal.store import Journal
-from backfill.model import Outcome
 
 CASES_SHOWN = 20
 
@@ -65,37 +62,3 @@ def _rows_left(counts: dict[str, Any]) -> str:
         "pending": counts["pending"],
     }
     return ", ".join(f"{name} {count:,}" for name, count in by_outcome.items() if count)
-
-
-def explain_decisions(decisions: Decisions) -> tuple[list[str], list[str]]:
-    """What the journal decided before sending: lines to show now, notes for the report."""
-    lines: list[str] = []
-    notes: list[str] = []
-    results = decisions.results.values()
-    already = Counter(r.outcome for r in results)[Outcome.ALREADY_SENT]
-    if already:
-        lines.append(f"Journal: {already} action(s) already sent by earlier runs")
-    out_of_order = sum(1 for r in results if r.error.startswith("out-of-order"))
-    if out_of_order:
-        lines.append(
-            f"Journal: {out_of_order} action(s) older than their case's last sent action "
-            "are not sent (out-of-order; --allow-out-of-order overrides)"
-        )
-    changed = sum(1 for r in results if r.error.startswith("changed-after-sent"))
-    if changed:
-        lines.append(
-            f"Journal: {changed} action(s) changed in the input after they were sent are not "
-            "sent again (changed-after-sent; --allow-out-of-order sends them)"
-        )
-    if decisions.uncertain:
-        lines.append(
-            f"Journal: {len(decisions.uncertain)} action(s) may have been applied by an "
-            "earlier run (in flight when it stopped, or their answer was lost); they are "
-            "re-sent and marked resent_uncertain"
-        )
-    if decisions.stray_in_flight:
-        notes.append(
-            f"{decisions.stray_in_flight} action(s) in flight when an earlier run stopped "
-            "are not in this input: their outcome is unknown (run that input again)"
-        )
-    return lines, notes

@@ -5,6 +5,7 @@ for synchronous callers, and in the foreground (`serve`, the `backfill sandbox` 
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -47,8 +48,10 @@ class Sandbox:
         *,
         clock: Clock | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.settings = settings if settings is not None else SandboxSettings()
+        self.ssl_context = ssl_context  # serve https with this certificate (transport tests)
         self.emulator = Emulator(self.settings, clock, monotonic)
         self.host = host
         self.port = port
@@ -71,7 +74,8 @@ class Sandbox:
     @property
     def base_url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://{host}:{self.port}"
 
     @property
     def token_url(self) -> str:
@@ -115,7 +119,9 @@ class Sandbox:
         # no access log: it would cost more than the handlers themselves
         runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
         await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
+        site = web.TCPSite(
+            runner, self.host, self.port, reuse_address=True, ssl_context=self.ssl_context
+        )
         await site.start()
         self._runner = runner
         addresses = runner.addresses  # the port picked for port 0

@@ -39,6 +39,7 @@ from backfill.send.auth import (
 from backfill.send.protocol import TRANSIENT, Kind, PreparedRequest, Verdict, interpret
 from backfill.send.ratelimit import pacing_limiter
 from backfill.send.retry_policy import RetryPolicy
+from backfill.send.tls import UntrustedCertificateError, trusted_context, untrusted
 
 
 class ApiError(BackfillError):
@@ -96,7 +97,10 @@ class ApiSession:
     async def __aenter__(self) -> ApiSession:
         # Created here, inside the running loop, as aiohttp and aiolimiter require.
         connector = aiohttp.TCPConnector(
-            limit=self.config.send.concurrency + 4, ttl_dns_cache=300, enable_cleanup_closed=True
+            limit=self.config.send.concurrency + 4,
+            ttl_dns_cache=300,
+            enable_cleanup_closed=True,
+            ssl=trusted_context(),
         )
         self._session = aiohttp.ClientSession(
             connector=connector,
@@ -278,7 +282,9 @@ class ApiSession:
             try:
                 token = await self._tokens.token()
             except AuthError as exc:
-                self.unreachable = self.unreachable or isinstance(exc, HostUnreachableError)
+                self.unreachable = self.unreachable or isinstance(
+                    exc, HostUnreachableError | UntrustedCertificateError
+                )
                 self.halt(f"auth: {exc}")
                 if request.method == "GET":
                     raise
@@ -315,6 +321,13 @@ class ApiSession:
                 if request.method == "GET" and verdict.kind == Kind.PARTIAL:
                     verdict = Verdict(Kind.SENT, verdict.http_status)
                 self._reached = True
+        except aiohttp.ClientConnectorCertificateError as exc:
+            # a setting to fix, not an outage: stop at once, nothing is retried
+            verdict = Verdict(Kind.NOT_SENT, None, "TLS certificate not verified")
+            self.unreachable = self.unreachable or not self._reached
+            self.halt(str(untrusted("API", exc)))
+            if request.method == "GET":
+                raise untrusted("API", exc) from None
         except aiohttp.ClientConnectorError as exc:
             # Never connected: certainly not applied, an ordinary retry; but a host that was
             # never reached in this run is a wrong region or no network, not an outage.

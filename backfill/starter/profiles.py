@@ -6,20 +6,15 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
 
-from backfill.model import UTC_OFFSET
-from backfill.plan.time_convention import numeric_parts
+from backfill.plan.time_columns import read_convention
+from backfill.plan.time_convention import Convention
 from backfill.plan.vocabulary import fold
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-ISO = re.compile(
-    r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(?:Z|UTC|[+-]\d{2}:?\d{2})?$",
-    re.IGNORECASE,
-)
 SAMPLE = 5000
 
 # header words, matched on whole words of the folded header
@@ -79,6 +74,8 @@ class Profile:
     spaced: int  # values with a space (free text)
     values: list[object]
     sampled: bool = False  # the values are the column's first SAMPLE only
+    # how its cells read as times: plan's own reading (plan/time_columns.py)
+    convention: Convention | None = None
 
     def share(self, count: int) -> str:
         return (
@@ -93,18 +90,21 @@ def profile_of(name: str, values: list[object]) -> Profile:
     texts = [v.strip() if isinstance(v, str) else v for v in cells]
     strings = [t for t in texts if isinstance(t, str)]
     counts = pd.Series([str(t) for t in texts], dtype=object).value_counts()
+    # (times as plan reads them, so that init and plan never disagree on a time column)
+    convention = read_convention(texts, header=name)
     return Profile(
         name=name,
         filled=len(cells),
         emails=sum(1 for t in strings if EMAIL.match(t)),
-        times=sum(1 for t in texts if is_time(t)),
-        offsets=sum(1 for t in strings if ISO.match(t) and UTC_OFFSET.search(t)),
+        times=convention.readable,
+        offsets=convention.offsets,
         digits=sum(1 for t in strings if t.isdigit()),
         distinct=len(counts),
         repeats=bool(len(counts) and counts.iloc[0] > 1),
         mean_length=float(np.mean([len(str(t)) for t in texts])) if texts else 0.0,
         spaced=sum(1 for t in strings if " " in t),
         values=texts,
+        convention=convention,
     )
 
 
@@ -113,14 +113,6 @@ def blank(value: object) -> bool:
     if isinstance(value, str):
         return not value.strip()
     return value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
-
-
-def is_time(value: object) -> bool:
-    if isinstance(value, (datetime, date)):
-        return True
-    return isinstance(value, str) and (
-        ISO.match(value) is not None or numeric_parts(value) is not None
-    )
 
 
 def header_words(header: str) -> str:
