@@ -96,12 +96,18 @@ class Action:
 
 @dataclass(slots=True)
 class Result:
-    """What happened to one plan row in a run."""
+    """What happened to one plan row in a run.
+
+    `code` is the fixed kebab-case code of what went wrong (``http-422``, ``out-of-order``,
+    ``not-sent``; "" when nothing did), counted in summary.json; `error` is the text for
+    people, written to results.csv and failures.csv as it is.
+    """
 
     key: int
     outcome: Outcome
     http_status: int | None = None
     error: str = ""
+    code: str = ""
     attempts: int = 0
     sent_at: str = ""  # ISO 8601 UTC of the last attempt
     resent_uncertain: bool = False  # re-sent after a crash or a lost answer

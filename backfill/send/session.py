@@ -60,6 +60,19 @@ class Delivery:
     # loop time when the last lost answer was given up on (None: no answer was lost): the
     # server may still apply that request, so the case's next action waits for send.settle_s
     lost_at: float | None = None
+    code: str = ""  # Result.code: "" when sent, else not-applied, http-NNN, gave-up, not-sent
+
+
+NOT_SENT = "not-sent"  # the code of an action left pending: not applied, sent again next run
+
+
+def _verdict_code(verdict: Verdict) -> str:
+    """The Result.code of a final answer: "" when applied in full."""
+    if verdict.kind == Kind.PARTIAL:
+        return "not-applied"
+    if verdict.kind == Kind.FAILED:
+        return f"http-{verdict.http_status}" if verdict.http_status else "failed"
+    return ""
 
 
 class ApiSession:
@@ -192,6 +205,7 @@ class ApiSession:
                     uncertain,
                     "",
                     lost_at,
+                    NOT_SENT,
                 )
             token, verdict, body = await self._attempt(request, attempts + 1, stop, on_attempt)
             if verdict.kind == Kind.NOT_SENT:  # stopped while waiting for a slot: nothing was sent
@@ -212,6 +226,7 @@ class ApiSession:
                     uncertain,
                     body,
                     lost_at,
+                    _verdict_code(last),
                 )
             if last.kind == Kind.AUTH:
                 # a 401 for a token that worked is an expiry (early, or while waiting), not a
@@ -239,6 +254,7 @@ class ApiSession:
                     uncertain,
                     "",
                     lost_at,
+                    "gave-up",
                 )
             if last.retry_after is not None:
                 delay = self.retry.retry_after(last.retry_after)
