@@ -18,8 +18,6 @@ from backfill.errors import BackfillError, ExitStatus
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-INPUT_HELP = "CSV/TSV/TXT or Excel (.xlsx/.xlsm/.xls) export; several may be given."
-
 
 def say(message: object = "", err: bool = False) -> None:
     """Print a line for the person at the terminal: every line passes the redaction step."""

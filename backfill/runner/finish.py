@@ -200,16 +200,17 @@ def collect_results(
     frame = plan.frame
     results: dict[int, Result] = {}
     decided = frame[frame[model.OUTCOME].ne("")]
-    for key, outcome, error in zip(
-        decided.index, decided[model.OUTCOME], decided[model.ERROR], strict=True
+    codes = plan.error_codes().reindex(decided.index, fill_value="")
+    for key, outcome, error, code in zip(
+        decided.index, decided[model.OUTCOME], decided[model.ERROR], codes, strict=True
     ):
-        results[int(key)] = Result(int(key), Outcome(outcome), error=str(error or ""))
+        results[int(key)] = Result(int(key), Outcome(outcome), error=str(error or ""), code=code)
     results.update(decisions.results)
     results.update(hooks.results)
     reason = (
-        f"not-attempted: the run stopped before sending it ({aborted})"
+        f"not attempted: the run stopped before sending it ({aborted})"
         if aborted
-        else "not-attempted: the run stopped before sending it"
+        else "not attempted: the run stopped before sending it"
     )
     for key in frame.index[frame[model.OUTCOME].eq("")]:
         key = int(key)
@@ -218,8 +219,9 @@ def collect_results(
             results[key] = Result(
                 key,
                 Outcome.PENDING,
+                code="in-flight" if lost else "not-sent",
                 error=(
-                    "in-flight: sent when the run stopped at once, its outcome unknown; the "
+                    "in flight when the run stopped at once: its outcome is unknown, the "
                     "next run re-sends it as uncertain"
                     if lost
                     else reason
