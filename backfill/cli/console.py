@@ -16,7 +16,7 @@ from backfill.report.facts import seconds_text, sending_time
 
 if TYPE_CHECKING:
     from backfill.config import Config
-    from backfill.report.summary import Summary
+    from backfill.report.summary import PilotReport, Summary
     from backfill.runner.run import RunOutcome
 
 REHEARSAL_FIRST = (
@@ -109,6 +109,8 @@ def run_text(outcome: RunOutcome) -> str:
         top = dict(list(errors.items())[:REASONS_SHOWN])
         more = f", and {len(errors) - REASONS_SHOWN} more" if len(errors) > REASONS_SHOWN else ""
         lines.append(f"  why not sent: {_listed(top)}{more} (column error of failures.csv)")
+    if summary.pilot is not None:
+        lines.append(f"  {pilot_text(summary.pilot)}")
     if summary.verify is not None:
         lines.append(f"  {summary.verify.summary}")
     for note in summary.notes:
@@ -126,6 +128,16 @@ def run_text(outcome: RunOutcome) -> str:
     if summary.sandbox:
         lines.append(REHEARSAL_LAST)
     return "\n".join(lines)
+
+
+def pilot_text(pilot: PilotReport) -> str:
+    """`pilot: 3 cases (1001, 1002, 1003): match` or what did not, and why."""
+    named = ", ".join(pilot.cases)
+    if pilot.passed:
+        return f"pilot: {len(pilot.cases)} case(s) ({named}) read back as planned"
+    shown = ", ".join(f"{case} {pilot.verdicts.get(case, 'not read back')}" for case in pilot.cases)
+    causes = "; ".join(cause.advice for cause in pilot.causes)
+    return f"pilot: did not verify ({shown})" + (f": {causes}" if causes else "")
 
 
 def _exit_text(summary: Summary) -> str | None:

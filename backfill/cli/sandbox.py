@@ -32,6 +32,9 @@ from backfill.cli.common import config_option, handle_errors
 @click.option("--progressive", is_flag=True, help="Tenant: statuses only go open→progress→closed.")
 @click.option("--require-note", is_flag=True, help="Tenant: a status change needs a note.")
 @click.option("--extended-statuses", is_flag=True, help="Tenant: v4.1 integer statuses 0-99.")
+@click.option(
+    "--ignore-happened-at", is_flag=True, help="Tenant fault: stamp arrival time, not happened_at."
+)
 @click.option("--timezone", default="UTC", show_default=True, help="Tenant time zone.")
 @click.option("--token-ttl", default=3600.0, show_default=True, help="Token lifetime, seconds.")
 @click.option("--latency-ms", default=0.0, show_default=True, help="Fixed delay per answer.")
@@ -58,6 +61,7 @@ def sandbox(
     progressive: bool,
     require_note: bool,
     extended_statuses: bool,
+    ignore_happened_at: bool,
     timezone: str,
     token_ttl: float,
     latency_ms: float,
@@ -101,6 +105,7 @@ def sandbox(
         progressive=progressive,
         require_note=require_note,
         extended_statuses=extended_statuses,
+        ignore_happened_at=ignore_happened_at,
         accept_any_assignee=accept_any_assignee,
         timezone=timezone,
         faults=faults,

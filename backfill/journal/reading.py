@@ -90,6 +90,15 @@ class JournalReader:
         )
         return {row["case_id"]: row["response_at"] for row in rows}
 
+    def pilot_cases(self) -> list[dict[str, Any]]:
+        """Every pilot case of every run: run_id, case_id, covers (list), verdict."""
+        if not self._query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'pilot_cases'"
+        ):  # a journal of an older backfill, opened read-only (`status`)
+            return []
+        rows = self._query("SELECT * FROM pilot_cases ORDER BY rowid")
+        return [{**dict(row), "covers": json.loads(row["covers"])} for row in rows]
+
     # --- status ----------------------------------------------------------------------
     def runs(self) -> list[dict[str, Any]]:
         rows = self._query("SELECT * FROM runs ORDER BY started_at, run_id")

@@ -290,6 +290,19 @@ class Journal(JournalReader):
         except sqlite3.DatabaseError as exc:
             raise JournalError(explain(self.path, exc)) from None
 
+    # --- the pilot of `run --pilot N`: which cases went first, and what reading back found
+    def record_pilot(self, run_id: str, covers: Mapping[str, Iterable[str]]) -> None:
+        self._write_many(
+            "INSERT OR REPLACE INTO pilot_cases (run_id, case_id, covers) VALUES (?, ?, ?)",
+            [(run_id, str(case), json.dumps(list(items))) for case, items in covers.items()],
+        )
+
+    def record_pilot_verdicts(self, run_id: str, verdicts: Mapping[str, str]) -> None:
+        self._write_many(
+            "UPDATE pilot_cases SET verdict = ? WHERE run_id = ? AND case_id = ?",
+            [(str(verdict), run_id, str(case)) for case, verdict in verdicts.items()],
+        )
+
     # --- response dates (issue #5: fetched from the API once, reused by later runs) ----
     def put_response_dates(self, dates: Mapping[str, str]) -> None:
         now = _now()

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 # fields left out of summary.json when None (every other field is always there)
-_OMITTED_WHEN_NONE = ("aborted", "verify", "predicted")
+_OMITTED_WHEN_NONE = ("aborted", "verify", "predicted", "pilot")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -23,6 +23,32 @@ class Verified:
     summary: str  # the comparison in one line
     exit_code: int  # 0 every case matches, 1 some differ
     source: str  # where the expectation came from: "plan", "plan+journal" or "journal"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PilotCause:
+    """What a pilot's mismatches most likely mean (backfill/verify/diagnose.py), and the fix."""
+
+    code: str
+    cases: list[str]
+    advice: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PilotReport:
+    """`run --pilot N`: the cases sent first, what each covers, and what reading back found."""
+
+    cases: list[str]  # in send order
+    covers: dict[str, list[str]]  # case -> what of the plan's variety it shows
+    verdicts: dict[str, str]  # case -> match | mismatch | missing; none when not read back
+    passed: bool
+    causes: list[PilotCause] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PilotReport:
+        values = dict(data)
+        values["causes"] = [PilotCause(**item) for item in values.get("causes", [])]
+        return cls(**values)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,6 +102,7 @@ class Summary:
     journal: str = ""
     aborted: str | None = None
     verify: Verified | None = None
+    pilot: PilotReport | None = None
     inputs: list[InputRows] = field(default_factory=list)
     config_file: str | None = None
     api_version: str = ""
@@ -106,6 +133,8 @@ class Summary:
         values = dict(data)
         if values.get("verify") is not None:
             values["verify"] = Verified(**values["verify"])
+        if values.get("pilot") is not None:
+            values["pilot"] = PilotReport.from_json(values["pilot"])
         if values.get("predicted") is not None:
             values["predicted"] = Predicted(**values["predicted"])
         values["inputs"] = [InputRows(**item) for item in values.get("inputs", [])]

@@ -135,6 +135,7 @@ def write_summary_sheet(
     _when(out, summary)
     outcome_rows = _outcomes(out, summary)
     _reasons(out, summary)
+    _pilot(out, summary)
     _verified(out, summary)
     _predicted(out, summary)
     _next(out, summary)
@@ -247,6 +248,20 @@ def _reasons(out: _Sheet, summary: Summary) -> None:
     if len(errors) > TOP_REASONS:
         rest = sum(int(n) for n in list(errors.values())[TOP_REASONS:])
         out.item("other reasons", "", extra=rest)
+
+
+def _pilot(out: _Sheet, summary: Summary) -> None:
+    pilot = summary.pilot
+    if pilot is None:
+        return
+    out.section("Pilot: cases sent first and read back before the rest")
+    verdict = "every pilot case matches" if pilot.passed else "did not verify: the rest was held"
+    out.item("Verdict", verdict)
+    for case in pilot.cases:
+        found = pilot.verdicts.get(case, "not read back")
+        out.item(f"Case {case}", found, extra=", ".join(pilot.covers.get(case, [])))
+    for cause in pilot.causes:
+        out.item("Likely cause", cause.advice, extra=", ".join(cause.cases))
 
 
 def _verified(out: _Sheet, summary: Summary) -> None:

@@ -23,7 +23,7 @@ from backfill.journal.store import Journal
 from backfill.model import Outcome, Result
 from backfill.plan.build import Plan
 from backfill.report.files import RunReport
-from backfill.report.summary import Summary, Verified
+from backfill.report.summary import PilotReport, Summary, Verified
 from backfill.runner.resume import Decisions
 from backfill.runner.sending import JournalHooks, Sent
 
@@ -56,6 +56,7 @@ class RunRecord:
     notes: list[str] = field(default_factory=list)
     sent: Sent = field(default_factory=Sent)
     verified: Verified | None = None
+    pilot: PilotReport | None = None
 
 
 def exit_status(
@@ -178,6 +179,7 @@ def _report(
     summary.journal = str(record.journal_path)
     summary.aborted = sent.aborted
     summary.verify = record.verified
+    summary.pilot = record.pilot
     describe_run(
         summary,
         plan,

@@ -18,7 +18,7 @@ from backfill import model
 from backfill.config import Config
 from backfill.errors import AuthError, ConfigError
 from backfill.journal.store import Journal
-from backfill.model import Outcome
+from backfill.model import Action, Outcome
 from backfill.plan.build import Plan
 from backfill.plan.identity import plan_contents, plan_identities
 from backfill.runner.resume import Decisions, decide, utc_times
@@ -102,17 +102,23 @@ def decide_plan(
 
 
 def confirm_sending(
-    decisions: Decisions, config: Config, target: str, confirm: Confirm | None
+    cases: list[list[Action]],
+    config: Config,
+    target: str,
+    confirm: Confirm | None,
+    *,
+    stage: str = "",
 ) -> None:
-    """Ask before a real tenant is touched; raises if the answer is not yes."""
+    """Ask before a real tenant is touched; raises if the answer is not yes. `stage` names
+    a pilot's part ("the pilot: ", "the rest: ") in the question."""
     from backfill.report.facts import sending_time
 
-    actions = sum(len(case) for case in decisions.cases)
+    actions = sum(len(case) for case in cases)
     if not actions:
         return
-    emails = sum(1 for case in decisions.cases for a in case if a.assignee)
+    emails = sum(1 for case in cases for a in case if a.assignee)
     require_confirmation(
-        f"Send {actions:,} action(s) of {len(decisions.cases):,} case(s) to "
+        f"Send {stage}{actions:,} action(s) of {len(cases):,} case(s) to "
         f"CustomerGauge region {config.api.region} at {target} "
         f"(API {config.api.version})? "
         f"{sending_time(actions, config.send.rate_limit)}; "

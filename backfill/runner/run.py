@@ -26,19 +26,22 @@ from pathlib import Path
 from typing import Any
 
 from backfill.config import Config, new_run_id, output_dir
-from backfill.errors import JournalError, OutputError
+from backfill.errors import ConfigError, JournalError, OutputError
 from backfill.journal.store import Journal
-from backfill.model import OnProgress, no_progress
+from backfill.model import Action, OnProgress, no_progress
 from backfill.plan.build import Plan
 from backfill.runner.finish import RunOutcome, RunRecord, cannot_write, exit_status, finish
 from backfill.runner.footprint import close_logger, run_logger
+from backfill.runner.pilot import Pilot, choose_pilot, judge, naming_line, pilot_lines
 from backfill.runner.prepare import Confirm, Echo, confirm_sending, credentials, decide_plan
 from backfill.runner.resume import Decisions
 from backfill.runner.sending import JournalHooks, send_decided
 from backfill.runner.status import status
+from backfill.runner.verify_after import verified, verify_after_send
 from backfill.send.auth import Credentials
 from backfill.send.retry_policy import RetryPolicy
 from backfill.send.session import ApiSession
+from backfill.verify.check import VerifyOutcome
 
 __all__ = ["RunOptions", "RunOutcome", "retry", "run", "status"]
 
@@ -65,6 +68,7 @@ class RunOptions:
     retry_policy: RetryPolicy | None = None  # replaces the default backoff (tests shrink it)
     config_file: Path | None = None  # where the config was read from (report, next steps)
     on_plan: Callable[[Plan], None] | None = None  # shows the plan (default: a line via echo)
+    pilot: int = 0  # send this many whole cases first; the rest only once they read back right
 
 
 # --- public API ----------------------------------------------------------------------------
@@ -234,7 +238,15 @@ class _Run:
                 self.echo(f"Sandbox: a local CustomerGauge emulator at {record.target}")
             else:
                 sending_as = credentials(config)
-                confirm_sending(decisions, config, record.target, options.confirm)
+            pilot = choose_pilot(decisions.cases, options.pilot, config)
+            if not options.sandbox:
+                confirm_sending(
+                    pilot.cases or decisions.cases,
+                    config,
+                    record.target,
+                    options.confirm,
+                    stage="the pilot first (then a read-back), " if pilot.cases else "",
+                )
             if api is None or options.sandbox:
                 api = await stack.enter_async_context(self._session(config, sending_as, log))
             # -- send
@@ -249,20 +261,20 @@ class _Run:
                 config.send.rate_limit,
                 config.send.concurrency,
             )
-            await send_decided(
-                api,
-                config,
-                decisions,
-                hooks,
-                record.sent,
-                echo=self.echo,
-                on_progress=options.on_progress,
-            )
-            if self.verify and record.sent.aborted is None:
-                from backfill.runner.verify_after import verify_after_send
 
-                journal.flush()
-                record.verified = await verify_after_send(
+            async def send(cases: list[list[Action]]) -> None:
+                await send_decided(
+                    api,
+                    config,
+                    replace(decisions, cases=cases),
+                    hooks,
+                    record.sent,
+                    echo=self.echo,
+                    on_progress=options.on_progress,
+                )
+
+            async def read_back(cases: list[str] | None) -> VerifyOutcome | None:
+                return await verify_after_send(
                     plan,
                     config,
                     api,
@@ -273,8 +285,53 @@ class _Run:
                     retry_policy=options.retry_policy,
                     on_progress=options.on_progress,
                     echo=self.echo,
+                    cases=cases,
                 )
+
+            rest = decisions.cases
+            if pilot.cases:
+                rest = await self._pilot(pilot, plan, config, journal, send, read_back)
+            if record.sent.aborted is None:
+                await send(rest)
+            if self.verify and record.sent.aborted is None:
+                record.verified = verified(await read_back(None))
         return plan, decisions, hooks
+
+    async def _pilot(
+        self,
+        pilot: Pilot,
+        plan: Plan,
+        config: Config,
+        journal: Journal,
+        send: Callable[[list[list[Action]]], Awaitable[None]],
+        read_back: Callable[[list[str] | None], Awaitable[VerifyOutcome | None]],
+    ) -> list[list[Action]]:
+        """Send the pilot, read it back, and say whether the rest may go (SPEC "Pilot run");
+        the rest to send, unless the run stops here (`record.sent.aborted`)."""
+        record, sent = self.record, self.record.sent
+        self.echo(naming_line(pilot))
+        journal.record_pilot(record.run_id, pilot.reasons)
+        sent_at = datetime.now(UTC)
+        await send(pilot.cases)
+        if sent.aborted is not None:
+            return []
+        outcome = await read_back(pilot.case_ids)
+        record.pilot = report = judge(pilot, outcome, plan, sent_at)
+        journal.record_pilot_verdicts(record.run_id, report.verdicts)
+        for line in pilot_lines(report, outcome):
+            self.echo(line)
+        if not report.passed:
+            sent.aborted = "the pilot did not verify: nothing beyond it was sent"
+            return []
+        if not self.options.sandbox:
+            try:
+                confirm_sending(
+                    pilot.rest, config, record.target, self.options.confirm, stage="the rest: "
+                )
+            except ConfigError:
+                sent.aborted = "stopped after the pilot: the rest was not confirmed"
+                return []
+        return pilot.rest
 
     def _begin(self, journal: Journal) -> None:
         """From here the run may send: the journal knows of it, and a refusal keeps its files."""

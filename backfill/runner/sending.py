@@ -77,8 +77,9 @@ async def send_decided(
             if sent.aborted is None and interrupts.interrupted:
                 sent.aborted = "interrupted (Ctrl-C or SIGTERM)"
     finally:
-        sent.elapsed_s = time.monotonic() - started
-        sent.requests = api.requests - requests_before
+        # += : a pilot run sends twice (the pilot, then the rest) into one record
+        sent.elapsed_s += time.monotonic() - started
+        sent.requests += api.requests - requests_before
         sent.unreachable = api.nothing_reached
 
 

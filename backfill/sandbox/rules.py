@@ -186,7 +186,7 @@ def validate_v7(
             ]
         elif parsed > now:
             errors["happened_at"] = ["The happened at must be a date before or equal to now."]
-        else:
+        elif not settings.ignore_happened_at:
             at = parsed
 
     raw_assignee = body.get("assignee")

@@ -90,6 +90,9 @@ class SandboxSettings:
     extended_statuses: bool = False
     # demo mode: every syntactically valid e-mail address counts as an active user
     accept_any_assignee: bool = False
+    # a fault of a whole tenant (an older API version, a setting): happened_at is validated
+    # and acknowledged, but the action is stamped with its arrival time
+    ignore_happened_at: bool = False
     # zone in which happened_at and the seeded naive dates are read, and dates are shown
     timezone: str = "UTC"
     faults: Faults = field(default_factory=Faults)

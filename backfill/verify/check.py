@@ -5,8 +5,8 @@ final state of each case (backfill.verify.compare), for `run --verify` and `back
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from backfill.verify.expectation import (
     journal_cases,
     untimed_cases,
 )
-from backfill.verify.readback import read_close_loop
+from backfill.verify.readback import CaseState, read_close_loop
 
 
 def _quiet(line: str) -> None:
@@ -49,6 +49,8 @@ class VerifyOutcome:
     requests: int
     source: str  # "plan", "plan+journal" or "journal": where the expectation came from
     summary: str
+    expected: dict[str, Expected] = field(default_factory=dict)  # by case
+    found: dict[str, CaseState] = field(default_factory=dict)  # every case read back
 
     @property
     def exit_status(self) -> ExitStatus:
@@ -86,6 +88,7 @@ async def verify_expected(
     found = await read_close_loop(api, start, end, on_progress=on_progress)
     comparison = compare(expected, found.cases)
     path = write_verify_csv(comparison, folder) if folder is not None else None
+    by_case = {item.case: item for item in expected}
     return VerifyOutcome(
         comparison=comparison,
         path=path,
@@ -96,6 +99,8 @@ async def verify_expected(
         requests=api.requests - requests_before,
         source=source,
         summary=summary_line(comparison),
+        expected=by_case,
+        found=found.cases,
     )
 
 
@@ -117,15 +122,20 @@ async def verify_plan(
     folder: Path | None = None,
     on_progress: OnProgress = no_progress,
     today: date | None = None,
+    cases: Collection[str] | None = None,
 ) -> VerifyOutcome:
-    """Verify what `plan` predicts against CustomerGauge, over an open ApiSession `api`.
+    """Verify what `plan` predicts against CustomerGauge, over an open ApiSession `api`;
+    only `cases` when given (a pilot).
 
     `backfill run --verify` calls this after sending, with the run's session (so the reads
     share its rate limiter and retry policy) and its journal; `verify` calls it for a file
     given now. Writes verify.csv into `folder` when given.
     """
-    cases, source, run_start = expected_cases(plan, journal)
-    expected = expected_from_cases(cases, untimed=untimed_cases(plan))
+    table, source, run_start = expected_cases(plan, journal)
+    expected = expected_from_cases(table, untimed=untimed_cases(plan))
+    if cases is not None:
+        wanted = set(cases)
+        expected = [item for item in expected if item.case in wanted]
     earliest = run_start
     if earliest is None:
         times = plan.frame.loc[plan.frame[OUTCOME].eq(""), HAPPENED_TS].dropna()
