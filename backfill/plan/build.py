@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from backfill.config import Config
-from backfill.errors import ExitStatus, Problem
+from backfill.errors import ExitStatus, Problem, Severity
 from backfill.model import (
     CASE,
     CASE_KEY,
@@ -74,7 +74,7 @@ class Plan:
         """Per row with an error, the code of its first one (the one its ERROR text starts
         with), by the frame's index: what results.csv's rows are counted by."""
         table = self.problem_table
-        errors = table[table["severity"].ne(validation.WARNING)].drop_duplicates("label")
+        errors = table[table["severity"].ne(Severity.WARNING)].drop_duplicates("label")
         return pd.Series(errors["code"].to_numpy(dtype=object), index=errors["label"].to_numpy())
 
     @cached_property
@@ -92,7 +92,7 @@ class Plan:
                 source=str(source),
                 row=int(row),
                 field=field_name or None,
-                severity="warning" if severity == validation.WARNING else "error",
+                severity=Severity(severity),
             )
             for code, message, field_name, severity, source, row in zip(
                 table["code"],
@@ -150,8 +150,10 @@ class Plan:
     def summary(self) -> dict[str, Any]:
         outcome = self.frame[OUTCOME].value_counts()
         table = self.problem_table
-        errors = table[table["severity"].eq(validation.ERROR) & table["code"].ne("blocked")]
-        warnings = table[table["severity"].eq(validation.WARNING)]
+        # blocked rows and dropped duplicates are counted as outcomes, not as errors
+        counted = ~table["code"].isin([validation.BLOCKED, validation.DUPLICATE])
+        errors = table[table["severity"].eq(Severity.ERROR) & counted]
+        warnings = table[table["severity"].eq(Severity.WARNING)]
         emails = dict(self.assignment_emails)
         emails["chosen"] = emails.get(self.config.send.assignee, 0)
         return {
@@ -268,7 +270,7 @@ def plan_cells(
     found.extend(validation.response_date_problems(frame, columns, unreadable, conflicting))
 
     errors = _concat(found)
-    errors = errors[errors["severity"].eq(validation.ERROR)]
+    errors = errors[errors["severity"].eq(Severity.ERROR)]
     frame[OUTCOME] = pd.Series("", index=frame.index, dtype="str")
     frame.loc[frame.index.isin(errors["label"]), OUTCOME] = "invalid"
 
@@ -308,7 +310,7 @@ def _concat(found: list[pd.DataFrame]) -> pd.DataFrame:
 
 def _joined_problems(problems: pd.DataFrame, index: pd.Index, *, warning: bool) -> pd.Series:
     """Per row, its errors (or warnings): "code: message" items joined with " | "."""
-    chosen = problems[problems["severity"].eq(validation.WARNING) == warning]
+    chosen = problems[problems["severity"].eq(Severity.WARNING) == warning]
     items = chosen["code"] + ": " + chosen["message"]
     joined = _joined(items, chosen["label"].to_numpy(), " | ")
     return joined.reindex(index, fill_value="").astype(object)
@@ -316,7 +318,7 @@ def _joined_problems(problems: pd.DataFrame, index: pd.Index, *, warning: bool) 
 
 def _case_warnings(frame: pd.DataFrame, problems: pd.DataFrame, cases: pd.DataFrame) -> pd.Series:
     """Per case, its warning codes with counts: "reopen 1, no-close-time 1"."""
-    warnings = problems[problems["severity"].eq(validation.WARNING)]
+    warnings = problems[problems["severity"].eq(Severity.WARNING)]
     keys = frame[CASE_KEY].reindex(warnings["label"]).to_numpy()
     counts = (
         pd.DataFrame({"key": keys, "code": warnings["code"].to_numpy()})
