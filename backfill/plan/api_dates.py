@@ -21,7 +21,7 @@ retry policy with the sends; the pager stops early once every wanted id has been
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pandas as pd
 from pandas._libs.tslibs.nattype import NaTType
 
-from backfill.model import OnProgress, ProgressEvent, no_progress
+from backfill.model import Echo, OnProgress, ProgressEvent, no_progress
 from backfill.plan.identity import UTC_TEXT_FORMAT, utc_text
 from backfill.read.sync_pages import (
     PER_PAGE,
@@ -205,7 +205,7 @@ async def plan_inputs(
     *,
     now: datetime | None = None,
     on_progress: OnProgress = no_progress,
-    echo: Callable[[str], None] | None = None,
+    echo: Echo | None = None,
 ) -> Plan:
     """The plan of `inputs`; with `responses.source: api` and an `api` to ask, its response
     dates come from the API (and `store`), looked up between reading the cells and the rest
@@ -234,7 +234,7 @@ async def api_response_dates(
     *,
     now: datetime | None = None,
     on_progress: OnProgress = no_progress,
-    echo: Callable[[str], None] | None = None,
+    echo: Echo | None = None,
 ) -> dict[str, pd.Timestamp]:
     """Response dates of the input's cases for `responses.source: api`.
 

@@ -18,14 +18,13 @@ from backfill import model
 from backfill.config import Config
 from backfill.errors import AuthError, ConfigError
 from backfill.journal.store import Journal
-from backfill.model import Action, Outcome
+from backfill.model import Action, Echo, Outcome
 from backfill.plan.build import Plan
 from backfill.plan.identity import plan_contents, plan_identities
 from backfill.runner.resume import Decisions, decide, utc_times
 from backfill.send.auth import Credentials
 
 Confirm = Callable[[str], bool]  # the question -> go ahead?
-Echo = Callable[[str], None]  # a line for the person running the command
 
 
 def check_v41(plan: Plan, config: Config) -> list[str]:
