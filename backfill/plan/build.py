@@ -4,8 +4,8 @@
 normalise the cells, attach response dates, order each case's timeline, validate, drop
 duplicates, block what follows an invalid action, choose the assignee to send, and predict
 the follow-up and close times CustomerGauge will show. The sending engine takes
-`Plan.actions_by_case()`; the commands print `format_summary(plan)`, and
-backfill/plan/files.py writes the plan's files.
+`Plan.actions_by_case()`; `Plan.summary()` gives the counts the commands word
+(backfill/cli/console.py), and backfill/plan/files.py writes the plan's files.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from backfill.plan.predict import CASE_COLUMNS as PREDICTED_COLUMNS
 from backfill.plan.predict import predict
 from backfill.plan.responses import case_response_dates, check_source
 from backfill.plan.time_convention import TwoReadings
-from backfill.plan.vocabulary import unknown_status_counts, unknown_statuses_text
+from backfill.plan.vocabulary import unknown_status_counts
 
 if TYPE_CHECKING:
     from backfill.read.table import InputTable
@@ -340,36 +340,3 @@ def _counts(codes: pd.Series) -> dict[str, int]:
     """Counts per code as the summary lists them: most frequent first, then by code."""
     counts = {str(code): int(n) for code, n in codes.value_counts().items()}
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-
-
-def format_summary(plan: Plan) -> str:
-    """One line: "history.csv: 212 rows, 64 cases; 205 valid, 5 invalid (unknown-status 1,
-    ...), 2 blocked; warnings: reopen 3; assignment e-mails: 38 (send.assignee: every; ...)"."""
-    s = plan.summary()
-    names = ", ".join(dict.fromkeys(Path(source).name for source in plan.sources)) or "input"
-    parts = [f"{s['valid']} valid"]
-    if s["duplicate"]:
-        parts.append(f"{s['duplicate']} duplicate")
-    invalid = f"{s['invalid']} invalid"
-    if s["by_code"]:
-        invalid += " (" + ", ".join(f"{c} {n}" for c, n in s["by_code"].items()) + ")"
-    parts += [invalid, f"{s['blocked']} blocked"]
-    warnings = ", ".join(f"{c} {n}" for c, n in s["warnings"].items()) or "none"
-    emails = s["assignment_emails"]
-    chosen = plan.config.send.assignee
-    others = "; ".join(f"{p}: {emails[p]}" for p in ("every", "last", "never") if p != chosen)
-    text = (
-        f"{names}: {_plural(s['rows'], 'row')}, {_plural(s['cases'], 'case')}; "
-        f"{', '.join(parts)}; "
-        f"warnings: {warnings}; "
-        f"assignment e-mails: {emails['chosen']} (send.assignee: {chosen}; {others})"
-    )
-    if not s["response_dates_checked"]:
-        text += "; response dates: not checked (responses.source: api, fetched by run)"
-    if s["unknown_statuses"]:
-        text += "\n" + unknown_statuses_text(s["unknown_statuses"])
-    return text
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

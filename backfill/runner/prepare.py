@@ -76,13 +76,10 @@ def decide_plan(
     echo: Echo,
     on_plan: Callable[[Plan], None] | None,
 ) -> tuple[Decisions, list[str]]:
-    """Show `plan`, then the journal's decisions on it: what to send, and report notes."""
-    from backfill.plan.build import format_summary
-
+    """Show `plan` (to `on_plan`: the CLI words it), then the journal's decisions on it: what
+    to send, and report notes."""
     if on_plan is not None:
         on_plan(plan)
-    else:
-        echo(format_summary(plan))
     notes = check_v41(plan, config)
     keys = plan_identities(plan)
     identities = {int(k): str(v) for k, v in zip(keys.index, keys, strict=True)}

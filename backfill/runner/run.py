@@ -67,7 +67,7 @@ class RunOptions:
     on_progress: OnProgress = no_progress
     retry_policy: RetryPolicy | None = None  # replaces the default backoff (tests shrink it)
     config_file: Path | None = None  # where the config was read from (report, next steps)
-    on_plan: Callable[[Plan], None] | None = None  # shows the plan (default: a line via echo)
+    on_plan: Callable[[Plan], None] | None = None  # shows the plan (the CLI words it)
     pilot: int = 0  # send this many whole cases first; the rest only once they read back right
 
 
