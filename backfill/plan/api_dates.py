@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
-from pandas._libs.tslibs.nattype import NaTType
+from pandas.api.typing import NaTType
 
-from backfill.model import Echo, OnProgress, ProgressEvent, no_progress
-from backfill.plan.identity import UTC_TEXT_FORMAT, utc_text
+from backfill.model import TIME_FORMAT, Echo, OnProgress, ProgressEvent, no_progress
+from backfill.plan.identity import utc_text
 from backfill.read.sync_pages import (
     PER_PAGE,
     Answer,
@@ -50,7 +50,6 @@ if TYPE_CHECKING:
 RESPONSES_PATH = "/v7/rest/sync/responses"
 RESPONSE_DATES_STAGE = "response dates"
 LOOKBACK_DAYS = 365  # how long before the earliest action the period starts (see docstring)
-DATE_FIELDS = ("date_survey_response", "date_creation", "date_order", "date_sent")
 
 
 @dataclass
@@ -184,7 +183,7 @@ async def fetch_response_dates(
 
 def stored_text(stamp: pd.Timestamp) -> str:
     """How a response date is kept in the journal: UTC, like the journal's happened_at."""
-    return stamp.tz_convert("UTC").strftime(UTC_TEXT_FORMAT)
+    return stamp.tz_convert("UTC").strftime(TIME_FORMAT)
 
 
 class ResponseDateStore(Protocol):
