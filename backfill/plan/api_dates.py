@@ -40,7 +40,6 @@ from backfill.read.sync_pages import (
     JsonGetter,
     case_id,
     pages,
-    read_answer,
 )
 
 if TYPE_CHECKING:
@@ -110,12 +109,9 @@ def parse_response_date(text: Any, timezone: str) -> pd.Timestamp | None:
     return stamp.tz_convert("UTC")
 
 
-def parse_responses_page(body: Any, date_field: str) -> ResponsePage:
-    """One GET responses answer -> {case: date text}, the next cursor, skipped records."""
-    return _parse(read_answer(body), date_field)
-
-
-def _parse(answer: Answer, date_field: str) -> ResponsePage:
+def parse_responses_page(answer: Answer, date_field: str) -> ResponsePage:
+    """One GET responses answer (read_answer's) -> {case: date text}, the next cursor,
+    skipped records."""
     dates: dict[str, str] = {}
     skipped: list[str] = [answer.problem] if answer.problem else []
     for record in answer.records:
@@ -163,7 +159,7 @@ async def fetch_response_dates(
     on_progress(ProgressEvent(RESPONSE_DATES_STAGE, 0, len(remaining), "case"))
     async with aclosing(pages(api, RESPONSES_PATH, params)) as answers:
         async for answer in answers:
-            page = _parse(answer, date_field)
+            page = parse_responses_page(answer, date_field)
             result.pages += 1
             result.records += page.size
             for case, text in page.dates.items():

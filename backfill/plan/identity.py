@@ -26,7 +26,6 @@ from backfill.model import (
     OUTCOME,
     STATUS,
     TIME_FORMAT,
-    Action,
 )
 
 if TYPE_CHECKING:
@@ -67,13 +66,6 @@ def assign_identities(
         seen[content] = occurrence
         out[key] = content_identity(case, status, happened_at, note, assignee, occurrence)
     return out
-
-
-def action_identities(cases: Iterable[Iterable[Action]]) -> dict[int, str]:
-    """Identities of hand-built actions (their own fields; happened_at taken as given)."""
-    return assign_identities(
-        (a.key, a.case, a.status, a.happened_at, a.note, a.assignee) for case in cases for a in case
-    )
 
 
 def utc_text(stamps: pd.Series) -> pd.Series:
