@@ -9,12 +9,18 @@ rate: under sustained demand it reaches its design share of the limit.
 from __future__ import annotations
 
 import asyncio
+import math
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backfill.send.ratelimit import JITTER_ALLOWANCE_S, effective_rate, pacing_limiter
+from backfill.send.ratelimit import (
+    JITTER_ALLOWANCE_S,
+    RateLimiter,
+    effective_rate,
+    pacing_limiter,
+)
 from tests.virtual_time import run_virtual, virtual_loop
 
 RATES = [1, 5, 50, 200, 1000]
@@ -110,3 +116,30 @@ def test_sustained_demand_reaches_the_design_share(rate: int) -> None:
         assert achieved >= 0.995 * effective_rate(rate)
 
     check()
+
+
+async def sleep_in_whole_ms(seconds: float) -> None:
+    """asyncio.sleep as epoll gives it: rounded up to the next whole millisecond."""
+    await asyncio.sleep(math.ceil(seconds * 1000) / 1000)
+
+
+@pytest.mark.parametrize("rate", [5, 25, 100, 200])
+def test_timer_rounding_costs_no_rate(rate: int) -> None:
+    # the schedule is absolute: a wait rounded up makes that one request a little late,
+    # not every later one (a relative wait loses the rounding on every request)
+    async def scenario() -> list[float]:
+        loop = virtual_loop()
+        limiter = RateLimiter(rate, sleep=sleep_in_whole_ms)
+        sent: list[float] = []
+
+        async def request() -> None:
+            await limiter.acquire()
+            sent.append(loop.time())
+
+        await asyncio.gather(*(request() for _ in range(3 * rate)))
+        return sent
+
+    sent = run_virtual(scenario(), poll_s=0)
+    achieved = (len(sent) - 1) / (sent[-1] - sent[0])
+    assert achieved >= 0.995 * effective_rate(rate)
+    assert busiest(sent, WORST_SPAN_S) <= rate

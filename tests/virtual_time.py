@@ -2,7 +2,7 @@
 
 When nothing is ready to run, the loop jumps its clock straight to the next timer instead of
 waiting for it, so ``await asyncio.sleep(15)`` takes no real time. Everything that reads
-``loop.time()`` (asyncio timers, aiolimiter, our limiter and lanes, aiohttp timeouts) sees
+``loop.time()`` (asyncio timers, our limiter and lanes, aiohttp timeouts) sees
 the virtual clock. Sockets still work: the selector is polled for up to `poll_s` of real time
 before each jump, so data on a loopback connection (a sandbox served by the same loop) is
 handled before the clock moves on.
@@ -33,7 +33,7 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
                 return real_select(None)
             events = real_select(min(timeout, poll_s))
             # each pass of the loop takes a microsecond, as real time would move on: code
-            # that waits for a float residue of a second (aiolimiter) would spin otherwise
+            # that waits for a float residue of a second would spin otherwise
             self._virtual_now += TICK_S if events else max(timeout, TICK_S)
             return events
 
