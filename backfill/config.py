@@ -33,6 +33,11 @@ class ApiConfig(_Section):
     def _known_zone(cls, value: str) -> str:
         return _check_zone(value)
 
+    @field_validator("base_url", "auth_url")
+    @classmethod
+    def _https_only(cls, value: str | None) -> str | None:
+        return None if value is None else _check_transport(value)
+
     @property
     def api_base(self) -> str:
         return (self.base_url or f"https://api.{self.region}.customergauge.com").rstrip("/")
@@ -148,6 +153,28 @@ def _check_zone(value: str) -> str:
             f"unknown time zone {value!r} (use an IANA name such as Europe/Amsterdam)"
         ) from exc
     return value
+
+
+def _check_transport(url: str) -> str:
+    """Credentials and tokens never travel in clear: https, or http to this machine only."""
+    from ipaddress import ip_address
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.strip())
+    if parts.scheme == "https" and parts.hostname:
+        return url
+    host = parts.hostname or ""
+    try:
+        loopback = host == "localhost" or ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if parts.scheme == "http" and loopback:
+        return url
+    raise ValueError(
+        "must be an https:// URL: the client secret, tokens and API key would otherwise "
+        "travel in clear (plain http:// is accepted only to a loopback host: 127.0.0.1, "
+        "::1, localhost)"
+    )
 
 
 def load_config(path: Path | str | None = None) -> Config:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backfill.report.tables import (
+from backfill.formula_guard import (
     neutralise,
     unneutralise,
     write_csv,

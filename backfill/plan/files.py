@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from backfill.formula_guard import write_csv
 from backfill.model import (
     CASE,
     CASE_SEQ,
@@ -26,7 +27,6 @@ from backfill.model import (
     WARNING,
 )
 from backfill.plan.build import Plan
-from backfill.report.tables import write_csv
 
 PLAN_FILES = ("plan.csv", "cases.csv", "invalid.csv")
 

@@ -159,4 +159,5 @@ def _cases_table(cases: pd.DataFrame, zone: str) -> pd.DataFrame:
 
 def whole_hours(delta: pd.Series) -> pd.Series:
     """Time spans in whole hours, rounded down (as CustomerGauge shows them); <NA> if unknown."""
-    return delta.dt.floor("h").div(pd.Timedelta(hours=1)).astype("Int64")
+    hours: pd.Series = delta.dt.floor("h").div(pd.Timedelta(hours=1)).astype("Int64")
+    return hours

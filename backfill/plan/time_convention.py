@@ -27,7 +27,7 @@ from backfill.errors import InputError
 # syntax for pyarrow: no back-reference, so the two separators are compared afterwards)
 _NUMERIC = (
     r"^(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P<sep2>[/.-])(?P<year>\d{4}|\d{2})"
-    r"(?:(?P<t>,?[ T]+)(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+    r"(?:(?P<t>,?[ T]+)(?P<hour>\d{1,2}):(?P<minute>\d{1,2})(?::(?P<second>\d{1,2}))?"
     r"(?P<ampm>\s*[AaPp][Mm])?)?$"
 )
 _ONE = re.compile(_NUMERIC.replace("(?P<sep2>[/.-])", "(?P=sep)"))
@@ -37,11 +37,18 @@ _EXAMPLES = 3
 
 @dataclass(frozen=True)
 class Convention:
-    """How a column's numeric day/month cells are read (None: the column has none)."""
+    """How a column's numeric day/month cells are read (None: the column has none), and
+    (from time_columns.read_convention) how many of its cells read as times that way."""
 
     dayfirst: bool | None
     pattern: str | None  # strptime pattern of those cells when they share one form
     evidence: str  # why, in words, with example cells ("" when nothing needed deciding)
+    date_format: str | None = None  # the user's input.date_format, when set
+    filled: int = 0  # non-empty cells
+    readable: int = 0  # cells read as times (that count as evidence: see read_convention)
+    offsets: int = 0  # cells that carry their own offset (or are Unix epochs)
+    example: str = ""  # a cell read as a time
+    question: str = ""  # the day/month order is unclear: what to ask (TwoReadings' message)
 
 
 class TwoReadings(InputError):
@@ -73,15 +80,15 @@ def decide(
 
 def read_numeric(
     cells: pd.Series, *, column: str, dayfirst: bool | None
-) -> tuple[bool | None, pd.Series]:
+) -> tuple[Convention, pd.Series]:
     """The column's one day/month order (decide) and each numeric cell's strptime pattern
     in it (None for other cells; indexed like `cells`), from one pass over the cells."""
     parts = _Parts.of(cells)
-    order = _decide(parts, column, dayfirst).dayfirst
+    convention = _decide(parts, column, dayfirst)
     patterns = pd.Series(None, index=cells.index, dtype=object)
     if len(parts.rows):
-        patterns.iloc[parts.rows] = parts.patterns(bool(order))
-    return order, patterns
+        patterns.iloc[parts.rows] = parts.patterns(bool(convention.dayfirst))
+    return convention, patterns
 
 
 def _decide(parts: _Parts, column: str, dayfirst: bool | None) -> Convention:
@@ -152,7 +159,8 @@ class _Parts:
         def number(name: str) -> np.ndarray:
             column = taken[name]
             filled = pc.if_else(pc.equal(column, ""), "-1", column)
-            return pc.cast(filled, pa.int64()).to_numpy(zero_copy_only=False)
+            numbers: np.ndarray = pc.cast(filled, pa.int64()).to_numpy(zero_copy_only=False)
+            return numbers
 
         year = number("year")
         short_year = pc.utf8_length(taken["year"]).to_numpy(zero_copy_only=False) == 2
@@ -203,7 +211,8 @@ class _Parts:
     def patterns(self, dayfirst: bool) -> np.ndarray:
         """Each cell's strptime pattern in this order."""
         chosen = np.array([_in_order(f, dayfirst) for f in self.forms], dtype=object)
-        return chosen[self.form]
+        patterns: np.ndarray = chosen[self.form]
+        return patterns
 
     def pattern(self, among: np.ndarray, dayfirst: bool) -> str | None:
         """The one pattern of the cells `among` (a mask), when they share one form."""

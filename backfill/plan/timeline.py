@@ -136,7 +136,9 @@ def block_after_invalid(frame: pd.DataFrame, *, multi_source: bool) -> pd.DataFr
     return problems_where(target, BLOCKED, message, None)
 
 
-def sequence_problems(frame: pd.DataFrame, config: Config, *, multi_source: bool) -> list:
+def sequence_problems(
+    frame: pd.DataFrame, config: Config, *, multi_source: bool
+) -> list[pd.DataFrame]:
     """`transitions: progressive` and `require_note` need each action's previous status.
 
     With block, the first offending action of a case is invalid and the rest blocked; with

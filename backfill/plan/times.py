@@ -1,31 +1,32 @@
 """Time cells -> exact instants, and instants -> the text the API takes.
 
 A parser returns the instants plus a per-row problem code ("" = fine), so validation can
-report problems as data instead of raising. Common forms are parsed by pandas in a few
-vectorised passes; only unusual forms ("31 July 2023 8:50") go to dateutil one by one.
+report problems as data instead of raising. Every form is read in a few vectorised passes:
+ISO 8601 and numeric d/m/Y forms by pandas with explicit formats, month names and the other
+word forms by time_forms.py, Unix epochs where the header says so. No cell is read by a
+guesser one by one: a form that none of the passes knows is a bad time.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
+from backfill.model import UTC_OFFSET
 from backfill.plan.cells import as_text
-from backfill.plan.time_convention import read_numeric
+from backfill.plan.time_convention import Convention, read_numeric
+from backfill.plan.time_forms import read_epochs, read_word_forms
 
-_OFFSET = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
 _ISO_START = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
 # Excel serial day numbers 10000-99999 (years 1927-2173): a bare year or a compact
 # yyyymmdd never falls in this range.
 _SERIAL = r"^\d{5}(?:\.\d+)?$"
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-
-API_FORMAT = "%Y-%m-%d %H:%M:%S"  # how the API writes times, in api.timezone
 
 # problem codes of parse_times
 MISSING = "missing-time"
@@ -34,7 +35,6 @@ NONEXISTENT = "nonexistent-local-time"
 AMBIGUOUS = "ambiguous-local-time"
 
 _NAT = np.datetime64("NaT", "us")
-_DEFAULT_DAYS = (datetime(2000, 1, 1), datetime(2001, 2, 2))  # see _parse_one
 
 
 @dataclass
@@ -44,6 +44,9 @@ class ParsedTimes:
     utc: pd.Series  # datetime64[us, UTC], whole seconds; NaT when missing or invalid
     code: pd.Series  # "" | missing-time | bad-time | nonexistent-local-time | ambiguous-local-time
     output_zone: str  # the zone of `text` (api.timezone)
+    # how the column was read: its day/month order and why (time_convention.Convention)
+    convention: Convention = field(default_factory=lambda: Convention(None, None, ""))
+    offset: np.ndarray | None = None  # bool per row: the cell carried its own offset (or epoch)
 
     def unreadable(self) -> np.ndarray:
         """Rows with a time that could not be read (a code other than "" and missing-time)."""
@@ -79,6 +82,7 @@ def parse_times(
     second are dropped: the API takes whole seconds, and ordering must match what is sent.
     """
     size = len(values)
+    convention = Convention(dayfirst, date_format, "")
     cells = values.reset_index(drop=True)
     naive = np.full(size, _NAT)  # wall-clock times in `zone`
     aware = np.full(size, _NAT)  # instants given with an offset, as UTC
@@ -113,9 +117,17 @@ def parse_times(
         else:
             naive[pending] = parsed.to_numpy(dtype="datetime64[us]")
     elif pending.any():
+        epochs = read_epochs(text[pending], column)
+        if not np.isnat(epochs).all():
+            aware[pending] = epochs
+            pending &= np.isnat(aware)
         _parse_iso(text, pending, naive, aware)
         if pending.any():
-            _parse_day_month_forms(text, pending, naive, column, dayfirst)
+            convention = _parse_day_month_forms(text, pending, naive, column, dayfirst)
+        if pending.any():
+            words_naive, words_aware = read_word_forms(text[pending])
+            naive[pending] = np.where(np.isnat(words_naive), naive[pending], words_naive)
+            aware[pending] = words_aware
 
     utc, code = _to_utc(naive, aware, zone)
     code[empty] = MISSING
@@ -130,6 +142,8 @@ def parse_times(
         utc=instants,
         code=pd.Series(code, index=values.index, dtype="str"),
         output_zone=output_zone,
+        convention=convention,
+        offset=~np.isnat(aware),
     )
 
 
@@ -167,7 +181,7 @@ def _parse_iso(text: pd.Series, pending: np.ndarray, naive: np.ndarray, aware: n
         hit = parsed.notna() & long_enough
         naive[hit.index[hit.to_numpy()]] = parsed[hit].to_numpy(dtype="datetime64[us]")
     else:
-        has_offset = subset.str.contains(_OFFSET) & subset.str.match(_ISO_START)
+        has_offset = subset.str.contains(UTC_OFFSET) & subset.str.match(_ISO_START)
         instants = pd.to_datetime(subset[has_offset], format="ISO8601", utc=True, errors="coerce")
         aware[instants.index] = instants.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
         plain = subset[~has_offset]
@@ -182,39 +196,15 @@ def _parse_iso(text: pd.Series, pending: np.ndarray, naive: np.ndarray, aware: n
 
 def _parse_day_month_forms(
     text: pd.Series, pending: np.ndarray, naive: np.ndarray, column: str, dayfirst: bool | None
-) -> None:
-    """Fill `naive` for the texts left: numeric d/m/Y-like forms with the strptime pattern of
-    their own form in the column's one order, other forms ("31 July 2023 8:50") by dateutil."""
-    order, patterns = read_numeric(text[pending], column=column, dayfirst=dayfirst)
+) -> Convention:
+    """Fill `naive` for the numeric d/m/Y-like forms with the strptime pattern of their own
+    form in the column's one order; clear `pending` for them. Returns that order (and why)."""
+    convention, patterns = read_numeric(text[pending], column=column, dayfirst=dayfirst)
     for pattern, cells in text[pending].groupby(patterns, sort=False):
         parsed = pd.to_datetime(cells, format=str(pattern), errors="coerce")
         naive[cells.index] = parsed.to_numpy(dtype="datetime64[us]")
-    rest = pending & patterns.reindex(text.index).isna().to_numpy(dtype=bool)
-    if rest.any():
-        # (one by one, so only the rest; a numeric form is never read here, where dateutil
-        # would swap day and month to make a date)
-        parsed = pd.Series([_parse_one(v, bool(order)) for v in text[rest]], dtype="datetime64[us]")
-        naive[rest] = parsed.to_numpy(dtype="datetime64[us]")
-
-
-def _parse_one(value: str, dayfirst: bool) -> pd.Timestamp | None:
-    from dateutil import parser
-
-    if len(re.findall(r"\d+", value)) < 2:
-        return None  # a bare number or year is not a point in time; dateutil would invent one
-    if re.match(r"\d{4}\D", value):
-        dayfirst = False  # "2024/03/04": year, month, day, whatever the column's order
-    try:
-        # dateutil fills a missing year, month or day from `default` ("2023-07" would be
-        # July the 23rd on the 23rd): read twice with two defaults, refuse what differs
-        stamp = pd.Timestamp(parser.parse(value, dayfirst=dayfirst, default=_DEFAULT_DAYS[0]))
-        if stamp != pd.Timestamp(parser.parse(value, dayfirst=dayfirst, default=_DEFAULT_DAYS[1])):
-            return None
-    except (ValueError, OverflowError, TypeError):
-        return None
-    if stamp.tzinfo is not None:
-        return None  # an offset in an unusual form: refuse rather than guess its meaning
-    return stamp
+    pending &= patterns.reindex(text.index).isna().to_numpy(dtype=bool)
+    return convention
 
 
 def format_times(utc: pd.Series, zone: str) -> pd.Series:
@@ -223,7 +213,7 @@ def format_times(utc: pd.Series, zone: str) -> pd.Series:
     import pyarrow.compute as pc
 
     wall = pa.array(utc.dt.tz_convert(zone).dt.tz_localize(None), type=pa.timestamp("us"))
-    # pyarrow writes whole-second timestamps as API_FORMAT when casting them to text
+    # pyarrow writes whole-second timestamps as model.TIME_FORMAT when casting them to text
     seconds = pc.floor_temporal(wall, unit="second").cast(pa.timestamp("s"))
     text = pc.fill_null(seconds.cast(pa.string()), "")
     return pd.Series(text.to_pandas().array, index=utc.index, dtype="str")

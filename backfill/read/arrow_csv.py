@@ -97,7 +97,7 @@ def read_arrow(
     if found != header or len(set(found)) < len(found):
         return None
     columns = [name or f"Unnamed: {i}" for i, name in enumerate(found)]
-    frame = table.slice(1).rename_columns(columns).to_pandas()
+    frame: pd.DataFrame = table.slice(1).rename_columns(columns).to_pandas()
     if progress.estimate is not None:
         progress.report(len(frame), len(frame))
     return frame

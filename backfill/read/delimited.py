@@ -106,7 +106,8 @@ def _parse(
     try:
         if progress.estimate is not None:
             return _read_chunked(path, options, progress)
-        return pd.read_csv(path, **options)  # type: ignore[call-overload]
+        frame: pd.DataFrame = pd.read_csv(path, **options)  # type: ignore[call-overload]
+        return frame
     except pd.errors.EmptyDataError:
         raise InputError(
             f"{path} is empty: it has no header row; export the data again with the column names "
@@ -309,7 +310,7 @@ def _read_chunked(path: Path, options: dict[str, object], progress: _Progress) -
     """read_csv a chunk at a time, reporting rows read against the estimate (lines, so
     multi-line notes make fewer rows: the total is raised when passed, and set at the end)."""
     estimate = progress.estimate or 0
-    parts = []
+    parts: list[pd.DataFrame] = []
     done = 0
     progress.report(0, estimate)
     with pd.read_csv(path, chunksize=_CHUNK_ROWS, **options) as chunks:  # type: ignore[call-overload]

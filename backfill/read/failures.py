@@ -15,10 +15,10 @@ import pandas as pd
 
 from backfill.config import Config, required_fields
 from backfill.errors import InputError
+from backfill.formula_guard import unneutralise
 from backfill.model import ROW, SOURCE
 from backfill.read.actions import action_columns
 from backfill.read.table import EXCEL_SUFFIXES, InputTable, map_columns, own_columns, read_table
-from backfill.report.tables import unneutralise
 
 
 def read_failures(path: Path, config: Config) -> InputTable:

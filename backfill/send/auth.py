@@ -31,6 +31,7 @@ import aiohttp
 
 from backfill.config import secret_from_env
 from backfill.errors import AuthError
+from backfill.send.tls import untrusted
 
 if TYPE_CHECKING:
     from backfill.config import Config
@@ -187,6 +188,8 @@ class TokenManager:
                 async with self._session.post(self._url, data=form) as response:
                     text = await response.text()
                     status = response.status
+            except aiohttp.ClientConnectorCertificateError as exc:
+                raise untrusted("token", exc) from None
             except aiohttp.ClientConnectorError as exc:
                 if unreachable(exc) and not self._obtained:
                     raise HostUnreachableError(

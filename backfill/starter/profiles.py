@@ -6,53 +6,17 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from backfill.plan.time_convention import numeric_parts
+from backfill.plan.time_columns import read_convention
+from backfill.plan.time_convention import Convention
 from backfill.plan.vocabulary import fold
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-ISO = re.compile(
-    r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(?:Z|UTC|[+-]\d{2}:?\d{2})?$",
-    re.IGNORECASE,
-)
-OFFSET_CELL = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
 SAMPLE = 5000
-
-# header words, matched on whole words of the folded header
-ID_WORDS = ("customergauge", "cg", "number customergauge", "cg id", "cg number")
-STATUS_WORDS = ("status", "state", "stage", "statut", "estado", "zustand")
-NOTE_WORDS = (
-    "note", "notes", "comment", "comments", "remark", "remarks", "description", "body",
-    "text", "message", "resolution", "kommentar", "commentaire", "opmerking", "comentario",
-)  # fmt: skip
-NOT_NOTE = ("subject", "title", "name", "summary", "tags", "company", "organization")
-ASSIGNEE_WORDS = ("assignee", "agent", "owner", "assigned", "handler", "behandelaar")
-NOT_ASSIGNEE = ("requester", "customer", "contact", "client", "author", "reporter", "klant")
-RESPONSE_WORDS = ("survey", "answered", "nps", "feedback", "response")  # best first
-CHANGE_WORDS = (
-    "happened",
-    "changed",
-    "updated",
-    "modified",
-    "edit",
-    "date",
-    "time",
-    "when",
-    "created",
-)
-FIELD_WORDS = ("field", "field name", "field event", "event", "property")
-# wide layout: the step a time column's header names
-STEP_WORDS = {
-    "open": ("created", "opened", "submitted", "create", "received", "reported"),
-    "progress": ("first reply", "first response", "initial response", "responded", "assigned",
-                 "in progress", "replied", "reply"),
-    "closed": ("solved", "resolved", "closed", "completed", "close", "done"),
-}  # fmt: skip
-ZONE_WORDS = ("local", "utc", "gmt", "cet", "cest", "est", "pst", "timezone", "time zone")
 
 
 @dataclass(frozen=True)
@@ -79,6 +43,31 @@ class Profile:
     spaced: int  # values with a space (free text)
     values: list[object]
     sampled: bool = False  # the values are the column's first SAMPLE only
+    lines: int = 0  # values of several lines (work notes, comments)
+    cells: list[object] | None = None  # every cell, empty ones too (for `instants`)
+    # how its cells read as times: plan's own reading (plan/time_columns.py)
+    convention: Convention | None = None
+
+    @cached_property
+    def instants(self) -> pd.Series:
+        """Each row's instant (NaT: empty or no time), to compare time columns row by row;
+        read day first where the day/month order is the open question."""
+        from backfill.plan.times import parse_times
+
+        cells = pd.Series(self.cells or [], dtype=object)
+        if self.convention is None or not self.convention.readable:
+            return pd.Series(pd.NaT, index=cells.index, dtype="datetime64[us, UTC]")
+        order = True if self.convention.question else self.convention.dayfirst
+        parsed = parse_times(
+            cells, dayfirst=order, column=self.name, date_format=self.convention.date_format
+        )
+        return parsed.utc
+
+    @property
+    def median(self) -> pd.Timestamp | None:
+        """The column's typical time."""
+        readable = self.instants.dropna()
+        return readable.sort_values().iloc[len(readable) // 2] if len(readable) else None
 
     def share(self, count: int) -> str:
         return (
@@ -93,18 +82,23 @@ def profile_of(name: str, values: list[object]) -> Profile:
     texts = [v.strip() if isinstance(v, str) else v for v in cells]
     strings = [t for t in texts if isinstance(t, str)]
     counts = pd.Series([str(t) for t in texts], dtype=object).value_counts()
+    # (times as plan reads them, so that init and plan never disagree on a time column)
+    convention = read_convention(values, header=name)
     return Profile(
         name=name,
         filled=len(cells),
         emails=sum(1 for t in strings if EMAIL.match(t)),
-        times=sum(1 for t in texts if is_time(t)),
-        offsets=sum(1 for t in strings if ISO.match(t) and OFFSET_CELL.search(t)),
+        times=convention.readable,
+        offsets=convention.offsets,
         digits=sum(1 for t in strings if t.isdigit()),
         distinct=len(counts),
         repeats=bool(len(counts) and counts.iloc[0] > 1),
         mean_length=float(np.mean([len(str(t)) for t in texts])) if texts else 0.0,
         spaced=sum(1 for t in strings if " " in t),
         values=texts,
+        lines=sum(1 for t in strings if "\n" in t),
+        convention=convention,
+        cells=values,
     )
 
 
@@ -113,14 +107,6 @@ def blank(value: object) -> bool:
     if isinstance(value, str):
         return not value.strip()
     return value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
-
-
-def is_time(value: object) -> bool:
-    if isinstance(value, (datetime, date)):
-        return True
-    return isinstance(value, str) and (
-        ISO.match(value) is not None or numeric_parts(value) is not None
-    )
 
 
 def header_words(header: str) -> str:

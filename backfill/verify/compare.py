@@ -163,6 +163,6 @@ def summary_line(comparison: Comparison) -> str:
 
 
 def write_verify_csv(comparison: Comparison, folder: Path) -> Path:
-    from backfill.report.tables import write_csv
+    from backfill.formula_guard import write_csv
 
     return write_csv(comparison.frame, Path(folder) / "verify.csv")

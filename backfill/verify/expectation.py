@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from pandas._libs.tslibs.nattype import NaTType
+from pandas.api.typing import NaTType
 
-from backfill.journal.identity import plan_identities
 from backfill.model import (
     CASE,
     CASE_KEY,
@@ -32,6 +31,7 @@ from backfill.model import (
     SEND_ASSIGNEE,
 )
 from backfill.model import STATUS as PLAN_STATUS
+from backfill.plan.identity import plan_identities
 from backfill.verify.readback import whole_hours
 
 # The columns of the planner's cases table that the expectation reads.

@@ -1,4 +1,5 @@
-"""Content identities of actions: how the journal recognises an action it has seen before.
+"""Content identities of actions, computed from the plan's input columns: how the journal
+(which stores them) recognises an action it has seen before.
 
 An action is known by the sha256 of its case, status, happened_at (UTC), note, assignee and
 its occurrence among identical actions of that case; not by row numbers or file names, and

@@ -1,5 +1,7 @@
 """Write tables a person will open in Excel safe from formula injection: CSV here, and the
-cells of report.xlsx through `neutralise` (backfill/report/workbook.py).
+cells of report.xlsx through `neutralise` (backfill/report/workbook.py). Part of the kernel:
+planning, reading (to undo the guard on a failures file), verification and the reports use it;
+it imports nothing of backfill.
 
 A cell whose text begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is run
 by Excel (and LibreOffice, Google Sheets) as a formula when the file is opened. Such cells
