@@ -810,6 +810,9 @@ def main() -> int:
     parser.add_argument(
         "--prepare", action="store_true", help="only generate the inputs (nothing measured)"
     )
+    parser.add_argument(
+        "--no-priority", action="store_true", help="do not raise the CPU priority (see bench_send)"
+    )
     parser.add_argument("--resume-child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.resume_child:
@@ -825,6 +828,8 @@ def main() -> int:
         print(f"[{time.perf_counter() - started:6.1f} s] {text}", flush=True)
 
     sizes = QUICK if args.quick else FULL
+    if not args.no_priority:
+        bench_send._server_priority()  # as bench_send does: measure backfill, not the neighbours
     if args.prepare:
         prepare_inputs(sizes, args.inputs, say)
         return 0
