@@ -394,3 +394,13 @@ def test_a_status_says_its_language_and_meaning() -> None:
     assert status_meaning("EN-ATTENTE-DU-CLIENT") == "French for waiting on customer"
     assert status_meaning("SOLVED") == "a helpdesk status in English"
     assert status_meaning("GEPARKT") is None
+
+
+def test_hints_never_name_backfill_s_own_columns(tmp_path: Path) -> None:
+    export = write_csv(
+        tmp_path / "s.csv",
+        ["number_customergauge", "status", "happened_at"],
+        [["1001", "open", "2024-01-01 10:00:00"], ["1001", "closed", "2024-01-02 10:00:00"]],
+    )
+    result = CliRunner().invoke(cli, ["validate", str(export), "--out", str(tmp_path / "o")])
+    assert "'_" not in result.output, result.output

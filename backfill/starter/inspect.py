@@ -216,7 +216,12 @@ def column_hints(
     mapping names ("note: 'Agent comment' (the header says 'comment'; ...)"), and a word
     about input.timezone (`zone`) when headers name a zone it does not match.
     Looks at the first rows only (fewer than init: this runs on every validate and plan)."""
-    inspection = inspect_frame(frame.head(HINT_SAMPLE), known=mapped)
+    import backfill.model as model
+
+    # only the user's columns: a plan's frame also holds backfill's own (model.py)
+    internal = {v for k, v in vars(model).items() if k.isupper() and isinstance(v, str)}
+    own = [c for c in frame.columns if not (str(c).startswith("_") and c in internal)]
+    inspection = inspect_frame(frame[own].head(HINT_SAMPLE), known=mapped)
     optional = [
         f"{name}: {guess.column!r} ({guess.evidence})"
         for name, guess in inspection.columns.items()
