@@ -404,3 +404,45 @@ def test_hints_never_name_backfill_s_own_columns(tmp_path: Path) -> None:
     )
     result = CliRunner().invoke(cli, ["validate", str(export), "--out", str(tmp_path / "o")])
     assert "'_" not in result.output, result.output
+
+
+# --- workbooks: the sheet with the data, a header below title rows --------------------------------
+
+
+def test_the_sheet_with_the_data_and_a_header_below_a_title(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    import openpyxl
+
+    from backfill.starter.config_text import HEADER_ROW_KEY
+
+    book = openpyxl.Workbook()
+    about = book.active
+    about.title = "Info"
+    about.append(["Exported by the service desk"])
+    data = book.create_sheet("Nachverfolgung")
+    data.append(["Kundenrückmeldungen 2024"])
+    data.append(["Eine Zeile pro Schritt"])
+    data.append([])
+    data.append(["CG-Nr.", "Status", "Wann", "Bearbeiter (E-Mail)"])
+    for i in range(6):
+        data.append([str(18009880 + i // 2), ["Offen", "Gelöst"][i % 2],
+                     datetime(2024, 1, 8 + i, 9, 30), f"agent{i % 2}@acme.example"])  # fmt: skip
+    path = tmp_path / "log.xlsx"
+    book.save(path)
+    target = tmp_path / "c.yaml"
+    result = CliRunner().invoke(cli, ["init", str(path), "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert comment(lines, "sheet:") == "9 non-empty rows; the other sheets: 'Info' 1"
+    assert yaml.safe_load("\n".join(lines))["input"]["sheet"] == "Nachverfolgung"
+    why = "rows 1-3 hold a title ('Kundenrückmeldungen 2024') and notes; row 4 names every column"
+    if HEADER_ROW_KEY:
+        assert comment(lines, "header_row:") == why
+    else:
+        assert any(line.startswith(f"  # TODO header_row: 4  ({why};") for line in lines)
+    config = yaml.safe_load("\n".join(lines))["input"]
+    assert config["columns"]["number_customergauge"] == "CG-Nr."
+    assert config["columns"]["happened_at"] == "Wann"
+    assert config["columns"]["assignee"] == "Bearbeiter (E-Mail)"
+    assert config["status_map"] == {"Offen": "open", "Gelöst": "closed"}

@@ -50,7 +50,7 @@ def choose_sheet(path: Path) -> Choice | None:
         return None
     chosen = max(sizes, key=lambda n: (sizes[n], -list(sizes).index(n)))
     others = ", ".join(f"'{n}' {rows}" for n, rows in sizes.items() if n != chosen)
-    return Choice(chosen, f"{sizes[chosen]} rows with data; the other sheets: {others}")
+    return Choice(chosen, f"{sizes[chosen]} non-empty rows; the other sheets: {others}")
 
 
 def find_header(frame: pd.DataFrame) -> tuple[pd.DataFrame, Choice | None]:
