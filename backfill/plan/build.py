@@ -70,6 +70,13 @@ class Plan:
     response_dates_known: bool = True
     columns: dict[str, str] = field(default_factory=dict)  # API field -> input column
 
+    def error_codes(self) -> pd.Series:
+        """Per row with an error, the code of its first one (the one its ERROR text starts
+        with), by the frame's index: what results.csv's rows are counted by."""
+        table = self.problem_table
+        errors = table[table["severity"].ne(validation.WARNING)].drop_duplicates("label")
+        return pd.Series(errors["code"].to_numpy(dtype=object), index=errors["label"].to_numpy())
+
     @cached_property
     def problems(self) -> list[Problem]:
         """Every error and warning as Problem records (built on first use: they can be many)."""

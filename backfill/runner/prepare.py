@@ -136,13 +136,13 @@ def explain_decisions(decisions: Decisions) -> tuple[list[str], list[str]]:
     already = Counter(r.outcome for r in results)[Outcome.ALREADY_SENT]
     if already:
         lines.append(f"Journal: {already} action(s) already sent by earlier runs")
-    out_of_order = sum(1 for r in results if r.error.startswith("out-of-order"))
+    out_of_order = sum(1 for r in results if r.code == "out-of-order")
     if out_of_order:
         lines.append(
             f"Journal: {out_of_order} action(s) older than their case's last sent action "
             "are not sent (out-of-order; --allow-out-of-order overrides)"
         )
-    changed = sum(1 for r in results if r.error.startswith("changed-after-sent"))
+    changed = sum(1 for r in results if r.code == "changed-after-sent")
     if changed:
         lines.append(
             f"Journal: {changed} action(s) changed in the input after they were sent are not "
