@@ -248,6 +248,7 @@ def test_work_notes_beat_a_longer_one_line_title(language: str, tmp_path: Path) 
     config, lines, _ = init(write_csv(tmp_path / "n.csv", header, rows), tmp_path)
     assert config["columns"]["note"] == notes
     assert "8 of several lines" in comment(lines, "note:")
+    assert f"; not '{title}' (the header says " in comment(lines, "note:")
     assert comment(lines, "note:").endswith(": a title, never the note)")
 
 
