@@ -447,3 +447,45 @@ def test_the_sheet_with_the_data_and_a_header_below_a_title(tmp_path: Path) -> N
     assert config["columns"]["happened_at"] == "Wann"
     assert config["columns"]["assignee"] == "Bearbeiter (E-Mail)"
     assert config["status_map"] == {"Offen": "open", "Gelöst": "closed"}
+
+
+def test_with_step_lists_both_closing_columns_are_proposed() -> None:
+    from backfill.starter.config_text import starting_config
+    from backfill.starter.inspect import Inspection
+    from backfill.starter.profiles import profile_of
+    from backfill.starter.shape import find_steps
+
+    columns = {
+        "Created time": [f"2024-03-0{i + 1} 09:00" for i in range(5)],
+        "Resolved time": [f"2024-03-0{i + 1} 17:00" if i else "" for i in range(5)],
+        "Closed time": [f"2024-03-0{i + 4} 09:00" for i in range(5)],
+    }
+    profiles = [profile_of(name, cells) for name, cells in columns.items()]
+    steps = find_steps(profiles, set(), lists=True)
+    assert {s: [g.column for g in gs] for s, gs in steps.columns.items()} == {
+        "open": ["Created time"], "closed": ["Resolved time", "Closed time"]
+    }  # fmt: skip
+    text = starting_config(
+        Inspection(rows=5, layout="wide", layout_evidence="", steps=steps.columns), ["t.csv"]
+    )
+    assert '    closed: ["Resolved time", "Closed time"]' in text
+    assert (
+        "# 2 columns hold closed times: the earliest non-empty one of each row is the step"
+    ) in text
+    assert yaml.safe_load(text)["input"]["steps"]["closed"] == ["Resolved time", "Closed time"]
+
+
+def test_old_and_new_columns_without_telling_headers_go_by_their_order(tmp_path: Path) -> None:
+    header = ["CustomerGauge ID", "Feld", "Wert 1", "Wert 2", "Zeitstempel"]
+    rows = []
+    for c in range(3):
+        rows += [
+            [str(70 + c), "Status", "Neu", "In Bearbeitung", f"2024-03-1{c} 10:00"],
+            [str(70 + c), "Priorität", "Niedrig", "Hoch", f"2024-03-1{c} 11:00"],
+            [str(70 + c), "Status", "In Bearbeitung", "Gelöst", f"2024-03-1{c} 12:00"],
+        ]
+    config, lines, _ = init(write_csv(tmp_path / "h.csv", header, rows), tmp_path)
+    assert config["layout"] == "audit"
+    assert config["columns"]["status"] == "Wert 2"
+    assert config["audit"]["old_status"] == "Wert 1"
+    assert comment(lines, "old_status:") == "status words, left of 'Wert 2': the status before"
