@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from backfill.config import Config
+from backfill.config import Config, timezone_set
 from backfill.errors import ExitStatus, Problem
 from backfill.model import (
     CASE,
@@ -42,6 +42,7 @@ from backfill.model import (
     no_progress,
 )
 from backfill.plan import timeline, validation
+from backfill.plan.layout_check import check_shape
 from backfill.plan.layouts import to_long
 from backfill.plan.order import number_cases, send_order
 from backfill.plan.predict import CASE_COLUMNS as PREDICTED_COLUMNS
@@ -69,6 +70,7 @@ class Plan:
     assignment_emails: dict[str, int] = field(default_factory=dict)
     response_dates_known: bool = True
     columns: dict[str, str] = field(default_factory=dict)  # API field -> input column
+    naive_times: int = 0  # happened_at cells without an offset, read in input.timezone
 
     @cached_property
     def problems(self) -> list[Problem]:
@@ -159,6 +161,9 @@ class Plan:
             "assignment_emails": emails,
             "response_dates_checked": self.response_dates_known,
             "unknown_statuses": unknown_status_counts(self.frame, table),
+            "naive_times": self.naive_times,
+            "timezone": self.config.input.timezone,
+            "timezone_set": timezone_set(self.config),
         }
 
     def exit_status(self) -> ExitStatus:
@@ -187,6 +192,8 @@ def build_plan(
         required=required_fields(config),
         on_progress=on_progress,
     )
+    # (the user's own files only: a failures file of actions is long whatever its shape)
+    check_shape(table, config.input)
     return plan_from_table(table, config, now=now, response_dates=response_dates)
 
 
@@ -204,7 +211,7 @@ def plan_from_table(
         table = to_long(table, config.input)  # a wide or audit export: one row per action
         columns = dict(table.columns)
         frame = table.frame.reset_index(drop=True)  # copy-on-write: new columns stay ours
-        frame, found = validation.normalise_cells(frame, columns, config)
+        frame, found, naive_times = validation.normalise_cells(frame, columns, config)
         dates = case_response_dates(frame, columns, config, response_dates)
     except TwoReadings as exc:  # a time column read two ways: name the file too
         raise TwoReadings(f"{', '.join(table.sources)}: {exc}") from None
@@ -255,6 +262,7 @@ def plan_from_table(
         assignment_emails=emails,
         response_dates_known=dates.known,
         columns=columns,
+        naive_times=naive_times,
     )
 
 

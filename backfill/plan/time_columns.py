@@ -123,7 +123,7 @@ def _evidence(values: pd.Series, header: str) -> np.ndarray:
     is_date = values.map(lambda v: isinstance(v, datetime | date)).to_numpy(dtype=bool)
     is_text = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
     if epoch_unit(header) is not None:
-        return is_date | is_text
+        return np.asarray(is_date | is_text, dtype=bool)
     text = values.where(is_text, "").astype(str).str.strip()
     number = text.str.match(_NUMBER).to_numpy(dtype=bool)
-    return is_date | (is_text & ~number)
+    return np.asarray(is_date | (is_text & ~number), dtype=bool)
