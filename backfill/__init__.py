@@ -49,6 +49,9 @@ _EXPORTS = {
     "retry": "backfill.runner.run",
     "status": "backfill.runner.status",
     "RunOutcome": "backfill.runner.run",
+    "RunOptions": "backfill.runner.run",
+    "Summary": "backfill.report.summary",
+    "write_plan": "backfill.runner.planning",
     "Journal": "backfill.journal.store",
 }
 

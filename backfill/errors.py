@@ -20,6 +20,13 @@ class BackfillError(Exception):
 
     exit_status: ExitStatus = ExitStatus.USAGE
 
+    def __init__(self, *args: object, exit_status: ExitStatus | None = None) -> None:
+        # `exit_status`: where the situation, not the kind of error, decides it (a run that
+        # may have sent something exits 3: backfill/runner/finish.py exit_status)
+        super().__init__(*args)
+        if exit_status is not None:
+            self.exit_status = exit_status
+
 
 class ConfigError(BackfillError):
     """The configuration file or an option is wrong."""

@@ -116,12 +116,16 @@ async def fetch(url: str) -> Any:
 
 
 async def engine_run(
-    base_url: str, cases: list[list[Action]], rate: float, concurrency: int
+    base_url: str,
+    cases: list[list[Action]],
+    rate: float | str,
+    concurrency: int,
+    **send: Any,  # more send.* settings (settle_s, ...): run_all.py's scenarios
 ) -> dict[str, Any]:
     config = config_from_dict(
         {
             "api": {"base_url": base_url, "auth_url": base_url + "/oauth2/token"},
-            "send": {"rate_limit": rate, "concurrency": concurrency, "max_attempts": 5},
+            "send": {"rate_limit": rate, "concurrency": concurrency, "max_attempts": 5, **send},
         }
     )
     async with ApiSession(config, CREDENTIALS) as api:

@@ -70,11 +70,12 @@ def test_retry_reads_back_every_odd_note_from_failures_csv(tmp_path: Path) -> No
 def test_control_characters_are_written_visibly_to_the_workbook(tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
+    from backfill.report.summary import Summary
     from backfill.report.workbook import write_workbook
 
     frame = pd.DataFrame({"note": ["form\x0cfeed", "nul\x00 esc\x1b", "tab\tand\nline"]})
     summary = {"rows": 3, "outcomes": {}, "exit_code": 0, "notes": ["esc\x1b in a note"]}
-    path = write_workbook(summary, frame, frame, tmp_path / "report.xlsx")
+    path = write_workbook(Summary.from_json(summary), frame, frame, tmp_path / "report.xlsx")
     book = load_workbook(path)
     for name in ("Results", "Failures"):
         cells = [row[0].value for row in book[name].iter_rows(min_row=2)]

@@ -17,7 +17,7 @@ from backfill.cli.sandbox_seed import response_dates
 from backfill.config import config_from_dict
 from backfill.errors import ExitStatus
 from backfill.plan.build import build_plan
-from backfill.runner.preview import write_requests
+from backfill.runner.planning import write_requests
 from backfill.runner.run import run
 from backfill.sandbox import SandboxSettings, ThreadedSandbox
 from tests.runner_helpers import use_credentials, yes

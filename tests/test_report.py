@@ -16,7 +16,7 @@ from backfill.model import Outcome, Result
 from backfill.report.files import (
     build_report,
     build_summary,
-    error_code,
+    count_errors,
     results_frame,
     write_reports,
 )
@@ -49,11 +49,21 @@ def sample() -> tuple[pd.DataFrame, dict[int, Result]]:
     results = {
         0: Result(0, Outcome.SENT, http_status=200, attempts=1, sent_at="2024-01-01T00:00:00Z"),
         10: Result(
-            10, Outcome.FAILED, http_status=422, error="http-422: =cmd|' /C calc'!A0", attempts=1
+            10,
+            Outcome.FAILED,
+            http_status=422,
+            error="http-422: =cmd|' /C calc'!A0",
+            code="http-422",
+            attempts=1,
         ),
-        20: Result(20, Outcome.INVALID, error="unknown-status: 'nope' | missing-note: x"),
-        30: Result(30, Outcome.BLOCKED, error="blocked: row 4 failed"),
-        40: Result(40, Outcome.PENDING),
+        20: Result(
+            20,
+            Outcome.INVALID,
+            error="unknown-status: 'nope' | missing-note: x",
+            code="unknown-status",
+        ),
+        30: Result(30, Outcome.BLOCKED, error="blocked: row 4 failed", code="blocked"),
+        40: Result(40, Outcome.PENDING, error="not sent: the run was interrupted", code="not-sent"),
     }
     return frame, results
 
@@ -118,12 +128,12 @@ def test_summary_counts_add_up_and_name_every_outcome():
         exit_code=1,
         notes=["v4.1: happened_at not kept"],
     )
-    summary = report.summary
+    summary = report.summary.to_json()  # summary.json's content
     assert summary["rows"] == 5 == sum(summary["outcomes"].values())
     assert set(summary["outcomes"]) == set(model.OUTCOMES)
     assert summary["outcomes"][Outcome.SENT] == 1 and summary["outcomes"]["already_sent"] == 0
     assert summary["rate_per_s"] == 2.0
-    assert summary["errors"] == {"http-422": 1, "unknown-status": 1, "blocked": 1}
+    assert summary["errors"] == {"http-422": 1, "unknown-status": 1, "blocked": 1, "not-sent": 1}
     assert summary["notes"] == ["v4.1: happened_at not kept"]
 
 
@@ -150,17 +160,14 @@ def test_failures_are_retry_ready():
     ]
 
 
-@pytest.mark.parametrize(
-    "text, code",
-    [
-        ("out-of-order: case 1 was last sent at x", "out-of-order"),
-        ("a: b | c: d", "a"),
-        ("plain", "plain"),
-        ("", "(none)"),
-    ],
-)
-def test_error_code(text: str, code: str):
-    assert error_code(text) == code
+def test_errors_are_counted_by_code_not_by_their_text():
+    results = [
+        Result(0, Outcome.FAILED, error="The selected status is invalid.", code="http-422"),
+        Result(1, Outcome.FAILED, error="note: too long", code="http-422"),
+        Result(2, Outcome.FAILED, error="gave up after 3 attempts: HTTP 503", code="gave-up"),
+        Result(3, Outcome.SENT),
+    ]
+    assert count_errors(results) == {"http-422": 2, "gave-up": 1}
 
 
 def test_files_are_written_and_formula_safe(tmp_path: Path):
@@ -219,3 +226,60 @@ def test_xlsx_can_be_turned_off(tmp_path: Path):
     )
     write_reports(report, tmp_path, xlsx=False)
     assert not (tmp_path / "report.xlsx").exists()
+
+
+def test_summary_json_reads_back_into_the_same_summary(tmp_path: Path):
+    from backfill.report.summary import NextStep, Predicted, Summary, Verified
+
+    frame, results = sample()
+    report = build_report(
+        frame, ORIGINAL, results, run_id="r", cases=3, requests=2, elapsed_s=1, exit_code=1
+    )
+    report.summary.verify = Verified(summary="3 cases match", exit_code=0, source="plan")
+    report.summary.predicted = Predicted(
+        cases=3,
+        median_follow_up_h=1.5,
+        median_close_h=None,
+        cases_without_follow_up=0,
+        cases_without_close=3,
+        assignment_emails=2,
+        assignee_policy="every",
+    )
+    report.summary.next_steps = [NextStep(text="Fix the rows", command="backfill retry f.csv")]
+    write_reports(report, tmp_path, xlsx=False)
+    written = json.loads((tmp_path / "summary.json").read_text())
+    assert Summary.from_json(written) == report.summary
+    assert "aborted" not in written  # left out when it does not apply
+    assert written["config_file"] is None  # (kept: "none: built-in defaults")
+    with pytest.raises(ValueError, match="unknown summary keys: \\['colour'\\]"):
+        Summary.from_json({**written, "colour": "red"})
+
+
+@pytest.mark.parametrize(
+    ("sent", "outcomes", "verified", "stop", "status"),
+    [
+        ({}, ["sent", "already_sent"], None, {}, 0),
+        ({}, ["sent", "invalid"], None, {}, 1),
+        ({}, ["sent"], 1, {}, 1),
+        ({"aborted": "interrupted", "requests": 4}, ["sent", "pending"], None, {}, 3),
+        ({"aborted": "unreachable", "unreachable": True}, ["pending"], None, {}, 2),
+        ({}, ["sent"], None, {"end_recorded": False}, 3),
+        ({"requests": 0}, [], None, {"stopped_by": 2}, 2),  # nothing sent: the error's own
+        ({"requests": 5}, ["sent"], None, {"stopped_by": 2}, 3),  # may have sent: aborted
+    ],
+)
+def test_a_runs_exit_status_is_decided_in_one_place(
+    sent: dict, outcomes: list[str], verified: int | None, stop: dict, status: int
+) -> None:
+    from backfill.errors import ExitStatus
+    from backfill.report.summary import Verified
+    from backfill.runner.finish import exit_status
+    from backfill.runner.sending import Sent
+
+    read_back = (
+        None if verified is None else Verified(summary="", exit_code=verified, source="plan")
+    )
+    if "stopped_by" in stop:
+        stop = {"stopped_by": ExitStatus(stop["stopped_by"])}
+    decided = exit_status(Sent(**sent), [Outcome(o) for o in outcomes], read_back, **stop)
+    assert decided == ExitStatus(status)

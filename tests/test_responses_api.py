@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from backfill.verify.responses import (
+from backfill.plan.api_dates import (
     LOOKBACK_DAYS,
     RESPONSES_PATH,
     fetch_response_dates,

@@ -388,3 +388,14 @@ async def test_json_without_its_content_type_is_not_read(cg: RawClient, sb: Sand
         sb.put_url, data=json.dumps(DOC_BODY).encode(), headers=headers
     ) as answer:
         assert answer.status == 422
+
+
+async def test_ignore_happened_at_fault_stamps_the_arrival_time(cg: RawClient, sb: Sandbox) -> None:
+    # a tenant on an older API version: happened_at is checked and acknowledged, not kept
+    sb.settings.ignore_happened_at = True
+    status, _ = await cg.put(DOC_BODY)
+    assert status == 200
+    entry = sb.state.cases["53499"].history[0]
+    assert entry.at == NOW
+    status, body = await cg.put({**DOC_BODY, "happened_at": "2023-06-30 23:59:59"})
+    assert status == 422 and "happened_at" in body["errors"]  # still validated

@@ -66,14 +66,14 @@ def test_answers_lost_on_every_attempt_make_the_next_run_flag_the_resend(sb, cre
     sb.set_faults(Faults(drop_after_rate=1.0))
     first = run([data], config, confirm=yes, echo=quiet)
     assert first.exit_status == ExitStatus.ROWS_FAILED
-    assert first.summary["outcomes"]["failed"] == 2  # each case's first action, applied twice
+    assert first.summary.outcomes["failed"] == 2  # each case's first action, applied twice
     sb.set_faults(Faults())
     second = run([data], config, confirm=yes, echo=quiet)
     assert second.exit_status == ExitStatus.OK
     flagged = results_of(second).set_index("note")["resent_uncertain"]
     assert flagged["case 500 open"] == "True" and flagged["case 501 open"] == "True"
     assert flagged["case 500 progress"] == "False"
-    assert second.summary["resent_uncertain"] == 2
+    assert second.summary.resent_uncertain == 2
 
 
 def test_attempts_that_could_not_connect_are_not_uncertain(sb, creds, tmp_path):
@@ -90,7 +90,7 @@ def test_attempts_that_could_not_connect_are_not_uncertain(sb, creds, tmp_path):
         entry = journal.lookup(["refused"])["refused"]
     assert (entry.state, entry.maybe_applied) == ("failed", False)
     outcome = run([data], config, confirm=yes, echo=quiet)
-    assert outcome.summary["resent_uncertain"] == 0
+    assert outcome.summary.resent_uncertain == 0
 
 
 def test_send_assignee_is_not_part_of_the_identity(sb, creds, tmp_path):
@@ -98,14 +98,14 @@ def test_send_assignee_is_not_part_of_the_identity(sb, creds, tmp_path):
     seed(sb, rows)
     data = write_rows(tmp_path / "in.csv", rows)
     first = run([data], sandbox_config(sb, tmp_path), confirm=yes, echo=quiet)
-    assert first.summary["outcomes"]["sent"] == 9
+    assert first.summary.outcomes["sent"] == 9
     requests = puts(sb)
     for policy in ("last", "never"):
         again = run(
             [data], sandbox_config(sb, tmp_path, send={"assignee": policy}), confirm=yes, echo=quiet
         )
         assert again.exit_status == ExitStatus.OK
-        assert again.summary["outcomes"]["already_sent"] == 9
+        assert again.summary.outcomes["already_sent"] == 9
     assert puts(sb) == requests
 
 
@@ -138,7 +138,7 @@ def test_a_schema_1_journal_is_migrated_and_keeps_its_sent_actions(sb, creds, tm
     path = Path(config.journal)
     _schema_1_journal(path, rows)
     outcome = run([data], config, confirm=yes, echo=quiet)
-    assert outcome.summary["outcomes"]["already_sent"] == 3
+    assert outcome.summary.outcomes["already_sent"] == 3
     assert puts(sb) == 0
     with sqlite3.connect(path) as conn:
         version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
@@ -197,8 +197,8 @@ def test_overlapping_exports_with_assignee_last_send_nothing_twice(sb, creds, tm
     run([write_rows(tmp_path / "march.csv", earlier)], config, confirm=yes, echo=quiet)
     requests = puts(sb)
     later = run([write_rows(tmp_path / "april.csv", rows)], config, confirm=yes, echo=quiet)
-    assert later.summary["outcomes"]["already_sent"] == 8
-    assert later.summary["outcomes"]["sent"] == 4
+    assert later.summary.outcomes["already_sent"] == 8
+    assert later.summary.outcomes["sent"] == 4
     assert puts(sb) == requests + 4  # only the closed actions: no progress re-sent
 
 

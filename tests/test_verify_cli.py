@@ -16,12 +16,12 @@ from verify_history import generate_history
 from backfill.cli.main import cli
 from backfill.config import Config, load_config
 from backfill.journal.store import Journal
+from backfill.plan.api_dates import RESPONSES_PATH
 from backfill.plan.build import Plan, build_plan
 from backfill.sandbox import SandboxSettings, ThreadedSandbox
 from backfill.send.auth import Credentials
 from backfill.send.lanes import send_cases
 from backfill.send.session import ApiSession
-from backfill.verify.responses import RESPONSES_PATH
 
 CASES = 40
 

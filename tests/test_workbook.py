@@ -19,6 +19,7 @@ from backfill.model import Outcome, Result
 from backfill.read.failures import read_failures
 from backfill.report.facts import duration_text, next_steps, sending_time
 from backfill.report.files import build_report, write_reports
+from backfill.report.summary import Summary
 
 ORIGINAL = ["number_customergauge", "status", "note"]
 LONG_ERROR = "http-422: " + "the assignee is not an active user of the tenant; " * 4
@@ -92,7 +93,7 @@ def summary_fields(*, sandbox: bool) -> dict[str, Any]:
 def write_sample(folder: Path, *, sandbox: bool) -> Path:
     frame, results = sample_frame()
     report = build_report(frame, ORIGINAL, results, **summary_fields(sandbox=sandbox))
-    report.summary["next_steps"] = next_steps(
+    report.summary.next_steps = next_steps(
         report.summary,
         command="run",
         inputs=["history.csv"],
@@ -294,16 +295,20 @@ def test_duration_text_rounds_like_a_person() -> None:
     ]
 
 
+READ_BACK_SAME = {"summary": "", "exit_code": 0, "source": "plan"}
+READ_BACK_DIFFERENT = {"summary": "", "exit_code": 1, "source": "plan"}
+
+
 def _steps(outcomes: dict[str, int], *, sandbox: bool, **summary: Any) -> list[tuple[str, str]]:
     steps = next_steps(
-        {"outcomes": outcomes, **summary},
+        Summary.from_json({"outcomes": outcomes, **summary}),
         command="run",
         inputs=["my export.xlsx"],
         config_file="backfill.yaml",
         out_dir=Path("reports/r1"),
         sandbox=sandbox,
     )
-    return [(step["text"], step["command"]) for step in steps]
+    return [(step.text, step.command) for step in steps]
 
 
 def test_next_steps_name_the_command_to_run() -> None:
@@ -319,7 +324,7 @@ def test_next_steps_name_the_command_to_run() -> None:
             "backfill verify 'my export.xlsx' -c backfill.yaml",
         )
     ]
-    assert _steps({"sent": 3}, sandbox=False, verify={"exit_code": 0}) == [
+    assert _steps({"sent": 3}, sandbox=False, verify=READ_BACK_SAME) == [
         ("Nothing left to do.", "")
     ]
     [(text, command)] = _steps({"sent": 1, "blocked": 2}, sandbox=False)
@@ -328,7 +333,7 @@ def test_next_steps_name_the_command_to_run() -> None:
     [(text, command)] = _steps({"sent": 1, "pending": 4}, sandbox=False)
     assert text.startswith("4 row(s) were not attempted (the run stopped).")
     assert command == "backfill run 'my export.xlsx' -c backfill.yaml"
-    [(text, command)] = _steps({"sent": 3}, sandbox=False, verify={"exit_code": 1})
+    [(text, command)] = _steps({"sent": 3}, sandbox=False, verify=READ_BACK_DIFFERENT)
     assert text.startswith("Some cases read back differ from the plan: see verify.csv")
 
 
@@ -344,7 +349,9 @@ def test_the_inputs_times_are_date_cells_in_results_and_text_in_failures(tmp_pat
     failures = results.iloc[[1]]
     summary = {"rows": 3, "outcomes": {"sent": 2, "invalid": 1}, "exit_code": 1}
     summary["time_columns"] = ["happened_at"]
-    book = load_workbook(write_workbook(summary, results, failures, tmp_path / "r.xlsx"))
+    book = load_workbook(
+        write_workbook(Summary.from_json(summary), results, failures, tmp_path / "r.xlsx")
+    )
     cells = [book["Results"].cell(row=r, column=1) for r in (2, 3, 4)]
     assert [c.value for c in cells] == [
         datetime(2023, 1, 29, 10, 20, 44),  # as written: no zone to convert from

@@ -2,7 +2,7 @@
 
 Counts come first, problems as compact lists, then where the reports are and the command to
 run next; a rehearsal (--sandbox) says so in its first and last line. The texts are built
-from the library's summaries (Plan.summary(), summary.json's content) and only printed here.
+from the library's summaries (Plan.summary(), a run's Summary) and only printed here.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from backfill.report.facts import seconds_text, sending_time
 
 if TYPE_CHECKING:
     from backfill.config import Config
+    from backfill.report.summary import PilotReport, Summary
     from backfill.runner.run import RunOutcome
 
 REHEARSAL_FIRST = (
@@ -111,48 +112,58 @@ def plan_exit_text(summary: Mapping[str, Any], invalid_file: Path | None) -> str
 def run_text(outcome: RunOutcome) -> str:
     """The end of `run`/`retry`: counts, time, verdicts, reports, exit status, next step."""
     summary = outcome.summary
-    shown = ", ".join(f"{name} {count:,}" for name, count in summary["outcomes"].items() if count)
-    lines = [f"{_plural(summary['rows'], 'row')}: {shown or 'none'}"]
+    shown = ", ".join(f"{name} {count:,}" for name, count in summary.outcomes.items() if count)
+    lines = [f"{_plural(summary.rows, 'row')}: {shown or 'none'}"]
     lines.append(
-        f"  {summary['requests']:,} requests in {seconds_text(float(summary['elapsed_s']))}"
-        f" ({summary['rate_per_s']:g}/s)"
+        f"  {summary.requests:,} requests in {seconds_text(float(summary.elapsed_s))}"
+        f" ({summary.rate_per_s:g}/s)"
     )
-    errors = dict(summary.get("errors") or {})
+    errors = summary.errors
     if errors:
         top = dict(list(errors.items())[:REASONS_SHOWN])
         more = f", and {len(errors) - REASONS_SHOWN} more" if len(errors) > REASONS_SHOWN else ""
         lines.append(f"  why not sent: {_listed(top)}{more} (column error of failures.csv)")
-    verify = summary.get("verify")
-    if verify:
-        lines.append(f"  {verify['summary']}")
-    for note in summary.get("notes", []):
+    if summary.pilot is not None:
+        lines.append(f"  {pilot_text(summary.pilot)}")
+    if summary.verify is not None:
+        lines.append(f"  {summary.verify.summary}")
+    for note in summary.notes:
         lines.append(f"  note: {note}")
     lines.append(f"Reports: {outcome.out_dir} (open report.xlsx)")
     explained = _exit_text(summary)
     if explained:
         lines.append(explained)
-    steps = summary.get("next_steps") or []
-    if steps:
+    if summary.next_steps:
         lines.append("Next:")
-        for step in steps:
-            lines.append(f"  {step['text']}")
-            if step.get("command"):
-                lines.append(f"    {step['command']}")
-    if summary.get("sandbox"):
+        for step in summary.next_steps:
+            lines.append(f"  {step.text}")
+            if step.command:
+                lines.append(f"    {step.command}")
+    if summary.sandbox:
         lines.append(REHEARSAL_LAST)
     return "\n".join(lines)
 
 
-def _exit_text(summary: Mapping[str, Any]) -> str | None:
-    code = int(summary["exit_code"])
-    outcomes = summary["outcomes"]
+def pilot_text(pilot: PilotReport) -> str:
+    """`pilot: 3 cases (1001, 1002, 1003): match` or what did not, and why."""
+    named = ", ".join(pilot.cases)
+    if pilot.passed:
+        return f"pilot: {len(pilot.cases)} case(s) ({named}) read back as planned"
+    shown = ", ".join(f"{case} {pilot.verdicts.get(case, 'not read back')}" for case in pilot.cases)
+    causes = "; ".join(cause.advice for cause in pilot.causes)
+    return f"pilot: did not verify ({shown})" + (f": {causes}" if causes else "")
+
+
+def _exit_text(summary: Summary) -> str | None:
+    code = summary.exit_code
+    outcomes = summary.outcomes
     if code == 3:
         return (
-            f"Exit status 3: the run stopped ({summary.get('aborted', 'aborted')}); "
+            f"Exit status 3: the run stopped ({summary.aborted or 'aborted'}); "
             f"{outcomes.get('pending', 0):,} row(s) are pending."
         )
     if code == 2:
-        return f"Exit status 2: nothing was sent ({summary.get('aborted', 'stopped')})."
+        return f"Exit status 2: nothing was sent ({summary.aborted or 'stopped'})."
     if code != 1:
         return None
     not_sent = {name: outcomes.get(name, 0) for name in NOT_SENT if outcomes.get(name, 0)}

@@ -7,7 +7,7 @@ import sys
 import click
 
 from backfill.errors import ConfigError
-from backfill.runner.preflight import Confirm
+from backfill.runner.prepare import Confirm
 
 
 def confirmation(*, yes: bool) -> Confirm:

@@ -48,6 +48,13 @@ def _send_options(func: F) -> F:
     is_flag=True,
     help="Send actions older than their case's last sent action anyway.",
 )
+@click.option(
+    "--pilot",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="N",
+    help="Send N whole cases first, read them back, and send the rest only if they match.",
+)
 @handle_errors
 def run(
     inputs: tuple[Path, ...],
@@ -58,12 +65,15 @@ def run(
     yes: bool,
     verify: bool,
     allow_out_of_order: bool,
+    pilot: int,
 ) -> int:
     """Validate, plan and send INPUTS to CustomerGauge; write the reports.
 
     Rate-limited, each case in order, resumable: the journal remembers what was sent, so
     running the same file again sends only the rest. With --sandbox, a rehearsal: nothing
-    reaches CustomerGauge, and every case is read back from the emulator at the end. Exit 0
+    reaches CustomerGauge, and every case is read back from the emulator at the end. With
+    --pilot N, N cases chosen to cover the plan's variety go first and are read back; a
+    mismatch stops the run (exit 3) before the rest, and --yes never skips that check. Exit 0
     all sent, 1 some rows failed, invalid or blocked, 2 nothing sent (usage, config, input),
     3 aborted or interrupted.
     """
@@ -79,6 +89,7 @@ def run(
         yes,
         verify=verify,
         allow_out_of_order=allow_out_of_order,
+        pilot=pilot,
     )
 
 
@@ -97,13 +108,12 @@ def _send(
     from backfill.cli.progress import ProgressBars
     from backfill.cli.prompts import confirmation
     from backfill.config import load_config
+    from backfill.runner.run import RunOptions
 
     if sandbox:
         click.echo(console.REHEARSAL_FIRST)
     with ProgressBars() as on_progress:
-        outcome = send(
-            what,
-            load_config(config_path),
+        chosen = RunOptions(
             out_dir=out_dir,
             journal_path=journal_path,
             sandbox=sandbox,
@@ -114,6 +124,7 @@ def _send(
             on_plan=_show_plan,
             **options,
         )
+        outcome = send(what, load_config(config_path), chosen)
     click.echo(console.run_text(outcome))
     return int(outcome.exit_status)
 

@@ -67,10 +67,6 @@ class JournalReader:
         )
         return {row["case_id"]: row["last"] for row in rows if row["last"]}
 
-    def last_sent_time(self, case: str) -> str | None:
-        """The latest happened_at (UTC) among the case's accepted actions, for the order guard."""
-        return self.last_sent_times([case]).get(case)
-
     def in_flight(self) -> list[Entry]:
         """Actions whose request went out but whose outcome was never recorded (a crash)."""
         rows = self._query("SELECT * FROM actions WHERE state = 'in_flight' ORDER BY updated_at")
@@ -89,6 +85,15 @@ class JournalReader:
             "SELECT case_id, response_at FROM response_dates WHERE case_id IN ({marks})", cases
         )
         return {row["case_id"]: row["response_at"] for row in rows}
+
+    def pilot_cases(self) -> list[dict[str, Any]]:
+        """Every pilot case of every run: run_id, case_id, covers (list), verdict."""
+        if not self._query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'pilot_cases'"
+        ):  # a journal of an older backfill, opened read-only (`status`)
+            return []
+        rows = self._query("SELECT * FROM pilot_cases ORDER BY rowid")
+        return [{**dict(row), "covers": json.loads(row["covers"])} for row in rows]
 
     # --- status ----------------------------------------------------------------------
     def runs(self) -> list[dict[str, Any]]:

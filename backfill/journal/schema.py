@@ -65,6 +65,13 @@ CREATE TABLE IF NOT EXISTS cases (
     failed INTEGER NOT NULL,
     updated_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS pilot_cases (
+    run_id TEXT NOT NULL,
+    case_id TEXT NOT NULL,
+    covers TEXT NOT NULL,
+    verdict TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (run_id, case_id)
+);
 CREATE TABLE IF NOT EXISTS response_dates (
     case_id TEXT PRIMARY KEY,
     response_at TEXT NOT NULL,

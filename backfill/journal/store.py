@@ -58,6 +58,9 @@ from backfill.journal.reading import JournalReader
 from backfill.journal.schema import DONE_STATES, UPSERT, Entry, State
 from backfill.model import Action, Outcome, Result
 
+# How long a write waits for another process's lock before the run stops with "locked".
+BUSY_TIMEOUT_S = 5.0
+
 __all__ = ["DONE_STATES", "Entry", "Journal", "State"]
 
 # The states a sent action's outcome is recorded under; the others were never applied.
@@ -86,7 +89,10 @@ class Journal(JournalReader):
         read_only: bool = False,
         flush_every: int = 50,
         flush_interval_s: float = 0.5,
+        busy_timeout_s: float | None = None,
     ) -> None:
+        """`busy_timeout_s`: how long a write waits for another process's lock (None: the
+        module's BUSY_TIMEOUT_S, read when the journal opens, so a test can shorten it)."""
         self.path = Path(path)
         self.read_only = read_only
         self.flush_every = max(1, flush_every)
@@ -96,7 +102,11 @@ class Journal(JournalReader):
         self._wake = threading.Event()
         self._closing = False
         self._writer_error: BaseException | None = None
-        self._conn, self._lock_file = connect(self.path, read_only=read_only)
+        if busy_timeout_s is None:
+            busy_timeout_s = BUSY_TIMEOUT_S
+        self._conn, self._lock_file = connect(
+            self.path, read_only=read_only, busy_timeout_s=busy_timeout_s
+        )
         self._writer: threading.Thread | None = None
         if not read_only:
             self._writer = threading.Thread(
@@ -289,6 +299,19 @@ class Journal(JournalReader):
                     raise
         except sqlite3.DatabaseError as exc:
             raise JournalError(explain(self.path, exc)) from None
+
+    # --- the pilot of `run --pilot N`: which cases went first, and what reading back found
+    def record_pilot(self, run_id: str, covers: Mapping[str, Iterable[str]]) -> None:
+        self._write_many(
+            "INSERT OR REPLACE INTO pilot_cases (run_id, case_id, covers) VALUES (?, ?, ?)",
+            [(run_id, str(case), json.dumps(list(items))) for case, items in covers.items()],
+        )
+
+    def record_pilot_verdicts(self, run_id: str, verdicts: Mapping[str, str]) -> None:
+        self._write_many(
+            "UPDATE pilot_cases SET verdict = ? WHERE run_id = ? AND case_id = ?",
+            [(str(verdict), run_id, str(case)) for case, verdict in verdicts.items()],
+        )
 
     # --- response dates (issue #5: fetched from the API once, reused by later runs) ----
     def put_response_dates(self, dates: Mapping[str, str]) -> None:

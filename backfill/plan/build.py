@@ -72,6 +72,13 @@ class Plan:
     columns: dict[str, str] = field(default_factory=dict)  # API field -> input column
     naive_times: int = 0  # happened_at cells without an offset, read in input.timezone
 
+    def error_codes(self) -> pd.Series:
+        """Per row with an error, the code of its first one (the one its ERROR text starts
+        with), by the frame's index: what results.csv's rows are counted by."""
+        table = self.problem_table
+        errors = table[table["severity"].ne(validation.WARNING)].drop_duplicates("label")
+        return pd.Series(errors["code"].to_numpy(dtype=object), index=errors["label"].to_numpy())
+
     @cached_property
     def problems(self) -> list[Problem]:
         """Every error and warning as Problem records (built on first use: they can be many)."""
@@ -197,6 +204,23 @@ def build_plan(
     return plan_from_table(table, config, now=now, response_dates=response_dates)
 
 
+@dataclass
+class Cells:
+    """An input table with its cells read as API values (the first half of planning): its
+    case ids and times tell which response dates to look up before the plan is finished."""
+
+    table: InputTable  # in the long layout: one row per action
+    columns: dict[str, str]  # API field -> input column
+    frame: pd.DataFrame  # the input's columns plus CASE, STATUS, HAPPENED_TS, ...
+    found: list[pd.DataFrame]  # the problems found reading the cells
+    naive_times: int = 0  # happened_at cells without an offset, read in input.timezone
+
+    def case_ids(self) -> set[str]:
+        """The case ids of the input (empty ids left out)."""
+        cases = self.frame[CASE]
+        return set(cases[cases.ne("")].unique().tolist())
+
+
 def plan_from_table(
     table: InputTable,
     config: Config,
@@ -206,12 +230,32 @@ def plan_from_table(
 ) -> Plan:
     """Validate and order an input table; `now` bounds happened_at (default: the clock)."""
     check_source(config, response_dates)
-    now = now or datetime.now(UTC)
+    return plan_cells(read_cells(table, config), config, now=now, response_dates=response_dates)
+
+
+def read_cells(table: InputTable, config: Config) -> Cells:
+    """The input's cells as API values: case ids, statuses, times, notes, assignees."""
     try:
-        table = to_long(table, config.input)  # a wide or audit export: one row per action
-        columns = dict(table.columns)
-        frame = table.frame.reset_index(drop=True)  # copy-on-write: new columns stay ours
+        long = to_long(table, config.input)  # a wide or audit export: one row per action
+        columns = dict(long.columns)
+        frame = long.frame.reset_index(drop=True)  # copy-on-write: new columns stay ours
         frame, found, naive_times = validation.normalise_cells(frame, columns, config)
+    except TwoReadings as exc:  # a time column read two ways: name the file too
+        raise TwoReadings(f"{', '.join(table.sources)}: {exc}") from None
+    return Cells(long, columns, frame, found, naive_times=naive_times)
+
+
+def plan_cells(
+    cells: Cells,
+    config: Config,
+    *,
+    now: datetime | None = None,
+    response_dates: Mapping[str, datetime] | None = None,
+) -> Plan:
+    """Finish planning read cells: attach response dates, order, validate, block, predict."""
+    now = now or datetime.now(UTC)
+    table, columns, frame, found = cells.table, cells.columns, cells.frame, list(cells.found)
+    try:
         dates = case_response_dates(frame, columns, config, response_dates)
     except TwoReadings as exc:  # a time column read two ways: name the file too
         raise TwoReadings(f"{', '.join(table.sources)}: {exc}") from None
@@ -262,7 +306,7 @@ def plan_from_table(
         assignment_emails=emails,
         response_dates_known=dates.known,
         columns=columns,
-        naive_times=naive_times,
+        naive_times=cells.naive_times,
     )
 
 

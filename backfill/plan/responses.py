@@ -2,7 +2,7 @@
 
 They come from the input's `response_date` column, or from `responses.file` (a CSV/XLSX with
 `number_customergauge` and a date column), or from the API (`responses.source: api`,
-backfill/verify/responses.py, passed to the plan as `response_dates`). A case with several
+backfill/plan/api_dates.py, passed to the plan as `response_dates`). A case with several
 different dates keeps the earliest, with a `response-date-conflict` warning on the rows
 that disagree: the earliest is the one that rejects nothing the API would accept.
 """

@@ -20,6 +20,7 @@ from backfill.model import (
     ASSIGNEE,
     CASE,
     CASE_KEY,
+    CONTROL_CHARACTERS,
     HAPPENED_AT,
     HAPPENED_TS,
     IN_CASE,
@@ -177,8 +178,6 @@ def normalise_cells(
 
 # a number, not an id: a fraction, or an exponent (Excel's form of a rounded long number)
 _NUMBER_NOT_ID = r"[+-]?\d*\.\d+|[+-]?\d+(?:\.\d*)?[eE][+-]?\d+"
-# what an XLSX worksheet cannot hold (XML 1.0): C0 controls but tab, line feed, return
-_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
 
 
 def _bad_ids(frame: pd.DataFrame, id_column: str) -> pd.DataFrame:
@@ -221,7 +220,7 @@ def _control_characters(frame: pd.DataFrame) -> pd.DataFrame:
     escaped (U+2400 pictures such as ␌), since a worksheet cannot hold them."""
     flagged, messages = _cells_where(
         frame,
-        lambda column: column.astype(str).str.contains(_CONTROL, regex=True),
+        lambda column: column.astype(str).str.contains(CONTROL_CHARACTERS, regex=True),
         lambda name, _: (
             f"column {name!r} holds a control character (such as NUL, form feed or ESC); it "
             "is sent as it is, and report.xlsx shows it as a visible symbol"

@@ -1,8 +1,8 @@
 """What a run's report says besides the counts: where the actions went, from which files,
 what CustomerGauge is predicted to show, how long sending takes, and what to do next.
 
-These are plain data (dicts and lists in summary.json) so that the workbook's Summary sheet
-and the console say the same thing from one source.
+These are fields of the run's Summary (backfill/report/summary.py), so that summary.json,
+the workbook's Summary sheet and the console say the same thing from one source.
 """
 
 from __future__ import annotations
@@ -12,25 +12,26 @@ import shlex
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from backfill import model
 from backfill.model import Outcome
+from backfill.report.summary import InputRows, NextStep, Predicted, Summary
 
 if TYPE_CHECKING:
     from backfill.plan.build import Plan
 
 
-def input_rows(frame: pd.DataFrame, sources: Sequence[str]) -> list[dict[str, Any]]:
+def input_rows(frame: pd.DataFrame, sources: Sequence[str]) -> list[InputRows]:
     """Each input file (in the order given) with its number of rows in the plan."""
     counts = frame[model.SOURCE].astype(str).value_counts()
     names = list(dict.fromkeys([*map(str, sources), *map(str, counts.index)]))
-    return [{"file": name, "rows": int(counts.get(name, 0))} for name in names]
+    return [InputRows(file=name, rows=int(counts.get(name, 0))) for name in names]
 
 
-def predicted_kpis(plan: Plan) -> dict[str, Any]:
+def predicted_kpis(plan: Plan) -> Predicted:
     """The follow-up and close times CustomerGauge is predicted to compute, over the cases
     with an action to send: medians in hours, and how many cases are left without them."""
     cases = plan.cases[plan.cases["to_send"].gt(0)]
@@ -38,15 +39,15 @@ def predicted_kpis(plan: Plan) -> dict[str, Any]:
     close = pd.to_numeric(cases["time_to_close_h"], errors="coerce")
     emails = plan.assignment_emails
     policy = plan.config.send.assignee
-    return {
-        "cases": len(cases),
-        "median_follow_up_h": _median(follow_up),
-        "median_close_h": _median(close),
-        "cases_without_follow_up": int(follow_up.isna().sum()),
-        "cases_without_close": int(close.isna().sum()),
-        "assignment_emails": int(emails.get(policy, 0)),
-        "assignee_policy": policy,
-    }
+    return Predicted(
+        cases=len(cases),
+        median_follow_up_h=_median(follow_up),
+        median_close_h=_median(close),
+        cases_without_follow_up=int(follow_up.isna().sum()),
+        cases_without_close=int(close.isna().sum()),
+        assignment_emails=int(emails.get(policy, 0)),
+        assignee_policy=policy,
+    )
 
 
 def _median(values: pd.Series) -> float | None:
@@ -110,78 +111,77 @@ def command_line(*words: str | Path) -> str:
 
 
 def next_steps(
-    summary: Mapping[str, Any],
+    summary: Summary,
     *,
     command: str,
     inputs: Sequence[str],
     config_file: str | None,
     out_dir: Path,
     sandbox: bool,
-) -> list[dict[str, str]]:
-    """What the person who ran it does next, as {"text", "command"} items ("command" may be
-    empty): fix and retry, resume, rehearse again, send for real, or verify."""
-    outcomes = summary["outcomes"]
+) -> list[NextStep]:
+    """What the person who ran it does next: fix and retry, resume, rehearse again, send for
+    real, or verify."""
+    outcomes = summary.outcomes
     config = ["-c", config_file] if config_file else []
     again = command_line("backfill", command, *inputs, *config, *(["--sandbox"] if sandbox else []))
     failed = sum(
         outcomes.get(name, 0) for name in (Outcome.FAILED, Outcome.INVALID, Outcome.BLOCKED)
     )
     pending = outcomes.get(Outcome.PENDING, 0)
-    verified = summary.get("verify")
-    steps: list[dict[str, str]] = []
+    verified = summary.verify
+    steps: list[NextStep] = []
     if pending:
         steps.append(
-            {
-                "text": f"{pending:,} row(s) were not attempted (the run stopped). Run the same "
+            NextStep(
+                text=f"{pending:,} row(s) were not attempted (the run stopped). Run the same "
                 "command again: it sends only what is not yet sent.",
-                "command": again,
-            }
+                command=again,
+            )
         )
     failures = out_dir / "failures.csv"
     if failed and sandbox:
         steps.append(
-            {
-                "text": f"Fix the {failed:,} row(s) listed in {failures} (column error says "
+            NextStep(
+                text=f"Fix the {failed:,} row(s) listed in {failures} (column error says "
                 "why) in your input file, then rehearse again:",
-                "command": again,
-            }
+                command=again,
+            )
         )
     elif failed:
         steps.append(
-            {
-                "text": f"Fix the {failed:,} row(s) in {failures} (or the Failures sheet of "
+            NextStep(
+                text=f"Fix the {failed:,} row(s) in {failures} (or the Failures sheet of "
                 "report.xlsx; column error says why), save, then send them:",
-                "command": command_line("backfill", "retry", failures, *config),
-            }
+                command=command_line("backfill", "retry", failures, *config),
+            )
         )
-    differs = bool(verified and verified.get("exit_code"))
+    differs = bool(verified and verified.exit_code)
     if differs:
         steps.append(
-            {
-                "text": "Some cases read back differ from the plan: see verify.csv (one line "
+            NextStep(
+                text="Some cases read back differ from the plan: see verify.csv (one line "
                 "per case, with the fields that differ).",
-                "command": "",
-            }
+            )
         )
     if failed or pending or differs:
         return steps
     if sandbox:
         real = command_line("backfill", "run", *(inputs if command == "run" else ["INPUT"]))
         steps.append(
-            {
-                "text": "The rehearsal is clean. Send for real (backfill asks before sending):",
-                "command": " ".join([real, *map(shlex.quote, config)]),
-            }
+            NextStep(
+                text="The rehearsal is clean. Send for real (backfill asks before sending):",
+                command=" ".join([real, *map(shlex.quote, config)]),
+            )
         )
     elif verified:
-        steps.append({"text": "Nothing left to do.", "command": ""})
+        steps.append(NextStep(text="Nothing left to do.", command=""))
     else:
         files = inputs if command == "run" else []
         steps.append(
-            {
-                "text": "Check that CustomerGauge now holds each case as planned:",
-                "command": command_line("backfill", "verify", *files, *config),
-            }
+            NextStep(
+                text="Check that CustomerGauge now holds each case as planned:",
+                command=command_line("backfill", "verify", *files, *config),
+            )
         )
     return steps
 
@@ -194,7 +194,7 @@ def _time_columns(plan: Plan) -> list[str]:
 
 
 def describe_run(
-    summary: dict[str, Any],
+    summary: Summary,
     plan: Plan,
     outcomes: Mapping[int, str],
     *,
@@ -208,23 +208,21 @@ def describe_run(
     read back) what the Summary sheet and the console say besides the counts."""
     config = plan.config
     file = str(config_file) if config_file is not None else None
-    summary.update(
-        inputs=input_rows(plan.frame, plan.sources),
-        config_file=file,
-        api_version=config.api.version,
-        region=config.api.region,
-        rate_limit=config.send.rate_limit,
-        predicted=predicted_kpis(plan),
-        time_columns=_time_columns(plan),
-        sent_per_month=sent_per_month(plan.frame, outcomes),
-        started_at=started_at.isoformat(timespec="seconds"),
-        finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
-    )
-    summary["next_steps"] = next_steps(
+    summary.inputs = input_rows(plan.frame, plan.sources)
+    summary.config_file = file
+    summary.api_version = config.api.version
+    summary.region = config.api.region
+    summary.rate_limit = config.send.rate_limit
+    summary.predicted = predicted_kpis(plan)
+    summary.time_columns = _time_columns(plan)
+    summary.sent_per_month = sent_per_month(plan.frame, outcomes)
+    summary.started_at = started_at.isoformat(timespec="seconds")
+    summary.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+    summary.next_steps = next_steps(
         summary,
         command=command,
         inputs=inputs,
         config_file=file,
         out_dir=out_dir,
-        sandbox=bool(summary.get("sandbox")),
+        sandbox=summary.sandbox,
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ import pandas as pd
 from backfill import model
 from backfill.formula_guard import write_csv
 from backfill.model import FAILURE_OUTCOMES, OUTCOMES, Result
+from backfill.report.summary import Summary
 from backfill.report.workbook import XLSX_RESULTS_LIMIT, write_workbook
 
 RESULT_COLUMNS = (
@@ -50,7 +51,7 @@ class RunReport:
 
     results: pd.DataFrame  # every input row: original columns, then RESULT_COLUMNS
     failures: pd.DataFrame  # failed/invalid/blocked/pending rows: original columns, outcome, error
-    summary: dict[str, Any]
+    summary: Summary
     files: list[Path] = field(default_factory=list)
 
 
@@ -105,18 +106,9 @@ def failures_frame(results: pd.DataFrame, original_columns: Sequence[str]) -> pd
     return rows[[*originals, *ours]].reset_index(drop=True)
 
 
-def error_code(error: str) -> str:
-    """The stable code of an error text ("out-of-order: case 1 ..." -> "out-of-order")."""
-    first = error.split(" | ", 1)[0].strip()
-    code = first.split(":", 1)[0].strip()
-    return code[:80] or "(none)"
-
-
-def count_errors(results: pd.DataFrame, original_columns: Sequence[str]) -> dict[str, int]:
-    """Rows by error code, over rows that have an error, most frequent first."""
-    errors = results[report_column("error", original_columns)].astype(str)
-    counts = Counter(error_code(e) for e in errors if e)
-    return dict(counts.most_common())
+def count_errors(results: Iterable[Result]) -> dict[str, int]:
+    """Rows by error code (Result.code), over rows that have one, most frequent first."""
+    return dict(Counter(r.code for r in results if r.code).most_common())
 
 
 def build_summary(
@@ -128,16 +120,18 @@ def build_summary(
     requests: int,
     elapsed_s: float,
     exit_code: int,
+    errors: Mapping[str, int] | None = None,
     notes: Sequence[str] = (),
     extra: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """summary.json's content; refuses to describe a run whose outcomes do not add up."""
+) -> Summary:
+    """summary.json's counts; refuses to describe a run whose outcomes do not add up.
+    `extra`: further summary.json keys, as they are written (a summary read back)."""
     outcome_col = report_column("outcome", original_columns)
     counted = results[outcome_col].value_counts().to_dict()
     unknown = sorted({str(name) for name in counted} - set(OUTCOMES))
     if unknown:
         raise AssertionError(f"unknown outcomes in the results: {unknown}")
-    outcomes = {name: int(counted.get(name, 0)) for name in OUTCOMES}
+    outcomes = {str(name): int(counted.get(name, 0)) for name in OUTCOMES}
     if sum(outcomes.values()) != len(results):
         raise AssertionError(
             f"outcome counts {outcomes} add up to {sum(outcomes.values())}, "
@@ -145,22 +139,22 @@ def build_summary(
         )
     uncertain_col = report_column("resent_uncertain", original_columns)
     lost_col = report_column("answer_lost", original_columns)
-    summary: dict[str, Any] = {
-        "run_id": run_id,
-        "rows": len(results),
-        "cases": int(cases),
-        "outcomes": outcomes,
-        "errors": count_errors(results, original_columns),
-        "requests": int(requests),
-        "elapsed_s": round(float(elapsed_s), 3),
-        "rate_per_s": round(requests / elapsed_s, 2) if elapsed_s > 0 else 0.0,
-        "exit_code": int(exit_code),
-        "resent_uncertain": int(results[uncertain_col].astype(bool).sum()),
-        "answer_lost": int(results[lost_col].astype(bool).sum()),
-        "notes": list(notes),
-    }
+    summary = Summary(
+        run_id=run_id,
+        rows=len(results),
+        cases=int(cases),
+        outcomes=outcomes,
+        errors=dict(errors or {}),
+        requests=int(requests),
+        elapsed_s=round(float(elapsed_s), 3),
+        rate_per_s=round(requests / elapsed_s, 2) if elapsed_s > 0 else 0.0,
+        exit_code=int(exit_code),
+        resent_uncertain=int(results[uncertain_col].astype(bool).sum()),
+        answer_lost=int(results[lost_col].astype(bool).sum()),
+        notes=list(notes),
+    )
     if extra:
-        summary.update(extra)
+        summary = Summary.from_json({**summary.to_json(), **extra})
     return summary
 
 
@@ -174,7 +168,12 @@ def build_report(
     return RunReport(
         results=table,
         failures=failures_frame(table, original_columns),
-        summary=build_summary(table, original_columns, **summary_fields),
+        summary=build_summary(
+            table,
+            original_columns,
+            errors=count_errors(results[key] for key in frame.index),
+            **summary_fields,
+        ),
     )
 
 
@@ -193,7 +192,8 @@ def write_reports(
     ]
     summary_path = out_dir / "summary.json"
     summary_path.write_text(
-        json.dumps(report.summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        json.dumps(report.summary.to_json(), indent=2, ensure_ascii=False) + "\n",
+        encoding="utf-8",
     )
     files.append(summary_path)
     if xlsx:

@@ -4,13 +4,13 @@ Where the actions went (a SANDBOX REHEARSAL banner, or the tenant's region and U
 which files and config, when and how fast, what happened to the rows (coloured counts and
 shares), why rows were not sent, what reading back found, what CustomerGauge is predicted
 to show, and what to do next; with two native charts: outcomes, and actions sent per month.
-Everything comes from summary.json's content (backfill/report/facts.py).
+Everything comes from the run's Summary (backfill/report/summary.py), as summary.json.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,15 +18,16 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.marker import DataPoint
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from backfill.model import OUTCOMES
 from backfill.report.facts import seconds_text
+from backfill.report.summary import Summary
 from backfill.report.workbook import (
     DATE_FORMAT,
     HEADER_FILL,
     HEADER_FONT,
     OUTCOME_COLOURS,
+    WriteOnlySheet,
     cell_value,
     landscape_fit_to_width,
     outcome_fill,
@@ -59,7 +60,22 @@ REASONS = {  # error code -> what it means, for the "why" table
     "note-required": "the tenant requires a note",
     "out-of-order": "older than the case's last sent action",
     "duplicate": "identical to an earlier row of the case",
+    "changed-after-sent": "changed in the input after an earlier run sent it",
+    "not-sent": "not attempted: the run stopped first; the next run sends it",
+    "in-flight": "sent when the run stopped at once: outcome unknown, re-sent next run",
+    "gave-up": "no final answer after every attempt (server errors, lost answers)",
+    "not-applied": "the API applied only part of the action (see column error)",
+    "unsendable": "cannot be expressed in this API version's request",
 }
+
+
+def reason_text(code: str) -> str:
+    """What an error code means, for the "why" table ("" when there is nothing to add)."""
+    if code.startswith("http-") and code not in REASONS:
+        return f"refused by the API with HTTP {code.removeprefix('http-')} (see column error)"
+    return REASONS.get(code, "")
+
+
 BANNER_SANDBOX = PatternFill("solid", fgColor="F4B084")
 BANNER_REAL = PatternFill("solid", fgColor="305496")
 SECTION_FILL = PatternFill("solid", fgColor="D9E1F2")
@@ -70,7 +86,7 @@ TOP_REASONS = 10
 class _Sheet:
     """Appends rows to a write-only sheet and remembers their numbers (for the charts)."""
 
-    def __init__(self, sheet: WriteOnlyWorksheet) -> None:
+    def __init__(self, sheet: WriteOnlySheet) -> None:
         self.sheet = sheet
         self.row = 0
 
@@ -121,9 +137,7 @@ def _lines(value: Any, width: float) -> int:
     return max(1, math.ceil(len(text) / (width - 2)), text.count("\n") + 1)
 
 
-def write_summary_sheet(
-    sheet: WriteOnlyWorksheet, summary: Mapping[str, Any], notes: Sequence[str] = ()
-) -> None:
+def write_summary_sheet(sheet: WriteOnlySheet, summary: Summary, notes: Sequence[str] = ()) -> None:
     for letter, width in WIDTHS.items():
         sheet.column_dimensions[letter].width = width
     landscape_fit_to_width(sheet, landscape=False)
@@ -134,10 +148,11 @@ def write_summary_sheet(
     _when(out, summary)
     outcome_rows = _outcomes(out, summary)
     _reasons(out, summary)
+    _pilot(out, summary)
     _verified(out, summary)
     _predicted(out, summary)
     _next(out, summary)
-    all_notes = [*summary.get("notes", []), *notes]
+    all_notes = [*summary.notes, *notes]
     if all_notes:
         out.section("Notes")
         for note in all_notes:
@@ -146,53 +161,51 @@ def write_summary_sheet(
     _charts(sheet, outcome_rows, month_rows)
 
 
-def _banner(out: _Sheet, summary: Mapping[str, Any]) -> None:
-    if summary.get("sandbox"):
+def _banner(out: _Sheet, summary: Summary) -> None:
+    if summary.sandbox:
         text, fill, colour = SANDBOX_BANNER, BANNER_SANDBOX, "000000"
     else:
-        region = str(summary.get("region", "")).upper()
-        text = f"CustomerGauge {region}: {summary.get('target', '')}"
+        region = summary.region.upper()
+        text = f"CustomerGauge {region}: {summary.target}"
         fill, colour = BANNER_REAL, "FFFFFF"
     font = Font(bold=True, size=16, color=colour)
     out.sheet.row_dimensions[1].height = 26  # (a 16-point line; the default row is 15)
     middle = Alignment(vertical="center")
     out.add(*(out.cell(v, font=font, fill=fill, alignment=middle) for v in (text, None, None)))
     out.sheet.merged_cells.add("A1:C1")
-    command = summary.get("command", "run")
-    title = f"backfill {command} {summary.get('run_id', '')}: exit status {summary['exit_code']}"
+    title = f"backfill {summary.command} {summary.run_id}: exit status {summary.exit_code}"
     out.add(out.cell(title, font=Font(italic=True, color="595959")))
 
 
-def _where(out: _Sheet, summary: Mapping[str, Any]) -> None:
+def _where(out: _Sheet, summary: Summary) -> None:
     out.section("Where the actions went")
-    target = summary.get("target", "")
-    if summary.get("sandbox"):
+    target = summary.target
+    if summary.sandbox:
         where = f"a local CustomerGauge emulator at {target} (--sandbox), not CustomerGauge"
     else:
         where = (
-            f"CustomerGauge region {summary.get('region', '?')}, "
-            f"API {summary.get('api_version', '?')}, at {target}"
+            f"CustomerGauge region {summary.region or '?'}, "
+            f"API {summary.api_version or '?'}, at {target}"
         )
     out.item("Target", where)
-    for item in summary.get("inputs", []):
-        out.item("Input file", f"{item['file']} ({item['rows']:,} rows)")
-    config_file = summary.get("config_file")
-    out.item("Config file", config_file or "none: built-in defaults")
-    if summary.get("journal"):
-        out.item("Journal", summary["journal"])
+    for item in summary.inputs:
+        out.item("Input file", f"{item.file} ({item.rows:,} rows)")
+    out.item("Config file", summary.config_file or "none: built-in defaults")
+    if summary.journal:
+        out.item("Journal", summary.journal)
 
 
-def _when(out: _Sheet, summary: Mapping[str, Any]) -> None:
+def _when(out: _Sheet, summary: Summary) -> None:
     out.section("When and how fast (times in UTC)")
-    for label, key in (("Started", "started_at"), ("Finished", "finished_at")):
-        when = _time(summary.get(key))
+    for label, stamp in (("Started", summary.started_at), ("Finished", summary.finished_at)):
+        when = _time(stamp)
         if when is not None:
             out.item(label, when, number_format=DATE_FORMAT)
-    out.item("Time spent sending", seconds_text(float(summary.get("elapsed_s", 0.0))))
-    out.item("Requests", int(summary.get("requests", 0)))
-    rate = f"{summary.get('rate_per_s', 0):g} requests/s"
-    if summary.get("rate_limit"):
-        rate += f" (limit: {summary['rate_limit']:g}/s)"
+    out.item("Time spent sending", seconds_text(float(summary.elapsed_s)))
+    out.item("Requests", int(summary.requests))
+    rate = f"{summary.rate_per_s:g} requests/s"
+    if summary.rate_limit:
+        rate += f" (limit: {summary.rate_limit:g}/s)"
     out.item("Achieved rate", rate)
 
 
@@ -206,14 +219,14 @@ def _time(text: Any) -> datetime | None:
     return when.replace(tzinfo=None)
 
 
-def _outcomes(out: _Sheet, summary: Mapping[str, Any]) -> tuple[int, int]:
+def _outcomes(out: _Sheet, summary: Summary) -> tuple[int, int]:
     """The outcome table; returns its first and last data rows."""
     out.section("What happened to the rows")
     out.header("Outcome", "Rows", "Share")
-    total = int(summary["rows"]) or 1
+    total = summary.rows or 1
     first = out.row + 1
     for name in OUTCOMES:
-        count = int(summary["outcomes"].get(name, 0))
+        count = int(summary.outcomes.get(name, 0))
         fill, font = outcome_fill(name), outcome_font(name, bold=bool(count))
         share = out.cell(count / total, fill=fill, font=font)
         share.number_format = "0.0%"
@@ -223,81 +236,94 @@ def _outcomes(out: _Sheet, summary: Mapping[str, Any]) -> tuple[int, int]:
             share,
         )
     last = out.row
-    out.add(out.cell("Total", font=Font(bold=True)), out.cell(int(summary["rows"])))
-    if summary.get("resent_uncertain"):
+    out.add(out.cell("Total", font=Font(bold=True)), out.cell(summary.rows))
+    if summary.resent_uncertain:
         out.item(
             "Re-sent after a lost answer",
-            f"{summary['resent_uncertain']:,} (flagged resent_uncertain in Results)",
+            f"{summary.resent_uncertain:,} (flagged resent_uncertain in Results)",
         )
-    if summary.get("answer_lost"):
+    if summary.answer_lost:
         out.item(
             "Answer lost (may have been applied)",
-            f"{summary['answer_lost']:,} (flagged answer_lost in Results)",
+            f"{summary.answer_lost:,} (flagged answer_lost in Results)",
         )
     return first, last
 
 
-def _reasons(out: _Sheet, summary: Mapping[str, Any]) -> None:
-    errors = dict(summary.get("errors", {}))
+def _reasons(out: _Sheet, summary: Summary) -> None:
+    errors = summary.errors
     if not errors:
         return
     out.section("Why rows were not sent (column error of Failures)")
     out.header("Reason", "What it means", "Rows")
     for code, count in list(errors.items())[:TOP_REASONS]:
-        out.item(code, REASONS.get(code, ""), extra=int(count))
+        out.item(code, reason_text(code), extra=int(count))
     if len(errors) > TOP_REASONS:
         rest = sum(int(n) for n in list(errors.values())[TOP_REASONS:])
         out.item("other reasons", "", extra=rest)
 
 
-def _verified(out: _Sheet, summary: Mapping[str, Any]) -> None:
-    verify = summary.get("verify")
-    if not verify:
+def _pilot(out: _Sheet, summary: Summary) -> None:
+    pilot = summary.pilot
+    if pilot is None:
+        return
+    out.section("Pilot: cases sent first and read back before the rest")
+    verdict = "every pilot case matches" if pilot.passed else "did not verify: the rest was held"
+    out.item("Verdict", verdict)
+    for case in pilot.cases:
+        found = pilot.verdicts.get(case, "not read back")
+        out.item(f"Case {case}", found, extra=", ".join(pilot.covers.get(case, [])))
+    for cause in pilot.causes:
+        out.item("Likely cause", cause.advice, extra=", ".join(cause.cases))
+
+
+def _verified(out: _Sheet, summary: Summary) -> None:
+    verify = summary.verify
+    if verify is None:
         return
     out.section("Read back from the target and compared with the plan")
-    verdict = "every case matches" if not verify.get("exit_code") else "some cases differ"
+    verdict = "every case matches" if not verify.exit_code else "some cases differ"
     out.item("Verdict", f"{verdict} (details per case: verify.csv)")
-    out.item("Counts", verify.get("summary", ""))
+    out.item("Counts", verify.summary)
 
 
-def _predicted(out: _Sheet, summary: Mapping[str, Any]) -> None:
-    kpis = summary.get("predicted")
-    if not kpis:
+def _predicted(out: _Sheet, summary: Summary) -> None:
+    kpis = summary.predicted
+    if kpis is None:
         return
     out.section("What CustomerGauge will show (predicted from the plan)")
-    out.item("Cases with actions to send", int(kpis["cases"]))
-    for label, key in (
-        ("Median time to follow up", "median_follow_up_h"),
-        ("Median time to close", "median_close_h"),
+    out.item("Cases with actions to send", kpis.cases)
+    for label, value in (
+        ("Median time to follow up", kpis.median_follow_up_h),
+        ("Median time to close", kpis.median_close_h),
     ):
-        value = kpis.get(key)
         out.item(label, f"{value:g} h" if value is not None else "none (no case has one)")
-    out.item("Cases left without a follow-up time", int(kpis["cases_without_follow_up"]))
-    out.item("Cases left without a close time", int(kpis["cases_without_close"]))
+    out.item("Cases left without a follow-up time", kpis.cases_without_follow_up)
+    out.item("Cases left without a close time", kpis.cases_without_close)
     out.item(
         "Assignment e-mails caused",
-        f"{kpis['assignment_emails']:,} (send.assignee: {kpis['assignee_policy']})",
+        f"{kpis.assignment_emails:,} (send.assignee: {kpis.assignee_policy})",
     )
 
 
-def _next(out: _Sheet, summary: Mapping[str, Any]) -> None:
-    steps = summary.get("next_steps") or []
+def _next(out: _Sheet, summary: Summary) -> None:
+    steps = summary.next_steps
     if not steps:
         return
     out.section("What to do next")
     code = Font(name="Consolas", color="1F3864")
     for number, step in enumerate(steps, start=1):
-        out.item(f"Step {number}", step["text"])
-        if step.get("command"):
-            command = out.cell(step["command"], font=code, alignment=LEFT_WRAP)
-            lines = _lines(step["command"], WIDTHS["B"])
+        out.item(f"Step {number}", step.text)
+        if step.command:
+            command = out.cell(step.command, font=code, alignment=LEFT_WRAP)
+            lines = _lines(step.command, WIDTHS["B"])
             if lines > 1:
                 out.sheet.row_dimensions[out.row + 1].height = row_height(lines)
             out.add(None, command)
 
 
-def _months(out: _Sheet, summary: Mapping[str, Any]) -> tuple[int, int] | None:
-    months = summary.get("sent_per_month") or {}
+def _months(out: _Sheet, summary: Summary) -> tuple[int, int] | None:
+    months = summary.sent_per_month
     if not months:
         return None
     out.section("Actions sent per month (month of happened_at)")
@@ -309,7 +335,7 @@ def _months(out: _Sheet, summary: Mapping[str, Any]) -> tuple[int, int] | None:
 
 
 def _charts(
-    sheet: WriteOnlyWorksheet, outcomes: tuple[int, int], months: tuple[int, int] | None
+    sheet: WriteOnlySheet, outcomes: tuple[int, int], months: tuple[int, int] | None
 ) -> None:
     chart = BarChart()
     chart.type = "bar"

@@ -1,15 +1,16 @@
-"""Resuming: what the journal says about a plan before sending, and recording while sending.
+"""Resuming: what the journal says about a plan before sending.
 
-Before a run sends anything, `decide` compares each action of the plan with the journal:
-already accepted by CustomerGauge (``already_sent``: never sent again), older than its
-case's last accepted action (``failed``, ``out-of-order``: it would be applied after the
-newer one and rewrite the case's history backwards), or in flight when an earlier run died
-or whose answer was lost (re-sent, and flagged ``resent_uncertain`` because it may have been
-applied already), or changed in the input after it was sent (``changed-after-sent``: the same
-place in its case and the same time, another status, note or assignee).
-`JournalHooks` then records every attempt and outcome as the sender reports them, and
-`collect_results` gives every input row exactly one Result for the reports. The journal
-only stores and looks up; these decisions are the runner's.
+Before a run sends anything (its prepare phase), `decide` compares each action of the plan
+with the journal: already accepted by CustomerGauge (``already_sent``: never sent again),
+older than its case's last accepted action (``failed``, ``out-of-order``: it would be
+applied after the newer one and rewrite the case's history backwards), or in flight when an
+earlier run died or whose answer was lost (re-sent, and flagged ``resent_uncertain``
+because it may have been applied already), or changed in the input after it was sent
+(``changed-after-sent``: the same place in its case and the same time, another status,
+note or assignee).
+The journal only stores and looks up; these decisions are the runner's. (Sending records
+through `JournalHooks`, backfill/runner/sending.py; the finish phase gives every input row
+one Result, backfill/runner/finish.py.)
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ class Decisions:
     # uncertain key -> when (epoch seconds) the earlier run last recorded it: its request may
     # still be applied late, so the case's next action settles from then (send.settle_s)
     lost_at: dict[int, float] = field(default_factory=dict)
+    # how the journal knows each action to send: identity, happened_at UTC, content fingerprints
+    identities: dict[int, str] = field(default_factory=dict)
+    happened_utc: dict[int, str | None] = field(default_factory=dict)
+    contents: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
 def decide(
@@ -95,24 +100,27 @@ def decide(
                     Outcome.BLOCKED,
                     error=f"blocked: row {failed_at.row} of {failed_at.source} (an earlier "
                     f"action of case {action.case}) failed",
+                    code="blocked",
                 )
                 continue
             newest = last.get(action.case)
-            refusal = ""
+            refusal = code = ""
             if changed:
+                code = "changed-after-sent"
                 refusal = (
                     f"changed-after-sent: case {action.case}'s action {action.case_seq} at "
                     f"{when} UTC was sent by run {changed}; sending the changed row would add "
                     "a second history entry"
                 )
             elif when and newest and when < newest:
+                code = "out-of-order"
                 refusal = (
                     f"out-of-order: case {action.case} was last sent at {newest} UTC, after "
                     f"this action's {when} UTC; CustomerGauge would apply it after the newer one"
                 )
             if refusal and not allow_out_of_order:
                 error = f"{refusal} (use --allow-out-of-order to send it anyway)"
-                results[action.key] = Result(action.key, Outcome.FAILED, error=error)
+                results[action.key] = Result(action.key, Outcome.FAILED, error=error, code=code)
                 failed_at = action
                 continue
             if entry is not None and (entry.state == State.IN_FLIGHT or entry.maybe_applied):
@@ -123,7 +131,16 @@ def decide(
             to_send.append(lane)
     planned = set(identities.values())
     stray = sum(1 for e in journal.in_flight() if e.identity not in planned)
-    return Decisions(results, to_send, uncertain, stray, lost_at)
+    return Decisions(
+        results,
+        to_send,
+        uncertain,
+        stray,
+        lost_at,
+        identities=identities,
+        happened_utc=happened,
+        contents=contents,
+    )
 
 
 def _epoch(stamp: str) -> float:
@@ -156,96 +173,3 @@ def _same_place(
     if entry.state in DONE_STATES or entry.state == State.IN_FLIGHT or entry.maybe_applied:
         return None, f"{entry.run_id} with a different {' and '.join(differs)}"
     return None, ""
-
-
-def collect_results(
-    plan: Plan, decisions: Decisions, hooks: JournalHooks, *, aborted: str | None
-) -> dict[int, Result]:
-    """A Result for every plan row: the plan's own verdicts, the journal's, the sender's."""
-    frame = plan.frame
-    results: dict[int, Result] = {}
-    decided = frame[frame[model.OUTCOME].ne("")]
-    for key, outcome, error in zip(
-        decided.index, decided[model.OUTCOME], decided[model.ERROR], strict=True
-    ):
-        results[int(key)] = Result(int(key), Outcome(outcome), error=str(error or ""))
-    results.update(decisions.results)
-    results.update(hooks.results)
-    reason = f"not sent: the run was aborted ({aborted})" if aborted else "not sent"
-    for key in frame.index[frame[model.OUTCOME].eq("")]:
-        key = int(key)
-        if key not in results:
-            lost = key in hooks.in_flight
-            results[key] = Result(
-                key,
-                Outcome.PENDING,
-                error=(
-                    "in flight when the run stopped at once: outcome unknown, the next run "
-                    "re-sends it as uncertain"
-                    if lost
-                    else reason
-                ),
-            )
-    return results
-
-
-def case_counts(plan: Plan, results: dict[int, Result]) -> dict[str, tuple[int, int, int]]:
-    """Per case: rows left to send, of which pending, of which failed (journal `cases`)."""
-    counts: dict[str, list[int]] = {}
-    for key, case in zip(plan.frame.index, plan.frame[model.CASE], strict=True):
-        if not case:
-            continue
-        entry = counts.setdefault(str(case), [0, 0, 0])
-        outcome = results[int(key)].outcome
-        if outcome in model.FAILURE_OUTCOMES:
-            entry[0] += 1
-            entry[1] += outcome == Outcome.PENDING
-            entry[2] += outcome == Outcome.FAILED
-    return {case: (a, b, c) for case, (a, b, c) in counts.items()}
-
-
-class JournalHooks:
-    """Records each attempt before it goes out and each outcome after (see journal.py)."""
-
-    def __init__(
-        self,
-        journal: Journal,
-        run_id: str,
-        identities: dict[int, str],
-        happened_utc: dict[int, str | None],
-        uncertain: set[int],
-        contents: dict[int, tuple[str, str]] | None = None,
-    ) -> None:
-        self.journal = journal
-        self.contents = contents or {}
-        self.run_id = run_id
-        self.identities = identities
-        self.happened_utc = happened_utc
-        self.uncertain = uncertain
-        self.results: dict[int, Result] = {}
-        self.in_flight: set[int] = set()
-
-    def on_attempt(self, action: Action, attempt: int) -> None:
-        self.in_flight.add(action.key)
-        self.journal.mark_in_flight(
-            self.identities[action.key],
-            action,
-            self.run_id,
-            attempt,
-            self.happened_utc.get(action.key),
-            self.contents.get(action.key),
-        )
-
-    def on_result(self, action: Action, result: Result) -> None:
-        self.in_flight.discard(action.key)
-        if action.key in self.uncertain and result.attempts > 0:
-            result.resent_uncertain = True  # an earlier run may have applied it already
-        self.results[action.key] = result
-        self.journal.record_result(
-            self.identities[action.key],
-            action,
-            self.run_id,
-            result,
-            self.happened_utc.get(action.key),
-            self.contents.get(action.key),
-        )

@@ -1,12 +1,17 @@
 """`backfill run` and `retry` as library functions; the CLI only calls these.
 
-A run: build the plan; refuse what cannot be sent faithfully (v4.1 with times); open the
-journal and take out what it shows as already sent, refuse what would rewrite a case's
-history backwards (``out-of-order``), flag what was in flight when an earlier run died; ask
-`confirm` before touching a real tenant; send in one event loop with progress reported to
-`on_progress`, a request log and Ctrl-C handling; then write the reports and return the
-exit status of SPEC.md. The phases live in prepare.py (journal decisions, confirmation),
-sending.py (the event loop's sending) and finish.py (exit status, journal end, reports).
+A run goes through three phases, each a module of its own:
+
+1. prepare (prepare.py, resume.py): build the plan; refuse what cannot be sent faithfully
+   (v4.1 with times); open the journal and take out what it shows as already sent, refuse
+   what would rewrite a case's history backwards (``out-of-order``), flag what was in flight
+   when an earlier run died; ask `confirm` before touching a real tenant;
+2. send (sending.py, verify_after.py): send in one event loop with progress reported to
+   `on_progress`, a request log and Ctrl-C handling; read every case back when asked;
+3. finish (finish.py): a Result for every row, the exit status of SPEC.md, the journal's
+   record of the run's end, the reports.
+
+A run refused before it sends leaves nothing behind (footprint.py).
 """
 
 from __future__ import annotations
@@ -15,29 +20,30 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from backfill.config import Config, new_run_id, output_dir
-from backfill.errors import ExitStatus, JournalError
+from backfill.errors import ConfigError, JournalError, OutputError
 from backfill.journal.store import Journal
-from backfill.model import OnProgress, no_progress
+from backfill.model import Action, OnProgress, no_progress
 from backfill.plan.build import Plan
-from backfill.runner.finish import Ran, RunOutcome, finish
-from backfill.runner.logs import close_logger, run_logger
-from backfill.runner.output import output_error
-from backfill.runner.preflight import Confirm, Echo
-from backfill.runner.prepare import confirm_sending, credentials, decide_plan
-from backfill.runner.resume import Decisions, JournalHooks
-from backfill.runner.sending import Sent, send_decided
+from backfill.runner.finish import RunOutcome, RunRecord, cannot_write, exit_status, finish
+from backfill.runner.footprint import close_logger, run_logger
+from backfill.runner.pilot import Pilot, choose_pilot, judge, naming_line, pilot_lines
+from backfill.runner.prepare import Confirm, Echo, confirm_sending, credentials, decide_plan
+from backfill.runner.resume import Decisions
+from backfill.runner.sending import JournalHooks, send_decided
 from backfill.runner.status import status
+from backfill.runner.verify_after import verified, verify_after_send
 from backfill.send.auth import Credentials
 from backfill.send.retry_policy import RetryPolicy
 from backfill.send.session import ApiSession
+from backfill.verify.check import VerifyOutcome
 
-__all__ = ["RunOutcome", "retry", "run", "status"]
+__all__ = ["RunOptions", "RunOutcome", "retry", "run", "status"]
 
 # The plan of a run, made once the run's session (for response dates from the API) is open.
 MakePlan = Callable[[ApiSession | None, Journal], Awaitable[Plan]]
@@ -47,19 +53,22 @@ def _quiet(line: str) -> None:
     """The default `echo`: the library says nothing unless the caller wants to hear it."""
 
 
-@dataclass(frozen=True)
-class _Options:
-    out_dir: Path | None
-    journal_path: Path | None
-    sandbox: bool
-    verify: bool
-    allow_out_of_order: bool
-    confirm: Confirm | None
-    echo: Echo
-    on_progress: OnProgress
-    retry_policy: RetryPolicy | None
-    config_file: Path | None = None  # where `config` was read from (report, next steps)
-    on_plan: Callable[[Plan], None] | None = None  # shows the plan before sending
+@dataclass(frozen=True, kw_only=True)
+class RunOptions:
+    """How to run or retry, beyond the config: one set of options for both."""
+
+    out_dir: Path | None = None  # the reports' folder (default: output.dir)
+    journal_path: Path | None = None  # default: `journal` of the config
+    sandbox: bool = False  # rehearse against the local emulator; verified at its end
+    verify: bool = False  # read every case back after sending
+    allow_out_of_order: bool = False  # send what the journal would refuse as out of order
+    confirm: Confirm | None = None  # asked before a real tenant is touched (None: refuse)
+    echo: Echo = _quiet  # a line for the person running it
+    on_progress: OnProgress = no_progress
+    retry_policy: RetryPolicy | None = None  # replaces the default backoff (tests shrink it)
+    config_file: Path | None = None  # where the config was read from (report, next steps)
+    on_plan: Callable[[Plan], None] | None = None  # shows the plan (default: a line via echo)
+    pilot: int = 0  # send this many whole cases first; the rest only once they read back right
 
 
 # --- public API ----------------------------------------------------------------------------
@@ -68,133 +77,90 @@ class _Options:
 def run(
     inputs: Sequence[Path | str],
     config: Config,
-    *,
-    out_dir: Path | None = None,
-    journal_path: Path | None = None,
-    sandbox: bool = False,
-    verify: bool = False,
-    allow_out_of_order: bool = False,
-    confirm: Confirm | None = None,
-    echo: Echo = _quiet,
-    on_progress: OnProgress = no_progress,
-    retry_policy: RetryPolicy | None = None,
-    config_file: Path | None = None,
-    on_plan: Callable[[Plan], None] | None = None,
+    options: RunOptions | None = None,
+    **changes: Any,
 ) -> RunOutcome:
     """Validate, plan, send and report INPUTS (``backfill run``).
 
-    `confirm` is asked before a real tenant is touched (None: refuse; ``--yes`` passes one
-    that always says yes); `retry_policy` replaces the default backoff (tests shrink it).
-    `config_file` is where `config` was read from, for the report and its next steps;
-    `on_plan` shows the plan's summary before sending (default: one line through `echo`).
-    With `sandbox`, the run is verified at its end whatever `verify` says.
+    `options` (or the same names as keywords: ``run(paths, config, confirm=yes)``) say how;
+    see `RunOptions`. With `sandbox`, the run is verified at its end whatever `verify` says.
     """
+    chosen = replace(options or RunOptions(), **changes)
     paths = [Path(p) for p in inputs]
 
     async def make_plan(api: ApiSession | None, journal: Journal) -> Plan:
-        if config.responses.source == "api" and api is not None:
-            from backfill.verify.check import plan_for_verify
+        from backfill.plan.api_dates import plan_inputs
 
-            return await plan_for_verify(
-                paths, config, api, journal, on_progress=on_progress, echo=echo
-            )
-        from backfill.plan.build import build_plan
+        return await plan_inputs(
+            paths, config, api, journal, on_progress=chosen.on_progress, echo=chosen.echo
+        )
 
-        return build_plan(paths, config, on_progress=on_progress)
-
-    options = _Options(
-        out_dir,
-        journal_path,
-        sandbox,
-        verify,
-        allow_out_of_order,
-        confirm,
-        echo,
-        on_progress,
-        retry_policy,
-        config_file,
-        on_plan,
-    )
-    return _Run(config, "run", [str(p) for p in paths], options).execute(make_plan)
+    return _Run(config, "run", [str(p) for p in paths], chosen).execute(make_plan)
 
 
 def retry(
     failures_file: Path | str,
     config: Config,
-    *,
-    out_dir: Path | None = None,
-    journal_path: Path | None = None,
-    sandbox: bool = False,
-    allow_out_of_order: bool = False,
-    confirm: Confirm | None = None,
-    echo: Echo = _quiet,
-    on_progress: OnProgress = no_progress,
-    retry_policy: RetryPolicy | None = None,
-    config_file: Path | None = None,
-    on_plan: Callable[[Plan], None] | None = None,
+    options: RunOptions | None = None,
+    **changes: Any,
 ) -> RunOutcome:
-    """Re-send the (fixed) rows of a failures.csv or a report.xlsx's Failures sheet."""
+    """Re-send the (fixed) rows of a failures.csv or a report.xlsx's Failures sheet; options
+    as for `run`."""
     from backfill.plan.build import plan_from_table
     from backfill.read.failures import read_failures
 
+    chosen = replace(options or RunOptions(), **changes)
     table = read_failures(Path(failures_file), config)
 
     async def make_plan(api: ApiSession | None, journal: Journal) -> Plan:
         return plan_from_table(table, config)
 
-    options = _Options(
-        out_dir,
-        journal_path,
-        sandbox,
-        False,
-        allow_out_of_order,
-        confirm,
-        echo,
-        on_progress,
-        retry_policy,
-        config_file,
-        on_plan,
-    )
-    return _Run(config, "retry", [str(failures_file)], options).execute(make_plan)
+    return _Run(config, "retry", [str(failures_file)], chosen).execute(make_plan)
 
 
 # --- one run ---------------------------------------------------------------------------------
 
 
 class _Run:
-    """One run or retry, from plan to reports."""
+    """One run or retry, from plan to reports: prepare, send, finish."""
 
-    def __init__(self, config: Config, command: str, inputs: list[str], options: _Options) -> None:
+    def __init__(
+        self, config: Config, command: str, inputs: list[str], options: RunOptions
+    ) -> None:
         self.config = config
-        self.command = command
-        self.inputs = inputs
         self.options = options
         self.echo = options.echo
-        self.run_id = new_run_id()
-        self.out_dir = output_dir(config, options.out_dir, self.run_id)
-        self.sandbox = options.sandbox
+        run_id = new_run_id()
+        out_dir = output_dir(config, options.out_dir, run_id)
         if options.journal_path is not None:
-            self.journal_path = Path(options.journal_path)
+            journal_path = Path(options.journal_path)
         elif options.sandbox:
             from backfill.runner.rehearsal import sandbox_journal
 
-            self.journal_path = sandbox_journal(self.out_dir)
+            journal_path = sandbox_journal(out_dir)
         else:
-            self.journal_path = Path(config.journal)
-        self.notes: list[str] = []
-        self.target = config.api.api_base
-        self.sent = Sent()
-        self.verified: dict[str, Any] | None = None
+            journal_path = Path(config.journal)
+        self.record = RunRecord(
+            run_id=run_id,
+            command=command,
+            inputs=inputs,
+            out_dir=out_dir,
+            journal_path=journal_path,
+            sandbox=options.sandbox,
+            target=config.api.api_base,
+            started_at=datetime.now(UTC),
+            config_file=options.config_file,
+        )
         # a rehearsal proves itself: the emulator is gone afterwards, so it reads back now
         self.verify = options.verify or options.sandbox
-        self.started_at = datetime.now(UTC)
         self.began = False  # the journal knows of this run: it may have sent something
 
     def execute(self, make_plan: MakePlan) -> RunOutcome:
-        from backfill.runner.tidy import Footprint
+        from backfill.runner.footprint import Footprint
 
-        footprint = Footprint(self.out_dir, self.journal_path)
-        journal = Journal(self.journal_path)
+        record = self.record
+        footprint = Footprint(record.out_dir, record.journal_path)
+        journal = Journal(record.journal_path)
         refused = False
         try:
             try:
@@ -202,9 +168,10 @@ class _Run:
             finally:
                 journal.close()
         except JournalError as exc:
-            if self.sent.requests:  # not "nothing sent": summary.json says 3 as well
-                exc.exit_status = ExitStatus.ABORTED
             refused = not self.began
+            decided = exit_status(record.sent, stopped_by=exc.exit_status)
+            if decided != exc.exit_status:  # summary.json says 3 as well
+                raise JournalError(str(exc), exit_status=decided) from None
             raise
         except BaseException:  # (refused, cancelled, Ctrl-C at the prompt: all before sending)
             refused = not self.began
@@ -214,28 +181,14 @@ class _Run:
                 footprint.remove()
 
     def _logged(self, make_plan: MakePlan, journal: Journal) -> RunOutcome:
+        record = self.record
         try:
-            log = run_logger(self.out_dir / "run.log", self.run_id)
+            log = run_logger(record.out_dir / "run.log", record.run_id)
         except OSError as exc:
-            raise output_error(exc, self.out_dir, sent=False) from None
+            raise OutputError(cannot_write(exc, record.out_dir, sent=False)) from None
         try:
-            plan, decisions, hooks = asyncio.run(self._main(make_plan, journal, log))
-            ran = Ran(
-                self.run_id,
-                self.command,
-                self.inputs,
-                self.target,
-                self.sandbox,
-                self.journal_path,
-                self.out_dir,
-                self.started_at,
-                self.options.config_file,
-                self.config.output.xlsx,
-                self.notes,
-                self.sent,
-                self.verified,
-            )
-            return finish(ran, plan, decisions, hooks, journal, log)
+            plan, decisions, hooks = asyncio.run(self._phases(make_plan, journal, log))
+            return finish(record, plan, decisions, hooks, journal, log)
         finally:
             failed = close_logger(log)  # never raises: the journal must still be closed
             if failed is not None:
@@ -244,81 +197,144 @@ class _Run:
     def _session(self, config: Config, credentials: Credentials, log: logging.Logger) -> ApiSession:
         return ApiSession(config, credentials, request_log=log, retry=self.options.retry_policy)
 
-    async def _main(
+    async def _phases(
         self, make_plan: MakePlan, journal: Journal, log: logging.Logger
     ) -> tuple[Plan, Decisions, JournalHooks]:
-        from backfill.verify.responses import remember_response_dates
+        """Prepare and send (the finish phase runs after the event loop)."""
+        from backfill.plan.api_dates import remember_response_dates
 
+        options, record = self.options, self.record
         config = self.config
         async with AsyncExitStack() as stack:
+            # -- prepare: the plan, the journal's decisions, the go-ahead
             api = None
-            if config.responses.source == "api" and not self.sandbox:
+            if config.responses.source == "api" and not options.sandbox:
                 api = await stack.enter_async_context(
                     self._session(config, credentials(config), log)
                 )
             plan = await make_plan(api, journal)
             remember_response_dates(plan, journal)  # for `backfill verify --journal` later
-            decisions, hooks, notes = decide_plan(
+            decisions, notes = decide_plan(
                 plan,
                 config,
                 journal,
-                self.run_id,
-                allow_out_of_order=self.options.allow_out_of_order,
+                allow_out_of_order=options.allow_out_of_order,
                 echo=self.echo,
-                on_plan=self.options.on_plan,
+                on_plan=options.on_plan,
             )
-            self.notes.extend(notes)
+            hooks = JournalHooks(journal, record.run_id, decisions)
+            record.notes.extend(notes)
             if not decisions.cases and not self.verify:
-                self.began = True
-                journal.begin_run(self.run_id, self.command, self.inputs, self.target)
+                self._begin(journal)
                 return plan, decisions, hooks
             sandbox_credentials: Credentials | None = None
-            if self.sandbox:
+            if options.sandbox:
                 from backfill.runner.rehearsal import SANDBOX_CREDENTIALS, started_sandbox
 
-                config, self.target = await stack.enter_async_context(started_sandbox(plan, config))
+                config, record.target = await stack.enter_async_context(
+                    started_sandbox(plan, config)
+                )
                 sending_as = sandbox_credentials = SANDBOX_CREDENTIALS
-                self.echo(f"Sandbox: a local CustomerGauge emulator at {self.target}")
+                self.echo(f"Sandbox: a local CustomerGauge emulator at {record.target}")
             else:
                 sending_as = credentials(config)
-                confirm_sending(decisions, config, self.target, self.options.confirm)
-            if api is None or self.sandbox:
+            pilot = choose_pilot(decisions.cases, options.pilot, config)
+            if not options.sandbox:
+                confirm_sending(
+                    pilot.cases or decisions.cases,
+                    config,
+                    record.target,
+                    options.confirm,
+                    stage="the pilot first (then a read-back), " if pilot.cases else "",
+                )
+            if api is None or options.sandbox:
                 api = await stack.enter_async_context(self._session(config, sending_as, log))
-            self.began = True
-            journal.begin_run(self.run_id, self.command, self.inputs, self.target)
+            # -- send
+            self._begin(journal)
             log.info(
                 "run %s: %s action(s) of %s case(s) to %s (API %s, rate %s/s, concurrency %s)",
-                self.run_id,
+                record.run_id,
                 sum(len(case) for case in decisions.cases),
                 len(decisions.cases),
-                self.target,
+                record.target,
                 config.api.version,
                 config.send.rate_limit,
                 config.send.concurrency,
             )
-            await send_decided(
-                api,
-                config,
-                decisions,
-                hooks,
-                self.sent,
-                echo=self.echo,
-                on_progress=self.options.on_progress,
-            )
-            if self.verify and self.sent.aborted is None:
-                from backfill.runner.verify_after import verify_after_send
 
-                journal.flush()
-                self.verified = await verify_after_send(
+            async def send(cases: list[list[Action]]) -> None:
+                await send_decided(
+                    api,
+                    config,
+                    replace(decisions, cases=cases),
+                    hooks,
+                    record.sent,
+                    echo=self.echo,
+                    on_progress=options.on_progress,
+                )
+
+            async def read_back(cases: list[str] | None) -> VerifyOutcome | None:
+                return await verify_after_send(
                     plan,
                     config,
                     api,
                     journal,
-                    self.out_dir,
+                    record.out_dir,
                     sandbox_credentials=sandbox_credentials,
                     log=log,
-                    retry_policy=self.options.retry_policy,
-                    on_progress=self.options.on_progress,
+                    retry_policy=options.retry_policy,
+                    on_progress=options.on_progress,
                     echo=self.echo,
+                    cases=cases,
                 )
+
+            rest = decisions.cases
+            if pilot.cases:
+                rest = await self._pilot(pilot, plan, config, journal, send, read_back)
+            if record.sent.aborted is None:
+                await send(rest)
+            if self.verify and record.sent.aborted is None:
+                record.verified = verified(await read_back(None))
         return plan, decisions, hooks
+
+    async def _pilot(
+        self,
+        pilot: Pilot,
+        plan: Plan,
+        config: Config,
+        journal: Journal,
+        send: Callable[[list[list[Action]]], Awaitable[None]],
+        read_back: Callable[[list[str] | None], Awaitable[VerifyOutcome | None]],
+    ) -> list[list[Action]]:
+        """Send the pilot, read it back, and say whether the rest may go (SPEC "Pilot run");
+        the rest to send, unless the run stops here (`record.sent.aborted`)."""
+        record, sent = self.record, self.record.sent
+        self.echo(naming_line(pilot))
+        journal.record_pilot(record.run_id, pilot.reasons)
+        sent_at = datetime.now(UTC)
+        await send(pilot.cases)
+        if sent.aborted is not None:
+            return []
+        outcome = await read_back(pilot.case_ids)
+        record.pilot = report = judge(pilot, outcome, plan, sent_at)
+        journal.record_pilot_verdicts(record.run_id, report.verdicts)
+        for line in pilot_lines(report, outcome):
+            self.echo(line)
+        if not report.passed:
+            sent.aborted = "the pilot did not verify: nothing beyond it was sent"
+            return []
+        if not self.options.sandbox:
+            try:
+                confirm_sending(
+                    pilot.rest, config, record.target, self.options.confirm, stage="the rest: "
+                )
+            except ConfigError:
+                sent.aborted = "stopped after the pilot: the rest was not confirmed"
+                return []
+        return pilot.rest
+
+    def _begin(self, journal: Journal) -> None:
+        """From here the run may send: the journal knows of it, and a refusal keeps its files."""
+        record = self.record
+        self.began = True
+        journal.begin_run(record.run_id, record.command, record.inputs, record.target)

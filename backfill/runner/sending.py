@@ -1,16 +1,27 @@
-"""The sending phase of a run: one event loop's worth of requests, stoppable by Ctrl-C."""
+"""The send phase of a run: one event loop's worth of requests, stoppable by Ctrl-C, each
+attempt and outcome recorded in the journal as the sender reports it.
+
+Ctrl-C and SIGTERM: the first signal sets the run's stop event: the sender starts no new
+action, lets the requests in flight finish, and reports the rest `pending`; the reports are
+written and the run exits 3. The second cancels the sending task: requests in flight are
+abandoned, their actions stay marked in flight in the journal (it is consistent at every
+moment), and the next run re-sends them as uncertain.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from backfill.config import Config
 from backfill.errors import BackfillError
-from backfill.model import OnProgress
-from backfill.runner.preflight import Echo
-from backfill.runner.resume import Decisions, JournalHooks
+from backfill.journal.store import Journal
+from backfill.model import Action, OnProgress, Result
+from backfill.runner.prepare import Echo
+from backfill.runner.resume import Decisions
 from backfill.send.session import ApiSession
 
 
@@ -35,7 +46,6 @@ async def send_decided(
     on_progress: OnProgress,
 ) -> None:
     """Send what the journal decided, filling in `sent` (also when this raises)."""
-    from backfill.runner.signals import Interrupts
     from backfill.send.lanes import send_cases
 
     stop = asyncio.Event()
@@ -67,6 +77,87 @@ async def send_decided(
             if sent.aborted is None and interrupts.interrupted:
                 sent.aborted = "interrupted (Ctrl-C or SIGTERM)"
     finally:
-        sent.elapsed_s = time.monotonic() - started
-        sent.requests = api.requests - requests_before
+        # += : a pilot run sends twice (the pilot, then the rest) into one record
+        sent.elapsed_s += time.monotonic() - started
+        sent.requests += api.requests - requests_before
         sent.unreachable = api.nothing_reached
+
+
+class JournalHooks:
+    """Records each attempt before it goes out and each outcome after (journal/store.py)."""
+
+    def __init__(self, journal: Journal, run_id: str, decisions: Decisions) -> None:
+        self.journal = journal
+        self.run_id = run_id
+        self.identities = decisions.identities
+        self.happened_utc = decisions.happened_utc
+        self.contents = decisions.contents
+        self.uncertain = decisions.uncertain
+        self.results: dict[int, Result] = {}
+        self.in_flight: set[int] = set()
+
+    def on_attempt(self, action: Action, attempt: int) -> None:
+        self.in_flight.add(action.key)
+        self.journal.mark_in_flight(
+            self.identities[action.key],
+            action,
+            self.run_id,
+            attempt,
+            self.happened_utc.get(action.key),
+            self.contents.get(action.key),
+        )
+
+    def on_result(self, action: Action, result: Result) -> None:
+        self.in_flight.discard(action.key)
+        if action.key in self.uncertain and result.attempts > 0:
+            result.resent_uncertain = True  # an earlier run may have applied it already
+        self.results[action.key] = result
+        self.journal.record_result(
+            self.identities[action.key],
+            action,
+            self.run_id,
+            result,
+            self.happened_utc.get(action.key),
+            self.contents.get(action.key),
+        )
+
+
+class Interrupts:
+    """Ctrl-C / SIGTERM: the first stops taking new work, the second cancels at once."""
+
+    def __init__(self, stop: asyncio.Event, echo: Echo) -> None:
+        self.stop = stop
+        self.echo = echo
+        self.count = 0
+        self.task: asyncio.Task[Any] | None = None
+        self._installed: list[int] = []
+
+    def __enter__(self) -> Interrupts:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, self._signal, sig)
+                self._installed.append(sig)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass  # not the main thread, or Windows: Ctrl-C then ends the run at once
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in self._installed:
+            loop.remove_signal_handler(sig)
+
+    def _signal(self, sig: int) -> None:
+        self.count += 1
+        if self.count == 1:
+            self.stop.set()
+            self.echo(
+                f"\n{signal.Signals(sig).name}: finishing the requests in flight, then writing "
+                "the reports; press Ctrl-C again to stop at once"
+            )
+        elif self.task is not None:
+            self.task.cancel()
+
+    @property
+    def interrupted(self) -> bool:
+        return self.count > 0

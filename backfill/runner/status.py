@@ -1,15 +1,12 @@
-"""What the journal knows, as text: `backfill status`, and a run's resume decisions."""
+"""What the journal knows, as text: `backfill status`."""
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from backfill.journal.schema import State
 from backfill.journal.store import Journal
-from backfill.model import Outcome
-from backfill.runner.resume import Decisions
 
 CASES_SHOWN = 20
 
@@ -21,6 +18,9 @@ def status(journal_path: Path | str) -> str:
         runs = journal.runs()
         states = journal.state_counts()
         left = journal.cases_left()
+        pilots: dict[str, list[dict[str, Any]]] = {}
+        for item in journal.pilot_cases():
+            pilots.setdefault(item["run_id"], []).append(item)
     lines = [f"Journal {path}: {len(runs)} run(s)"]
     for item in runs:
         outcomes = ", ".join(f"{k} {v}" for k, v in item["outcomes"].items() if v) or "-"
@@ -33,6 +33,10 @@ def status(journal_path: Path | str) -> str:
             f"  {item['run_id']}  {item['command']:<5}  {item['started_at'][:19]}  {finished}"
             f"  rows {item['rows'] if item['rows'] is not None else '?'}: {outcomes}"
         )
+        pilot = pilots.get(item["run_id"])
+        if pilot:
+            verdicts = ", ".join(f"{c['case_id']} {c['verdict'] or 'not read back'}" for c in pilot)
+            lines.append(f"    pilot: {verdicts}")
     lines.append(
         "Actions: "
         + ", ".join(f"{name.replace('_', ' ')} {states[name]}" for name in states)
@@ -65,37 +69,3 @@ def _rows_left(counts: dict[str, Any]) -> str:
         "pending": counts["pending"],
     }
     return ", ".join(f"{name} {count:,}" for name, count in by_outcome.items() if count)
-
-
-def explain_decisions(decisions: Decisions) -> tuple[list[str], list[str]]:
-    """What the journal decided before sending: lines to show now, notes for the report."""
-    lines: list[str] = []
-    notes: list[str] = []
-    results = decisions.results.values()
-    already = Counter(r.outcome for r in results)[Outcome.ALREADY_SENT]
-    if already:
-        lines.append(f"Journal: {already} action(s) already sent by earlier runs")
-    out_of_order = sum(1 for r in results if r.error.startswith("out-of-order"))
-    if out_of_order:
-        lines.append(
-            f"Journal: {out_of_order} action(s) older than their case's last sent action "
-            "are not sent (out-of-order; --allow-out-of-order overrides)"
-        )
-    changed = sum(1 for r in results if r.error.startswith("changed-after-sent"))
-    if changed:
-        lines.append(
-            f"Journal: {changed} action(s) changed in the input after they were sent are not "
-            "sent again (changed-after-sent; --allow-out-of-order sends them)"
-        )
-    if decisions.uncertain:
-        lines.append(
-            f"Journal: {len(decisions.uncertain)} action(s) may have been applied by an "
-            "earlier run (in flight when it stopped, or their answer was lost); they are "
-            "re-sent and marked resent_uncertain"
-        )
-    if decisions.stray_in_flight:
-        notes.append(
-            f"{decisions.stray_in_flight} action(s) in flight when an earlier run stopped "
-            "are not in this input: their outcome is unknown (run that input again)"
-        )
-    return lines, notes

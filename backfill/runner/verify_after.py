@@ -1,21 +1,23 @@
-"""`run --verify`: after sending, read every case back and compare it with the plan."""
+"""`run --verify` and `run --pilot`: after sending, read the cases back and compare them with
+the plan."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from pathlib import Path
-from typing import Any
 
 from backfill.config import Config
 from backfill.errors import AuthError
 from backfill.journal.store import Journal
 from backfill.model import OnProgress
 from backfill.plan.build import Plan
-from backfill.runner.preflight import Echo
+from backfill.report.summary import Verified
+from backfill.runner.prepare import Echo
 from backfill.send.auth import Credentials
 from backfill.send.retry_policy import RetryPolicy
 from backfill.send.session import ApiSession
-from backfill.verify.check import verify_config, verify_plan
+from backfill.verify.check import VerifyOutcome, verify_config, verify_plan
 
 
 async def verify_after_send(
@@ -30,12 +32,14 @@ async def verify_after_send(
     retry_policy: RetryPolicy | None,
     on_progress: OnProgress,
     echo: Echo,
-) -> dict[str, Any] | None:
-    """Verify the run; what summary.json keeps of it, or None when it cannot be read back.
+    cases: Collection[str] | None = None,
+) -> VerifyOutcome | None:
+    """Read back (only `cases` when given) and compare; None when it cannot be read back.
 
     v7 runs read over their own session, so the reads share its rate limit; a v4.1 run reads
     with v7 (the only API that answers GET close-loop) and its credentials.
     """
+    journal.flush()
     if config.api.version != "v7":
         read_config = verify_config(config)
         credentials = sandbox_credentials
@@ -48,21 +52,18 @@ async def verify_after_send(
         async with ApiSession(
             read_config, credentials, request_log=log, retry=retry_policy
         ) as reader:
-            return await _verify(plan, reader, journal, folder, on_progress, echo)
-    return await _verify(plan, api, journal, folder, on_progress, echo)
+            return await verify_plan(
+                plan, reader, journal=journal, folder=folder, on_progress=on_progress, cases=cases
+            )
+    return await verify_plan(
+        plan, api, journal=journal, folder=folder, on_progress=on_progress, cases=cases
+    )
 
 
-async def _verify(
-    plan: Plan,
-    api: ApiSession,
-    journal: Journal,
-    folder: Path,
-    on_progress: OnProgress,
-    echo: Echo,
-) -> dict[str, Any]:
-    outcome = await verify_plan(plan, api, journal=journal, folder=folder, on_progress=on_progress)
-    return {  # (the CLI prints the summary with the run's: backfill/cli/console.py)
-        "summary": outcome.summary,
-        "exit_code": int(outcome.exit_status),
-        "source": outcome.source,
-    }
+def verified(outcome: VerifyOutcome | None) -> Verified | None:
+    """What the run's summary keeps of a read-back (the CLI prints it: cli/console.py)."""
+    if outcome is None:
+        return None
+    return Verified(
+        summary=outcome.summary, exit_code=int(outcome.exit_status), source=outcome.source
+    )

@@ -2,5 +2,6 @@
 columns, statuses, dates, layout and time zone, each guess with its evidence, and the YAML
 written from it; also the hints of the missing-column error and `validate`.
 
-May import the kernel, `backfill.read` and `backfill.plan`; nothing but the CLI imports it.
+May import the kernel, `backfill.read` and `backfill.plan` (it sits beside send and the
+journal, which it never imports); the CLI and the runner's `write_plan` (for its hints) use it.
 """

@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -16,38 +17,6 @@ from backfill.plan.vocabulary import fold
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 SAMPLE = 5000
-
-# header words, matched on whole words of the folded header
-ID_WORDS = ("customergauge", "cg", "number customergauge", "cg id", "cg number")
-STATUS_WORDS = ("status", "state", "stage", "statut", "estado", "zustand")
-NOTE_WORDS = (
-    "note", "notes", "comment", "comments", "remark", "remarks", "description", "body",
-    "text", "message", "resolution", "kommentar", "commentaire", "opmerking", "comentario",
-)  # fmt: skip
-NOT_NOTE = ("subject", "title", "name", "summary", "tags", "company", "organization")
-ASSIGNEE_WORDS = ("assignee", "agent", "owner", "assigned", "handler", "behandelaar")
-NOT_ASSIGNEE = ("requester", "customer", "contact", "client", "author", "reporter", "klant")
-RESPONSE_WORDS = ("survey", "answered", "nps", "feedback", "response")  # best first
-CHANGE_WORDS = (
-    "happened",
-    "changed",
-    "updated",
-    "modified",
-    "edit",
-    "date",
-    "time",
-    "when",
-    "created",
-)
-FIELD_WORDS = ("field", "field name", "field event", "event", "property")
-# wide layout: the step a time column's header names
-STEP_WORDS = {
-    "open": ("created", "opened", "submitted", "create", "received", "reported"),
-    "progress": ("first reply", "first response", "initial response", "responded", "assigned",
-                 "in progress", "replied", "reply"),
-    "closed": ("solved", "resolved", "closed", "completed", "close", "done"),
-}  # fmt: skip
-ZONE_WORDS = ("local", "utc", "gmt", "cet", "cest", "est", "pst", "timezone", "time zone")
 
 
 @dataclass(frozen=True)
@@ -74,8 +43,31 @@ class Profile:
     spaced: int  # values with a space (free text)
     values: list[object]
     sampled: bool = False  # the values are the column's first SAMPLE only
+    lines: int = 0  # values of several lines (work notes, comments)
+    cells: list[object] | None = None  # every cell, empty ones too (for `instants`)
     # how its cells read as times: plan's own reading (plan/time_columns.py)
     convention: Convention | None = None
+
+    @cached_property
+    def instants(self) -> pd.Series:
+        """Each row's instant (NaT: empty or no time), to compare time columns row by row;
+        read day first where the day/month order is the open question."""
+        from backfill.plan.times import parse_times
+
+        cells = pd.Series(self.cells or [], dtype=object)
+        if self.convention is None or not self.convention.readable:
+            return pd.Series(pd.NaT, index=cells.index, dtype="datetime64[us, UTC]")
+        order = True if self.convention.question else self.convention.dayfirst
+        parsed = parse_times(
+            cells, dayfirst=order, column=self.name, date_format=self.convention.date_format
+        )
+        return parsed.utc
+
+    @property
+    def median(self) -> pd.Timestamp | None:
+        """The column's typical time."""
+        readable = self.instants.dropna()
+        return readable.sort_values().iloc[len(readable) // 2] if len(readable) else None
 
     def share(self, count: int) -> str:
         return (
@@ -91,7 +83,7 @@ def profile_of(name: str, values: list[object]) -> Profile:
     strings = [t for t in texts if isinstance(t, str)]
     counts = pd.Series([str(t) for t in texts], dtype=object).value_counts()
     # (times as plan reads them, so that init and plan never disagree on a time column)
-    convention = read_convention(texts, header=name)
+    convention = read_convention(values, header=name)
     return Profile(
         name=name,
         filled=len(cells),
@@ -104,7 +96,9 @@ def profile_of(name: str, values: list[object]) -> Profile:
         mean_length=float(np.mean([len(str(t)) for t in texts])) if texts else 0.0,
         spaced=sum(1 for t in strings if " " in t),
         values=texts,
+        lines=sum(1 for t in strings if "\n" in t),
         convention=convention,
+        cells=values,
     )
 
 

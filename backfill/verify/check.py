@@ -5,8 +5,8 @@ final state of each case (backfill.verify.compare), for `run --verify` and `back
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from backfill.config import Config
 from backfill.errors import AuthError, ConfigError, ExitStatus
 from backfill.journal.store import Journal
 from backfill.model import HAPPENED_TS, OUTCOME, OnProgress, no_progress
+from backfill.plan.api_dates import plan_inputs
 from backfill.plan.build import Plan
 from backfill.send.auth import Credentials
 from backfill.send.session import ApiSession
@@ -28,8 +29,7 @@ from backfill.verify.expectation import (
     journal_cases,
     untimed_cases,
 )
-from backfill.verify.readback import read_close_loop
-from backfill.verify.responses import api_response_dates
+from backfill.verify.readback import CaseState, read_close_loop
 
 
 def _quiet(line: str) -> None:
@@ -49,6 +49,8 @@ class VerifyOutcome:
     requests: int
     source: str  # "plan", "plan+journal" or "journal": where the expectation came from
     summary: str
+    expected: dict[str, Expected] = field(default_factory=dict)  # by case
+    found: dict[str, CaseState] = field(default_factory=dict)  # every case read back
 
     @property
     def exit_status(self) -> ExitStatus:
@@ -86,6 +88,7 @@ async def verify_expected(
     found = await read_close_loop(api, start, end, on_progress=on_progress)
     comparison = compare(expected, found.cases)
     path = write_verify_csv(comparison, folder) if folder is not None else None
+    by_case = {item.case: item for item in expected}
     return VerifyOutcome(
         comparison=comparison,
         path=path,
@@ -96,6 +99,8 @@ async def verify_expected(
         requests=api.requests - requests_before,
         source=source,
         summary=summary_line(comparison),
+        expected=by_case,
+        found=found.cases,
     )
 
 
@@ -117,15 +122,20 @@ async def verify_plan(
     folder: Path | None = None,
     on_progress: OnProgress = no_progress,
     today: date | None = None,
+    cases: Collection[str] | None = None,
 ) -> VerifyOutcome:
-    """Verify what `plan` predicts against CustomerGauge, over an open ApiSession `api`.
+    """Verify what `plan` predicts against CustomerGauge, over an open ApiSession `api`;
+    only `cases` when given (a pilot).
 
     `backfill run --verify` calls this after sending, with the run's session (so the reads
     share its rate limiter and retry policy) and its journal; `verify` calls it for a file
     given now. Writes verify.csv into `folder` when given.
     """
-    cases, source, run_start = expected_cases(plan, journal)
-    expected = expected_from_cases(cases, untimed=untimed_cases(plan))
+    table, source, run_start = expected_cases(plan, journal)
+    expected = expected_from_cases(table, untimed=untimed_cases(plan))
+    if cases is not None:
+        wanted = set(cases)
+        expected = [item for item in expected if item.case in wanted]
     earliest = run_start
     if earliest is None:
         times = plan.frame.loc[plan.frame[OUTCOME].eq(""), HAPPENED_TS].dropna()
@@ -195,7 +205,7 @@ def verify(
                 return await verify_journal(
                     journal, config, api, folder=folder, on_progress=on_progress
                 )
-            plan = await plan_for_verify(
+            plan = await plan_inputs(
                 inputs, config, api, journal, now=now, on_progress=on_progress, echo=echo
             )
             return await verify_plan(
@@ -231,32 +241,6 @@ def _credentials(config: Config) -> Credentials:
             "(also when sending with v4.1); a rehearsal needs none: `backfill run --sandbox` "
             "reads the emulator back at its end"
         ) from None
-
-
-async def plan_for_verify(
-    inputs: Sequence[Path],
-    config: Config,
-    api: ApiSession,
-    journal: Journal | None,
-    *,
-    now: datetime | None = None,
-    on_progress: OnProgress = no_progress,
-    echo: Callable[[str], None] | None = None,
-) -> Plan:
-    """The plan of `inputs`, with response dates from the API when responses.source is api."""
-    from backfill.config import required_fields
-    from backfill.plan.build import build_plan, plan_from_table
-    from backfill.read.table import read_inputs
-
-    if config.responses.source != "api":
-        return build_plan(inputs, config, now=now, on_progress=on_progress)
-    table = read_inputs(
-        list(inputs), config.input, required=required_fields(config), on_progress=on_progress
-    )
-    dates = await api_response_dates(
-        table, config, api, journal, now=now, on_progress=on_progress, echo=echo
-    )
-    return plan_from_table(table, config, now=now, response_dates=dates)
 
 
 def _open_journal(path: Path | None, config: Config, *, required: bool) -> Journal | None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from pandas._libs.tslibs.nattype import NaTType
+from pandas.api.typing import NaTType
 
 from backfill.model import (
     CASE,

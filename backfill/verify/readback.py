@@ -13,7 +13,7 @@ the only place that looks inside an answer, and it reads it defensively:
   of either API version (``IN-PROGRESS``, ``CLOSE``), hours as ``"5"`` or ``5.0``, an
   assignee given as an object with an ``email``.
 
-Paging (and the reading of an answer's ``data``) is backfill.verify.paging's, shared with
+Paging (and the reading of an answer's ``data``) is backfill.read.sync_pages's, shared with
 GET responses.
 """
 
@@ -26,7 +26,7 @@ from datetime import date
 from typing import Any
 
 from backfill.model import OnProgress, ProgressEvent, no_progress
-from backfill.verify.paging import (
+from backfill.read.sync_pages import (
     PER_PAGE,
     Answer,
     Cursor,

@@ -121,7 +121,7 @@ def test_fault(scenario: Scenario, creds, tmp_path: Path, unused_tcp_port: int):
         ]
         assert outcomes[0].exit_status == scenario.first_exit, outcomes[0].summary
         if scenario.first_exit != ExitStatus.OK:
-            assert outcomes[0].summary["outcomes"]["pending"] > 0
+            assert outcomes[0].summary.outcomes["pending"] > 0
             sb.set_faults(Faults())  # the outage is over / the user fixed api.auth_url
             config = sandbox_config(sb, tmp_path, **{**sections, "api": {"timeout_s": 1}})
         while outcomes[-1].exit_status != ExitStatus.OK and len(outcomes) < 4:
@@ -129,13 +129,13 @@ def test_fault(scenario: Scenario, creds, tmp_path: Path, unused_tcp_port: int):
         settle(sb)
         assert outcomes[-1].exit_status == ExitStatus.OK, outcomes[-1].summary
         for outcome in outcomes:  # every row one outcome, in every run
-            assert sum(outcome.summary["outcomes"].values()) == len(rows)
+            assert sum(outcome.summary.outcomes.values()) == len(rows)
         found = figures(sb, rows, [o.out_dir for o in outcomes])
         FIGURES[scenario.name] = (found, [int(o.exit_status) for o in outcomes])
         found.assert_sound()
         if not scenario.duplicates_expected:
             assert not found.duplicates or all(
-                o.summary["resent_uncertain"] or o.summary["answer_lost"] for o in outcomes
+                o.summary.resent_uncertain or o.summary.answer_lost for o in outcomes
             )
         if scenario.name == "token-endpoint-hangs":
             token_requests = [r for r in sb.state.requests if r.path == "/oauth2/token"]

@@ -48,9 +48,9 @@ def test_late_applies_never_reorder_a_case_and_are_flagged(creds, tmp_path: Path
     assert outcome.exit_status == ExitStatus.OK
     found.assert_sound()
     assert found.duplicates  # the fault really applied requests twice...
-    assert outcome.summary["answer_lost"] > 0  # ...and the run says which
-    assert any("answer lost" in note for note in outcome.summary["notes"])
-    assert any("backfill verify" in note for note in outcome.summary["notes"])
+    assert outcome.summary.answer_lost > 0  # ...and the run says which
+    assert any("answer lost" in note for note in outcome.summary.notes)
+    assert any("backfill verify" in note for note in outcome.summary.notes)
 
 
 def test_without_settling_the_same_faults_reorder_cases(creds, tmp_path: Path):
@@ -78,6 +78,6 @@ def test_a_resume_settles_after_the_requests_an_earlier_run_lost(creds, tmp_path
         wait_for_late_applies(sb)
         found = figures(sb, rows, [first.out_dir, second.out_dir])
     assert second.exit_status == ExitStatus.OK
-    assert second.summary["resent_uncertain"] == 6
+    assert second.summary.resent_uncertain == 6
     found.assert_sound()
     assert len(found.duplicates) == 6  # the late originals and their re-sends, all flagged

@@ -1,4 +1,5 @@
-"""Survey response dates from the API (`responses.source: api`): GET /v7/rest/sync/responses.
+"""Planning with survey response dates from the API (`responses.source: api`): GET
+/v7/rest/sync/responses, asked between reading the input's cells and the rest of planning.
 
 Response dates are the lower bound of every `happened_at` (API-NOTES.md), so the plan needs
 them before it can validate. This module pages through GET responses with
@@ -20,24 +21,31 @@ retry policy with the sends; the pager stops early once every wanted id has been
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 from pandas._libs.tslibs.nattype import NaTType
 
 from backfill.model import OnProgress, ProgressEvent, no_progress
 from backfill.plan.identity import UTC_TEXT_FORMAT, utc_text
-from backfill.verify.paging import PER_PAGE, Answer, Cursor, JsonGetter, case_id, pages, read_answer
+from backfill.read.sync_pages import (
+    PER_PAGE,
+    Answer,
+    Cursor,
+    JsonGetter,
+    case_id,
+    pages,
+    read_answer,
+)
 
 if TYPE_CHECKING:
     from backfill.config import Config
-    from backfill.journal.store import Journal
-    from backfill.plan.build import Plan
-    from backfill.read.table import InputTable
+    from backfill.plan.build import Cells, Plan
 
 RESPONSES_PATH = "/v7/rest/sync/responses"
 RESPONSE_DATES_STAGE = "response dates"
@@ -179,11 +187,52 @@ def stored_text(stamp: pd.Timestamp) -> str:
     return stamp.tz_convert("UTC").strftime(UTC_TEXT_FORMAT)
 
 
+class ResponseDateStore(Protocol):
+    """Where response dates fetched once are kept for later runs (the journal)."""
+
+    read_only: bool
+
+    def get_response_dates(self, cases: Iterable[str]) -> dict[str, str]: ...
+
+    def put_response_dates(self, dates: Mapping[str, str]) -> None: ...
+
+
+async def plan_inputs(
+    inputs: Sequence[Path],
+    config: Config,
+    api: JsonGetter | None,
+    store: ResponseDateStore | None,
+    *,
+    now: datetime | None = None,
+    on_progress: OnProgress = no_progress,
+    echo: Callable[[str], None] | None = None,
+) -> Plan:
+    """The plan of `inputs`; with `responses.source: api` and an `api` to ask, its response
+    dates come from the API (and `store`), looked up between reading the cells and the rest
+    of planning: the input is planned once."""
+    from backfill.config import required_fields
+    from backfill.plan.build import build_plan, plan_cells, read_cells
+    from backfill.plan.layout_check import check_shape
+    from backfill.read.table import read_inputs
+
+    if config.responses.source != "api" or api is None:
+        return build_plan(inputs, config, now=now, on_progress=on_progress)
+    table = read_inputs(
+        list(inputs), config.input, required=required_fields(config), on_progress=on_progress
+    )
+    check_shape(table, config.input)  # (as build_plan: before anything is asked or sent)
+    cells = read_cells(table, config)
+    dates = await api_response_dates(
+        cells, config, api, store, now=now, on_progress=on_progress, echo=echo
+    )
+    return plan_cells(cells, config, now=now, response_dates=dates)
+
+
 async def api_response_dates(
-    table: InputTable,
+    cells: Cells,
     config: Config,
     api: JsonGetter,
-    journal: Journal | None,
+    store: ResponseDateStore | None,
     *,
     now: datetime | None = None,
     on_progress: OnProgress = no_progress,
@@ -191,20 +240,16 @@ async def api_response_dates(
 ) -> dict[str, pd.Timestamp]:
     """Response dates of the input's cases for `responses.source: api`.
 
-    The cases and the period come from a first plan of the table (the planner's own parsing;
-    without dates it checks nothing against them); dates the journal already holds are not
-    fetched again; the fetched ones are stored in it (unless it is open read-only). The
-    caller plans again with the result as `response_dates`.
+    The cases and the period come from the input's cells as the planner reads them; dates
+    the store (the journal) already holds are not fetched again; the fetched ones are kept
+    in it (unless it is read-only).
     """
-    from backfill.model import CASE, HAPPENED_TS
-    from backfill.plan.build import plan_from_table
+    from backfill.model import HAPPENED_TS
 
-    first = plan_from_table(table, config, now=now)
-    cases = first.frame[CASE]
-    wanted = set(cases[cases.ne("")].unique().tolist())
+    wanted = cells.case_ids()
     dates: dict[str, pd.Timestamp] = {}
-    if journal is not None:
-        for case, text in journal.get_response_dates(wanted).items():
+    if store is not None:
+        for case, text in store.get_response_dates(wanted).items():
             stamp = pd.to_datetime(text, utc=True, errors="coerce")
             if isinstance(stamp, pd.Timestamp):
                 dates[case] = stamp
@@ -212,7 +257,7 @@ async def api_response_dates(
     fetched = FetchedDates({})
     if missing:
         today = (now or datetime.now(UTC)).date()
-        start, end = response_period(first.frame[HAPPENED_TS], today=today)
+        start, end = response_period(cells.frame[HAPPENED_TS], today=today)
         fetched = await fetch_response_dates(
             api,
             missing,
@@ -223,8 +268,8 @@ async def api_response_dates(
             on_progress=on_progress,
         )
         dates.update(fetched.dates)
-        if journal is not None and not journal.read_only and fetched.dates:
-            journal.put_response_dates(
+        if store is not None and not store.read_only and fetched.dates:
+            store.put_response_dates(
                 {case: stored_text(stamp) for case, stamp in fetched.dates.items()}
             )
     if echo is not None:
@@ -242,7 +287,7 @@ async def api_response_dates(
     return dates
 
 
-def remember_response_dates(plan: Plan, journal: Journal) -> int:
+def remember_response_dates(plan: Plan, journal: ResponseDateStore) -> int:
     """Keep the response dates of the plan's cases to send in the journal; return how many.
 
     Whatever their source (input column, responses.file, the API), they are what the run
