@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from backfill.cli.main import cli
 from backfill.plan.vocabulary import builtin_status, status_meaning
-from backfill.starter.inspect import NO_OFFSET, STEP_LISTS
+from backfill.starter.inspect import NO_OFFSET
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
@@ -123,16 +123,13 @@ def test_resolved_and_closed_columns_both_close_the_case(tmp_path: Path) -> None
     rows = [[str(70 + i), f"2024-03-0{i + 1} 09:00", f"2024-03-0{i + 1} 17:00" if i else "",
              f"2024-03-0{i + 4} 09:00"] for i in range(5)]  # fmt: skip
     config, lines, _ = init(write_csv(tmp_path / "t.csv", header, rows), tmp_path)
-    if STEP_LISTS:
-        assert config["steps"]["closed"] == ["Resolved time", "Closed time"]
-        assert comment(lines, "closed:") == (
-            "2 columns hold closed times: the earliest non-empty one of each row is the step"
-        )
-    else:
-        assert config["steps"]["closed"] == "Resolved time"
-        assert (
-            "    # 'Closed time' holds closed times too; the earlier 'Resolved time' is the step"
-        ) in lines
+    assert config["steps"]["closed"] == ["Resolved time", "Closed time"]
+    assert comment(lines, "closed:") == (
+        "2 columns hold closed times: the earliest non-empty one of each row is the step"
+    )
+    assert "    #   'Closed time': the header says 'Closed'; 5 of 5 values are times, after " in (
+        "\n".join(lines)
+    )
 
 
 def test_headers_in_no_known_language_still_make_a_wide_file(tmp_path: Path) -> None:
@@ -461,7 +458,7 @@ def test_with_step_lists_both_closing_columns_are_proposed() -> None:
         "Closed time": [f"2024-03-0{i + 4} 09:00" for i in range(5)],
     }
     profiles = [profile_of(name, cells) for name, cells in columns.items()]
-    steps = find_steps(profiles, set(), lists=True)
+    steps = find_steps(profiles, set())
     assert {s: [g.column for g in gs] for s, gs in steps.columns.items()} == {
         "open": ["Created time"], "closed": ["Resolved time", "Closed time"]
     }  # fmt: skip
