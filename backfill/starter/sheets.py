@@ -83,11 +83,16 @@ def find_header(frame: pd.DataFrame) -> tuple[pd.DataFrame, Choice | None]:
 
 
 def _names(cells: list[object]) -> list[str]:
+    """Column names as the reader makes them: blank -> "Unnamed: i", repeats "Notes.1"."""
     names: list[str] = []
+    seen: dict[str, int] = {}
     for index, cell in enumerate(cells):
         text = "" if blank(cell) else str(cell).strip()
         text = text or f"Unnamed: {index}"
-        while text in names:
-            text += "_"
+        if text in seen:
+            seen[text] += 1
+            text = f"{text}.{seen[text]}"
+        else:
+            seen[text] = 0
         names.append(text)
     return names
