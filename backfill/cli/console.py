@@ -75,11 +75,25 @@ def plan_text(summary: Mapping[str, Any], sources: Sequence[str], config: Config
     fact("sending", sending_time(summary["valid"], config.send.rate_limit))
     if not summary["response_dates_checked"]:
         fact("response dates", "not checked (responses.source: api, fetched by run)")
+    zone_line = naive_zone_text(summary)
+    if zone_line:
+        fact("zone", zone_line)
     if summary.get("unknown_statuses"):
         from backfill.plan.vocabulary import unknown_statuses_text
 
         lines.append(unknown_statuses_text(summary["unknown_statuses"]))
     return "\n".join(lines)
+
+
+def naive_zone_text(summary: Mapping[str, Any]) -> str:
+    """The zone times without an offset were read in, when the config does not say it."""
+    count = int(summary.get("naive_times", 0))
+    if not count or summary.get("timezone_set", True):
+        return ""
+    return (
+        f"{_plural(count, 'time')} without an offset read as {summary['timezone']}; "
+        "input.timezone is not set: set it to the zone the export was written in"
+    )
 
 
 def plan_exit_text(summary: Mapping[str, Any], invalid_file: Path | None) -> str | None:
