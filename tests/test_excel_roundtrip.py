@@ -9,14 +9,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from backfill.cli.main import cli
 from backfill.config import Config
 from backfill.model import CUT_BY_EXCEL
 from backfill.read.failures import read_failures
-from backfill.report.excel_text import EXCEL_CELL_LIMIT, excel_escape
+from backfill.report.excel_text import EXCEL_CELL_LIMIT, stored
 from backfill.report.summary import Summary
 from backfill.report.workbook import write_workbook
 from backfill.sandbox import SandboxSettings, ThreadedSandbox
@@ -103,6 +103,7 @@ def test_any_text_comes_back_from_report_xlsx_byte_for_byte(
 @settings(
     max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+@example(size=32755, returns=2)  # the quote before a leading CR tips it over
 @given(
     size=st.integers(EXCEL_CELL_LIMIT - 20, EXCEL_CELL_LIMIT + 20),
     returns=st.integers(0, 5),
@@ -112,7 +113,7 @@ def test_text_near_the_cell_limit_is_exact_or_refused(
 ) -> None:
     note = "\r" * returns + "n" * (size - returns)
     back = _round_trip([note], tmp_path / "report.xlsx")
-    if len(excel_escape(note)) <= EXCEL_CELL_LIMIT:
+    if len(stored(note)) <= EXCEL_CELL_LIMIT:
         assert back["note"][0] == note
         assert CUT_BY_EXCEL not in back.columns
     else:

@@ -19,7 +19,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from backfill.formula_guard import neutralise
 from backfill.model import EXCEL_CUT_COLUMN
+from backfill.redact import redact
 
 EXCEL_CELL_LIMIT = 32_767
 # what needs Excel's escape: a literal escape's underscore, C0 controls but tab and line feed
@@ -32,12 +34,17 @@ def excel_escape(text: str) -> str:
     return _NEEDS_ESCAPE.sub(lambda match: f"_x{ord(match.group()):04X}_", text)
 
 
+def stored(text: str) -> str:
+    """A text cell as report.xlsx stores it: redacted, made inert, in Excel's escaped form."""
+    return excel_escape(neutralise(redact(text)))
+
+
 def fitted(text: str) -> str:
-    """Escaped `text`, cut to Excel's cell limit (never in the middle of an escape)."""
-    stored = excel_escape(text)
-    if len(stored) <= EXCEL_CELL_LIMIT:
-        return stored
-    return _PARTIAL_ESCAPE.sub("", stored[:EXCEL_CELL_LIMIT])
+    """`stored` text, cut to Excel's cell limit (never in the middle of an escape)."""
+    cell = stored(text)
+    if len(cell) <= EXCEL_CELL_LIMIT:
+        return cell
+    return _PARTIAL_ESCAPE.sub("", cell[:EXCEL_CELL_LIMIT])
 
 
 def cut_cells(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series | None:
@@ -48,10 +55,10 @@ def cut_cells(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series | None:
         column = frame[name]
         if not (column.dtype == object or pd.api.types.is_string_dtype(column.dtype)):
             continue
-        # escaping at most multiplies the length by 7: shorter texts need no closer look
-        long = column.astype(object).str.len().gt(EXCEL_CELL_LIMIT // 7)
+        # storing at most multiplies the length by 7 (plus a quote): shorter texts are fine
+        long = column.astype(object).str.len().gt(EXCEL_CELL_LIMIT // 7 - 1)
         for label, value in column[long.fillna(False).astype(bool)].items():
-            if len(excel_escape(value)) > EXCEL_CELL_LIMIT:
+            if len(stored(value)) > EXCEL_CELL_LIMIT:
                 marks.setdefault(label, []).append(f"{name}: {len(value):,} characters")
     if not marks:
         return None

@@ -28,9 +28,7 @@ from openpyxl.worksheet._writer import WorksheetWriter  # (start_writing says wh
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.xml.functions import Element, SubElement
 
-from backfill.formula_guard import neutralise
 from backfill.model import UTC_OFFSET, Outcome
-from backfill.redact import redact
 from backfill.report.excel_text import fitted, with_cut_column
 from backfill.report.summary import Summary
 
@@ -242,7 +240,7 @@ def cell_value(value: Any) -> Any:
     if isinstance(value, pd.Timestamp):
         return value.tz_localize(None).to_pydatetime() if value.tzinfo else value.to_pydatetime()
     if isinstance(value, str):
-        return fitted(neutralise(redact(value)))
+        return fitted(value)
     return value
 
 
@@ -284,7 +282,7 @@ def row_height(lines: int) -> float:
 
 
 def header_cell(sheet: WriteOnlySheet, text: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=fitted(neutralise(text)))
+    cell = WriteOnlyCell(sheet, value=fitted(text))
     cell.font = HEADER_FONT
     cell.fill = HEADER_FILL
     cell.alignment = Alignment(vertical="center")
