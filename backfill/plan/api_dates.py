@@ -207,6 +207,7 @@ async def plan_inputs(
     of planning: the input is planned once."""
     from backfill.config import required_fields
     from backfill.plan.build import build_plan, plan_cells, read_cells
+    from backfill.plan.layout_check import check_shape
     from backfill.read.table import read_inputs
 
     if config.responses.source != "api" or api is None:
@@ -214,6 +215,7 @@ async def plan_inputs(
     table = read_inputs(
         list(inputs), config.input, required=required_fields(config), on_progress=on_progress
     )
+    check_shape(table, config.input)  # (as build_plan: before anything is asked or sent)
     cells = read_cells(table, config)
     dates = await api_response_dates(
         cells, config, api, store, now=now, on_progress=on_progress, echo=echo

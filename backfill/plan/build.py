@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from backfill.config import Config
+from backfill.config import Config, timezone_set
 from backfill.errors import ExitStatus, Problem, Severity
 from backfill.model import (
     CASE,
@@ -42,6 +42,7 @@ from backfill.model import (
     no_progress,
 )
 from backfill.plan import timeline, validation
+from backfill.plan.layout_check import check_shape
 from backfill.plan.layouts import to_long
 from backfill.plan.order import number_cases, send_order
 from backfill.plan.predict import CASE_COLUMNS as PREDICTED_COLUMNS
@@ -69,6 +70,10 @@ class Plan:
     assignment_emails: dict[str, int] = field(default_factory=dict)
     response_dates_known: bool = True
     columns: dict[str, str] = field(default_factory=dict)  # API field -> input column
+    naive_times: int = 0  # happened_at cells without an offset, read in input.timezone
+    # rows of the user's files before a wide or audit export became actions; None: read
+    # as actions already (long, or a failures file)
+    file_rows: int | None = None
 
     def error_codes(self) -> pd.Series:
         """Per row with an error, the code of its first one (the one its ERROR text starts
@@ -168,6 +173,23 @@ class Plan:
             "assignment_emails": emails,
             "response_dates_checked": self.response_dates_known,
             "unknown_statuses": unknown_status_counts(self.frame, table),
+            "naive_times": self.naive_times,
+            "timezone": self.config.input.timezone,
+            "timezone_set": timezone_set(self.config),
+            **self.file_counts(),
+        }
+
+    def file_counts(self) -> dict[str, Any]:
+        """What the file's rows became, for a wide or audit export: `file_rows` (tickets, or
+        log rows), and `without_action`, those that became no action (tickets without a
+        step time, log rows that change no status). Empty for rows read as actions."""
+        if self.file_rows is None:
+            return {}
+        with_action = len(self.frame[[SOURCE, ROW]].drop_duplicates())
+        return {
+            "layout": self.config.input.layout,
+            "file_rows": self.file_rows,
+            "without_action": self.file_rows - with_action,
         }
 
     def exit_status(self) -> ExitStatus:
@@ -196,6 +218,8 @@ def build_plan(
         required=required_fields(config),
         on_progress=on_progress,
     )
+    # (the user's own files only: a failures file of actions is long whatever its shape)
+    check_shape(table, config.input)
     return plan_from_table(table, config, now=now, response_dates=response_dates)
 
 
@@ -208,6 +232,8 @@ class Cells:
     columns: dict[str, str]  # API field -> input column
     frame: pd.DataFrame  # the input's columns plus CASE, STATUS, HAPPENED_TS, ...
     found: list[pd.DataFrame]  # the problems found reading the cells
+    naive_times: int = 0  # happened_at cells without an offset, read in input.timezone
+    file_rows: int | None = None  # rows of the files when reshaped (a wide or audit export)
 
     def case_ids(self) -> set[str]:
         """The case ids of the input (empty ids left out)."""
@@ -233,10 +259,18 @@ def read_cells(table: InputTable, config: Config) -> Cells:
         long = to_long(table, config.input)  # a wide or audit export: one row per action
         columns = dict(long.columns)
         frame = long.frame.reset_index(drop=True)  # copy-on-write: new columns stay ours
-        frame, found = validation.normalise_cells(frame, columns, config)
+        frame, found, naive_times = validation.normalise_cells(frame, columns, config)
     except TwoReadings as exc:  # a time column read two ways: name the file too
         raise TwoReadings(f"{', '.join(table.sources)}: {exc}") from None
-    return Cells(long, columns, frame, found)
+    reshaped = long is not table  # (a wide or audit export; not its failures file)
+    return Cells(
+        long,
+        columns,
+        frame,
+        found,
+        naive_times=naive_times,
+        file_rows=len(table.frame) if reshaped else None,
+    )
 
 
 def plan_cells(
@@ -300,6 +334,8 @@ def plan_cells(
         assignment_emails=emails,
         response_dates_known=dates.known,
         columns=columns,
+        naive_times=cells.naive_times,
+        file_rows=cells.file_rows,
     )
 
 

@@ -98,12 +98,13 @@ _NO_PROBLEMS = pd.DataFrame({name: pd.Series(dtype=object) for name in PROBLEM_C
 
 def normalise_cells(
     frame: pd.DataFrame, columns: dict[str, str], config: Config
-) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+) -> tuple[pd.DataFrame, list[pd.DataFrame], int]:
     """Add the API values of the input's cells, and the problems found reading them.
 
     Adds CASE, CASE_KEY (integers that sort as the ids), IN_CASE, STATUS, HAPPENED_TS,
     HAPPENED_AT, TIME_CODE (the parse_times code), NOTE and ASSIGNEE; the problems are
-    labelled by the frame's index.
+    labelled by the frame's index. Also returns how many times were read without an offset
+    (in input.timezone).
     """
     cfg = config.input
     id_column = columns.get("number_customergauge", "number_customergauge")
@@ -147,6 +148,10 @@ def normalise_cells(
     frame[HAPPENED_TS] = parsed.utc
     frame[HAPPENED_AT] = parsed.text
     frame[TIME_CODE] = parsed.code
+    read = parsed.utc.notna().to_numpy(dtype=bool) | parsed.code.isin([times.NONEXISTENT,
+            times.AMBIGUOUS]).to_numpy(dtype=bool)  # fmt: skip
+    offsets = parsed.offset if parsed.offset is not None else np.zeros(len(read), dtype=bool)
+    naive_times = int(np.count_nonzero(read & ~offsets))
     time_column = columns.get("happened_at", "happened_at")
     reported = {times.BAD, times.NONEXISTENT, times.AMBIGUOUS}
     if config.validation.require_happened_at:
@@ -167,7 +172,7 @@ def normalise_cells(
     if bad_assignee.any():
         column = columns.get("assignee", "assignee")
         found.append(problems_where(bad_assignee, BAD_ASSIGNEE, assignee_message, column))
-    return frame, found
+    return frame, found, naive_times
 
 
 # a number, not an id: a fraction, or an exponent (Excel's form of a rounded long number)

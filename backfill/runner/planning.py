@@ -1,5 +1,5 @@
 """`backfill validate` and `backfill plan` as a library function: plan the inputs and write the
-plan's files; and requests.jsonl, what a run would send for a plan, one request a line.
+plan's files, with requests.jsonl (what a run would send) for `plan`.
 
 `write_plan` decides which files to write, replaces those of the previous plan of the same
 input (none left stale; invalid.csv only when a row is invalid: no empty files) and turns a
