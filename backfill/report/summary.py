@@ -86,8 +86,9 @@ class Summary:
 
     run_id: str = ""
     rows: int = 0  # actions (the plan's rows)
-    # what the file's rows became, for a wide or audit export (plan.layouts.rows_became):
-    # its rows (tickets, or log rows), and those that became no action; None: read as actions
+    # what the file's rows became (plan.layouts.rows_became): for a wide or audit export its
+    # rows (tickets, or log rows) and those that became no action; for rows read as actions
+    # (layout long, or a failures file) file_rows is rows; None: not known (an old summary)
     file_rows: int | None = None
     without_action: int = 0
     layout: str = "long"

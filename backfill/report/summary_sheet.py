@@ -189,10 +189,10 @@ def _where(out: _Sheet, summary: Summary) -> None:
             f"API {summary.api_version or '?'}, at {target}"
         )
     out.item("Target", where)
-    unit = "rows" if summary.file_rows is None else "actions"
+    unit = "rows" if summary.layout == "long" else "actions"
     for item in summary.inputs:
         out.item("Input file", f"{item.file} ({item.rows:,} {unit})")
-    if summary.file_rows is not None:
+    if summary.layout != "long":
         out.item(
             "File rows",
             rows_became(summary.rows, summary.layout, summary.file_rows, summary.without_action),
