@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from backfill.config import Config
+from backfill.errors import Severity
 from backfill.model import (
     ASSIGNEE,
     CASE,
@@ -33,8 +34,6 @@ from backfill.plan import cells, statuses, times, vocabulary
 TIME_CODE = "_time_code"  # working column: the parse_times code of the row
 
 PROBLEM_COLUMNS = ["label", "code", "message", "field", "severity"]
-ERROR = "error"
-WARNING = "warning"
 
 # stable codes (docs and tests refer to them)
 MISSING_ID = "missing-id"
@@ -63,7 +62,7 @@ def problems_where(
     code: str,
     message: str | pd.Series,
     field: str | None,
-    severity: str = ERROR,
+    severity: Severity = Severity.ERROR,
 ) -> pd.DataFrame:
     """Problem rows for the labels where `mask` is true (message: one text or one per row)."""
     labels = mask.index[mask.to_numpy(dtype=bool)]
@@ -226,7 +225,7 @@ def _control_characters(frame: pd.DataFrame) -> pd.DataFrame:
             "is sent as it is, and report.xlsx shows it as a visible symbol"
         ),
     )
-    return problems_where(flagged, CONTROL_CHARACTER, messages, None, severity=WARNING)
+    return problems_where(flagged, CONTROL_CHARACTER, messages, None, severity=Severity.WARNING)
 
 
 def _formulas_without_value(frame: pd.DataFrame) -> pd.DataFrame:
@@ -318,7 +317,9 @@ def missing_response_problems(frame: pd.DataFrame, config: Config) -> pd.DataFra
     if reject:
         message = message + ", or set validation.missing_response_date: warn)"
         return problems_where(missing, MISSING_RESPONSE_DATE, message, "response_date")
-    return problems_where(flagged, MISSING_RESPONSE_DATE, message + ")", "response_date", WARNING)
+    return problems_where(
+        flagged, MISSING_RESPONSE_DATE, message + ")", "response_date", Severity.WARNING
+    )
 
 
 def response_date_problems(
@@ -337,7 +338,7 @@ def response_date_problems(
                 + cells.map(repr)
                 + "; the case is treated as having none",
                 response_column,
-                WARNING,
+                Severity.WARNING,
             )
         )
     if conflicting.any():
@@ -349,7 +350,7 @@ def response_date_problems(
                 + frame.loc[conflicting, CASE].astype(object)
                 + " has several survey response dates; the earliest is used",
                 response_column,
-                WARNING,
+                Severity.WARNING,
             )
         )
     return found
