@@ -71,6 +71,9 @@ class Plan:
     response_dates_known: bool = True
     columns: dict[str, str] = field(default_factory=dict)  # API field -> input column
     naive_times: int = 0  # happened_at cells without an offset, read in input.timezone
+    # rows of the user's files before a wide or audit export became actions; None: read
+    # as actions already (long, or a failures file)
+    file_rows: int | None = None
 
     def error_codes(self) -> pd.Series:
         """Per row with an error, the code of its first one (the one its ERROR text starts
@@ -173,6 +176,20 @@ class Plan:
             "naive_times": self.naive_times,
             "timezone": self.config.input.timezone,
             "timezone_set": timezone_set(self.config),
+            **self.file_counts(),
+        }
+
+    def file_counts(self) -> dict[str, Any]:
+        """What the file's rows became, for a wide or audit export: `file_rows` (tickets, or
+        log rows), and `without_action`, those that became no action (tickets without a
+        step time, log rows that change no status). Empty for rows read as actions."""
+        if self.file_rows is None:
+            return {}
+        with_action = len(self.frame[[SOURCE, ROW]].drop_duplicates())
+        return {
+            "layout": self.config.input.layout,
+            "file_rows": self.file_rows,
+            "without_action": self.file_rows - with_action,
         }
 
     def exit_status(self) -> ExitStatus:
@@ -216,6 +233,7 @@ class Cells:
     frame: pd.DataFrame  # the input's columns plus CASE, STATUS, HAPPENED_TS, ...
     found: list[pd.DataFrame]  # the problems found reading the cells
     naive_times: int = 0  # happened_at cells without an offset, read in input.timezone
+    file_rows: int | None = None  # rows of the files when reshaped (a wide or audit export)
 
     def case_ids(self) -> set[str]:
         """The case ids of the input (empty ids left out)."""
@@ -244,7 +262,15 @@ def read_cells(table: InputTable, config: Config) -> Cells:
         frame, found, naive_times = validation.normalise_cells(frame, columns, config)
     except TwoReadings as exc:  # a time column read two ways: name the file too
         raise TwoReadings(f"{', '.join(table.sources)}: {exc}") from None
-    return Cells(long, columns, frame, found, naive_times=naive_times)
+    reshaped = long is not table  # (a wide or audit export; not its failures file)
+    return Cells(
+        long,
+        columns,
+        frame,
+        found,
+        naive_times=naive_times,
+        file_rows=len(table.frame) if reshaped else None,
+    )
 
 
 def plan_cells(
@@ -309,6 +335,7 @@ def plan_cells(
         response_dates_known=dates.known,
         columns=columns,
         naive_times=cells.naive_times,
+        file_rows=cells.file_rows,
     )
 
 

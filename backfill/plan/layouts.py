@@ -144,6 +144,10 @@ def _earliest(
     return pd.Series(cells, index=frame.index, dtype=object), stamps[rows, pick]
 
 
+# a status-change log's case starts in this status (SPEC.md "Input layouts")
+FIRST_STATUS = "open"
+
+
 # --- audit: a status-change log ------------------------------------------------------------
 
 
@@ -204,6 +208,12 @@ def _audit(table: InputTable, cfg: InputConfig, where: str) -> InputTable:
             if first_old.get(case) and not (changes[position] or comments[position]):
                 created[position] = True
                 carried[position] = first_old[case]
+    # a case whose log changes no status (created, then other fields or comments) was open
+    # all along: its first row becomes an open action, its comments carry open; never dropped
+    unchanged = [case for case in first_row if case not in current]
+    for case in unchanged:
+        created[first_row[case]] |= not comments[first_row[case]]
+    carried[np.isin(cases, unchanged) & (comments | created)] = FIRST_STATUS
     comments |= created
 
     keep = changes | comments
@@ -215,6 +225,31 @@ def _audit(table: InputTable, cfg: InputConfig, where: str) -> InputTable:
     return replace(
         table, frame=out[[*original, SOURCE, ROW]], columns=columns, original_columns=original
     )
+
+
+def rows_became(
+    actions: int, layout: str = "long", file_rows: int | None = None, without_action: int = 0
+) -> str:
+    """What the file's rows became, in words: "210 rows" (rows read as actions), "80 tickets
+    → 207 actions (2 tickets have no step time)", "540 file rows → 352 actions (188 rows
+    change no status)"."""
+    if file_rows is None or layout == "long":
+        return _count(actions, "row")
+    if layout == "wide":
+        text = f"{_count(file_rows, 'ticket')} → {_count(actions, 'action')}"
+        if without_action:
+            have = "has" if without_action == 1 else "have"
+            text += f" ({_count(without_action, 'ticket')} {have} no step time)"
+        return text
+    text = f"{_count(file_rows, 'file row')} → {_count(actions, 'action')}"
+    if without_action:
+        change = "changes" if without_action == 1 else "change"
+        text += f" ({_count(without_action, 'row')} {change} no status)"
+    return text
+
+
+def _count(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
 # --- helpers ---------------------------------------------------------------------------------
