@@ -32,11 +32,6 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 NOT_YET: dict[str, str] = {
     "handkept_followups": "init finds the header on row 4, but the reader takes the title row "
     "as the header until input.header_row exists (init writes it as a TODO)",
-    "jira_sm_changelog": "a case whose history is its creation and no status change is dropped",
-    "salesforce_case_history_en": "a case whose history is a 'Created.' row and no status "
-    "change is dropped (2 of 56 cases)",
-    "salesforce_case_history_fr": "a case whose history is a 'Créé.' row and no status "
-    "change is dropped",
 }
 
 
