@@ -25,10 +25,11 @@ def test_the_missing_column_error_names_the_optional_columns_and_the_zone(
     assert code == 2
     assert (
         "columns that look like optional fields but are not mapped: response_date: "
-        "'Survey answered (local)' (the header says 'survey'; 56 of 56 values are times); "
-        "note: 'Agent comment' (the header says 'comment'; free text (on average 35 "
-        "characters)); assignee: 'Agent e-mail' (the header says 'agent'; 56 of 56 values "
-        "are e-mail addresses); map them in input.columns too, or their values are not sent"
+        "'Survey answered (local)' (the header says 'Survey'; 56 of 56 values are times); "
+        "note: 'Agent comment' (47 of 47 values are free text, 35 characters on average, 6 of "
+        "several lines, 6 distinct; the header says 'comment'); assignee: 'Agent e-mail' (the "
+        "header says 'Agent'; 56 of 56 values are e-mail addresses of 5 people); map them in "
+        "input.columns too, or their values are not sent"
     ) in " ".join(out.split())
     assert "names a time zone: set input.timezone" in out
     assert out.rstrip().endswith("`backfill init FILE` writes a config that maps all of this")
@@ -47,7 +48,7 @@ def test_validate_names_columns_the_config_leaves_out(tmp_path: Path) -> None:
         "Note: columns that look like optional fields but are not mapped: response_date: "
         "'Survey answered (local)'"
     )
-    assert "assignee: 'Agent e-mail' (the header says 'agent'" in note
+    assert "assignee: 'Agent e-mail' (the header says 'Agent'" in note
     assert "time zone" not in out  # the config sets input.timezone
 
 

@@ -47,8 +47,10 @@ def test_init_on_the_helpdesk_export_maps_everything_with_evidence(tmp_path: Pat
     def comment(start: str) -> str:
         return next(line for line in lines if line.strip().startswith(start)).split(" # ", 1)[1]
 
-    assert comment("assignee:") == ("the header says 'agent'; 56 of 56 values are e-mail addresses")
-    assert comment('"Working on it":') == "reads as progress ('working'); 16 rows"
+    assert comment("assignee:") == (
+        "the header says 'Agent'; 56 of 56 values are e-mail addresses of 5 people"
+    )
+    assert comment('"Working on it":') == "16 rows; reads as progress ('working')"
     assert comment("timezone:").startswith(
         "TODO: the header of 'Changed at (local)', 'Survey answered (local)' names a time zone"
     )
@@ -61,14 +63,14 @@ def test_an_unknown_status_word_is_a_todo_not_a_guess(tmp_path: Path) -> None:
     export = tmp_path / "export.csv"
     export.write_text(
         "number_customergauge,status,happened_at\n"
-        "1,open,2024-01-01 10:00:00\n1,Snoozed,2024-01-02 10:00:00\n",
+        "1,open,2024-01-01 10:00:00\n1,Parked,2024-01-02 10:00:00\n",
         encoding="utf-8",
     )
     target = tmp_path / "c.yaml"
     code, out = init(str(export), "-o", str(target))
-    assert code == 0 and "1 TODO(s) to do first" in out
+    assert code == 0 and "2 TODO(s) to do first" in out  # the word and the time zone
     text = target.read_text(encoding="utf-8")
-    assert '    # TODO "Snoozed": open | progress | closed  (cannot tell what it means; 1 row)' in (
+    assert '    # TODO "Parked": open | progress | closed  (cannot tell what it means; 1 row)' in (
         text.splitlines()
     )
     assert load_config(target).input.status_map == {"open": "open"}
@@ -105,7 +107,7 @@ def test_an_address_column_of_unknown_owner_is_a_todo_not_an_assignee(tmp_path: 
     export = ROOT / "sample_data" / "recipes" / "freshdesk" / "tickets.csv"
     target = tmp_path / "c.yaml"
     code, out = init(str(export), "-o", str(target))
-    assert code == 0 and "1 TODO(s) to do first" in out
+    assert code == 0 and "2 TODO(s) to do first" in out  # the address and the time zone
     assert (
         '    # TODO assignee: "Email"  (3 of 3 values are e-mail addresses, but the header '
         "does not say whose: map it only if they are the agents')"

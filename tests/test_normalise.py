@@ -43,7 +43,7 @@ def test_builtin_status_aliases(raw: str, expected: str) -> None:
     assert not bad.any()
 
 
-@pytest.mark.parametrize("raw", ["snoozed", "postponed", "", "5", "opn", "not solved"])
+@pytest.mark.parametrize("raw", ["parked", "postponed", "", "5", "opn", "not solved"])
 def test_unknown_statuses_are_reported_not_guessed(raw: str) -> None:
     status, bad = statuses.normalise_status(pd.Series([raw]))
     assert status.tolist() == [""]
@@ -72,8 +72,8 @@ def test_extended_statuses_refuse_three_digits() -> None:
 
 
 def test_unknown_status_message_says_plainly_it_cannot_guess() -> None:
-    assert status_hint("Snoozed") == (
-        "unknown status 'Snoozed'; backfill cannot tell what it means: map it to open, "
+    assert status_hint("Parked") == (
+        "unknown status 'Parked'; backfill cannot tell what it means: map it to open, "
         "progress or closed in the config (input.status_map)"
     )
 

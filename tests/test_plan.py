@@ -93,7 +93,7 @@ def test_empty_input_plans_nothing() -> None:
 
 # --- order invariance --------------------------------------------------------------------
 
-_statuses = st.sampled_from(["open", "progress", "closed", "In Progress", "Snoozed"])
+_statuses = st.sampled_from(["open", "progress", "closed", "In Progress", "Parked"])
 _times = st.sampled_from(
     [
         "2023-05-01 10:00:00",
@@ -258,7 +258,7 @@ def _messy_rows() -> list[dict[str, Any]]:
             )
     rows += [
         row(case="", status="open"),  # missing id
-        row(case="1003", status="Snoozed"),  # unknown status
+        row(case="1003", status="Parked"),  # unknown status
         row(case="1004", at="next tuesday"),  # bad time
         row(case="1005", at="2024-07-01 08:00:00"),  # future
         row(case="1006", at="2023-03-01 08:00:00"),  # before the response date

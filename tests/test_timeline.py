@@ -64,7 +64,7 @@ def test_an_invalid_action_blocks_the_rest_of_its_case_only() -> None:
         *_case(
             [
                 ("open", "2023-05-01 10:00:00"),
-                ("Snoozed", "2023-05-02 10:00:00"),
+                ("Parked", "2023-05-02 10:00:00"),
                 ("progress", "2023-05-03 10:00:00"),
                 ("closed", "2023-05-04 10:00:00"),
             ]
@@ -103,7 +103,7 @@ def test_continue_drops_only_the_invalid_row() -> None:
     rows = _case(
         [
             ("open", "2023-05-01 10:00:00"),
-            ("Snoozed", "2023-05-02 10:00:00"),
+            ("Parked", "2023-05-02 10:00:00"),
             ("progress", "2023-05-03 10:00:00"),
         ]
     )
@@ -117,7 +117,7 @@ def test_blocked_message_names_the_file_when_several_are_planned() -> None:
     from tests.test_validation import NOW, make_table
 
     table = make_table(
-        _case([("open", "2023-05-01 10:00:00"), ("Snoozed", "2023-05-02 10:00:00")])
+        _case([("open", "2023-05-01 10:00:00"), ("Parked", "2023-05-02 10:00:00")])
         + _case([("progress", "2023-05-03 10:00:00")])
     )
     table.frame.loc[2, "_source"] = "more.csv"
@@ -221,7 +221,7 @@ def test_prediction_ignores_actions_that_are_not_sent() -> None:
         [
             ("open", "2023-05-01 10:00:00"),
             ("progress", "2023-05-01 11:00:00"),
-            ("Snoozed", "2023-05-01 12:00:00"),
+            ("Parked", "2023-05-01 12:00:00"),
             ("closed", "2023-05-01 13:00:00"),
         ]
     )
@@ -313,6 +313,6 @@ def test_assignee_policy(policy: str, sent: list[str], chosen: int) -> None:
 
 def test_last_policy_skips_actions_that_are_not_sent() -> None:
     rows = [row(status=s, at=t, assignee=a) for s, t, a in ASSIGNED]
-    rows[3]["status"] = "Snoozed"  # the last action is invalid: the one before carries it
+    rows[3]["status"] = "Parked"  # the last action is invalid: the one before carries it
     plan = plan_of(rows, send={"assignee": "last"})
     assert plan.frame[SEND_ASSIGNEE].tolist() == ["", "", "bram@example.com", ""]

@@ -66,9 +66,9 @@ def the(plan: Plan, row_number: int) -> pd.Series:
             "number_customergauge of its survey response",
         ),
         (
-            row(status="Snoozed"),
+            row(status="Parked"),
             "unknown-status",
-            "unknown status 'Snoozed'; backfill cannot tell what it means: map it to open, "
+            "unknown status 'Parked'; backfill cannot tell what it means: map it to open, "
             "progress or closed in the config (input.status_map)",
         ),
         (
@@ -121,7 +121,7 @@ def test_each_row_rule_has_a_code_and_a_message(
 
 
 def test_problem_field_names_the_users_column() -> None:
-    table = make_table([row(status="Snoozed")])
+    table = make_table([row(status="Parked")])
     table.frame = table.frame.rename(columns={"status": "Ticket state"})
     table.columns["status"] = "Ticket state"
     table.original_columns = list(table.frame.columns[:6])
@@ -329,7 +329,7 @@ def test_require_note_includes_the_first_action() -> None:
 
 
 def test_several_problems_on_one_row_are_all_listed() -> None:
-    plan = plan_of([row(status="Snoozed", assignee="nobody")])
+    plan = plan_of([row(status="Parked", assignee="nobody")])
     assert plan.frame[ERROR].iloc[0].count(" | ") == 1
     assert plan.summary()["by_code"] == {"bad-assignee": 1, "unknown-status": 1}
     assert plan.summary()["invalid"] == 1

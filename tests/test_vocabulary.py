@@ -62,7 +62,7 @@ def test_unknown_values_are_guessed_by_their_words(word: str, expected: tuple[st
     assert guess_status(word) == expected
 
 
-@pytest.mark.parametrize("word", ["Snoozed", "Not solved", "Reopened after close", "42", ""])
+@pytest.mark.parametrize("word", ["Parked", "Not solved", "Reopened after close", "42", ""])
 def test_no_guess_where_the_words_say_nothing_or_disagree(word: str) -> None:
     assert guess_status(word) is None
 
@@ -72,15 +72,15 @@ def test_hints_map_by_meaning_or_say_they_cannot() -> None:
         "unknown status 'Working on it'; it reads as progress ('working'): map it in the "
         "config: input.status_map: {'Working on it': progress}"
     )
-    assert "cannot tell what it means" in status_hint("Snoozed")
-    assert "{'Snoozed': " not in status_hint("Snoozed")  # no default mapping
+    assert "cannot tell what it means" in status_hint("Parked")
+    assert "{'Parked': " not in status_hint("Parked")  # no default mapping
 
 
 def test_unknown_values_listed_with_counts_and_their_mapping() -> None:
-    assert unknown_statuses_text({"Working on it": 16, "Snoozed": 2}) == (
-        "unknown status values: 'Working on it' 16, 'Snoozed' 2; they read as: "
+    assert unknown_statuses_text({"Working on it": 16, "Parked": 2}) == (
+        "unknown status values: 'Working on it' 16, 'Parked' 2; they read as: "
         "input: {status_map: {'Working on it': progress}}; backfill cannot tell what "
-        "'Snoozed' means: map it to open, progress or closed yourself"
+        "'Parked' means: map it to open, progress or closed yourself"
     )
 
 
@@ -92,12 +92,12 @@ def test_validate_lists_the_unknown_words_with_counts(tmp_path) -> None:
     path = tmp_path / "export.csv"
     rows = ["number_customergauge,status,happened_at"]
     rows += [f"1,Working on it,2024-01-0{d} 10:00:00" for d in range(1, 4)]
-    rows += ["2,Snoozed,2024-01-05 10:00:00", "3,closed,2024-01-05 10:00:00"]
+    rows += ["2,Parked,2024-01-05 10:00:00", "3,closed,2024-01-05 10:00:00"]
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["validate", str(path), "--out", str(tmp_path / "out")])
     assert result.exit_code == 1
     assert (
-        "unknown status values: 'Working on it' 3, 'Snoozed' 1; they read as: "
+        "unknown status values: 'Working on it' 3, 'Parked' 1; they read as: "
         "input: {status_map: {'Working on it': progress}}; backfill cannot tell what "
-        "'Snoozed' means: map it to open, progress or closed yourself"
+        "'Parked' means: map it to open, progress or closed yourself"
     ) in result.output.splitlines()  # (after the plan's facts, one a line)

@@ -26,17 +26,14 @@ def init_command(inputs: Sequence[Path], output: Path, *, example: bool, echo: E
         return ExitStatus.OK
     if not inputs:
         raise InputError("name the export(s) to look at: backfill init EXPORT.csv [-o FILE]")
-    from backfill.config import InputConfig
-    from backfill.read.table import read_inputs
     from backfill.starter.config_text import starting_config
-    from backfill.starter.inspect import inspect_frame
+    from backfill.starter.inspect import inspect_files
 
-    # read as validate reads them (one layout for all files, no empty file), nothing mapped
-    table = read_inputs([Path(p) for p in inputs], InputConfig(), required=())
-    inspection = inspect_frame(table.frame)
+    inspection = inspect_files([Path(p) for p in inputs])
     _write(output, starting_config(inspection, [str(p) for p in inputs]))
     todos = len(inspection.todos) + sum(s.status is None for s in inspection.statuses)
-    todos += int(inspection.timezone_todo) + len(inspection.possible)
+    todos += int(inspection.timezone_todo or inspection.timezone_unknown)
+    todos += len(inspection.possible)
     echo(
         f"Wrote {output}: layout {inspection.layout}, {len(inspection.columns)} column(s) "
         f"mapped, {len(inspection.statuses)} status value(s)"

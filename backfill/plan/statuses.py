@@ -26,7 +26,7 @@ def normalise_status(
     Returns (status, bad): status is "" where the value is unknown or empty; bad marks the
     rows to report as `unknown-status`. The lookup runs once per distinct value.
     """
-    lookup = dict(BUILTIN_STATUSES)  # helpdesk words of five languages: plan/vocabulary.py
+    lookup = dict(BUILTIN_STATUSES)  # helpdesk words of seven languages: plan/vocabulary.py
     lookup.update({fold(status_key(k)): v for k, v in (status_map or {}).items()})
     codes, uniques = pd.factorize(as_text(values))
     mapping: list[str] = []

@@ -1,6 +1,7 @@
-"""Which column is which field (or wide step, or audit part), each guess with its evidence.
+"""Which column is which field, each guess with its evidence (and the runner-up, where two
+columns compete): chosen by the values, the header words only as evidence.
 
-A guess needs header words or values that justify it; none is made otherwise.
+A guess needs values that justify it; none is made otherwise.
 """
 
 from __future__ import annotations
@@ -8,24 +9,11 @@ from __future__ import annotations
 import pandas as pd
 
 from backfill.plan.statuses import status_key
-from backfill.plan.time_convention import TwoReadings
-from backfill.plan.vocabulary import builtin_status, fold, guess_status
-from backfill.starter.profiles import (
-    ASSIGNEE_WORDS,
-    CHANGE_WORDS,
-    FIELD_WORDS,
-    ID_WORDS,
-    NOT_ASSIGNEE,
-    NOT_NOTE,
-    NOTE_WORDS,
-    RESPONSE_WORDS,
-    STATUS_WORDS,
-    STEP_WORDS,
-    Guess,
-    Profile,
-    header_says,
-    header_words,
-)
+from backfill.plan.vocabulary import builtin_status, guess_status
+from backfill.starter import lexicon
+from backfill.starter.profiles import Guess, Profile, header_words
+
+_ID_WORDS = (" customergauge ", " cg ", " cg id ", " cg number ", " cg nr ")
 
 
 def guess_id(profiles: dict[str, Profile]) -> Guess | None:
@@ -33,33 +21,19 @@ def guess_id(profiles: dict[str, Profile]) -> Guess | None:
         if header_words(profile.name) == " number customergauge ":
             return Guess(profile.name, "the field's own name")
     for profile in profiles.values():
-        word = header_says(profile.name, ID_WORDS)
+        folded = header_words(profile.name)
+        word = next((w.strip() for w in _ID_WORDS if w in folded), None)
         if word is not None and profile.filled:
             share = profile.share(profile.digits)
             return Guess(profile.name, f"the header says {word!r}; {share} are numbers")
     return None
 
 
-def guess_status_column(profiles: dict[str, Profile], taken: set[str]) -> Guess | None:
-    best: tuple[int, Guess] | None = None
-    for profile in profiles.values():
-        if profile.name in taken or not profile.filled or profile.distinct > 40:
-            continue
-        distinct = list(dict.fromkeys(str(v) for v in profile.values))
-        known = [v for v in distinct if _status_of(v) is not None]
-        word = header_says(profile.name, STATUS_WORDS)
-        if word is None and len(known) * 2 <= len(distinct):
-            continue
-        evidence = f"{len(known)} of its {len(distinct)} distinct values are status words"
-        if word is not None:
-            evidence = f"the header says {word!r}; {evidence}"
-        score = len(known) * 2 + (3 if word else 0)
-        if best is None or score > best[0]:
-            best = (score, Guess(profile.name, evidence))
-    return best[1] if best else None
+def is_status_word(value: object) -> bool:
+    return status_of(str(value)) is not None
 
 
-def _status_of(value: str) -> str | None:
+def status_of(value: str) -> str | None:
     whole = builtin_status(status_key(value))
     if whole is not None:
         return whole
@@ -67,35 +41,65 @@ def _status_of(value: str) -> str | None:
     return guess[0] if guess else None
 
 
-def guess_time(times: list[Profile], taken: set[str]) -> Guess | None:
+def guess_status_column(profiles: dict[str, Profile], taken: set[str]) -> Guess | None:
+    """The column of few distinct values most of which are status words."""
+    best: tuple[int, Guess] | None = None
+    for profile in profiles.values():
+        if profile.name in taken or not profile.filled or profile.distinct > 40:
+            continue
+        distinct = list(dict.fromkeys(str(v) for v in profile.values))
+        known = [v for v in distinct if status_of(v) is not None]
+        word = lexicon.said(profile.name, lexicon.STATUS_HEADER)
+        if not word and len(known) * 2 <= len(distinct):
+            continue
+        evidence = f"{len(known)} of its {len(distinct)} distinct values are status words"
+        if word:
+            evidence = f"{word}; {evidence}"
+        score = len(known) * 2 + (3 if word else 0)
+        if best is None or score > best[0]:
+            best = (score, Guess(profile.name, evidence))
+    return best[1] if best else None
+
+
+def guess_time(
+    sample: pd.DataFrame, times: list[Profile], taken: set[str], id_column: str | None
+) -> Guess | None:
+    """The time of each action: the time column whose times differ most between the rows of
+    a case (a creation time repeats on every row of its case); header words break ties."""
     free = [p for p in times if p.name not in taken]
     if not free:
         return None
-    # the best word wins ("Changed at" over "Created at"), then the column order
-    named = [p for p in free if header_says(p.name, CHANGE_WORDS)]
-    named.sort(key=lambda p: CHANGE_WORDS.index(header_says(p.name, CHANGE_WORDS) or ""))
-    chosen = (named or free)[0]
+
+    def varying(profile: Profile) -> int:
+        if id_column is None:
+            return profile.distinct
+        cells = sample[[id_column, profile.name]].astype(str)
+        return int(cells.drop_duplicates().shape[0])
+
+    scored = sorted(
+        free, key=lambda p: (-varying(p), lexicon.says(p.name, lexicon.NOT_STEP) is None)
+    )
+    chosen = scored[0]
     evidence = f"{chosen.share(chosen.times)} are times"
-    word = header_says(chosen.name, CHANGE_WORDS)
-    if word:
-        evidence = f"the header says {word!r}; {evidence}"
+    if chosen.convention is not None and chosen.convention.example:
+        evidence += f" such as {chosen.convention.example!r}"
+    if id_column is not None and len(free) > 1:
+        evidence += f", {varying(chosen)} distinct per case and time"
     if len(free) > 1:
-        others = ", ".join(repr(p.name) for p in free if p is not chosen)
-        evidence += f" (other time columns: {others})"
+        others = ", ".join(f"{p.name!r} ({varying(p)})" for p in scored[1:])
+        evidence += f"; runner-up {others}"
     return Guess(chosen.name, evidence)
 
 
 def guess_response(times: list[Profile], taken: set[str]) -> Guess | None:
-    for word in RESPONSE_WORDS:
-        for profile in times:
-            steps = [w for words in STEP_WORDS.values() for w in words]
-            if profile.name in taken or header_says(profile.name, steps) is not None:
-                continue  # "First response time" is a helpdesk step, not a survey
-            if header_says(profile.name, (word,)):
-                return Guess(
-                    profile.name,
-                    f"the header says {word!r}; {profile.share(profile.times)} are times",
-                )
+    for profile in times:
+        if profile.name in taken or any(
+            lexicon.says(profile.name, words) for words in lexicon.STEPS.values()
+        ):
+            continue  # "First response time" is a helpdesk step, not a survey
+        word = lexicon.said(profile.name, lexicon.RESPONSE)
+        if word:
+            return Guess(profile.name, f"{word}; {profile.share(profile.times)} are times")
     return None
 
 
@@ -108,6 +112,7 @@ def guess_earlier(
 ) -> Guess | None:
     """A time column whose dates are never after the actions' and the same on every row of a
     case: what a survey response date looks like."""
+    from backfill.plan.time_convention import TwoReadings
     from backfill.plan.times import parse_times
 
     try:
@@ -138,118 +143,96 @@ def guess_earlier(
 
 
 def guess_note(profiles: dict[str, Profile], taken: set[str]) -> Guess | None:
-    free = [p for p in profiles.values() if p.name not in taken and p.filled]
-    for profile in free:
-        word = header_says(profile.name, NOTE_WORDS)
-        if word and profile.times < profile.filled / 2:
-            return Guess(
-                profile.name,
-                f"the header says {word!r}; free text (on average "
-                f"{profile.mean_length:.0f} characters)",
-            )
+    """The column of the longest, most varied free text: multi-line work notes beat a
+    one-line title, and a subject, title or summary column is never the note."""
     texts = [
         p
-        for p in free
-        if p.mean_length >= 20
+        for p in profiles.values()
+        if p.name not in taken
+        and p.filled
+        and p.times < p.filled / 2
+        and p.emails < p.filled / 2
         and p.spaced >= 0.5 * p.filled
-        and p.times == 0
-        and not p.emails
-        and header_says(p.name, NOT_NOTE) is None
+        and p.digits < p.filled / 2
     ]
-    if texts:
-        best = max(texts, key=lambda p: p.mean_length)
-        return Guess(
-            best.name,
-            f"{best.share(best.spaced)} are free text (on average {best.mean_length:.0f} "
-            "characters)",
-        )
-    return None
+    titles = [p for p in texts if lexicon.says(p.name, lexicon.TITLE)]
+    notes = [p for p in texts if p not in titles]
+    if not notes:
+        return None
+    ranked = sorted(notes, key=_note_score, reverse=True)
+    best = ranked[0]
+    if best.mean_length < 15 and not lexicon.says(best.name, lexicon.NOTE):
+        return None  # a few words each: a category, not a note
+    evidence = _text_evidence(best)
+    word = lexicon.said(best.name, lexicon.NOTE)
+    if word:
+        evidence += f"; {word}"
+    others = ranked[1:2] + titles[:1]
+    for other in others:
+        why = lexicon.said(other.name, lexicon.TITLE)
+        evidence += f"; runner-up {other.name!r} ({_text_evidence(other, short=True)}"
+        evidence += f"; {why}: a title, never the note)" if why else ")"
+    return Guess(best.name, evidence)
+
+
+def _note_score(profile: Profile) -> tuple[bool, float]:
+    variety = profile.distinct / profile.filled
+    return profile.lines >= 0.2 * profile.filled, profile.mean_length * variety
+
+
+def _text_evidence(profile: Profile, *, short: bool = False) -> str:
+    text = f"{profile.mean_length:.0f} characters on average"
+    if profile.lines:
+        text += f", {profile.lines} of several lines"
+    if short:
+        return text
+    return f"{profile.share(profile.spaced)} are free text, {text}, {profile.distinct} distinct"
 
 
 def guess_assignee(profiles: dict[str, Profile], taken: set[str]) -> Guess | None:
+    """The column of e-mail addresses of few distinct people (the agents; the customers'
+    addresses are nearly one per case)."""
     mails = [
         p
         for p in profiles.values()
         if p.name not in taken and p.filled and p.emails >= 0.6 * p.filled
     ]
-    # an address is the agent's only where the header says so: a bare "Email" column of a
-    # ticket export is usually the requester's
-    named = [
+    agents = [
         p
         for p in mails
-        if header_says(p.name, ASSIGNEE_WORDS) and not header_says(p.name, NOT_ASSIGNEE)
+        if not lexicon.says(p.name, lexicon.NOT_ASSIGNEE)
+        and (_few_people(p) or lexicon.says(p.name, lexicon.ASSIGNEE))
     ]
-    if not named:
+    if not agents:
         return None
-    chosen = named[0]
-    word = header_says(chosen.name, ASSIGNEE_WORDS)
-    return Guess(
-        chosen.name, f"the header says {word!r}; {chosen.share(chosen.emails)} are e-mail addresses"
-    )
+    agents.sort(key=lambda p: (not lexicon.says(p.name, lexicon.ASSIGNEE), p.distinct))
+    chosen = agents[0]
+    evidence = f"{chosen.share(chosen.emails)} are e-mail addresses of {chosen.distinct} people"
+    word = lexicon.said(chosen.name, lexicon.ASSIGNEE)
+    if word:
+        evidence = f"{word}; {evidence}"
+    rest = [p for p in mails if p is not chosen]
+    if rest:
+        other = rest[0]
+        evidence += f"; runner-up {other.name!r} ({other.distinct} people"
+        why = lexicon.said(other.name, lexicon.NOT_ASSIGNEE)
+        evidence += f"; {why})" if why else ")"
+    return Guess(chosen.name, evidence)
+
+
+def _few_people(profile: Profile) -> bool:
+    return profile.filled >= 4 and profile.distinct <= max(2, 0.3 * profile.filled)
 
 
 def possible_assignee(profiles: dict[str, Profile], taken: set[str]) -> Guess | None:
-    """A column of e-mail addresses whose header does not say whose (not mapped: a TODO)."""
+    """A column of e-mail addresses whose values and header do not say whose (a TODO)."""
     for p in profiles.values():
         if p.name in taken or not p.filled or p.emails < 0.6 * p.filled:
             continue
-        if header_says(p.name, NOT_ASSIGNEE) is None:
+        if lexicon.says(p.name, lexicon.NOT_ASSIGNEE) is None:
             return Guess(
                 p.name,
                 f"{p.share(p.emails)} are e-mail addresses, but the header does not say "
                 "whose: map it only if they are the agents'",
             )
     return None
-
-
-def guess_audit(
-    profiles: dict[str, Profile], taken: set[str]
-) -> tuple[Guess, list[str], Guess, Guess | None] | None:
-    """A "field" column whose values name the status, and the new (and old) value columns."""
-    for profile in profiles.values():
-        if not header_says(profile.name, FIELD_WORDS) or profile.distinct > 60:
-            continue
-        named = sorted({str(v) for v in profile.values if fold(str(v).upper()) == "STATUS"})
-        if not named:
-            continue
-        new = next(
-            (p for p in profiles.values() if p.name not in taken and _new_header(p.name)), None
-        )
-        if new is None:
-            continue
-        old = next(
-            (p for p in profiles.values() if p.name not in taken and _old_header(p.name)), None
-        )
-        rows = sum(1 for v in profile.values if str(v) in named)
-        field_guess = Guess(profile.name, f"{profile.share(rows)} say {named[0]!r}")
-        new_guess = Guess(new.name, "the header names the new value of a change")
-        old_guess = Guess(old.name, "the header names the old value") if old else None
-        return field_guess, named, new_guess, old_guess
-    return None
-
-
-def _new_header(name: str) -> bool:
-    words = header_words(name).split()
-    return bool(words) and (words[0] in ("new", "to", "tostring", "value") or words == ["value"])
-
-
-def _old_header(name: str) -> bool:
-    words = header_words(name).split()
-    return bool(words) and words[0] in ("old", "from", "fromstring", "previous")
-
-
-def guess_steps(times: list[Profile], taken: set[str]) -> dict[str, Guess]:
-    steps: dict[str, Guess] = {}
-    used: set[str] = set()
-    for status, words in STEP_WORDS.items():
-        for profile in times:
-            word = header_says(profile.name, words)
-            if profile.name in taken or profile.name in used or word is None:
-                continue
-            steps[status] = Guess(
-                profile.name,
-                f"the header says {word!r}; {profile.share(profile.times)} are times",
-            )
-            used.add(profile.name)
-            break
-    return steps

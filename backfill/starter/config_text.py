@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from backfill.config import FIELDS
+from backfill.config import FIELDS, InputConfig
 from backfill.starter.inspect import Inspection
 from backfill.starter.profiles import Guess
 
+HEADER_ROW_KEY = "header_row" in InputConfig.model_fields
 _WIDTH = 44  # the column where comments start, as in config.example.yaml
 
 
@@ -22,6 +23,18 @@ def starting_config(inspection: Inspection, sources: Sequence[str]) -> str:
     ]
     lines += [f"# TODO: {todo}" for todo in inspection.todos]
     lines += ["input:", _line("  layout: " + inspection.layout, inspection.layout_evidence)]
+    if inspection.sheet is not None:
+        sheet = _quoted(str(inspection.sheet.value))
+        lines.append(_line(f"  sheet: {sheet}", inspection.sheet.evidence))
+    if inspection.header_row is not None:
+        row, why = inspection.header_row.value, inspection.header_row.evidence
+        if HEADER_ROW_KEY:
+            lines.append(_line(f"  header_row: {row}", why))
+        else:  # (this version's reader takes the first non-empty row as the header)
+            lines.append(
+                f"  # TODO header_row: {row}  ({why}; this version reads the first non-empty "
+                f"row as the header: delete the rows above row {row} in the file)"
+            )
     if inspection.columns or inspection.unmapped or inspection.possible:
         lines.append("  columns:")
         for field in FIELDS:
@@ -33,16 +46,31 @@ def starting_config(inspection: Inspection, sources: Sequence[str]) -> str:
                 maybe = inspection.possible[field]
                 lines.append(f"    # TODO {field}: {_quoted(maybe.column)}  ({maybe.evidence})")
     if inspection.steps:
-        lines.append("  steps:")
-        for status, guess in inspection.steps.items():
-            lines.append(_mapping("    ", status, guess))
-    if inspection.audit_field is not None:
+        lines.append(
+            "  steps:                                   # in the order of their typical times"
+        )
+        for status, guesses in inspection.steps.items():
+            if len(guesses) == 1:
+                lines.append(_mapping("    ", status, guesses[0]))
+                continue
+            listed = json.dumps([g.column for g in guesses], ensure_ascii=False)
+            lines.append(
+                _line(
+                    f"    {status}: {listed}",
+                    f"{len(guesses)} columns hold {status} times: the earliest non-empty one "
+                    "of each row is the step",
+                )
+            )
+            lines += [f"    #   {g.column!r}: {g.evidence}" for g in guesses]
+        lines += [f"    # {why}" for why in inspection.steps_left_out]
+    if inspection.audit_field is not None or inspection.audit_old is not None:
         lines.append("  audit:")
+    if inspection.audit_field is not None:
         lines.append(_mapping("    ", "field_column", inspection.audit_field))
         fields = json.dumps(inspection.audit_status_fields, ensure_ascii=False)
         lines.append(_line(f"    status_fields: {fields}", "its values that mean a status change"))
-        if inspection.audit_old is not None:
-            lines.append(_mapping("    ", "old_status", inspection.audit_old))
+    if inspection.audit_old is not None:
+        lines.append(_mapping("    ", "old_status", inspection.audit_old))
     if inspection.statuses:
         lines.append("  status_map:")
         for word in inspection.statuses:
@@ -53,7 +81,7 @@ def starting_config(inspection: Inspection, sources: Sequence[str]) -> str:
                     f"    # TODO {key}: open | progress | closed  ({word.evidence}; {rows})"
                 )
             else:
-                lines.append(_line(f"    {key}: {word.status}", f"{word.evidence}; {rows}"))
+                lines.append(_line(f"    {key}: {word.status}", f"{rows}; {word.evidence}"))
     if inspection.dayfirst is not None:
         lines.append(
             _line(
@@ -68,9 +96,10 @@ def starting_config(inspection: Inspection, sources: Sequence[str]) -> str:
                 "every time cell has this form",
             )
         )
-    if inspection.timezone_note:
-        todo = "TODO: " if inspection.timezone_todo else ""
-        lines.append(_line("  timezone: UTC", todo + inspection.timezone_note))
+    # always written: a time without an offset is read in this zone
+    todo = "TODO: " if inspection.timezone_todo or inspection.timezone_unknown else ""
+    note = inspection.timezone_note or "no time column found: UTC until one is mapped"
+    lines.append(_line("  timezone: UTC", todo + note))
     return "\n".join(lines) + "\n"
 
 

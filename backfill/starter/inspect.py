@@ -11,35 +11,44 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
 from backfill.config import InputConfig
 from backfill.model import ROW, SOURCE
 from backfill.plan.statuses import status_key
-from backfill.plan.time_convention import TwoReadings, decide, numeric_parts
-from backfill.plan.vocabulary import builtin_status, guess_status
+from backfill.plan.time_columns import read_convention
+from backfill.plan.time_convention import numeric_parts
+from backfill.plan.vocabulary import builtin_status, guess_status, status_meaning
+from backfill.starter import lexicon
 from backfill.starter.columns import (
     guess_assignee,
-    guess_audit,
     guess_earlier,
     guess_id,
     guess_note,
     guess_response,
     guess_status_column,
-    guess_steps,
     guess_time,
     possible_assignee,
 )
 from backfill.starter.profiles import (
     SAMPLE,
-    STEP_WORDS,
-    ZONE_WORDS,
     Guess,
     Profile,
     header_says,
     header_words,
     profile_of,
+)
+from backfill.starter.shape import counts, find_audit, find_steps, one_row_per_case
+from backfill.starter.sheets import Choice, choose_sheet, find_header
+
+# input.steps takes a list of columns per step (the earliest non-empty time wins)
+STEP_LISTS = "list" in str(InputConfig.model_fields["steps"].annotation)
+NO_OFFSET = (
+    "times carry no offset; a helpdesk exports in its account's zone, shown in its settings: "
+    "set input.timezone to that zone (an IANA name such as Europe/Berlin); UTC reads them as "
+    "UTC"
 )
 
 
@@ -66,7 +75,8 @@ class Inspection:
     unmapped: dict[str, Guess] = field(default_factory=dict)
     # fields a column may be, by its values only: a TODO, never a mapping
     possible: dict[str, Guess] = field(default_factory=dict)
-    steps: dict[str, Guess] = field(default_factory=dict)
+    steps: dict[str, list[Guess]] = field(default_factory=dict)  # earliest median first
+    steps_left_out: list[str] = field(default_factory=list)  # time columns that are no step
     audit_field: Guess | None = None
     audit_status_fields: list[str] = field(default_factory=list)
     audit_old: Guess | None = None
@@ -75,9 +85,26 @@ class Inspection:
     date_format: str | None = None
     dates_evidence: str = ""
     timezone_note: str = ""
-    timezone_todo: bool = False  # the note asks the user to set input.timezone
+    timezone_todo: bool = False  # the note asks the user to set input.timezone (headers say)
+    timezone_unknown: bool = False  # no cell carries an offset, no header names a zone
     utc_headers: list[str] = field(default_factory=list)  # headers that say UTC or GMT
     todos: list[str] = field(default_factory=list)
+    sheet: Choice | None = None  # the workbook's sheet with the data, when it has several
+    header_row: Choice | None = None  # the header's row, when title rows come before it
+
+
+def inspect_files(paths: Sequence[Path]) -> Inspection:
+    """Read the export(s) as validate reads them (one layout for all, nothing mapped) and
+    inspect them: in a workbook, the sheet with the data and the header below any title."""
+    from backfill.read.table import read_inputs
+
+    sheet = choose_sheet(paths[0]) if len(paths) == 1 else None
+    cfg = InputConfig(sheet=sheet.value) if sheet is not None else InputConfig()
+    table = read_inputs(list(paths), cfg, required=())
+    frame, header_row = find_header(table.frame)
+    inspection = inspect_frame(frame)
+    inspection.sheet, inspection.header_row = sheet, header_row
+    return inspection
 
 
 def inspect_frame(frame: pd.DataFrame, known: Mapping[str, str | None] | None = None) -> Inspection:
@@ -101,49 +128,50 @@ def inspect_frame(frame: pd.DataFrame, known: Mapping[str, str | None] | None = 
             take(name, Guess(column, "mapped in the config"), result.columns)
     if "number_customergauge" not in result.columns:
         take("number_customergauge", guess_id(profiles), result.columns)
-    audit = guess_audit(profiles, taken)
+    id_guess = result.columns.get("number_customergauge")
+    id_column = id_guess.column if id_guess else None
     times = [p for p in profiles.values() if p.filled and p.times >= 0.8 * p.filled]
     response = guess_response(times, taken)
     if response is not None and "response_date" not in result.columns:
         take("response_date", response, result.columns)
     step_times = [p for p in times if p.name not in taken]
+    ids = sample[id_column].astype(str).str.strip().nunique() if id_column else None
+    shape = counts(len(sample), ids, len(step_times))
 
-    id_guess = result.columns.get("number_customergauge")
-    one_row_per_case = id_guess is not None and not profiles[id_guess.column].repeats
+    audit = find_audit(sample, profiles, taken)
     if audit is not None:
-        field_guess, status_fields, new_guess, old_guess = audit
         result.layout = "audit"
-        result.layout_evidence = (
-            f"'{field_guess.column}' names what each row changed ({field_guess.evidence}): "
-            "a status-change log"
-        )
-        result.audit_field, result.audit_status_fields = field_guess, status_fields
-        result.audit_old = old_guess
+        result.layout_evidence = f"{shape}; {audit.evidence}: a status-change log"
+        result.audit_field, result.audit_status_fields = audit.field_column, audit.status_fields
+        result.audit_old = audit.old
+        taken.update(g.column for g in (audit.field_column, audit.old) if g is not None)
         if "status" not in result.columns:
-            take("status", new_guess, result.columns)
-        if old_guess is not None:
-            taken.add(old_guess.column)
+            take("status", audit.new, result.columns)
         if "happened_at" not in result.columns:
-            take("happened_at", guess_time(step_times, taken), result.columns)
-    elif one_row_per_case and len(guess_steps(step_times, taken)) >= 2:
+            take("happened_at", guess_time(sample, step_times, taken, id_column), result.columns)
+    elif ids is not None and one_row_per_case(len(sample), ids) and len(step_times) >= 2:
         result.layout = "wide"
-        id_name = id_guess.column if id_guess else "id"
-        result.layout_evidence = (
-            f"every {id_name!r} value is on one row and "
-            f"{len(step_times)} columns hold times: one row per case, a column per step"
-        )
-        for status, guess in guess_steps(step_times, taken).items():
-            take(status, guess, result.steps)
+        result.layout_evidence = f"{shape}: one row per case, a time column per step"
+        steps = find_steps(step_times, taken, lists=STEP_LISTS)
+        result.steps = steps.columns
+        result.steps_left_out = steps.left_out
+        result.todos += steps.todos
+        taken.update(g.column for guesses in steps.columns.values() for g in guesses)
     else:
-        result.layout_evidence = (
-            f"'{id_guess.column}' values repeat: one row per action"
-            if id_guess is not None and profiles[id_guess.column].repeats
-            else "one row per action (the default)"
-        )
+        if ids is None:
+            result.layout_evidence = f"{shape}: one row per action (no id column found)"
+        elif one_row_per_case(len(sample), ids):
+            result.layout_evidence = f"{shape}: too few time columns for a step each, one row "
+            result.layout_evidence += "per action"
+        else:
+            result.layout_evidence = f"{shape}: ids repeat, one row per action"
         if "status" not in result.columns:
             take("status", guess_status_column(profiles, taken), result.columns)
         if "happened_at" not in result.columns:
-            take("happened_at", guess_time(step_times, taken), result.columns)
+            take("happened_at", guess_time(sample, step_times, taken, id_column), result.columns)
+    if result.layout == "wide":
+        # the export's current status: not an action of the wide layout
+        taken.update(p.name for p in profiles.values() if guess_status_column({p.name: p}, set()))
     if "note" not in result.columns:
         take("note", guess_note(profiles, taken), result.columns)
     if "assignee" not in result.columns:
@@ -154,7 +182,6 @@ def inspect_frame(frame: pd.DataFrame, known: Mapping[str, str | None] | None = 
             result.possible["assignee"] = maybe
     if "response_date" not in result.columns and "happened_at" in result.columns:
         happened = result.columns["happened_at"].column
-        id_column = id_guess.column if id_guess else None
         take(
             "response_date",
             guess_earlier(sample, times, happened, id_column, taken),
@@ -174,6 +201,8 @@ def inspect_frame(frame: pd.DataFrame, known: Mapping[str, str | None] | None = 
     _statuses(result, frame)
     _dates(result, frame, profiles)
     result.timezone_note, result.timezone_todo = _zone_note(names, profiles)
+    if result.timezone_note == NO_OFFSET:
+        result.timezone_todo, result.timezone_unknown = False, True
     result.utc_headers = [n for n in names if header_says(n, ("utc", "gmt")) is not None]
     _todos(result, profiles)
     return result
@@ -225,19 +254,29 @@ def _statuses(result: Inspection, frame: pd.DataFrame) -> None:
     columns = [result.columns["status"].column]
     if result.audit_old is not None:
         columns.append(result.audit_old.column)
+    id_guess = result.columns.get("number_customergauge")
+    if id_guess is not None:
+        # a totals row ("Total", "159 steps") has no id like the others': no case, no status
+        ids = frame[id_guess.column].astype(str).str.strip()
+        numbers = ids.str.fullmatch(r"\d+(?:\.0)?")
+        if numbers.mean() >= 0.9:
+            frame = frame[numbers]
     cells = frame[columns[0]]
     if result.audit_field is not None:
         wanted = {f.casefold() for f in result.audit_status_fields}
         field_cells = frame[result.audit_field.column].astype(str).str.strip().str.casefold()
         rows = field_cells.isin(wanted)
         cells = pd.concat([frame.loc[rows, c] for c in columns], ignore_index=True)
+    elif len(columns) > 1:
+        cells = pd.concat([frame[c] for c in columns], ignore_index=True)
     texts = cells.astype(str).str.strip()
     counts = texts[texts.ne("") & texts.ne("nan")].value_counts()
     for value, rows_of in counts.items():
         word = str(value)
         whole = builtin_status(status_key(word))
         if whole is not None:
-            guess = StatusGuess(word, int(rows_of), whole, "a built-in status word")
+            why = status_meaning(status_key(word)) or "a built-in status word"
+            guess = StatusGuess(word, int(rows_of), whole, f"{why} → {whole}")
         elif (meaning := guess_status(word)) is not None:
             guess = StatusGuess(word, int(rows_of), meaning[0], f"reads as {meaning[0]} "
                                 f"({meaning[1]!r})")  # fmt: skip
@@ -248,19 +287,18 @@ def _statuses(result: Inspection, frame: pd.DataFrame) -> None:
 
 def _dates(result: Inspection, frame: pd.DataFrame, profiles: dict[str, Profile]) -> None:
     columns = [g.column for f, g in result.columns.items() if f in ("happened_at", "response_date")]
-    columns += [g.column for g in result.steps.values()]
+    columns += [g.column for guesses in result.steps.values() for g in guesses]
     orders: dict[bool, str] = {}
     patterns: set[str | None] = set()
     for name in columns:
-        cells = frame[name].tolist()
-        try:
-            convention = decide(cells, column=name)
-        except TwoReadings as exc:
-            result.todos.append(f"{exc}")
+        # (the reading plan will use: plan/time_columns.py)
+        convention = read_convention(frame[name], header=name)
+        if convention.question:
+            result.todos.append(convention.question)
             return
         if convention.dayfirst is not None:
             orders.setdefault(convention.dayfirst, f"'{name}': {convention.evidence}")
-        strings = [c.strip() for c in cells if isinstance(c, str) and c.strip()]
+        strings = [c.strip() for c in frame[name] if isinstance(c, str) and c.strip()]
         whole = convention.pattern is not None and all(numeric_parts(c) for c in strings)
         patterns.add(convention.pattern if whole else None)
     if len(orders) > 1:
@@ -277,7 +315,7 @@ def _dates(result: Inspection, frame: pd.DataFrame, profiles: dict[str, Profile]
 
 
 def _zone_note(names: Sequence[str], profiles: dict[str, Profile]) -> tuple[str, bool]:
-    said = [(n, w) for n in names if (w := header_says(n, ZONE_WORDS)) is not None]
+    said = [(n, hit[0]) for n in names if (hit := lexicon.says(n, lexicon.ZONE)) is not None]
     offsets = [n for n in names if re.search(r"[+-]\d{1,2}(?::?\d{2})?\)?$|gmt[+-]", n.lower())]
     with_offsets = [p.name for p in profiles.values() if p.offsets and p.offsets >= p.times / 2]
     if with_offsets:
@@ -296,6 +334,8 @@ def _zone_note(names: Sequence[str], profiles: dict[str, Profile]) -> tuple[str,
             "send them with the same wall-clock times",
             True,
         )
+    if any(p.times for p in profiles.values()):
+        return NO_OFFSET, True
     return "", False
 
 
@@ -306,8 +346,8 @@ def _todos(result: Inspection, profiles: dict[str, Profile]) -> None:
     for name in wanted:
         if name not in result.columns:
             result.todos.append(f"no column found for {name}: map it in input.columns")
-    if result.layout == "wide" and len(result.steps) < len(STEP_WORDS):
-        missing = [s for s in STEP_WORDS if s not in result.steps]
+    if result.layout == "wide" and len(result.steps) < len(lexicon.STEPS):
+        missing = [s for s in lexicon.STEPS if s not in result.steps]
         result.todos.append(
             f"no time column found for the step(s) {', '.join(missing)}: add them to "
             "input.steps if the export has them"

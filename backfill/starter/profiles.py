@@ -17,38 +17,6 @@ from backfill.plan.vocabulary import fold
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 SAMPLE = 5000
 
-# header words, matched on whole words of the folded header
-ID_WORDS = ("customergauge", "cg", "number customergauge", "cg id", "cg number")
-STATUS_WORDS = ("status", "state", "stage", "statut", "estado", "zustand")
-NOTE_WORDS = (
-    "note", "notes", "comment", "comments", "remark", "remarks", "description", "body",
-    "text", "message", "resolution", "kommentar", "commentaire", "opmerking", "comentario",
-)  # fmt: skip
-NOT_NOTE = ("subject", "title", "name", "summary", "tags", "company", "organization")
-ASSIGNEE_WORDS = ("assignee", "agent", "owner", "assigned", "handler", "behandelaar")
-NOT_ASSIGNEE = ("requester", "customer", "contact", "client", "author", "reporter", "klant")
-RESPONSE_WORDS = ("survey", "answered", "nps", "feedback", "response")  # best first
-CHANGE_WORDS = (
-    "happened",
-    "changed",
-    "updated",
-    "modified",
-    "edit",
-    "date",
-    "time",
-    "when",
-    "created",
-)
-FIELD_WORDS = ("field", "field name", "field event", "event", "property")
-# wide layout: the step a time column's header names
-STEP_WORDS = {
-    "open": ("created", "opened", "submitted", "create", "received", "reported"),
-    "progress": ("first reply", "first response", "initial response", "responded", "assigned",
-                 "in progress", "replied", "reply"),
-    "closed": ("solved", "resolved", "closed", "completed", "close", "done"),
-}  # fmt: skip
-ZONE_WORDS = ("local", "utc", "gmt", "cet", "cest", "est", "pst", "timezone", "time zone")
-
 
 @dataclass(frozen=True)
 class Guess:
@@ -74,6 +42,9 @@ class Profile:
     spaced: int  # values with a space (free text)
     values: list[object]
     sampled: bool = False  # the values are the column's first SAMPLE only
+    lines: int = 0  # values of several lines (work notes, comments)
+    median: pd.Timestamp | None = None  # the typical time of a time column
+    instants: pd.Series | None = None  # each row's time (NaT: none), to compare columns
     # how its cells read as times: plan's own reading (plan/time_columns.py)
     convention: Convention | None = None
 
@@ -91,7 +62,9 @@ def profile_of(name: str, values: list[object]) -> Profile:
     strings = [t for t in texts if isinstance(t, str)]
     counts = pd.Series([str(t) for t in texts], dtype=object).value_counts()
     # (times as plan reads them, so that init and plan never disagree on a time column)
-    convention = read_convention(texts, header=name)
+    convention, instants = column_times(name, values)
+    readable = instants.dropna()
+    median = readable.sort_values().iloc[len(readable) // 2] if len(readable) else None
     return Profile(
         name=name,
         filled=len(cells),
@@ -104,8 +77,26 @@ def profile_of(name: str, values: list[object]) -> Profile:
         mean_length=float(np.mean([len(str(t)) for t in texts])) if texts else 0.0,
         spaced=sum(1 for t in strings if " " in t),
         values=texts,
+        lines=sum(1 for t in strings if "\n" in t),
+        median=median,
         convention=convention,
+        instants=instants,
     )
+
+
+def column_times(name: str, values: list[object]) -> tuple[Convention, pd.Series]:
+    """How a column's cells read as times (plan's own reading: init and plan never disagree
+    on a time column), and each row's instant (NaT: empty or no time) to compare columns;
+    where the day/month order is the open question, the instants are read day first."""
+    from backfill.plan.times import parse_times
+
+    convention = read_convention(values, header=name)
+    cells = pd.Series(values, dtype=object)
+    if not convention.readable:
+        return convention, pd.Series(pd.NaT, index=cells.index, dtype="datetime64[us, UTC]")
+    order = True if convention.question else convention.dayfirst
+    parsed = parse_times(cells, dayfirst=order, column=name, date_format=convention.date_format)
+    return convention, parsed.utc
 
 
 def blank(value: object) -> bool:

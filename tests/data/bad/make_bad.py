@@ -213,7 +213,7 @@ def files() -> dict[str, bytes]:
     add("year_0001.csv", (HEADER + "70000001,open,0001-01-01 10:00:00,a\n").encode())
     add(
         "unknown_statuses.csv",
-        (HEADER + "70000001,Snoozed,2023-02-01 10:00,a\n").encode(),
+        (HEADER + "70000001,Parked,2023-02-01 10:00,a\n").encode(),
     )
     add("future_times.csv", (HEADER + "70000001,open,2999-01-01 10:00:00,a\n").encode())
     return corpus
