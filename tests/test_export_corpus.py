@@ -34,6 +34,9 @@ NOT_YET: dict[str, str] = {
     "'Lösungszeit' until input.steps takes a list of columns",
     "freshdesk_en": "closed is the earliest of 'Resolved time' and 'Closed time': init writes "
     "only 'Resolved time' until input.steps takes a list of columns",
+    "servicenow_incidents": "closed is the earliest of 'Resolved' and 'Closed' (a canceled "
+    "incident is closed, never resolved): init writes only 'Resolved' until input.steps takes "
+    "a list of columns",
     "handkept_followups": "init finds the header on row 4, but the reader takes the title row "
     "as the header until input.header_row exists (init writes it as a TODO)",
     "jira_sm_changelog": "a case whose history is its creation and no status change is dropped",
