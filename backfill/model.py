@@ -7,6 +7,7 @@ with an underscore so that they never clash with a user's column names.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -26,6 +27,14 @@ CASE_SEQ = "_case_seq"  # 1-based position of the action in its case's timeline;
 OUTCOME = "_outcome"  # "" = to be sent; or "invalid" | "duplicate" | "blocked" decided by the plan
 ERROR = "_error"  # "code: message" items joined with " | " (why invalid/blocked/duplicate)
 WARNING = "_warning"  # "code: message" items joined with " | " (sent anyway)
+
+# --- how times and text are written (one definition for every stage) --------------------
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # how the API writes times, in api.timezone
+# A UTC offset (or Z) that ends a written time: "10:00+02:00", "10:00:00.5Z", "10:00 -0500".
+# It must follow the minutes, so that a date alone ("2024-01-05") never reads as "-05".
+UTC_OFFSET = re.compile(r"\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d(?::?\d\d)?)\s*$", re.I)
+# What an XLSX worksheet (XML 1.0) cannot hold: C0 controls but tab, line feed and return.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 # working columns while planning (not part of the finished plan)
 CASE_KEY = "_case_key"  # the case as an integer; keys sort as the case ids do
@@ -67,9 +76,6 @@ class Outcome(StrEnum):
 
 
 OUTCOMES = tuple(Outcome)
-SUCCESS_OUTCOMES = frozenset(
-    {Outcome.SENT, Outcome.PARTIAL, Outcome.ALREADY_SENT, Outcome.DUPLICATE}
-)
 FAILURE_OUTCOMES = frozenset({Outcome.FAILED, Outcome.INVALID, Outcome.BLOCKED, Outcome.PENDING})
 
 
@@ -90,12 +96,18 @@ class Action:
 
 @dataclass(slots=True)
 class Result:
-    """What happened to one plan row in a run."""
+    """What happened to one plan row in a run.
+
+    `code` is the fixed kebab-case code of what went wrong (``http-422``, ``out-of-order``,
+    ``not-sent``; "" when nothing did), counted in summary.json; `error` is the text for
+    people, written to results.csv and failures.csv as it is.
+    """
 
     key: int
     outcome: Outcome
     http_status: int | None = None
     error: str = ""
+    code: str = ""
     attempts: int = 0
     sent_at: str = ""  # ISO 8601 UTC of the last attempt
     resent_uncertain: bool = False  # re-sent after a crash or a lost answer
@@ -114,6 +126,7 @@ class ProgressEvent:
 
 
 OnProgress = Callable[[ProgressEvent], None]
+Echo = Callable[[str], None]  # a line for the person running the command; the CLI prints it
 
 
 def no_progress(event: ProgressEvent) -> None:

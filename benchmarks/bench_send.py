@@ -116,12 +116,16 @@ async def fetch(url: str) -> Any:
 
 
 async def engine_run(
-    base_url: str, cases: list[list[Action]], rate: float, concurrency: int
+    base_url: str,
+    cases: list[list[Action]],
+    rate: float | str,
+    concurrency: int,
+    **send: Any,  # more send.* settings (settle_s, ...): run_all.py's scenarios
 ) -> dict[str, Any]:
     config = config_from_dict(
         {
             "api": {"base_url": base_url, "auth_url": base_url + "/oauth2/token"},
-            "send": {"rate_limit": rate, "concurrency": concurrency, "max_attempts": 5},
+            "send": {"rate_limit": rate, "concurrency": concurrency, "max_attempts": 5, **send},
         }
     )
     async with ApiSession(config, CREDENTIALS) as api:
@@ -173,6 +177,60 @@ async def naive_run(base_url: str, actions: list[Action]) -> dict[str, Any]:
     }
 
 
+def responses_file(directory: Path, cases: list[list[Action]]) -> Path:
+    """The sandbox's survey responses for `cases` (every case must exist there)."""
+    responses = directory / "responses.csv"
+    with responses.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["number_customergauge", "date_survey_response"])
+        writer.writerows([case[0].case, "2023-01-01 00:00:00"] for case in cases)
+    return responses
+
+
+def rate_shares(
+    rates: tuple[float, ...] = (5, 25, 100, 200),
+    seconds: float = 20,
+    latency_ms: float = 20,
+    concurrency: int = 32,
+) -> list[dict[str, Any]]:
+    """Share of `rate_limit` achieved at each rate, against a sandbox that enforces it.
+
+    Each rate runs about `seconds` long. The share is the rate between the first and the
+    last arrival at the sandbox (what the server sees), against the configured limit; the
+    busiest 1 s window and the 429s say whether the limit was ever exceeded.
+    """
+    found = []
+    for rate in rates:
+        n_actions = max(int(rate * seconds), 50)
+        cases = make_cases(n_actions, max(n_actions // 3, 1))
+        with tempfile.TemporaryDirectory() as tmp:
+            responses = responses_file(Path(tmp), cases)
+            options = ("--latency-ms", f"{latency_ms:g}", "--rate-limit", f"{int(rate)}")
+            with sandbox_process(responses, *options) as url:
+                run = asyncio.run(engine_run(url, cases, rate, concurrency))
+        found.append(
+            {
+                "rate_limit": rate,
+                "requests": run["requests"],
+                "share_at_sandbox": run["rate_at_sandbox_per_s"] / rate,
+                "share_of_wall": run["rate_per_s"] / rate,
+                "busiest_1s_window": run["busiest_1s_window"],
+                "answers_429": run["answers_429"],
+            }
+        )
+    return found
+
+
+def print_rate_shares(found: list[dict[str, Any]]) -> None:
+    for row in found:
+        print(
+            f"rate_limit {row['rate_limit']:>5g}/s: {row['requests']:>5} requests, "
+            f"{row['share_at_sandbox'] * 100:5.1f} % of the limit at the sandbox "
+            f"({row['share_of_wall'] * 100:5.1f} % of wall time), busiest 1 s window "
+            f"{row['busiest_1s_window']}, 429s {row['answers_429']}"
+        )
+
+
 def busiest_window(arrivals: list[float], window_s: float = 1.0) -> int:
     best = start = 0
     for end, t in enumerate(arrivals):
@@ -192,6 +250,11 @@ def main() -> int:
     parser.add_argument("--naive-actions", type=int, default=None, help="default: --actions")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument(
+        "--shares",
+        action="store_true",
+        help="only the share of rate_limit reached at 5, 25, 100 and 200/s (20 s each)",
+    )
+    parser.add_argument(
         "--no-priority", action="store_true", help="do not raise the client's CPU priority"
     )
     args = parser.parse_args()
@@ -199,6 +262,14 @@ def main() -> int:
     load_average = os.getloadavg()[0]  # the machine may be shared: say how busy it was
     if not args.no_priority:
         _server_priority()  # the client too: measure backfill, not the neighbours' load
+    if args.shares:
+        found = rate_shares()
+        if args.json:
+            print(json.dumps(found, indent=1))
+        else:
+            print(f"load average before: {load_average:.2f} on {os.cpu_count()} cores")
+            print_rate_shares(found)
+        return 0
     cases = make_cases(args.actions, args.cases)
     in_send_order = [a for case in cases for a in case]
     naive_actions = in_send_order[: args.naive_actions or args.actions]

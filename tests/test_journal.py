@@ -13,7 +13,14 @@ import pytest
 from backfill.errors import JournalError
 from backfill.journal.store import Journal
 from backfill.model import Action, Outcome, Result
-from backfill.plan.identity import action_identities, assign_identities, content_identity
+from backfill.plan.identity import assign_identities, content_identity
+
+
+def action_identities(cases: list[list[Action]]) -> dict[int, str]:
+    """Identities of hand-built actions (their own fields; happened_at taken as given)."""
+    return assign_identities(
+        (a.key, a.case, a.status, a.happened_at, a.note, a.assignee) for case in cases for a in case
+    )
 
 
 def act(
@@ -123,8 +130,6 @@ def test_last_sent_time_counts_only_accepted_actions(journal: Journal):
         journal.record_result(f"id{i}", a, "r", Result(i, outcome, attempts=1), at)
     journal.mark_in_flight("id9", act(9, at="2023-02-01 00:00:00"), "r", 1, "2023-02-01 00:00:00")
     journal.flush()
-    assert journal.last_sent_time("1") == "2023-01-03 10:00:00"
-    assert journal.last_sent_time("2") is None
     assert journal.last_sent_times(["1", "2"]) == {"1": "2023-01-03 10:00:00"}
 
 

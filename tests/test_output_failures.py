@@ -99,7 +99,9 @@ def test_an_unwritable_out_is_a_clean_error(command: str, tmp_path: Path, sample
     assert "cannot write" in result.output and "--out" in result.output
 
 
-def test_a_journal_error_mid_run_exits_as_summary_json_says(sb, creds, tmp_path: Path):
+def test_a_journal_error_mid_run_exits_as_summary_json_says(
+    sb, creds, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     """Another process locks the journal while the run sends: the run stops (exit 3), and
     the exit status is the one summary.json states, not "nothing sent" (2)."""
     import json
@@ -107,8 +109,11 @@ def test_a_journal_error_mid_run_exits_as_summary_json_says(sb, creds, tmp_path:
     import threading
     import time
 
+    from backfill.journal import store
     from backfill.sandbox import Faults
     from tests.runner_helpers import write_config
+
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_S", 0.2)  # the run gives up on the lock soon
 
     rows = timeline(8, 4)
     seed(sb, rows)
@@ -118,20 +123,25 @@ def test_a_journal_error_mid_run_exits_as_summary_json_says(sb, creds, tmp_path:
     cfg = write_config(config, tmp_path / "backfill.yaml")
     out = tmp_path / "out"
 
+    finished = threading.Event()
+
     def lock_when_sending() -> None:
-        while puts(sb) < 3:
+        while puts(sb) < 3 and not finished.is_set():
             time.sleep(0.01)
         holder = sqlite3.connect(config.journal, timeout=10)
         holder.execute("BEGIN EXCLUSIVE")
-        time.sleep(6)  # longer than the journal's busy timeout (5 s)
+        finished.wait(60)  # held until the run has given up on it
         holder.rollback()
         holder.close()
 
     locker = threading.Thread(target=lock_when_sending)
     locker.start()
     args = ["run", str(data), "-c", str(cfg), "--yes", "--out", str(out)]
-    result = CliRunner().invoke(cli, args)
-    locker.join()
+    try:
+        result = CliRunner().invoke(cli, args)
+    finally:
+        finished.set()
+        locker.join()
     summary = json.loads((out / "summary.json").read_text())
     assert result.exit_code == summary["exit_code"] == ExitStatus.ABORTED, result.output
     assert "locked" in result.output, result.output

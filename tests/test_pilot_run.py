@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from backfill.cli.main import cli
 from backfill.errors import ExitStatus
 from backfill.journal.store import Journal
-from backfill.runner.run import run
+from backfill.runner.run import run, status
 from backfill.sandbox import SandboxSettings, ThreadedSandbox
 from tests.runner_helpers import (
     RESPONSE_AT,
@@ -133,6 +133,8 @@ def test_a_tenant_that_ignores_happened_at_stops_the_run_after_the_pilot(
         with Journal(config.journal, read_only=True) as journal:
             runs = {item["run_id"] for item in journal.pilot_cases()}
         assert len(runs) == 2  # the journal knows both pilots
+        shown = status(config.journal)
+        assert shown.count("    pilot: ") == 2 and " mismatch" in shown and " match" in shown
 
 
 def test_cli_pilot_option_and_the_mismatch_on_the_console(creds, tmp_path: Path) -> None:

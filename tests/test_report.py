@@ -16,7 +16,7 @@ from backfill.model import Outcome, Result
 from backfill.report.files import (
     build_report,
     build_summary,
-    error_code,
+    count_errors,
     results_frame,
     write_reports,
 )
@@ -49,11 +49,21 @@ def sample() -> tuple[pd.DataFrame, dict[int, Result]]:
     results = {
         0: Result(0, Outcome.SENT, http_status=200, attempts=1, sent_at="2024-01-01T00:00:00Z"),
         10: Result(
-            10, Outcome.FAILED, http_status=422, error="http-422: =cmd|' /C calc'!A0", attempts=1
+            10,
+            Outcome.FAILED,
+            http_status=422,
+            error="http-422: =cmd|' /C calc'!A0",
+            code="http-422",
+            attempts=1,
         ),
-        20: Result(20, Outcome.INVALID, error="unknown-status: 'nope' | missing-note: x"),
-        30: Result(30, Outcome.BLOCKED, error="blocked: row 4 failed"),
-        40: Result(40, Outcome.PENDING),
+        20: Result(
+            20,
+            Outcome.INVALID,
+            error="unknown-status: 'nope' | missing-note: x",
+            code="unknown-status",
+        ),
+        30: Result(30, Outcome.BLOCKED, error="blocked: row 4 failed", code="blocked"),
+        40: Result(40, Outcome.PENDING, error="not sent: the run was interrupted", code="not-sent"),
     }
     return frame, results
 
@@ -123,7 +133,7 @@ def test_summary_counts_add_up_and_name_every_outcome():
     assert set(summary["outcomes"]) == set(model.OUTCOMES)
     assert summary["outcomes"][Outcome.SENT] == 1 and summary["outcomes"]["already_sent"] == 0
     assert summary["rate_per_s"] == 2.0
-    assert summary["errors"] == {"http-422": 1, "unknown-status": 1, "blocked": 1}
+    assert summary["errors"] == {"http-422": 1, "unknown-status": 1, "blocked": 1, "not-sent": 1}
     assert summary["notes"] == ["v4.1: happened_at not kept"]
 
 
@@ -150,17 +160,14 @@ def test_failures_are_retry_ready():
     ]
 
 
-@pytest.mark.parametrize(
-    "text, code",
-    [
-        ("out-of-order: case 1 was last sent at x", "out-of-order"),
-        ("a: b | c: d", "a"),
-        ("plain", "plain"),
-        ("", "(none)"),
-    ],
-)
-def test_error_code(text: str, code: str):
-    assert error_code(text) == code
+def test_errors_are_counted_by_code_not_by_their_text():
+    results = [
+        Result(0, Outcome.FAILED, error="The selected status is invalid.", code="http-422"),
+        Result(1, Outcome.FAILED, error="note: too long", code="http-422"),
+        Result(2, Outcome.FAILED, error="gave up after 3 attempts: HTTP 503", code="gave-up"),
+        Result(3, Outcome.SENT),
+    ]
+    assert count_errors(results) == {"http-422": 2, "gave-up": 1}
 
 
 def test_files_are_written_and_formula_safe(tmp_path: Path):

@@ -97,7 +97,7 @@ def test_sigkill_midway_then_resume_loses_nothing(
     proc.kill()
     proc.communicate()
     assert proc.returncode == -signal.SIGKILL
-    time.sleep(0.3)  # requests the dead process left behind may still be applied
+    wait_until(lambda: sb.open_connections() == 0)  # what the dead process left is answered
     applied_before = sb.state.counters["actions_applied"]
     assert applied_before < len(rows)
     with Journal(tmp_path / "journal.sqlite", read_only=True) as journal:
@@ -188,7 +188,7 @@ def test_second_ctrl_c_stops_at_once_with_the_journal_consistent(
     assert proc.returncode == 3, stdout + stderr
     summary = json.loads((tmp_path / "first" / "summary.json").read_text())
     assert sum(summary["outcomes"].values()) == len(rows) and summary["outcomes"]["pending"] > 0
-    time.sleep(0.3)  # abandoned requests may still be applied by the server
+    wait_until(lambda: sb.open_connections() == 0)  # abandoned requests are answered
     with Journal(tmp_path / "journal.sqlite", read_only=True) as journal:
         in_flight = len(journal.in_flight())
 

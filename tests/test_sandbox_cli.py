@@ -168,3 +168,18 @@ def test_started_without_responses_it_warns(tmp_path: Path) -> None:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)
     assert warning.startswith("Warning: no survey responses seeded (--responses FILE)")
+
+
+def test_every_fault_is_an_option_that_reaches_faults() -> None:
+    from dataclasses import fields
+
+    from backfill.cli.sandbox import faults_from_options, sandbox
+    from backfill.sandbox import Faults
+
+    names = [spec.name for spec in fields(Faults)]
+    given = ["--drop-before", "0.25", "--no-retry-after", "--rate-limit", "0", "--seed", "9"]
+    params = sandbox.make_context("sandbox", given).params
+    faults = Faults(**faults_from_options({name: params[name] for name in names}))
+    assert faults == Faults(drop_before_rate=0.25, retry_after=False, rate_limit=None, seed=9)
+    defaults = sandbox.make_context("sandbox", []).params
+    assert Faults(**faults_from_options({name: defaults[name] for name in names})) == Faults()

@@ -65,7 +65,7 @@ def test_threaded_sandbox_serves_synchronous_callers() -> None:
         )
         with urllib.request.urlopen(request) as answer:
             assert json.load(answer)["expires_in"] == 3600
-    assert not sb.sandbox.running
+    assert not sb.running
 
 
 def test_sandbox_imports_nothing_from_the_client_side() -> None:
@@ -106,4 +106,4 @@ def test_threaded_sandbox_clock_can_be_replaced() -> None:
 
     with ThreadedSandbox() as sb:
         sb.clock = lambda: datetime(2020, 1, 1, tzinfo=UTC)
-        assert sb.sandbox.emulator.now() == datetime(2020, 1, 1, tzinfo=UTC)
+        assert sb.emulator.now() == datetime(2020, 1, 1, tzinfo=UTC)

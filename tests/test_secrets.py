@@ -57,7 +57,7 @@ def test_no_secret_in_reports_log_journal_or_output(
         result = CliRunner().invoke(
             cli, ["run", str(data), "-c", str(config_file), "--yes"], catch_exceptions=False
         )
-        tokens = list(sb.sandbox.emulator.tokens)
+        tokens = list(sb.emulator.tokens)
     assert result.exit_code == 1, result.output  # some rows failed: errors were written
     failures = next((tmp_path / "reports").rglob("failures.csv")).read_text(encoding="utf-8-sig")
     assert "1004" in failures and "1005" in failures

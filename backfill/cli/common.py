@@ -18,8 +18,6 @@ from backfill.errors import BackfillError, ExitStatus
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-INPUT_HELP = "CSV/TSV/TXT or Excel (.xlsx/.xlsm/.xls) export; several may be given."
-
 
 def handle_errors(func: F) -> F:
     @wraps(func)

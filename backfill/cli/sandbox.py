@@ -2,11 +2,51 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from backfill.cli.common import config_option, handle_errors
+from backfill.sandbox.settings import Faults
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fault_options(command: F) -> F:
+    """One option per field of `Faults`, named and explained by the field's metadata, in
+    the fields' order. A field whose default is None takes 0 for "none"; a flag that is on
+    by default (retry_after) is an option that turns it off."""
+    for spec in reversed(fields(Faults)):
+        option, help_text = spec.metadata["option"], spec.metadata["help"]
+        if isinstance(spec.default, bool):
+            decorator = click.option(
+                option, spec.name, flag_value=not spec.default, default=spec.default, help=help_text
+            )
+        else:
+            default = 0 if spec.default is None else spec.default
+            decorator = click.option(
+                option,
+                spec.name,
+                type=type(default),
+                default=default,
+                show_default=True,
+                help=help_text,
+            )
+        command = decorator(command)
+    return command
+
+
+def faults_from_options(values: dict[str, Any]) -> dict[str, Any]:
+    """The Faults fields from the options' values: 0 for a field whose default is None is
+    None."""
+    out = dict(values)
+    for spec in fields(Faults):
+        if spec.default is None and not out.get(spec.name):
+            out[spec.name] = None
+    return out
 
 
 @click.command()
@@ -37,19 +77,7 @@ from backfill.cli.common import config_option, handle_errors
 )
 @click.option("--timezone", default="UTC", show_default=True, help="Tenant time zone.")
 @click.option("--token-ttl", default=3600.0, show_default=True, help="Token lifetime, seconds.")
-@click.option("--latency-ms", default=0.0, show_default=True, help="Fixed delay per answer.")
-@click.option("--jitter-ms", default=0.0, show_default=True, help="Plus a random delay up to this.")
-@click.option("--rate-limit", default=0, show_default=True, help="Requests/s (sliding); 0 = none.")
-@click.option("--error-rate", default=0.0, show_default=True, help="Share answered 500/502/503.")
-@click.option("--drop-before", default=0.0, show_default=True, help="Share dropped, not applied.")
-@click.option("--drop-after", default=0.0, show_default=True, help="Share applied, answer lost.")
-@click.option("--early-expiry", default=0.0, show_default=True, help="Share: token expires early.")
-@click.option("--late-apply", default=0.0, show_default=True, help="Share applied late.")
-@click.option("--late-apply-s", default=2.5, show_default=True, help="Delay of a late apply, s.")
-@click.option("--no-retry-after", is_flag=True, help="429 answers without Retry-After.")
-@click.option("--token-errors", default=0.0, show_default=True, help="Token share: 500.")
-@click.option("--token-latency-ms", default=0.0, show_default=True, help="Token endpoint delay.")
-@click.option("--seed", default=0, show_default=True, help="Seed of every injected fault.")
+@fault_options
 @handle_errors
 def sandbox(
     host: str,
@@ -64,42 +92,16 @@ def sandbox(
     ignore_happened_at: bool,
     timezone: str,
     token_ttl: float,
-    latency_ms: float,
-    jitter_ms: float,
-    rate_limit: int,
-    error_rate: float,
-    drop_before: float,
-    drop_after: float,
-    early_expiry: float,
-    late_apply: float,
-    late_apply_s: float,
-    no_retry_after: bool,
-    token_errors: float,
-    token_latency_ms: float,
-    seed: int,
+    **fault_values: Any,
 ) -> int:
     """Run the local CustomerGauge emulator in the foreground until Ctrl-C.
 
     Point backfill at it with api.base_url and api.auth_url (printed on start) and the
     throwaway credentials it prints. Sends nothing anywhere: a rehearsal, with faults.
     """
-    from backfill.sandbox import Faults, SandboxSettings, serve
+    from backfill.sandbox import SandboxSettings, serve
 
-    faults = Faults(
-        latency_ms=latency_ms,
-        jitter_ms=jitter_ms,
-        rate_limit=rate_limit or None,
-        error_rate=error_rate,
-        drop_before_rate=drop_before,
-        drop_after_rate=drop_after,
-        early_expiry_rate=early_expiry,
-        late_apply_rate=late_apply,
-        late_apply_s=late_apply_s,
-        retry_after=not no_retry_after,
-        token_error_rate=token_errors,
-        token_latency_ms=token_latency_ms,
-        seed=seed,
-    )
+    faults = Faults(**faults_from_options(fault_values))
     settings = SandboxSettings(
         token_ttl_s=token_ttl,
         progressive=progressive,

@@ -13,7 +13,9 @@ from backfill.errors import JournalError
 from backfill.journal.schema import ADDED_COLUMNS, SCHEMA, SCHEMA_VERSION
 
 
-def connect(path: Path, *, read_only: bool) -> tuple[sqlite3.Connection, IO[str] | None]:
+def connect(
+    path: Path, *, read_only: bool, busy_timeout_s: float
+) -> tuple[sqlite3.Connection, IO[str] | None]:
     """The connection, and the held lock file of a writer (None when read-only)."""
     if read_only and not path.exists():
         raise JournalError(
@@ -34,9 +36,11 @@ def connect(path: Path, *, read_only: bool) -> tuple[sqlite3.Connection, IO[str]
     try:
         if read_only:
             uri = f"file:{path.resolve()}?mode=ro"
-            conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=5)
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=busy_timeout_s)
         else:
-            conn = sqlite3.connect(path, check_same_thread=False, timeout=5, isolation_level=None)
+            conn = sqlite3.connect(
+                path, check_same_thread=False, timeout=busy_timeout_s, isolation_level=None
+            )
         conn.row_factory = sqlite3.Row
         if not read_only:
             mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]

@@ -67,10 +67,6 @@ class JournalReader:
         )
         return {row["case_id"]: row["last"] for row in rows if row["last"]}
 
-    def last_sent_time(self, case: str) -> str | None:
-        """The latest happened_at (UTC) among the case's accepted actions, for the order guard."""
-        return self.last_sent_times([case]).get(case)
-
     def in_flight(self) -> list[Entry]:
         """Actions whose request went out but whose outcome was never recorded (a crash)."""
         rows = self._query("SELECT * FROM actions WHERE state = 'in_flight' ORDER BY updated_at")

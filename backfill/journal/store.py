@@ -58,6 +58,9 @@ from backfill.journal.reading import JournalReader
 from backfill.journal.schema import DONE_STATES, UPSERT, Entry, State
 from backfill.model import Action, Outcome, Result
 
+# How long a write waits for another process's lock before the run stops with "locked".
+BUSY_TIMEOUT_S = 5.0
+
 __all__ = ["DONE_STATES", "Entry", "Journal", "State"]
 
 # The states a sent action's outcome is recorded under; the others were never applied.
@@ -86,7 +89,10 @@ class Journal(JournalReader):
         read_only: bool = False,
         flush_every: int = 50,
         flush_interval_s: float = 0.5,
+        busy_timeout_s: float | None = None,
     ) -> None:
+        """`busy_timeout_s`: how long a write waits for another process's lock (None: the
+        module's BUSY_TIMEOUT_S, read when the journal opens, so a test can shorten it)."""
         self.path = Path(path)
         self.read_only = read_only
         self.flush_every = max(1, flush_every)
@@ -96,7 +102,11 @@ class Journal(JournalReader):
         self._wake = threading.Event()
         self._closing = False
         self._writer_error: BaseException | None = None
-        self._conn, self._lock_file = connect(self.path, read_only=read_only)
+        if busy_timeout_s is None:
+            busy_timeout_s = BUSY_TIMEOUT_S
+        self._conn, self._lock_file = connect(
+            self.path, read_only=read_only, busy_timeout_s=busy_timeout_s
+        )
         self._writer: threading.Thread | None = None
         if not read_only:
             self._writer = threading.Thread(

@@ -120,10 +120,12 @@ def time_evidence(convention: Convention) -> str:
 def _evidence(values: pd.Series, header: str) -> np.ndarray:
     """Cells whose reading as a time says the column holds times: dates, and text but bare
     numbers (unless the header says they are Unix epochs)."""
-    is_date = values.map(lambda v: isinstance(v, datetime | date)).to_numpy(dtype=bool)
-    is_text = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    is_date: np.ndarray = values.map(lambda v: isinstance(v, datetime | date)).to_numpy(dtype=bool)
+    is_text: np.ndarray = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
     if epoch_unit(header) is not None:
-        return np.asarray(is_date | is_text, dtype=bool)
+        evidence: np.ndarray = is_date | is_text
+        return evidence
     text = values.where(is_text, "").astype(str).str.strip()
     number = text.str.match(_NUMBER).to_numpy(dtype=bool)
-    return is_date | (is_text & ~number)
+    evidence = is_date | (is_text & ~number)
+    return evidence

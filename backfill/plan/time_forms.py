@@ -191,12 +191,14 @@ def _assemble(parts: dict[str, pa.Array]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _filled(texts: pa.Array) -> np.ndarray:
-    return np.asarray(pc.not_equal(texts, "").to_numpy(zero_copy_only=False), dtype=bool)
+    filled: np.ndarray = pc.not_equal(texts, "").to_numpy(zero_copy_only=False)
+    return filled
 
 
 def _number(texts: pa.Array, empty: int = -1) -> np.ndarray:
     filled = pc.if_else(pc.equal(texts, ""), str(empty), texts)
-    return np.asarray(pc.cast(filled, pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
+    numbers: np.ndarray = pc.cast(filled, pa.int64()).to_numpy(zero_copy_only=False)
+    return numbers
 
 
 def _lookup(words: pa.Array, *, weekday: bool = False) -> np.ndarray:
@@ -208,7 +210,8 @@ def _lookup(words: pa.Array, *, weekday: bool = False) -> np.ndarray:
     else:
         values = [month_number(w) or 0 if w else 0 for w in encoded.dictionary.to_pylist()]
     table = np.array(values, dtype=np.int64)
-    return np.asarray(table[encoded.indices.to_numpy(zero_copy_only=False)], dtype=np.int64)
+    numbers: np.ndarray = table[encoded.indices.to_numpy(zero_copy_only=False)]
+    return numbers
 
 
 def _offset_minutes(zones: pa.Array) -> np.ndarray:
@@ -227,7 +230,8 @@ def _offset_minutes(zones: pa.Array) -> np.ndarray:
         else:
             minutes.append(float("nan"))
     table = np.array(minutes, dtype=np.float64)
-    return np.asarray(table[encoded.indices.to_numpy(zero_copy_only=False)], dtype=np.float64)
+    offsets: np.ndarray = table[encoded.indices.to_numpy(zero_copy_only=False)]
+    return offsets
 
 
 def epoch_unit(header: str) -> str | None:

@@ -17,18 +17,16 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from backfill.model import UTC_OFFSET
 from backfill.plan.cells import as_text
 from backfill.plan.time_convention import Convention, read_numeric
 from backfill.plan.time_forms import read_epochs, read_word_forms
 
-_OFFSET = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
 _ISO_START = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
 # Excel serial day numbers 10000-99999 (years 1927-2173): a bare year or a compact
 # yyyymmdd never falls in this range.
 _SERIAL = r"^\d{5}(?:\.\d+)?$"
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-
-API_FORMAT = "%Y-%m-%d %H:%M:%S"  # how the API writes times, in api.timezone
 
 # problem codes of parse_times
 MISSING = "missing-time"
@@ -183,7 +181,7 @@ def _parse_iso(text: pd.Series, pending: np.ndarray, naive: np.ndarray, aware: n
         hit = parsed.notna() & long_enough
         naive[hit.index[hit.to_numpy()]] = parsed[hit].to_numpy(dtype="datetime64[us]")
     else:
-        has_offset = subset.str.contains(_OFFSET) & subset.str.match(_ISO_START)
+        has_offset = subset.str.contains(UTC_OFFSET) & subset.str.match(_ISO_START)
         instants = pd.to_datetime(subset[has_offset], format="ISO8601", utc=True, errors="coerce")
         aware[instants.index] = instants.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
         plain = subset[~has_offset]
@@ -215,7 +213,7 @@ def format_times(utc: pd.Series, zone: str) -> pd.Series:
     import pyarrow.compute as pc
 
     wall = pa.array(utc.dt.tz_convert(zone).dt.tz_localize(None), type=pa.timestamp("us"))
-    # pyarrow writes whole-second timestamps as API_FORMAT when casting them to text
+    # pyarrow writes whole-second timestamps as model.TIME_FORMAT when casting them to text
     seconds = pc.floor_temporal(wall, unit="second").cast(pa.timestamp("s"))
     text = pc.fill_null(seconds.cast(pa.string()), "")
     return pd.Series(text.to_pandas().array, index=utc.index, dtype="str")

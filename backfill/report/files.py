@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,18 +106,9 @@ def failures_frame(results: pd.DataFrame, original_columns: Sequence[str]) -> pd
     return rows[[*originals, *ours]].reset_index(drop=True)
 
 
-def error_code(error: str) -> str:
-    """The stable code of an error text ("out-of-order: case 1 ..." -> "out-of-order")."""
-    first = error.split(" | ", 1)[0].strip()
-    code = first.split(":", 1)[0].strip()
-    return code[:80] or "(none)"
-
-
-def count_errors(results: pd.DataFrame, original_columns: Sequence[str]) -> dict[str, int]:
-    """Rows by error code, over rows that have an error, most frequent first."""
-    errors = results[report_column("error", original_columns)].astype(str)
-    counts = Counter(error_code(e) for e in errors if e)
-    return dict(counts.most_common())
+def count_errors(results: Iterable[Result]) -> dict[str, int]:
+    """Rows by error code (Result.code), over rows that have one, most frequent first."""
+    return dict(Counter(r.code for r in results if r.code).most_common())
 
 
 def build_summary(
@@ -129,6 +120,7 @@ def build_summary(
     requests: int,
     elapsed_s: float,
     exit_code: int,
+    errors: Mapping[str, int] | None = None,
     notes: Sequence[str] = (),
     extra: Mapping[str, Any] | None = None,
 ) -> Summary:
@@ -152,7 +144,7 @@ def build_summary(
         rows=len(results),
         cases=int(cases),
         outcomes=outcomes,
-        errors=count_errors(results, original_columns),
+        errors=dict(errors or {}),
         requests=int(requests),
         elapsed_s=round(float(elapsed_s), 3),
         rate_per_s=round(requests / elapsed_s, 2) if elapsed_s > 0 else 0.0,
@@ -176,7 +168,12 @@ def build_report(
     return RunReport(
         results=table,
         failures=failures_frame(table, original_columns),
-        summary=build_summary(table, original_columns, **summary_fields),
+        summary=build_summary(
+            table,
+            original_columns,
+            errors=count_errors(results[key] for key in frame.index),
+            **summary_fields,
+        ),
     )
 
 

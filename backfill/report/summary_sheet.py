@@ -18,9 +18,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.marker import DataPoint
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from backfill.model import OUTCOMES
+from backfill.plan.layouts import rows_became
 from backfill.report.facts import seconds_text
 from backfill.report.summary import Summary
 from backfill.report.workbook import (
@@ -28,6 +28,7 @@ from backfill.report.workbook import (
     HEADER_FILL,
     HEADER_FONT,
     OUTCOME_COLOURS,
+    WriteOnlySheet,
     cell_value,
     landscape_fit_to_width,
     outcome_fill,
@@ -60,7 +61,22 @@ REASONS = {  # error code -> what it means, for the "why" table
     "note-required": "the tenant requires a note",
     "out-of-order": "older than the case's last sent action",
     "duplicate": "identical to an earlier row of the case",
+    "changed-after-sent": "changed in the input after an earlier run sent it",
+    "not-sent": "not attempted: the run stopped first; the next run sends it",
+    "in-flight": "sent when the run stopped at once: outcome unknown, re-sent next run",
+    "gave-up": "no final answer after every attempt (server errors, lost answers)",
+    "not-applied": "the API applied only part of the action (see column error)",
+    "unsendable": "cannot be expressed in this API version's request",
 }
+
+
+def reason_text(code: str) -> str:
+    """What an error code means, for the "why" table ("" when there is nothing to add)."""
+    if code.startswith("http-") and code not in REASONS:
+        return f"refused by the API with HTTP {code.removeprefix('http-')} (see column error)"
+    return REASONS.get(code, "")
+
+
 BANNER_SANDBOX = PatternFill("solid", fgColor="F4B084")
 BANNER_REAL = PatternFill("solid", fgColor="305496")
 SECTION_FILL = PatternFill("solid", fgColor="D9E1F2")
@@ -71,7 +87,7 @@ TOP_REASONS = 10
 class _Sheet:
     """Appends rows to a write-only sheet and remembers their numbers (for the charts)."""
 
-    def __init__(self, sheet: WriteOnlyWorksheet) -> None:
+    def __init__(self, sheet: WriteOnlySheet) -> None:
         self.sheet = sheet
         self.row = 0
 
@@ -122,9 +138,7 @@ def _lines(value: Any, width: float) -> int:
     return max(1, math.ceil(len(text) / (width - 2)), text.count("\n") + 1)
 
 
-def write_summary_sheet(
-    sheet: WriteOnlyWorksheet, summary: Summary, notes: Sequence[str] = ()
-) -> None:
+def write_summary_sheet(sheet: WriteOnlySheet, summary: Summary, notes: Sequence[str] = ()) -> None:
     for letter, width in WIDTHS.items():
         sheet.column_dimensions[letter].width = width
     landscape_fit_to_width(sheet, landscape=False)
@@ -175,8 +189,14 @@ def _where(out: _Sheet, summary: Summary) -> None:
             f"API {summary.api_version or '?'}, at {target}"
         )
     out.item("Target", where)
+    unit = "rows" if summary.file_rows is None else "actions"
     for item in summary.inputs:
-        out.item("Input file", f"{item.file} ({item.rows:,} rows)")
+        out.item("Input file", f"{item.file} ({item.rows:,} {unit})")
+    if summary.file_rows is not None:
+        out.item(
+            "File rows",
+            rows_became(summary.rows, summary.layout, summary.file_rows, summary.without_action),
+        )
     out.item("Config file", summary.config_file or "none: built-in defaults")
     if summary.journal:
         out.item("Journal", summary.journal)
@@ -244,7 +264,7 @@ def _reasons(out: _Sheet, summary: Summary) -> None:
     out.section("Why rows were not sent (column error of Failures)")
     out.header("Reason", "What it means", "Rows")
     for code, count in list(errors.items())[:TOP_REASONS]:
-        out.item(code, REASONS.get(code, ""), extra=int(count))
+        out.item(code, reason_text(code), extra=int(count))
     if len(errors) > TOP_REASONS:
         rest = sum(int(n) for n in list(errors.values())[TOP_REASONS:])
         out.item("other reasons", "", extra=rest)
@@ -322,7 +342,7 @@ def _months(out: _Sheet, summary: Summary) -> tuple[int, int] | None:
 
 
 def _charts(
-    sheet: WriteOnlyWorksheet, outcomes: tuple[int, int], months: tuple[int, int] | None
+    sheet: WriteOnlySheet, outcomes: tuple[int, int], months: tuple[int, int] | None
 ) -> None:
     chart = BarChart()
     chart.type = "bar"

@@ -15,7 +15,6 @@ write-only mode, which streams rows: the Results sheet may hold 100,000 of them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from copy import copy
 from pathlib import Path
 from typing import Any
 
@@ -23,20 +22,22 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.worksheet._writer import WorksheetWriter  # (start_writing says why)
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.xml.functions import Element, SubElement
 
 from backfill.formula_guard import neutralise, visible_controls
-from backfill.model import Outcome
+from backfill.model import UTC_OFFSET, Outcome
 from backfill.report.summary import Summary
 
 # Above this many rows the workbook holds Summary and Failures only: Excel's row limit and
 # the time openpyxl needs for millions of cells would otherwise bite; results.csv has all.
 XLSX_RESULTS_LIMIT = 100_000
+# A sheet of a write-only workbook: openpyxl has no type information, and the class lives
+# in a private module (openpyxl.worksheet._write_only), so it is named here and not imported.
+WriteOnlySheet = Any
 EXCEL_MAX_ROWS = 1_048_576
 
 MAX_WIDTH = 40  # characters; longer cells wrap
@@ -111,7 +112,7 @@ def write_workbook(
 
 
 def write_table_sheet(
-    sheet: WriteOnlyWorksheet,
+    sheet: WriteOnlySheet,
     frame: pd.DataFrame,
     *,
     dates: Sequence[str],
@@ -162,30 +163,33 @@ def _position(header: Sequence[str], name: str) -> int | None:
 
 
 class _Styles:
-    """Styled cells made by copying a template's style: setting fonts and fills cell by
-    cell makes openpyxl look each one up again, which costs more than writing the cell."""
+    """Styled cells by named style: setting fonts and fills cell by cell makes openpyxl
+    look each one up again, which costs more than writing the cell; a named style is
+    looked up once and copied onto each cell."""
 
-    def __init__(self, sheet: WriteOnlyWorksheet) -> None:
+    def __init__(self, sheet: WriteOnlySheet) -> None:
         self.sheet = sheet
-        self.templates: dict[str, Any] = {}
+        self.named: dict[str, NamedStyle] = {}
 
-    def template(self, key: str) -> Any:
-        style = self.templates.get(key)
+    def template(self, key: str) -> NamedStyle:
+        style = self.named.get(key)
         if style is None:
-            cell = WriteOnlyCell(self.sheet)
+            style = NamedStyle(name=f"backfill {key}")
             if key == "date":
-                cell.number_format = DATE_FORMAT
+                style.number_format = DATE_FORMAT
             elif key == "wrap":
-                cell.alignment = WRAP
+                style.alignment = WRAP
             else:  # an outcome
-                cell.fill = outcome_fill(key)
-                cell.font = outcome_font(key, bold=True)
-            style = self.templates[key] = cell._style
+                style.fill = outcome_fill(key)
+                style.font = outcome_font(key, bold=True)
+            if style.name not in self.sheet.parent.named_styles:  # (one per workbook)
+                self.sheet.parent.add_named_style(style)
+            self.named[key] = style
         return style
 
     def cell(self, value: Any, key: str) -> Any:
         cell = WriteOnlyCell(self.sheet, value=value)
-        cell._style = copy(self.template(key))
+        cell.style = self.template(key).name
         return cell
 
 
@@ -200,7 +204,7 @@ def _column_cells(
         # text cells only: numbers would be read as nanoseconds since 1970
         text = column.astype(object).map(lambda v: v if isinstance(v, str) else None)
         if times == "as written":  # (a time with an offset stays text: no zone to show)
-            text = text.where(~text.astype(str).str.contains(_OFFSET, regex=True), None)
+            text = text.where(~text.astype(str).str.contains(UTC_OFFSET, regex=True), None)
         parsed = pd.to_datetime(text, errors="coerce", utc=True, format="ISO8601")
         naive = parsed.dt.tz_localize(None).astype(object).where(parsed.notna(), None).tolist()
         return [
@@ -219,7 +223,6 @@ def _column_cells(
 
 
 WRAP = Alignment(wrap_text=True, vertical="top")
-_OFFSET = r"(?:Z|[+-]\d\d:?\d\d)\s*$"
 
 
 def cell_value(value: Any) -> Any:
@@ -273,7 +276,7 @@ def row_height(lines: int) -> float:
     return min(15.0 * lines, 409.0)
 
 
-def header_cell(sheet: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
+def header_cell(sheet: WriteOnlySheet, text: str) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value=neutralise(text))
     cell.font = HEADER_FONT
     cell.fill = HEADER_FILL
@@ -282,7 +285,7 @@ def header_cell(sheet: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
     return cell
 
 
-def landscape_fit_to_width(sheet: WriteOnlyWorksheet, *, landscape: bool = True) -> None:
+def landscape_fit_to_width(sheet: WriteOnlySheet, *, landscape: bool = True) -> None:
     """Print on as many pages as it takes, but one page wide."""
     sheet.page_setup.orientation = "landscape" if landscape else "portrait"
     sheet.page_setup.fitToWidth = 1
@@ -291,9 +294,12 @@ def landscape_fit_to_width(sheet: WriteOnlyWorksheet, *, landscape: bool = True)
     sheet.page_margins.left = sheet.page_margins.right = 0.4
 
 
-def start_writing(sheet: WriteOnlyWorksheet) -> _SheetWriter:
+def start_writing(sheet: WriteOnlySheet) -> _SheetWriter:
     """Give `sheet` the writer that can also mark ranges whose numbers are stored as text.
 
+    The one place that reaches into openpyxl's private parts (its writer class and a sheet's
+    `_writer`): openpyxl has no public way to write <ignoredErrors>, and without it Excel
+    flags every id read as text with a green "number stored as text" triangle.
     openpyxl writes a sheet's top (views, widths, page properties) when its first row comes,
     so everything of that kind must be set before this call."""
     writer = _SheetWriter(sheet)

@@ -200,10 +200,11 @@ def collect_results(
     frame = plan.frame
     results: dict[int, Result] = {}
     decided = frame[frame[model.OUTCOME].ne("")]
-    for key, outcome, error in zip(
-        decided.index, decided[model.OUTCOME], decided[model.ERROR], strict=True
+    codes = plan.error_codes().reindex(decided.index, fill_value="")
+    for key, outcome, error, code in zip(
+        decided.index, decided[model.OUTCOME], decided[model.ERROR], codes, strict=True
     ):
-        results[int(key)] = Result(int(key), Outcome(outcome), error=str(error or ""))
+        results[int(key)] = Result(int(key), Outcome(outcome), error=str(error or ""), code=code)
     results.update(decisions.results)
     results.update(hooks.results)
     reason = f"not sent: the run was aborted ({aborted})" if aborted else "not sent"
@@ -214,6 +215,7 @@ def collect_results(
             results[key] = Result(
                 key,
                 Outcome.PENDING,
+                code="in-flight" if lost else "not-sent",
                 error=(
                     "in flight when the run stopped at once: outcome unknown, the next run "
                     "re-sends it as uncertain"

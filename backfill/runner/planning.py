@@ -1,32 +1,25 @@
 """`backfill validate` and `backfill plan` as a library function: plan the inputs and write the
-plan's files; and requests.jsonl, what a run would send for a plan, one request a line.
+plan's files, with requests.jsonl (what a run would send) for `plan`.
 
 `write_plan` decides which files to write, replaces those of the previous plan of the same
 input (none left stale; invalid.csv only when a row is invalid: no empty files) and turns a
 disk that says no into one OutputError. The CLI words what it returns.
 
-requests.jsonl: each line is built by the sender's own `build_request`, so it is the request
-body exactly as it goes out (happened_at already in api.timezone), in send order: case after
-case, each case's actions in their order. A run sends the same, minus what the journal shows
-as sent.
+requests.jsonl is written by backfill/runner/requests_file.py.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlencode
 
-from backfill.config import Config
+from backfill.config import Config, output_dir
 from backfill.model import OnProgress, no_progress
 from backfill.plan.build import Plan
 from backfill.plan.files import PLAN_FILES
-from backfill.send.protocol import UnsendableError, build_request
+from backfill.runner.requests_file import write_requests
 
-REQUESTS_FILE = "requests.jsonl"
 VALIDATE_FILES = ("invalid.csv",)  # `backfill validate`; `backfill plan` writes PLAN_FILES
 
 
@@ -50,7 +43,7 @@ def plan_folder(config: Config, inputs: Sequence[Path]) -> Path:
     name = Path(inputs[0]).stem if inputs else "input"
     if len(inputs) > 1:
         name += f"-and-{len(inputs) - 1}-more"
-    return Path(config.output.dir.replace("{run_id}", f"{name}-plan"))
+    return output_dir(config, None, f"{name}-plan")
 
 
 def write_plan(
@@ -95,32 +88,3 @@ def _column_hints(plan: Plan) -> list[str]:
         return []
     mapped = {**cfg.columns, **plan.columns}
     return column_hints(plan.frame, mapped, zone=cfg.timezone)
-
-
-def write_requests(plan: Plan, folder: Path) -> Path:
-    """Write `folder`/requests.jsonl for the plan's actions to send; its path."""
-    path = Path(folder) / REQUESTS_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="\n") as handle:
-        for case in plan.actions_by_case():
-            for action in case:
-                line: dict[str, Any] = {
-                    "source": action.source,
-                    "row": action.row,
-                    "number_customergauge": action.case,
-                    "case_seq": action.case_seq,
-                }
-                try:
-                    request = build_request(action, plan.config.api)
-                except UnsendableError as exc:
-                    line["error"] = str(exc)
-                else:
-                    line["method"], line["path"] = request.method, request.path
-                    if request.json is not None:
-                        line["content_type"] = "application/json"
-                        line["body"] = request.json
-                    else:
-                        line["content_type"] = "application/x-www-form-urlencoded"
-                        line["body"] = urlencode(request.form or {})
-                handle.write(json.dumps(line, ensure_ascii=False) + "\n")
-    return path

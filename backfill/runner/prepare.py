@@ -18,14 +18,13 @@ from backfill import model
 from backfill.config import Config
 from backfill.errors import AuthError, ConfigError
 from backfill.journal.store import Journal
-from backfill.model import Action, Outcome
+from backfill.model import Action, Echo, Outcome
 from backfill.plan.build import Plan
 from backfill.plan.identity import plan_contents, plan_identities
 from backfill.runner.resume import Decisions, decide, utc_times
 from backfill.send.auth import Credentials
 
 Confirm = Callable[[str], bool]  # the question -> go ahead?
-Echo = Callable[[str], None]  # a line for the person running the command
 
 
 def check_v41(plan: Plan, config: Config) -> list[str]:
@@ -77,13 +76,10 @@ def decide_plan(
     echo: Echo,
     on_plan: Callable[[Plan], None] | None,
 ) -> tuple[Decisions, list[str]]:
-    """Show `plan`, then the journal's decisions on it: what to send, and report notes."""
-    from backfill.plan.build import format_summary
-
+    """Show `plan` (to `on_plan`: the CLI words it), then the journal's decisions on it: what
+    to send, and report notes."""
     if on_plan is not None:
         on_plan(plan)
-    else:
-        echo(format_summary(plan))
     notes = check_v41(plan, config)
     keys = plan_identities(plan)
     identities = {int(k): str(v) for k, v in zip(keys.index, keys, strict=True)}
@@ -136,13 +132,13 @@ def explain_decisions(decisions: Decisions) -> tuple[list[str], list[str]]:
     already = Counter(r.outcome for r in results)[Outcome.ALREADY_SENT]
     if already:
         lines.append(f"Journal: {already} action(s) already sent by earlier runs")
-    out_of_order = sum(1 for r in results if r.error.startswith("out-of-order"))
+    out_of_order = sum(1 for r in results if r.code == "out-of-order")
     if out_of_order:
         lines.append(
             f"Journal: {out_of_order} action(s) older than their case's last sent action "
             "are not sent (out-of-order; --allow-out-of-order overrides)"
         )
-    changed = sum(1 for r in results if r.error.startswith("changed-after-sent"))
+    changed = sum(1 for r in results if r.code == "changed-after-sent")
     if changed:
         lines.append(
             f"Journal: {changed} action(s) changed in the input after they were sent are not "

@@ -100,24 +100,27 @@ def decide(
                     Outcome.BLOCKED,
                     error=f"blocked: row {failed_at.row} of {failed_at.source} (an earlier "
                     f"action of case {action.case}) failed",
+                    code="blocked",
                 )
                 continue
             newest = last.get(action.case)
-            refusal = ""
+            refusal = code = ""
             if changed:
+                code = "changed-after-sent"
                 refusal = (
                     f"changed-after-sent: case {action.case}'s action {action.case_seq} at "
                     f"{when} UTC was sent by run {changed}; sending the changed row would add "
                     "a second history entry"
                 )
             elif when and newest and when < newest:
+                code = "out-of-order"
                 refusal = (
                     f"out-of-order: case {action.case} was last sent at {newest} UTC, after "
                     f"this action's {when} UTC; CustomerGauge would apply it after the newer one"
                 )
             if refusal and not allow_out_of_order:
                 error = f"{refusal} (use --allow-out-of-order to send it anyway)"
-                results[action.key] = Result(action.key, Outcome.FAILED, error=error)
+                results[action.key] = Result(action.key, Outcome.FAILED, error=error, code=code)
                 failed_at = action
                 continue
             if entry is not None and (entry.state == State.IN_FLIGHT or entry.maybe_applied):

@@ -18,6 +18,9 @@ def status(journal_path: Path | str) -> str:
         runs = journal.runs()
         states = journal.state_counts()
         left = journal.cases_left()
+        pilots: dict[str, list[dict[str, Any]]] = {}
+        for item in journal.pilot_cases():
+            pilots.setdefault(item["run_id"], []).append(item)
     lines = [f"Journal {path}: {len(runs)} run(s)"]
     for item in runs:
         outcomes = ", ".join(f"{k} {v}" for k, v in item["outcomes"].items() if v) or "-"
@@ -30,6 +33,10 @@ def status(journal_path: Path | str) -> str:
             f"  {item['run_id']}  {item['command']:<5}  {item['started_at'][:19]}  {finished}"
             f"  rows {item['rows'] if item['rows'] is not None else '?'}: {outcomes}"
         )
+        pilot = pilots.get(item["run_id"])
+        if pilot:
+            verdicts = ", ".join(f"{c['case_id']} {c['verdict'] or 'not read back'}" for c in pilot)
+            lines.append(f"    pilot: {verdicts}")
     lines.append(
         "Actions: "
         + ", ".join(f"{name.replace('_', ' ')} {states[name]}" for name in states)

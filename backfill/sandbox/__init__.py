@@ -39,7 +39,23 @@ Where the documents are silent, these are the decisions (tests pin each one):
 
 from __future__ import annotations
 
-from backfill.sandbox.server import Sandbox, ThreadedSandbox, serve
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from backfill.sandbox.settings import Faults, SandboxSettings
+
+if TYPE_CHECKING:
+    from backfill.sandbox.server import Sandbox, ThreadedSandbox, serve
+
+
+def __getattr__(name: str) -> Any:
+    # The server (and aiohttp) load on first use: `backfill --help` builds the sandbox's
+    # options from Faults and must not pay for the server.
+    if name not in ("Sandbox", "ThreadedSandbox", "serve"):
+        raise AttributeError(f"module 'backfill.sandbox' has no attribute {name!r}")
+    value = getattr(import_module("backfill.sandbox.server"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = ["Faults", "Sandbox", "SandboxSettings", "ThreadedSandbox", "serve"]

@@ -2,8 +2,8 @@
 
 The endpoints live in modules of their own, thin over `rules` (validation) and `state`:
 `close_loop` (the v7 PUT), `workflow` (v4.1), `tokens` (OAuth2 and the auth checks) and
-`sync` (the GET readers). Every API request but the token's goes through
-`pipeline.through_faults`, which applies the faults drawn for it first.
+`sync` (the GET readers). Every API request but the token's goes through the middleware
+of `pipeline`, which applies the faults drawn for it first.
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from aiohttp import web
 from backfill.sandbox import rules
 from backfill.sandbox.close_loop import put_status
 from backfill.sandbox.faults import FaultInjector
+from backfill.sandbox.pipeline import Faulted, endpoint_handler, fault_middleware
 from backfill.sandbox.settings import Faults, SandboxSettings
 from backfill.sandbox.state import SandboxState
 from backfill.sandbox.sync import sync_close_loop, sync_responses
 from backfill.sandbox.tokens import token
-from backfill.sandbox.workflow import not_found, workflow
+from backfill.sandbox.workflow import method_not_allowed, not_found, workflow
 
 PUT_PATH = "/v7/rest/close-loop/status"
 SYNC_CLOSE_LOOP_PATH = "/v7/rest/sync/close-loop"
@@ -82,13 +83,31 @@ def build_app(emulator: Emulator, inspect: Callable[[web.Application], None]) ->
 
         return handle
 
-    app = web.Application()
+    v7_json, v7_query, v41_form = (
+        Faulted("bearer", "v7"),
+        Faulted("bearer", ""),
+        Faulted("api_key", "form"),
+    )
+    faulted = {
+        "put-status": v7_json,
+        "workflow-json": v41_form,
+        "workflow-xml": v41_form,
+        "sync-close-loop": v7_query,
+        "sync-responses": v7_query,
+    }
+    app = web.Application(middlewares=[fault_middleware(emulator, faulted)])
     app.router.add_post(TOKEN_PATH, on(token))
-    app.router.add_put(PUT_PATH, on(put_status))
-    app.router.add_route("*", "/v4.1/workflow.json", on(workflow))
-    app.router.add_route("*", "/v4.1/workflow.xml", on(workflow))
+    app.router.add_put(PUT_PATH, endpoint_handler(emulator, put_status), name="put-status")
+    for suffix in ("json", "xml"):
+        path = f"/v4.1/workflow.{suffix}"
+        app.router.add_post(path, endpoint_handler(emulator, workflow), name=f"workflow-{suffix}")
+        app.router.add_route("*", path, on(method_not_allowed))
     app.router.add_route("*", "/v4.1/{tail:.*}", on(not_found))
-    app.router.add_get(SYNC_CLOSE_LOOP_PATH, on(sync_close_loop))
-    app.router.add_get(SYNC_RESPONSES_PATH, on(sync_responses))
+    app.router.add_get(
+        SYNC_CLOSE_LOOP_PATH, endpoint_handler(emulator, sync_close_loop), name="sync-close-loop"
+    )
+    app.router.add_get(
+        SYNC_RESPONSES_PATH, endpoint_handler(emulator, sync_responses), name="sync-responses"
+    )
     inspect(app)
     return app

@@ -9,7 +9,6 @@ from aiohttp import web
 
 from backfill.sandbox import rules
 from backfill.sandbox.answers import JSON, json_answer
-from backfill.sandbox.pipeline import through_faults
 from backfill.sandbox.state import RequestRecord
 
 if TYPE_CHECKING:
@@ -24,11 +23,7 @@ _PUT_OK = {
 }
 
 
-async def put_status(emulator: Emulator, request: web.Request) -> web.StreamResponse:
-    return await through_faults(emulator, request, _put_status, "bearer", "v7")
-
-
-async def _put_status(
+async def put_status(
     emulator: Emulator, request: web.Request, body: dict[str, Any], record: RequestRecord
 ) -> web.Response:
     settings = emulator.settings

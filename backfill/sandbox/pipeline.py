@@ -1,17 +1,23 @@
-"""The fault pipeline every API request goes through before its endpoint's own logic.
+"""The fault pipeline every API request goes through before its endpoint's own logic: an
+aiohttp middleware, so that no endpoint has to remember to call it.
 
 A request is logged on arrival, then the faults decided for it are applied in the order a
 real deployment would meet them (rate limiter, load balancer errors, lost connections,
-authentication), then the endpoint's handler runs.
+authentication), then the endpoint's handler runs. Only the routes named in the
+middleware's `routes` go through it (not the token endpoint, v4.1's 404 and 405, nor the
+/_sandbox/ inspection routes).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from aiohttp import web
+from aiohttp.typedefs import Handler as WebHandler
+from aiohttp.typedefs import Middleware
 
 from backfill.sandbox.answers import (
     JSON,
@@ -38,9 +44,44 @@ Handler = Callable[
 Auth = Literal["bearer", "api_key"]
 BodyKind = Literal["v7", "form", ""]
 
+# where the middleware leaves what the endpoint needs: the parsed body and the log record
+BODY = web.RequestKey("backfill.sandbox.body", dict[str, Any])
+RECORD = web.RequestKey("backfill.sandbox.record", RequestRecord)
+
+
+@dataclass(frozen=True, slots=True)
+class Faulted:
+    """A route that goes through the faults: how it authenticates and what body it reads."""
+
+    auth: Auth
+    body: BodyKind
+
+
+def endpoint_handler(emulator: Emulator, endpoint: Handler) -> WebHandler:
+    """The aiohttp handler of a faulted route: `endpoint` with what the middleware read."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        return await endpoint(emulator, request, request[BODY], request[RECORD])
+
+    return handle
+
+
+def fault_middleware(emulator: Emulator, routes: Mapping[str, Faulted]) -> Middleware:
+    """The middleware that puts every request of the routes named in `routes` (by route
+    name) through the faults; other requests pass untouched."""
+
+    @web.middleware
+    async def faults(request: web.Request, handler: WebHandler) -> web.StreamResponse:
+        route = routes.get(request.match_info.route.name or "")
+        if route is None:
+            return await handler(request)
+        return await through_faults(emulator, request, handler, route)
+
+    return faults
+
 
 async def through_faults(
-    emulator: Emulator, request: web.Request, handler: Handler, auth: Auth, body_kind: BodyKind
+    emulator: Emulator, request: web.Request, handler: WebHandler, route: Faulted
 ) -> web.StreamResponse:
     """Answer `request` with `handler`, unless one of the faults drawn for it answers first."""
     arrived = emulator.monotonic()
@@ -48,10 +89,12 @@ async def through_faults(
     record = state.log_request(arrived, request.method, request.path)
     state.counters["requests"] += 1
     body: dict[str, Any] = {}
-    if body_kind == "v7":
+    if route.body == "v7":
         body = await read_v7_body(request)
-    elif body_kind == "form":
+    elif route.body == "form":
         body = await read_form(request)
+    request[BODY] = body
+    request[RECORD] = record
     case_id = body.get("number_customergauge")
     if case_id is not None:
         record.case_id = str(case_id).strip()
@@ -73,15 +116,15 @@ async def through_faults(
     if draw.drop_before:
         state.counters["fault:drop_before"] += 1
         return drop(request, record, "dropped-before")
-    if auth == "bearer" and not bearer_ok(emulator, request, draw.early_expiry):
+    if route.auth == "bearer" and not bearer_ok(emulator, request, draw.early_expiry):
         return finish(
             state, record, web.Response(body=UNAUTHENTICATED, status=401, content_type=JSON)
         )
-    if auth == "api_key" and not api_key_ok(emulator, request):
+    if route.auth == "api_key" and not api_key_ok(emulator, request):
         return finish(state, record, v41_error(request, 401, 200000, "Invalid API key"))
     if draw.late_apply:
-        return await _apply_late(emulator, request, handler, body, record)
-    response = await handler(emulator, request, body, record)
+        return await _apply_late(emulator, request, handler, record)
+    response = await handler(request)
     if draw.drop_after:
         state.counters["fault:drop_after"] += 1
         return drop(request, record, "dropped-after")
@@ -91,8 +134,7 @@ async def through_faults(
 async def _apply_late(
     emulator: Emulator,
     request: web.Request,
-    handler: Handler,
-    body: dict[str, Any],
+    handler: WebHandler,
     record: RequestRecord,
 ) -> web.StreamResponse:
     """Hold the request, apply it after `late_apply_s`, and never answer it.
@@ -105,7 +147,7 @@ async def _apply_late(
 
     async def later() -> None:
         await asyncio.sleep(emulator.settings.faults.late_apply_s)
-        await handler(emulator, request, body, record)
+        await handler(request)
 
     task = asyncio.ensure_future(later())
     emulator.late.add(task)

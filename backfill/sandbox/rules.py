@@ -91,8 +91,13 @@ def parse_seed_datetime(value: str | datetime, zone: tzinfo) -> datetime:
         ) from None
 
 
+# The API documents' time format, written here again on purpose: the sandbox is built from
+# the documents, not from the client (backfill.model.TIME_FORMAT), so a shared misreading fails.
+API_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
 def format_local(value: datetime, zone: tzinfo) -> str:
-    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+    return value.astimezone(zone).strftime(API_TIME_FORMAT)
 
 
 def make_response(

@@ -5,13 +5,13 @@ for synchronous callers, and in the foreground (`serve`, the `backfill sandbox` 
 from __future__ import annotations
 
 import asyncio
-import csv
 import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
-from datetime import UTC, datetime
+from datetime import datetime
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -96,12 +96,6 @@ class Sandbox:
                 raise InputError(f"cannot seed the sandbox with case {number}: {exc}.") from None
             self.state.add_response(response)
 
-    def seed_responses_file(self, path: Path | str) -> int:
-        """Seed from a CSV file; returns how many responses were read."""
-        responses = read_responses_file(Path(path))
-        self.seed_responses(responses)
-        return len(responses)
-
     def add_users(self, emails: Iterable[str]) -> None:
         """Make these e-mail addresses active users (assignable)."""
         for email in emails:
@@ -130,9 +124,9 @@ class Sandbox:
         )
         await site.start()
         self._runner = runner
-        sockets = getattr(site._server, "sockets", None)  # the port picked for port 0
-        if sockets:
-            self.port = sockets[0].getsockname()[1]
+        addresses = runner.addresses  # the port picked for port 0
+        if addresses:
+            self.port = int(addresses[0][1])
         return self
 
     async def stop(self) -> None:
@@ -143,6 +137,12 @@ class Sandbox:
     @property
     def running(self) -> bool:
         return self._runner is not None
+
+    def open_connections(self) -> int:
+        """Client connections still open, each counted until its last request is answered:
+        0 once a client that went away left nothing behind that could still be applied."""
+        server = self._runner.server if self._runner is not None else None
+        return len(server.connections) if server is not None else 0
 
     @property
     def late_pending(self) -> int:
@@ -161,49 +161,25 @@ class Sandbox:
         await self.stop()
 
 
-class ThreadedSandbox:
-    """A `Sandbox` served from its own event loop on a background thread.
+class ThreadedSandbox(Sandbox):
+    """A `Sandbox` served from its own event loop on a background thread, for synchronous
+    callers (click's CliRunner, subprocess tests): ``with ThreadedSandbox(settings) as sb:``.
 
-    For synchronous callers (click's CliRunner, subprocess tests). It offers the same
-    attributes; the seeding methods run on the sandbox's loop so they never race a request.
+    It is a Sandbox; only what changes the tenant runs on the sandbox's loop, so that
+    seeding never races a request being served.
     """
 
-    def __init__(
-        self,
-        settings: SandboxSettings | None = None,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        *,
-        clock: Clock | None = None,
-        monotonic: Callable[[], float] = time.monotonic,
-        ssl_context: ssl.SSLContext | None = None,
-    ) -> None:
-        self.sandbox = Sandbox(
-            settings, host, port, clock=clock, monotonic=monotonic, ssl_context=ssl_context
-        )
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+    _loop: asyncio.AbstractEventLoop | None = None
+    _thread: threading.Thread | None = None
 
-    def __getattr__(self, name: str) -> Any:
-        # only called for names not found here: state, base_url, settings, ...
-        return getattr(self.sandbox, name)
-
-    @property
-    def clock(self) -> Clock:
-        return self.sandbox.clock
-
-    @clock.setter
-    def clock(self, clock: Clock) -> None:
-        self.sandbox.clock = clock
-
-    def _call(self, func: Callable[..., T], *args: Any) -> T:
+    def _on_loop(self, func: Callable[[], T]) -> T:
         if self._loop is None:
-            return func(*args)
+            return func()
         future: Future[T] = Future()
 
         def run() -> None:
             try:
-                future.set_result(func(*args))
+                future.set_result(func())
             except BaseException as exc:
                 future.set_exception(exc)
 
@@ -211,38 +187,35 @@ class ThreadedSandbox:
         return future.result()
 
     def seed_responses(self, responses: ResponseDates) -> None:
-        self._call(self.sandbox.seed_responses, responses)
-
-    def seed_responses_file(self, path: Path | str) -> int:
-        return self._call(self.sandbox.seed_responses_file, path)
+        self._on_loop(partial(super().seed_responses, responses))
 
     def add_users(self, emails: Iterable[str]) -> None:
-        self._call(self.sandbox.add_users, list(emails))
-
-    def add_users_file(self, path: Path | str) -> int:
-        return self._call(self.sandbox.add_users_file, path)
+        self._on_loop(partial(super().add_users, list(emails)))
 
     def set_faults(self, faults: Faults) -> None:
-        self._call(self.sandbox.set_faults, faults)
+        self._on_loop(partial(super().set_faults, faults))
 
     def issue_token(self) -> str:
-        return self._call(self.sandbox.issue_token)
+        return self._on_loop(super().issue_token)
 
-    def start(self) -> ThreadedSandbox:
+    def open_connections(self) -> int:
+        return self._on_loop(super().open_connections)
+
+    def __enter__(self) -> ThreadedSandbox:
         loop = asyncio.new_event_loop()
         started: Future[None] = Future()
 
         def run() -> None:
             asyncio.set_event_loop(loop)
             try:
-                loop.run_until_complete(self.sandbox.start())
+                loop.run_until_complete(self.start())
             except BaseException as exc:
                 started.set_exception(exc)
                 loop.close()
                 return
             started.set_result(None)
             loop.run_forever()
-            loop.run_until_complete(self.sandbox.stop())
+            loop.run_until_complete(self.stop())
             loop.close()
 
         self._thread = threading.Thread(target=run, name="backfill-sandbox", daemon=True)
@@ -251,66 +224,20 @@ class ThreadedSandbox:
         self._loop = loop
         return self
 
-    def stop(self) -> None:
-        loop, thread = self._loop, self._thread
-        self._loop = self._thread = None
-        if loop is not None and thread is not None:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join()
-
-    def __enter__(self) -> ThreadedSandbox:
-        return self.start()
-
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.stop()
+        loop, thread = self._loop, self._thread
+        self._loop = self._thread = None
+        if loop is not None and thread is not None:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join()
 
 
 # --- seed files --------------------------------------------------------------------------
-RESPONSE_DATE_COLUMNS = ("date_survey_response", "response_date")
-
-
-def read_responses_file(path: Path) -> dict[str, dict[str, str]]:
-    """A CSV with `number_customergauge` and `date_survey_response` (or `response_date`);
-    `date_creation`, `date_order` and `date_sent` are used when present."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"cannot read the responses file {path}: {exc.strerror}.") from exc
-    reader = csv.DictReader(text.splitlines())
-    columns = [c.strip() for c in reader.fieldnames or []]
-    date_column = next((c for c in RESPONSE_DATE_COLUMNS if c in columns), None)
-    if "number_customergauge" not in columns or date_column is None:
-        raise InputError(
-            f"the responses file {path} needs the columns number_customergauge and "
-            f"date_survey_response (or response_date); its columns are: "
-            f"{', '.join(columns) or 'none'}. Rename the header row."
-        )
-    responses: dict[str, dict[str, str]] = {}
-    zone = UTC  # only checks the dates parse; the sandbox reads them in its own zone
-    for row_number, raw in enumerate(reader, start=2):
-        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
-        number = row.get("number_customergauge", "")
-        if not number:
-            continue
-        dates = {"date_survey_response": row.get(date_column, "")}
-        dates.update(
-            {k: row[k] for k in ("date_creation", "date_order", "date_sent") if row.get(k)}
-        )
-        try:
-            rules.make_response(number, dates, zone)
-        except ValueError as exc:
-            raise InputError(
-                f"{path}, row {row_number}, column {date_column}: {exc} (or remove the row)."
-            ) from None
-        responses[number] = dates
-    return responses
-
-
 def read_users_file(path: Path) -> list[str]:
     """One e-mail address per line (a CSV's first column; a header `email` is skipped)."""
     try:
@@ -330,21 +257,17 @@ def serve(
     settings: SandboxSettings,
     host: str = "127.0.0.1",
     port: int = 8080,
-    responses_file: Path | str | None = None,
     users_file: Path | str | None = None,
     echo: Callable[[str], None] = print,
     responses: ResponseDates | None = None,
 ) -> int:
     """Run the sandbox until Ctrl-C; print where it listens and the credentials to use.
-    `responses` (id -> date) are seeded as they are; `responses_file` is read here."""
+    `responses` (id -> date) are seeded as they are (the CLI reads them from a file)."""
 
     async def main() -> None:
         sandbox = Sandbox(settings, host, port)
         if responses is not None:
             sandbox.seed_responses(responses)
-        if responses_file is not None:
-            count = sandbox.seed_responses_file(responses_file)
-            echo(f"Seeded {count} survey responses from {responses_file}.")
         if users_file is not None:
             count = sandbox.add_users_file(users_file)
             echo(f"Seeded {count} active users from {users_file}.")

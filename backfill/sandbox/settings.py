@@ -7,6 +7,7 @@ sandbox (``sb.settings.progressive = True``); handlers read them on every reques
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from backfill.errors import ConfigError
@@ -21,6 +22,11 @@ _RATES = (
 )
 
 
+def _option(default: Any, option: str, help: str) -> Any:
+    """A field of `Faults` with its command-line option and the option's help."""
+    return field(default=default, metadata={"option": option, "help": help})
+
+
 @dataclass(slots=True)
 class Faults:
     """Faults injected into the API endpoints, all drawn from one generator seeded by `seed`.
@@ -30,21 +36,32 @@ class Faults:
     `token_latency_ms`) and its own error share.
     """
 
-    latency_ms: float = 0.0  # fixed delay before every answer
-    jitter_ms: float = 0.0  # plus a uniform random delay in [0, jitter_ms]
-    rate_limit: int | None = None  # admitted requests per sliding 1 s window; None/0 = no limit
-    error_rate: float = 0.0  # share answered 500/502/503 before anything is applied
-    drop_before_rate: float = 0.0  # share whose connection is closed before the action is applied
-    drop_after_rate: float = 0.0  # share applied, then the connection closed (answer lost)
-    early_expiry_rate: float = 0.0  # share on which the token is declared expired early (401)
+    # Each field's metadata names its option of `backfill sandbox` and the option's help
+    # (backfill/cli/sandbox.py makes the options from them).
+    latency_ms: float = _option(0.0, "--latency-ms", "Fixed delay per answer.")
+    # plus a uniform random delay in [0, jitter_ms]
+    jitter_ms: float = _option(0.0, "--jitter-ms", "Plus a random delay up to this.")
+    # admitted requests per sliding 1 s window; None/0 = no limit
+    rate_limit: int | None = _option(None, "--rate-limit", "Requests/s (sliding); 0 = none.")
+    # share answered 500/502/503 before anything is applied
+    error_rate: float = _option(0.0, "--error-rate", "Share answered 500/502/503.")
+    # share whose connection is closed before the action is applied
+    drop_before_rate: float = _option(0.0, "--drop-before", "Share dropped, not applied.")
+    # share applied, then the connection closed (answer lost)
+    drop_after_rate: float = _option(0.0, "--drop-after", "Share applied, answer lost.")
+    # share on which the token is declared expired early (401)
+    early_expiry_rate: float = _option(0.0, "--early-expiry", "Share: token expires early.")
     # share held without an answer and applied `late_apply_s` after arrival, then dropped:
     # the server that applies a request after the client gave up waiting for it
-    late_apply_rate: float = 0.0
-    late_apply_s: float = 2.5
-    retry_after: bool = True  # 429 answers carry "Retry-After: 1"
-    token_error_rate: float = 0.0  # share of token requests answered 500
-    token_latency_ms: float = 0.0  # extra delay of the token endpoint only (large = hanging)
-    seed: int = 0
+    late_apply_rate: float = _option(0.0, "--late-apply", "Share applied late.")
+    late_apply_s: float = _option(2.5, "--late-apply-s", "Delay of a late apply, s.")
+    # 429 answers carry "Retry-After: 1"; the option turns it off
+    retry_after: bool = _option(True, "--no-retry-after", "429 answers without Retry-After.")
+    # share of token requests answered 500
+    token_error_rate: float = _option(0.0, "--token-errors", "Token share: 500.")
+    # extra delay of the token endpoint only (large = hanging)
+    token_latency_ms: float = _option(0.0, "--token-latency-ms", "Token endpoint delay.")
+    seed: int = _option(0, "--seed", "Seed of every injected fault.")
 
     def __post_init__(self) -> None:
         for name in _RATES:

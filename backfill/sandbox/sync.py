@@ -10,7 +10,6 @@ from aiohttp import web
 
 from backfill.sandbox import rules
 from backfill.sandbox.answers import json_answer
-from backfill.sandbox.pipeline import through_faults
 from backfill.sandbox.state import RESPONSE_DATE_FIELDS, RequestRecord
 
 if TYPE_CHECKING:
@@ -19,15 +18,7 @@ if TYPE_CHECKING:
 DEFAULT_PER_PAGE = 100
 
 
-async def sync_close_loop(emulator: Emulator, request: web.Request) -> web.StreamResponse:
-    return await through_faults(emulator, request, _sync_close_loop, "bearer", "")
-
-
-async def sync_responses(emulator: Emulator, request: web.Request) -> web.StreamResponse:
-    return await through_faults(emulator, request, _sync_responses, "bearer", "")
-
-
-async def _sync_close_loop(
+async def sync_close_loop(
     emulator: Emulator, request: web.Request, body: dict[str, Any], record: RequestRecord
 ) -> web.Response:
     query = request.query
@@ -67,7 +58,7 @@ async def _sync_close_loop(
     return json_answer({"data": rows, "cursor": {"next": next_cursor}})
 
 
-async def _sync_responses(
+async def sync_responses(
     emulator: Emulator, request: web.Request, body: dict[str, Any], record: RequestRecord
 ) -> web.Response:
     query = request.query

@@ -1,4 +1,4 @@
-"""The v4.1 workflow endpoint (``/v4.1/workflow.json`` and ``.xml``) and v4.1's 404."""
+"""The v4.1 workflow endpoint (``/v4.1/workflow.json`` and ``.xml``), v4.1's 404 and 405."""
 
 from __future__ import annotations
 
@@ -8,18 +8,15 @@ from aiohttp import web
 
 from backfill.sandbox import rules
 from backfill.sandbox.answers import v41_data, v41_error
-from backfill.sandbox.pipeline import through_faults
 from backfill.sandbox.state import RequestRecord
 
 if TYPE_CHECKING:
     from backfill.sandbox.app import Emulator
 
 
-async def workflow(emulator: Emulator, request: web.Request) -> web.StreamResponse:
-    if request.method != "POST":
-        emulator.state.log_request(emulator.monotonic(), request.method, request.path).status = 405
-        return v41_error(request, 405, 300003, "Method not allowed")
-    return await through_faults(emulator, request, _workflow, "api_key", "form")
+async def method_not_allowed(emulator: Emulator, request: web.Request) -> web.Response:
+    emulator.state.log_request(emulator.monotonic(), request.method, request.path).status = 405
+    return v41_error(request, 405, 300003, "Method not allowed")
 
 
 async def not_found(emulator: Emulator, request: web.Request) -> web.Response:
@@ -27,7 +24,7 @@ async def not_found(emulator: Emulator, request: web.Request) -> web.Response:
     return v41_error(request, 404, 300002, "Resource not found")
 
 
-async def _workflow(
+async def workflow(
     emulator: Emulator, request: web.Request, body: dict[str, Any], record: RequestRecord
 ) -> web.Response:
     now = emulator.now()

@@ -29,7 +29,7 @@ from typing import Protocol
 from backfill.config import SendConfig
 from backfill.model import Action, OnProgress, Outcome, ProgressEvent, Result, no_progress
 from backfill.send.protocol import UnsendableError, build_request
-from backfill.send.session import ApiSession
+from backfill.send.session import NOT_SENT, ApiSession
 
 SEND_STAGE = "send"  # actions finished of all to send
 FAILED_STAGE = "send failed"  # of those, failed or blocked (reported when one is)
@@ -88,7 +88,10 @@ async def send_cases(
         for action in case:
             if action.key not in lanes.results:
                 lanes.finish(
-                    action, Result(action.key, Outcome.PENDING, error=lanes.pending_reason())
+                    action,
+                    Result(
+                        action.key, Outcome.PENDING, error=lanes.pending_reason(), code=NOT_SENT
+                    ),
                 )
     return SendReport(
         results=lanes.results,
@@ -150,6 +153,7 @@ class _Lanes:
                             f"blocked: row {failed_at.row} of {failed_at.source} "
                             f"(an earlier action of case {action.case}) failed"
                         ),
+                        code="blocked",
                     ),
                 )
                 continue
@@ -175,7 +179,7 @@ class _Lanes:
         try:
             request = build_request(action, self.api.config.api)
         except UnsendableError as exc:
-            return Result(action.key, Outcome.FAILED, error=str(exc)), None
+            return Result(action.key, Outcome.FAILED, error=str(exc), code="unsendable"), None
         on_attempt = None
         if self.hooks is not None:
             hooks = self.hooks
@@ -192,6 +196,7 @@ class _Lanes:
             outcome=delivery.kind,
             http_status=delivery.http_status,
             error=error,
+            code=delivery.code,
             attempts=delivery.attempts,
             sent_at=delivery.sent_at,
             resent_uncertain=delivery.resent_uncertain,

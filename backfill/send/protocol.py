@@ -67,43 +67,78 @@ class Verdict:
     retry_after: float | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class BodyField:
+    """One field of a request body: the API's name for it and the `Action` attribute it
+    carries; sent even when empty if `always`, otherwise only when it has a value."""
+
+    name: str
+    source: str
+    always: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RequestShape:
+    """What every request of one API version and body format looks like."""
+
+    method: str
+    path: str
+    form: bool  # form-encoded body (else JSON)
+    fields: tuple[BodyField, ...]  # in body order
+
+
+def request_shape(api: ApiConfig) -> RequestShape:
+    """The shape of every request under api.version / api.body_format: the one description
+    that `build_request` (one action, as the sender sends it) and backfill/send/bodies.py
+    (a plan's columns at once, for requests.jsonl) both follow."""
+    case = BodyField("number_customergauge", "case", always=True)
+    status = BodyField("status", "status", always=True)
+    if api.version == "v4.1":
+        # v4.1 has no happened_at: whether a plan with times may be sent this way is decided
+        # (and reported) at plan level; here the time is simply not part of the request.
+        v41 = (case, status, BodyField("comment", "note"), BodyField("assigned_to", "assignee"))
+        return RequestShape("POST", V41_PATH, True, v41)
+    v7 = (
+        case,
+        status,
+        BodyField("happened_at", "happened_at"),
+        BodyField("note", "note"),
+        BodyField("assignee", "assignee"),
+    )
+    return RequestShape("PUT", V7_PATH, api.body_format == "form", v7)
+
+
+def sent_status(status: str, api: ApiConfig) -> str:
+    """The status as api.version takes it; UnsendableError when that version has none."""
+    if api.version != "v4.1":
+        return status
+    status = status.strip()
+    if status.isdigit() and api.extended_statuses and 0 <= int(status) <= 99:
+        return str(int(status))
+    if status.lower() in V41_STATUS_WORDS:
+        return V41_STATUS_WORDS[status.lower()]
+    hint = (
+        "integer statuses need api.extended_statuses: true"
+        if status.isdigit()
+        else "use open, progress or closed"
+    )
+    raise UnsendableError(f"status {status!r} cannot be sent to v4.1 ({hint})")
+
+
 def build_request(action: Action, api: ApiConfig) -> PreparedRequest:
     """The one request that performs `action` under api.version / api.body_format."""
-    if api.version == "v4.1":
-        return _build_v41(action, api)
-    fields = {"number_customergauge": action.case, "status": action.status}
-    if action.happened_at:
-        fields["happened_at"] = action.happened_at
-    if action.note:
-        fields["note"] = action.note
-    if action.assignee:
-        fields["assignee"] = action.assignee
-    if api.body_format == "form":
-        return PreparedRequest("PUT", V7_PATH, action.case, form=fields)
-    return PreparedRequest("PUT", V7_PATH, action.case, json=fields)
-
-
-def _build_v41(action: Action, api: ApiConfig) -> PreparedRequest:
-    # v4.1 has no happened_at: whether a plan with times may be sent this way is decided
-    # (and reported) at plan level; here the time is simply not part of the request.
-    status = action.status.strip()
-    if status.isdigit() and api.extended_statuses and 0 <= int(status) <= 99:
-        word = str(int(status))
-    elif status.lower() in V41_STATUS_WORDS:
-        word = V41_STATUS_WORDS[status.lower()]
-    else:
-        hint = (
-            "integer statuses need api.extended_statuses: true"
-            if status.isdigit()
-            else "use open, progress or closed"
-        )
-        raise UnsendableError(f"status {status!r} cannot be sent to v4.1 ({hint})")
-    fields = {"number_customergauge": action.case, "status": word}
-    if action.note:
-        fields["comment"] = action.note
-    if action.assignee:
-        fields["assigned_to"] = action.assignee
-    return PreparedRequest("POST", V41_PATH, action.case, form=fields)
+    shape = request_shape(api)
+    values = {
+        "case": action.case,
+        "status": sent_status(action.status, api),
+        "happened_at": action.happened_at,
+        "note": action.note,
+        "assignee": action.assignee,
+    }
+    fields = {f.name: values[f.source] or "" for f in shape.fields if f.always or values[f.source]}
+    if shape.form:
+        return PreparedRequest(shape.method, shape.path, action.case, form=fields)
+    return PreparedRequest(shape.method, shape.path, action.case, json=fields)
 
 
 def interpret(

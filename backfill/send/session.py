@@ -60,6 +60,19 @@ class Delivery:
     # loop time when the last lost answer was given up on (None: no answer was lost): the
     # server may still apply that request, so the case's next action waits for send.settle_s
     lost_at: float | None = None
+    code: str = ""  # Result.code: "" when sent, else not-applied, http-NNN, gave-up, not-sent
+
+
+NOT_SENT = "not-sent"  # the code of an action left pending: not applied, sent again next run
+
+
+def _verdict_code(verdict: Verdict) -> str:
+    """The Result.code of a final answer: "" when applied in full."""
+    if verdict.kind == Kind.PARTIAL:
+        return "not-applied"
+    if verdict.kind == Kind.FAILED:
+        return f"http-{verdict.http_status}" if verdict.http_status else "failed"
+    return ""
 
 
 class ApiSession:
@@ -95,7 +108,7 @@ class ApiSession:
         self._halted: asyncio.Event | None = None
 
     async def __aenter__(self) -> ApiSession:
-        # Created here, inside the running loop, as aiohttp and aiolimiter require.
+        # Created here, inside the running loop, as aiohttp requires.
         connector = aiohttp.TCPConnector(
             limit=self.config.send.concurrency + 4,
             ttl_dns_cache=300,
@@ -107,12 +120,7 @@ class ApiSession:
             timeout=aiohttp.ClientTimeout(total=self.config.api.timeout_s),
             headers={"Accept": "application/json", "User-Agent": "backfill"},
         )
-        # aiohttp silently repeats an idempotent request (PUT included) once when a reused
-        # connection drops. That repeat may apply an action twice without anyone knowing;
-        # every repeat must be ours, counted and marked resent_uncertain. No public switch
-        # exists (aiohttp 3.14); tests/test_client.py checks that none slips through.
-        if hasattr(self._session, "_retry_connection"):
-            self._session._retry_connection = False
+        _no_silent_repeats(self._session)
         self._limiter = pacing_limiter(self.config.send.rate_limit)
         self._halted = asyncio.Event()
         if self.version != "v4.1":
@@ -136,10 +144,6 @@ class ApiSession:
     def nothing_reached(self) -> bool:
         """Stopped at an unreachable host before the API answered anything: nothing sent."""
         return self.unreachable and not self._reached
-
-    @property
-    def token_fetches(self) -> int:
-        return self._tokens.fetches if self._tokens is not None else 0
 
     def halt(self, reason: str) -> None:
         """Stop the run: every lane gives up at its next step (breaker, refused credentials)."""
@@ -201,6 +205,7 @@ class ApiSession:
                     uncertain,
                     "",
                     lost_at,
+                    NOT_SENT,
                 )
             token, verdict, body = await self._attempt(request, attempts + 1, stop, on_attempt)
             if verdict.kind == Kind.NOT_SENT:  # stopped while waiting for a slot: nothing was sent
@@ -221,6 +226,7 @@ class ApiSession:
                     uncertain,
                     body,
                     lost_at,
+                    _verdict_code(last),
                 )
             if last.kind == Kind.AUTH:
                 # a 401 for a token that worked is an expiry (early, or while waiting), not a
@@ -248,6 +254,7 @@ class ApiSession:
                     uncertain,
                     "",
                     lost_at,
+                    "gave-up",
                 )
             if last.retry_after is not None:
                 delay = self.retry.retry_after(last.retry_after)
@@ -405,3 +412,15 @@ class ApiSession:
 
 
 __all__ = ["ApiError", "ApiSession", "Credentials", "Delivery"]
+
+
+def _no_silent_repeats(session: aiohttp.ClientSession) -> None:
+    """Stop aiohttp repeating a request by itself: the one private attribute we touch.
+
+    aiohttp silently repeats an idempotent request (PUT included) once when a reused
+    connection drops. That repeat may apply an action twice without anyone knowing; every
+    repeat must be ours, counted and marked resent_uncertain. aiohttp (3.14) has no public
+    switch for it; tests/test_client.py checks that no repeat slips through.
+    """
+    if hasattr(session, "_retry_connection"):
+        session._retry_connection = False

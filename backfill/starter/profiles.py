@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -43,10 +44,30 @@ class Profile:
     values: list[object]
     sampled: bool = False  # the values are the column's first SAMPLE only
     lines: int = 0  # values of several lines (work notes, comments)
-    median: pd.Timestamp | None = None  # the typical time of a time column
-    instants: pd.Series | None = None  # each row's time (NaT: none), to compare columns
+    cells: list[object] | None = None  # every cell, empty ones too (for `instants`)
     # how its cells read as times: plan's own reading (plan/time_columns.py)
     convention: Convention | None = None
+
+    @cached_property
+    def instants(self) -> pd.Series:
+        """Each row's instant (NaT: empty or no time), to compare time columns row by row;
+        read day first where the day/month order is the open question."""
+        from backfill.plan.times import parse_times
+
+        cells = pd.Series(self.cells or [], dtype=object)
+        if self.convention is None or not self.convention.readable:
+            return pd.Series(pd.NaT, index=cells.index, dtype="datetime64[us, UTC]")
+        order = True if self.convention.question else self.convention.dayfirst
+        parsed = parse_times(
+            cells, dayfirst=order, column=self.name, date_format=self.convention.date_format
+        )
+        return parsed.utc
+
+    @property
+    def median(self) -> pd.Timestamp | None:
+        """The column's typical time."""
+        readable = self.instants.dropna()
+        return readable.sort_values().iloc[len(readable) // 2] if len(readable) else None
 
     def share(self, count: int) -> str:
         return (
@@ -62,9 +83,7 @@ def profile_of(name: str, values: list[object]) -> Profile:
     strings = [t for t in texts if isinstance(t, str)]
     counts = pd.Series([str(t) for t in texts], dtype=object).value_counts()
     # (times as plan reads them, so that init and plan never disagree on a time column)
-    convention, instants = column_times(name, values)
-    readable = instants.dropna()
-    median = readable.sort_values().iloc[len(readable) // 2] if len(readable) else None
+    convention = read_convention(values, header=name)
     return Profile(
         name=name,
         filled=len(cells),
@@ -78,25 +97,9 @@ def profile_of(name: str, values: list[object]) -> Profile:
         spaced=sum(1 for t in strings if " " in t),
         values=texts,
         lines=sum(1 for t in strings if "\n" in t),
-        median=median,
         convention=convention,
-        instants=instants,
+        cells=values,
     )
-
-
-def column_times(name: str, values: list[object]) -> tuple[Convention, pd.Series]:
-    """How a column's cells read as times (plan's own reading: init and plan never disagree
-    on a time column), and each row's instant (NaT: empty or no time) to compare columns;
-    where the day/month order is the open question, the instants are read day first."""
-    from backfill.plan.times import parse_times
-
-    convention = read_convention(values, header=name)
-    cells = pd.Series(values, dtype=object)
-    if not convention.readable:
-        return convention, pd.Series(pd.NaT, index=cells.index, dtype="datetime64[us, UTC]")
-    order = True if convention.question else convention.dayfirst
-    parsed = parse_times(cells, dayfirst=order, column=name, date_format=convention.date_format)
-    return convention, parsed.utc
 
 
 def blank(value: object) -> bool:

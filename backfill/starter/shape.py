@@ -13,6 +13,7 @@ evidence, written beside each decision.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -65,7 +66,7 @@ def find_audit(sample: pd.DataFrame, profiles: dict[str, Profile], taken: set[st
     for candidate in free:
         if candidate.distinct > 60 or candidate.distinct * 2 > candidate.filled:
             continue  # a field column repeats a few names
-        names = sorted({str(v) for v in candidate.values if _is_status_field(str(v))})
+        names = sorted(v for v in {str(v) for v in candidate.values} if _is_status_field(v))
         if not names:
             continue
         rows = sample[candidate.name].astype(str).str.strip().isin(names)
@@ -103,12 +104,11 @@ def _is_status_field(value: str) -> bool:
 
 
 def _status_share(cells: pd.Series) -> float:
-    texts = [str(c).strip() for c in cells if isinstance(c, str) and c.strip()]
-    if not texts:
+    counts = Counter(c.strip() for c in cells if isinstance(c, str) and c.strip())
+    if not counts:
         return 0.0
-    distinct = set(texts)
-    known = {t for t in distinct if is_status_word(t)}
-    return sum(1 for t in texts if t in known) / len(texts)
+    known = sum(n for text, n in counts.items() if is_status_word(text))
+    return known / sum(counts.values())
 
 
 def _old_or_new(name: str) -> str | None:
@@ -158,8 +158,6 @@ def _in_time_order(profiles: list[Profile]) -> list[Profile]:
 
 def _after(later: Profile, earlier: Profile) -> tuple[int, int]:
     """(rows where both have a time, rows where `later`'s is not before `earlier`'s)."""
-    if later.instants is None or earlier.instants is None:
-        return 0, 0
     a, b = later.instants.to_numpy(), earlier.instants.to_numpy()
     both = ~pd.isna(a) & ~pd.isna(b)
     return int(both.sum()), int((a[both] >= b[both]).sum())
@@ -182,12 +180,12 @@ def _first_of_each(
     return kept
 
 
-def find_steps(times: list[Profile], taken: set[str], *, lists: bool) -> Steps:
-    """The steps of a wide file: its time columns by median time, named by their headers.
+def find_steps(times: list[Profile], taken: set[str]) -> Steps:
+    """The steps of a wide file: its time columns in time order, named by their headers.
 
     A column whose header names no step, or a deadline or a last touch ("Due by", "Last
-    update"), is left out and said so. With `lists`, several columns of one step are all
-    kept (the earliest non-empty time wins); else the earliest is.
+    update"), is left out and said so. Several columns of one step are all kept ("Resolved
+    time", "Closed time": the earliest non-empty time of a row is the step).
     """
     columns: dict[str, list[Guess]] = {}
     left_out: list[str] = []
@@ -220,14 +218,6 @@ def find_steps(times: list[Profile], taken: set[str], *, lists: bool) -> Steps:
                 f"that of {', '.join(repr(n) for n in later)}: check input.steps"
             )
         columns.setdefault(step, []).append(Guess(profile.name, evidence))
-    if not lists:
-        for step, guesses in columns.items():
-            for extra in guesses[1:]:
-                left_out.append(
-                    f"'{extra.column}' holds {step} times too; the earlier '{guesses[0].column}' "
-                    "is the step"
-                )
-            del guesses[1:]
     if ordered and "open" not in columns:
         todos.append(
             f"no time column's header names the opening; the earliest is '{ordered[0].name}': "
