@@ -221,6 +221,37 @@ def rate_shares(
     return found
 
 
+def lost_answers(
+    share: float,
+    *,
+    settle_s: float = 15,
+    rate: float = 60,
+    concurrency: int = 8,
+    n_actions: int = 1400,
+    seed: int = 7,
+) -> dict[str, Any]:
+    """A run where `share` of the answers are lost (applied, then the connection dropped).
+
+    Each lost answer makes its case settle `settle_s` before its next action. The figure
+    is the wall time against the N/rate bound, N counting every request (retries too).
+    """
+    cases = make_cases(n_actions, max(n_actions // 4, 1), seed=seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        responses = responses_file(Path(tmp), cases)
+        options = ("--latency-ms", "20", "--drop-after", f"{share:g}", "--seed", str(seed))
+        with sandbox_process(responses, *options) as url:
+            run = asyncio.run(engine_run(url, cases, rate, concurrency, settle_s=settle_s))
+    bound = run["requests"] / rate
+    return {
+        "lost_share": share,
+        "requests": run["requests"],
+        "elapsed_s": run["elapsed_s"],
+        "bound_s": bound,
+        "wall_over_bound": run["elapsed_s"] / bound,
+        "outcomes": run["outcomes"],
+    }
+
+
 def print_rate_shares(found: list[dict[str, Any]]) -> None:
     for row in found:
         print(
@@ -250,6 +281,11 @@ def main() -> int:
     parser.add_argument("--naive-actions", type=int, default=None, help="default: --actions")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument(
+        "--lost",
+        action="store_true",
+        help="only runs with 0/1/5 %% lost answers (settle_s 15, 60/s, 8 lanes) vs N/rate",
+    )
+    parser.add_argument(
         "--shares",
         action="store_true",
         help="only the share of rate_limit reached at 5, 25, 100 and 200/s (20 s each)",
@@ -262,6 +298,15 @@ def main() -> int:
     load_average = os.getloadavg()[0]  # the machine may be shared: say how busy it was
     if not args.no_priority:
         _server_priority()  # the client too: measure backfill, not the neighbours' load
+    if args.lost:
+        found_lost = [lost_answers(share) for share in (0.0, 0.01, 0.05)]
+        for row in found_lost:
+            print(
+                f"lost answers {row['lost_share'] * 100:3.0f} %: {row['requests']} requests in "
+                f"{row['elapsed_s']:.1f} s; N/rate bound {row['bound_s']:.1f} s "
+                f"({row['wall_over_bound']:.2f}x); outcomes {row['outcomes']}"
+            )
+        return 0
     if args.shares:
         found = rate_shares()
         if args.json:
