@@ -60,7 +60,7 @@ def seed_dates(plan: Plan) -> dict[str, str]:
 @asynccontextmanager
 async def started_sandbox(plan: Plan, config: Config) -> AsyncIterator[tuple[Config, str]]:
     """Start the emulator for `plan`; yields (config pointed at it, its base URL)."""
-    from backfill.sandbox import Sandbox, SandboxSettings
+    from backfill.sandbox import Faults, Sandbox, SandboxSettings
 
     settings = SandboxSettings(
         client_id=SANDBOX_CREDENTIALS.client_id,
@@ -71,6 +71,10 @@ async def started_sandbox(plan: Plan, config: Config) -> AsyncIterator[tuple[Con
         extended_statuses=config.api.extended_statuses,
         accept_any_assignee=True,
         timezone=config.api.timezone,
+        faults=Faults(
+            server_rate=config.sandbox.server_rate,
+            server_rate_headers=config.sandbox.server_rate_headers,
+        ),
     )
     async with Sandbox(settings, host="127.0.0.1", port=0) as sb:
         sb.seed_responses(seed_dates(plan))
