@@ -33,6 +33,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import hashlib
+import inspect
 import json
 import os
 import platform
@@ -417,13 +419,44 @@ def _count(cases: list[list[Any]]) -> int:
 
 
 # --- plan, journal, resume ---------------------------------------------------------------
-def plan_piece(sizes: Sizes, work: Path, say: Callable[[str], None]) -> list[dict[str, Any]]:
+def history(inputs: Path, rows: int, cases: int, *, workbook: bool = False) -> Path:
+    """bench_plan's generated export (and its workbook), made once per version of the
+    generator and kept in `inputs`: generating is not what is measured."""
+    version = hashlib.sha256(inspect.getsource(bench_plan).encode()).hexdigest()[:8]
+    data = inputs / f"history-{rows}-{cases}-{version}.csv"
+    if not data.exists():
+        inputs.mkdir(parents=True, exist_ok=True)
+        partial = data.with_suffix(".part")
+        bench_plan.generate(partial, rows, cases)
+        partial.replace(data)
+    if not workbook:
+        return data
+    book = data.with_suffix(".xlsx")
+    if not book.exists():
+        partial = data.with_suffix(".part.xlsx")
+        bench_plan._write_workbook(data, partial, rows)
+        partial.replace(book)
+    return book
+
+
+def prepare_inputs(sizes: Sizes, inputs: Path, say: Callable[[str], None]) -> None:
+    for rows, cases in sizes.plan_csv:
+        say(f"inputs: CSV of {rows:,} rows")
+        history(inputs, rows, cases)
+    for rows, cases in sizes.plan_xlsx:
+        say(f"inputs: XLSX of {rows:,} rows")
+        history(inputs, rows, cases, workbook=True)
+    say(f"inputs: CSV of {sizes.resume_actions[0]:,} rows")
+    history(inputs, *sizes.resume_actions)
+
+
+def plan_piece(
+    sizes: Sizes, work: Path, inputs: Path, say: Callable[[str], None]
+) -> list[dict[str, Any]]:
     backfill = [sys.executable, "-m", "backfill.cli.main", "plan"]
     runs = []
     for rows, cases in sizes.plan_csv:
-        data = work / f"history-{rows}.csv"
-        if not data.exists():
-            bench_plan.generate(data, rows, cases)
+        data = history(inputs, rows, cases)
         say(f"plan: CSV of {rows:,} rows")
         floor = bench_plan.run_child(
             [sys.executable, "-c", f"import pandas; pandas.read_csv({str(data)!r})"]
@@ -431,12 +464,7 @@ def plan_piece(sizes: Sizes, work: Path, say: Callable[[str], None]) -> list[dic
         ours = bench_plan.run_child([*backfill, str(data), "--out", str(work / "out")])
         runs.append(_plan_figures("csv", rows, cases, floor, ours, "pandas.read_csv"))
     for rows, cases in sizes.plan_xlsx:
-        data = work / f"history-{rows}.csv"
-        book = work / f"history-{rows}.xlsx"
-        if not data.exists():
-            bench_plan.generate(data, rows, cases)
-        if not book.exists():
-            bench_plan._write_workbook(data, book, rows)
+        book = history(inputs, rows, cases, workbook=True)
         say(f"plan: XLSX of {rows:,} rows")
         floor = bench_plan.run_child(
             [
@@ -524,7 +552,7 @@ def resume_child(csv_path: Path, journal_path: Path) -> dict[str, Any]:
                     identities[action.key], action, "filled", result, happened[action.key]
                 )
     filled = time.perf_counter() - started
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with Journal(journal_path) as journal:
         opened = time.perf_counter()
         keys = plan_identities(plan)
@@ -534,12 +562,13 @@ def resume_child(csv_path: Path, journal_path: Path) -> dict[str, Any]:
         decisions = decide(
             plan, journal, identities, happened, allow_out_of_order=False, contents=contents
         )
-    decided = time.perf_counter()
+    decided, cpu = time.perf_counter(), time.process_time() - cpu
     return {
         "actions": len(identities),
         "plan_s": planned,
         "fill_s": filled,
         "open_and_decide_s": decided - started,
+        "open_and_decide_cpu_s": cpu,
         "open_s": opened - started,
         "identities_s": known - opened,  # the content identities of the plan's actions
         "decide_s": decided - known,  # journal look-ups and the decisions
@@ -548,12 +577,12 @@ def resume_child(csv_path: Path, journal_path: Path) -> dict[str, Any]:
     }
 
 
-def resume_piece(sizes: Sizes, work: Path, say: Callable[[str], None]) -> dict[str, Any]:
+def resume_piece(
+    sizes: Sizes, work: Path, inputs: Path, say: Callable[[str], None]
+) -> dict[str, Any]:
     rows, cases = sizes.resume_actions
     say(f"resume: journal of {rows:,} actions")
-    data = work / f"history-{rows}.csv"
-    if not data.exists():
-        bench_plan.generate(data, rows, cases)
+    data = history(inputs, rows, cases)
     journal = work / "resume-journal.sqlite"
     journal.unlink(missing_ok=True)
     command = [
@@ -643,7 +672,8 @@ def table(results: dict[str, Any]) -> list[str]:
         r = results["resume"]
         lines.append(
             f"| resume start-up, journal of {r['actions']:,} sent actions | open and decide "
-            f"{r['open_and_decide_s']:.1f} s (identities {r['identities_s']:.1f} s, journal "
+            f"{r['open_and_decide_s']:.1f} s, CPU {r.get('open_and_decide_cpu_s', 0):.1f} s "
+            f"(identities {r['identities_s']:.1f} s, journal "
             f"look-ups and decisions {r['decide_s']:.1f} s; planning before it "
             f"{r['plan_s']:.1f} s); {r['left_to_send']} left to send |"
         )
@@ -688,6 +718,8 @@ def chart(results: dict[str, Any], path: Path) -> str:
         ),
     ]
     panels = [(title, series) for title, series in panels if series]
+    if not panels:
+        return "no chart: nothing was sent"
     figure, axes_list = plt.subplots(
         1, max(1, len(panels)), figsize=(7 * max(1, len(panels)), 5.5), squeeze=False
     )
@@ -716,7 +748,12 @@ def chart(results: dict[str, Any], path: Path) -> str:
 
 
 def run(
-    sizes: Sizes, pieces: tuple[str, ...], out: Path, newman: str | None, say: Callable[[str], None]
+    sizes: Sizes,
+    pieces: tuple[str, ...],
+    out: Path,
+    newman: str | None,
+    say: Callable[[str], None],
+    inputs: Path | None = None,  # where generated inputs are kept (default: a temporary folder)
 ) -> dict[str, Any]:
     results: dict[str, Any] = {"machine": machine(), "sizes": sizes.__dict__, "seconds": 0.0}
     results["machine"]["load_average_after"] = results["machine"]["load_average_before"]
@@ -727,9 +764,9 @@ def run(
         steps: dict[str, Callable[[], Any]] = {
             "send": lambda: send_piece(sizes, work, newman, say),
             "lost": lambda: lost_piece(sizes, work, say),
-            "plan": lambda: plan_piece(sizes, work, say),
+            "plan": lambda: plan_piece(sizes, work, inputs or work, say),
             "journal": lambda: journal_piece(sizes.journal_actions, say),
-            "resume": lambda: resume_piece(sizes, work, say),
+            "resume": lambda: resume_piece(sizes, work, inputs or work, say),
         }
         results["measured"] = {}
         for piece in (p for p in PIECES if p in pieces):
@@ -764,6 +801,18 @@ def main() -> int:
     parser.add_argument(
         "--readme", action="store_true", help="also put the table into README.md's Performance"
     )
+    parser.add_argument(
+        "--inputs",
+        type=Path,
+        default=Path.home() / ".cache" / "backfill-bench" / "inputs",
+        help="where the generated inputs are kept between runs",
+    )
+    parser.add_argument(
+        "--prepare", action="store_true", help="only generate the inputs (nothing measured)"
+    )
+    parser.add_argument(
+        "--no-priority", action="store_true", help="do not raise the CPU priority (see bench_send)"
+    )
     parser.add_argument("--resume-child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.resume_child:
@@ -778,7 +827,13 @@ def main() -> int:
     def say(text: str) -> None:
         print(f"[{time.perf_counter() - started:6.1f} s] {text}", flush=True)
 
-    results = run(QUICK if args.quick else FULL, pieces, args.out, args.newman, say)
+    sizes = QUICK if args.quick else FULL
+    if not args.no_priority:
+        bench_send._server_priority()  # as bench_send does: measure backfill, not the neighbours
+    if args.prepare:
+        prepare_inputs(sizes, args.inputs, say)
+        return 0
+    results = run(sizes, pieces, args.out, args.newman, say, args.inputs)
     summary = "\n".join([machine_line(results), "", *table(results)])
     (args.out / "latest.md").write_text(summary + "\n")
     if args.readme:

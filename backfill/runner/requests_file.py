@@ -4,7 +4,8 @@ Each body comes from backfill/send/bodies.py, which follows the sender's own req
 so it is the request body as it goes out (happened_at already in api.timezone), in send
 order: case after case, each case's actions in their order. A run sends the same, minus
 what the journal shows as sent. The lines are joined from the plan's columns by pyarrow's
-string kernels, a batch of rows at a time (bounded memory), with no Python object per row.
+string kernels, a batch of rows at a time (bounded memory), with no Action, dict or
+json.dumps per row.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 `encode_bodies` follows the same `request_shape` and `sent_status` as `build_request`, the
 sender's one-action builder, so each body it writes is the body that goes out (the file's
-test holds the two side by side). It works on whole pyarrow columns: each distinct text is
-JSON-encoded once (by the standard library's encoder) and the bodies are joined from those
-pieces by pyarrow's string kernels, with no Python object per action.
+test holds the two side by side). It works on whole pyarrow columns: the distinct texts of
+a column are JSON-encoded in one call of the standard library's encoder and the bodies are
+joined from those pieces by pyarrow's string kernels: no Action, dict or json.dumps per
+action.
 """
 
 from __future__ import annotations
