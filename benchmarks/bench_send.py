@@ -177,6 +177,91 @@ async def naive_run(base_url: str, actions: list[Action]) -> dict[str, Any]:
     }
 
 
+def responses_file(directory: Path, cases: list[list[Action]]) -> Path:
+    """The sandbox's survey responses for `cases` (every case must exist there)."""
+    responses = directory / "responses.csv"
+    with responses.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["number_customergauge", "date_survey_response"])
+        writer.writerows([case[0].case, "2023-01-01 00:00:00"] for case in cases)
+    return responses
+
+
+def rate_shares(
+    rates: tuple[float, ...] = (5, 25, 100, 200),
+    seconds: float = 20,
+    latency_ms: float = 20,
+    concurrency: int = 32,
+) -> list[dict[str, Any]]:
+    """Share of `rate_limit` achieved at each rate, against a sandbox that enforces it.
+
+    Each rate runs about `seconds` long. The share is the rate between the first and the
+    last arrival at the sandbox (what the server sees), against the configured limit; the
+    busiest 1 s window and the 429s say whether the limit was ever exceeded.
+    """
+    found = []
+    for rate in rates:
+        n_actions = max(int(rate * seconds), 50)
+        cases = make_cases(n_actions, max(n_actions // 3, 1))
+        with tempfile.TemporaryDirectory() as tmp:
+            responses = responses_file(Path(tmp), cases)
+            options = ("--latency-ms", f"{latency_ms:g}", "--rate-limit", f"{int(rate)}")
+            with sandbox_process(responses, *options) as url:
+                run = asyncio.run(engine_run(url, cases, rate, concurrency))
+        found.append(
+            {
+                "rate_limit": rate,
+                "requests": run["requests"],
+                "share_at_sandbox": run["rate_at_sandbox_per_s"] / rate,
+                "share_of_wall": run["rate_per_s"] / rate,
+                "busiest_1s_window": run["busiest_1s_window"],
+                "answers_429": run["answers_429"],
+            }
+        )
+    return found
+
+
+def lost_answers(
+    share: float,
+    *,
+    settle_s: float = 15,
+    rate: float = 60,
+    concurrency: int = 8,
+    n_actions: int = 1400,
+    seed: int = 7,
+) -> dict[str, Any]:
+    """A run where `share` of the answers are lost (applied, then the connection dropped).
+
+    Each lost answer makes its case settle `settle_s` before its next action. The figure
+    is the wall time against the N/rate bound, N counting every request (retries too).
+    """
+    cases = make_cases(n_actions, max(n_actions // 4, 1), seed=seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        responses = responses_file(Path(tmp), cases)
+        options = ("--latency-ms", "20", "--drop-after", f"{share:g}", "--seed", str(seed))
+        with sandbox_process(responses, *options) as url:
+            run = asyncio.run(engine_run(url, cases, rate, concurrency, settle_s=settle_s))
+    bound = run["requests"] / rate
+    return {
+        "lost_share": share,
+        "requests": run["requests"],
+        "elapsed_s": run["elapsed_s"],
+        "bound_s": bound,
+        "wall_over_bound": run["elapsed_s"] / bound,
+        "outcomes": run["outcomes"],
+    }
+
+
+def print_rate_shares(found: list[dict[str, Any]]) -> None:
+    for row in found:
+        print(
+            f"rate_limit {row['rate_limit']:>5g}/s: {row['requests']:>5} requests, "
+            f"{row['share_at_sandbox'] * 100:5.1f} % of the limit at the sandbox "
+            f"({row['share_of_wall'] * 100:5.1f} % of wall time), busiest 1 s window "
+            f"{row['busiest_1s_window']}, 429s {row['answers_429']}"
+        )
+
+
 def busiest_window(arrivals: list[float], window_s: float = 1.0) -> int:
     best = start = 0
     for end, t in enumerate(arrivals):
@@ -196,6 +281,16 @@ def main() -> int:
     parser.add_argument("--naive-actions", type=int, default=None, help="default: --actions")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument(
+        "--lost",
+        action="store_true",
+        help="only runs with 0/1/5 %% lost answers (settle_s 15, 60/s, 8 lanes) vs N/rate",
+    )
+    parser.add_argument(
+        "--shares",
+        action="store_true",
+        help="only the share of rate_limit reached at 5, 25, 100 and 200/s (20 s each)",
+    )
+    parser.add_argument(
         "--no-priority", action="store_true", help="do not raise the client's CPU priority"
     )
     args = parser.parse_args()
@@ -203,6 +298,23 @@ def main() -> int:
     load_average = os.getloadavg()[0]  # the machine may be shared: say how busy it was
     if not args.no_priority:
         _server_priority()  # the client too: measure backfill, not the neighbours' load
+    if args.lost:
+        found_lost = [lost_answers(share) for share in (0.0, 0.01, 0.05)]
+        for row in found_lost:
+            print(
+                f"lost answers {row['lost_share'] * 100:3.0f} %: {row['requests']} requests in "
+                f"{row['elapsed_s']:.1f} s; N/rate bound {row['bound_s']:.1f} s "
+                f"({row['wall_over_bound']:.2f}x); outcomes {row['outcomes']}"
+            )
+        return 0
+    if args.shares:
+        found = rate_shares()
+        if args.json:
+            print(json.dumps(found, indent=1))
+        else:
+            print(f"load average before: {load_average:.2f} on {os.cpu_count()} cores")
+            print_rate_shares(found)
+        return 0
     cases = make_cases(args.actions, args.cases)
     in_send_order = [a for case in cases for a in case]
     naive_actions = in_send_order[: args.naive_actions or args.actions]

@@ -2,23 +2,26 @@
 
 Two parts, because each alone gets something wrong:
 
-- **aiolimiter paces.** Its leaky bucket lets `max_rate` acquisitions through at once, so the
-  obvious ``AsyncLimiter(rate, 1)`` sends `rate` requests in the first instant and `rate` more
-  within the next second: twice the limit in the first window. A bucket of capacity 1
-  (``AsyncLimiter(1, 1 / rate)``) never bursts, but cannot make up for lost time: each wait is
-  rounded up by the event loop's timer (epoll counts whole milliseconds) and every stall of
-  the client (a busy machine, garbage collection) is rate lost for good. So the bucket holds
-  a few slots at high rates (`burst_for`): after a stall it catches up with a short burst.
-- **A window of recent sends caps.** A burst, however short, could still put more than
+- **An absolute schedule paces (GCRA).** Request k may leave at ``t0 + k·T``: each slot is
+  one period after the previous *slot*, not after the moment the previous request really
+  left. A wait the event loop rounds up (epoll counts whole milliseconds) or a short stall of
+  the client (garbage collection, a busy machine) is therefore caught up at once instead of
+  being lost for good, as it is with a bucket's relative waits. A schedule only runs while
+  requests wait for it: after an idle spell it restarts at "now" (idle time is not owed),
+  and it never owes more than `CATCH_UP_S`: the schedule runs at the window's pace, so a
+  longer stall can never be made up within the guarantee, only turned into bursts.
+- **A window of recent sends caps.** A catch-up, however short, could still put more than
   `rate` requests in some window. So every send is also logged, and a request waits while
   `rate` sends already fall within the last ``1 + JITTER_ALLOWANCE_S`` seconds. That is the
-  guarantee, whatever the bucket did: the server stamps a request on arrival, a little later
-  than we sent it; as long as that delay varies by less than the allowance (40 ms), any
-  1-second window at the server holds requests we sent within 1.04 s, at most `rate` of them.
+  guarantee, whatever the schedule did: the server stamps a request on arrival, a little
+  later than we sent it; as long as that delay varies by less than the allowance (40 ms),
+  any 1-second window at the server holds requests we sent within 1.04 s, at most `rate`.
 
-The cost is the allowance: at most ``rate / 1.04`` requests per second (200/s -> 192/s).
-A smaller allowance lets a rare 429 through when a pause on either side (garbage
-collection) delays a request more than the allowance.
+The period is ``1.04 s / rate``, so the schedule alone never fills a window: the cost of the
+guarantee is the allowance, at most ``rate / 1.04`` requests per second (200/s -> 192/s).
+Waiters are served one at a time in arrival order (an asyncio.Lock is fair), so only the
+first in line sleeps on the schedule. `set_rate` changes the pace of a running limiter
+(`rate_limit: auto`).
 """
 
 from __future__ import annotations
@@ -26,15 +29,13 @@ from __future__ import annotations
 import asyncio
 import math
 from collections import deque
-
-from aiolimiter import AsyncLimiter
+from collections.abc import Awaitable, Callable
 
 JITTER_ALLOWANCE_S = 0.04
-
-
-def burst_for(rate: float) -> int:
-    """Bucket capacity: 1 below 50/s (timer rounding is negligible there), else ~5 % of rate."""
-    return 1 if rate < 50 else max(2, int(rate // 20))
+# the schedule owes at most this much: timer rounding and short pauses are caught up; a
+# longer stall cannot be, as the schedule already fills the window, so it is forgotten
+# rather than echoed by the window as bursts
+CATCH_UP_S = 0.05
 
 
 def effective_rate(rate: float) -> float:
@@ -43,40 +44,75 @@ def effective_rate(rate: float) -> float:
 
 
 class RateLimiter:
-    """aiolimiter pacing plus the sliding-window cap (module docstring). One per run."""
+    """GCRA pacing plus the sliding-window cap (module docstring). One per run.
 
-    def __init__(self, rate: float) -> None:
-        burst = burst_for(rate)
-        self.rate = rate
+    `clock` and `sleep` default to the running loop's clock and asyncio.sleep; tests inject
+    their own to control time.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+    ) -> None:
         self.window_s = 1 + JITTER_ALLOWANCE_S
-        # Below 1/s "rate per 1-second window" cannot be met by counting; the bucket alone
-        # spaces requests 1/rate apart.
-        self.cap = math.floor(rate) if rate >= 1 else None
-        self._bucket = AsyncLimiter(burst, burst / effective_rate(rate))
+        self._clock = clock
+        self._sleep = sleep or asyncio.sleep
+        self._lock = asyncio.Lock()
         self._sent: deque[float] = deque()
-        self._started = False
+        self._next_slot: float | None = None  # when the next request is due
+        self._last_left = 0.0  # when the last request really left
+        self._owed = False  # someone was waiting when the last request left
+        self._queued = 0  # acquire() calls in progress
+        self.set_rate(rate)
+
+    def set_rate(self, rate: float) -> None:
+        """Pace at `rate` from the next slot on; the window cap follows at once."""
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.rate = rate
+        self.period_s = self.window_s / rate
+        # Below 1/s "rate per 1-second window" cannot be met by counting; the schedule
+        # alone spaces requests 1.04/rate apart.
+        self.cap = math.floor(rate) if rate >= 1 else None
+
+    def _now(self) -> float:
+        return self._clock() if self._clock is not None else asyncio.get_running_loop().time()
 
     async def acquire(self) -> None:
         """Wait until one more request may leave now; the caller sends it at once."""
-        if not self._started:
-            # Start with a full bucket: the first request goes at once, the next ones are
-            # paced; the burst capacity is only there to catch up after a stall.
-            self._started = True
-            await self._bucket.acquire(self._bucket.max_rate - 1)
-        await self._bucket.acquire()
-        if self.cap is None:
-            return
-        loop = asyncio.get_running_loop()
+        self._queued += 1
+        try:
+            async with self._lock:
+                await self._take_slot()
+        finally:
+            self._queued -= 1
+
+    async def _take_slot(self) -> None:
+        now = self._now()
+        if self._next_slot is None:
+            slot = now
+        elif self._owed:  # a stall while requests waited is caught up, up to CATCH_UP_S
+            slot = max(self._next_slot, now - CATCH_UP_S)
+        else:  # idle time is not owed: restart one period after the last real departure
+            slot = max(self._next_slot, now, self._last_left + self.period_s)
+        if slot > now:
+            await self._sleep(slot - now)
         sent = self._sent
-        while True:
-            now = loop.time()
+        while self.cap is not None:
+            now = self._now()
             while sent and now - sent[0] >= self.window_s:
                 sent.popleft()
             if len(sent) < self.cap:
-                # No await between the check and the append: no other task can slip in.
-                sent.append(now)
-                return
-            await asyncio.sleep(sent[0] + self.window_s - now)
+                break
+            await self._sleep(sent[0] + self.window_s - now)
+        self._last_left = self._now()
+        if self.cap is not None:
+            sent.append(self._last_left)
+        self._next_slot = slot + self.period_s
+        self._owed = self._queued > 1
 
 
 def pacing_limiter(rate: float) -> RateLimiter:

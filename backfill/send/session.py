@@ -108,7 +108,7 @@ class ApiSession:
         self._halted: asyncio.Event | None = None
 
     async def __aenter__(self) -> ApiSession:
-        # Created here, inside the running loop, as aiohttp and aiolimiter require.
+        # Created here, inside the running loop, as aiohttp requires.
         connector = aiohttp.TCPConnector(
             limit=self.config.send.concurrency + 4,
             ttl_dns_cache=300,

@@ -1,0 +1,145 @@
+"""The limiter's promise, as properties over any traffic pattern, on a virtual clock.
+
+"Never more than `rate_limit` requests in any 1-second window at the server, with 40 ms of
+arrival jitter" must hold whatever the lanes do: idle for a while and then flood it, stall
+(the client's loop paused while requests wait), trickle. And it must not pay for that with
+rate: under sustained demand it reaches its design share of the limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from backfill.send.ratelimit import (
+    JITTER_ALLOWANCE_S,
+    RateLimiter,
+    effective_rate,
+    pacing_limiter,
+)
+from tests.virtual_time import run_virtual, virtual_loop
+
+RATES = [1, 5, 50, 200, 1000]
+EXAMPLES = {1: 60, 5: 60, 50: 60, 200: 45, 1000: 20}  # fewer where an example is long
+# the server stamps arrivals up to the allowance later than we send; the worst case is one
+# request sent early in a window arriving at once, another sent late arriving late
+WORST_SPAN_S = 1.0 + JITTER_ALLOWANCE_S
+EPSILON_S = 1e-9  # float rounding of the virtual clock, not a tolerance on the promise
+
+Op = tuple[str, float]
+
+
+def examples(n: int) -> settings:
+    return settings(max_examples=n, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def traffic(rate: int) -> st.SearchStrategy[list[Op]]:
+    """Idle gaps, floods of concurrent requests, stalls of the client, and waits for quiet."""
+    most = int(1.5 * rate) + 5  # more than one window's worth: the window cap must bind
+    return st.lists(
+        st.one_of(
+            st.tuples(st.just("idle"), st.floats(0.0, 3.0)),
+            st.tuples(st.just("flood"), st.integers(1, most).map(float)),
+            st.tuples(st.just("stall"), st.floats(0.0, 2.0)),
+            st.tuples(st.just("drain"), st.just(0.0)),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+
+
+async def play(rate: float, ops: list[Op]) -> list[float]:
+    """Drive one limiter through `ops`; the (virtual) times at which acquisitions returned."""
+    loop = virtual_loop()
+    limiter = pacing_limiter(rate)
+    sent: list[float] = []
+    waiting: list[asyncio.Task[None]] = []
+
+    async def request() -> None:
+        await limiter.acquire()
+        sent.append(loop.time())
+
+    for kind, value in ops:
+        if kind == "idle":
+            await asyncio.sleep(value)  # floods already started go on meanwhile
+        elif kind == "flood":
+            waiting += [asyncio.create_task(request()) for _ in range(int(value))]
+        elif kind == "stall":
+            await asyncio.sleep(0)  # the flood's requests are waiting in the limiter...
+            loop.stall(value)  # ...when the client stops running for a while
+        else:
+            await asyncio.gather(*waiting)
+            waiting = []
+    await asyncio.gather(*waiting)
+    return sent
+
+
+def busiest(sent: list[float], span_s: float) -> int:
+    """Most acquisitions whose times lie less than `span_s` apart."""
+    best = first = 0
+    for last, t in enumerate(sent):
+        while t - sent[first] >= span_s - EPSILON_S:
+            first += 1
+        best = max(best, last - first + 1)
+    return best
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_no_window_at_the_server_holds_more_than_the_limit(rate: int) -> None:
+    @examples(EXAMPLES[rate])
+    @given(ops=traffic(rate))
+    def check(ops: list[Op]) -> None:
+        sent = run_virtual(play(rate, ops), poll_s=0)
+        assert busiest(sorted(sent), WORST_SPAN_S) <= rate
+
+    check()
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_sustained_demand_reaches_the_design_share(rate: int) -> None:
+    # after any history, a queue two windows long is served at the design
+    # rate: no rate is lost to rounding, to the window cap or to what happened before
+    demand = max(2 * rate, 40)
+
+    @examples(EXAMPLES[rate] // 3)
+    @given(before=traffic(rate))
+    def check(before: list[Op]) -> None:
+        sent = run_virtual(
+            play(rate, [*before, ("drain", 0.0), ("flood", float(demand))]), poll_s=0
+        )
+        served = sorted(sent)[-demand:]
+        achieved = (demand - 1) / (served[-1] - served[0])
+        assert achieved >= 0.995 * effective_rate(rate)
+
+    check()
+
+
+async def sleep_in_whole_ms(seconds: float) -> None:
+    """asyncio.sleep as epoll gives it: rounded up to the next whole millisecond."""
+    await asyncio.sleep(math.ceil(seconds * 1000) / 1000)
+
+
+@pytest.mark.parametrize("rate", [5, 25, 100, 200])
+def test_timer_rounding_costs_no_rate(rate: int) -> None:
+    # the schedule is absolute: a wait rounded up makes that one request a little late,
+    # not every later one (a relative wait loses the rounding on every request)
+    async def scenario() -> list[float]:
+        loop = virtual_loop()
+        limiter = RateLimiter(rate, sleep=sleep_in_whole_ms)
+        sent: list[float] = []
+
+        async def request() -> None:
+            await limiter.acquire()
+            sent.append(loop.time())
+
+        await asyncio.gather(*(request() for _ in range(3 * rate)))
+        return sent
+
+    sent = run_virtual(scenario(), poll_s=0)
+    achieved = (len(sent) - 1) / (sent[-1] - sent[0])
+    assert achieved >= 0.995 * effective_rate(rate)
+    assert busiest(sent, WORST_SPAN_S) <= rate
