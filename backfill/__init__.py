@@ -30,7 +30,6 @@ _EXPORTS = {
     "Plan": "backfill.plan.build",
     "build_plan": "backfill.plan.build",
     "plan_from_table": "backfill.plan.build",
-    "format_summary": "backfill.plan.build",
     "write_plan_files": "backfill.plan.files",
     "ProgressEvent": "backfill.model",
     "ApiSession": "backfill.send.session",

@@ -63,7 +63,9 @@ class AuditConfig(_Section):
 
 class InputConfig(_Section):
     layout: Literal["long", "wide", "audit"] = "long"
-    steps: dict[str, str] = Field(default_factory=dict)
+    layout_check: bool = True  # refuse a file whose shape contradicts the layout
+    # status -> its time column, or columns whose earliest non-empty time is the step's
+    steps: dict[str, str | list[str]] = Field(default_factory=dict)
     step_notes: dict[str, str] = Field(default_factory=dict)
     audit: AuditConfig = Field(default_factory=AuditConfig)
     sheet: str | int | None = None
@@ -77,6 +79,14 @@ class InputConfig(_Section):
     @classmethod
     def _known_zone(cls, value: str) -> str:
         return _check_zone(value)
+
+    @field_validator("steps")
+    @classmethod
+    def _step_columns(cls, value: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
+        empty = [status for status, names in value.items() if isinstance(names, list) and not names]
+        if empty:
+            raise ValueError(f"steps {', '.join(empty)} name no column; give one or more")
+        return value
 
     @field_validator("columns")
     @classmethod
@@ -101,6 +111,13 @@ class ResponsesConfig(_Section):
     source: Literal["auto", "file", "api"] = "auto"
     file: Path | None = None
     date_column: str | None = None
+    timezone: str | None = None  # zone of responses.file's offset-less times; None: input's
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return None if value is None else _check_zone(value)
+
     api_date_field: Literal["date_survey_response", "date_creation", "date_order", "date_sent"] = (
         "date_survey_response"
     )
@@ -199,9 +216,32 @@ def load_config(path: Path | str | None = None) -> Config:
 
 def config_from_dict(data: dict[str, Any], origin: str = "config") -> Config:
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_explain(exc, origin)) from None
+    _check_layout_keys(config.input, origin)
+    return config
+
+
+def _check_layout_keys(cfg: InputConfig, origin: str) -> None:
+    """Keys that do not apply to the chosen layout are refused by name, never ignored."""
+    wrong: list[str] = []
+    if cfg.layout == "wide" and cfg.columns.get("status"):
+        wrong.append("input.columns.status (a ticket export's statuses come from input.steps)")
+    if cfg.layout != "wide":
+        if cfg.steps:
+            wrong.append("input.steps (the time column of each status of a wide export)")
+        if cfg.step_notes:
+            wrong.append("input.step_notes (the note column of each step of a wide export)")
+    if cfg.layout != "audit" and cfg.audit != AuditConfig():
+        wrong.append("input.audit (how a status-change log names its changes)")
+    if wrong:
+        raise ConfigError(
+            f"{origin}: input.layout is {cfg.layout}, but the config sets "
+            + "; and ".join(wrong)
+            + f"; remove {'it' if len(wrong) == 1 else 'them'}, or set input.layout to the "
+            "layout they belong to"
+        )
 
 
 def _explain(exc: ValidationError, origin: str) -> str:
@@ -248,6 +288,12 @@ def secret_from_env(variable: str, purpose: str) -> str:
             f"(or {variable}_FILE to a file holding it), or use --sandbox for a rehearsal"
         )
     return value
+
+
+def timezone_set(config: Config) -> bool:
+    """Whether the config file names input.timezone (else times without an offset are read in
+    the default, UTC, and validate/plan say so)."""
+    return "timezone" in config.input.model_fields_set
 
 
 def required_fields(config: Config) -> tuple[str, ...]:

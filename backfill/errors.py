@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 
 
 class ExitStatus(IntEnum):
@@ -59,12 +59,19 @@ class AbortedError(BackfillError):
     exit_status = ExitStatus.ABORTED
 
 
+class Severity(StrEnum):
+    """How much a row problem weighs. A StrEnum: a member equals its text in frames and files."""
+
+    ERROR = "error"  # the row is not sent
+    WARNING = "warning"  # sent, but worth a look
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One problem found on one input row: collected and reported, never raised.
 
     `code` is a stable kebab-case identifier (``unknown-status``); `message` is for people.
-    `severity` is ``error`` (the row is not sent) or ``warning`` (sent, but worth a look).
+    `severity` says whether the row is still sent (`Severity`).
     """
 
     code: str
@@ -72,4 +79,4 @@ class Problem:
     source: str = ""
     row: int | None = None
     field: str | None = None
-    severity: str = "error"
+    severity: Severity = Severity.ERROR

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from backfill.model import CONTROL_CHARACTERS
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
@@ -106,12 +108,9 @@ def neutralise_array(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedA
     return pc.if_else(risky, quoted, text)
 
 
-_CONTROLS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
 def visible_controls(text: str) -> str:
     """A worksheet (XML) cannot hold C0 control characters: show each as its U+2400 picture
     (form feed -> ␌, ESC -> ␛) instead of failing to write the workbook at all."""
-    if _CONTROLS_RE.search(text) is None:
+    if CONTROL_CHARACTERS.search(text) is None:
         return text
-    return _CONTROLS_RE.sub(lambda match: chr(0x2400 + ord(match.group())), text)
+    return CONTROL_CHARACTERS.sub(lambda match: chr(0x2400 + ord(match.group())), text)

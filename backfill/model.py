@@ -126,6 +126,7 @@ class ProgressEvent:
 
 
 OnProgress = Callable[[ProgressEvent], None]
+Echo = Callable[[str], None]  # a line for the person running the command; the CLI prints it
 
 
 def no_progress(event: ProgressEvent) -> None:

@@ -30,10 +30,6 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 # What init (or plan) still gets wrong, export by export: remove a line when its fix lands
 # (strict: an export that starts to pass fails the suite until its mark is removed).
 NOT_YET: dict[str, str] = {
-    "freshdesk_de": "closed is the earliest of 'Lösungszeit' and 'Schließzeit': init writes only "
-    "'Lösungszeit' until input.steps takes a list of columns",
-    "freshdesk_en": "closed is the earliest of 'Resolved time' and 'Closed time': init writes "
-    "only 'Resolved time' until input.steps takes a list of columns",
     "handkept_followups": "init finds the header on row 4, but the reader takes the title row "
     "as the header until input.header_row exists (init writes it as a TODO)",
     "jira_sm_changelog": "a case whose history is its creation and no status change is dropped",
@@ -114,10 +110,6 @@ def contained(part: Any, whole: Any) -> bool:
     return bool(part == whole)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="closed: ['Lösungszeit', 'Schließzeit'] waits for input.steps to take a list of columns",
-)
 def test_the_readme_example_is_what_init_writes(tmp_path: Path) -> None:
     """README's worked example of a non-English export cannot drift from init's output:
     its settings are init's, and its questions (TODO) are init's questions."""

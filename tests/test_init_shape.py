@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from backfill.cli.main import cli
 from backfill.plan.vocabulary import builtin_status, status_meaning
-from backfill.starter.inspect import NO_OFFSET, STEP_LISTS
+from backfill.starter.inspect import NO_OFFSET
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
@@ -123,16 +123,13 @@ def test_resolved_and_closed_columns_both_close_the_case(tmp_path: Path) -> None
     rows = [[str(70 + i), f"2024-03-0{i + 1} 09:00", f"2024-03-0{i + 1} 17:00" if i else "",
              f"2024-03-0{i + 4} 09:00"] for i in range(5)]  # fmt: skip
     config, lines, _ = init(write_csv(tmp_path / "t.csv", header, rows), tmp_path)
-    if STEP_LISTS:
-        assert config["steps"]["closed"] == ["Resolved time", "Closed time"]
-        assert comment(lines, "closed:") == (
-            "2 columns hold closed times: the earliest non-empty one of each row is the step"
-        )
-    else:
-        assert config["steps"]["closed"] == "Resolved time"
-        assert (
-            "    # 'Closed time' holds closed times too; the earlier 'Resolved time' is the step"
-        ) in lines
+    assert config["steps"]["closed"] == ["Resolved time", "Closed time"]
+    assert comment(lines, "closed:") == (
+        "2 columns hold closed times: the earliest non-empty one of each row is the step"
+    )
+    assert "    #   'Closed time': the header says 'Closed'; 5 of 5 values are times, after " in (
+        "\n".join(lines)
+    )
 
 
 def test_headers_in_no_known_language_still_make_a_wide_file(tmp_path: Path) -> None:
@@ -248,6 +245,7 @@ def test_work_notes_beat_a_longer_one_line_title(language: str, tmp_path: Path) 
     config, lines, _ = init(write_csv(tmp_path / "n.csv", header, rows), tmp_path)
     assert config["columns"]["note"] == notes
     assert "8 of several lines" in comment(lines, "note:")
+    assert f"; not '{title}' (the header says " in comment(lines, "note:")
     assert comment(lines, "note:").endswith(": a title, never the note)")
 
 
@@ -394,3 +392,97 @@ def test_a_status_says_its_language_and_meaning() -> None:
     assert status_meaning("EN-ATTENTE-DU-CLIENT") == "French for waiting on customer"
     assert status_meaning("SOLVED") == "a helpdesk status in English"
     assert status_meaning("GEPARKT") is None
+
+
+def test_hints_never_name_backfill_s_own_columns(tmp_path: Path) -> None:
+    export = write_csv(
+        tmp_path / "s.csv",
+        ["number_customergauge", "status", "happened_at"],
+        [["1001", "open", "2024-01-01 10:00:00"], ["1001", "closed", "2024-01-02 10:00:00"]],
+    )
+    result = CliRunner().invoke(cli, ["validate", str(export), "--out", str(tmp_path / "o")])
+    assert "'_" not in result.output, result.output
+
+
+# --- workbooks: the sheet with the data, a header below title rows --------------------------------
+
+
+def test_the_sheet_with_the_data_and_a_header_below_a_title(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    import openpyxl
+
+    from backfill.starter.config_text import HEADER_ROW_KEY
+
+    book = openpyxl.Workbook()
+    about = book.active
+    about.title = "Info"
+    about.append(["Exported by the service desk"])
+    data = book.create_sheet("Nachverfolgung")
+    data.append(["Kundenrückmeldungen 2024"])
+    data.append(["Eine Zeile pro Schritt"])
+    data.append([])
+    data.append(["CG-Nr.", "Status", "Wann", "Bearbeiter (E-Mail)"])
+    for i in range(6):
+        data.append([str(18009880 + i // 2), ["Offen", "Gelöst"][i % 2],
+                     datetime(2024, 1, 8 + i, 9, 30), f"agent{i % 2}@acme.example"])  # fmt: skip
+    path = tmp_path / "log.xlsx"
+    book.save(path)
+    target = tmp_path / "c.yaml"
+    result = CliRunner().invoke(cli, ["init", str(path), "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert comment(lines, "sheet:") == "9 non-empty rows; the other sheets: 'Info' 1"
+    assert yaml.safe_load("\n".join(lines))["input"]["sheet"] == "Nachverfolgung"
+    why = "rows 1-3 hold a title ('Kundenrückmeldungen 2024') and notes; row 4 names every column"
+    if HEADER_ROW_KEY:
+        assert comment(lines, "header_row:") == why
+    else:
+        assert any(line.startswith(f"  # TODO header_row: 4  ({why};") for line in lines)
+    config = yaml.safe_load("\n".join(lines))["input"]
+    assert config["columns"]["number_customergauge"] == "CG-Nr."
+    assert config["columns"]["happened_at"] == "Wann"
+    assert config["columns"]["assignee"] == "Bearbeiter (E-Mail)"
+    assert config["status_map"] == {"Offen": "open", "Gelöst": "closed"}
+
+
+def test_with_step_lists_both_closing_columns_are_proposed() -> None:
+    from backfill.starter.config_text import starting_config
+    from backfill.starter.inspect import Inspection
+    from backfill.starter.profiles import profile_of
+    from backfill.starter.shape import find_steps
+
+    columns = {
+        "Created time": [f"2024-03-0{i + 1} 09:00" for i in range(5)],
+        "Resolved time": [f"2024-03-0{i + 1} 17:00" if i else "" for i in range(5)],
+        "Closed time": [f"2024-03-0{i + 4} 09:00" for i in range(5)],
+    }
+    profiles = [profile_of(name, cells) for name, cells in columns.items()]
+    steps = find_steps(profiles, set())
+    assert {s: [g.column for g in gs] for s, gs in steps.columns.items()} == {
+        "open": ["Created time"], "closed": ["Resolved time", "Closed time"]
+    }  # fmt: skip
+    text = starting_config(
+        Inspection(rows=5, layout="wide", layout_evidence="", steps=steps.columns), ["t.csv"]
+    )
+    assert '    closed: ["Resolved time", "Closed time"]' in text
+    assert (
+        "# 2 columns hold closed times: the earliest non-empty one of each row is the step"
+    ) in text
+    assert yaml.safe_load(text)["input"]["steps"]["closed"] == ["Resolved time", "Closed time"]
+
+
+def test_old_and_new_columns_without_telling_headers_go_by_their_order(tmp_path: Path) -> None:
+    header = ["CustomerGauge ID", "Feld", "Wert 1", "Wert 2", "Zeitstempel"]
+    rows = []
+    for c in range(3):
+        rows += [
+            [str(70 + c), "Status", "Neu", "In Bearbeitung", f"2024-03-1{c} 10:00"],
+            [str(70 + c), "Priorität", "Niedrig", "Hoch", f"2024-03-1{c} 11:00"],
+            [str(70 + c), "Status", "In Bearbeitung", "Gelöst", f"2024-03-1{c} 12:00"],
+        ]
+    config, lines, _ = init(write_csv(tmp_path / "h.csv", header, rows), tmp_path)
+    assert config["layout"] == "audit"
+    assert config["columns"]["status"] == "Wert 2"
+    assert config["audit"]["old_status"] == "Wert 1"
+    assert comment(lines, "old_status:") == "status words, left of 'Wert 2': the status before"

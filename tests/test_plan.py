@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from backfill.cli.console import plan_text
 from backfill.config import config_from_dict
 from backfill.errors import ExitStatus
 from backfill.model import (
@@ -21,7 +22,7 @@ from backfill.model import (
     ROW,
     SOURCE,
 )
-from backfill.plan.build import build_plan, format_summary, plan_from_table
+from backfill.plan.build import build_plan, plan_from_table
 from backfill.plan.files import PLAN_FILES, plan_table, write_plan_files
 from tests.test_validation import NOW, make_table, row
 
@@ -297,7 +298,8 @@ def test_plan_files_hold_every_row_case_and_problem(
     }
     assert summary["duplicate"] == 1
     assert {"reopen", "no-close-time"} <= set(summary["warnings"])
-    assert format_summary(plan).startswith(f"history.csv: {len(plan.frame)} rows, ")
+    shown = plan_text(summary, plan.sources, plan.config)
+    assert shown.startswith(f"history.csv: {len(plan.frame)} rows, ")
     planned = _read(tmp_path / "plan.csv")
     assert len(planned) == summary["rows"]
     assert planned["outcome"].value_counts().to_dict() == {

@@ -10,6 +10,7 @@ import pytest
 
 from backfill.config import config_from_dict
 from backfill.model import Action, ProgressEvent
+from backfill.read.sync_pages import read_answer
 from backfill.sandbox import SandboxSettings
 from backfill.send.auth import Credentials
 from backfill.send.lanes import send_cases
@@ -160,7 +161,7 @@ def test_records_without_usable_id_are_skipped_with_reason(record: Any, reason: 
     ],
 )
 def test_next_cursor_shapes(body: dict[str, Any], cursor: Any) -> None:
-    page = parse_page(body)
+    page = parse_page(read_answer(body))
     assert page.next_cursor == cursor
     assert [s.case for s in page.states] == ["53499"]
 
@@ -169,7 +170,7 @@ def test_next_cursor_shapes(body: dict[str, Any], cursor: Any) -> None:
     "body", [None, [], "error", {"data": "x"}, {"data": 3}, {"message": "Unauthenticated."}]
 )
 def test_malformed_answers_give_empty_last_page(body: Any) -> None:
-    page = parse_page(body)
+    page = parse_page(read_answer(body))
     assert page.states == []
     assert page.next_cursor is None
     assert page.size == 0

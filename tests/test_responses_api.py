@@ -17,6 +17,7 @@ from backfill.plan.api_dates import (
     parse_responses_page,
     response_period,
 )
+from backfill.read.sync_pages import read_answer
 
 
 def test_page_keeps_the_chosen_date_field() -> None:
@@ -31,12 +32,12 @@ def test_page_keeps_the_chosen_date_field() -> None:
         ],
         "cursor": {"next": 4},
     }
-    page = parse_responses_page(body, "date_survey_response")
+    page = parse_responses_page(read_answer(body), "date_survey_response")
     assert page.dates == {"1": "2023-07-01 09:00:00"}
     assert page.skipped == ["2: no date_survey_response"]
     assert page.next_cursor == 4
     assert page.size == 2
-    assert parse_responses_page(body, "date_creation").dates == {
+    assert parse_responses_page(read_answer(body), "date_creation").dates == {
         "1": "2023-06-30 00:00:00",
         "2": "2023-06-01 00:00:00",
     }
@@ -44,7 +45,7 @@ def test_page_keeps_the_chosen_date_field() -> None:
 
 @pytest.mark.parametrize("body", [None, "x", {"data": {"a": 1}}, {"message": "Server Error"}])
 def test_malformed_pages_end_the_paging(body: Any) -> None:
-    page = parse_responses_page(body, "date_survey_response")
+    page = parse_responses_page(read_answer(body), "date_survey_response")
     assert page.dates == {}
     assert page.next_cursor is None
 

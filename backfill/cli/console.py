@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from backfill.config import DEFAULT_CONFIG_FILE
+from backfill.plan.layouts import rows_became
 from backfill.report.facts import seconds_text, sending_time
 
 if TYPE_CHECKING:
@@ -51,7 +52,13 @@ def plan_text(summary: Mapping[str, Any], sources: Sequence[str], config: Config
       ...
     """
     names = ", ".join(dict.fromkeys(Path(source).name for source in sources)) or "input"
-    lines = [f"{names}: {_plural(summary['rows'], 'row')}, {_plural(summary['cases'], 'case')}"]
+    became = rows_became(
+        summary["rows"],
+        summary.get("layout", "long"),
+        summary.get("file_rows"),
+        summary.get("without_action", 0),
+    )
+    lines = [f"{names}: {became}, {_plural(summary['cases'], 'case')}"]
 
     def fact(label: str, text: str) -> None:
         lines.append(f"  {label + ':':<9} {text}")
@@ -75,11 +82,25 @@ def plan_text(summary: Mapping[str, Any], sources: Sequence[str], config: Config
     fact("sending", sending_time(summary["valid"], config.send.rate_limit))
     if not summary["response_dates_checked"]:
         fact("response dates", "not checked (responses.source: api, fetched by run)")
+    zone_line = naive_zone_text(summary)
+    if zone_line:
+        fact("zone", zone_line)
     if summary.get("unknown_statuses"):
         from backfill.plan.vocabulary import unknown_statuses_text
 
         lines.append(unknown_statuses_text(summary["unknown_statuses"]))
     return "\n".join(lines)
+
+
+def naive_zone_text(summary: Mapping[str, Any]) -> str:
+    """The zone times without an offset were read in, when the config does not say it."""
+    count = int(summary.get("naive_times", 0))
+    if not count or summary.get("timezone_set", True):
+        return ""
+    return (
+        f"{_plural(count, 'time')} without an offset read as {summary['timezone']}; "
+        "input.timezone is not set: set it to the zone the export was written in"
+    )
 
 
 def plan_exit_text(summary: Mapping[str, Any], invalid_file: Path | None) -> str | None:
@@ -99,7 +120,8 @@ def run_text(outcome: RunOutcome) -> str:
     """The end of `run`/`retry`: counts, time, verdicts, reports, exit status, next step."""
     summary = outcome.summary
     shown = ", ".join(f"{name} {count:,}" for name, count in summary.outcomes.items() if count)
-    lines = [f"{_plural(summary.rows, 'row')}: {shown or 'none'}"]
+    became = rows_became(summary.rows, summary.layout, summary.file_rows, summary.without_action)
+    lines = [f"{became}: {shown or 'none'}"]
     lines.append(
         f"  {summary.requests:,} requests in {seconds_text(float(summary.elapsed_s))}"
         f" ({summary.rate_per_s:g}/s)"

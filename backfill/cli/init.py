@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
 
 from backfill.errors import ConfigError, ExitStatus, InputError
-
-Echo = Callable[[str], None]
+from backfill.model import Echo
 
 
 def init_command(inputs: Sequence[Path], output: Path, *, example: bool, echo: Echo) -> ExitStatus:

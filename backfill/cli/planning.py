@@ -9,12 +9,11 @@ one-paragraph message and exit 2.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from backfill.errors import ExitStatus
-
-Echo = Callable[[str], None]
+from backfill.model import Echo
 
 
 def validate_command(

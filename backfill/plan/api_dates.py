@@ -21,7 +21,7 @@ retry policy with the sends; the pager stops early once every wanted id has been
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
-from pandas._libs.tslibs.nattype import NaTType
+from pandas.api.typing import NaTType
 
-from backfill.model import OnProgress, ProgressEvent, no_progress
-from backfill.plan.identity import UTC_TEXT_FORMAT, utc_text
+from backfill.model import TIME_FORMAT, Echo, OnProgress, ProgressEvent, no_progress
+from backfill.plan.identity import utc_text
 from backfill.read.sync_pages import (
     PER_PAGE,
     Answer,
@@ -40,7 +40,6 @@ from backfill.read.sync_pages import (
     JsonGetter,
     case_id,
     pages,
-    read_answer,
 )
 
 if TYPE_CHECKING:
@@ -50,7 +49,6 @@ if TYPE_CHECKING:
 RESPONSES_PATH = "/v7/rest/sync/responses"
 RESPONSE_DATES_STAGE = "response dates"
 LOOKBACK_DAYS = 365  # how long before the earliest action the period starts (see docstring)
-DATE_FIELDS = ("date_survey_response", "date_creation", "date_order", "date_sent")
 
 
 @dataclass
@@ -111,12 +109,9 @@ def parse_response_date(text: Any, timezone: str) -> pd.Timestamp | None:
     return stamp.tz_convert("UTC")
 
 
-def parse_responses_page(body: Any, date_field: str) -> ResponsePage:
-    """One GET responses answer -> {case: date text}, the next cursor, skipped records."""
-    return _parse(read_answer(body), date_field)
-
-
-def _parse(answer: Answer, date_field: str) -> ResponsePage:
+def parse_responses_page(answer: Answer, date_field: str) -> ResponsePage:
+    """One GET responses answer (read_answer's) -> {case: date text}, the next cursor,
+    skipped records."""
     dates: dict[str, str] = {}
     skipped: list[str] = [answer.problem] if answer.problem else []
     for record in answer.records:
@@ -164,7 +159,7 @@ async def fetch_response_dates(
     on_progress(ProgressEvent(RESPONSE_DATES_STAGE, 0, len(remaining), "case"))
     async with aclosing(pages(api, RESPONSES_PATH, params)) as answers:
         async for answer in answers:
-            page = _parse(answer, date_field)
+            page = parse_responses_page(answer, date_field)
             result.pages += 1
             result.records += page.size
             for case, text in page.dates.items():
@@ -184,7 +179,7 @@ async def fetch_response_dates(
 
 def stored_text(stamp: pd.Timestamp) -> str:
     """How a response date is kept in the journal: UTC, like the journal's happened_at."""
-    return stamp.tz_convert("UTC").strftime(UTC_TEXT_FORMAT)
+    return stamp.tz_convert("UTC").strftime(TIME_FORMAT)
 
 
 class ResponseDateStore(Protocol):
@@ -205,13 +200,14 @@ async def plan_inputs(
     *,
     now: datetime | None = None,
     on_progress: OnProgress = no_progress,
-    echo: Callable[[str], None] | None = None,
+    echo: Echo | None = None,
 ) -> Plan:
     """The plan of `inputs`; with `responses.source: api` and an `api` to ask, its response
     dates come from the API (and `store`), looked up between reading the cells and the rest
     of planning: the input is planned once."""
     from backfill.config import required_fields
     from backfill.plan.build import build_plan, plan_cells, read_cells
+    from backfill.plan.layout_check import check_shape
     from backfill.read.table import read_inputs
 
     if config.responses.source != "api" or api is None:
@@ -219,6 +215,7 @@ async def plan_inputs(
     table = read_inputs(
         list(inputs), config.input, required=required_fields(config), on_progress=on_progress
     )
+    check_shape(table, config.input)  # (as build_plan: before anything is asked or sent)
     cells = read_cells(table, config)
     dates = await api_response_dates(
         cells, config, api, store, now=now, on_progress=on_progress, echo=echo
@@ -234,7 +231,7 @@ async def api_response_dates(
     *,
     now: datetime | None = None,
     on_progress: OnProgress = no_progress,
-    echo: Callable[[str], None] | None = None,
+    echo: Echo | None = None,
 ) -> dict[str, pd.Timestamp]:
     """Response dates of the input's cases for `responses.source: api`.
 

@@ -4,8 +4,8 @@
 normalise the cells, attach response dates, order each case's timeline, validate, drop
 duplicates, block what follows an invalid action, choose the assignee to send, and predict
 the follow-up and close times CustomerGauge will show. The sending engine takes
-`Plan.actions_by_case()`; the commands print `format_summary(plan)`, and
-backfill/plan/files.py writes the plan's files.
+`Plan.actions_by_case()`; `Plan.summary()` gives the counts the commands word
+(backfill/cli/console.py), and backfill/plan/files.py writes the plan's files.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from backfill.config import Config
-from backfill.errors import ExitStatus, Problem
+from backfill.config import Config, timezone_set
+from backfill.errors import ExitStatus, Problem, Severity
 from backfill.model import (
     CASE,
     CASE_KEY,
@@ -42,13 +42,14 @@ from backfill.model import (
     no_progress,
 )
 from backfill.plan import timeline, validation
+from backfill.plan.layout_check import check_shape
 from backfill.plan.layouts import to_long
 from backfill.plan.order import number_cases, send_order
 from backfill.plan.predict import CASE_COLUMNS as PREDICTED_COLUMNS
 from backfill.plan.predict import predict
 from backfill.plan.responses import case_response_dates, check_source
 from backfill.plan.time_convention import TwoReadings
-from backfill.plan.vocabulary import unknown_status_counts, unknown_statuses_text
+from backfill.plan.vocabulary import unknown_status_counts
 
 if TYPE_CHECKING:
     from backfill.read.table import InputTable
@@ -69,12 +70,16 @@ class Plan:
     assignment_emails: dict[str, int] = field(default_factory=dict)
     response_dates_known: bool = True
     columns: dict[str, str] = field(default_factory=dict)  # API field -> input column
+    naive_times: int = 0  # happened_at cells without an offset, read in input.timezone
+    # rows of the user's files before a wide or audit export became actions; None: read
+    # as actions already (long, or a failures file)
+    file_rows: int | None = None
 
     def error_codes(self) -> pd.Series:
         """Per row with an error, the code of its first one (the one its ERROR text starts
         with), by the frame's index: what results.csv's rows are counted by."""
         table = self.problem_table
-        errors = table[table["severity"].ne(validation.WARNING)].drop_duplicates("label")
+        errors = table[table["severity"].ne(Severity.WARNING)].drop_duplicates("label")
         return pd.Series(errors["code"].to_numpy(dtype=object), index=errors["label"].to_numpy())
 
     @cached_property
@@ -92,7 +97,7 @@ class Plan:
                 source=str(source),
                 row=int(row),
                 field=field_name or None,
-                severity="warning" if severity == validation.WARNING else "error",
+                severity=Severity(severity),
             )
             for code, message, field_name, severity, source, row in zip(
                 table["code"],
@@ -150,8 +155,10 @@ class Plan:
     def summary(self) -> dict[str, Any]:
         outcome = self.frame[OUTCOME].value_counts()
         table = self.problem_table
-        errors = table[table["severity"].eq(validation.ERROR) & table["code"].ne("blocked")]
-        warnings = table[table["severity"].eq(validation.WARNING)]
+        # blocked rows and dropped duplicates are counted as outcomes, not as errors
+        counted = ~table["code"].isin([validation.BLOCKED, validation.DUPLICATE])
+        errors = table[table["severity"].eq(Severity.ERROR) & counted]
+        warnings = table[table["severity"].eq(Severity.WARNING)]
         emails = dict(self.assignment_emails)
         emails["chosen"] = emails.get(self.config.send.assignee, 0)
         return {
@@ -166,6 +173,23 @@ class Plan:
             "assignment_emails": emails,
             "response_dates_checked": self.response_dates_known,
             "unknown_statuses": unknown_status_counts(self.frame, table),
+            "naive_times": self.naive_times,
+            "timezone": self.config.input.timezone,
+            "timezone_set": timezone_set(self.config),
+            **self.file_counts(),
+        }
+
+    def file_counts(self) -> dict[str, Any]:
+        """What the file's rows became, for a wide or audit export: `file_rows` (tickets, or
+        log rows), and `without_action`, those that became no action (tickets without a
+        step time, log rows that change no status). Empty for rows read as actions."""
+        if self.file_rows is None:
+            return {}
+        with_action = len(self.frame[[SOURCE, ROW]].drop_duplicates())
+        return {
+            "layout": self.config.input.layout,
+            "file_rows": self.file_rows,
+            "without_action": self.file_rows - with_action,
         }
 
     def exit_status(self) -> ExitStatus:
@@ -194,6 +218,8 @@ def build_plan(
         required=required_fields(config),
         on_progress=on_progress,
     )
+    # (the user's own files only: a failures file of actions is long whatever its shape)
+    check_shape(table, config.input)
     return plan_from_table(table, config, now=now, response_dates=response_dates)
 
 
@@ -206,6 +232,8 @@ class Cells:
     columns: dict[str, str]  # API field -> input column
     frame: pd.DataFrame  # the input's columns plus CASE, STATUS, HAPPENED_TS, ...
     found: list[pd.DataFrame]  # the problems found reading the cells
+    naive_times: int = 0  # happened_at cells without an offset, read in input.timezone
+    file_rows: int | None = None  # rows of the files when reshaped (a wide or audit export)
 
     def case_ids(self) -> set[str]:
         """The case ids of the input (empty ids left out)."""
@@ -231,10 +259,18 @@ def read_cells(table: InputTable, config: Config) -> Cells:
         long = to_long(table, config.input)  # a wide or audit export: one row per action
         columns = dict(long.columns)
         frame = long.frame.reset_index(drop=True)  # copy-on-write: new columns stay ours
-        frame, found = validation.normalise_cells(frame, columns, config)
+        frame, found, naive_times = validation.normalise_cells(frame, columns, config)
     except TwoReadings as exc:  # a time column read two ways: name the file too
         raise TwoReadings(f"{', '.join(table.sources)}: {exc}") from None
-    return Cells(long, columns, frame, found)
+    reshaped = long is not table  # (a wide or audit export; not its failures file)
+    return Cells(
+        long,
+        columns,
+        frame,
+        found,
+        naive_times=naive_times,
+        file_rows=len(table.frame) if reshaped else None,
+    )
 
 
 def plan_cells(
@@ -268,7 +304,7 @@ def plan_cells(
     found.extend(validation.response_date_problems(frame, columns, unreadable, conflicting))
 
     errors = _concat(found)
-    errors = errors[errors["severity"].eq(validation.ERROR)]
+    errors = errors[errors["severity"].eq(Severity.ERROR)]
     frame[OUTCOME] = pd.Series("", index=frame.index, dtype="str")
     frame.loc[frame.index.isin(errors["label"]), OUTCOME] = "invalid"
 
@@ -298,6 +334,8 @@ def plan_cells(
         assignment_emails=emails,
         response_dates_known=dates.known,
         columns=columns,
+        naive_times=cells.naive_times,
+        file_rows=cells.file_rows,
     )
 
 
@@ -308,7 +346,7 @@ def _concat(found: list[pd.DataFrame]) -> pd.DataFrame:
 
 def _joined_problems(problems: pd.DataFrame, index: pd.Index, *, warning: bool) -> pd.Series:
     """Per row, its errors (or warnings): "code: message" items joined with " | "."""
-    chosen = problems[problems["severity"].eq(validation.WARNING) == warning]
+    chosen = problems[problems["severity"].eq(Severity.WARNING) == warning]
     items = chosen["code"] + ": " + chosen["message"]
     joined = _joined(items, chosen["label"].to_numpy(), " | ")
     return joined.reindex(index, fill_value="").astype(object)
@@ -316,7 +354,7 @@ def _joined_problems(problems: pd.DataFrame, index: pd.Index, *, warning: bool) 
 
 def _case_warnings(frame: pd.DataFrame, problems: pd.DataFrame, cases: pd.DataFrame) -> pd.Series:
     """Per case, its warning codes with counts: "reopen 1, no-close-time 1"."""
-    warnings = problems[problems["severity"].eq(validation.WARNING)]
+    warnings = problems[problems["severity"].eq(Severity.WARNING)]
     keys = frame[CASE_KEY].reindex(warnings["label"]).to_numpy()
     counts = (
         pd.DataFrame({"key": keys, "code": warnings["code"].to_numpy()})
@@ -338,36 +376,3 @@ def _counts(codes: pd.Series) -> dict[str, int]:
     """Counts per code as the summary lists them: most frequent first, then by code."""
     counts = {str(code): int(n) for code, n in codes.value_counts().items()}
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-
-
-def format_summary(plan: Plan) -> str:
-    """One line: "history.csv: 212 rows, 64 cases; 205 valid, 5 invalid (unknown-status 1,
-    ...), 2 blocked; warnings: reopen 3; assignment e-mails: 38 (send.assignee: every; ...)"."""
-    s = plan.summary()
-    names = ", ".join(dict.fromkeys(Path(source).name for source in plan.sources)) or "input"
-    parts = [f"{s['valid']} valid"]
-    if s["duplicate"]:
-        parts.append(f"{s['duplicate']} duplicate")
-    invalid = f"{s['invalid']} invalid"
-    if s["by_code"]:
-        invalid += " (" + ", ".join(f"{c} {n}" for c, n in s["by_code"].items()) + ")"
-    parts += [invalid, f"{s['blocked']} blocked"]
-    warnings = ", ".join(f"{c} {n}" for c, n in s["warnings"].items()) or "none"
-    emails = s["assignment_emails"]
-    chosen = plan.config.send.assignee
-    others = "; ".join(f"{p}: {emails[p]}" for p in ("every", "last", "never") if p != chosen)
-    text = (
-        f"{names}: {_plural(s['rows'], 'row')}, {_plural(s['cases'], 'case')}; "
-        f"{', '.join(parts)}; "
-        f"warnings: {warnings}; "
-        f"assignment e-mails: {emails['chosen']} (send.assignee: {chosen}; {others})"
-    )
-    if not s["response_dates_checked"]:
-        text += "; response dates: not checked (responses.source: api, fetched by run)"
-    if s["unknown_statuses"]:
-        text += "\n" + unknown_statuses_text(s["unknown_statuses"])
-    return text
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from backfill.model import ASSIGNEE, CASE, HAPPENED_TS, NOTE, OUTCOME, STATUS, Action
+from backfill.model import (
+    ASSIGNEE,
+    CASE,
+    HAPPENED_TS,
+    NOTE,
+    OUTCOME,
+    STATUS,
+    TIME_FORMAT,
+)
 
 if TYPE_CHECKING:
     from backfill.plan.build import Plan
@@ -60,23 +68,13 @@ def assign_identities(
     return out
 
 
-def action_identities(cases: Iterable[Iterable[Action]]) -> dict[int, str]:
-    """Identities of hand-built actions (their own fields; happened_at taken as given)."""
-    return assign_identities(
-        (a.key, a.case, a.status, a.happened_at, a.note, a.assignee) for case in cases for a in case
-    )
-
-
-UTC_TEXT_FORMAT = "%Y-%m-%d %H:%M:%S"
-
-
 def utc_text(stamps: pd.Series) -> pd.Series:
     """Instants as the journal keeps them: UTC "YYYY-mm-dd HH:MM:SS", "" where absent.
 
     Identities, the out-of-order guard and stored response dates all compare this form, so
     changing ``api.timezone`` between runs changes none of them.
     """
-    return pd.to_datetime(stamps, utc=True).dt.strftime(UTC_TEXT_FORMAT).fillna("")
+    return pd.to_datetime(stamps, utc=True).dt.strftime(TIME_FORMAT).fillna("")
 
 
 def plan_identities(plan: Plan) -> pd.Series:

@@ -53,9 +53,13 @@ def _wide(table: InputTable, cfg: InputConfig, where: str) -> InputTable:
             'status, e.g. input: {steps: {open: "Created at", progress: "First reply at", '
             'closed: "Solved at"}}'
         )
+    # a step may list several columns (resolved and closed): its earliest time counts
     steps = {
-        status: _column(table, name, f"input.steps.{status}", where)
-        for status, name in cfg.steps.items()
+        status: [
+            _column(table, name, f"input.steps.{status}", where)
+            for name in ([names] if isinstance(names, str) else names)
+        ]
+        for status, names in cfg.steps.items()
     }
     notes = {
         status: _column(table, name, f"input.step_notes.{status}", where)
@@ -69,21 +73,22 @@ def _wide(table: InputTable, cfg: InputConfig, where: str) -> InputTable:
         )
     frame = table.frame.reset_index(drop=True)
     note_column = table.columns.get("note")
-    consumed = {*steps.values(), *notes.values()}
+    time_columns = list(dict.fromkeys(c for names in steps.values() for c in names))
+    consumed = {*time_columns, *notes.values()}
     if note_column is not None:
         consumed.add(note_column)
     kept = [c for c in table.original_columns if c not in consumed]
 
     # every (ticket, step) pair with a time, ordered by ticket, then time, then step
     step_names = list(steps)
-    cells = np.column_stack([_stripped(frame[steps[s]]) for s in step_names])
     # the steps are one time column once reshaped: read with one day/month order; a step
     # whose time cannot be read keeps its place in input.steps (the plan reports it)
-    dayfirst = _order(pd.concat([frame[steps[s]] for s in step_names]), cfg, list(steps.values()))
+    dayfirst = _order(pd.concat([frame[c] for c in time_columns]), cfg, time_columns)
+    instants = {c: _instants(frame[c], cfg, dayfirst) for c in time_columns}
+    chosen = [_earliest(frame, names, instants) for names in steps.values()]
+    cells = np.column_stack([_stripped(column) for column, _ in chosen])
     stamps = (
-        pd.DataFrame(
-            {i: _instants(frame[steps[s]], cfg, dayfirst) for i, s in enumerate(step_names)}
-        )
+        pd.DataFrame({i: stamp for i, (_, stamp) in enumerate(chosen)})
         .ffill(axis=1)
         .bfill(axis=1)
         .fillna(0)
@@ -96,7 +101,7 @@ def _wide(table: InputTable, cfg: InputConfig, where: str) -> InputTable:
 
     out = frame.iloc[ticket][[*kept, SOURCE, ROW]].reset_index(drop=True)
     out[ACTION_STATUS] = np.asarray(step_names, dtype=object)[step]
-    raw = np.column_stack([frame[steps[s]].to_numpy(dtype=object) for s in step_names])
+    raw = np.column_stack([column.to_numpy(dtype=object) for column, _ in chosen])
     out[ACTION_AT] = raw[ticket, step]  # real Excel date cells stay dates
     last = np.r_[ticket[1:] != ticket[:-1], True][: len(ticket)]
     action_note = np.full(len(ticket), "", dtype=object)
@@ -119,6 +124,28 @@ def _wide(table: InputTable, cfg: InputConfig, where: str) -> InputTable:
         columns=columns,
         original_columns=[*kept, *ACTION_COLUMNS.values()],
     )
+
+
+def _earliest(
+    frame: pd.DataFrame, names: list[str], instants: dict[str, np.ndarray]
+) -> tuple[pd.Series, np.ndarray]:
+    """A step's cell per ticket and its instant: of the step's columns, the one with the
+    earliest time; where none can be read, the first non-empty cell (the plan reports it)."""
+    if len(names) == 1:
+        return frame[names[0]], instants[names[0]]
+    stamps = np.column_stack([instants[n] for n in names])
+    empty = np.column_stack([_stripped(frame[n]) == "" for n in names])
+    readable = ~np.isnan(stamps)
+    earliest = np.argmin(np.where(readable, stamps, np.inf), axis=1)
+    first_filled = np.argmin(empty, axis=1)
+    pick = np.where(readable.any(axis=1), earliest, first_filled)
+    rows = np.arange(len(frame))
+    cells = np.column_stack([frame[n].to_numpy(dtype=object) for n in names])[rows, pick]
+    return pd.Series(cells, index=frame.index, dtype=object), stamps[rows, pick]
+
+
+# a status-change log's case starts in this status (SPEC.md "Input layouts")
+FIRST_STATUS = "open"
 
 
 # --- audit: a status-change log ------------------------------------------------------------
@@ -181,6 +208,12 @@ def _audit(table: InputTable, cfg: InputConfig, where: str) -> InputTable:
             if first_old.get(case) and not (changes[position] or comments[position]):
                 created[position] = True
                 carried[position] = first_old[case]
+    # a case whose log changes no status (created, then other fields or comments) was open
+    # all along: its first row becomes an open action, its comments carry open; never dropped
+    unchanged = [case for case in first_row if case not in current]
+    for case in unchanged:
+        created[first_row[case]] |= not comments[first_row[case]]
+    carried[np.isin(cases, unchanged) & (comments | created)] = FIRST_STATUS
     comments |= created
 
     keep = changes | comments
@@ -192,6 +225,31 @@ def _audit(table: InputTable, cfg: InputConfig, where: str) -> InputTable:
     return replace(
         table, frame=out[[*original, SOURCE, ROW]], columns=columns, original_columns=original
     )
+
+
+def rows_became(
+    actions: int, layout: str = "long", file_rows: int | None = None, without_action: int = 0
+) -> str:
+    """What the file's rows became, in words: "210 rows" (rows read as actions), "80 tickets
+    → 207 actions (2 tickets have no step time)", "540 file rows → 352 actions (188 rows
+    change no status)"."""
+    if file_rows is None or layout == "long":
+        return _count(actions, "row")
+    if layout == "wide":
+        text = f"{_count(file_rows, 'ticket')} → {_count(actions, 'action')}"
+        if without_action:
+            have = "has" if without_action == 1 else "have"
+            text += f" ({_count(without_action, 'ticket')} {have} no step time)"
+        return text
+    text = f"{_count(file_rows, 'file row')} → {_count(actions, 'action')}"
+    if without_action:
+        change = "changes" if without_action == 1 else "change"
+        text += f" ({_count(without_action, 'row')} {change} no status)"
+    return text
+
+
+def _count(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
 # --- helpers ---------------------------------------------------------------------------------

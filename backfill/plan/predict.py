@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from backfill.config import Config
+from backfill.errors import Severity
 from backfill.model import (
     CASE,
     CASE_KEY,
@@ -27,7 +28,6 @@ from backfill.plan.validation import (
     NO_CLOSE_TIME,
     NO_FOLLOW_UP_TIME,
     REOPEN,
-    WARNING,
     problems_where,
 )
 
@@ -104,7 +104,7 @@ def predict(frame: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, list[pd.
     cases["reopens"] = clear.groupby(sent_case).sum().reindex(cases.index, fill_value=0)
 
     reopen_message = "closed → " + status[clear].astype(object) + _REOPEN_MESSAGE
-    reopen = problems_where(clear, REOPEN, reopen_message, "status", WARNING)
+    reopen = problems_where(clear, REOPEN, reopen_message, "status", Severity.WARNING)
     ends_open = cases["final_status"].isin(["progress", "closed"])
     warnings = [reopen]
     for no_time, code, text in (
@@ -127,7 +127,7 @@ def predict(frame: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, list[pd.
                 + frame.loc[flags, CASE].astype(object)
                 + f" ends {state}without a {text}: CustomerGauge will leave it empty",
                 "status",
-                WARNING,
+                Severity.WARNING,
             )
         )
     return _cases_table(cases, config.api.timezone), warnings

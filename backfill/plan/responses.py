@@ -133,7 +133,7 @@ def read_response_file(path: Path, config: Config) -> dict[str, pd.Timestamp]:
             )
     parsed = times.parse_times(
         frame[date_column],
-        zone=config.input.timezone,
+        zone=config.responses.timezone or config.input.timezone,
         dayfirst=config.input.dayfirst,
         column=f"{date_column} of {path}",
     )

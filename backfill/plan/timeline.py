@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from backfill.config import Config
+from backfill.errors import Severity
 from backfill.model import (
     ASSIGNEE,
     CASE,
@@ -36,7 +37,6 @@ from backfill.plan.validation import (
     NOTE_REQUIRED,
     TIME_CODE,
     TRANSITION_NOT_ALLOWED,
-    WARNING,
     empty_problems,
     problems_where,
 )
@@ -67,7 +67,7 @@ def file_order_warnings(frame: pd.DataFrame) -> pd.DataFrame:
         "no happened_at: sent without a time (CustomerGauge uses the time of sending), and "
         "case " + frame.loc[missing, CASE].astype(object) + " is sent in file order",
         "happened_at",
-        WARNING,
+        Severity.WARNING,
     )
 
 
@@ -94,8 +94,7 @@ def mark_duplicates(frame: pd.DataFrame) -> pd.DataFrame:
         + matched[CASE].astype(object)
         + " (same status, time, note and assignee); not sent (validation.duplicates: drop)",
         None,
-        "error",
-    ).assign(severity="duplicate")
+    )
 
 
 def block_after_invalid(frame: pd.DataFrame, *, multi_source: bool) -> pd.DataFrame:

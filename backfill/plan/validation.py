@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from backfill.config import Config
+from backfill.errors import Severity
 from backfill.model import (
     ASSIGNEE,
     CASE,
@@ -33,8 +34,6 @@ from backfill.plan import cells, statuses, times, vocabulary
 TIME_CODE = "_time_code"  # working column: the parse_times code of the row
 
 PROBLEM_COLUMNS = ["label", "code", "message", "field", "severity"]
-ERROR = "error"
-WARNING = "warning"
 
 # stable codes (docs and tests refer to them)
 MISSING_ID = "missing-id"
@@ -63,7 +62,7 @@ def problems_where(
     code: str,
     message: str | pd.Series,
     field: str | None,
-    severity: str = ERROR,
+    severity: Severity = Severity.ERROR,
 ) -> pd.DataFrame:
     """Problem rows for the labels where `mask` is true (message: one text or one per row)."""
     labels = mask.index[mask.to_numpy(dtype=bool)]
@@ -99,12 +98,13 @@ _NO_PROBLEMS = pd.DataFrame({name: pd.Series(dtype=object) for name in PROBLEM_C
 
 def normalise_cells(
     frame: pd.DataFrame, columns: dict[str, str], config: Config
-) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+) -> tuple[pd.DataFrame, list[pd.DataFrame], int]:
     """Add the API values of the input's cells, and the problems found reading them.
 
     Adds CASE, CASE_KEY (integers that sort as the ids), IN_CASE, STATUS, HAPPENED_TS,
     HAPPENED_AT, TIME_CODE (the parse_times code), NOTE and ASSIGNEE; the problems are
-    labelled by the frame's index.
+    labelled by the frame's index. Also returns how many times were read without an offset
+    (in input.timezone).
     """
     cfg = config.input
     id_column = columns.get("number_customergauge", "number_customergauge")
@@ -148,6 +148,10 @@ def normalise_cells(
     frame[HAPPENED_TS] = parsed.utc
     frame[HAPPENED_AT] = parsed.text
     frame[TIME_CODE] = parsed.code
+    read = parsed.utc.notna().to_numpy(dtype=bool) | parsed.code.isin([times.NONEXISTENT,
+            times.AMBIGUOUS]).to_numpy(dtype=bool)  # fmt: skip
+    offsets = parsed.offset if parsed.offset is not None else np.zeros(len(read), dtype=bool)
+    naive_times = int(np.count_nonzero(read & ~offsets))
     time_column = columns.get("happened_at", "happened_at")
     reported = {times.BAD, times.NONEXISTENT, times.AMBIGUOUS}
     if config.validation.require_happened_at:
@@ -168,7 +172,7 @@ def normalise_cells(
     if bad_assignee.any():
         column = columns.get("assignee", "assignee")
         found.append(problems_where(bad_assignee, BAD_ASSIGNEE, assignee_message, column))
-    return frame, found
+    return frame, found, naive_times
 
 
 # a number, not an id: a fraction, or an exponent (Excel's form of a rounded long number)
@@ -221,7 +225,7 @@ def _control_characters(frame: pd.DataFrame) -> pd.DataFrame:
             "is sent as it is, and report.xlsx shows it as a visible symbol"
         ),
     )
-    return problems_where(flagged, CONTROL_CHARACTER, messages, None, severity=WARNING)
+    return problems_where(flagged, CONTROL_CHARACTER, messages, None, severity=Severity.WARNING)
 
 
 def _formulas_without_value(frame: pd.DataFrame) -> pd.DataFrame:
@@ -313,7 +317,9 @@ def missing_response_problems(frame: pd.DataFrame, config: Config) -> pd.DataFra
     if reject:
         message = message + ", or set validation.missing_response_date: warn)"
         return problems_where(missing, MISSING_RESPONSE_DATE, message, "response_date")
-    return problems_where(flagged, MISSING_RESPONSE_DATE, message + ")", "response_date", WARNING)
+    return problems_where(
+        flagged, MISSING_RESPONSE_DATE, message + ")", "response_date", Severity.WARNING
+    )
 
 
 def response_date_problems(
@@ -332,7 +338,7 @@ def response_date_problems(
                 + cells.map(repr)
                 + "; the case is treated as having none",
                 response_column,
-                WARNING,
+                Severity.WARNING,
             )
         )
     if conflicting.any():
@@ -344,7 +350,7 @@ def response_date_problems(
                 + frame.loc[conflicting, CASE].astype(object)
                 + " has several survey response dates; the earliest is used",
                 response_column,
-                WARNING,
+                Severity.WARNING,
             )
         )
     return found

@@ -209,6 +209,10 @@ def describe_run(
     config = plan.config
     file = str(config_file) if config_file is not None else None
     summary.inputs = input_rows(plan.frame, plan.sources)
+    counts = plan.file_counts()
+    summary.file_rows = counts.get("file_rows")
+    summary.without_action = int(counts.get("without_action", 0))
+    summary.layout = str(counts.get("layout", config.input.layout))
     summary.config_file = file
     summary.api_version = config.api.version
     summary.region = config.api.region

@@ -85,7 +85,12 @@ class Summary:
     """What a run did (summary.json). Counts first, then where, from what, when, what next."""
 
     run_id: str = ""
-    rows: int = 0
+    rows: int = 0  # actions (the plan's rows)
+    # what the file's rows became, for a wide or audit export (plan.layouts.rows_became):
+    # its rows (tickets, or log rows), and those that became no action; None: read as actions
+    file_rows: int | None = None
+    without_action: int = 0
+    layout: str = "long"
     cases: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)  # every outcome, 0 included
     errors: dict[str, int] = field(default_factory=dict)  # rows by error code

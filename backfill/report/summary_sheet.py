@@ -20,6 +20,7 @@ from openpyxl.chart.marker import DataPoint
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from backfill.model import OUTCOMES
+from backfill.plan.layouts import rows_became
 from backfill.report.facts import seconds_text
 from backfill.report.summary import Summary
 from backfill.report.workbook import (
@@ -188,8 +189,14 @@ def _where(out: _Sheet, summary: Summary) -> None:
             f"API {summary.api_version or '?'}, at {target}"
         )
     out.item("Target", where)
+    unit = "rows" if summary.file_rows is None else "actions"
     for item in summary.inputs:
-        out.item("Input file", f"{item.file} ({item.rows:,} rows)")
+        out.item("Input file", f"{item.file} ({item.rows:,} {unit})")
+    if summary.file_rows is not None:
+        out.item(
+            "File rows",
+            rows_became(summary.rows, summary.layout, summary.file_rows, summary.without_action),
+        )
     out.item("Config file", summary.config_file or "none: built-in defaults")
     if summary.journal:
         out.item("Journal", summary.journal)

@@ -1,5 +1,5 @@
 """`backfill validate` and `backfill plan` as a library function: plan the inputs and write the
-plan's files; and requests.jsonl, what a run would send for a plan, one request a line.
+plan's files, with requests.jsonl (what a run would send) for `plan`.
 
 `write_plan` decides which files to write, replaces those of the previous plan of the same
 input (none left stale; invalid.csv only when a row is invalid: no empty files) and turns a
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from backfill.config import Config
+from backfill.config import Config, output_dir
 from backfill.model import OnProgress, no_progress
 from backfill.plan.build import Plan
 from backfill.plan.files import PLAN_FILES
@@ -43,7 +43,7 @@ def plan_folder(config: Config, inputs: Sequence[Path]) -> Path:
     name = Path(inputs[0]).stem if inputs else "input"
     if len(inputs) > 1:
         name += f"-and-{len(inputs) - 1}-more"
-    return Path(config.output.dir.replace("{run_id}", f"{name}-plan"))
+    return output_dir(config, None, f"{name}-plan")
 
 
 def write_plan(

@@ -18,14 +18,13 @@ from backfill import model
 from backfill.config import Config
 from backfill.errors import AuthError, ConfigError
 from backfill.journal.store import Journal
-from backfill.model import Action, Outcome
+from backfill.model import Action, Echo, Outcome
 from backfill.plan.build import Plan
 from backfill.plan.identity import plan_contents, plan_identities
 from backfill.runner.resume import Decisions, decide, utc_times
 from backfill.send.auth import Credentials
 
 Confirm = Callable[[str], bool]  # the question -> go ahead?
-Echo = Callable[[str], None]  # a line for the person running the command
 
 
 def check_v41(plan: Plan, config: Config) -> list[str]:
@@ -77,13 +76,10 @@ def decide_plan(
     echo: Echo,
     on_plan: Callable[[Plan], None] | None,
 ) -> tuple[Decisions, list[str]]:
-    """Show `plan`, then the journal's decisions on it: what to send, and report notes."""
-    from backfill.plan.build import format_summary
-
+    """Show `plan` (to `on_plan`: the CLI words it), then the journal's decisions on it: what
+    to send, and report notes."""
     if on_plan is not None:
         on_plan(plan)
-    else:
-        echo(format_summary(plan))
     notes = check_v41(plan, config)
     keys = plan_identities(plan)
     identities = {int(k): str(v) for k, v in zip(keys.index, keys, strict=True)}

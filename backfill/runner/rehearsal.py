@@ -17,15 +17,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from backfill.config import Config
+from backfill.model import TIME_FORMAT
 from backfill.plan.build import Plan
+from backfill.sandbox.settings import SandboxSettings
 from backfill.send.auth import Credentials
 
+# The emulator's throwaway credentials: those SandboxSettings starts it with.
+_TENANT = SandboxSettings()
 SANDBOX_CREDENTIALS = Credentials(
-    client_id="sandbox-client", client_secret="sandbox-secret", api_key="sandbox-key"
+    client_id=_TENANT.client_id, client_secret=_TENANT.client_secret, api_key=_TENANT.api_key
 )
 # For a case without any time at all (happened_at optional): any date in the past will do.
 _LONG_AGO = "2000-01-01 00:00:00"
-_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 def sandbox_journal(out_dir: Path) -> Path:
@@ -50,8 +53,8 @@ def seed_dates(plan: Plan) -> dict[str, str]:
         if isinstance(response_at, str) and response_at:
             dates[case] = response_at
         elif isinstance(first_at, str) and first_at:
-            first = datetime.strptime(first_at[:19], _FORMAT)
-            dates[case] = (first - timedelta(days=1)).strftime(_FORMAT)
+            first = datetime.strptime(first_at[:19], TIME_FORMAT)
+            dates[case] = (first - timedelta(days=1)).strftime(TIME_FORMAT)
         else:
             dates[case] = _LONG_AGO
     return dates
@@ -60,12 +63,9 @@ def seed_dates(plan: Plan) -> dict[str, str]:
 @asynccontextmanager
 async def started_sandbox(plan: Plan, config: Config) -> AsyncIterator[tuple[Config, str]]:
     """Start the emulator for `plan`; yields (config pointed at it, its base URL)."""
-    from backfill.sandbox import Sandbox, SandboxSettings
+    from backfill.sandbox import Sandbox
 
     settings = SandboxSettings(
-        client_id=SANDBOX_CREDENTIALS.client_id,
-        client_secret=SANDBOX_CREDENTIALS.client_secret,
-        api_key=SANDBOX_CREDENTIALS.api_key,
         progressive=config.validation.transitions == "progressive",
         require_note=config.validation.require_note,
         extended_statuses=config.api.extended_statuses,

@@ -28,12 +28,12 @@ from typing import Any
 from backfill.config import Config, new_run_id, output_dir
 from backfill.errors import ConfigError, JournalError, OutputError
 from backfill.journal.store import Journal
-from backfill.model import Action, OnProgress, no_progress
+from backfill.model import Action, Echo, OnProgress, no_progress
 from backfill.plan.build import Plan
 from backfill.runner.finish import RunOutcome, RunRecord, cannot_write, exit_status, finish
 from backfill.runner.footprint import close_logger, run_logger
 from backfill.runner.pilot import Pilot, choose_pilot, judge, naming_line, pilot_lines
-from backfill.runner.prepare import Confirm, Echo, confirm_sending, credentials, decide_plan
+from backfill.runner.prepare import Confirm, confirm_sending, credentials, decide_plan
 from backfill.runner.resume import Decisions
 from backfill.runner.sending import JournalHooks, send_decided
 from backfill.runner.status import status
@@ -67,7 +67,7 @@ class RunOptions:
     on_progress: OnProgress = no_progress
     retry_policy: RetryPolicy | None = None  # replaces the default backoff (tests shrink it)
     config_file: Path | None = None  # where the config was read from (report, next steps)
-    on_plan: Callable[[Plan], None] | None = None  # shows the plan (default: a line via echo)
+    on_plan: Callable[[Plan], None] | None = None  # shows the plan (the CLI words it)
     pilot: int = 0  # send this many whole cases first; the rest only once they read back right
 
 

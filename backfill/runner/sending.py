@@ -19,8 +19,7 @@ from typing import Any
 from backfill.config import Config
 from backfill.errors import BackfillError
 from backfill.journal.store import Journal
-from backfill.model import Action, OnProgress, Result
-from backfill.runner.prepare import Echo
+from backfill.model import Action, Echo, OnProgress, Result
 from backfill.runner.resume import Decisions
 from backfill.send.session import ApiSession
 

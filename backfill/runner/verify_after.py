@@ -10,10 +10,9 @@ from pathlib import Path
 from backfill.config import Config
 from backfill.errors import AuthError
 from backfill.journal.store import Journal
-from backfill.model import OnProgress
+from backfill.model import Echo, OnProgress
 from backfill.plan.build import Plan
 from backfill.report.summary import Verified
-from backfill.runner.prepare import Echo
 from backfill.send.auth import Credentials
 from backfill.send.retry_policy import RetryPolicy
 from backfill.send.session import ApiSession

@@ -167,11 +167,11 @@ def guess_note(profiles: dict[str, Profile], taken: set[str]) -> Guess | None:
     word = lexicon.said(best.name, lexicon.NOTE)
     if word:
         evidence += f"; {word}"
-    others = ranked[1:2] + titles[:1]
-    for other in others:
-        why = lexicon.said(other.name, lexicon.TITLE)
-        evidence += f"; runner-up {other.name!r} ({_text_evidence(other, short=True)}"
-        evidence += f"; {why}: a title, never the note)" if why else ")"
+    for other in ranked[1:2]:
+        evidence += f"; runner-up {other.name!r} ({_text_evidence(other, short=True)})"
+    for title in titles[:1]:
+        why = lexicon.said(title.name, lexicon.TITLE)
+        evidence += f"; not {title.name!r} ({why}: a title, never the note)"
     return Guess(best.name, evidence)
 
 

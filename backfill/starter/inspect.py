@@ -43,8 +43,6 @@ from backfill.starter.profiles import (
 from backfill.starter.shape import counts, find_audit, find_steps, one_row_per_case
 from backfill.starter.sheets import Choice, choose_sheet, find_header
 
-# input.steps takes a list of columns per step (the earliest non-empty time wins)
-STEP_LISTS = "list" in str(InputConfig.model_fields["steps"].annotation)
 HINT_SAMPLE = 1000
 NO_OFFSET = (
     "times carry no offset; a helpdesk exports in its account's zone, shown in its settings: "
@@ -153,7 +151,7 @@ def inspect_frame(frame: pd.DataFrame, known: Mapping[str, str | None] | None = 
     elif ids is not None and one_row_per_case(len(sample), ids) and len(step_times) >= 2:
         result.layout = "wide"
         result.layout_evidence = f"{shape}: one row per case, a time column per step"
-        steps = find_steps(step_times, taken, lists=STEP_LISTS)
+        steps = find_steps(step_times, taken)
         result.steps = steps.columns
         result.steps_left_out = steps.left_out
         result.todos += steps.todos
@@ -216,7 +214,12 @@ def column_hints(
     mapping names ("note: 'Agent comment' (the header says 'comment'; ...)"), and a word
     about input.timezone (`zone`) when headers name a zone it does not match.
     Looks at the first rows only (fewer than init: this runs on every validate and plan)."""
-    inspection = inspect_frame(frame.head(HINT_SAMPLE), known=mapped)
+    import backfill.model as model
+
+    # only the user's columns: a plan's frame also holds backfill's own (model.py)
+    internal = {v for k, v in vars(model).items() if k.isupper() and isinstance(v, str)}
+    own = [c for c in frame.columns if not (str(c).startswith("_") and c in internal)]
+    inspection = inspect_frame(frame[own].head(HINT_SAMPLE), known=mapped)
     optional = [
         f"{name}: {guess.column!r} ({guess.evidence})"
         for name, guess in inspection.columns.items()

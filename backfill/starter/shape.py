@@ -180,12 +180,12 @@ def _first_of_each(
     return kept
 
 
-def find_steps(times: list[Profile], taken: set[str], *, lists: bool) -> Steps:
-    """The steps of a wide file: its time columns by median time, named by their headers.
+def find_steps(times: list[Profile], taken: set[str]) -> Steps:
+    """The steps of a wide file: its time columns in time order, named by their headers.
 
     A column whose header names no step, or a deadline or a last touch ("Due by", "Last
-    update"), is left out and said so. With `lists`, several columns of one step are all
-    kept (the earliest non-empty time wins); else the earliest is.
+    update"), is left out and said so. Several columns of one step are all kept ("Resolved
+    time", "Closed time": the earliest non-empty time of a row is the step).
     """
     columns: dict[str, list[Guess]] = {}
     left_out: list[str] = []
@@ -218,14 +218,6 @@ def find_steps(times: list[Profile], taken: set[str], *, lists: bool) -> Steps:
                 f"that of {', '.join(repr(n) for n in later)}: check input.steps"
             )
         columns.setdefault(step, []).append(Guess(profile.name, evidence))
-    if not lists:
-        for step, guesses in columns.items():
-            for extra in guesses[1:]:
-                left_out.append(
-                    f"'{extra.column}' holds {step} times too; the earlier '{guesses[0].column}' "
-                    "is the step"
-                )
-            del guesses[1:]
     if ordered and "open" not in columns:
         todos.append(
             f"no time column's header names the opening; the earliest is '{ordered[0].name}': "

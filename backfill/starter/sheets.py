@@ -50,7 +50,7 @@ def choose_sheet(path: Path) -> Choice | None:
         return None
     chosen = max(sizes, key=lambda n: (sizes[n], -list(sizes).index(n)))
     others = ", ".join(f"'{n}' {rows}" for n, rows in sizes.items() if n != chosen)
-    return Choice(chosen, f"{sizes[chosen]} rows with data; the other sheets: {others}")
+    return Choice(chosen, f"{sizes[chosen]} non-empty rows; the other sheets: {others}")
 
 
 def find_header(frame: pd.DataFrame) -> tuple[pd.DataFrame, Choice | None]:
@@ -83,11 +83,16 @@ def find_header(frame: pd.DataFrame) -> tuple[pd.DataFrame, Choice | None]:
 
 
 def _names(cells: list[object]) -> list[str]:
+    """Column names as the reader makes them: blank -> "Unnamed: i", repeats "Notes.1"."""
     names: list[str] = []
+    seen: dict[str, int] = {}
     for index, cell in enumerate(cells):
         text = "" if blank(cell) else str(cell).strip()
         text = text or f"Unnamed: {index}"
-        while text in names:
-            text += "_"
+        if text in seen:
+            seen[text] += 1
+            text = f"{text}.{seen[text]}"
+        else:
+            seen[text] = 0
         names.append(text)
     return names

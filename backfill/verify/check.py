@@ -5,7 +5,7 @@ final state of each case (backfill.verify.compare), for `run --verify` and `back
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -16,7 +16,7 @@ import pandas as pd
 from backfill.config import Config
 from backfill.errors import AuthError, ConfigError, ExitStatus
 from backfill.journal.store import Journal
-from backfill.model import HAPPENED_TS, OUTCOME, OnProgress, no_progress
+from backfill.model import HAPPENED_TS, OUTCOME, Echo, OnProgress, no_progress
 from backfill.plan.api_dates import plan_inputs
 from backfill.plan.build import Plan
 from backfill.send.auth import Credentials
@@ -177,7 +177,7 @@ def verify(
     journal_path: Path | None = None,
     on_progress: OnProgress = no_progress,
     now: datetime | None = None,
-    echo: Callable[[str], None] = _quiet,
+    echo: Echo = _quiet,
 ) -> VerifyOutcome:
     """`backfill verify`: read back each case and compare it with the expected final state.
 

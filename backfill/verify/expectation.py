@@ -29,6 +29,7 @@ from backfill.model import (
     OUTCOME,
     RESPONSE_TS,
     SEND_ASSIGNEE,
+    Outcome,
 )
 from backfill.model import STATUS as PLAN_STATUS
 from backfill.plan.identity import plan_identities
@@ -137,13 +138,17 @@ def expected_cases(plan: Plan, journal: Journal | None) -> tuple[pd.DataFrame, s
     entries = journal.lookup(identities.tolist())
     if not entries:
         return plan.cases, "plan", None
-    from backfill.journal.store import DONE_STATES
+    from backfill.journal.schema import DONE_STATES, State
 
     frame = plan.frame.copy()
     state = identities.map(lambda i: entries[i].state if i in entries else "")
     error = identities.map(lambda i: entries[i].error if i in entries else "")
-    not_applied = state.index[~state.isin(DONE_STATES).to_numpy()]
-    frame.loc[not_applied, OUTCOME] = "not-sent"
+    # of the actions to send (those with an identity), the ones not applied: failed by the
+    # journal's word, else pending (in flight, or never sent)
+    not_applied = ~state.isin(DONE_STATES)
+    failed = state.eq(State.FAILED)
+    frame.loc[state.index[(not_applied & failed).to_numpy()], OUTCOME] = Outcome.FAILED
+    frame.loc[state.index[(not_applied & ~failed).to_numpy()], OUTCOME] = Outcome.PENDING
     # A partial answer for the assignee means CustomerGauge kept its previous assignee.
     refused = state.index[(state.eq("partial") & error.str.contains("assignee")).to_numpy()]
     frame.loc[refused, SEND_ASSIGNEE] = ""

@@ -33,7 +33,6 @@ from backfill.read.sync_pages import (
     JsonGetter,
     case_id,
     pages,
-    read_answer,
 )
 
 CLOSE_LOOP_PATH = "/v7/rest/sync/close-loop"
@@ -187,12 +186,9 @@ def parse_case(record: Any) -> CaseState | str:
     )
 
 
-def parse_page(body: Any) -> Page:
-    """One GET close-loop answer -> its cases, the next cursor (None = last page), skips."""
-    return _parse(read_answer(body))
-
-
-def _parse(answer: Answer) -> Page:
+def parse_page(answer: Answer) -> Page:
+    """One GET close-loop answer (read_answer's) -> its cases, the next cursor (None = last
+    page), skips."""
     states: list[CaseState] = []
     skipped: list[str] = [answer.problem] if answer.problem else []
     for record in answer.records:
@@ -235,7 +231,7 @@ async def read_close_loop(
     read = 0
     on_progress(ProgressEvent(READ_BACK_STAGE, 0, None, "case"))
     async for answer in pages(api, CLOSE_LOOP_PATH, params):
-        page = _parse(answer)
+        page = parse_page(answer)
         result.pages += 1
         result.skipped.extend(page.skipped)
         merge(result, page.states)
