@@ -113,6 +113,10 @@ class Summary:
     api_version: str = ""
     region: str = ""
     rate_limit: float = 0.0
+    # rate_limit: auto: the rate the server pushed back at (or stated), and the pace over the
+    # run as [seconds into it, requests/s] at each change
+    rate_found: float | None = None
+    rate_over_time: list[list[float]] = field(default_factory=list)
     predicted: Predicted | None = None
     time_columns: list[str] = field(default_factory=list)  # the input's time columns
     sent_per_month: dict[str, int] = field(default_factory=dict)

@@ -117,7 +117,7 @@ def confirm_sending(
         f"Send {stage}{actions:,} action(s) of {len(cases):,} case(s) to "
         f"CustomerGauge region {config.api.region} at {target} "
         f"(API {config.api.version})? "
-        f"{sending_time(actions, config.send.rate_limit)}; "
+        f"{sending_time(actions, config.send)}; "
         f"{emails:,} assignment e-mail(s).",
         confirm,
         target,

@@ -246,7 +246,11 @@ class _Lanes:
         # a pending action was not done: after Ctrl-C the progress shows how far the run got
         if result.outcome != Outcome.PENDING:
             self.done += 1
-            self.on_progress(ProgressEvent(SEND_STAGE, self.done, self.total, "action"))
+            self.on_progress(
+                ProgressEvent(
+                    SEND_STAGE, self.done, self.total, "action", rate=self.api.current_rate
+                )
+            )
             if result.outcome in (Outcome.FAILED, Outcome.BLOCKED):
                 self.failed += 1
                 self.on_progress(ProgressEvent(FAILED_STAGE, self.failed, None, "action"))
