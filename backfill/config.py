@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from backfill.errors import ConfigError
 
@@ -147,17 +148,53 @@ class ValidationConfig(_Section):
 
 
 class SendConfig(_Section):
-    rate_limit: float = Field(5, gt=0)
+    # requests/s, or "auto": find the tenant's limit (send/adaptive.py)
+    rate_limit: float | Literal["auto"] = 5
     concurrency: int = Field(8, ge=1, le=1000)
     max_attempts: int = Field(5, ge=1, le=100)
     on_case_failure: Literal["block", "continue"] = "block"
     settle_s: float = Field(30, ge=0)
     assignee: Literal["every", "last", "never"] = "every"
+    start_rate: float = Field(5, gt=0)  # rate_limit: auto starts here...
+    max_rate: float = Field(50, gt=0)  # ...and never goes above this
+
+    @field_validator("rate_limit", mode="before")
+    @classmethod
+    def _rate_or_auto(cls, value: Any) -> Any:
+        if value == "auto":
+            return value
+        try:
+            rate = float(value)
+        except (TypeError, ValueError):
+            raise PydanticCustomError(
+                "rate_limit", "Input should be a valid number (requests/s) or 'auto'"
+            ) from None
+        if not rate > 0:
+            raise PydanticCustomError("rate_limit", "Input should be greater than 0, or 'auto'")
+        return rate
+
+    @property
+    def auto(self) -> bool:
+        return self.rate_limit == "auto"
+
+    @property
+    def fixed_rate(self) -> float:
+        """The configured rate, or under auto the most it may reach (`max_rate`)."""
+        return self.max_rate if self.rate_limit == "auto" else self.rate_limit
 
 
 class OutputConfig(_Section):
     dir: str = "backfill-reports/{run_id}"
     xlsx: bool = True
+
+
+class SandboxConfig(_Section):
+    """The emulated tenant of `--sandbox` rehearsals, beyond what the other settings say."""
+
+    # the tenant's quota: 429 + Retry-After above this many requests/s (fixed 1 s windows);
+    # rehearses rate_limit: auto. None: no quota
+    server_rate: int | None = Field(None, gt=0)
+    server_rate_headers: bool = False  # its answers carry X-RateLimit-Limit/-Remaining/-Reset
 
 
 class Config(_Section):
@@ -169,6 +206,7 @@ class Config(_Section):
     send: SendConfig = Field(default_factory=SendConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     journal: Path = Path(".backfill/journal.sqlite")
+    sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
 
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

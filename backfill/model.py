@@ -127,6 +127,7 @@ class ProgressEvent:
     done: int
     total: int | None
     unit: str
+    rate: float | None = None  # requests/s the sending is paced at now (None: not sending)
 
 
 OnProgress = Callable[[ProgressEvent], None]

@@ -221,6 +221,100 @@ def rate_shares(
     return found
 
 
+def lost_answers(
+    share: float,
+    *,
+    settle_s: float = 15,
+    rate: float = 60,
+    concurrency: int = 8,
+    n_actions: int = 1400,
+    seed: int = 7,
+) -> dict[str, Any]:
+    """A run where `share` of the answers are lost (applied, then the connection dropped).
+
+    Each lost answer makes its case settle `settle_s` before its next action. The figure
+    is the wall time against the N/rate bound, N counting every request (retries too).
+    """
+    cases = make_cases(n_actions, max(n_actions // 4, 1), seed=seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        responses = responses_file(Path(tmp), cases)
+        options = ("--latency-ms", "20", "--drop-after", f"{share:g}", "--seed", str(seed))
+        with sandbox_process(responses, *options) as url:
+            run = asyncio.run(engine_run(url, cases, rate, concurrency, settle_s=settle_s))
+    bound = run["requests"] / rate
+    return {
+        "lost_share": share,
+        "requests": run["requests"],
+        "elapsed_s": run["elapsed_s"],
+        "bound_s": bound,
+        "wall_over_bound": run["elapsed_s"] / bound,
+        "outcomes": run["outcomes"],
+    }
+
+
+def auto_against(
+    server_rate: int = 40,
+    seconds: float = 60,
+    *,
+    latency_ms: float = 20,
+    concurrency: int = 8,
+    headers: bool = False,
+) -> dict[str, Any]:
+    """`rate_limit: auto` (start 5/s, max 50/s) against a sandbox with a tenant quota.
+
+    Steady rate: 2xx answers per second at the sandbox over the second half of the run;
+    429 share of all requests; when the limit was found; the pace over time.
+    """
+    n_actions = int(server_rate * seconds)
+    cases = make_cases(n_actions, max(n_actions // 3, 1))
+    options = ["--latency-ms", f"{latency_ms:g}", "--server-rate", str(server_rate)]
+    if headers:
+        options.append("--server-rate-headers")
+    with tempfile.TemporaryDirectory() as tmp:
+        responses = responses_file(Path(tmp), cases)
+        with sandbox_process(responses, *options) as url:
+            found = asyncio.run(_auto_run(url, cases, concurrency))
+    puts = found.pop("puts")
+    accepted = sorted(r["arrived"] for r in puts if r["status"] == 200)
+    half = accepted[len(accepted) // 2 :]
+    steady = (len(half) - 1) / (half[-1] - half[0]) if len(half) > 1 else 0.0
+    answers_429 = sum(1 for r in puts if r["status"] == 429)
+    return {
+        "server_rate": server_rate,
+        "requests": len(puts),
+        "steady_rate_per_s": steady,
+        "steady_share": steady / server_rate,
+        "answers_429": answers_429,
+        "share_429": answers_429 / len(puts),
+        **found,
+    }
+
+
+async def _auto_run(base_url: str, cases: list[list[Action]], concurrency: int) -> dict[str, Any]:
+    config = config_from_dict(
+        {
+            "api": {"base_url": base_url, "auth_url": base_url + "/oauth2/token"},
+            "send": {"rate_limit": "auto", "concurrency": concurrency, "max_attempts": 10},
+        }
+    )
+    async with ApiSession(config, CREDENTIALS) as api:
+        report = await send_cases(api, cases, send=config.send)
+    adaptive = api.adaptive
+    assert adaptive is not None
+    log = (await fetch(base_url + "/_sandbox/requests"))["data"]
+    return {
+        "elapsed_s": report.elapsed_s,
+        "outcomes": {
+            str(k): v for k, v in Counter(r.outcome for r in report.results.values()).items()
+        },
+        "rate_found": adaptive.found,
+        "found_after_s": adaptive.found_after_s,
+        "final_pace": adaptive.pace,
+        "pace_over_time": adaptive.history,
+        "puts": [r for r in log if r["path"].startswith("/v7")],
+    }
+
+
 def print_rate_shares(found: list[dict[str, Any]]) -> None:
     for row in found:
         print(
@@ -250,6 +344,14 @@ def main() -> int:
     parser.add_argument("--naive-actions", type=int, default=None, help="default: --actions")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument(
+        "--auto", action="store_true", help="only rate_limit: auto against a 40/s tenant quota"
+    )
+    parser.add_argument(
+        "--lost",
+        action="store_true",
+        help="only runs with 0/1/5 %% lost answers (settle_s 15, 60/s, 8 lanes) vs N/rate",
+    )
+    parser.add_argument(
         "--shares",
         action="store_true",
         help="only the share of rate_limit reached at 5, 25, 100 and 200/s (20 s each)",
@@ -262,6 +364,20 @@ def main() -> int:
     load_average = os.getloadavg()[0]  # the machine may be shared: say how busy it was
     if not args.no_priority:
         _server_priority()  # the client too: measure backfill, not the neighbours' load
+    if args.lost:
+        found_lost = [lost_answers(share) for share in (0.0, 0.01, 0.05)]
+        for row in found_lost:
+            print(
+                f"lost answers {row['lost_share'] * 100:3.0f} %: {row['requests']} requests in "
+                f"{row['elapsed_s']:.1f} s; N/rate bound {row['bound_s']:.1f} s "
+                f"({row['wall_over_bound']:.2f}x); outcomes {row['outcomes']}"
+            )
+        return 0
+    if args.auto:
+        row = auto_against()
+        row.pop("pace_over_time")
+        print(json.dumps(row, indent=1))
+        return 0
     if args.shares:
         found = rate_shares()
         if args.json:

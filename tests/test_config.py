@@ -74,7 +74,7 @@ def test_unknown_key_names_it_and_lists_allowed(tmp_path: Path) -> None:
         load_config(path)
     assert str(info.value) == (
         f"{path}: unknown key 'send.rate' in section 'send'; allowed keys are: rate_limit, "
-        "concurrency, max_attempts, on_case_failure, settle_s, assignee"
+        "concurrency, max_attempts, on_case_failure, settle_s, assignee, start_rate, max_rate"
     )
 
 

@@ -29,13 +29,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 # What init (or plan) still gets wrong, export by export: remove a line when its fix lands
 # (strict: an export that starts to pass fails the suite until its mark is removed).
-NOT_YET: dict[str, str] = {
-    "jira_sm_changelog": "a case whose history is its creation and no status change is dropped",
-    "salesforce_case_history_en": "a case whose history is a 'Created.' row and no status "
-    "change is dropped (2 of 56 cases)",
-    "salesforce_case_history_fr": "a case whose history is a 'Créé.' row and no status "
-    "change is dropped",
-}
+NOT_YET: dict[str, str] = {}
 
 
 def truths() -> list[Any]:
@@ -110,7 +104,7 @@ def contained(part: Any, whole: Any) -> bool:
 
 def test_the_readme_example_is_what_init_writes(tmp_path: Path) -> None:
     """README's worked example of a non-English export cannot drift from init's output:
-    its settings are init's, and its questions (TODO) are init's questions."""
+    its settings are init's, and every line of it, evidence and questions, is init's."""
     text = README.read_text(encoding="utf-8")
     block = text.split("<!-- freshdesk-de-example start -->")[1].split("<!-- freshdesk")[0]
     excerpt = block.split("```yaml\n")[1].split("```")[0]
@@ -121,8 +115,5 @@ def test_the_readme_example_is_what_init_writes(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     config = written.read_text(encoding="utf-8")
     assert contained(yaml.safe_load(excerpt), yaml.safe_load(config))
-    asked = [line.split("#")[0].strip() for line in excerpt.splitlines() if "TODO" in line]
-    for setting in asked:
-        assert any(
-            line.strip().startswith(setting) and "TODO" in line for line in config.splitlines()
-        ), setting
+    # and word for word: its evidence comments and questions are init's own lines
+    assert [line for line in excerpt.splitlines() if line not in config.splitlines()] == []

@@ -229,3 +229,21 @@ def test_long_files_keep_their_row_counts(tmp_path: Path) -> None:
     plan = build_plan([data], config_from_dict({}), now=NOW)
     assert plan.file_counts() == {}
     assert "file_rows" not in plan.summary()
+
+
+def test_a_long_run_has_as_many_file_rows_as_rows(tmp_path: Path) -> None:
+    data = write_csv(
+        tmp_path / "h.csv",
+        [
+            {"number_customergauge": "1", "status": "open", "happened_at": "2024-03-01 09:00"},
+            {"number_customergauge": "1", "status": "closed", "happened_at": "2024-03-02 09:00"},
+        ],
+    )
+    out = tmp_path / "run"
+    code, output = invoke(
+        "run", str(data), "--sandbox", "--out", str(out), "--journal", str(tmp_path / "j.db")
+    )
+    assert code == 0, output
+    assert "2 rows: sent 2" in output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert (summary["rows"], summary["file_rows"], summary["layout"]) == (2, 2, "long")

@@ -486,3 +486,21 @@ def test_old_and_new_columns_without_telling_headers_go_by_their_order(tmp_path:
     assert config["columns"]["status"] == "Wert 2"
     assert config["audit"]["old_status"] == "Wert 1"
     assert comment(lines, "old_status:") == "status words, left of 'Wert 2': the status before"
+
+
+def test_the_german_freshdesk_export_says_why_in_its_own_words(tmp_path: Path) -> None:
+    export = Path(__file__).resolve().parent / "exports" / "freshdesk_de.csv"
+    config, lines, out = init(export, tmp_path)
+    assert comment(lines, "layout:") == (
+        "64 rows, 64 distinct ids, 6 time columns: one row per case, a time column per step"
+    )
+    assert comment(lines, "open:") == (
+        "the header says 'Erstellungszeit' (German); 64 of 64 values are times"
+    )
+    assert comment(lines, "closed:") == (
+        "2 columns hold closed times: the earliest non-empty one of each row is the step"
+    )
+    assert "    # 'Fällig am' holds times too; the header says 'Fällig' (German): no step" in lines
+    assert config["steps"]["closed"] == ["Lösungszeit", "Schließzeit"]
+    assert "note" not in config["columns"]  # 'Betreff' is the subject
+    assert out.startswith("Wrote ") and "layout wide" in out

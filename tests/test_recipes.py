@@ -86,6 +86,8 @@ EXPECTED: dict[str, tuple[str, dict[str, Timeline]]] = {
                 ("progress", "2024-03-07 18:15:00", ""),
                 ("closed", "2024-03-08 15:00:00", ""),
             ],
+            # created, then no status change: one open action, never dropped (issue 17)
+            "61000103": [("open", "2024-03-08 20:20:00", "")],
         },
     ),
     "freshdesk": (

@@ -197,7 +197,8 @@ def test_files_are_written_and_formula_safe(tmp_path: Path):
             assert not (isinstance(value, str) and value[:1] in "=+@\t\r")
     summary = [r[:3] for r in book["Summary"].iter_rows(values_only=True)]
     assert ("Sent", 1, 0.2) in summary and ("Total", 5, None) in summary
-    assert ("http-422", None, 1) in summary  # reason, what it means (unknown here), rows
+    # reason, what it means, rows
+    assert ("http-422", "refused by the API with HTTP 422 (see column error)", 1) in summary
 
 
 def test_large_runs_keep_summary_and_failures_only(tmp_path: Path):

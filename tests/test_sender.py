@@ -152,10 +152,15 @@ async def test_no_one_second_window_at_the_sandbox_exceeds_the_rate_limit(
         seed(sb, cases)
         report = await run(sb, cases, config(rate_limit=rate, concurrency=16))
     assert report.requests == n_actions
-    assert sb.state.max_requests_in_window(1.0) <= rate
+    # The sandbox shares the client's loop: on a busy machine it stamps arrivals up to
+    # ~100 ms late, beyond the limiter's 40 ms allowance, and the limiter runs at the
+    # window's full pace. So the windows here are 0.9 s; tests/test_ratelimit.py proves the
+    # exact promise on a virtual clock.
+    window_s = 1.0 - 0.1
+    assert sb.state.max_requests_in_window(window_s) <= rate
     # the first second too: no initial burst
     times = sorted(r.arrived for r in sb.state.requests if r.path.startswith("/v7"))
-    assert sum(1 for t in times if t - times[0] < 1.0) <= rate
+    assert sum(1 for t in times if t - times[0] < window_s) <= rate
 
 
 async def test_retry_after_pauses_the_whole_run_not_one_lane(make_sandbox) -> None:

@@ -49,10 +49,19 @@ def sample_frame() -> tuple[pd.DataFrame, dict[int, Result]]:
         0: Result(
             0, Outcome.SENT, http_status=200, attempts=1, sent_at="2026-11-30T21:36:56.685+00:00"
         ),
-        10: Result(10, Outcome.FAILED, http_status=422, error=LONG_ERROR, attempts=1),
-        20: Result(20, Outcome.INVALID, error="unknown-status: unknown status 'nope'"),
-        30: Result(30, Outcome.BLOCKED, error="blocked: row 4 of history.csv failed"),
-        40: Result(40, Outcome.PENDING),
+        10: Result(
+            10, Outcome.FAILED, http_status=422, error=LONG_ERROR, code="http-422", attempts=1
+        ),
+        20: Result(
+            20,
+            Outcome.INVALID,
+            error="unknown-status: unknown status 'nope'",
+            code="unknown-status",
+        ),
+        30: Result(
+            30, Outcome.BLOCKED, error="blocked: row 4 of history.csv failed", code="blocked"
+        ),
+        40: Result(40, Outcome.PENDING, error="not sent", code="not-sent"),
     }
     return frame, results
 

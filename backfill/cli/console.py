@@ -79,7 +79,7 @@ def plan_text(summary: Mapping[str, Any], sources: Sequence[str], config: Config
     chosen = config.send.assignee
     others = ", ".join(f"{p}: {emails[p]:,}" for p in ("every", "last", "never") if p != chosen)
     fact("e-mails", f"{emails['chosen']:,} assignment e-mails (send.assignee: {chosen}; {others})")
-    fact("sending", sending_time(summary["valid"], config.send.rate_limit))
+    fact("sending", sending_time(summary["valid"], config.send))
     if not summary["response_dates_checked"]:
         fact("response dates", "not checked (responses.source: api, fetched by run)")
     zone_line = naive_zone_text(summary)

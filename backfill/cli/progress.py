@@ -34,6 +34,8 @@ class ProgressBars:
             self._bars[event.stage] = bar
         if event.total != bar.total:
             bar.total = event.total
+        if event.rate is not None:
+            bar.set_postfix_str(f"pace {event.rate:.1f}/s", refresh=False)
         bar.update(event.done - bar.n)
         if event.total is not None and event.done >= event.total:
             self._bars.pop(event.stage).close()

@@ -206,8 +206,7 @@ async def plan_inputs(
     dates come from the API (and `store`), looked up between reading the cells and the rest
     of planning: the input is planned once."""
     from backfill.config import required_fields
-    from backfill.plan.build import build_plan, plan_cells, read_cells
-    from backfill.plan.layout_check import check_shape
+    from backfill.plan.build import build_plan, plan_cells, read_shaped_cells
     from backfill.read.table import read_inputs
 
     if config.responses.source != "api" or api is None:
@@ -215,8 +214,7 @@ async def plan_inputs(
     table = read_inputs(
         list(inputs), config.input, required=required_fields(config), on_progress=on_progress
     )
-    check_shape(table, config.input)  # (as build_plan: before anything is asked or sent)
-    cells = read_cells(table, config)
+    cells = read_shaped_cells(table, config)  # (as build_plan: before anything is asked)
     dates = await api_response_dates(
         cells, config, api, store, now=now, on_progress=on_progress, echo=echo
     )

@@ -28,6 +28,7 @@ from backfill.model import (
     CASE_SEQ,
     ERROR,
     HAPPENED_AT,
+    IN_CASE,
     INTERNAL_COLUMNS,
     NOTE,
     OUTCOME,
@@ -218,9 +219,21 @@ def build_plan(
         required=required_fields(config),
         on_progress=on_progress,
     )
-    # (the user's own files only: a failures file of actions is long whatever its shape)
-    check_shape(table, config.input)
-    return plan_from_table(table, config, now=now, response_dates=response_dates)
+    cells = read_shaped_cells(table, config)
+    return plan_cells(cells, config, now=now, response_dates=response_dates)
+
+
+def read_shaped_cells(table: InputTable, config: Config) -> Cells:
+    """read_cells for the user's own files, whose shape must fit the layout (a failures file
+    of actions is long whatever its shape): refused before anything is planned or sent."""
+    try:
+        cells = read_cells(table, config)
+    except TwoReadings:
+        check_shape(table, config.input)  # (a ticket export's steps may need two readings)
+        raise
+    keys = np.where(cells.frame[IN_CASE].to_numpy(dtype=bool), cells.frame[CASE_KEY], -1)
+    check_shape(table, config.input, keys)
+    return cells
 
 
 @dataclass

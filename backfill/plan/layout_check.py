@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from backfill.config import InputConfig
@@ -32,8 +33,9 @@ STATUS_FIELDS = ("status", "state", "stage", "statut", "etat", "estado", "stato"
 _MAX_FIELDS = 60  # a field column names a few dozen fields at most
 
 
-def check_shape(table: InputTable, cfg: InputConfig) -> None:
-    """Refuse a `long` reading of a file shaped as a ticket export or a status-change log."""
+def check_shape(table: InputTable, cfg: InputConfig, case_keys: np.ndarray | None = None) -> None:
+    """Refuse a `long` reading of a file shaped as a ticket export or a status-change log.
+    `case_keys`: each row's case as an integer (-1: no id), when already worked out."""
     if cfg.layout != "long" or not cfg.layout_check or not len(table.frame):
         return
     where = ", ".join(dict.fromkeys(table.sources))
@@ -41,21 +43,25 @@ def check_shape(table: InputTable, cfg: InputConfig) -> None:
     audit = _audit_shape(table, mapped)
     if audit is not None:
         raise InputError(f"{where} {audit}")
-    wide = _wide_shape(table, mapped, bool(cfg.columns.get("status")))
+    wide = _wide_shape(table, mapped, bool(cfg.columns.get("status")), case_keys)
     if wide is not None:
         raise InputError(f"{where} {wide}")
 
 
-def _wide_shape(table: InputTable, mapped: set[str], mapped_status: bool) -> str | None:
+def _wide_shape(
+    table: InputTable, mapped: set[str], mapped_status: bool, case_keys: np.ndarray | None
+) -> str | None:
     id_column = table.columns.get("number_customergauge")
     if id_column is None:
         return None
-    ids = as_text(table.frame[id_column]).str.strip()
-    ids = ids[ids.ne("")]
-    if len(ids) < 2:
+    if case_keys is None:
+        case_keys = pd.factorize(as_text(table.frame[id_column]).str.strip().replace("", None))[0]
+    keys = case_keys[case_keys >= 0]
+    if len(keys) < 2:
         return None
-    once = int((~ids.duplicated(keep=False)).sum())
-    if once < ONCE * len(ids):
+    rows_of_case = np.bincount(keys)
+    once = int((rows_of_case == 1).sum())
+    if once < ONCE * len(keys):
         return None
     happened = table.columns.get("happened_at")
     response = table.columns.get("response_date")
@@ -75,7 +81,7 @@ def _wide_shape(table: InputTable, mapped: set[str], mapped_status: bool) -> str
         "\n    # and remove columns.status: the steps give the statuses" if mapped_status else ""
     )
     return (
-        f"reads as one row per case, not one row per action: {once} of {len(ids)} rows are "
+        f"reads as one row per case, not one row per action: {once} of {len(keys)} rows are "
         f"the only row of their case ('{id_column}') and {len(time_columns)} columns hold "
         f"times ({', '.join(repr(c) for c in ordered)}), so each case would be sent as ONE "
         "action. Read it as a ticket export: add to the config\n"

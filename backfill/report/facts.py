@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from backfill import model
+from backfill.config import SendConfig
 from backfill.model import Outcome
 from backfill.report.summary import InputRows, NextStep, Predicted, Summary
 
@@ -87,12 +88,21 @@ def _one_decimal(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def sending_time(requests: int, rate_limit: float) -> str:
-    """How long `requests` take at `rate_limit` per second: "195 requests at 5/s: about
-    40 s" (the limit is the ceiling: sending never goes faster)."""
-    rate = f"{rate_limit:g}"
+def sending_time(requests: int, send: SendConfig | float) -> str:
+    """How long `requests` take at send.rate_limit per second: "195 requests at 5/s: about
+    40 s" (the limit is the ceiling: sending never goes faster). Under `auto` the rate is
+    found while sending, so the time is a range: from all at max_rate to all at start_rate."""
     noun = "request" if requests == 1 else "requests"
-    return f"{requests:,} {noun} at {rate}/s: {duration_text(requests / rate_limit)}"
+    if not isinstance(send, SendConfig):
+        send = SendConfig(rate_limit=send)
+    if send.rate_limit == "auto":
+        return (
+            f"{requests:,} {noun} at a rate found while sending ({send.start_rate:g} to "
+            f"{send.max_rate:g}/s): between {duration_text(requests / send.max_rate)} and "
+            f"{duration_text(requests / send.start_rate)}"
+        )
+    rate = f"{send.rate_limit:g}"
+    return f"{requests:,} {noun} at {rate}/s: {duration_text(requests / send.rate_limit)}"
 
 
 def seconds_text(seconds: float) -> str:
@@ -210,15 +220,16 @@ def describe_run(
     file = str(config_file) if config_file is not None else None
     summary.inputs = input_rows(plan.frame, plan.sources)
     counts = plan.file_counts()
-    summary.file_rows = counts.get("file_rows")
+    # (rows read as actions, a long file or a failures file: as many file rows as actions)
+    summary.file_rows = int(counts.get("file_rows", summary.rows))
     summary.without_action = int(counts.get("without_action", 0))
-    summary.layout = str(counts.get("layout", config.input.layout))
+    summary.layout = str(counts.get("layout", "long"))
     summary.config_file = file
     summary.api_version = config.api.version
     # with api.base_url the actions went to that URL, not to a region's host
     summary.region = "" if config.api.base_url else config.api.region
     summary.token_url = config.api.token_url if config.api.version == "v7" else None
-    summary.rate_limit = config.send.rate_limit
+    summary.rate_limit = config.send.fixed_rate
     summary.predicted = predicted_kpis(plan)
     summary.time_columns = _time_columns(plan)
     summary.sent_per_month = sent_per_month(plan.frame, outcomes)

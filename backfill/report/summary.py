@@ -86,8 +86,9 @@ class Summary:
 
     run_id: str = ""
     rows: int = 0  # actions (the plan's rows)
-    # what the file's rows became, for a wide or audit export (plan.layouts.rows_became):
-    # its rows (tickets, or log rows), and those that became no action; None: read as actions
+    # what the file's rows became (plan.layouts.rows_became): for a wide or audit export its
+    # rows (tickets, or log rows) and those that became no action; for rows read as actions
+    # (layout long, or a failures file) file_rows is rows; None: not known (an old summary)
     file_rows: int | None = None
     without_action: int = 0
     layout: str = "long"
@@ -114,6 +115,10 @@ class Summary:
     region: str = ""  # "" when api.base_url sent the actions elsewhere
     token_url: str | None = None  # v7: where the tokens came from
     rate_limit: float = 0.0
+    # rate_limit: auto: the rate the server pushed back at (or stated), and the pace over the
+    # run as [seconds into it, requests/s] at each change
+    rate_found: float | None = None
+    rate_over_time: list[list[float]] = field(default_factory=list)
     predicted: Predicted | None = None
     time_columns: list[str] = field(default_factory=list)  # the input's time columns
     sent_per_month: dict[str, int] = field(default_factory=dict)

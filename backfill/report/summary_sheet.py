@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.chart import BarChart, Reference
+from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 from openpyxl.chart.marker import DataPoint
 from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -159,7 +159,10 @@ def write_summary_sheet(sheet: WriteOnlySheet, summary: Summary, notes: Sequence
         for note in all_notes:
             out.item("Note", note)
     month_rows = _months(out, summary)
+    rate_rows = _rate_table(out, summary)
     _charts(sheet, outcome_rows, month_rows)
+    if rate_rows is not None:
+        _rate_chart(sheet, rate_rows)
 
 
 def _banner(out: _Sheet, summary: Summary) -> None:
@@ -194,10 +197,10 @@ def _where(out: _Sheet, summary: Summary) -> None:
     out.item("Target", where)
     if summary.token_url and not summary.sandbox:
         out.item("Token URL", summary.token_url)
-    unit = "rows" if summary.file_rows is None else "actions"
+    unit = "rows" if summary.layout == "long" else "actions"
     for item in summary.inputs:
         out.item("Input file", f"{item.file} ({item.rows:,} {unit})")
-    if summary.file_rows is not None:
+    if summary.layout != "long":
         out.item(
             "File rows",
             rows_became(summary.rows, summary.layout, summary.file_rows, summary.without_action),
@@ -216,9 +219,19 @@ def _when(out: _Sheet, summary: Summary) -> None:
     out.item("Time spent sending", seconds_text(float(summary.elapsed_s)))
     out.item("Requests", int(summary.requests))
     rate = f"{summary.rate_per_s:g} requests/s"
-    if summary.rate_limit:
+    if summary.rate_over_time:
+        rate += f" (rate_limit: auto, at most {summary.rate_limit:g}/s)"
+    elif summary.rate_limit:
         rate += f" (limit: {summary.rate_limit:g}/s)"
     out.item("Achieved rate", rate)
+    if summary.rate_over_time:
+        found = summary.rate_found
+        out.item(
+            "Rate found",
+            f"{found:g} requests/s: where the server pushed back (or the limit it stated)"
+            if found is not None
+            else "none: the server never pushed back below the most allowed",
+        )
 
 
 def _time(text: Any) -> datetime | None:
@@ -378,3 +391,32 @@ def _charts(
     per_month.series[0].graphicalProperties.solidFill = "305496"
     per_month.width, per_month.height = 16, 8
     sheet.add_chart(per_month, "E21")
+
+
+def _rate_table(out: _Sheet, summary: Summary) -> tuple[int, int] | None:
+    """rate_limit: auto: the pace at each change, the data of the rate chart."""
+    points = summary.rate_over_time
+    if not points:
+        return None
+    out.section("Pace over the run (rate_limit: auto)")
+    out.header("Seconds into the run", "Requests/s")
+    first = out.row + 1
+    for at_s, pace in points:
+        out.add(float(at_s), float(pace))
+    return first, out.row
+
+
+def _rate_chart(sheet: WriteOnlySheet, rows: tuple[int, int]) -> None:
+    chart = ScatterChart()
+    chart.title = "Pace over the run"
+    chart.style = 13
+    chart.legend = None
+    chart.x_axis.title = "seconds into the run"
+    chart.y_axis.title = "requests/s"
+    first, last = rows
+    values = Reference(sheet, min_col=2, min_row=first, max_row=last)
+    series = Series(values, Reference(sheet, min_col=1, min_row=first, max_row=last))
+    series.graphicalProperties.line.solidFill = "305496"
+    chart.series.append(series)
+    chart.width, chart.height = 16, 8
+    sheet.add_chart(chart, "E39")

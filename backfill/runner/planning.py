@@ -87,4 +87,6 @@ def _column_hints(plan: Plan) -> list[str]:
     if cfg.layout != "long":
         return []
     mapped = {**cfg.columns, **plan.columns}
-    return column_hints(plan.frame, mapped, zone=cfg.timezone)
+    # the user's own columns only: a hint names a column the user can map, never one of ours
+    own = [c for c in plan.original_columns if not str(c).startswith("_")]
+    return column_hints(plan.frame[own], mapped, zone=cfg.timezone)

@@ -122,7 +122,7 @@ def confirm_sending(
     require_confirmation(
         f"Send {stage}{actions:,} action(s) of {len(cases):,} case(s) to {where} "
         f"(API {config.api.version})? "
-        f"{sending_time(actions, config.send.rate_limit)}; "
+        f"{sending_time(actions, config.send)}; "
         f"{emails:,} assignment e-mail(s).",
         confirm,
         target,

@@ -19,7 +19,7 @@ from pathlib import Path
 from backfill.config import Config
 from backfill.model import TIME_FORMAT
 from backfill.plan.build import Plan
-from backfill.sandbox.settings import SandboxSettings
+from backfill.sandbox.settings import Faults, SandboxSettings
 from backfill.send.auth import Credentials
 
 # The emulator's throwaway credentials: those SandboxSettings starts it with.
@@ -71,6 +71,10 @@ async def started_sandbox(plan: Plan, config: Config) -> AsyncIterator[tuple[Con
         extended_statuses=config.api.extended_statuses,
         accept_any_assignee=True,
         timezone=config.api.timezone,
+        faults=Faults(
+            server_rate=config.sandbox.server_rate,
+            server_rate_headers=config.sandbox.server_rate_headers,
+        ),
     )
     async with Sandbox(settings, host="127.0.0.1", port=0) as sb:
         sb.seed_responses(seed_dates(plan))

@@ -32,6 +32,8 @@ class Sent:
     requests: int = 0
     elapsed_s: float = 0.0
     unreachable: bool = False  # stopped at a host it never reached: nothing was sent
+    rate_found: float | None = None  # rate_limit: auto: where the server pushed back
+    rate_over_time: list[tuple[float, float]] | None = None  # auto: (s into run, pace)
 
 
 async def send_decided(
@@ -80,6 +82,9 @@ async def send_decided(
         sent.elapsed_s += time.monotonic() - started
         sent.requests += api.requests - requests_before
         sent.unreachable = api.nothing_reached
+        if api.adaptive is not None:
+            sent.rate_found = api.adaptive.found
+            sent.rate_over_time = list(api.adaptive.history)
 
 
 class JournalHooks:

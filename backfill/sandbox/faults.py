@@ -6,6 +6,7 @@ so the faults a request gets depend only on the seed and its position in the arr
 
 from __future__ import annotations
 
+import math
 import random
 from collections import deque
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ class FaultInjector:
         self.faults = faults
         self._rng = random.Random(faults.seed)
         self._admitted: deque[float] = deque()
+        self._quota_window = -1  # the fixed 1 s window of server_rate being counted
+        self._quota_used = 0
 
     def draw(self, *, token_endpoint: bool = False) -> Draw:
         faults = self.faults
@@ -75,3 +78,29 @@ class FaultInjector:
             return False
         admitted.append(now)
         return True
+
+    def quota(self, now: float) -> tuple[bool, dict[str, str]]:
+        """The tenant quota (`server_rate`): fixed 1 s windows, as API gateways count.
+
+        Whether the request is admitted, and the headers its answer carries: Retry-After on
+        a 429 (when the window resets), and X-RateLimit-* where the setting asks for them.
+        """
+        limit = self.faults.server_rate
+        if not limit:
+            return True, {}
+        window = math.floor(now)
+        if window != self._quota_window:
+            self._quota_window, self._quota_used = window, 0
+        admitted = self._quota_used < limit
+        self._quota_used += admitted
+        reset_s = max(math.ceil(window + 1 - now), 1)
+        headers: dict[str, str] = {}
+        if self.faults.server_rate_headers:
+            headers = {
+                "X-RateLimit-Limit": str(limit),
+                "X-RateLimit-Remaining": str(max(limit - self._quota_used, 0)),
+                "X-RateLimit-Reset": str(reset_s),
+            }
+        if not admitted and self.faults.retry_after:
+            headers["Retry-After"] = str(reset_s)
+        return admitted, headers

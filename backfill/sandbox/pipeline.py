@@ -101,8 +101,16 @@ async def through_faults(
         record.case_id = str(case_id).strip()
     draw = emulator.injector.draw()
     admitted = emulator.injector.admit(arrived)
+    within_quota, quota_headers = emulator.injector.quota(arrived)
     if draw.delay_s:
         await asyncio.sleep(draw.delay_s)
+    if not within_quota:
+        state.counters["fault:over_quota"] += 1
+        return finish(
+            state,
+            record,
+            web.Response(body=TOO_MANY, status=429, content_type=JSON, headers=quota_headers),
+        )
     if not admitted:
         state.counters["fault:rate_limited"] += 1
         headers = {"Retry-After": "1"} if emulator.settings.faults.retry_after else {}
@@ -131,6 +139,7 @@ async def through_faults(
     if draw.drop_after:
         state.counters["fault:drop_after"] += 1
         return drop(request, record, "dropped-after")
+    response.headers.update(quota_headers)
     return finish(state, record, response)
 
 

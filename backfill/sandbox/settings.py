@@ -43,6 +43,15 @@ class Faults:
     jitter_ms: float = _option(0.0, "--jitter-ms", "Plus a random delay up to this.")
     # admitted requests per sliding 1 s window; None/0 = no limit
     rate_limit: int | None = _option(None, "--rate-limit", "Requests/s (sliding); 0 = none.")
+    # the tenant's quota: admitted requests per fixed 1 s window, 429 + Retry-After above
+    # it (what rate_limit: auto must find); None/0 = no quota
+    server_rate: int | None = _option(
+        None, "--server-rate", "Tenant quota, requests/s (fixed windows); 0 = none."
+    )
+    # the quota's answers carry X-RateLimit-Limit/-Remaining/-Reset
+    server_rate_headers: bool = _option(
+        False, "--server-rate-headers", "Quota answers carry X-RateLimit-* headers."
+    )
     # share answered 500/502/503 before anything is applied
     error_rate: float = _option(0.0, "--error-rate", "Share answered 500/502/503.")
     # share whose connection is closed before the action is applied
@@ -80,6 +89,8 @@ class Faults:
                 raise ConfigError(f"sandbox fault {name} must not be negative; give 0 or more.")
         if self.rate_limit is not None and self.rate_limit < 0:
             raise ConfigError("sandbox fault rate_limit must be a positive number of requests/s.")
+        if self.server_rate is not None and self.server_rate < 0:
+            raise ConfigError("sandbox server_rate must be a positive number of requests/s.")
 
     @property
     def active(self) -> bool:
@@ -88,6 +99,7 @@ class Faults:
             self.latency_ms
             or self.jitter_ms
             or self.rate_limit
+            or self.server_rate
             or self.token_latency_ms
             or any(getattr(self, name) for name in _RATES)
         )

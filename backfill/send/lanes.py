@@ -12,6 +12,9 @@ later. Its own retry may go at once (a repeat of the same action cannot reorder 
 but the case's next action waits until `send.settle_s` after the answer was lost, so that a
 late-applied request can never land after its successor. The same holds across runs: an
 action an earlier run lost (or had in flight when it died) settles from when it was recorded.
+A settling case does not hold its lane: it is parked with the time it may go on, the lane
+takes the next case, and parked cases resume, before any new case, in the order they
+become ready.
 
 Stopping (the `stop` event, the circuit breaker, refused credentials) never interrupts a
 request in flight: no new action is started, requests already sent finish, and everything
@@ -21,6 +24,7 @@ not finished is reported `pending`, so a re-run resumes exactly there.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -101,6 +105,16 @@ async def send_cases(
     )
 
 
+@dataclass(eq=False)
+class _Case:
+    """A case on its way: where it is, what blocks it, until when it must settle."""
+
+    actions: Sequence[Action]
+    next: int = 0  # index of the next action to finish
+    failed_at: Action | None = None
+    settle_until: float | None = None  # loop time before which the next action may not go
+
+
 class _Lanes:
     """The shared state of the workers of one send_cases call."""
 
@@ -123,6 +137,9 @@ class _Lanes:
         self.done = 0
         self.failed = 0
         self.results: dict[int, Result] = {}
+        # cases that must settle: (when they may go on, parking order, the case)
+        self.parked: list[tuple[float, int, _Case]] = []
+        self.parked_count = 0
 
     def stopping(self) -> bool:
         return self.api.aborted is not None or (self.stop is not None and self.stop.is_set())
@@ -133,17 +150,33 @@ class _Lanes:
         return "not attempted: the run was interrupted before this action"
 
     async def worker(self, queue: Iterator[Sequence[Action]]) -> None:
-        # A plain iterator is safe to share: workers only advance it between awaits.
-        for case in queue:
-            if self.stopping():
+        # A plain iterator and a heap are safe to share: workers only touch them between
+        # awaits. A worker leaves when nothing is left to start and nothing is parked; a
+        # worker that parks a case later comes back for it itself.
+        loop = asyncio.get_running_loop()
+        while not self.stopping():
+            if self.parked and self.parked[0][0] <= loop.time():
+                lane = heapq.heappop(self.parked)[2]
+            elif (case := next(queue, None)) is not None:
+                lane = _Case(case)
+            elif self.parked:
+                if not await self.api.wait_until(self.parked[0][0], self.stop):
+                    return  # stopped while cases settle: their rest is pending
+                continue
+            else:
                 return
-            await self.send_case(case)
+            resume_at = await self.send_case(lane)
+            if resume_at is not None:
+                self.parked_count += 1
+                heapq.heappush(self.parked, (resume_at, self.parked_count, lane))
 
-    async def send_case(self, case: Sequence[Action]) -> None:
-        failed_at: Action | None = None
-        settle_until: float | None = None
-        for action in case:
+    async def send_case(self, lane: _Case) -> float | None:
+        """Send `lane`'s actions in order until it ends or must settle; when it may go on."""
+        loop = asyncio.get_running_loop()
+        for action in lane.actions[lane.next :]:
+            failed_at = lane.failed_at
             if failed_at is not None and self.send.on_case_failure == "block":
+                lane.next += 1
                 self.finish(
                     action,
                     Result(
@@ -158,21 +191,23 @@ class _Lanes:
                 )
                 continue
             if self.stopping():
-                return  # the rest of the case is reported pending by send_cases
-            if settle_until is not None and not await self.api.wait_until(settle_until, self.stop):
-                return  # stopped while settling: the rest is pending
+                return None  # the rest of the case is reported pending by send_cases
+            if lane.settle_until is not None and lane.settle_until > loop.time():
+                return lane.settle_until  # parked: the lane takes another case meanwhile
+            lane.next += 1
             result, lost_at = await self.send_action(action)
             earlier = self.earlier_lost.get(action.key)
             if earlier is not None:  # an earlier run's request of it may still land
-                then = asyncio.get_running_loop().time() - (time.time() - earlier)
+                then = loop.time() - (time.time() - earlier)
                 lost_at = then if lost_at is None else max(lost_at, then)
             if lost_at is not None:
-                settle_until = lost_at + self.send.settle_s
+                lane.settle_until = lost_at + self.send.settle_s
             self.finish(action, result)
             if result.outcome == Outcome.PENDING:
-                return
+                return None
             if result.outcome not in (Outcome.SENT, Outcome.PARTIAL):
-                failed_at = action
+                lane.failed_at = action
+        return None
 
     async def send_action(self, action: Action) -> tuple[Result, float | None]:
         """The action's result, and when its last lost answer was given up on (if any)."""
@@ -211,7 +246,11 @@ class _Lanes:
         # a pending action was not done: after Ctrl-C the progress shows how far the run got
         if result.outcome != Outcome.PENDING:
             self.done += 1
-            self.on_progress(ProgressEvent(SEND_STAGE, self.done, self.total, "action"))
+            self.on_progress(
+                ProgressEvent(
+                    SEND_STAGE, self.done, self.total, "action", rate=self.api.current_rate
+                )
+            )
             if result.outcome in (Outcome.FAILED, Outcome.BLOCKED):
                 self.failed += 1
                 self.on_progress(ProgressEvent(FAILED_STAGE, self.failed, None, "action"))

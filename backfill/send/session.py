@@ -29,6 +29,7 @@ import aiohttp
 from backfill.config import Config
 from backfill.errors import AbortedError, AuthError, BackfillError
 from backfill.model import Outcome
+from backfill.send.adaptive import AdaptiveRate
 from backfill.send.auth import (
     Credentials,
     HostUnreachableError,
@@ -106,6 +107,7 @@ class ApiSession:
         self._session: aiohttp.ClientSession | None = None
         self._tokens: TokenManager | None = None
         self._halted: asyncio.Event | None = None
+        self.adaptive: AdaptiveRate | None = None  # the pace under rate_limit: auto
 
     async def __aenter__(self) -> ApiSession:
         # Created here, inside the running loop, as aiohttp requires.
@@ -121,7 +123,14 @@ class ApiSession:
             headers={"Accept": "application/json", "User-Agent": "backfill"},
         )
         _no_silent_repeats(self._session)
-        self._limiter = pacing_limiter(self.config.send.rate_limit)
+        send = self.config.send
+        if send.rate_limit == "auto":
+            self.adaptive = AdaptiveRate(
+                send.start_rate, send.max_rate, asyncio.get_running_loop().time()
+            )
+            self._limiter = pacing_limiter(self.adaptive.limiter_rate)
+        else:
+            self._limiter = pacing_limiter(send.rate_limit)
         self._halted = asyncio.Event()
         if self.version != "v4.1":
             self._tokens = TokenManager(
@@ -139,6 +148,14 @@ class ApiSession:
             self._session = None
 
     # ------------------------------------------------------------------ public
+
+    @property
+    def current_rate(self) -> float:
+        """Requests/s the run is paced at now (under auto: the pace found so far)."""
+        if self.adaptive is not None:
+            return self.adaptive.pace
+        rate = self.config.send.rate_limit
+        return rate if rate != "auto" else 0.0
 
     @property
     def nothing_reached(self) -> bool:
@@ -334,6 +351,9 @@ class ApiSession:
                     response.headers,
                     sent_fields=request.json or request.form or {},
                 )
+                if self.adaptive is not None:
+                    self.adaptive.on_answer(response.status, response.headers, loop.time())
+                    self._limiter.set_rate(self.adaptive.limiter_rate)
                 if request.method == "GET" and verdict.kind == Kind.PARTIAL:
                     verdict = Verdict(Kind.SENT, verdict.http_status)
                 self._reached = True

@@ -84,9 +84,9 @@ def guess_time(
     if chosen.convention is not None and chosen.convention.example:
         evidence += f" such as {chosen.convention.example!r}"
     if id_column is not None and len(free) > 1:
-        evidence += f", {varying(chosen)} distinct per case and time"
+        evidence += f", {varying(chosen)} different times of a case"
     if len(free) > 1:
-        others = ", ".join(f"{p.name!r} ({varying(p)})" for p in scored[1:])
+        others = ", ".join(f"{p.name!r} ({varying(p)} different)" for p in scored[1:])
         evidence += f"; runner-up {others}"
     return Guess(chosen.name, evidence)
 

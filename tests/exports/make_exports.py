@@ -408,7 +408,8 @@ def servicenow() -> Export:
     """ServiceNow: an incident list, right-click > Export > Excel (.xlsx). Date/time fields as
     real Excel date cells in the user's zone; the Resolved column here came out as its US
     display text (a list layout with a dot-walked field does that); Work notes as the
-    journal's display text, entries newest first, each headed by its time and author."""
+    journal's display text, entries newest first, each headed by its time and author. A
+    canceled incident is closed without being resolved."""
     from openpyxl import Workbook
 
     rng, zone = seed_for("servicenow_incidents"), "America/Los_Angeles"
@@ -428,17 +429,21 @@ def servicenow() -> Export:
     sheet.append(header)
     for n, case in enumerate(cg_ids(rng, 56)):
         opened = clock.start()
-        path = rng.choices(["new", "progress", "resolved", "closed"], [2, 3, 4, 5])[0]
+        kinds = ["new", "progress", "resolved", "closed", "canceled"]
+        path = rng.choices(kinds, [2, 3, 4, 5, 2])[0]
         worked = clock.later(opened, 0.2, 30) if path != "new" else None
         resolved = clock.later(worked, 1, 60) if worked and path in ("resolved", "closed") else None
         closed = clock.later(resolved, 72, 75) if resolved and path == "closed" else None
+        if path == "canceled":  # closed as Canceled, never resolved
+            closed = clock.later(worked or opened, 1, 30)
         agent = rng.choice(AGENTS)
         entries = []
         for at in [t for t in (worked, resolved) if t is not None]:
             entries.append(f"{at:%Y-%m-%d %H:%M:%S} - {agent} (Work notes)\n{note(rng, NOTES)}")
         work_notes = "\n\n".join(reversed(entries))
         state = {"new": "New", "progress": rng.choice(["In Progress", "On Hold"]),
-                 "resolved": "Resolved", "closed": "Closed"}[path]  # fmt: skip
+                 "resolved": "Resolved", "closed": "Closed",
+                 "canceled": "Canceled"}[path]  # fmt: skip
         caller, _ = person(rng)
         sheet.append([
             f"INC00{10040 + n * 7}", opened, rng.choice(SUBJECTS), caller,
