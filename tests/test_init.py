@@ -40,8 +40,7 @@ def test_init_on_the_helpdesk_export_maps_everything_with_evidence(tmp_path: Pat
         },
         "dayfirst": True,
         "date_format": "%d/%m/%Y %H:%M",
-        "timezone": "UTC",
-    }
+    }  # the zone is a question: a comment, so that validate and plan say which zone they read
     lines = text.splitlines()
 
     def comment(start: str) -> str:
@@ -51,8 +50,12 @@ def test_init_on_the_helpdesk_export_maps_everything_with_evidence(tmp_path: Pat
         "the header says 'Agent'; 56 of 56 values are e-mail addresses of 5 people"
     )
     assert comment('"Working on it":') == "16 rows; reads as progress ('working')"
-    assert comment("timezone:").startswith(
-        "TODO: the header of 'Changed at (local)', 'Survey answered (local)' names a time zone"
+    assert (
+        comment("# timezone:")
+        .split(" # ", 1)[1]
+        .startswith(
+            "TODO: the header of 'Changed at (local)', 'Survey answered (local)' names a time zone"
+        )
     )
     assert "have a number over 12 in first place: day first" in comment("dayfirst:")
     plan = build_plan([HELPDESK], load_config(target), now=NOW)

@@ -96,10 +96,12 @@ def starting_config(inspection: Inspection, sources: Sequence[str]) -> str:
                 "every time cell has this form",
             )
         )
-    # always written: a time without an offset is read in this zone
-    todo = "TODO: " if inspection.timezone_todo or inspection.timezone_unknown else ""
+    # always written: a time without an offset is read in this zone. A question stays a
+    # comment, so that `validate` and `plan` say in which zone they read until it is answered
+    asked = inspection.timezone_todo or inspection.timezone_unknown
     note = inspection.timezone_note or "no time column found: UTC until one is mapped"
-    lines.append(_line("  timezone: UTC", todo + note))
+    key = "  # timezone: UTC" if asked else "  timezone: UTC"
+    lines.append(_line(key, ("TODO: " if asked else "") + note))
     return "\n".join(lines) + "\n"
 
 
