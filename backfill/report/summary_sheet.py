@@ -10,7 +10,7 @@ Everything comes from the run's Summary (backfill/report/summary.py), as summary
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -112,6 +112,17 @@ class _Sheet:
 
     def header(self, *titles: str) -> None:
         self.add(*(self.cell(title, font=HEADER_FONT, fill=HEADER_FILL) for title in titles))
+
+    def table(
+        self, title: str, headers: tuple[str, str], rows: Iterable[tuple[Any, Any]]
+    ) -> tuple[int, int]:
+        """A section of two-column rows under `headers`; the rows' range, for a chart."""
+        self.section(title)
+        self.header(*headers)
+        first = self.row + 1
+        for row in rows:
+            self.add(*row)
+        return first, self.row
 
     def item(
         self, label: str, value: Any, *, number_format: str | None = None, extra: Any = None
@@ -351,12 +362,11 @@ def _months(out: _Sheet, summary: Summary) -> tuple[int, int] | None:
     months = summary.sent_per_month
     if not months:
         return None
-    out.section("Actions sent per month (month of happened_at)")
-    out.header("Month", "Actions")
-    first = out.row + 1
-    for month, count in months.items():
-        out.add(str(month), int(count))
-    return first, out.row
+    return out.table(
+        "Actions sent per month (month of happened_at)",
+        ("Month", "Actions"),
+        ((str(month), int(count)) for month, count in months.items()),
+    )
 
 
 def _charts(
@@ -398,12 +408,11 @@ def _rate_table(out: _Sheet, summary: Summary) -> tuple[int, int] | None:
     points = summary.rate_over_time
     if not points:
         return None
-    out.section("Pace over the run (rate_limit: auto)")
-    out.header("Seconds into the run", "Requests/s")
-    first = out.row + 1
-    for at_s, pace in points:
-        out.add(float(at_s), float(pace))
-    return first, out.row
+    return out.table(
+        "Pace over the run (rate_limit: auto)",
+        ("Seconds into the run", "Requests/s"),
+        ((float(at_s), float(pace)) for at_s, pace in points),
+    )
 
 
 def _rate_chart(sheet: WriteOnlySheet, rows: tuple[int, int]) -> None:
