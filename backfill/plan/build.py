@@ -111,9 +111,12 @@ class Plan:
             )
         ]
 
-    def actions_by_case(self) -> list[list[Action]]:
-        """The rows to send, grouped per case, each case's actions in timeline order."""
+    def actions_by_case(self, only: pd.Index | None = None) -> list[list[Action]]:
+        """The rows to send, grouped per case, each case's actions in timeline order; with
+        `only`, just the rows of those keys (a resume: those the journal has not settled)."""
         rows = self.frame[self.frame[OUTCOME].eq("")]
+        if only is not None:
+            rows = rows[rows.index.isin(only)]
         grouped: list[list[Action]] = []
         current = None
         # each column as one list (pyarrow's to_pylist): iterating the string columns

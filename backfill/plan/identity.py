@@ -16,7 +16,9 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from backfill.model import (
     ASSIGNEE,
@@ -25,7 +27,6 @@ from backfill.model import (
     NOTE,
     OUTCOME,
     STATUS,
-    TIME_FORMAT,
 )
 
 if TYPE_CHECKING:
@@ -74,31 +75,43 @@ def utc_text(stamps: pd.Series) -> pd.Series:
     Identities, the out-of-order guard and stored response dates all compare this form, so
     changing ``api.timezone`` between runs changes none of them.
     """
-    return pd.to_datetime(stamps, utc=True).dt.strftime(TIME_FORMAT).fillna("")
+    # pyarrow writes a column of whole seconds without a time zone as "YYYY-mm-dd HH:MM:SS"
+    # at once (pandas' strftime goes cell by cell); tests/test_identity_columns.py pins it
+    instants = pd.to_datetime(stamps, utc=True).dt.tz_localize(None).dt.floor("s")
+    text = pa.array(instants).cast(pa.timestamp("s")).cast(pa.string())
+    return pd.Series(text, index=stamps.index, dtype="str").fillna("")
+
+
+def json_strings(values: pd.Series) -> pd.Series:
+    """Each text as `json.dumps(text, ensure_ascii=False)` writes it, for a whole column.
+
+    Only quotes, backslashes and control characters are escaped by that call, so the cells
+    without one are simply quoted, and the rare cells with one go through `json.dumps`.
+    """
+    text = values.fillna("").astype("str")
+    quoted = '"' + text + '"'
+    odd = text.str.contains(r'[\x00-\x1f"\\]', regex=True)
+    if not odd.any():
+        return quoted
+    escaped = [json.dumps(value, ensure_ascii=False) for value in text[odd].tolist()]
+    return quoted.mask(odd, pd.Series(escaped, index=text.index[odd], dtype="str"))
 
 
 def plan_identities(plan: Plan) -> pd.Series:
     """The journal identity of each to-send row of the plan (the runner's identities).
 
     Built from the input's assignee, so that changing `send.assignee` between runs does not
-    make sent actions look new.
+    make sent actions look new. Column by column, the same text `content_identity` hashes:
+    the JSON list without its occurrence, which also keys the occurrence count.
     """
     rows = plan.frame[plan.frame[OUTCOME].eq("")]
-    happened = utc_text(rows[HAPPENED_TS])
-    items = zip(
-        rows.index,
-        rows[CASE],
-        rows[STATUS],
-        happened.where(happened.ne(""), None),
-        rows[NOTE],
-        rows[ASSIGNEE],
-        strict=True,
-    )
-    identities = assign_identities(
-        (int(key), str(case), str(status), when, note or None, assignee or None)
-        for key, case, status, when, note, assignee in items
-    )
-    return pd.Series(identities, dtype=object)
+    columns = (rows[CASE], rows[STATUS], utc_text(rows[HAPPENED_TS]), rows[NOTE], rows[ASSIGNEE])
+    case, status, happened, note, assignee = (json_strings(column) for column in columns)
+    content = "[" + case + "," + status + "," + happened + "," + note + "," + assignee
+    occurrence = content.groupby(content, sort=False).cumcount() + 1
+    texts = content + "," + occurrence.astype("str") + "]"
+    digests = [hashlib.sha256(text.encode("utf-8")).hexdigest() for text in texts.tolist()]
+    return pd.Series(digests, index=rows.index, dtype=object)
 
 
 def fingerprint(text: str | None) -> str:
@@ -107,10 +120,15 @@ def fingerprint(text: str | None) -> str:
     return hashlib.sha256((text or "").encode("utf-8")).hexdigest()[:16]
 
 
+def fingerprints(values: pd.Series) -> list[str]:
+    """`fingerprint` of each cell, hashing each distinct text once."""
+    codes, uniques = pd.factorize(values.fillna(""))
+    digests = np.array([fingerprint(str(text)) for text in uniques], dtype=object)
+    return list(digests[codes].tolist())
+
+
 def plan_contents(plan: Plan) -> dict[int, tuple[str, str]]:
     """Key -> (note, assignee) fingerprints of each to-send row, as the input has them."""
     rows = plan.frame[plan.frame[OUTCOME].eq("")]
-    return {
-        int(key): (fingerprint(note), fingerprint(assignee))
-        for key, note, assignee in zip(rows.index, rows[NOTE], rows[ASSIGNEE], strict=True)
-    }
+    notes, assignees = fingerprints(rows[NOTE]), fingerprints(rows[ASSIGNEE])
+    return dict(zip(rows.index.tolist(), zip(notes, assignees, strict=True), strict=True))

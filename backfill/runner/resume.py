@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import pandas as pd
+
 from backfill import model
 from backfill.journal.schema import DONE_STATES, Entry, State
 from backfill.journal.store import Journal
@@ -31,7 +33,7 @@ def utc_times(plan: Plan) -> dict[int, str | None]:
     """Key -> happened_at as UTC text (the journal's comparable form), None when absent."""
     rows = plan.frame[plan.frame[model.OUTCOME].eq("")]
     text = utc_text(rows[model.HAPPENED_TS])
-    return {int(k): (v or None) for k, v in zip(text.index, text, strict=True)}
+    return dict(zip(text.index.tolist(), [value or None for value in text.tolist()], strict=True))
 
 
 @dataclass
@@ -62,16 +64,21 @@ def decide(
 ) -> Decisions:
     """Compare the plan with the journal: already sent, changed, out of order, uncertain."""
     block = plan.config.send.on_case_failure == "block"
-    cases = plan.actions_by_case()
     contents = contents or {}
-    entries = journal.lookup(identities.values())
-    case_ids = {a.case for case in cases for a in case}
-    last = journal.last_sent_times(case_ids)
+    # the actions the journal has as accepted are already sent, whatever else their case
+    # holds: decided for the whole plan at once, and only the others go through the loop
+    keys = pd.Series(list(identities.values()), index=list(identities.keys()), dtype=object)
+    known = journal.states(identities.values()).set_index("identity")
+    found = known.reindex(keys.to_numpy())
+    done = found["state"].isin(list(DONE_STATES)).to_numpy()
+    results = _already_sent(keys.index[done], found[done])
+    cases = plan.actions_by_case(only=keys.index[~done])
+    entries = journal.lookup(keys[~done & found["state"].notna().to_numpy()].tolist())
+    last = journal.last_sent_times({case[0].case for case in cases})
     # by place only where an action is unknown by identity: new or changed rows, or actions
     # a schema 1 journal keyed by the assignee as sent (a plain re-run loads nothing more)
     unknown = {a.case for case in cases for a in case if identities[a.key] not in entries}
     places = journal.by_position(unknown)
-    results: dict[int, Result] = {}
     to_send: list[list[Action]] = []
     uncertain: set[int] = set()
     lost_at: dict[int, float] = {}
@@ -141,6 +148,22 @@ def decide(
         happened_utc=happened,
         contents=contents,
     )
+
+
+def _already_sent(keys: pd.Index, found: pd.DataFrame) -> dict[int, Result]:
+    """ALREADY_SENT results for these keys, from their journal rows (`found`, aligned)."""
+    statuses = found["http_status"].astype(object).where(found["http_status"].notna(), None)
+    return {
+        key: Result(
+            key,
+            Outcome.ALREADY_SENT,
+            http_status=None if status is None else int(status),
+            resent_uncertain=bool(maybe),  # it may have been applied twice
+        )
+        for key, status, maybe in zip(
+            keys.tolist(), statuses.tolist(), found["maybe_applied"].tolist(), strict=True
+        )
+    }
 
 
 def _epoch(stamp: str) -> float:
