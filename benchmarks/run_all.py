@@ -573,7 +573,9 @@ def resume_child(csv_path: Path, journal_path: Path) -> dict[str, Any]:
         "identities_s": known - opened,  # the content identities of the plan's actions
         "decide_s": decided - known,  # journal look-ups and the decisions
         "left_to_send": sum(len(case) for case in decisions.cases),
-        "already_sent": sum(1 for r in decisions.results.values() if r.outcome == "already_sent"),
+        "already_sent": sum(
+            1 for r in decisions.all_results().values() if r.outcome == "already_sent"
+        ),
     }
 
 

@@ -207,7 +207,7 @@ def collect_results(
         decided.index, decided[model.OUTCOME], decided[model.ERROR], codes, strict=True
     ):
         results[int(key)] = Result(int(key), Outcome(outcome), error=str(error or ""), code=code)
-    results.update(decisions.results)
+    results.update(decisions.all_results())
     results.update(hooks.results)
     reason = (
         f"not attempted: the run stopped before sending it ({aborted})"

@@ -82,7 +82,7 @@ def decide_plan(
         on_plan(plan)
     notes = check_v41(plan, config)
     keys = plan_identities(plan)
-    identities = {int(k): str(v) for k, v in zip(keys.index, keys, strict=True)}
+    identities = dict(zip(keys.index.tolist(), keys.tolist(), strict=True))
     decisions = decide(
         plan,
         journal,
@@ -134,7 +134,7 @@ def explain_decisions(decisions: Decisions) -> tuple[list[str], list[str]]:
     lines: list[str] = []
     notes: list[str] = []
     results = decisions.results.values()
-    already = Counter(r.outcome for r in results)[Outcome.ALREADY_SENT]
+    already = len(decisions.accepted) + Counter(r.outcome for r in results)[Outcome.ALREADY_SENT]
     if already:
         lines.append(f"Journal: {already} action(s) already sent by earlier runs")
     out_of_order = sum(1 for r in results if r.code == "out-of-order")

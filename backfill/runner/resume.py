@@ -40,7 +40,9 @@ def utc_times(plan: Plan) -> dict[int, str | None]:
 class Decisions:
     """What the journal decided before sending, and what is left to send."""
 
-    results: dict[int, Result]  # already_sent, out-of-order failures, blocked behind them
+    # already_sent found by place, out-of-order failures, blocked behind them; those the
+    # journal knows by identity are in `accepted` (see `all_results`)
+    results: dict[int, Result]
     cases: list[list[Action]]  # to send, each case in timeline order
     uncertain: set[int]  # keys an earlier run may have applied: re-sent as uncertain
     stray_in_flight: int  # in-flight leftovers that are not in this input
@@ -51,6 +53,31 @@ class Decisions:
     identities: dict[int, str] = field(default_factory=dict)
     happened_utc: dict[int, str | None] = field(default_factory=dict)
     contents: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # key -> http_status, maybe_applied of the actions the journal has as accepted: a frame,
+    # since a resume may find a million, and the first request need not wait for a Result each
+    accepted: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame({"http_status": [], "maybe_applied": []})
+    )
+
+    def all_results(self) -> dict[int, Result]:
+        """Every result decided before sending: already_sent, failed, blocked."""
+        statuses = self.accepted["http_status"].astype(object)
+        statuses = statuses.where(statuses.notna(), None)
+        already = {
+            key: Result(
+                key,
+                Outcome.ALREADY_SENT,
+                http_status=None if status is None else int(status),
+                resent_uncertain=bool(maybe),  # it may have been applied twice
+            )
+            for key, status, maybe in zip(
+                self.accepted.index.tolist(),
+                statuses.tolist(),
+                self.accepted["maybe_applied"].tolist(),
+                strict=True,
+            )
+        }
+        return {**already, **self.results}
 
 
 def decide(
@@ -71,7 +98,8 @@ def decide(
     known = journal.states(identities.values()).set_index("identity")
     found = known.reindex(keys.to_numpy())
     done = found["state"].isin(list(DONE_STATES)).to_numpy()
-    results = _already_sent(keys.index[done], found[done])
+    accepted = _accepted(keys.index[done], found[done])
+    results: dict[int, Result] = {}
     cases = plan.actions_by_case(only=keys.index[~done])
     entries = journal.lookup(keys[~done & found["state"].notna().to_numpy()].tolist())
     last = journal.last_sent_times({case[0].case for case in cases})
@@ -147,23 +175,19 @@ def decide(
         identities=identities,
         happened_utc=happened,
         contents=contents,
+        accepted=accepted,
     )
 
 
-def _already_sent(keys: pd.Index, found: pd.DataFrame) -> dict[int, Result]:
-    """ALREADY_SENT results for these keys, from their journal rows (`found`, aligned)."""
-    statuses = found["http_status"].astype(object).where(found["http_status"].notna(), None)
-    return {
-        key: Result(
-            key,
-            Outcome.ALREADY_SENT,
-            http_status=None if status is None else int(status),
-            resent_uncertain=bool(maybe),  # it may have been applied twice
-        )
-        for key, status, maybe in zip(
-            keys.tolist(), statuses.tolist(), found["maybe_applied"].tolist(), strict=True
-        )
-    }
+def _accepted(keys: pd.Index, found: pd.DataFrame) -> pd.DataFrame:
+    """`Decisions.accepted` from the journal rows `found` of these keys (aligned)."""
+    return pd.DataFrame(
+        {
+            "http_status": found["http_status"].to_numpy(),
+            "maybe_applied": found["maybe_applied"].to_numpy(),
+        },
+        index=keys,
+    )
 
 
 def _epoch(stamp: str) -> float:
