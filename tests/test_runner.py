@@ -448,28 +448,3 @@ def test_run_with_verify_reads_every_case_back(tmp_path: Path, monkeypatch):
     assert outcome.exit_status == ExitStatus.OK
     assert read_summary(outcome)["verify"]["exit_code"] == 0
     assert (tmp_path / "out" / "verify.csv").exists()
-
-
-def test_the_plan_is_kept_out_of_the_garbage_collector_while_sending_only(
-    sb, creds, tmp_path: Path
-):
-    # a full collection over a big plan stalls the loop between a limiter slot and its write
-    import gc
-
-    rows = timeline(3, 2)
-    seed(sb, rows)
-    data = write_rows(tmp_path / "history.csv", rows)
-    frozen_by_stage: dict[str, int] = {}
-
-    def progress(event) -> None:
-        frozen_by_stage[event.stage] = max(
-            frozen_by_stage.get(event.stage, 0), gc.get_freeze_count()
-        )
-
-    outcome = run(
-        [data], sandbox_config(sb, tmp_path), confirm=yes, echo=quiet, on_progress=progress
-    )
-    assert outcome.exit_status == ExitStatus.OK
-    sending = [stage for stage in frozen_by_stage if stage.startswith("send")]
-    assert sending and all(frozen_by_stage[stage] > 0 for stage in sending)
-    assert gc.get_freeze_count() == 0  # handed back: nothing frozen for good

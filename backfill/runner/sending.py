@@ -11,11 +11,8 @@ moment), and the next run re-sends them as uncertain.
 from __future__ import annotations
 
 import asyncio
-import gc
 import signal
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,7 +53,7 @@ async def send_decided(
     started = time.monotonic()
     requests_before = api.requests
     try:
-        with Interrupts(stop, echo) as interrupts, frozen_heap():
+        with Interrupts(stop, echo) as interrupts:
             task = asyncio.create_task(
                 send_cases(
                     api,
@@ -88,23 +85,6 @@ async def send_decided(
         if api.adaptive is not None:
             sent.rate_found = api.adaptive.found
             sent.rate_over_time = list(api.adaptive.history)
-
-
-@contextmanager
-def frozen_heap() -> Iterator[None]:
-    """Keep the plan out of the garbage collector while sending.
-
-    A full collection walks every live object: the actions of a million-row plan take it
-    ~0.4 s, a stall that can fall between a request's limiter slot and its write, so the
-    request reaches the server late, beside the ones the limiter let go after it. Objects
-    alive before sending are frozen (never walked) and handed back afterwards, garbage
-    among them included, so nothing is kept for good.
-    """
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 class JournalHooks:
