@@ -5,7 +5,6 @@ for synchronous callers, and in the foreground (`serve`, the `backfill sandbox` 
 from __future__ import annotations
 
 import asyncio
-import gc
 import ssl
 import threading
 import time
@@ -281,10 +280,6 @@ def serve(
             ) from exc
         for line in banner(sandbox):
             echo(line)
-        # A full collection of the start-up heap (aiohttp, pandas) stalls the loop for tens
-        # of ms, and the requests queued meanwhile would be stamped as one burst: a real API
-        # counts arrivals at its gateway, not after its own garbage collector.
-        gc.freeze()
         try:
             await asyncio.Event().wait()
         finally:
