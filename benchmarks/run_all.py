@@ -10,7 +10,8 @@ On one sandbox setup (`backfill sandbox` in its own process, 20 ms latency) and 
 - **Newman** (Postman's runner) with a CSV data file, and a **naive loop** (aiohttp, one
   request at a time): what people write first;
 - **lost answers** at 0, 1 and 5 % (answers dropped after the request was applied): the
-  run's wall time against the bound of actions / rate;
+  run's wall time against the bound of actions / rate, when the last case started (the
+  lanes never idle while one is ready) and the floor the settle rule sets;
 
 and the scaling of the rest:
 
@@ -395,6 +396,8 @@ def lost_piece(sizes: Sizes, work: Path, say: Callable[[str], None]) -> list[dic
                 "wall_s": run.figures["elapsed_s"],
                 "wall_over_bound": run.figures["elapsed_s"] / bound,
                 "requests": run.figures["requests"],
+                "last_case_started_s": run.figures["last_case_started_s"],
+                "settle_floor_s": run.figures["settle_floor_s"],
                 "outcomes": run.figures["outcomes"],
                 "accepted_per_s": run.accepted_per_s,
             }
@@ -656,7 +659,9 @@ def table(results: dict[str, Any]) -> list[str]:
         lines.append(
             f"| lost answers {run['lost_share']:.0%} ({run['actions']} actions at "
             f"{run['rate_limit']:g}/s, settle {run['settle_s']:g} s) | {run['wall_s']:.1f} s "
-            f"against a bound of {run['bound_s']:.1f} s ({run['wall_over_bound']:.2f}x) |"
+            f"against a bound of {run['bound_s']:.1f} s ({run['wall_over_bound']:.2f}x); "
+            f"every case started by {run['last_case_started_s']:.1f} s; settle floor "
+            f"{run['settle_floor_s']:.1f} s |"
         )
     for run in results.get("plan", []):
         lines.append(
