@@ -9,6 +9,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from backfill.errors import JournalError
@@ -310,3 +311,34 @@ def test_an_empty_journal_file_is_refused_with_the_fix(tmp_path: Path):
         with pytest.raises(JournalError, match=r"is empty \(0 bytes\).*delete the empty"):
             Journal(path, read_only=read_only)
     assert path.stat().st_size == 0  # left as found
+
+
+def test_states_by_scan_and_by_lookup_agree(journal: Journal):
+    """A plan as large as the journal reads it whole; a small one looks its rows up; both
+    give the same rows, and nothing for identities the journal does not know."""
+    outcomes = [Outcome.SENT, Outcome.PARTIAL, Outcome.FAILED]
+    for i in range(1200):
+        if i % 4 == 3:
+            journal.mark_in_flight(f"id{i}", act(i, case=str(i)), "r", 1, "2023-01-01 00:00:00")
+            continue
+        status = None if i % 7 == 0 else 200 + i % 3
+        result = Result(i, outcomes[i % 4], http_status=status, attempts=1, answer_lost=i % 5 == 0)
+        journal.record_result(f"id{i}", act(i, case=str(i)), "r", result, "2023-01-01 00:00:00")
+    journal.flush()
+    everything = journal.states([f"id{i}" for i in range(1500)]).set_index("identity")
+    assert len(everything) == 1200
+    some = [f"id{i}" for i in range(0, 1500, 7)]  # few beside the journal: looked up
+    looked_up = journal.states(some).set_index("identity").sort_index()
+    assert len(some) * 5 < 1200
+
+    def records(frame: pd.DataFrame) -> list[tuple[object, ...]]:
+        return [tuple(None if pd.isna(v) else v for v in row) for row in frame.itertuples()]
+
+    assert records(looked_up) == records(everything.loc[looked_up.index].sort_index())
+    assert set(looked_up.index) == {name for name in some if int(name[2:]) < 1200}
+    entries = journal.lookup(some)
+    for identity, row in looked_up.iterrows():
+        entry = entries[str(identity)]
+        assert row["state"] == entry.state
+        assert (None if pd.isna(row["http_status"]) else row["http_status"]) == entry.http_status
+        assert bool(row["maybe_applied"]) == entry.maybe_applied
