@@ -558,8 +558,8 @@ def resume_child(csv_path: Path, journal_path: Path) -> dict[str, Any]:
     started, cpu = time.perf_counter(), time.process_time()
     with Journal(journal_path) as journal:
         opened = time.perf_counter()
-        keys = plan_identities(plan)
-        identities = {int(k): str(v) for k, v in zip(keys.index, keys, strict=True)}
+        keys = plan_identities(plan)  # as the runner's prepare phase (decide_plan) does
+        identities = dict(zip(keys.index.tolist(), keys.tolist(), strict=True))
         happened, contents = utc_times(plan), plan_contents(plan)
         known = time.perf_counter()
         decisions = decide(

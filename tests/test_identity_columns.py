@@ -27,7 +27,7 @@ from backfill.plan.build import Plan, build_plan
 from backfill.plan.identity import (
     assign_identities,
     fingerprint,
-    json_strings,
+    json_escaped,
     plan_contents,
     plan_identities,
     utc_text,
@@ -169,9 +169,9 @@ def test_contents_are_the_per_row_fingerprints(varied: Path) -> None:
 
 
 @given(st.lists(st.text(), max_size=30))
-def test_json_strings_write_what_json_dumps_writes(texts: list[str]) -> None:
-    written = json_strings(pd.Series(texts, dtype="str"))
-    assert written.tolist() == [json.dumps(text, ensure_ascii=False) for text in texts]
+def test_json_escaped_writes_what_json_dumps_writes(texts: list[str]) -> None:
+    written = json_escaped(pd.Series(texts, dtype="str"))
+    assert [f'"{text}"' for text in written] == [json.dumps(t, ensure_ascii=False) for t in texts]
 
 
 @given(

@@ -82,19 +82,18 @@ def utc_text(stamps: pd.Series) -> pd.Series:
     return pd.Series(text, index=stamps.index, dtype="str").fillna("")
 
 
-def json_strings(values: pd.Series) -> pd.Series:
-    """Each text as `json.dumps(text, ensure_ascii=False)` writes it, for a whole column.
+def json_escaped(values: pd.Series) -> pd.Series:
+    """Each text as `json.dumps(text, ensure_ascii=False)` writes it between its quotes.
 
     Only quotes, backslashes and control characters are escaped by that call, so the cells
-    without one are simply quoted, and the rare cells with one go through `json.dumps`.
+    without one stay as they are, and the rare cells with one go through `json.dumps`.
     """
     text = values.fillna("").astype("str")
-    quoted = '"' + text + '"'
     odd = text.str.contains(r'[\x00-\x1f"\\]', regex=True)
     if not odd.any():
-        return quoted
-    escaped = [json.dumps(value, ensure_ascii=False) for value in text[odd].tolist()]
-    return quoted.mask(odd, pd.Series(escaped, index=text.index[odd], dtype="str"))
+        return text
+    escaped = [json.dumps(value, ensure_ascii=False)[1:-1] for value in text[odd].tolist()]
+    return text.mask(odd, pd.Series(escaped, index=text.index[odd], dtype="str"))
 
 
 def plan_identities(plan: Plan) -> pd.Series:
@@ -106,8 +105,9 @@ def plan_identities(plan: Plan) -> pd.Series:
     """
     rows = plan.frame[plan.frame[OUTCOME].eq("")]
     columns = (rows[CASE], rows[STATUS], utc_text(rows[HAPPENED_TS]), rows[NOTE], rows[ASSIGNEE])
-    case, status, happened, note, assignee = (json_strings(column) for column in columns)
-    content = "[" + case + "," + status + "," + happened + "," + note + "," + assignee
+    case, status, happened, note, assignee = (json_escaped(column) for column in columns)
+    content = '["' + case + '","' + status + '","' + happened + '","' + note
+    content = content + '","' + assignee + '"'
     occurrence = content.groupby(content, sort=False).cumcount() + 1
     texts = content + "," + occurrence.astype("str") + "]"
     digests = [hashlib.sha256(text.encode("utf-8")).hexdigest() for text in texts.tolist()]
