@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -360,12 +361,15 @@ def required_fields(config: Config) -> tuple[str, ...]:
     return required
 
 
-def new_run_id() -> str:
-    """A sortable, unique-enough id for one command run: 20261123-184501-3fa2."""
-    from datetime import UTC, datetime
+def new_run_id(now: datetime | None = None) -> str:
+    """A sortable, unique-enough id for one command run: 20261123-184501-042-3fa2.
+
+    The milliseconds keep two runs of the same second in the order they ran, so the last
+    report folder by name is the last run's."""
     from secrets import token_hex
 
-    return f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{token_hex(2)}"
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%d-%H%M%S}-{now.microsecond // 1000:03d}-{token_hex(2)}"
 
 
 def output_dir(config: Config, out_dir: Path | None, run_id: str) -> Path:

@@ -145,3 +145,16 @@ def test_output_dir_rule(tmp_path: Path) -> None:
     config = Config()
     assert output_dir(config, None, "RID") == Path("backfill-reports/RID")
     assert output_dir(config, tmp_path, "RID") == tmp_path
+
+
+def test_run_ids_of_the_same_second_sort_in_the_order_they_ran() -> None:
+    # the last report folder by name must be the last run's, also for two runs in one second
+    from datetime import UTC, datetime, timedelta
+
+    from backfill.config import new_run_id
+
+    start = datetime(2026, 12, 3, 17, 45, 1, 4000, tzinfo=UTC)
+    ids = [new_run_id(start + timedelta(milliseconds=n * 7)) for n in range(100)]
+    assert sorted(ids) == ids
+    assert len(set(ids)) == 100
+    assert ids[0].startswith("20261203-174501-004-")
