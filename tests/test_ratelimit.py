@@ -9,6 +9,7 @@ rate: under sustained demand it reaches its design share of the limit.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 
 import pytest
@@ -52,15 +53,21 @@ def traffic(rate: int) -> st.SearchStrategy[list[Op]]:
     )
 
 
-async def play(rate: float, ops: list[Op]) -> list[float]:
-    """Drive one limiter through `ops`; the (virtual) times at which acquisitions returned."""
+async def play(rate: float, ops: list[Op], late: tuple[float, ...] = ()) -> list[float]:
+    """Drive one limiter through `ops`; the (virtual) times at which requests left: when
+    acquisitions returned, or with `late`, that much after (request n: late[n % len]), as
+    when a new connection must be opened first, told to the limiter as the session does."""
     loop = virtual_loop()
     limiter = pacing_limiter(rate)
     sent: list[float] = []
     waiting: list[asyncio.Task[None]] = []
+    numbers = itertools.count()
 
     async def request() -> None:
-        await limiter.acquire()
+        slot = await limiter.acquire()
+        if late:
+            await asyncio.sleep(late[next(numbers) % len(late)])
+            limiter.left_at(slot, loop.time())
         sent.append(loop.time())
 
     for kind, value in ops:
@@ -94,6 +101,22 @@ def test_no_window_at_the_server_holds_more_than_the_limit(rate: int) -> None:
     @given(ops=traffic(rate))
     def check(ops: list[Op]) -> None:
         sent = run_virtual(play(rate, ops), poll_s=0)
+        assert busiest(sorted(sent), WORST_SPAN_S) <= rate
+
+    check()
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_requests_that_leave_late_are_counted_from_when_they_left(rate: int) -> None:
+    # a slot taken, then a connection to open or a stalled loop: the request reaches the
+    # server later, among those the limiter let go after it
+    @examples(EXAMPLES[rate])
+    @given(
+        ops=traffic(rate),
+        late=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=12).map(tuple),
+    )
+    def check(ops: list[Op], late: tuple[float, ...]) -> None:
+        sent = run_virtual(play(rate, ops, late), poll_s=0)
         assert busiest(sorted(sent), WORST_SPAN_S) <= rate
 
     check()

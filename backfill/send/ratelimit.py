@@ -19,6 +19,10 @@ Two parts, because each alone gets something wrong:
 
 The period is ``1.04 s / rate``, so the schedule alone never fills a window: the cost of the
 guarantee is the allowance, at most ``rate / 1.04`` requests per second (200/s -> 192/s).
+A request can leave later than its slot: a new connection to open, a garbage collection
+of a big plan, a busy machine. The caller then says when it really left (`left_at`), and
+the window counts it from then on, so the requests after it are held back by where it
+really is (for a delay under one window; a request that late has lost its slot anyway).
 Waiters are served one at a time in arrival order (an asyncio.Lock is fair), so only the
 first in line sleeps on the schedule. `set_rate` changes the pace of a running limiter
 (`rate_limit: auto`).
@@ -27,6 +31,8 @@ first in line sleeps on the schedule. `set_rate` changes the pace of a running l
 from __future__ import annotations
 
 import asyncio
+import bisect
+import contextlib
 import math
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -81,16 +87,29 @@ class RateLimiter:
     def _now(self) -> float:
         return self._clock() if self._clock is not None else asyncio.get_running_loop().time()
 
-    async def acquire(self) -> None:
-        """Wait until one more request may leave now; the caller sends it at once."""
+    async def acquire(self) -> float:
+        """Wait until one more request may leave now; the caller sends it at once. Returns
+        the slot's time, for `left_at`."""
         self._queued += 1
         try:
             async with self._lock:
-                await self._take_slot()
+                return await self._take_slot()
         finally:
             self._queued -= 1
 
-    async def _take_slot(self) -> None:
+    def left_at(self, slot: float, now: float) -> None:
+        """The request given `slot` really left at `now`: count it in the window from then."""
+        if now <= slot:
+            return
+        self._last_left = max(self._last_left, now)
+        if self.cap is None:
+            return
+        sent = self._sent
+        with contextlib.suppress(ValueError):  # not there: it already left the window
+            sent.remove(slot)
+        bisect.insort(sent, now)
+
+    async def _take_slot(self) -> float:
         now = self._now()
         if self._next_slot is None:
             slot = now
@@ -113,6 +132,7 @@ class RateLimiter:
             sent.append(self._last_left)
         self._next_slot = slot + self.period_s
         self._owed = self._queued > 1
+        return self._last_left
 
 
 def pacing_limiter(rate: float) -> RateLimiter:

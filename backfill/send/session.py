@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
@@ -117,8 +118,11 @@ class ApiSession:
             enable_cleanup_closed=True,
             ssl=trusted_context(),
         )
+        left = aiohttp.TraceConfig()
+        left.on_request_headers_sent.append(self._left)
         self._session = aiohttp.ClientSession(
             connector=connector,
+            trace_configs=[left],
             timeout=aiohttp.ClientTimeout(total=self.config.api.timeout_s),
             headers={"Accept": "application/json", "User-Agent": "backfill"},
         )
@@ -325,7 +329,8 @@ class ApiSession:
             headers["Authorization"] = f"Bearer {token}"
         else:
             headers["Authorization"] = f"api_key {self._credentials.api_key}"
-        if not await self._slot(stop):
+        slot = await self._slot(stop)
+        if slot is None:
             return token, Verdict(Kind.NOT_SENT), ""
         if on_attempt is not None:
             on_attempt(attempt)
@@ -341,6 +346,7 @@ class ApiSession:
                 data=request.form,
                 params=request.params,
                 headers=headers,
+                trace_request_ctx=slot,  # -> _left: when it really left
             ) as response:
                 raw = await response.read()
                 body = raw.decode(response.get_encoding() or "utf-8", errors="replace")
@@ -403,18 +409,31 @@ class ApiSession:
                 f"(last: {verdict.error}); run again later to resume"
             )
 
-    async def _slot(self, stop: asyncio.Event | None) -> bool:
-        """Wait out any run-wide pause, then take a limiter slot; False when stopped."""
+    async def _slot(self, stop: asyncio.Event | None) -> float | None:
+        """Wait out any run-wide pause, then take a limiter slot: its time, None when
+        stopped."""
         loop = asyncio.get_running_loop()
         while True:
             wait = self._pause_until - loop.time()
             if wait > 0 and not await self._sleep(wait, stop):
-                return False
-            await self._limiter.acquire()
+                return None
+            slot = await self._limiter.acquire()
             if self.aborted is not None or (stop is not None and stop.is_set()):
-                return False
+                return None
             if loop.time() >= self._pause_until:
-                return True
+                return slot
+
+    async def _left(
+        self,
+        session: aiohttp.ClientSession,
+        context: SimpleNamespace,
+        params: aiohttp.TraceRequestHeadersSentParams,
+    ) -> None:
+        """A request's headers are written: the limiter counts it from now (its slot may
+        be a new connection or a stalled loop ago)."""
+        slot = context.trace_request_ctx
+        if isinstance(slot, float):
+            self._limiter.left_at(slot, asyncio.get_running_loop().time())
 
     async def _sleep(self, delay: float, stop: asyncio.Event | None) -> bool:
         """Sleep `delay` s unless the run halts or `stop` is set first; True if slept fully."""
