@@ -31,8 +31,6 @@ first in line sleeps on the schedule. `set_rate` changes the pace of a running l
 from __future__ import annotations
 
 import asyncio
-import bisect
-import contextlib
 import math
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -104,10 +102,18 @@ class RateLimiter:
         self._last_left = max(self._last_left, now)
         if self.cap is None:
             return
+        # searched from the newest end, where a request just sent is: a scan from the
+        # oldest would cost a whole window per request when the limit is high
         sent = self._sent
-        with contextlib.suppress(ValueError):  # not there: it already left the window
-            sent.remove(slot)
-        bisect.insort(sent, now)
+        for back in range(1, len(sent) + 1):
+            if sent[-back] <= slot:
+                if sent[-back] == slot:
+                    del sent[-back]
+                break
+        back = 1
+        while back <= len(sent) and sent[-back] > now:
+            back += 1
+        sent.insert(len(sent) - back + 1, now)
 
     async def _take_slot(self) -> float:
         now = self._now()
