@@ -163,8 +163,9 @@ def settle_figures(puts: list[dict[str, Any]], settle_s: float) -> dict[str, flo
 
     `last_case_started_s`: when the last case sent its first request; at or under N/rate,
     no lane waited while a case was ready. `settle_floor_s`: the end no scheduler could beat
-    once those answers were lost when they were: a lost answer followed by another action
-    of its case holds that case `settle_s`.
+    once those answers were lost when they were: an action whose answer was lost holds the
+    next action of its case `settle_s` after its last lost attempt (its own repeats go at
+    once). An action's attempts end at an answer other than 429 or 5xx.
     """
     if not puts:
         return {"last_case_started_s": 0.0, "settle_floor_s": 0.0}
@@ -173,16 +174,21 @@ def settle_figures(puts: list[dict[str, Any]], settle_s: float) -> dict[str, flo
     for r in sorted(puts, key=lambda r: r["arrived"]):
         by_case.setdefault(r["case_id"], []).append(r)
     started = max(rs[0]["arrived"] for rs in by_case.values()) - first
-    floor = max(
-        (
-            r["arrived"] - first + settle_s
-            for rs in by_case.values()
-            for r in rs[:-1]  # a loss on a case's last request holds nothing back
-            if r["status"] == "dropped-after"
-        ),
-        default=0.0,
-    )
+    floor = 0.0
+    for records in by_case.values():
+        lost_at = None  # the last lost attempt of the action being sent
+        for r in records:
+            if lost_at is not None and r is not records[-1] and _final(r["status"]):
+                floor = max(floor, lost_at - first + settle_s)  # a next action follows
+            if r["status"] == "dropped-after":
+                lost_at = r["arrived"]
+            elif _final(r["status"]):
+                lost_at = None
     return {"last_case_started_s": started, "settle_floor_s": floor}
+
+
+def _final(status: Any) -> bool:
+    return isinstance(status, int) and status != 429 and status < 500
 
 
 async def naive_run(base_url: str, actions: list[Action]) -> dict[str, Any]:
