@@ -95,8 +95,10 @@ class RateLimiter:
         finally:
             self._queued -= 1
 
-    def left_at(self, slot: float, now: float) -> None:
-        """The request given `slot` really left at `now`: count it in the window from then."""
+    def left_at(self, slot: float, now: float | None = None) -> None:
+        """The request given `slot` really left at `now` (default: now): count it in the
+        window from then."""
+        now = self._now() if now is None else now
         if now <= slot:
             return
         self._last_left = max(self._last_left, now)

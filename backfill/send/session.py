@@ -433,7 +433,7 @@ class ApiSession:
         be a new connection or a stalled loop ago)."""
         slot = context.trace_request_ctx
         if isinstance(slot, float):
-            self._limiter.left_at(slot, asyncio.get_running_loop().time())
+            self._limiter.left_at(slot)
 
     async def _sleep(self, delay: float, stop: asyncio.Event | None) -> bool:
         """Sleep `delay` s unless the run halts or `stop` is set first; True if slept fully."""
