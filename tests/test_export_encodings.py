@@ -129,3 +129,48 @@ def test_an_encoding_that_cannot_read_the_bytes_is_refused(name: str, other: str
         read(EXPORTS / name, other)
     message = str(refused.value)
     assert name in message and "encoding" in message, message
+
+
+# a short file whose letters read as different text in two code pages, with too little in it
+# to say which (issue 25: "a short Polish cp1250 file" read as cp1252 by a detector alone)
+THIN = {
+    "polish-note": ("cp1250", "Dzię kuję"),
+    "code-with-letters": ("cp1250", "Ref. Čč-12"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(THIN))
+def test_thin_evidence_is_refused_with_both_readings(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from backfill.cli.main import cli
+
+    encoding, note = THIN[case]
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "thin.csv"
+    text = (
+        f"number_customergauge;status;happened_at;note\r\n10001;closed;2024-03-05 10:00;{note}\r\n"
+    )
+    data = text.encode(encoding)
+    path.write_bytes(data)
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    # the same cell under two readings, the one it was written in among them, and the line
+    cell = note.encode(encoding)
+    readings = {e: cell.decode(e) for e in LEGACY if _decodes(cell, e)}
+    shown = {e for e, reading in readings.items() if reading in result.output}
+    assert note in result.output and len({readings[e] for e in shown}) >= 2, result.output
+    assert "encoding" in result.output, result.output
+    # and named, it is read as written
+    assert read(path, encoding)[1][-1] == note
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
