@@ -35,6 +35,8 @@ CANDIDATES = (
 )
 # a run of bytes >= 0x30 but for ':;<=>?': no byte of a multi-byte character is outside it
 _WORD = re.compile(rb"(?<![0-9@-\xff])[0-9@-\x7f]*+[\x80-\xff][0-9@-\xff]*")
+# a whole ASCII word (not the ASCII part of "Zamknięte", not "number" of "number_customergauge")
+_PLAIN_WORD = re.compile(rb"(?<![\x80-\xffA-Za-z0-9_])[A-Za-z]{2,}(?![\x80-\xffA-Za-z0-9_])")
 _BLOCK = 8 << 20
 _JUDGED_WORDS = 3000  # the commonest non-ASCII words carry the evidence
 _MODEL_BYTES = 64 << 10
@@ -125,7 +127,7 @@ def _plain_words(path: Path) -> set[str]:
     they tell the language the other words must be in."""
     with open(path, "rb") as handle:
         head = handle.read(1 << 20)
-    return {w.decode().casefold() for w in re.findall(rb"(?<![\x80-\xff])[A-Za-z]+", head)}
+    return {w.decode().casefold() for w in _PLAIN_WORD.findall(head)}
 
 
 def _words(path: Path) -> Counter[bytes]:

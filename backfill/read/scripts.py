@@ -188,7 +188,7 @@ def known_word(word: str) -> bool:
 
 def common_word_languages(words: Iterable[str]) -> list[str]:
     """The languages of which `words` hold the most distinct common words (at least three)."""
-    found = {w.casefold() for w in words}
+    found = {w.casefold() for w in words if len(w) > 1}  # ("a", "e", "i" are in many lists)
     hits = {language: len(common & found) for language, common in common_words().items()}
     most = max(hits.values(), default=0)
     return [language for language, n in hits.items() if n == most] if most >= 3 else []
