@@ -282,3 +282,14 @@ def test_failures_csv_and_retry_keep_every_character(
         assert second.exit_status == ExitStatus.OK
         # what the sandbox received, decoded from the JSON bodies: the source's own text
         assert applied(sb)["501"] == [("open", texts[0]), ("closed", texts[1])]
+
+
+def test_an_xls_workbook_keeps_every_script(tmp_path: Path) -> None:
+    # an Excel 97-2003 workbook records its code page (1200, UTF-16, in every BIFF8 file;
+    # calamine reads the CODEPAGE record for the older BIFF5): no encoding to decide here
+    from tests.data.encodings.make_xls import NOTES
+
+    path = Path(__file__).parent / "data" / "encodings" / "scripts.xls"
+    table = read_inputs([path], InputConfig(), required=())
+    assert table.frame["note"].tolist() == NOTES
+    assert table.encodings == {} and table.decisions == {}
