@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -40,13 +41,18 @@ class Profile:
     distinct: int
     repeats: bool  # some value occurs on several rows
     mean_length: float
-    spaced: int  # values with a space (free text)
+    # free text: values with a space or a line break, or in an East Asian script (which
+    # writes sentences without spaces)
+    spaced: int
     values: list[object]
     sampled: bool = False  # the values are the column's first SAMPLE only
     lines: int = 0  # values of several lines (work notes, comments)
     cells: list[object] | None = None  # every cell, empty ones too (for `instants`)
     # how its cells read as times: plan's own reading (plan/time_columns.py)
     convention: Convention | None = None
+    # the mean display width: a Chinese, Japanese or Korean sign takes two columns (and says
+    # as much as a few Latin letters), so that such text is not judged short
+    mean_width: float = 0.0
 
     @cached_property
     def instants(self) -> pd.Series:
@@ -94,12 +100,25 @@ def profile_of(name: str, values: list[object]) -> Profile:
         distinct=len(counts),
         repeats=bool(len(counts) and counts.iloc[0] > 1),
         mean_length=float(np.mean([len(str(t)) for t in texts])) if texts else 0.0,
-        spaced=sum(1 for t in strings if " " in t),
+        spaced=sum(1 for t in strings if free_text(t)),
         values=texts,
         lines=sum(1 for t in strings if "\n" in t),
         convention=convention,
         cells=values,
+        mean_width=float(np.mean([width(str(t)) for t in texts])) if texts else 0.0,
     )
+
+
+def width(text: str) -> int:
+    """Display width: East Asian wide and full-width signs take two columns."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def free_text(text: str) -> bool:
+    """Words rather than a code: a space or a line break, or three or more East Asian signs."""
+    if " " in text or "\n" in text:
+        return True
+    return sum(1 for c in text if unicodedata.east_asian_width(c) in "WF") >= 3
 
 
 def blank(value: object) -> bool:
