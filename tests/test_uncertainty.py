@@ -210,6 +210,8 @@ def test_status_reads_a_schema_1_journal_without_migrating_it(tmp_path):
     _schema_1_journal(path, cases(1), "https://api.eu.customergauge.com")
     shown = status(path)
     assert "1 run(s)" in shown and "sent 3" in shown
-    assert "Target: not recorded (a journal of an earlier version): its next run's" in shown
+    assert (
+        "Target: not recorded (a journal of an earlier version): its next run's becomes its own"
+    ) in shown
     with sqlite3.connect(path) as conn:  # read-only: still schema 1
         assert conn.execute("SELECT value FROM meta").fetchone()[0] == "1"

@@ -42,7 +42,9 @@ def status(journal_path: Path | str | None = None, config: Config | None = None)
     if recorded is not None:
         lines.append(f"Target: {recorded.describe()}")
     elif runs:
-        lines.append("Target: not recorded (a journal of an earlier version): its next run's")
+        lines.append(
+            "Target: not recorded (a journal of an earlier version): its next run's becomes its own"
+        )
     for item in runs:
         outcomes = ", ".join(f"{k} {v}" for k, v in item["outcomes"].items() if v) or "-"
         finished = (
