@@ -82,13 +82,35 @@ def test_the_status_is_the_column_that_moves_within_cases(language: str, tmp_pat
     assert config["columns"]["status"] == stage
     assert comment(lines, "status:") == (
         f"it changes within 6 of the 6 cases with several rows; not '{priority}' (the same "
-        "within 6 of 6 cases: a priority or a category)"
+        "within 6 of 6 cases: a fact of the case, such as a priority)"
     )
     assert not config["status_map"]  # suggestions are comments until a person confirms them
     todo = {line.split('"')[1]: line for line in lines if line.strip().startswith('# TODO "')}
     assert "first status of 6 of 6 cases: open?; 6 rows)" in todo[first]
     assert "last status of 5 of 5 finished cases: closed?; 5 rows)" in todo[last]
     assert "between the first and the last status in 5 of 6 cases: progress?" in todo[middle]
+
+
+def test_a_resolution_and_a_reopening_are_told_by_their_places(tmp_path: Path) -> None:
+    new, working, solved, closed, reopened = (
+        "Νέο", "Σε εξέλιξη", "Επιλύθηκε", "Κλειστό", "Άνοιξε ξανά"
+    )  # fmt: skip
+    paths = [[new, working, solved, closed], [new, solved, reopened, working, solved],
+             [new, working, solved], [new, working, solved, closed],
+             [new, solved, reopened, solved, closed], [new, working]]  # fmt: skip
+    rows = [[str(990 + c), word, at(c * 24 + s)] for c, path in enumerate(paths)
+            for s, word in enumerate(path)]  # fmt: skip
+    _, lines = init(write(tmp_path / "log.csv", ["CustomerGauge ID", "Στάδιο", "Πότε"], rows))
+    todo = {line.split('"')[1]: line.split("knows; ")[1] for line in lines if '# TODO "' in line}
+    assert todo[solved] == (
+        f"last status of 2 of 5 finished cases, and only '{reopened}', '{closed}' follow it: "
+        "closed?; 7 rows)"
+    )
+    assert todo[closed] == "last status of 3 of 5 finished cases: closed?; 3 rows)"
+    assert (
+        todo[reopened] == f"comes only after '{solved}' (in 2 cases): a reopening, open?; 2 rows)"
+    )
+    assert todo[new] == "first status of 6 of 6 cases: open?; 6 rows)"
 
 
 def test_a_word_seen_in_too_few_cases_suggests_nothing(tmp_path: Path) -> None:

@@ -272,14 +272,23 @@ def _after(later: Profile, earlier: Profile) -> tuple[int, int]:
 def _first_of_each(
     named: list[tuple[str, Profile, str]], left_out: list[str]
 ) -> list[tuple[str, Profile, str]]:
-    """Where one header of a step says it is the first ("Initially assigned at"), the others
-    of that step ("Assigned at", the latest) are no step."""
+    """Where one header of a step says it is the first of an event ("Initially assigned at"),
+    the step's other columns of that event ("Assigned at", the latest) are no step; another
+    event of the step ("Data przypisania" beside "Data pierwszej odpowiedzi") stays."""
     kept = []
     for step, profile, word in named:
+        hit = lexicon.says(profile.name, lexicon.STEPS[step]) if word else None
         firsts = [
-            p.name for s, p, w in named if s == step and w and lexicon.says(p.name, lexicon.FIRST)
+            p.name
+            for s, p, w in named
+            if s == step
+            and w
+            and p is not profile
+            and lexicon.says(p.name, lexicon.FIRST)
+            and hit is not None
+            and lexicon.says(p.name, {"own": (hit[0],)})  # the first of the same event
         ]
-        if word and firsts and profile.name not in firsts:
+        if firsts:
             left_out.append(
                 f"'{profile.name}' holds {step} times too; '{firsts[0]}' says it is the first"
             )

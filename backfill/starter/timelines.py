@@ -1,8 +1,10 @@
 """What a status word's place in the timelines suggests, for a word in no known language.
 
 A case starts with the same status ("first status of 80 of 80 cases: open?") and most end
-with one of a few ("last status of 52 of 60 finished cases: closed?"); what comes between
-is progress. A suggestion is a comment for a person to confirm, never a mapping.
+with one of a few ("last status of 52 of 60 finished cases: closed?"); a resolution that a
+closing or a re-opening follows closes too, the word that only comes after a closing is a
+re-opening, and what comes between is progress. A suggestion is a comment for a person to
+confirm, never a mapping.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-MIN_CASES = 3  # a place seen in fewer cases suggests nothing
+MIN_CASES = 2  # a place seen in fewer cases suggests nothing
 MOSTLY = 0.8
+OFTEN = 0.5  # a word that ends this share of the cases it is in may close them
 
 
 @dataclass
@@ -24,6 +27,7 @@ class _Places:
     moved_with: pd.Series  # word -> cases that moved, holding it
     between: pd.Series  # word -> cases holding it neither first nor last
     follows: dict[str, set[str]] = field(default_factory=dict)  # word -> the words after it
+    after: dict[str, set[str]] = field(default_factory=dict)  # word -> the words before it
     total: int = 0
 
 
@@ -38,35 +42,58 @@ def status_places(
     for the words whose place is clear. `statuses`: the status of each action row (indexed
     like `frame`; other rows dropped); `olds`: a log's status before each change."""
     places = _count(_timelines(frame, id_column, time_column, statuses, olds))
-    ends = places.last[places.last >= 2]
-    terminal = set(ends[ends >= MOSTLY * places.moved_with.reindex(ends.index)].index)
-    # a word that ends some cases and is followed only by such words closes too ("resolved",
-    # then "closed" a few days later)
-    before_end = {
-        str(word)
-        for word, count in places.last.items()
-        if word not in terminal
-        and count >= MIN_CASES
-        and places.follows.get(str(word), set()) <= terminal
-    }
-    finished = int(places.last[places.last.index.isin(terminal | before_end)].sum())
+    closing, reopening, opening = _kinds(places)
+    finished = int(places.last[places.last.index.isin(closing)].sum())
     said: dict[str, str] = {}
     for word, holding in places.cases.items():
         word = str(word)
         first, last = int(places.first.get(word, 0)), int(places.last.get(word, 0))
         inside = int(places.between.get(word, 0))
-        if first >= MIN_CASES and first >= MOSTLY * holding:
+        if word in opening:
             said[word] = f"first status of {first} of {places.total} cases: open?"
-        elif word in terminal and last >= MIN_CASES:
-            said[word] = f"last status of {last} of {finished} finished cases: closed?"
-        elif word in before_end:
-            after = ", ".join(repr(w) for w in sorted(places.follows[word]))
-            said[word] = f"last status of {last} of {finished} finished cases, and only {after} "
-            said[word] += "follows it: closed?"
+        elif word in closing:
+            said[word] = f"last status of {last} of {finished} finished cases"
+            followers = places.follows.get(word, set())
+            if followers:
+                verb = "follows" if len(followers) == 1 else "follow"
+                said[word] += f", and only {_listed(followers)} {verb} it"
+            said[word] += ": closed?"
+        elif word in reopening and holding >= MIN_CASES:
+            said[word] = f"comes only after {_listed(places.after[word])} (in {holding} cases): "
+            said[word] += "a reopening, open?"
         elif inside >= MIN_CASES and inside * 2 >= holding:
             said[word] = f"between the first and the last status in {inside} of {holding} cases: "
             said[word] += "progress?"
     return said
+
+
+def _kinds(places: _Places) -> tuple[set[str], set[str], set[str]]:
+    """(closing, re-opening, opening words) by their places in the timelines: a word that
+    ends half its cases or more closes them; so does one that ends some and is followed only
+    by closings, re-openings or the first status; a re-opening comes only after closings."""
+    holding = places.cases.to_dict()
+    opening = {
+        str(w) for w, n in places.first.items() if n >= MIN_CASES and n >= MOSTLY * holding[w]
+    }
+    ends = places.last[places.last >= MIN_CASES]
+    share = ends / places.moved_with.reindex(ends.index)
+    closing = {str(w) for w in share[share >= OFTEN].index}
+    grown = True
+    while grown:  # add the words that only closings, re-openings or the first status follow
+        grown = False
+        for word in (str(w) for w in ends.index if str(w) not in closing):
+            then = closing | {word}
+            reopen = {w for w, before in places.after.items() if w not in then and before <= then}
+            if places.follows.get(word, set()) <= then | reopen | opening:
+                closing, grown = then, True
+    reopening = {
+        w for w, before in places.after.items() if w not in closing | opening and before <= closing
+    }
+    return closing, reopening, opening
+
+
+def _listed(words: set[str]) -> str:
+    return ", ".join(repr(w) for w in sorted(words))
 
 
 def _timelines(
@@ -116,11 +143,14 @@ def _count(timelines: pd.DataFrame) -> _Places:
     ends = pd.DataFrame({"first": firsts, "last": lasts})
     edge = holding.join(ends, on="case")
     inside = edge[edge["status"].ne(edge["first"]) & edge["status"].ne(edge["last"])]
-    after = timelines.groupby("case", sort=False)["status"].shift(-1)
-    pairs = pd.DataFrame({"word": timelines["status"], "after": after}).dropna()
+    nexts = timelines.groupby("case", sort=False)["status"].shift(-1)
+    pairs = pd.DataFrame({"word": timelines["status"], "next": nexts}).dropna()
     follows: dict[str, set[str]] = {}
-    for word, group in pairs.groupby("word", sort=False)["after"]:
+    for word, group in pairs.groupby("word", sort=False)["next"]:
         follows[str(word)] = set(group)
+    after: dict[str, set[str]] = {}
+    for word, group in pairs.groupby("next", sort=False)["word"]:
+        after[str(word)] = set(group)
     return _Places(
         cases=holding["status"].value_counts(),
         first=firsts.value_counts(),
@@ -128,6 +158,7 @@ def _count(timelines: pd.DataFrame) -> _Places:
         moved_with=holding.loc[holding["case"].isin(moved), "status"].value_counts(),
         between=inside["status"].value_counts(),
         follows=follows,
+        after=after,
         total=len(firsts),
     )
 
