@@ -508,8 +508,9 @@ def test_the_german_freshdesk_export_says_why_in_its_own_words(tmp_path: Path) -
     )
     assert (
         "    # 'Fällig am' holds times too; it falls before 'Lösungszeit' in 22 and after it in 20 "
-        "of 42 rows; always 2 days after 'Erstellungszeit': a due date or a target, no step (the "
-        "header says 'Fällig' (German))"
+        "of 42 rows, before 'Letzte Aktualisierung' in 33 and after it in 31 of 64 rows; always 2 "
+        "days after 'Erstellungszeit': a due date or a target, no step (the header says 'Fällig' "
+        "(German))"
     ) in lines
     assert config["steps"]["closed"] == ["Lösungszeit", "Schließzeit"]
     assert "note" not in config["columns"]  # 'Betreff' is the subject

@@ -26,7 +26,9 @@ from tests.init_examples import (
 )
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
-SUGGESTED = re.compile(r'# TODO "(?P<word>[^"]+)": open \| progress \| closed .*: (?P<what>\w+)\?;')
+SUGGESTED = re.compile(
+    r'# TODO "(?P<word>[^"]+)": open \| progress \| closed .*: (?:a reopening, )?(?P<what>\w+)\?;'
+)
 
 
 def init(export: Path) -> tuple[dict[str, Any], list[str]]:
@@ -131,7 +133,8 @@ def test_the_japanese_history_finds_its_status_note_and_no_response_date(
     assert config["columns"] == EXPECTED["japanese"]["columns"]  # no response_date
     assert comment(lines, "status:").startswith(
         "the header says 'ステータス' (Japanese); it changes within 20 of the 20 cases with "
-        "several rows; not '優先度' (the same within 17 of 20 cases: a priority or a category)"
+        "several rows; not '優先度' (the same within 17 of 20 cases: a fact of the case, such "
+        "as a priority)"
     )
     assert comment(lines, "note:").startswith(
         "65 of 65 values are free text, 23 East Asian characters on average, 36 of several lines"

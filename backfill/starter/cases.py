@@ -41,9 +41,9 @@ class Cases:
     def __init__(self, ids: Sequence[object], instants: pd.Series | None = None) -> None:
         keys = pd.Series(["" if blank(v) else str(v).strip() for v in ids], dtype=object)
         times = (
-            pd.Series(instants.to_numpy())
+            pd.Series(instants.dt.tz_convert(None).to_numpy())
             if instants is not None
-            else pd.Series(pd.NaT, index=keys.index, dtype="datetime64[us, UTC]")
+            else pd.Series(pd.NaT, index=keys.index, dtype="datetime64[us]")
         )
         frame = pd.DataFrame({"case": keys, "at": times, "pos": np.arange(len(keys))})
         frame = frame[frame["case"].ne("")]
@@ -52,12 +52,18 @@ class Cases:
         self.positions = frame["pos"].to_numpy()  # row positions, case by case in time order
         self.case = frame["case"].to_numpy()
         self.count = int(frame["case"].nunique())
+        self._texts: dict[int, tuple[Sequence[object], pd.Series]] = {}
 
     def texts(self, cells: Sequence[object]) -> pd.Series:
         """The cells as stripped text ("" for blank), in case and time order, by case."""
+        known = self._texts.get(id(cells))
+        if known is not None and known[0] is cells:
+            return known[1]
         values = [cells[p] for p in self.positions]
         shown = ["" if blank(v) else str(v).strip() for v in values]
-        return pd.Series(shown, index=pd.Index(self.case, name="case"), dtype=object)
+        texts = pd.Series(shown, index=pd.Index(self.case, name="case"), dtype=object)
+        self._texts[id(cells)] = (cells, texts)  # (each column's cells: one list, asked often)
+        return texts
 
     def filled(self, cells: Sequence[object]) -> pd.Series:
         texts = self.texts(cells)
@@ -77,11 +83,6 @@ class Cases:
     def firsts(self, cells: Sequence[object]) -> pd.Series:
         """Each case's first filled value in time order."""
         return self.filled(cells).groupby(level="case", sort=False).first()
-
-    def first_times(self, instants: pd.Series) -> pd.Series:
-        """Each case's earliest instant (per case id)."""
-        values = pd.Series(instants.to_numpy()[self.positions], index=self.case)
-        return values.groupby(level=0, sort=False).min()
 
     def chain(
         self, cells_old: Sequence[object], cells_new: Sequence[object], fields: Sequence[object]

@@ -92,7 +92,7 @@ def guess_status_column(
     if best[0][0] >= 2 and steady:  # (it moves, or its words are status words)
         other, moves = min(steady, key=lambda pm: pm[0].distinct)
         text = f"{best[1].evidence}; not {other.name!r} (the same within {moves.same} of "
-        text += f"{moves.multi} cases: a priority or a category)"
+        text += f"{moves.multi} cases: a fact of the case, such as a priority)"
         return Guess(best[1].column, text)
     return best[1]
 
@@ -238,13 +238,15 @@ def guess_note(
     same = {p.name: m for p in texts if (m := _same_in_cases(p, cases)) is not None}
     titles = [p for p in texts if lexicon.says(p.name, lexicon.TITLE) or p.name in same]
     # a few words each (a category, a name) is no note, unless the header says so; nor is
-    # one of two texts on every row (a pipeline's name)
+    # one of two texts on every row (a pipeline's name), nor a text in nearly every case (a
+    # system user's name on each case's creation)
     notes = [
         p
         for p in texts
         if p not in titles
         and (p.mean_width >= 15 or lexicon.says(p.name, lexicon.NOTE))
         and p.distinct >= 3
+        and not _in_nearly_every_case(p, cases)
     ]
     if not notes:
         return None
@@ -265,6 +267,18 @@ def guess_note(
             why = f"{lexicon.said(title.name, lexicon.TITLE)}: a title, never the note"
         evidence += f"; not {title.name!r} ({why})"
     return Guess(best.name, evidence)
+
+
+def _in_nearly_every_case(profile: Profile, cases: Cases | None) -> bool:
+    """A few texts (a quarter as many as cases), one of them in 80% of the cases or more:
+    names or categories, such as the system user on each case's creation; no notes."""
+    if cases is None or cases.count < 5 or profile.distinct > cases.count / 4:
+        return False
+    filled = cases.filled(profile.cells or [])
+    if filled.empty:
+        return False
+    top = filled.value_counts().index[0]
+    return filled[filled.eq(top)].index.nunique() >= 0.8 * cases.count
 
 
 def _same_in_cases(profile: Profile, cases: Cases | None) -> Moves | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -16,6 +15,14 @@ from backfill.plan.time_columns import read_convention
 from backfill.plan.time_convention import Convention
 from backfill.plan.vocabulary import fold
 
+# the East Asian wide and full-width blocks (Unicode's East_Asian_Width W and F): Hangul
+# Jamo, CJK radicals to Yi, Hangul syllables, compatibility ideographs, vertical and
+# full-width forms, and the supplementary ideographic planes
+_WIDE = re.compile(
+    "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+    "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+    "\U00020000-\U0003fffd]"
+)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 SAMPLE = 5000
 
@@ -69,6 +76,12 @@ class Profile:
         )
         return parsed.utc
 
+    @cached_property
+    def moments(self) -> np.ndarray:
+        """`instants` as a datetime64 array in UTC (NaT: none), to compare row by row fast."""
+        moments: np.ndarray = self.instants.dt.tz_convert(None).to_numpy()
+        return moments
+
     @property
     def median(self) -> pd.Timestamp | None:
         """The column's typical time."""
@@ -111,14 +124,14 @@ def profile_of(name: str, values: list[object]) -> Profile:
 
 def width(text: str) -> int:
     """Display width: East Asian wide and full-width signs take two columns."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return len(text) if text.isascii() else len(text) + len(_WIDE.findall(text))
 
 
 def free_text(text: str) -> bool:
     """Words rather than a code: a space or a line break, or three or more East Asian signs."""
     if " " in text or "\n" in text:
         return True
-    return sum(1 for c in text if unicodedata.east_asian_width(c) in "WF") >= 3
+    return not text.isascii() and width(text) - len(text) >= 3
 
 
 def blank(value: object) -> bool:

@@ -119,7 +119,7 @@ def _chain(columns: list[Profile], cases: Cases, by: Profile | None) -> _Chain |
     best: _Chain | None = None
     for old in columns:
         for new in columns:
-            if by in (old, new) or old is new or not _may_chain(old, new):
+            if by in (old, new) or old is new or not _may_chain(old, new, cases):
                 continue
             per_field = cases.chain(old.cells or [], new.cells or [], fields)
             chained = {f: n for f, n in per_field.items() if n[0] >= 2 and n[1] >= CHAINED * n[0]}
@@ -129,16 +129,14 @@ def _chain(columns: list[Profile], cases: Cases, by: Profile | None) -> _Chain |
     return best
 
 
-def _may_chain(old: Profile, new: Profile) -> bool:
+def _may_chain(old: Profile, new: Profile, cases: Cases) -> bool:
     """Cheap test before the chain: the values overlap, and a row's two values differ."""
     olds, news = {str(v) for v in old.values}, {str(v) for v in new.values}
     if len(olds & news) < max(1, 0.3 * min(len(olds), len(news))):
         return False
-    both = [
-        (a, b) for a, b in zip(old.cells or [], new.cells or [], strict=False)
-        if isinstance(a, str) and isinstance(b, str) and a.strip() and b.strip()
-    ]  # fmt: skip
-    return bool(both) and sum(a.strip() != b.strip() for a, b in both) >= 0.8 * len(both)
+    before, after = cases.texts(old.cells or []), cases.texts(new.cells or [])
+    both = before.ne("") & after.ne("")
+    return bool(both.any()) and (before[both] != after[both]).mean() >= 0.8
 
 
 def _status_field(column: Profile, chain: _Chain, cases: Cases) -> str | None:

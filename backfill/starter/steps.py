@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from backfill.starter import lexicon
@@ -150,9 +151,12 @@ def _without_crossing(
 
 
 def _crossing_text(profile: Profile, crossed: dict[str, list[Profile]]) -> str:
-    other = crossed[profile.name][0]
-    rows, before, after = _sides(profile, other)
-    return f"it falls before '{other.name}' in {before} and after it in {after} of {rows} rows"
+    """How it falls on both sides of the columns it crosses (the first two, file order)."""
+    sides = []
+    for other in crossed[profile.name][:2]:
+        rows, before, after = _sides(profile, other)
+        sides.append(f"before '{other.name}' in {before} and after it in {after} of {rows} rows")
+    return "it falls " + ", ".join(sides)
 
 
 def _crosses(one: Profile, other: Profile) -> bool:
@@ -162,7 +166,7 @@ def _crosses(one: Profile, other: Profile) -> bool:
 
 def _sides(one: Profile, other: Profile) -> tuple[int, int, int]:
     """(rows where both have a time, rows where `one` is before `other`, rows after)."""
-    a, b = one.instants.to_numpy(), other.instants.to_numpy()
+    a, b = one.moments, other.moments
     both = ~pd.isna(a) & ~pd.isna(b)
     return int(both.sum()), int((a[both] < b[both]).sum()), int((a[both] > b[both]).sum())
 
@@ -179,13 +183,13 @@ def _computed_from(profile: Profile, others: list[Profile]) -> str:
     for other in others:
         if other is profile:
             continue
-        a, b = profile.instants.to_numpy(), other.instants.to_numpy()
+        a, b = profile.moments, other.moments
         both = ~pd.isna(a) & ~pd.isna(b)
         if both.sum() < 5:
             continue
-        gaps = sorted({pd.Timedelta(g) for g in (a[both] - b[both])})
-        if len(gaps) <= FEW_GAPS and all(g > pd.Timedelta(0) for g in gaps):
-            shown = " or ".join(_duration(g) for g in gaps)
+        gaps = np.unique(a[both] - b[both])
+        if len(gaps) <= FEW_GAPS and (gaps > np.timedelta64(0)).all():
+            shown = " or ".join(_duration(pd.Timedelta(g)) for g in gaps)
             return f"always {shown} after '{other.name}'"
     return ""
 
@@ -217,10 +221,10 @@ def _without_last_touch(columns: list[Profile], left_out: list[str]) -> list[Pro
 
 
 def _copies(profile: Profile, others: list[Profile]) -> dict[str, int]:
-    mine = profile.instants.to_numpy()
+    mine = profile.moments
     found = {}
     for other in others:
-        theirs = other.instants.to_numpy()
+        theirs = other.moments
         same = ~pd.isna(mine) & ~pd.isna(theirs)
         found[other.name] = int((mine[same] == theirs[same]).sum())
     return dict(sorted(found.items(), key=lambda kv: -kv[1]))
@@ -260,7 +264,7 @@ def _in_time_order(profiles: list[Profile]) -> list[Profile]:
 
 def _after(later: Profile, earlier: Profile) -> tuple[int, int]:
     """(rows where both have a time, rows where `later`'s is not before `earlier`'s)."""
-    a, b = later.instants.to_numpy(), earlier.instants.to_numpy()
+    a, b = later.moments, earlier.moments
     both = ~pd.isna(a) & ~pd.isna(b)
     return int(both.sum()), int((a[both] >= b[both]).sum())
 
@@ -268,14 +272,23 @@ def _after(later: Profile, earlier: Profile) -> tuple[int, int]:
 def _first_of_each(
     named: list[tuple[str, Profile, str]], left_out: list[str]
 ) -> list[tuple[str, Profile, str]]:
-    """Where one header of a step says it is the first ("Initially assigned at"), the others
-    of that step ("Assigned at", the latest) are no step."""
+    """Where one header of a step says it is the first of an event ("Initially assigned at"),
+    the step's other columns of that event ("Assigned at", the latest) are no step; another
+    event of the step ("Data przypisania" beside "Data pierwszej odpowiedzi") stays."""
     kept = []
     for step, profile, word in named:
+        hit = lexicon.says(profile.name, lexicon.STEPS[step]) if word else None
         firsts = [
-            p.name for s, p, w in named if s == step and w and lexicon.says(p.name, lexicon.FIRST)
+            p.name
+            for s, p, w in named
+            if s == step
+            and w
+            and p is not profile
+            and lexicon.says(p.name, lexicon.FIRST)
+            and hit is not None
+            and lexicon.says(p.name, {"own": (hit[0],)})  # the first of the same event
         ]
-        if word and firsts and profile.name not in firsts:
+        if firsts:
             left_out.append(
                 f"'{profile.name}' holds {step} times too; '{firsts[0]}' says it is the first"
             )

@@ -1,30 +1,33 @@
 """What a status word's place in the timelines suggests, for a word in no known language.
 
 A case starts with the same status ("first status of 80 of 80 cases: open?") and most end
-with one of a few ("last status of 52 of 60 finished cases: closed?"); what comes between
-is progress. A suggestion is a comment for a person to confirm, never a mapping.
+with one of a few ("last status of 52 of 60 finished cases: closed?"); a resolution that a
+closing or a re-opening follows closes too, the word that only comes after a closing is a
+re-opening, and what comes between is progress. A suggestion is a comment for a person to
+confirm, never a mapping.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
-MIN_CASES = 3  # a place seen in fewer cases suggests nothing
+MIN_CASES = 2  # a place seen in fewer cases suggests nothing
 MOSTLY = 0.8
+OFTEN = 0.5  # a word that ends this share of the cases it is in may close them
 
 
 @dataclass
 class _Places:
-    cases: Counter[str] = field(default_factory=Counter)  # cases holding the word
-    first: Counter[str] = field(default_factory=Counter)  # cases it starts
-    last: Counter[str] = field(default_factory=Counter)  # cases that moved and end with it
-    moved_with: Counter[str] = field(default_factory=Counter)  # cases that moved, holding it
-    between: Counter[str] = field(default_factory=Counter)  # cases holding it inside
+    cases: pd.Series  # word -> cases holding it
+    first: pd.Series  # word -> cases it starts
+    last: pd.Series  # word -> cases that moved and end with it
+    moved_with: pd.Series  # word -> cases that moved, holding it
+    between: pd.Series  # word -> cases holding it neither first nor last
     follows: dict[str, set[str]] = field(default_factory=dict)  # word -> the words after it
+    after: dict[str, set[str]] = field(default_factory=dict)  # word -> the words before it
     total: int = 0
 
 
@@ -38,38 +41,59 @@ def status_places(
     """Status word -> what its place suggests ("first status of 80 of 80 cases: open?"),
     for the words whose place is clear. `statuses`: the status of each action row (indexed
     like `frame`; other rows dropped); `olds`: a log's status before each change."""
-    timelines = _timelines(frame, id_column, time_column, statuses, olds)
-    places = _count(timelines)
-    terminal = {
-        word
-        for word, ends in places.last.items()
-        if ends >= 2 and ends >= MOSTLY * places.moved_with[word]
-    }
-    # a word that ends some cases and is followed only by such words closes too ("resolved",
-    # then "closed" a few days later)
-    before_end = {
-        word
-        for word, ends in places.last.items()
-        if word not in terminal
-        and ends >= MIN_CASES
-        and places.follows.get(word, set()) <= terminal
-    }
-    finished = sum(n for word, n in places.last.items() if word in terminal | before_end)
+    places = _count(_timelines(frame, id_column, time_column, statuses, olds))
+    closing, reopening, opening = _kinds(places)
+    finished = int(places.last[places.last.index.isin(closing)].sum())
     said: dict[str, str] = {}
     for word, holding in places.cases.items():
-        first, last, inside = places.first[word], places.last[word], places.between[word]
-        if first >= MIN_CASES and first >= MOSTLY * holding:
+        word = str(word)
+        first, last = int(places.first.get(word, 0)), int(places.last.get(word, 0))
+        inside = int(places.between.get(word, 0))
+        if word in opening:
             said[word] = f"first status of {first} of {places.total} cases: open?"
-        elif word in terminal and last >= MIN_CASES:
-            said[word] = f"last status of {last} of {finished} finished cases: closed?"
-        elif word in before_end:
-            after = ", ".join(repr(w) for w in sorted(places.follows[word]))
-            said[word] = f"last status of {last} of {finished} finished cases, and only {after} "
-            said[word] += "follows it: closed?"
+        elif word in closing:
+            said[word] = f"last status of {last} of {finished} finished cases"
+            followers = places.follows.get(word, set())
+            if followers:
+                verb = "follows" if len(followers) == 1 else "follow"
+                said[word] += f", and only {_listed(followers)} {verb} it"
+            said[word] += ": closed?"
+        elif word in reopening and holding >= MIN_CASES:
+            said[word] = f"comes only after {_listed(places.after[word])} (in {holding} cases): "
+            said[word] += "a reopening, open?"
         elif inside >= MIN_CASES and inside * 2 >= holding:
             said[word] = f"between the first and the last status in {inside} of {holding} cases: "
             said[word] += "progress?"
     return said
+
+
+def _kinds(places: _Places) -> tuple[set[str], set[str], set[str]]:
+    """(closing, re-opening, opening words) by their places in the timelines: a word that
+    ends half its cases or more closes them; so does one that ends some and is followed only
+    by closings, re-openings or the first status; a re-opening comes only after closings."""
+    holding = places.cases.to_dict()
+    opening = {
+        str(w) for w, n in places.first.items() if n >= MIN_CASES and n >= MOSTLY * holding[w]
+    }
+    ends = places.last[places.last >= MIN_CASES]
+    share = ends / places.moved_with.reindex(ends.index)
+    closing = {str(w) for w in share[share >= OFTEN].index}
+    grown = True
+    while grown:  # add the words that only closings, re-openings or the first status follow
+        grown = False
+        for word in (str(w) for w in ends.index if str(w) not in closing):
+            then = closing | {word}
+            reopen = {w for w, before in places.after.items() if w not in then and before <= then}
+            if places.follows.get(word, set()) <= then | reopen | opening:
+                closing, grown = then, True
+    reopening = {
+        w for w, before in places.after.items() if w not in closing | opening and before <= closing
+    }
+    return closing, reopening, opening
+
+
+def _listed(words: set[str]) -> str:
+    return ", ".join(repr(w) for w in sorted(words))
 
 
 def _timelines(
@@ -78,47 +102,65 @@ def _timelines(
     time_column: str | None,
     statuses: pd.Series,
     olds: pd.Series | None,
-) -> list[list[str]]:
-    """Each case's statuses in time order, repeats of one status as one."""
+) -> pd.DataFrame:
+    """Each case's statuses in time order (case, status), repeats of one status as one; a
+    log's first change brings the status before it."""
     rows = frame.loc[statuses.index]
-    ids = rows[id_column].astype(str).str.strip()
     at = _instants(rows[time_column]) if time_column else None
     table = pd.DataFrame(
         {
-            "case": ids.to_numpy(),
-            "at": at.to_numpy() if at is not None else pd.NaT,
-            "pos": range(len(rows)),
-            "status": statuses.astype(str).str.strip().to_numpy(),
-            "old": olds.reindex(statuses.index).astype(str).str.strip().to_numpy()
-            if olds is not None
-            else "",
+            "case": rows[id_column].astype(str).str.strip().to_numpy(),
+            "at": at.dt.tz_convert(None).to_numpy() if at is not None else pd.NaT,
+            "pos": np.arange(len(rows)) * 2 + 1,
+            "status": _texts(statuses),
+            "old": _texts(olds.reindex(statuses.index)) if olds is not None else "",
         }
     )
-    table = table[table["case"].ne("") & table["status"].ne("") & table["status"].ne("nan")]
+    table = table[table["case"].ne("") & table["status"].ne("")]
     table = table.sort_values(["case", "at", "pos"], kind="stable", na_position="last")
-    timelines = []
-    for _, rows_of in table.groupby("case", sort=False):
-        sequence = list(rows_of["status"])
-        before = str(rows_of["old"].iloc[0])
-        if before and before != "nan":
-            sequence.insert(0, before)
-        timelines.append([s for i, s in enumerate(sequence) if i == 0 or s != sequence[i - 1]])
-    return timelines
+    if olds is not None:  # the status before the first change, just before it
+        firsts = table.drop_duplicates("case")
+        before = firsts[firsts["old"].ne("")].assign(
+            status=lambda t: t["old"], pos=lambda t: t["pos"] - 1
+        )
+        table = pd.concat([table, before]).sort_values(
+            ["case", "at", "pos"], kind="stable", na_position="last"
+        )
+    previous = table.groupby("case", sort=False)["status"].shift(1)
+    return table.loc[previous.ne(table["status"]), ["case", "status"]].reset_index(drop=True)
 
 
-def _count(timelines: list[list[str]]) -> _Places:
-    places = _Places(total=len(timelines))
-    for sequence in timelines:
-        holding = set(sequence)
-        places.cases.update(holding)
-        places.first[sequence[0]] += 1
-        if len(holding) > 1:
-            places.moved_with.update(holding)
-            places.last[sequence[-1]] += 1
-        places.between.update(set(sequence[1:-1]) - {sequence[0], sequence[-1]})
-        for word, after in itertools.pairwise(sequence):
-            places.follows.setdefault(word, set()).add(after)
-    return places
+def _texts(cells: pd.Series) -> np.ndarray:
+    texts = cells.astype(str).str.strip()
+    return texts.where(texts.ne("nan") & cells.notna(), "").to_numpy()
+
+
+def _count(timelines: pd.DataFrame) -> _Places:
+    by_case = timelines.groupby("case", sort=False)["status"]
+    firsts, lasts, counts = by_case.first(), by_case.last(), by_case.nunique()
+    moved = counts[counts > 1].index
+    holding = timelines.drop_duplicates(["case", "status"])
+    ends = pd.DataFrame({"first": firsts, "last": lasts})
+    edge = holding.join(ends, on="case")
+    inside = edge[edge["status"].ne(edge["first"]) & edge["status"].ne(edge["last"])]
+    nexts = timelines.groupby("case", sort=False)["status"].shift(-1)
+    pairs = pd.DataFrame({"word": timelines["status"], "next": nexts}).dropna()
+    follows: dict[str, set[str]] = {}
+    for word, group in pairs.groupby("word", sort=False)["next"]:
+        follows[str(word)] = set(group)
+    after: dict[str, set[str]] = {}
+    for word, group in pairs.groupby("next", sort=False)["word"]:
+        after[str(word)] = set(group)
+    return _Places(
+        cases=holding["status"].value_counts(),
+        first=firsts.value_counts(),
+        last=lasts[lasts.index.isin(moved)].value_counts(),
+        moved_with=holding.loc[holding["case"].isin(moved), "status"].value_counts(),
+        between=inside["status"].value_counts(),
+        follows=follows,
+        after=after,
+        total=len(firsts),
+    )
 
 
 def _instants(cells: pd.Series) -> pd.Series | None:
