@@ -5,25 +5,27 @@ Two parts, because each alone gets something wrong:
 - **aiolimiter's leaky bucket paces.** `AsyncLimiter` drains at ``rate / 1.04`` per second
   and holds `BURST` requests. A bucket one deep (``AsyncLimiter(1, 1 / rate)``) waits a full
   period after each request it lets go, so every wait the event loop rounds up (epoll counts
-  whole milliseconds) and every short stall of the client is lost for good: at 200/s that
-  costs a fifth of the rate. A second place absorbs them: a request that wakes a little
-  late finds the bucket drained by that much more and the next may follow sooner. A bucket
-  drains only down to empty, so a long stall is never caught up as a burst: after it, at
-  most `BURST` requests leave at once, then the pace resumes (idle time is not owed).
-- **A window of recent sends caps.** A bucket allows `BURST` at once, however short the
-  spell before, so it could still put more than `rate` requests in some window. So every
-  send is also logged, and a request waits while `rate` sends already fall within the last
-  ``1 + JITTER_ALLOWANCE_S`` seconds. That is the guarantee, whatever the bucket did: the
-  server stamps a request on arrival, a little later than we sent it; as long as that delay
-  varies by less than the allowance (40 ms), any 1-second window at the server holds
-  requests we sent within 1.04 s, at most `rate`.
+  whole milliseconds) is lost for good: at 200/s that costs a fifth of the rate. A second
+  place absorbs it: a request of a waiting queue that wakes a little late finds the bucket
+  drained by that much more, and the next may follow sooner. Only a waiting queue is owed
+  that: when no request waits behind the one leaving, or when the bucket has drained empty
+  (idle time, a stall of the client), the bucket starts again full, so the next request
+  waits a period. A stall is therefore never caught up as a burst.
+- **A window of recent sends caps.** A bucket that catches up, however little, could still
+  put more than `rate` requests in some window. So every send is also logged, and a request
+  waits while `rate` sends already fall within the last ``1 + JITTER_ALLOWANCE_S`` seconds.
+  That is the guarantee, whatever the bucket did: the server stamps a request on arrival, a
+  little later than we sent it; as long as that delay varies by less than the allowance
+  (40 ms), any 1-second window at the server holds requests we sent within 1.04 s, at most
+  `rate`.
 
 The period is ``1.04 s / rate``, so the bucket alone never fills a window: the cost of the
 guarantee is the allowance, at most ``rate / 1.04`` requests per second (200/s -> 192/s).
 A request can leave later than its slot: a new connection to open, a garbage collection
 of a big plan, a busy machine. The caller then says when it really left (`left_at`), and
 the window counts it from then on, so the requests after it are held back by where it
-really is (for a delay under one window; a request that late has lost its slot anyway).
+really is (for a delay under one window: a request delayed longer, say by a stall of the
+whole client after its slot, can meet one the limiter let go meanwhile in some window).
 Waiters are served one at a time in arrival order (an asyncio.Lock is fair), so only the
 first in line waits in the bucket. `set_rate` changes the pace of a running limiter
 (`rate_limit: auto`) from the next request on.
@@ -57,6 +59,7 @@ class RateLimiter:
         self._lock = asyncio.Lock()
         self._sent: deque[float] = deque()
         self._last_left = -math.inf  # when the last request really left
+        self._queued = 0  # acquire() calls in progress
         self.rate = 0.0
         self.set_rate(rate)
 
@@ -80,8 +83,12 @@ class RateLimiter:
     async def acquire(self) -> float:
         """Wait until one more request may leave now; the caller sends it at once. Returns
         the slot's time, for `left_at`."""
-        async with self._lock:
-            return await self._take_slot()
+        self._queued += 1
+        try:
+            async with self._lock:
+                return await self._take_slot()
+        finally:
+            self._queued -= 1
 
     def left_at(self, slot: float, now: float | None = None) -> None:
         """The request given `slot` really left at `now` (default: now): count it in the
@@ -105,17 +112,27 @@ class RateLimiter:
             back += 1
         sent.insert(len(sent) - back + 1, now)
 
+    async def _refill(self, level: float) -> None:
+        """A new bucket at the current rate, holding `level` (a fresh bucket never waits)."""
+        self._bucket = AsyncLimiter(self._depth, self._depth * self.period_s)
+        if level > 0:
+            await self._bucket.acquire(level)
+
     async def _take_slot(self) -> float:
-        periods_idle = (self._now() - self._last_left) / self.period_s
-        if self._bucket is None or periods_idle >= self._depth:
-            # A bucket drained empty would let `BURST` go at once, though nothing was owed:
-            # start one as a request that just left leaves it (full), less what has drained
-            # since the last one really left. On an empty bucket this fill never waits.
-            self._bucket = AsyncLimiter(self._depth, self._depth * self.period_s)
-            fill = max(self._depth - 1, self._depth - periods_idle)
-            if fill > 0:
-                await self._bucket.acquire(min(fill, self._depth))
+        depth, period = self._depth, self.period_s
+        if self._bucket is None:  # the first request at this rate
+            # as full as the last request to leave would have left it at this pace, so that
+            # a change of rate is no burst
+            drained = (self._now() - self._last_left) / period
+            await self._refill(min(depth, max(0.0, depth - drained)))
+        assert self._bucket is not None
         await self._bucket.acquire()
+        if self._queued == 1 or self._now() - self._last_left >= depth * period:
+            # Nothing is owed when no request waits behind this one, or when the bucket has
+            # drained empty (idle, a stall): it starts full, as one that just let a request
+            # go, so the next waits a period instead of leaving with this one. The second
+            # place only lets a waiting queue make up what the loop's timers rounded up.
+            await self._refill(depth)
         sent = self._sent
         while self.cap is not None:
             now = self._now()
