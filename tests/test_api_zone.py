@@ -84,12 +84,12 @@ def test_each_time_in_the_repeated_hour_names_both_instants_on_its_row() -> None
     assert named[2] == (
         "sent as 2023-10-29 02:15:00 (Europe/Berlin), a time the clocks show twice: it names "
         "2023-10-29 00:15:00 UTC (+02:00) and 2023-10-29 01:15:00 UTC (+01:00), the first "
-        "being this action's time, as the tenant reads it"
+        "being this action's time"
     )
     assert named[4] == (
         "sent as 2023-10-29 02:15:00 (Europe/Berlin), a time the clocks show twice: it names "
         "2023-10-29 00:15:00 UTC (+02:00) and 2023-10-29 01:15:00 UTC (+01:00), this "
-        "action's time; the KPI preview reads it as the first, as the tenant does"
+        "action's time; the KPI preview counts with the first, as PHP reads such a time"
     )
     assert plan.summary()["warnings"] == {"ambiguous-api-time": 3}
 

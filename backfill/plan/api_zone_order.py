@@ -133,8 +133,8 @@ def _ambiguous_warnings(frame: pd.DataFrame, folds: pd.DataFrame, zone: str) -> 
     later = folds["later"].to_numpy(dtype=bool)
     whose = np.where(
         later,
-        ", this action's time; the KPI preview reads it as the first, as the tenant does",
-        ", the first being this action's time, as the tenant reads it",
+        ", this action's time; the KPI preview counts with the first, as PHP reads such a time",
+        ", the first being this action's time",
     )
     message = (
         "sent as "
