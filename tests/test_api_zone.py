@@ -21,11 +21,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backfill.model import CASE, HAPPENED_AT, HAPPENED_TS, OUTCOME, ROW
+from backfill.model import (
+    CASE,
+    HAPPENED_AT,
+    HAPPENED_TS,
+    OUTCOME,
+    RESPONSE_TS,
+    ROW,
+    SEND_ASSIGNEE,
+    SOURCE,
+    STATUS,
+)
 from backfill.plan.api_zone import fold_rows, reads_no_later, tenant_times
 from backfill.plan.build import Plan
 from backfill.plan.identity import plan_identities
 from backfill.runner.requests_file import write_requests
+from backfill.verify.provenance import with_retried
 from tests.test_validation import codes, plan_of, row
 
 BERLIN = "Europe/Berlin"
@@ -239,18 +250,21 @@ def test_the_kpi_preview_reads_a_repeated_time_as_the_tenant_does() -> None:
 
 
 def test_tenant_times_read_the_earlier_instant_from_texts_or_from_instants() -> None:
+    instants = ["2023-10-29 01:15:00", "2023-10-29 03:00:00", None, "2023-10-29 01:20:00"]
     frame = pd.DataFrame(
         {
-            HAPPENED_TS: pd.Series(
-                pd.to_datetime(["2023-10-29 01:15:00", "2023-10-29 03:00:00", None], utc=True)
-            ).astype("datetime64[us, UTC]"),
-            HAPPENED_AT: ["2023-10-29 02:15:00", "2023-10-29 04:00:00", ""],
+            HAPPENED_TS: pd.Series(pd.to_datetime(instants, utc=True)).astype(
+                "datetime64[us, UTC]"
+            ),
+            # (a row without its text, as verify's retried rows: read from its instant)
+            HAPPENED_AT: ["2023-10-29 02:15:00", "2023-10-29 04:00:00", "", None],
         }
-    ).set_axis([7, 3, 5])  # (a frame's labels need not be positions)
+    ).set_axis([7, 3, 5, 1])  # (a frame's labels need not be positions)
     expected = ["2023-10-29 00:15:00+00:00", "2023-10-29 03:00:00+00:00"]
     for read in (tenant_times(frame, BERLIN), tenant_times(frame[[HAPPENED_TS]], BERLIN)):
-        assert read.index.tolist() == [7, 3, 5]
+        assert read.index.tolist() == [7, 3, 5, 1]
         assert read.iloc[:2].astype(str).tolist() == expected and pd.isna(read.iloc[2])
+        assert str(read.iloc[3]) == "2023-10-29 00:20:00+00:00"
 
 
 @pytest.mark.parametrize(
@@ -321,7 +335,7 @@ def test_no_request_body_has_a_case_whose_times_run_backwards(
         number = request["number_customergauge"]
         at_row = frame.loc[request["row"]]
         bodies.setdefault(number, []).append(
-            (at_row[HAPPENED_TS], request["body"]["happened_at"], at_row["_response_ts"])
+            (at_row[HAPPENED_TS], request["body"]["happened_at"], at_row[RESPONSE_TS])
         )
     for number, actions in bodies.items():
         texts = pd.DataFrame({HAPPENED_AT: [text for _, text, _ in actions]})
@@ -342,3 +356,23 @@ def test_no_request_body_has_a_case_whose_times_run_backwards(
     repeated = fold_rows(tenant_times(to_send, zone), zone)
     assert set(to_send.loc[repeated.index, ROW]) <= named
     assert set(plan.frame[CASE]) >= set(bodies)
+
+
+def test_verify_with_retried_rows_reads_the_plan_rows_as_sent() -> None:
+    plan = plan_of(
+        issue_rows()[:3], api={"timezone": BERLIN}, validation={"ambiguous_api_times": "shift"}
+    )
+    retried = pd.DataFrame(
+        {
+            CASE: ["1"],
+            STATUS: ["open"],
+            HAPPENED_TS: pd.Series(pd.to_datetime(["2023-10-29 05:00:00"], utc=True)),
+            SEND_ASSIGNEE: [""],
+            OUTCOME: [""],
+            SOURCE: ["failures.csv"],
+            ROW: [9],
+        }
+    )
+    both = with_retried(plan.frame, retried, plan.sources, {"1": plan.frame[RESPONSE_TS].iloc[0]})
+    read = tenant_times(both, BERLIN).dt.strftime("%H:%M").tolist()
+    assert read == ["00:15", "00:45", "02:00", "05:00"]  # closed as sent: 03:00 Berlin

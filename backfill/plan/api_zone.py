@@ -55,18 +55,19 @@ def fold_rows(utc: pd.Series, zone: str) -> pd.DataFrame:
 
 
 def tenant_times(frame: pd.DataFrame, zone: str) -> pd.Series:
-    """The instant the tenant reads from each row's sent text (HAPPENED_AT, or HAPPENED_TS
-    written in `zone` where a frame has no texts, as the journal's): a repeated wall-clock
-    time is read as its earlier instant. NaT where nothing is sent."""
+    """The instant the tenant reads from each row's sent text (HAPPENED_AT; where a row has
+    none, as the journal's rows, HAPPENED_TS written in `zone`): a repeated wall-clock time is
+    read as its earlier instant. NaT where nothing is sent."""
+    local = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
+    if HAPPENED_TS in frame:
+        stamps = frame[HAPPENED_TS].astype("datetime64[us, UTC]")
+        local = stamps.dt.tz_convert(zone).dt.tz_localize(None).astype("datetime64[us]")
     if HAPPENED_AT in frame:
         # pyarrow's strptime, a fifth of pandas' time; "" (no time) reads as null
-        texts = pa.array(frame[HAPPENED_AT].astype("str"), pa.string())
+        texts = pa.array(frame[HAPPENED_AT].fillna("").astype("str"), pa.string())
         read_texts = pc.strptime(texts, format=TIME_FORMAT, unit="us", error_is_null=True)
-        local = pd.Series(read_texts.to_numpy(zero_copy_only=False), index=frame.index)
-    else:
-        stamps = frame[HAPPENED_TS].astype("datetime64[us, UTC]")
-        local = stamps.dt.tz_convert(zone).dt.tz_localize(None)
-    local = local.astype("datetime64[us]")
+        sent = pd.Series(read_texts.to_numpy(zero_copy_only=False), index=frame.index)
+        local = sent.astype("datetime64[us]").where(sent.notna(), local)
     read = local.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
     repeated = read.isna() & local.notna()
     if repeated.any():
