@@ -58,7 +58,7 @@ def tenant_times(frame: pd.DataFrame, zone: str) -> pd.Series:
     """The instant the tenant reads from each row's sent text (HAPPENED_AT; where a row has
     none, as the journal's rows, HAPPENED_TS written in `zone`): a repeated wall-clock time is
     read as its earlier instant. NaT where nothing is sent."""
-    local = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
+    local: pd.Series = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
     if HAPPENED_TS in frame:
         stamps = frame[HAPPENED_TS].astype("datetime64[us, UTC]")
         local = stamps.dt.tz_convert(zone).dt.tz_localize(None).astype("datetime64[us]")
@@ -73,7 +73,8 @@ def tenant_times(frame: pd.DataFrame, zone: str) -> pd.Series:
     if repeated.any():
         first, _ = readings(local[repeated], zone)
         read = read.where(~repeated, first)
-    return read.astype("datetime64[us, UTC]")
+    tenant: pd.Series = read.astype("datetime64[us, UTC]")
+    return tenant
 
 
 def readings(local: pd.Series, zone: str) -> tuple[pd.Series, pd.Series]:
