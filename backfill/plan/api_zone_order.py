@@ -173,7 +173,7 @@ def _lost_errors(
         "reads as early as "
         + _utc(rows["first"]).to_numpy()
         + ", before the survey response date "
-        + _utc(response).to_numpy(),
+        + _utc(response).fillna("").to_numpy(),  # (only where it is known)
     )
     case = frame.loc[lost.index, CASE].astype(object)
     message = (
