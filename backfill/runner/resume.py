@@ -110,7 +110,7 @@ def decide(
     places = journal.by_position(unknown)
     # actions sent as a wall-clock time api.timezone repeats: checked against the journal's
     # last sent action as the tenant reads texts (backfill/plan/api_zone.py)
-    repeated = set(repeated_texts(plan.frame.loc[keys.index], plan.config.api.timezone))
+    repeated = set(repeated_texts(plan.frame, plan.config.api.timezone))
     sent_texts: dict[str, str | None] = {}
     to_send: list[list[Action]] = []
     uncertain: set[int] = set()
