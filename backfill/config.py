@@ -152,6 +152,9 @@ class ValidationConfig(_Section):
     require_note: bool = False
     duplicates: Literal["drop", "keep"] = "drop"
     max_note_chars: int = Field(10_000, ge=1)  # longer notes warn (note-too-long)
+    # an action whose sent time reads out of its case's order in the hour api.timezone
+    # repeats: invalid (reject), or sent at the first time after that hour (shift)
+    ambiguous_api_times: Literal["reject", "shift"] = "reject"
 
 
 class SendConfig(_Section):
@@ -212,7 +215,8 @@ class Config(_Section):
     validation: ValidationConfig = Field(default_factory=ValidationConfig)
     send: SendConfig = Field(default_factory=SendConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
-    journal: Path = Path(".backfill/journal.sqlite")
+    # None: a journal per target under .backfill/ (backfill/journal/target.py)
+    journal: Path | None = None
     sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
 
 
