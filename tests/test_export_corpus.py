@@ -31,11 +31,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 # What init (or plan) still gets wrong, export by export: remove a line when its fix lands
 # (strict: an export that starts to pass fails the suite until its mark is removed).
-NOT_YET: dict[str, str] = {
-    # read as KOI8-U, not cp1255 (issue 25 item 1, the encoding decision); with
-    # `init --encoding cp1255` every fact of its config is right
-    "he_followup_log": "the Hebrew cp1255 file is read as KOI8-U",
-}
+NOT_YET: dict[str, str] = {}
 
 
 def truths() -> list[Any]:

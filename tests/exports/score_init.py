@@ -5,8 +5,8 @@ export's truth.
 
 The encoding is right when init's `input.encoding` (none written: UTF-8) reads the file's
 bytes as the same text as the encoding its product wrote them in. Status words are right
-when init maps each as its product means it; a word init leaves as a TODO counts as wrong
-here (the corpus test lets the file's admin answer it).
+when init maps each as its product means it, or leaves it to the file's admin as a TODO
+that names it (the truth's `answers`: the corpus test answers it): "asked" in the table.
 
     python tests/exports/score_init.py            # a Markdown table, then what was wrong
     python tests/exports/score_init.py --json     # the same as data
@@ -112,12 +112,18 @@ def score(truth: dict[str, Any], text: str) -> dict[str, tuple[bool | None, str]
         out["statuses"] = (None, "")
     else:
         status_map = {str(k).casefold(): v for k, v in (cfg.get("status_map") or {}).items()}
+        answers = (truth.get("answers") or {}).get("status_map") or {}
+        asked = [w for w in expected["status_words"] if w.casefold() not in status_map]
         wrong = {
             word: status_map.get(word.casefold())
             for word, meaning in expected["status_words"].items()
             if status_map.get(word.casefold()) != meaning
+            and not (word in asked and word in answers and word in text)
         }
-        out["statuses"] = (not wrong, ", ".join(f"{w}: {m}" for w, m in wrong.items()))
+        if wrong or not asked:
+            out["statuses"] = (not wrong, ", ".join(f"{w}: {m}" for w, m in wrong.items()))
+        else:  # right, with the words init left to the file's admin (its TODOs)
+            out["statuses"] = (True, "asked: " + ", ".join(asked))
     zone_lines = [line for line in text.splitlines() if re.match(r"\s*timezone:", line)]
     asked = any("TODO" in line for line in zone_lines) or any(
         "timezone" in t for t in todos if not re.match(r"\s*timezone:", t)
@@ -145,7 +151,8 @@ def main() -> None:
     print("| export | " + " | ".join(FACTS) + " |")
     print("|---" * (len(FACTS) + 1) + "|")
     for name, _, facts in rows:
-        print(f"| {name} | " + " | ".join(mark[facts[f][0]] for f in FACTS) + " |")
+        marks = ["asked" if facts[f][1].startswith("asked:") else mark[facts[f][0]] for f in FACTS]
+        print(f"| {name} | " + " | ".join(marks) + " |")
     totals = {f: sum(1 for _, _, facts in rows if facts[f][0]) for f in FACTS}
     applies = {f: sum(1 for _, _, facts in rows if facts[f][0] is not None) for f in FACTS}
     print("| right | " + " | ".join(f"{totals[f]}/{applies[f]}" for f in FACTS) + " |")
