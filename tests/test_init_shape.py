@@ -304,8 +304,8 @@ def test_each_status_line_says_its_count_and_why(tmp_path: Path) -> None:
     assert comment(lines, '"Wartend":') == "14 rows; German for waiting → progress"
     assert comment(lines, '"Neu":') == "3 rows; German for new → open"
     assert (
-        '    # TODO "Geparkt": open | progress | closed  (cannot tell what it means; 2 rows)'
-        in (lines)
+        '    # TODO "Geparkt": open | progress | closed  (not a word backfill knows; last status '
+        "of 2 of 4 finished cases: closed?; 2 rows)" in (lines)
     )
     assert config["status_map"] == {"Neu": "open", "Wartend": "progress", "Gelöst": "closed"}
 

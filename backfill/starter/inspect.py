@@ -18,10 +18,8 @@ import pandas as pd
 
 from backfill.config import InputConfig
 from backfill.model import ROW, SOURCE
-from backfill.plan.statuses import status_key
 from backfill.plan.time_columns import read_convention
 from backfill.plan.time_convention import numeric_parts
-from backfill.plan.vocabulary import builtin_status, guess_status, status_meaning
 from backfill.starter import lexicon
 from backfill.starter.cases import Cases
 from backfill.starter.columns import (
@@ -44,6 +42,7 @@ from backfill.starter.profiles import (
 )
 from backfill.starter.shape import counts, find_audit, one_row_per_case
 from backfill.starter.sheets import Choice, choose_sheet, find_header
+from backfill.starter.status_words import StatusGuess, status_guesses
 from backfill.starter.steps import find_steps
 from backfill.starter.timelines import status_places
 
@@ -56,16 +55,6 @@ NO_OFFSET = (
     "set input.timezone to that zone (an IANA name such as Europe/Berlin); UTC reads them as "
     "UTC"
 )
-
-
-@dataclass
-class StatusGuess:
-    """A distinct status value of the export, how often it occurs, and what it maps to."""
-
-    value: str
-    rows: int
-    status: str | None  # None: cannot tell
-    evidence: str
 
 
 @dataclass
@@ -310,22 +299,7 @@ def _statuses(result: Inspection, frame: pd.DataFrame) -> None:
         if id_guess is not None
         else {}
     )
-    for value, rows_of in counts.items():
-        word = str(value)
-        whole = builtin_status(status_key(word))
-        if whole is not None:
-            why = status_meaning(status_key(word)) or "a built-in status word"
-            guess = StatusGuess(word, int(rows_of), whole, f"{why} → {whole}")
-        elif (meaning := guess_status(word)) is not None:
-            guess = StatusGuess(word, int(rows_of), meaning[0], f"reads as {meaning[0]} "
-                                f"({meaning[1]!r})")  # fmt: skip
-        elif word in places:
-            guess = StatusGuess(
-                word, int(rows_of), None, f"not a word backfill knows; {places[word]}"
-            )
-        else:
-            guess = StatusGuess(word, int(rows_of), None, "cannot tell what it means")
-        result.statuses.append(guess)
+    result.statuses = status_guesses(counts, places)
 
 
 def _dates(result: Inspection, frame: pd.DataFrame, profiles: dict[str, Profile]) -> None:
