@@ -113,9 +113,11 @@ def verify(
 ) -> int:
     """Read back each case (GET close-loop) and compare it with the plan's prediction.
 
-    Compares final status, assignee, and time to follow up / close (whole hours); writes
-    verify.csv (case, expected, found, verdict). Sends nothing. Exit 0 when every case
-    matches, 1 when any mismatches or is missing, 2 on unusable input or config.
+    Compares final status, assignee, and time to follow up / close (whole hours) with what
+    every run and retry the journal records should have left (retried rows in the place of
+    the rows they fixed); writes verify.csv (case, expected, found, verdict, likely cause).
+    Sends nothing. Exit 0 when every case matches, 1 when any mismatches or is missing, 2 on
+    unusable input or config.
     """
     from backfill.cli.progress import ProgressBars
     from backfill.config import load_config

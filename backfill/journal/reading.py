@@ -10,6 +10,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,17 @@ import pandas as pd
 from backfill.errors import JournalError
 from backfill.journal.connect import explain
 from backfill.journal.schema import Entry, State, entry_from_row
+
+
+@dataclass(frozen=True, slots=True)
+class Retried:
+    """An accepted action a retry sent, and the export row it fixes (its origin)."""
+
+    entry: Entry
+    source: str
+    row: int
+    sent_assignee: str  # fingerprint of the assignee it sent ("" hashed when none)
+
 
 # `states` reads the whole table for a plan of at least 1/SCAN_SHARE of the journal's rows
 SCAN_SHARE = 5
@@ -115,6 +127,26 @@ class JournalReader:
             "SELECT * FROM actions WHERE state IN ('sent', 'partial') ORDER BY case_id, case_seq"
         )
         return [entry_from_row(row) for row in rows]
+
+    def retried_actions(self) -> list[Retried]:
+        """Every accepted action a retry sent, with the export row it fixes (`verify`)."""
+        if not self._has_table("origins"):  # a journal of an older backfill, read-only
+            return []
+        rows = self._query(
+            "SELECT actions.*, origins.source AS origin_source, origins.row AS origin_row, "
+            "origins.sent_assignee FROM origins JOIN actions USING (identity) "
+            "WHERE actions.state IN ('sent', 'partial') ORDER BY actions.case_id, actions.case_seq"
+        )
+        return [
+            Retried(
+                entry_from_row(row), row["origin_source"], row["origin_row"], row["sent_assignee"]
+            )
+            for row in rows
+        ]
+
+    def _has_table(self, name: str) -> bool:
+        sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?"
+        return bool(self._query(sql, (name,)))
 
     # --- response dates (issue #5: fetched from the API once, reused by later runs) ----
     def get_response_dates(self, cases: Iterable[str]) -> dict[str, str]:

@@ -72,6 +72,15 @@ CREATE TABLE IF NOT EXISTS pilot_cases (
     verdict TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (run_id, case_id)
 );
+-- a retried action: the export's file and row it fixes (as its failures file names them) and
+-- the fingerprint of the assignee it sent, so that `verify EXPORT` puts it in that row's place
+CREATE TABLE IF NOT EXISTS origins (
+    identity TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    sent_assignee TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS response_dates (
     case_id TEXT PRIMARY KEY,
     response_at TEXT NOT NULL,

@@ -314,6 +314,18 @@ class Journal(JournalReader):
             [(str(verdict), run_id, str(case)) for case, verdict in verdicts.items()],
         )
 
+    # --- a retry's provenance: which export row each of its actions fixes --------------
+    def record_origins(self, run_id: str, origins: Iterable[tuple[str, str, int, str]]) -> None:
+        """(identity, source, row, sent-assignee fingerprint) of each action a retry sends."""
+        self._write_many(
+            "INSERT OR REPLACE INTO origins (identity, run_id, source, row, sent_assignee) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [
+                (identity, run_id, str(source), int(row), hint)
+                for identity, source, row, hint in origins
+            ],
+        )
+
     # --- response dates (issue #5: fetched from the API once, reused by later runs) ----
     def put_response_dates(self, dates: Mapping[str, str]) -> None:
         now = _now()

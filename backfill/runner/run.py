@@ -42,6 +42,7 @@ from backfill.send.auth import Credentials
 from backfill.send.retry_policy import RetryPolicy
 from backfill.send.session import ApiSession
 from backfill.verify.check import VerifyOutcome
+from backfill.verify.provenance import origins_to_record
 
 __all__ = ["RunOptions", "RunOutcome", "retry", "run", "status"]
 
@@ -154,6 +155,7 @@ class _Run:
         # a rehearsal proves itself: the emulator is gone afterwards, so it reads back now
         self.verify = options.verify or options.sandbox
         self.began = False  # the journal knows of this run: it may have sent something
+        self.origins: list[tuple[str, str, int, str]] = []  # journal.record_origins's rows
 
     def execute(self, make_plan: MakePlan) -> RunOutcome:
         from backfill.runner.footprint import Footprint
@@ -223,6 +225,8 @@ class _Run:
                 on_plan=options.on_plan,
             )
             hooks = JournalHooks(journal, record.run_id, decisions)
+            # a retry's rows: which export row each action fixes (`verify EXPORT` reads it)
+            self.origins = origins_to_record(plan, decisions.identities)
             record.notes.extend(notes)
             if not decisions.cases and not self.verify:
                 self._begin(journal)
@@ -338,3 +342,5 @@ class _Run:
         record = self.record
         self.began = True
         journal.begin_run(record.run_id, record.command, record.inputs, record.target)
+        if self.origins:
+            journal.record_origins(record.run_id, self.origins)
