@@ -15,7 +15,12 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
+import bench_send  # noqa: E402
+import results_chart  # noqa: E402
+import results_table  # noqa: E402
 import run_all  # noqa: E402
+import sandbox_runs  # noqa: E402
+from results_table import README_BEGIN, README_END, with_figures  # noqa: E402
 
 SMOKE = run_all.Sizes(
     seconds_per_rate=1,
@@ -34,12 +39,12 @@ SMOKE = run_all.Sizes(
 
 def test_unlimited_contender_counts_every_accepted_request(tmp_path: Path) -> None:
     responses = tmp_path / "responses.csv"
-    cases = run_all.bench_send.make_cases(SMOKE.unlimited_actions, 10)
+    cases = bench_send.make_cases(SMOKE.unlimited_actions, 10)
     responses.write_text(
         "number_customergauge,date_survey_response\n"
         + "".join(f"{case[0].case},2023-01-01 00:00:00\n" for case in cases)
     )
-    run = run_all.engine(responses, "unlimited", cases, 1_000_000)
+    run = sandbox_runs.engine(responses, "unlimited", cases, 1_000_000)
     assert run.figures["accepted"] == SMOKE.unlimited_actions == sum(run.accepted_per_s)
     assert run.figures["answers_429"] == 0
 
@@ -51,7 +56,7 @@ def test_journal_and_resume_pieces_write_the_results(tmp_path: Path) -> None:
     resume = saved["resume"]
     assert resume["left_to_send"] == 0  # every action was journaled as sent
     assert resume["already_sent"] == resume["actions"] > 0
-    rows = run_all.table(results)
+    rows = results_table.table(results)
     assert any(row.startswith("| journal, per action |") for row in rows)
     assert any(row.startswith("| resume start-up") for row in rows)
 
@@ -59,18 +64,16 @@ def test_journal_and_resume_pieces_write_the_results(tmp_path: Path) -> None:
 def test_chart_of_every_contender(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     results = {
-        "machine": run_all.machine(),
+        "machine": results_table.machine(),
         "send": {"contenders": [{"name": "a", "accepted_per_s": [3, 5, 5, 1]}]},
         "lost": [{"lost_share": 0.01, "accepted_per_s": [2, 2]}],
     }
-    assert run_all.chart(results, tmp_path / "chart.png") == ""
+    assert results_chart.chart(results, tmp_path / "chart.png") == ""
     assert (tmp_path / "chart.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_readme_block_is_replaced_between_its_markers() -> None:
-    readme = f"intro\n{run_all.README_BEGIN}\nold\n{run_all.README_END}\nrest\n"
-    updated = run_all.with_figures(readme, "| what | figure |")
-    assert (
-        updated == f"intro\n{run_all.README_BEGIN}\n| what | figure |\n{run_all.README_END}\nrest\n"
-    )
-    assert run_all.with_figures(updated, "| what | figure |") == updated
+    readme = f"intro\n{README_BEGIN}\nold\n{README_END}\nrest\n"
+    updated = with_figures(readme, "| what | figure |")
+    assert updated == f"intro\n{README_BEGIN}\n| what | figure |\n{README_END}\nrest\n"
+    assert with_figures(updated, "| what | figure |") == updated
