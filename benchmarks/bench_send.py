@@ -140,6 +140,9 @@ async def engine_run(
     )
     async with ApiSession(config, CREDENTIALS) as api:
         report = await send_cases(api, cases, send=config.send)
+    found = {}
+    if api.adaptive is not None:  # rate_limit: auto: where the server pushed back, and when
+        found = {"rate_found": api.adaptive.found, "found_after_s": api.adaptive.found_after_s}
     outcomes = Counter(r.outcome for r in report.results.values())
     log = (await fetch(base_url + "/_sandbox/requests"))["data"]
     puts = [r for r in log if r["path"].startswith("/v7")]
@@ -155,6 +158,7 @@ async def engine_run(
         "answers_429": sum(1 for r in puts if r["status"] == 429),
         "outcomes": dict(outcomes),
         "aborted": report.aborted,
+        **found,
     }
 
 

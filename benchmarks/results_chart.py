@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from lost_answers import LOST_CONCURRENCY, LOST_RATE
+from results_table import shown
 from sandbox_runs import LATENCY_MS
 
 
@@ -19,7 +20,8 @@ def chart(results: dict[str, Any], path: Path) -> str:
         import matplotlib.ticker
     except ImportError:
         return "no chart: matplotlib is not installed (pip install -e '.[bench]')"
-    contenders = results.get("send", {}).get("contenders", [])
+    send = results.get("send", {})
+    contenders = [c for c in send.get("contenders", []) if shown(c, send)]
     lost = results.get("lost", [])
     panels = [
         ("same input, one sandbox", [(c["name"], c["accepted_per_s"]) for c in contenders]),

@@ -1,4 +1,8 @@
-"""run_all.py's figures in words: the machine, the Markdown tables, the README's section."""
+"""run_all.py's figures in words: the machine, the Markdown tables, the README's section.
+
+`table` gives one row per figure (the README's Performance section shows these), then the
+limiter before and after issue 27 side by side when both were measured.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 README_BEGIN, README_END = "<!-- run_all:begin -->", "<!-- run_all:end -->"
+# issue 27's targets: share of rate_limit at every rate; auto's steady share and 429s
+SHARE_TARGET, AUTO_SHARE_TARGET, AUTO_429_TARGET = 0.95, 0.90, 0.02
 
 
 def machine() -> dict[str, Any]:
@@ -50,11 +56,21 @@ def machine_line(results: dict[str, Any]) -> str:
     )
 
 
+def shown(contender: dict[str, Any], send: dict[str, Any]) -> bool:
+    """Whether a contender has a row (and a line in the chart): the 'before' limiter's
+    runs appear only in the side-by-side table when this checkout's were measured too."""
+    return contender.get("limiter") != "before" or "after" not in send.get("limiters", {})
+
+
 def table(results: dict[str, Any]) -> list[str]:
     """The figures as Markdown table rows (the README's Performance section shows these)."""
     lines = ["| what | figure |", "|---|---|"]
     send = results.get("send") or {}
-    lines += [f"| {c['name']} | {_contender_text(c)} |" for c in send.get("contenders", [])]
+    lines += [
+        f"| {c['name']} | {_contender_text(c)} |"
+        for c in send.get("contenders", [])
+        if shown(c, send)
+    ]
     for key in ("auto", "newman"):
         if "skipped" in send.get(key, {}):
             lines.append(f"| {key} | {send[key]['skipped']} |")
@@ -80,7 +96,7 @@ def table(results: dict[str, Any]) -> list[str]:
             f"look-ups and decisions {r['decide_s']:.1f} s; planning before it "
             f"{r['plan_s']:.1f} s); {r['left_to_send']} left to send |"
         )
-    return lines
+    return lines + limiters_table(send)
 
 
 def _contender_text(f: dict[str, Any]) -> str:
@@ -111,6 +127,57 @@ def _lost_row(run: dict[str, Any]) -> str:
         f"against a bound of {run['bound_s']:.1f} s ({run['wall_over_bound']:.2f}x); "
         f"every case started by {run['last_case_started_s']:.1f} s; settle floor "
         f"{run['settle_floor_s']:.1f} s |"
+    )
+
+
+def limiters_table(send: dict[str, Any]) -> list[str]:
+    """The fixed rates and auto, one row per limiter, when both limiters were measured."""
+    described = send.get("limiters", {})
+    if len(described) < 2:
+        return []
+    runs = [c for c in send.get("contenders", []) if "limiter" in c]
+    rates = sorted({c["rate_limit"] for c in runs if "share_of_limit" in c})
+    auto = any("steady_share" in c for c in runs)
+    head = ["limiter", *(f"{rate}/s" for rate in rates), *(["auto vs 40/s"] if auto else [])]
+    lines = [
+        "",
+        "Limiter before and after issue 27, one run (share of `rate_limit` achieved / busiest "
+        "1 s window at the sandbox; auto: steady share of the server's rate / 429s / when "
+        "the limit was found; ✗ = target missed):",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
+    for name, description in described.items():
+        cells = [f"{name}: {description}"]
+        for rate in rates:
+            found = [c for c in runs if c["limiter"] == name and c.get("rate_limit") == rate]
+            cells.append(_rate_cell(found[0]) if found else "-")
+        if auto:
+            found = [c for c in runs if c["limiter"] == name and "steady_share" in c]
+            cells.append(_auto_cell(found[0]) if found else "-")
+        lines.append("| " + " | ".join(cells) + " |")
+    targets = [f"≥ {SHARE_TARGET:.0%} / ≤ {rate}" for rate in rates]
+    auto_target = [f"≥ {AUTO_SHARE_TARGET:.0%} / ≤ {AUTO_429_TARGET:.0%}"] if auto else []
+    return [*lines, "| target | " + " | ".join([*targets, *auto_target]) + " |"]
+
+
+def _rate_cell(run: dict[str, Any]) -> str:
+    missed = run["share_of_limit"] < SHARE_TARGET or run["busiest_1s_window"] > run["rate_limit"]
+    return (
+        f"{run['share_of_limit']:.1%} / {run['busiest_1s_window']}"
+        + (f", {run['answers_429']} 429s" if run["answers_429"] else "")
+        + (" ✗" if missed else "")
+    )
+
+
+def _auto_cell(run: dict[str, Any]) -> str:
+    share = run["steady_share"]
+    missed = share is None or share < AUTO_SHARE_TARGET or run["share_429"] > AUTO_429_TARGET
+    found = run.get("found_after_s")
+    return (
+        f"{'-' if share is None else f'{share:.1%}'} / {run['share_429']:.1%} / "
+        f"{'not found' if found is None else f'{found:.1f} s'}" + (" ✗" if missed else "")
     )
 
 

@@ -5,7 +5,8 @@ On one sandbox setup (`backfill sandbox` in its own process, 20 ms latency) and 
 
 - **send** (send_rates.py): backfill at a fixed send.rate_limit of 5, 25, 100 and 200/s
   against a sandbox that answers 429 above that rate, unlimited, `auto` against a 40/s
-  server, Newman with a CSV data file (newman_run.py) and a naive loop;
+  server, Newman with a CSV data file (newman_run.py) and a naive loop; the fixed rates and
+  auto once with the limiter before issue 27 and once with this checkout's (limiters.py);
 - **lost** (lost_answers.py): answers lost at 0, 1 and 5 % against the bound actions / rate;
 - **plan** (plan_speed.py): `backfill plan` at 10 k / 100 k / 500 k / 1 M rows (CSV) and
   10 k / 100 k (XLSX), each against a bare read of the same file, with peak memory;
@@ -15,12 +16,13 @@ On one sandbox setup (`backfill sandbox` in its own process, 20 ms latency) and 
 results_table.py words the figures, results_chart.py draws them.
 
     python benchmarks/run_all.py [--quick] [--out benchmarks/results] [--only send,plan,...]
-        [--readme]  (also put the table into README.md's Performance section)
+        [--readme] [--limiters before,after]
 
-About 15 minutes on a 2-core machine (`--quick`: about 2, at small sizes). The chart needs
-matplotlib (`pip install -e '.[bench]'`); without it the rest still runs. Newman is looked up
-on PATH, else installed with npm into ~/.cache/backfill-bench (or give --newman PATH); when
-neither works the table says so.
+`--readme` also puts the table into README.md's Performance section. About 12 minutes on a
+quiet 2-core machine (`--quick`: about 3, at small sizes). The chart needs matplotlib
+(`pip install -e '.[bench]'`); without it the rest still runs. Newman is looked up on PATH,
+else installed with npm into ~/.cache/backfill-bench (or give --newman PATH); when neither
+works the table says so.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import bench_send  # noqa: E402
+import limiters  # noqa: E402
 from journal_cost import journal_piece  # noqa: E402
 from lost_answers import lost_piece  # noqa: E402
 from plan_speed import plan_piece, prepare_inputs  # noqa: E402
@@ -131,6 +134,8 @@ def run(
     newman: str | None,
     say: Callable[[str], None],
     inputs: Path | None = None,  # where generated inputs are kept (default: a temporary folder)
+    *,
+    chosen_limiters: tuple[str, ...] = limiters.NAMES,  # the send piece's limiters
 ) -> dict[str, Any]:
     results: dict[str, Any] = {"machine": machine(), "sizes": sizes.__dict__, "seconds": 0.0}
     results["machine"]["load_average_after"] = results["machine"]["load_average_before"]
@@ -139,7 +144,7 @@ def run(
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         steps: dict[str, Callable[[], Any]] = {
-            "send": lambda: send_piece(sizes, work, newman, say),
+            "send": lambda: send_piece(sizes, work, newman, say, chosen_limiters),
             "lost": lambda: lost_piece(sizes, work, say),
             "plan": lambda: plan_piece(sizes, work, inputs or work, say),
             "journal": lambda: journal_piece(sizes.journal_actions, say),
@@ -171,12 +176,18 @@ def run(
 
 def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes: about 2 minutes")
+    parser.add_argument("--quick", action="store_true", help="small sizes: about 3 minutes")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--only", default=",".join(PIECES), help=f"any of {','.join(PIECES)}")
     parser.add_argument("--newman", help="the newman command (default: PATH, else npm install)")
     parser.add_argument(
         "--readme", action="store_true", help="also put the table into README.md's Performance"
+    )
+    parser.add_argument(
+        "--limiters",
+        default=",".join(limiters.NAMES),
+        help="the send piece's limiters: before (issue 27's, read from git history), after "
+        "(this checkout's), or both (default)",
     )
     parser.add_argument(
         "--inputs",
@@ -200,6 +211,14 @@ def main() -> int:
     unknown = set(pieces) - set(PIECES)
     if unknown:
         parser.error(f"unknown pieces {sorted(unknown)}; choose from {','.join(PIECES)}")
+    chosen = {name.strip() for name in args.limiters.split(",") if name.strip()}
+    if not chosen or chosen - set(limiters.NAMES):
+        parser.error(f"--limiters: choose from {','.join(limiters.NAMES)}")
+    if "send" in pieces and "before" in chosen:
+        try:  # now, rather than after the first measurements
+            limiters.before_module()
+        except limiters.HistoryMissing as missing:
+            parser.exit(2, f"run_all.py: {missing}\n")
     sizes = QUICK if args.quick else FULL
     started = time.perf_counter()
 
@@ -211,7 +230,10 @@ def main() -> int:
     if args.prepare:
         prepare_inputs(sizes, args.inputs, say)
         return 0
-    results = run(sizes, pieces, args.out, args.newman, say, args.inputs)
+    results = run(
+        sizes, pieces, args.out, args.newman, say, args.inputs,
+        chosen_limiters=tuple(n for n in limiters.NAMES if n in chosen),
+    )  # fmt: skip
     summary = "\n".join([machine_line(results), "", *table(results)])
     (args.out / "latest.md").write_text(summary + "\n")
     if args.readme:

@@ -8,6 +8,10 @@
   rate, the share of 429 answers, when the limit was found;
 - **Newman** with a CSV data file (newman_run.py) and a **naive loop** (aiohttp, one request
   at a time): what people write first.
+
+The fixed rates and auto run once per limiter (limiters.py: before and after issue 27), the
+two back to back at each rate, so that a noisy spell of the machine hits both; each of
+those contenders names its limiter ("limiter": "before" or "after").
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import bench_send
+import limiters
 import newman_run
 from sandbox_runs import (
     LATENCY_MS,
@@ -82,40 +87,61 @@ def naive(responses: Path, actions: list[Any]) -> Contender:
 
 
 def fixed_rates(
-    sizes: Any, cases_all: list[list[Any]], responses: Path, say: Callable[[str], None]
-) -> list[Contender]:
+    sizes: Any, cases_all: list[list[Any]], responses: Path, chosen: tuple[str, ...],
+    say: Callable[[str], None],
+) -> list[Contender]:  # fmt: skip
+    """Each rate with each limiter, back to back."""
     runs = []
     for rate in sizes.rates:
         cases = first_actions(cases_all, int(rate * sizes.seconds_per_rate))
-        say(f"send: fixed rate_limit {rate}/s, {count_actions(cases)} actions")
-        run = engine(responses, f"backfill {rate}/s", cases, rate, "--rate-limit", str(rate))
-        run.figures["share_of_limit"] = run.figures["rate_per_s"] / rate
-        run.figures["windows_over_limit"] = int(run.figures["busiest_1s_window"] > rate)
+        for limiter in chosen:
+            say(f"send: fixed rate_limit {rate}/s, {count_actions(cases)} actions ({limiter})")
+            with limiters.swapped(limiter):
+                run = engine(
+                    responses, f"backfill {rate}/s", cases, rate, "--rate-limit", str(rate)
+                )
+            run.figures["limiter"] = limiter
+            run.figures["rate_limit"] = rate
+            run.figures["share_of_limit"] = run.figures["rate_per_s"] / rate
+            run.figures["share_at_sandbox"] = run.figures["rate_at_sandbox_per_s"] / rate
+            run.figures["windows_over_limit"] = int(run.figures["busiest_1s_window"] > rate)
+            runs.append(run)
+    return runs
+
+
+def auto_runs(
+    sizes: Any, cases_all: list[list[Any]], responses: Path, chosen: tuple[str, ...],
+    say: Callable[[str], None],
+) -> list[Contender]:  # fmt: skip
+    cases = first_actions(cases_all, sizes.auto_actions)
+    runs = []
+    for limiter in chosen:
+        say(f"send: auto against a {AUTO_SERVER_RATE}/s server, {count_actions(cases)} actions "
+            f"({limiter})")  # fmt: skip
+        name = f"backfill auto vs {AUTO_SERVER_RATE}/s server"
+        with limiters.swapped(limiter):
+            run = engine(
+                responses, name, cases, "auto", "--server-rate", str(AUTO_SERVER_RATE)
+            )  # fmt: skip
+        run.figures.update(auto_figures(run), limiter=limiter)
         runs.append(run)
     return runs
 
 
-def auto_run(
-    sizes: Any, cases_all: list[list[Any]], responses: Path, say: Callable[[str], None]
-) -> Contender:
-    cases = first_actions(cases_all, sizes.auto_actions)
-    say(f"send: auto against a {AUTO_SERVER_RATE}/s server, {count_actions(cases)} actions")
-    run = engine(
-        responses, f"backfill auto vs {AUTO_SERVER_RATE}/s server", cases, "auto",
-        "--server-rate", str(AUTO_SERVER_RATE),
-    )  # fmt: skip
-    run.figures.update(auto_figures(run))
-    return run
-
-
 def send_piece(
-    sizes: Any, work: Path, newman: str | None, say: Callable[[str], None]
-) -> dict[str, Any]:
-    """Every send contender, one after the other."""
+    sizes: Any, work: Path, newman: str | None, say: Callable[[str], None],
+    chosen: tuple[str, ...] = limiters.NAMES,
+) -> dict[str, Any]:  # fmt: skip
+    """Every send contender; the fixed rates and auto with each limiter in `chosen`."""
+    if "before" in chosen and (sizes.rates or sizes.auto_actions):
+        limiters.before_module()  # fails now, with its reason, rather than halfway through
     cases_all = bench_send.make_cases(max(6000, sizes.unlimited_actions), 1800)
     responses = write_responses(work / "responses.csv", cases_all)
-    out: dict[str, Any] = {"latency_ms": LATENCY_MS}
-    contenders = fixed_rates(sizes, cases_all, responses, say)
+    out: dict[str, Any] = {
+        "latency_ms": LATENCY_MS,
+        "limiters": {name: limiters.DESCRIBED[name] for name in chosen},
+    }
+    contenders = fixed_rates(sizes, cases_all, responses, chosen, say)
     cases = first_actions(cases_all, sizes.unlimited_actions)
     say(f"send: unlimited, {count_actions(cases)} actions")
     contenders.append(engine(responses, "backfill unlimited", cases, 1_000_000))
@@ -124,9 +150,10 @@ def send_piece(
         say(f"send: auto against {AUTO_SERVER_RATE}/s {why_not}")
         out["auto"] = {"skipped": why_not}
     else:
-        run = auto_run(sizes, cases_all, responses, say)
-        out["auto"] = run.figures
-        contenders.append(run)
+        runs = auto_runs(sizes, cases_all, responses, chosen, say)
+        # the auto row of the table is this checkout's limiter (or the only one measured)
+        out["auto"] = next((r for r in runs if r.figures["limiter"] == "after"), runs[-1]).figures
+        contenders.extend(runs)
     actions = [a for case in cases_all for a in case][: sizes.naive_actions]
     command, why_not = newman_run.newman_command(newman)
     if command is None:

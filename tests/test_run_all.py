@@ -16,10 +16,12 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
 import bench_send  # noqa: E402
+import limiters  # noqa: E402
 import results_chart  # noqa: E402
 import results_table  # noqa: E402
 import run_all  # noqa: E402
 import sandbox_runs  # noqa: E402
+import send_rates  # noqa: E402
 from results_table import README_BEGIN, README_END, with_figures  # noqa: E402
 
 SMOKE = run_all.Sizes(
@@ -77,3 +79,64 @@ def test_readme_block_is_replaced_between_its_markers() -> None:
     updated = with_figures(readme, "| what | figure |")
     assert updated == f"intro\n{README_BEGIN}\n| what | figure |\n{README_END}\nrest\n"
     assert with_figures(updated, "| what | figure |") == updated
+
+
+def test_the_limiter_before_issue_27_is_swapped_in_from_git_history() -> None:
+    import backfill.send.session as session
+    from backfill.send import ratelimit
+
+    try:
+        before = limiters.before_module()
+    except limiters.HistoryMissing as missing:
+        pytest.skip(str(missing))  # a shallow clone
+    assert before.RateLimiter is not ratelimit.RateLimiter
+    assert hasattr(before, "CATCH_UP_S") and not hasattr(ratelimit, "CATCH_UP_S")  # the GCRA
+    with limiters.swapped("before"):
+        assert isinstance(session.pacing_limiter(5), before.RateLimiter)
+    assert isinstance(session.pacing_limiter(5), ratelimit.RateLimiter)
+    with pytest.raises(RuntimeError, match="made no limiter"), limiters.swapped("before"):
+        pass  # nothing sent: the swap cannot have been measured
+
+
+def test_without_the_history_the_before_limiter_says_how_to_go_on(tmp_path: Path) -> None:
+    with pytest.raises(limiters.HistoryMissing, match="--limiters after"):
+        limiters.before_module(tmp_path)
+
+
+def test_each_limiter_paces_a_fixed_rate_run(tmp_path: Path) -> None:
+    try:
+        limiters.before_module()
+    except limiters.HistoryMissing as missing:
+        pytest.skip(str(missing))
+    sizes = run_all.Sizes(**{**SMOKE.__dict__, "rates": (25,), "seconds_per_rate": 0.5})
+    cases = bench_send.make_cases(40, 20)
+    responses = sandbox_runs.write_responses(tmp_path / "responses.csv", cases)
+    runs = send_rates.fixed_rates(sizes, cases, responses, limiters.NAMES, lambda _: None)
+    assert [run.figures["limiter"] for run in runs] == ["before", "after"]
+    for run in runs:
+        assert run.figures["accepted"] == sandbox_runs.count_actions(
+            sandbox_runs.first_actions(cases, 12)
+        )
+        assert run.figures["answers_429"] == 0
+        assert run.figures["busiest_1s_window"] <= 25
+
+
+def test_the_limiters_side_by_side_mark_a_missed_target() -> None:
+    def fixed(limiter: str, share: float, window: int) -> dict[str, object]:
+        return {"name": "x", "limiter": limiter, "rate_limit": 100, "share_of_limit": share,
+                "busiest_1s_window": window, "answers_429": 0}  # fmt: skip
+
+    auto = {"name": "auto", "limiter": "after", "steady_share": 0.95, "share_429": 0.001,
+            "found_after_s": 4.2}  # fmt: skip
+    send = {
+        "limiters": limiters.DESCRIBED,
+        "contenders": [fixed("before", 0.961, 99), fixed("after", 0.93, 98), auto],
+    }
+    rows = results_table.limiters_table(send)
+    before = next(row for row in rows if row.startswith("| before:"))
+    after = next(row for row in rows if row.startswith("| after:"))
+    assert "96.1% / 99 |" in before and before.endswith("| - |")  # no auto run: a dash
+    assert "93.0% / 98 ✗ |" in after and after.endswith("95.0% / 0.1% / 4.2 s |")
+    assert rows[-1] == "| target | ≥ 95% / ≤ 100 | ≥ 90% / ≤ 2% |"
+    only_after = {**send, "limiters": {"after": limiters.DESCRIBED["after"]}}
+    assert results_table.limiters_table(only_after) == []
