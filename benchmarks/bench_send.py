@@ -88,13 +88,16 @@ SANDBOX_LAUNCH = (
 
 
 @contextmanager
-def sandbox_process(responses: Path, *options: str) -> Any:
-    """`backfill sandbox` on a free port in a child process; yields its base URL."""
+def sandbox_process(
+    responses: Path, *options: str, launch: str = SANDBOX_LAUNCH, env: dict[str, str] | None = None
+) -> Any:
+    """`backfill sandbox` on a free port in a child process; yields its base URL. `launch`
+    is the Python code that starts it (see SANDBOX_LAUNCH), `env` more of its environment."""
     command = [
-        sys.executable, "-c", SANDBOX_LAUNCH, "sandbox",
+        sys.executable, "-c", launch, "sandbox",
         "--port", "0", "--responses", str(responses), *options,
     ]  # fmt: skip
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, text=True, env=env, preexec_fn=_server_priority
     )

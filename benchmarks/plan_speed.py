@@ -44,8 +44,10 @@ def prepare_inputs(sizes: Any, inputs: Path, say: Callable[[str], None]) -> None
     for rows, cases in sizes.plan_xlsx:
         say(f"inputs: XLSX of {rows:,} rows")
         history(inputs, rows, cases, workbook=True)
-    say(f"inputs: CSV of {sizes.resume_actions[0]:,} rows")
-    history(inputs, *sizes.resume_actions)
+    for rows, cases in {sizes.resume_actions, sizes.memory_actions}:
+        if rows:
+            say(f"inputs: CSV of {rows:,} rows")
+            history(inputs, rows, cases)
 
 
 def plan_piece(

@@ -96,6 +96,7 @@ def table(results: dict[str, Any]) -> list[str]:
             f"look-ups and decisions {r['decide_s']:.1f} s; planning before it "
             f"{r['plan_s']:.1f} s); {r['left_to_send']} left to send |"
         )
+    lines += [_memory_row(run) for run in results.get("memory", [])]
     return lines + limiters_table(send)
 
 
@@ -127,6 +128,28 @@ def _lost_row(run: dict[str, Any]) -> str:
         f"against a bound of {run['bound_s']:.1f} s ({run['wall_over_bound']:.2f}x); "
         f"every case started by {run['last_case_started_s']:.1f} s; settle floor "
         f"{run['settle_floor_s']:.1f} s |"
+    )
+
+
+def _memory_row(run: dict[str, Any]) -> str:
+    client = run["commit"] or Path(run["checkout"]).name
+    by = run["pauses_over_limit"]
+    cause = {"client": "the client's collector", "sandbox": "the sandbox's collector"}.get(
+        run["longest_pause_cause"], "no collector"
+    )
+    written = sorted(run["written_after_last_answer_s"].items(), key=lambda item: item[1])
+    files = ", ".join(f"{name} {at:+.1f} s" for name, at in written if at >= 0)
+    return (
+        f"| run of {run['actions']:,} actions, unlimited (client {client}) | peak "
+        f"{run['peak_rss_mib']:,.0f} MiB; {run['requests_at_sandbox']:,} requests at "
+        f"{run['rate_per_s']:,.0f}/s; longest pause at the sandbox "
+        f"{run['longest_pause_s'] * 1000:.0f} ms ({cause}); "
+        f"pauses over {run['pause_limit_s'] * 1000:.0f} ms: {by['client']} from the client's "
+        f"collector (longest {run['longest_pause_from_client_collector_s'] * 1000:.0f} ms), "
+        f"{by['sandbox']} from the sandbox's, {by['none']} from neither; longest client "
+        f"collection while sending {run['longest_client_collection_while_sending_s'] * 1000:.0f}"
+        f" ms; returned "
+        f"{run['end_of_run_s']:.1f} s after the last answer ({files or 'no files'}) |"
     )
 
 

@@ -11,18 +11,22 @@ On one sandbox setup (`backfill sandbox` in its own process, 20 ms latency) and 
 - **plan** (plan_speed.py): `backfill plan` at 10 k / 100 k / 500 k / 1 M rows (CSV) and
   10 k / 100 k (XLSX), each against a bare read of the same file, with peak memory;
 - **journal** (journal_cost.py): the journal's cost per action;
-- **resume** (resume_startup.py): resume start-up on a journal of 1 M sent actions.
+- **resume** (resume_startup.py): resume start-up on a journal of 1 M sent actions;
+- **memory** (memory_run.py): `backfill run` of 1 M actions at an unlimited rate: the
+  client's peak memory, the longest pause between requests at the sandbox and whose garbage
+  collector caused it, the time from the last answer to the run's return; the client from
+  each --checkout (default: this one).
 
 results_table.py words the figures, results_chart.py draws them.
 
     python benchmarks/run_all.py [--quick] [--out benchmarks/results] [--only send,plan,...]
-        [--readme] [--limiters before,after]
+        [--readme] [--limiters before,after] [--checkout PATH ...] [--memory-actions N]
 
-`--readme` also puts the table into README.md's Performance section. About 12 minutes on a
-quiet 2-core machine (`--quick`: about 3, at small sizes). The chart needs matplotlib
-(`pip install -e '.[bench]'`); without it the rest still runs. Newman is looked up on PATH,
-else installed with npm into ~/.cache/backfill-bench (or give --newman PATH); when neither
-works the table says so.
+`--readme` also puts the table into README.md's Performance section. About 35 minutes on a
+quiet 2-core machine (the memory piece about 15 of them per checkout; `--quick`: about 4,
+at small sizes). The chart needs matplotlib (`pip install -e '.[bench]'`); without it the
+rest still runs. Newman is looked up on PATH, else installed with npm into
+~/.cache/backfill-bench (or give --newman PATH); when neither works the table says so.
 """
 
 from __future__ import annotations
@@ -46,13 +50,14 @@ import bench_send  # noqa: E402
 import limiters  # noqa: E402
 from journal_cost import journal_piece  # noqa: E402
 from lost_answers import lost_piece  # noqa: E402
+from memory_run import memory_piece  # noqa: E402
 from plan_speed import plan_piece, prepare_inputs  # noqa: E402
 from results_chart import chart  # noqa: E402
 from results_table import machine, machine_line, table, with_figures  # noqa: E402
 from resume_startup import resume_piece  # noqa: E402
 from send_rates import send_piece  # noqa: E402
 
-PIECES = ("send", "lost", "plan", "journal", "resume")
+PIECES = ("send", "lost", "plan", "journal", "resume", "memory")
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,7 @@ class Sizes:
     plan_xlsx: tuple[tuple[int, int], ...]
     journal_actions: int
     resume_actions: tuple[int, int]  # (rows, cases)
+    memory_actions: tuple[int, int] = (0, 0)  # (rows, cases) of the memory piece's run
 
 
 FULL = Sizes(
@@ -84,6 +90,7 @@ FULL = Sizes(
     plan_xlsx=((10_000, 2_000), (100_000, 20_000)),
     journal_actions=20_000,
     resume_actions=(1_000_000, 200_000),
+    memory_actions=(1_000_000, 200_000),
 )
 QUICK = Sizes(
     seconds_per_rate=4,
@@ -97,6 +104,7 @@ QUICK = Sizes(
     plan_xlsx=((10_000, 2_000),),
     journal_actions=2_000,
     resume_actions=(20_000, 4_000),
+    memory_actions=(20_000, 4_000),
 )
 TINY = Sizes(  # the smoke test's: every code path, nothing measured
     seconds_per_rate=1,
@@ -110,6 +118,7 @@ TINY = Sizes(  # the smoke test's: every code path, nothing measured
     plan_xlsx=((100, 20),),
     journal_actions=100,
     resume_actions=(300, 60),
+    memory_actions=(200, 40),
 )
 
 
@@ -136,6 +145,7 @@ def run(
     inputs: Path | None = None,  # where generated inputs are kept (default: a temporary folder)
     *,
     chosen_limiters: tuple[str, ...] = limiters.NAMES,  # the send piece's limiters
+    checkouts: tuple[Path, ...] = (),  # the memory piece's clients (default: this checkout)
 ) -> dict[str, Any]:
     results: dict[str, Any] = {"machine": machine(), "sizes": sizes.__dict__, "seconds": 0.0}
     results["machine"]["load_average_after"] = results["machine"]["load_average_before"]
@@ -149,6 +159,7 @@ def run(
             "plan": lambda: plan_piece(sizes, work, inputs or work, say),
             "journal": lambda: journal_piece(sizes.journal_actions, say),
             "resume": lambda: resume_piece(sizes, work, inputs or work, say),
+            "memory": lambda: memory_piece(sizes, work, inputs or work, say, checkouts),
         }
         results["measured"] = {}
         for piece in (p for p in PIECES if p in pieces):
@@ -176,7 +187,7 @@ def run(
 
 def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes: about 3 minutes")
+    parser.add_argument("--quick", action="store_true", help="small sizes: about 4 minutes")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--only", default=",".join(PIECES), help=f"any of {','.join(PIECES)}")
     parser.add_argument("--newman", help="the newman command (default: PATH, else npm install)")
@@ -188,6 +199,19 @@ def arguments() -> argparse.ArgumentParser:
         default=",".join(limiters.NAMES),
         help="the send piece's limiters: before (issue 27's, read from git history), after "
         "(this checkout's), or both (default)",
+    )
+    parser.add_argument(
+        "--checkout",
+        type=Path,
+        action="append",
+        default=[],
+        help="a checkout whose package the memory piece's client runs (repeat to measure "
+        "several in one run; default: this one)",
+    )
+    parser.add_argument(
+        "--memory-actions",
+        type=int,
+        help="actions of the memory piece's run (default: 1,000,000; --quick 20,000)",
     )
     parser.add_argument(
         "--inputs",
@@ -214,12 +238,17 @@ def main() -> int:
     chosen = {name.strip() for name in args.limiters.split(",") if name.strip()}
     if not chosen or chosen - set(limiters.NAMES):
         parser.error(f"--limiters: choose from {','.join(limiters.NAMES)}")
+    for checkout in args.checkout:
+        if not (checkout / "backfill" / "__init__.py").is_file():
+            parser.error(f"--checkout {checkout}: no backfill package there")
     if "send" in pieces and "before" in chosen:
         try:  # now, rather than after the first measurements
             limiters.before_module()
         except limiters.HistoryMissing as missing:
             parser.exit(2, f"run_all.py: {missing}\n")
     sizes = QUICK if args.quick else FULL
+    if args.memory_actions:
+        sizes = Sizes(**{**sizes.__dict__, "memory_actions": _memory_size(args.memory_actions)})
     started = time.perf_counter()
 
     def say(text: str) -> None:
@@ -233,6 +262,7 @@ def main() -> int:
     results = run(
         sizes, pieces, args.out, args.newman, say, args.inputs,
         chosen_limiters=tuple(n for n in limiters.NAMES if n in chosen),
+        checkouts=tuple(args.checkout),
     )  # fmt: skip
     summary = "\n".join([machine_line(results), "", *table(results)])
     (args.out / "latest.md").write_text(summary + "\n")
@@ -244,6 +274,11 @@ def main() -> int:
         f"chart: {results['chart']}"
     )
     return 0
+
+
+def _memory_size(actions: int) -> tuple[int, int]:
+    """(rows, cases) of a memory run of `actions`: five actions a case, as the full run."""
+    return actions, max(1, actions // 5)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ sys.path.insert(0, str(BENCHMARKS))
 
 import bench_send  # noqa: E402
 import limiters  # noqa: E402
+import memory_run  # noqa: E402
 import results_chart  # noqa: E402
 import results_table  # noqa: E402
 import run_all  # noqa: E402
@@ -79,6 +80,37 @@ def test_readme_block_is_replaced_between_its_markers() -> None:
     updated = with_figures(readme, "| what | figure |")
     assert updated == f"intro\n{README_BEGIN}\n| what | figure |\n{README_END}\nrest\n"
     assert with_figures(updated, "| what | figure |") == updated
+
+
+def test_memory_piece_runs_a_checkout_and_its_figures_add_up(tmp_path: Path) -> None:
+    sizes = run_all.Sizes(**{**SMOKE.__dict__, "memory_actions": (60, 12)})
+    (run,) = run_all.memory_piece(sizes, tmp_path, tmp_path, lambda _: None)
+    assert run["package"] == str(BENCHMARKS.parent / "backfill")
+    assert run["exit_status"] == 0
+    # every action went out once and was answered: as the client and the sandbox saw it
+    assert run["requests_at_client"] == run["answers_at_client"] == 60
+    assert run["requests_at_sandbox"] == run["accepted"] == 60
+    assert run["peak_rss_mib"] > 0
+    assert 0 < run["longest_pause_s"] <= run["sending_s"]
+    assert run["longest_pause_cause"] in ("client", "sandbox", "none")
+    assert sum(run["pauses_over_limit"].values()) <= 60 - 1
+    assert run["end_of_run_s"] >= 0
+    assert "results.csv" in run["written_after_last_answer_s"]
+    assert sum(run["collections_per_generation"]) > 0  # gc.callbacks saw the client collect
+    rows = results_table.table({"memory": [run]})
+    assert any(row.startswith("| run of 60 actions, unlimited") for row in rows)
+
+
+def test_a_pause_is_put_down_to_the_collector_that_ran_through_it() -> None:
+    arrivals = [0.0, 0.01, 0.5, 0.51, 0.8, 0.81, 1.5]  # gaps of 0.49, 0.29 and 0.69 s
+    client = [[2, 0.05, 0.45, 0], [0, 0.505, 0.506, 0]]  # covers the first gap
+    sandbox = [[2, 0.52, 0.7, 0]]  # covers most of the second
+    found = memory_run.pauses(arrivals, client, sandbox)
+    assert found["longest_pause_s"] == pytest.approx(0.69)
+    assert found["longest_pause_after_s"] == pytest.approx(0.81)
+    assert found["longest_pause_cause"] == "none"
+    assert found["pauses_over_limit"] == {"client": 1, "sandbox": 1, "none": 1}
+    assert found["longest_pause_from_client_collector_s"] == pytest.approx(0.49)
 
 
 def test_the_limiter_before_issue_27_is_swapped_in_from_git_history() -> None:
