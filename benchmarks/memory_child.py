@@ -6,7 +6,7 @@ Runs ``backfill run INPUT -c CONFIG --out OUT --journal JOURNAL --yes`` through 
 checkout's own command line, so that the same script measures any version of the package,
 whatever its internals. Writes to RESULT (JSON):
 
-- the peak resident memory of this process (getrusage);
+- the peak resident memory and the CPU time of this process (getrusage);
 - the garbage collections (gc.callbacks): count and time per generation, and each one of
   generation 2 or longer than LONG_COLLECTION_S with when it started and stopped;
 - when the first request was started and the last answer came in (an aiohttp trace added
@@ -112,11 +112,12 @@ def main(config: str, data: str, out: str, journal: str, result: str) -> None:
         status = stop.code
     returned = time.monotonic()
     gc.callbacks.remove(watch.on_gc)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     figures = {
         "package": str(Path(backfill.__file__).resolve().parent),
         "exit_status": status,
-        "peak_rss_bytes": peak,
+        "peak_rss_bytes": usage.ru_maxrss * 1024,  # KiB on Linux
+        "cpu_s": usage.ru_utime + usage.ru_stime,
         "started": started,
         "first_request": watch.first_request,
         "last_request": watch.last_request,

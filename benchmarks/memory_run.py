@@ -97,6 +97,7 @@ def one_run(data: Path, rows: int, checkout: Path, folder: Path) -> dict[str, An
         "concurrency": CONCURRENCY,
         "latency_ms": LATENCY_MS,
         "peak_rss_mib": client["peak_rss_bytes"] / 2**20,
+        "client_cpu_s": client["cpu_s"],
         "requests_at_client": client["requests"],
         "answers_at_client": client["answers"],
         "requests_at_sandbox": len(arrivals),

@@ -53,6 +53,7 @@ def machine_line(results: dict[str, Any]) -> str:
         f"{before[0]:.1f}, {before[1]:.1f}, {before[2]:.1f} before and {after[0]:.1f}, "
         f"{after[1]:.1f}, {after[2]:.1f} after; {results['seconds'] / 60:.1f} min in all. "
         f"Measured: {pieces}."
+        + (f" Command: `{results['command']}`." if "command" in results else "")
     )
 
 
@@ -142,8 +143,8 @@ def _memory_row(run: dict[str, Any]) -> str:
     return (
         f"| run of {run['actions']:,} actions, unlimited (client {client}) | peak "
         f"{run['peak_rss_mib']:,.0f} MiB; {run['requests_at_sandbox']:,} requests at "
-        f"{run['rate_per_s']:,.0f}/s; longest pause at the sandbox "
-        f"{run['longest_pause_s'] * 1000:.0f} ms ({cause}); "
+        f"{run['rate_per_s']:,.0f}/s (client CPU {run['client_cpu_s']:,.0f} s); longest "
+        f"pause at the sandbox {run['longest_pause_s'] * 1000:.0f} ms ({cause}); "
         f"pauses over {run['pause_limit_s'] * 1000:.0f} ms: {by['client']} from the client's "
         f"collector (longest {run['longest_pause_from_client_collector_s'] * 1000:.0f} ms), "
         f"{by['sandbox']} from the sandbox's, {by['none']} from neither; longest client "

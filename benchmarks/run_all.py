@@ -22,11 +22,12 @@ results_table.py words the figures, results_chart.py draws them.
     python benchmarks/run_all.py [--quick] [--out benchmarks/results] [--only send,plan,...]
         [--readme] [--limiters before,after] [--checkout PATH ...] [--memory-actions N]
 
-`--readme` also puts the table into README.md's Performance section. About 35 minutes on a
-quiet 2-core machine (the memory piece about 15 of them per checkout; `--quick`: about 4,
-at small sizes). The chart needs matplotlib (`pip install -e '.[bench]'`); without it the
-rest still runs. Newman is looked up on PATH, else installed with npm into
-~/.cache/backfill-bench (or give --newman PATH); when neither works the table says so.
+`--readme` also puts the table into README.md's Performance section. About 30 minutes on a
+quiet 2-core machine, 20 of them the 1 M-action run, which runs once per --checkout
+(`--quick`: about 4, at small sizes). The chart needs matplotlib (`pip install -e
+'.[bench]'`); without it the rest still runs. Newman is looked up on PATH, else installed
+with npm into ~/.cache/backfill-bench (or give --newman PATH); when neither works the table
+says so.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 import tempfile
 import time
@@ -264,6 +266,7 @@ def main() -> int:
         chosen_limiters=tuple(n for n in limiters.NAMES if n in chosen),
         checkouts=tuple(args.checkout),
     )  # fmt: skip
+    results["command"] = shlex.join(["python", "benchmarks/run_all.py", *sys.argv[1:]])
     summary = "\n".join([machine_line(results), "", *table(results)])
     (args.out / "latest.md").write_text(summary + "\n")
     if args.readme:
