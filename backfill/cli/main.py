@@ -101,7 +101,8 @@ def plan(inputs: tuple[Path, ...], config_path: Path | None, out_dir: Path | Non
     "journal_path",
     type=click.Path(path_type=Path),
     default=None,
-    help="Journal of the run (default: journal: of the config, when it exists). "
+    help="Journal of the run (default: journal: of the config, else the journal of the "
+    "config's target under .backfill/, when it exists; another target's is refused). "
     "Without INPUTS, verify every case the journal shows as sent.",
 )
 @handle_errors
@@ -137,14 +138,22 @@ def verify(
 
 @cli.command()
 @config_option
-@functools.partial(journal_option, help="SQLite journal to read (default: journal: of the config).")
+@functools.partial(
+    journal_option,
+    help="SQLite journal to read (default: journal: of the config, else the journal of the "
+    "config's target under .backfill/). A journal of another target than the config's is "
+    "refused; without a config file, any journal is shown.",
+)
 @handle_errors
 def status(config_path: Path | None, journal_path: Path | None) -> int:
     """Show what the journal knows: runs, actions by state, and the rows left by outcome."""
+    from backfill.cli.console import config_file_used
     from backfill.config import load_config
     from backfill.runner.run import status as journal_status
 
-    say(journal_status(journal_path or load_config(config_path).journal))
+    # without a config file there is no target to hold an explicit journal to
+    named = config_file_used(config_path) is not None or journal_path is None
+    say(journal_status(journal_path, load_config(config_path) if named else None))
     return 0
 
 

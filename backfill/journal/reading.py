@@ -19,6 +19,7 @@ import pandas as pd
 from backfill.errors import JournalError
 from backfill.journal.connect import explain
 from backfill.journal.schema import Entry, State, entry_from_row
+from backfill.journal.target import Target
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +164,25 @@ class JournalReader:
             return []
         rows = self._query("SELECT * FROM pilot_cases ORDER BY rowid")
         return [{**dict(row), "covers": json.loads(row["covers"])} for row in rows]
+
+    # --- the target the journal belongs to (journal/target.py) ------------------------
+    def recorded_target(self) -> Target | None:
+        """The target of the journal's first run; None before it (or in a journal of an
+        earlier version, which recorded none)."""
+        if not self._query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'"):
+            return None  # (a schema 1 journal opened read-only)
+        rows = self._query("SELECT key, value FROM meta WHERE key LIKE 'target_%'")
+        values = {row["key"]: row["value"] for row in rows}
+        if "target_url" not in values:
+            return None
+        return Target(values["target_version"], values["target_url"], values["target_client"])
+
+    def run_targets(self) -> set[str]:
+        """The URLs the journal's runs went to."""
+        return {row["target"] for row in self._query("SELECT DISTINCT target FROM runs")}
+
+    def has_actions(self) -> bool:
+        return bool(self._query("SELECT 1 FROM actions LIMIT 1"))
 
     # --- status ----------------------------------------------------------------------
     def runs(self) -> list[dict[str, Any]]:

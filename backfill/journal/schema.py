@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 # 2: maybe_applied, note/assignee fingerprints (identity from the input), runs.error
-SCHEMA_VERSION = 2
+# 3: meta's target_version, target_url, target_client: the target the journal belongs to
+#    (journal/target.py); an older backfill, which would not check it, refuses the file
+SCHEMA_VERSION = 3
 
 
 class State(StrEnum):

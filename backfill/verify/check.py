@@ -278,12 +278,19 @@ def _credentials(config: Config) -> Credentials:
 
 
 def _open_journal(path: Path | None, config: Config, *, required: bool) -> Journal | None:
-    """The journal to narrow or replace the expectation: --journal, else journal: if present.
+    """The journal to narrow or replace the expectation: --journal, else journal:, else the
+    target's own under .backfill/, if present.
 
     Read-only, unless response dates fetched from the API are to be kept in it; then it is
     created when missing, so that the next run or verify does not fetch them again.
     """
-    target = Path(path) if path is not None else Path(config.journal)
+    from backfill.errors import JournalError
+    from backfill.journal.target import check_target, choose_journal, target_of
+
+    # the target's own journal (another target's is refused: its sends are not this one's)
+    aim = target_of(config, client_required=False)
+    choice = choose_journal(path, config, aim)
+    target = choice.path
     keeps_dates = config.responses.source == "api" and not required
     if not target.exists() and not keeps_dates:
         if path is not None or required:
@@ -292,4 +299,10 @@ def _open_journal(path: Path | None, config: Config, *, required: bool) -> Journ
                 "or the INPUT files to verify against their plan"
             )
         return None
-    return Journal(target, read_only=not keeps_dates)
+    journal = Journal(target, read_only=not keeps_dates)
+    try:
+        check_target(journal, aim, choice)
+    except JournalError:
+        journal.close()
+        raise
+    return journal
