@@ -122,6 +122,12 @@ class Result:
     resent_uncertain: bool = False  # re-sent after a crash or a lost answer
     answer_lost: bool = False  # an attempt's answer was lost: the server may have applied it
 
+    @classmethod
+    def blocked(cls, key: int, failed: Action) -> Result:
+        """Not sent: `failed`, an earlier action of its case, failed (on_case_failure: block)."""
+        earlier = f"row {failed.row} of {failed.source} (an earlier action of case {failed.case})"
+        return cls(key, Outcome.BLOCKED, error=f"blocked: {earlier} failed", code="blocked")
+
 
 # --- progress: the library calls on_progress(event); the CLI draws bars (backfill.cli.progress)
 @dataclass(frozen=True, slots=True)

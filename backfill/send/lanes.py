@@ -177,18 +177,7 @@ class _Lanes:
             failed_at = lane.failed_at
             if failed_at is not None and self.send.on_case_failure == "block":
                 lane.next += 1
-                self.finish(
-                    action,
-                    Result(
-                        action.key,
-                        Outcome.BLOCKED,
-                        error=(
-                            f"blocked: row {failed_at.row} of {failed_at.source} "
-                            f"(an earlier action of case {action.case}) failed"
-                        ),
-                        code="blocked",
-                    ),
-                )
+                self.finish(action, Result.blocked(action.key, failed_at))
                 continue
             if self.stopping():
                 return None  # the rest of the case is reported pending by send_cases
