@@ -225,6 +225,7 @@ class _Lanes:
             sent_at=delivery.sent_at,
             resent_uncertain=delivery.resent_uncertain,
             answer_lost=delivery.lost_at is not None,
+            refused=delivery.refused,
         )
         return result, delivery.lost_at
 

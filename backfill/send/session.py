@@ -63,6 +63,7 @@ class Delivery:
     # server may still apply that request, so the case's next action waits for send.settle_s
     lost_at: float | None = None
     code: str = ""  # Result.code: "" when sent, else not-applied, http-NNN, gave-up, not-sent
+    refused: tuple[str, ...] = ()  # partial: the fields the API did not apply (Verdict.refused)
 
 
 NOT_SENT = "not-sent"  # the code of an action left pending: not applied, sent again next run
@@ -248,6 +249,7 @@ class ApiSession:
                     body,
                     lost_at,
                     _verdict_code(last),
+                    last.refused,
                 )
             if last.kind == Kind.AUTH:
                 # a 401 for a token that worked is an expiry (early, or while waiting), not a
