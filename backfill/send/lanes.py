@@ -32,8 +32,9 @@ from typing import Protocol
 
 from backfill.config import SendConfig
 from backfill.model import Action, OnProgress, Outcome, ProgressEvent, Result, no_progress
+from backfill.send.delivery import NOT_SENT
 from backfill.send.protocol import UnsendableError, build_request
-from backfill.send.session import NOT_SENT, ApiSession
+from backfill.send.session import ApiSession
 
 SEND_STAGE = "send"  # actions finished of all to send
 FAILED_STAGE = "send failed"  # of those, failed or blocked (reported when one is)
