@@ -139,7 +139,7 @@ async def engine_run(
         }
     )
     async with ApiSession(config, CREDENTIALS) as api:
-        report = await send_cases(api, cases, send=config.send)
+        report = await send_cases(api, cases)
     outcomes = Counter(r.outcome for r in report.results.values())
     log = (await fetch(base_url + "/_sandbox/requests"))["data"]
     puts = [r for r in log if r["path"].startswith("/v7")]
@@ -342,7 +342,7 @@ async def _auto_run(base_url: str, cases: list[list[Action]], concurrency: int) 
         }
     )
     async with ApiSession(config, CREDENTIALS) as api:
-        report = await send_cases(api, cases, send=config.send)
+        report = await send_cases(api, cases)
     adaptive = api.adaptive
     assert adaptive is not None
     log = (await fetch(base_url + "/_sandbox/requests"))["data"]

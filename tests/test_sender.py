@@ -82,7 +82,7 @@ async def run(
         token_url=sb.token_url,
         retry=retry or RetryPolicy(base_s=0.002, cap_s=0.02, seed=1),
     ) as api:
-        return await send_cases(api, cases, send=cfg.send, **kwargs)
+        return await send_cases(api, cases, **kwargs)
 
 
 def applied_notes(sb: Sandbox, case: str) -> list[str]:

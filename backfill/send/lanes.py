@@ -30,7 +30,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from backfill.config import SendConfig
 from backfill.model import Action, OnProgress, Outcome, ProgressEvent, Result, no_progress
 from backfill.send.delivery import NOT_SENT
 from backfill.send.protocol import UnsendableError, build_request
@@ -60,7 +59,6 @@ async def send_cases(
     api: ApiSession,
     cases: Sequence[Sequence[Action]],
     *,
-    send: SendConfig,
     hooks: SendHooks | None = None,
     stop: asyncio.Event | None = None,
     on_progress: OnProgress = no_progress,
@@ -68,10 +66,11 @@ async def send_cases(
 ) -> SendReport:
     """Send every case's actions in order over `api`; a Result for every action given.
 
+    How (concurrency, on_case_failure, settle_s) is the session's config's `send:`.
     `on_progress` hears stage ``send`` (actions finished of all; pending ones are not) and
     ``send failed`` (how many of them failed or were blocked).
     """
-    lanes = _Lanes(api, send, hooks, stop, on_progress, sum(len(case) for case in cases))
+    lanes = _Lanes(api, hooks, stop, on_progress, sum(len(case) for case in cases))
     lanes.earlier_lost = earlier_lost or {}
     on_progress(ProgressEvent(SEND_STAGE, 0, lanes.total, "action"))
     started = time.monotonic()
@@ -79,7 +78,7 @@ async def send_cases(
     queue = iter(cases)
     workers = [
         asyncio.create_task(lanes.worker(queue), name=f"backfill-lane-{n}")
-        for n in range(min(send.concurrency, len(cases)))
+        for n in range(min(lanes.send.concurrency, len(cases)))
     ]
     try:
         await asyncio.gather(*workers)
@@ -122,14 +121,13 @@ class _Lanes:
     def __init__(
         self,
         api: ApiSession,
-        send: SendConfig,
         hooks: SendHooks | None,
         stop: asyncio.Event | None,
         on_progress: OnProgress,
         total: int,
     ) -> None:
         self.api = api
-        self.send = send
+        self.send = api.config.send
         self.earlier_lost: Mapping[int, float] = {}  # key -> epoch of an earlier lost request
         self.hooks = hooks
         self.stop = stop
