@@ -164,7 +164,7 @@ def expected_cases(plan: Plan, journal: Journal | None) -> Expectation:
     identities = plan_identities(plan)
     entries = journal.lookup(identities.tolist())
     accepted = {i for i, entry in entries.items() if entry.state in DONE_STATES}
-    runs = {run["run_id"]: run["inputs"] for run in journal.runs() if run["command"] == "retry"}
+    runs = {run.run_id: run.inputs for run in journal.runs() if run.command == "retry"}
     retried = retried_rows(plan, journal.retried_actions(), known=accepted, inputs=runs)
     if not entries and retried.frame.empty:
         return plain
@@ -239,7 +239,7 @@ def _predict(frame: pd.DataFrame, config: Config) -> pd.DataFrame:
 
 
 def _earliest_run(journal: Journal, run_ids: set[str]) -> str | None:
-    starts = [run["started_at"] for run in journal.runs() if run["run_id"] in run_ids]
+    starts = [run.started_at for run in journal.runs() if run.run_id in run_ids]
     return min(starts) if starts else None
 
 
