@@ -16,10 +16,11 @@ other; otherwise the file is refused with both readings shown.
 from __future__ import annotations
 
 import codecs
+import itertools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,11 +43,12 @@ CANDIDATES = (
     *("cp949", "euc_kr", "koi8_r", "koi8_u"),
     *(f"iso8859_{n}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16)),
 )
-# a run of bytes >= 0x30 but for ':;<=>?': no byte of a multi-byte character is outside it
-_WORD = re.compile(rb"(?<![0-9@-\xff])[0-9@-\x7f]*+[\x80-\xff][0-9@-\xff]*")
+# a word is a run of bytes >= 0x30 but for ':;<=>?' (no byte of a multi-byte character is
+# outside it): every other byte becomes a space, and bytes.split() cuts the words apart
+_WORD_BYTES = bytes(b if b >= 0x30 and b not in b":;<=>?" else 0x20 for b in range(256))
 # a whole ASCII word (not the ASCII part of "Zamknięte", not "number" of "number_customergauge")
 _PLAIN_WORD = re.compile(rb"(?<![\x80-\xffA-Za-z0-9_])[A-Za-z]{2,}(?![\x80-\xffA-Za-z0-9_])")
-_BLOCK = 8 << 20
+_BLOCK = 2 << 20  # (a block's words are one list in memory)
 _JUDGED_WORDS = 3000  # the commonest non-ASCII words carry the evidence
 ODD_SHARE = 0.02  # words no language writes, as a share of the non-ASCII words
 FOREIGN_SHARE = 0.2  # most letters a chosen reading may have from outside its language (names)
@@ -130,11 +132,17 @@ def _words(path: Path) -> Counter[bytes]:
             block = rest + block
             cut = block.rfind(b"\n") + 1
             block, rest = (block[:cut], block[cut:]) if cut else (b"", block)
-            if not block.isascii():
-                counts.update(_WORD.findall(block))
-    if rest and not rest.isascii():
-        counts.update(_WORD.findall(rest))
+            counts.update(_non_ascii_words(block))
+    counts.update(_non_ascii_words(rest))
     return counts
+
+
+def _non_ascii_words(block: bytes) -> Iterator[bytes]:
+    """The words of `block` that hold a non-ASCII byte (split and filtered in C: this is
+    the one pass over the whole file)."""
+    if block.isascii():
+        return iter(())
+    return itertools.filterfalse(bytes.isascii, block.translate(_WORD_BYTES).split())
 
 
 def _readings(counts: Counter[bytes]) -> list[Reading]:
