@@ -1,5 +1,5 @@
 """A ticket export's steps against their own order (issue 29): the three tickets of the issue
-under each `input.step_order`, and the ticket's own status column."""
+under each `input.step_order`, the ticket's own status column, and `init`'s proposal."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from click.testing import CliRunner
 
+from backfill.cli.main import cli
 from backfill.config import config_from_dict
 from backfill.errors import ConfigError, Severity
 from backfill.model import CASE, HAPPENED_AT, OUTCOME, STATUS
@@ -247,3 +250,64 @@ def test_step_order_belongs_to_the_wide_layout() -> None:
     config_from_dict({"input": {"step_order": "strict"}})  # the default, as the example writes it
     with pytest.raises(ConfigError, match="step_order"):
         config_from_dict(wide("sometimes"))
+
+
+# --- init proposes the rule, with its count ----------------------------------------------------
+
+
+def init_text(tmp_path: Path, rows: list[dict[str, str]]) -> str:
+    data = write_csv(tmp_path / "tickets.csv", rows)
+    written = tmp_path / "backfill.yaml"
+    result = CliRunner().invoke(cli, ["init", str(data), "-o", str(written)])
+    assert result.exit_code == 0, result.output
+    return written.read_text(encoding="utf-8")
+
+
+def tickets(late: int, early: int, fine: int) -> list[dict[str, str]]:
+    """Tickets with a reply after they were solved, a creation after the solution, in order."""
+    rows = []
+    for n in range(late + early + fine):
+        day = f"2024-04-{1 + n % 28:02d}"
+        created, solved = f"{day} 09:00", f"{day} 12:00"
+        reply = f"{day} 15:00" if n < late else f"{day} 10:00"
+        if late <= n < late + early:
+            solved = f"{day} 08:00"
+        rows.append(
+            {
+                "CG ID": str(53_400 + n),
+                "Created at": created,
+                "First reply at": reply,
+                "Solved at": solved,
+                "Agent": f"agent{n % 3}@example.com",
+            }
+        )
+    return rows
+
+
+def test_init_proposes_drop_late_steps_with_its_count(tmp_path: Path) -> None:
+    text = init_text(tmp_path, tickets(late=12, early=0, fine=30))
+    config = yaml.safe_load(text)
+    assert config["input"]["layout"] == "wide"
+    assert config["input"]["step_order"] == "drop-late-steps"
+    line = next(line for line in text.splitlines() if line.startswith("  step_order:"))
+    assert line.endswith(
+        "# 12 tickets got 'First reply at' after they were solved ('Solved at'): that step is "
+        "no action, the ticket stays closed"
+    )
+
+
+def test_init_says_strict_when_steps_are_in_order_and_names_other_contradictions(
+    tmp_path: Path,
+) -> None:
+    in_order = yaml.safe_load(init_text(tmp_path, tickets(late=0, early=0, fine=30)))
+    assert in_order["input"]["step_order"] == "strict"
+    (tmp_path / "backfill.yaml").unlink()
+    text = init_text(tmp_path, tickets(late=0, early=3, fine=30))
+    assert yaml.safe_load(text)["input"]["step_order"] == "strict"
+    line = next(line for line in text.splitlines() if line.startswith("  step_order:"))
+    assert line.endswith(
+        "# 3 tickets with step times out of their order (row 2: 'Solved at' (2024-04-01 08:00) "
+        "is before 'Created at' (2024-04-01 09:00)) are refused: check their columns' zones"
+    )
+    in_order_line = "every ticket's step times are in their order"
+    assert in_order_line not in text

@@ -42,6 +42,7 @@ from backfill.starter.profiles import (
 )
 from backfill.starter.shape import counts, find_audit, find_steps, one_row_per_case
 from backfill.starter.sheets import Choice, choose_sheet, find_header
+from backfill.starter.step_order import StepOrderProposal, propose_step_order
 
 HINT_SAMPLE = 1000
 NO_OFFSET = (
@@ -90,6 +91,7 @@ class Inspection:
     todos: list[str] = field(default_factory=list)
     sheet: Choice | None = None  # the workbook's sheet with the data, when it has several
     header_row: Choice | None = None  # the header's row, when title rows come before it
+    step_order: StepOrderProposal | None = None  # wide: input.step_order (starter/step_order.py)
 
 
 def inspect_files(paths: Sequence[Path]) -> Inspection:
@@ -103,6 +105,7 @@ def inspect_files(paths: Sequence[Path]) -> Inspection:
     frame, header_row = find_header(table.frame)
     inspection = inspect_frame(frame)
     inspection.sheet, inspection.header_row = sheet, header_row
+    inspection.step_order = propose_step_order(frame, inspection)
     return inspection
 
 
