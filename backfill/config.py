@@ -211,7 +211,8 @@ class Config(_Section):
     validation: ValidationConfig = Field(default_factory=ValidationConfig)
     send: SendConfig = Field(default_factory=SendConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
-    journal: Path = Path(".backfill/journal.sqlite")
+    # None: a journal per target under .backfill/ (backfill/journal/target.py)
+    journal: Path | None = None
     sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
 
 

@@ -28,6 +28,11 @@ OUTCOME = "_outcome"  # "" = to be sent; or "invalid" | "duplicate" | "blocked" 
 ERROR = "_error"  # "code: message" items joined with " | " (why invalid/blocked/duplicate)
 WARNING = "_warning"  # "code: message" items joined with " | " (sent anyway)
 
+# retry: where a retried row first came from, as its failures file names it (the export's
+# file and row, however many retries ago); only a retry's plan has these columns
+ORIGIN_SOURCE = "_origin_source"
+ORIGIN_ROW = "_origin_row"
+ORIGIN_COLUMNS = (ORIGIN_SOURCE, ORIGIN_ROW)
 # retry of a report.xlsx: which cells Excel held cut ("" = none); the plan makes the row invalid
 CUT_BY_EXCEL = "_cut_by_excel"
 # report.xlsx's Failures sheet: which cells Excel could not hold whole (retry refuses those rows)

@@ -53,7 +53,7 @@ def test_defaults_follow_spec() -> None:
     assert config.api.api_base == "https://api.eu.customergauge.com"
     assert config.api.token_url == "https://auth.eu.customergauge.com/oauth2/token"
     assert config.send.rate_limit == 5
-    assert config.journal == Path(".backfill/journal.sqlite")
+    assert config.journal is None  # a journal per target under .backfill/ (journal/target.py)
 
 
 def test_region_and_overrides_build_urls() -> None:

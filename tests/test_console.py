@@ -161,11 +161,18 @@ def test_status_reads_the_configs_journal_and_names_what_is_left(
     code, lines = invoke("status", "-c", str(config))
     assert code == 2  # no run has used the config's journal yet
     journal = tmp_path / "journal.sqlite"  # the config's journal:
-    code, _ = invoke("run", str(export), "-c", str(config), "--sandbox", "--journal", str(journal))
+    with ThreadedSandbox(SandboxSettings()) as sb:  # (a rehearsal's journal is the emulator's)
+        seed(sb, timeline(3, 2))
+        with config.open("a", encoding="utf-8") as handle:
+            handle.write(f"api:\n  base_url: {sb.base_url}\n  auth_url: {sb.token_url}\n")
+        for name, value in CREDENTIALS.items():
+            monkeypatch.setenv(name, value)
+        code, _ = invoke("run", str(export), "-c", str(config), "--yes")
     assert code == 1
     code, lines = invoke("status", "-c", str(config))
     assert code == 0
     assert lines[0] == f"Journal {journal}: 1 run(s)"
+    assert lines[1] == f"Target: API v7 at {sb.base_url}, client id sandbox-client"
     assert "Cases left: 1 (rows not sent: invalid or blocked 2)" in lines
     assert any(line.startswith("  case 1001: invalid or blocked 2 (run ") for line in lines)
 

@@ -90,6 +90,85 @@ def test_exit_status_table_matches_enum() -> None:
     assert codes == [int(s) for s in ExitStatus]
 
 
+# --- the console sample, the run id form, the usual path (issue 24 item 6) -----------------
+
+CONSOLE = "<!-- console-sample start -->", "<!-- console-sample end -->"
+RUN_ID = re.compile(r"\b\d{8}-\d{6}-\d{3}-[0-9a-f]{4}\b")
+# what differs from one run of the demo to the next, compared by its form only
+_VARYING = (
+    (RUN_ID, "<run id>"),
+    (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:<port>"),
+    (re.compile(r"requests in [\d.]+ s \([\d.]+/s\)"), "requests in <s> (<rate>/s)"),
+)
+
+
+def _masked(text: str) -> str:
+    for pattern, form in _VARYING:
+        text = pattern.sub(form, text)
+    return text
+
+
+def test_readme_console_sample_is_what_the_demo_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo as the README runs it, word for word; its limiter lets every request go at
+    once (the plan still says 5/s: the config is the demo's), so it takes a second, not 40."""
+    import shutil
+
+    from backfill.cli.main import cli
+    from backfill.send import session
+    from backfill.send.ratelimit import RateLimiter
+
+    monkeypatch.setattr(session, "pacing_limiter", lambda rate: RateLimiter(100_000))
+    (tmp_path / "sample_data").mkdir()
+    shutil.copy(ROOT / "sample_data" / "history.csv", tmp_path / "sample_data")
+    monkeypatch.chdir(tmp_path)
+    for name in ("CG_CLIENT_ID", "CG_CLIENT_SECRET", "CG_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    text = README.read_text(encoding="utf-8")
+    sample = text.split(CONSOLE[0], 1)[1].split(CONSOLE[1], 1)[0].split("```\n")[1]
+    assert "`backfill run sample_data/history.csv --sandbox`, prints" in text
+    result = CliRunner().invoke(
+        cli, ["run", "sample_data/history.csv", "--sandbox"], prog_name="backfill"
+    )
+    assert result.exit_code == 1, result.output
+    assert _masked(sample).splitlines() == _masked(result.stdout).splitlines()
+    # and its own figures are a real run's: at most the demo's 5/s
+    rate = re.search(r"requests in [\d.]+ s \(([\d.]+)/s\)", sample)
+    assert rate is not None and 4 < float(rate[1]) <= 5
+
+
+def test_readme_states_the_run_id_form_and_every_example_has_it() -> None:
+    from backfill.config import new_run_id
+
+    text = README.read_text(encoding="utf-8")
+    (stated,) = set(re.findall(r"`([YMDHSmx-]{24})`", text))
+    assert stated == "YYYYMMDD-HHMMSS-mmm-xxxx"
+    form = re.compile(
+        "".join("-" if c == "-" else "[0-9a-f]" if c == "x" else r"\d" for c in stated)
+    )
+    assert form.fullmatch(new_run_id())
+    # every run id the README shows (a folder, an example): none of an older form
+    examples = re.findall(r"\b\d{8}-\d{6}-[\w-]+", text)
+    assert examples and all(form.fullmatch(example) for example in examples), examples
+
+
+def test_the_usual_path_of_help_is_the_readmes_step_by_step() -> None:
+    """`backfill --help`'s usual path and the README's tour name the same steps: each
+    command with the options that make it a step (--sandbox, --pilot)."""
+    from backfill.cli.workflow import USUAL_PATH
+
+    def step(line: str) -> tuple[str, frozenset[str]]:
+        words = line.split("#", 1)[0].split()
+        return words[1], frozenset(w for w in words[2:] if w.startswith("--"))
+
+    text = README.read_text(encoding="utf-8")
+    tour = text.split("## A migration, step by step", 1)[1].split("```bash\n", 1)[1]
+    tour = tour.split("```", 1)[0]
+    documented = [step(line) for line in tour.splitlines() if line.startswith("backfill ")]
+    assert [step(example) for _, example, _ in USUAL_PATH] == documented
+
+
 if __name__ == "__main__":  # regenerate the README's command reference
     sys.path.insert(0, str(ROOT))
     text = README.read_text(encoding="utf-8")

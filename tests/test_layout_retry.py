@@ -1,5 +1,6 @@
 """A wide export through run, failures.csv and retry: one report line per action, each with
-its ticket's row, and the fixed actions re-sent from failures.csv as they are."""
+its ticket's row, and the fixed actions re-sent from failures.csv as they are (still named by
+their ticket's row), then verified against the export."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from backfill.errors import ExitStatus
 from backfill.runner.run import retry, run
 from backfill.sandbox import SandboxSettings, ThreadedSandbox
+from backfill.verify.check import verify
 from tests.runner_helpers import RESPONSE_AT, applied, sandbox_config, use_credentials, yes
 
 
@@ -72,3 +74,10 @@ def test_a_wide_export_runs_fails_and_retries_per_action(
         second = retry(failures_path, config, confirm=yes, echo=quiet)
         assert second.exit_status == ExitStatus.OK
         assert applied(sb)["502"] == [("open", None), ("progress", None), ("closed", "Replaced")]
+        # the retry's actions name their ticket's row in the export, and verifying the export
+        # puts all three in that row's place
+        retried = pd.read_csv(second.out_dir / "results.csv", dtype=str, keep_default_na=False)
+        assert set(zip(retried["source"], retried["row"], strict=True)) == {(str(data), "3")}
+        checked = verify([data], config)
+        assert checked.exit_status == ExitStatus.OK and checked.retried == 3
+        assert checked.counts == {"match": 2, "mismatch": 0, "missing": 0}

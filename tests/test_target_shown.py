@@ -47,7 +47,9 @@ def test_prompt_and_summary_name_the_base_url_not_a_region(
     )
     assert "region" not in question
     summary = json.loads((outcome.out_dir / "summary.json").read_text())
-    assert summary["region"] == "" and summary["token_url"] == token
+    # the region is not used: null, and the URL that was
+    assert summary["region"] is None and summary["base_url"] == base
+    assert summary["target"] == base and summary["token_url"] == token
     sheet = load_workbook(outcome.out_dir / "report.xlsx")["Summary"]
     cells = [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c]
     assert cells[0] == f"Sent to {base}"

@@ -136,7 +136,7 @@ def test_a_schema_1_journal_is_migrated_and_keeps_its_sent_actions(sb, creds, tm
     data = write_rows(tmp_path / "in.csv", rows)
     config = sandbox_config(sb, tmp_path, send={"assignee": "last"})
     path = Path(config.journal)
-    _schema_1_journal(path, rows)
+    _schema_1_journal(path, rows, sb.base_url)
     outcome = run([data], config, confirm=yes, echo=quiet)
     assert outcome.summary.outcomes["already_sent"] == 3
     assert puts(sb) == 0
@@ -145,8 +145,9 @@ def test_a_schema_1_journal_is_migrated_and_keeps_its_sent_actions(sb, creds, tm
     assert version[0] == str(SCHEMA_VERSION)
 
 
-def _schema_1_journal(path: Path, rows: list[dict]) -> None:
-    """What backfill wrote before issue 12: identities with the assignee *as sent*."""
+def _schema_1_journal(path: Path, rows: list[dict], target: str) -> None:
+    """What backfill wrote before issue 12: identities with the assignee *as sent*; its run
+    went to `target`."""
     conn = sqlite3.connect(path)
     conn.executescript(
         """
@@ -168,8 +169,8 @@ def _schema_1_journal(path: Path, rows: list[dict]) -> None:
         """
     )
     conn.execute(
-        "INSERT INTO runs VALUES ('old', 'run', ?, 'x', '2024-01-01', '2024-01-01', 0, 3, '{}')",
-        (json.dumps(["in.csv"]),),
+        "INSERT INTO runs VALUES ('old', 'run', ?, ?, '2024-01-01', '2024-01-01', 0, 3, '{}')",
+        (json.dumps(["in.csv"]), target),
     )
     for seq, row in enumerate(rows, start=1):
         sent_assignee = row["assignee"] if seq == len(rows) else None  # assignee: last
@@ -206,8 +207,11 @@ def test_status_reads_a_schema_1_journal_without_migrating_it(tmp_path):
     from backfill.runner.status import status
 
     path = tmp_path / "old.sqlite"
-    _schema_1_journal(path, cases(1))
+    _schema_1_journal(path, cases(1), "https://api.eu.customergauge.com")
     shown = status(path)
     assert "1 run(s)" in shown and "sent 3" in shown
+    assert (
+        "Target: not recorded (a journal of an earlier version): its next run's becomes its own"
+    ) in shown
     with sqlite3.connect(path) as conn:  # read-only: still schema 1
         assert conn.execute("SELECT value FROM meta").fetchone()[0] == "1"

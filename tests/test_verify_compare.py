@@ -132,6 +132,17 @@ def test_verify_csv_is_written_safely(tmp_path: Path) -> None:
     path = write_verify_csv(compare(expected, {}), tmp_path)
     assert path == tmp_path / "verify.csv"
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    assert list(frame.columns) == VERIFY_COLUMNS
+    assert list(frame.columns) == [*VERIFY_COLUMNS, "likely_cause"]
     assert frame.loc[0, "case"] == "'=cmd()"
     assert frame.loc[0, "verdict"] == Verdict.MISSING
+
+
+def test_verify_csv_says_the_likely_cause_formula_safe(tmp_path: Path) -> None:
+    comparison = compare(
+        [Expected("100", "closed"), Expected("200", "closed")],
+        {"100": CaseState("100", "open"), "200": CaseState("200", "closed")},
+    )
+    path = write_verify_csv(comparison, tmp_path, {"100": "=HYPERLINK(x) the tenant changed it"})
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert list(frame.columns) == [*comparison.frame.columns, "likely_cause"]
+    assert frame["likely_cause"].tolist() == ["'=HYPERLINK(x) the tenant changed it", ""]

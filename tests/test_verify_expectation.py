@@ -58,9 +58,9 @@ def _record(journal: Journal, plan: Plan, outcomes: dict[tuple[str, int], Result
 
 
 def test_plan_alone_expects_every_case_with_something_to_send(plan: Plan) -> None:
-    cases, source, started = expected_cases(plan, None)
-    assert (source, started) == ("plan", None)
-    assert expected_from_cases(cases) == [
+    expectation = expected_cases(plan, None)
+    assert (expectation.source, expectation.run_start) == ("plan", None)
+    assert expected_from_cases(expectation.cases) == [
         Expected("100", "closed", "b@example.com", 4, 48),
         Expected("200", "closed", UNCHECKED, None, None),
     ]
@@ -78,8 +78,9 @@ def test_journal_narrows_to_accepted_actions(plan: Plan, tmp_path: Path) -> None
                 ("200", 1): Result(0, "in_flight"),
             },
         )
-        cases, source, started = expected_cases(plan, journal)
-    assert source == "plan+journal"
+        expectation = expected_cases(plan, journal)
+    cases, started = expectation.cases, expectation.run_start
+    assert expectation.source == "plan+journal"
     assert started is not None and started.startswith(datetime.now(UTC).strftime("%Y-%m-%d"))
     # Case 100 stopped in progress, and kept its first assignee (the second was refused);
     # case 200 has nothing accepted (its only attempt is still in flight): not expected.
@@ -88,9 +89,9 @@ def test_journal_narrows_to_accepted_actions(plan: Plan, tmp_path: Path) -> None
 
 def test_journal_that_knows_none_of_the_plan_leaves_the_plan(plan: Plan, tmp_path: Path) -> None:
     with Journal(tmp_path / "j.sqlite") as journal:
-        cases, source, _ = expected_cases(plan, journal)
-    assert source == "plan"
-    assert len(expected_from_cases(cases)) == 2
+        expectation = expected_cases(plan, journal)
+    assert expectation.source == "plan"
+    assert len(expected_from_cases(expectation.cases)) == 2
 
 
 def test_journal_alone_replays_its_accepted_actions(plan: Plan, tmp_path: Path) -> None:
@@ -107,9 +108,11 @@ def test_journal_alone_replays_its_accepted_actions(plan: Plan, tmp_path: Path) 
             },
         )
         journal.put_response_dates({"100": "2024-03-01 08:00:00"})
-        cases, started, untimed = journal_cases(journal, plan.config)
-    assert untimed == set()
+        expectation = journal_cases(journal, plan.config)
+    cases, started = expectation.cases, expectation.run_start
+    assert expectation.untimed == set() and expectation.source == "journal"
     assert started is not None
+    assert set(expectation.sent_at) == {"100", "200"}
     # No assignees in the journal: not compared. Hours only where the date is known.
     assert expected_from_cases(cases, assignee_known=False) == [
         Expected("100", "closed", UNCHECKED, 4, 48),
@@ -119,8 +122,8 @@ def test_journal_alone_replays_its_accepted_actions(plan: Plan, tmp_path: Path) 
 
 def test_empty_journal_expects_nothing(tmp_path: Path) -> None:
     with Journal(tmp_path / "j.sqlite") as journal:
-        cases, started, _ = journal_cases(journal, config_from_dict({}))
-    assert expected_from_cases(cases) == [] and started is None
+        expectation = journal_cases(journal, config_from_dict({}))
+    assert expected_from_cases(expectation.cases) == [] and expectation.run_start is None
 
 
 @pytest.mark.parametrize(
@@ -146,8 +149,9 @@ def test_cases_sent_without_times_are_not_compared_on_hours(tmp_path: Path) -> N
         [source], config_from_dict({"validation": {"require_happened_at": False}}), now=NOW
     )
     assert untimed_cases(plan) == {"200"}
-    cases, _, _ = expected_cases(plan, None)
-    expected = expected_from_cases(cases, untimed=untimed_cases(plan))
+    expectation = expected_cases(plan, None)
+    assert expectation.untimed == {"200"}
+    expected = expected_from_cases(expectation.cases, untimed=expectation.untimed)
     assert [(e.case, e.time_to_close) for e in expected] == [("100", 48), ("200", UNCHECKED)]
 
 

@@ -92,8 +92,9 @@ def out_option(func: F) -> F:
 
 
 _JOURNAL_HELP = (
-    "SQLite journal of the migration (default: journal: of the config; with "
-    "--sandbox a throwaway journal next to the reports)."
+    "SQLite journal of the migration (default: journal: of the config, else one per target "
+    "under .backfill/; with --sandbox a throwaway journal next to the reports). A journal "
+    "belongs to the target of its first run: another target is refused."
 )
 
 

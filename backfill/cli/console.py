@@ -122,9 +122,9 @@ def run_text(outcome: RunOutcome) -> str:
     shown = ", ".join(f"{name} {count:,}" for name, count in summary.outcomes.items() if count)
     became = rows_became(summary.rows, summary.layout, summary.file_rows, summary.without_action)
     lines = [f"{became}: {shown or 'none'}"]
+    pace = f" ({summary.rate_per_s:g}/s)" if summary.rate_per_s else ""  # (one request: none)
     lines.append(
-        f"  {summary.requests:,} requests in {seconds_text(float(summary.elapsed_s))}"
-        f" ({summary.rate_per_s:g}/s)"
+        f"  {summary.requests:,} requests in {seconds_text(float(summary.elapsed_s))}{pace}"
     )
     errors = summary.errors
     if errors:

@@ -101,7 +101,8 @@ def plan(inputs: tuple[Path, ...], config_path: Path | None, out_dir: Path | Non
     "journal_path",
     type=click.Path(path_type=Path),
     default=None,
-    help="Journal of the run (default: journal: of the config, when it exists). "
+    help="Journal of the run (default: journal: of the config, else the journal of the "
+    "config's target under .backfill/, when it exists; another target's is refused). "
     "Without INPUTS, verify every case the journal shows as sent.",
 )
 @handle_errors
@@ -113,9 +114,11 @@ def verify(
 ) -> int:
     """Read back each case (GET close-loop) and compare it with the plan's prediction.
 
-    Compares final status, assignee, and time to follow up / close (whole hours); writes
-    verify.csv (case, expected, found, verdict). Sends nothing. Exit 0 when every case
-    matches, 1 when any mismatches or is missing, 2 on unusable input or config.
+    Compares final status, assignee, and time to follow up / close (whole hours) with what
+    every run and retry the journal records should have left (retried rows in the place of
+    the rows they fixed); writes verify.csv (case, expected, found, verdict, likely cause).
+    Sends nothing. Exit 0 when every case matches, 1 when any mismatches or is missing, 2 on
+    unusable input or config.
     """
     from backfill.cli.progress import ProgressBars
     from backfill.config import load_config
@@ -135,14 +138,22 @@ def verify(
 
 @cli.command()
 @config_option
-@functools.partial(journal_option, help="SQLite journal to read (default: journal: of the config).")
+@functools.partial(
+    journal_option,
+    help="SQLite journal to read (default: journal: of the config, else the journal of the "
+    "config's target under .backfill/). A journal of another target than the config's is "
+    "refused; without a config file, any journal is shown.",
+)
 @handle_errors
 def status(config_path: Path | None, journal_path: Path | None) -> int:
     """Show what the journal knows: runs, actions by state, and the rows left by outcome."""
+    from backfill.cli.console import config_file_used
     from backfill.config import load_config
     from backfill.runner.run import status as journal_status
 
-    say(journal_status(journal_path or load_config(config_path).journal))
+    # without a config file there is no target to hold an explicit journal to
+    named = config_file_used(config_path) is not None or journal_path is None
+    say(journal_status(journal_path, load_config(config_path) if named else None))
     return 0
 
 

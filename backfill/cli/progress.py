@@ -26,7 +26,7 @@ class ProgressBars:
                 desc=event.stage,
                 total=event.total,
                 unit=f" {event.unit}",
-                unit_scale=True,
+                unit_scale=False,  # counts stay whole numbers: "3/18", never "3.00/18.0"
                 file=sys.stderr,
                 disable=None,  # None = off when stderr is not a terminal
                 leave=False,

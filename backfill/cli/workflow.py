@@ -17,9 +17,10 @@ USUAL_PATH = (
     ("validate", "backfill validate export.xlsx", "what is wrong, per row"),
     ("plan", "backfill plan export.xlsx", "send order, duration, e-mails"),
     ("run", "backfill run export.xlsx --sandbox", "a rehearsal, read back at the end"),
-    ("run", "backfill run export.xlsx", "the real thing (asks first)"),
+    ("run", "backfill run export.xlsx --pilot 10", "a pilot of 10 cases, then the rest"),
     ("retry", "backfill retry REPORTS/failures.csv", "after fixing its rows"),
     ("verify", "backfill verify export.xlsx", "read back and compare"),
+    ("status", "backfill status", "what the journal knows, rows left"),
 )
 
 

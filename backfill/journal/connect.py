@@ -77,7 +77,8 @@ def _check_version(conn: sqlite3.Connection, path: Path) -> None:
         )
     elif int(row[0]) < SCHEMA_VERSION:
         # schema 1 actions keep their identities; lacking fingerprints, they are matched
-        # by their place in the case (resume.decide)
+        # by their place in the case (resume.decide). A journal before schema 3 records no
+        # target: it takes the target of its next run (journal/target.py check_target)
         conn.execute(
             "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
         )

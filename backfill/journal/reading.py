@@ -10,6 +10,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,18 @@ import pandas as pd
 from backfill.errors import JournalError
 from backfill.journal.connect import explain
 from backfill.journal.schema import Entry, State, entry_from_row
+from backfill.journal.target import Target
+
+
+@dataclass(frozen=True, slots=True)
+class Retried:
+    """An accepted action a retry sent, and the export row it fixes (its origin)."""
+
+    entry: Entry
+    source: str
+    row: int
+    sent_assignee: str  # fingerprint of the assignee it sent ("" hashed when none)
+
 
 # `states` reads the whole table for a plan of at least 1/SCAN_SHARE of the journal's rows
 SCAN_SHARE = 5
@@ -116,6 +129,26 @@ class JournalReader:
         )
         return [entry_from_row(row) for row in rows]
 
+    def retried_actions(self) -> list[Retried]:
+        """Every accepted action a retry sent, with the export row it fixes (`verify`)."""
+        if not self._has_table("origins"):  # a journal of an older backfill, read-only
+            return []
+        rows = self._query(
+            "SELECT actions.*, origins.source AS origin_source, origins.row AS origin_row, "
+            "origins.sent_assignee FROM origins JOIN actions USING (identity) "
+            "WHERE actions.state IN ('sent', 'partial') ORDER BY actions.case_id, actions.case_seq"
+        )
+        return [
+            Retried(
+                entry_from_row(row), row["origin_source"], row["origin_row"], row["sent_assignee"]
+            )
+            for row in rows
+        ]
+
+    def _has_table(self, name: str) -> bool:
+        sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?"
+        return bool(self._query(sql, (name,)))
+
     # --- response dates (issue #5: fetched from the API once, reused by later runs) ----
     def get_response_dates(self, cases: Iterable[str]) -> dict[str, str]:
         rows = self._chunked(
@@ -131,6 +164,25 @@ class JournalReader:
             return []
         rows = self._query("SELECT * FROM pilot_cases ORDER BY rowid")
         return [{**dict(row), "covers": json.loads(row["covers"])} for row in rows]
+
+    # --- the target the journal belongs to (journal/target.py) ------------------------
+    def recorded_target(self) -> Target | None:
+        """The target of the journal's first run; None before it (or in a journal of an
+        earlier version, which recorded none)."""
+        if not self._query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'"):
+            return None  # (a schema 1 journal opened read-only)
+        rows = self._query("SELECT key, value FROM meta WHERE key LIKE 'target_%'")
+        values = {row["key"]: row["value"] for row in rows}
+        if "target_url" not in values:
+            return None
+        return Target(values["target_version"], values["target_url"], values["target_client"])
+
+    def run_targets(self) -> set[str]:
+        """The URLs the journal's runs went to."""
+        return {row["target"] for row in self._query("SELECT DISTINCT target FROM runs")}
+
+    def has_actions(self) -> bool:
+        return bool(self._query("SELECT 1 FROM actions LIMIT 1"))
 
     # --- status ----------------------------------------------------------------------
     def runs(self) -> list[dict[str, Any]]:

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 # 2: maybe_applied, note/assignee fingerprints (identity from the input), runs.error
-SCHEMA_VERSION = 2
+# 3: meta's target_version, target_url, target_client: the target the journal belongs to
+#    (journal/target.py); an older backfill, which would not check it, refuses the file
+SCHEMA_VERSION = 3
 
 
 class State(StrEnum):
@@ -71,6 +73,15 @@ CREATE TABLE IF NOT EXISTS pilot_cases (
     covers TEXT NOT NULL,
     verdict TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (run_id, case_id)
+);
+-- a retried action: the export's file and row it fixes (as its failures file names them) and
+-- the fingerprint of the assignee it sent, so that `verify EXPORT` puts it in that row's place
+CREATE TABLE IF NOT EXISTS origins (
+    identity TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    sent_assignee TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS response_dates (
     case_id TEXT PRIMARY KEY,

@@ -56,6 +56,7 @@ from backfill.errors import JournalError
 from backfill.journal.connect import connect, explain, release_lock
 from backfill.journal.reading import JournalReader
 from backfill.journal.schema import DONE_STATES, UPSERT, Entry, State
+from backfill.journal.target import Target
 from backfill.model import Action, Outcome, Result
 from backfill.redact import redact
 
@@ -185,6 +186,19 @@ class Journal(JournalReader):
             raise JournalError(explain(self.path, self._writer_error))
 
     # --- recording a run -------------------------------------------------------------
+    def record_target(self, target: Target) -> None:
+        """The journal belongs to `target` from now on (its first run; journal/target.py)."""
+        if target.client is None:
+            raise JournalError(f"journal {self.path}: a target without its client is not recorded")
+        self._write_many(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+            [
+                ("target_version", target.version),
+                ("target_url", target.url),
+                ("target_client", target.client),
+            ],
+        )
+
     def begin_run(self, run_id: str, command: str, inputs: Iterable[str], target: str) -> None:
         self._write(
             "INSERT OR REPLACE INTO runs (run_id, command, inputs, target, started_at) "
@@ -312,6 +326,18 @@ class Journal(JournalReader):
         self._write_many(
             "UPDATE pilot_cases SET verdict = ? WHERE run_id = ? AND case_id = ?",
             [(str(verdict), run_id, str(case)) for case, verdict in verdicts.items()],
+        )
+
+    # --- a retry's provenance: which export row each of its actions fixes --------------
+    def record_origins(self, run_id: str, origins: Iterable[tuple[str, str, int, str]]) -> None:
+        """(identity, source, row, sent-assignee fingerprint) of each action a retry sends."""
+        self._write_many(
+            "INSERT OR REPLACE INTO origins (identity, run_id, source, row, sent_assignee) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [
+                (identity, run_id, str(source), int(row), hint)
+                for identity, source, row, hint in origins
+            ],
         )
 
     # --- response dates (issue #5: fetched from the API once, reused by later runs) ----

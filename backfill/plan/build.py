@@ -31,6 +31,7 @@ from backfill.model import (
     IN_CASE,
     INTERNAL_COLUMNS,
     NOTE,
+    ORIGIN_COLUMNS,
     OUTCOME,
     RESPONSE_TS,
     ROW,
@@ -345,7 +346,8 @@ def plan_cells(
     frame[WARNING] = _joined_problems(problems, frame.index, warning=True)
     cases["warnings"] = _case_warnings(frame, problems, cases)
     return Plan(
-        frame=frame[[*table.original_columns, *INTERNAL_COLUMNS]],
+        # (a retry's rows keep their origin: the export's file and row)
+        frame=frame[[*table.original_columns, *INTERNAL_COLUMNS, *_present(frame, ORIGIN_COLUMNS)]],
         cases=cases[CASE_COLUMNS].reset_index(drop=True),
         problem_table=problems,
         original_columns=list(table.original_columns),
@@ -357,6 +359,10 @@ def plan_cells(
         naive_times=cells.naive_times,
         file_rows=cells.file_rows,
     )
+
+
+def _present(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
+    return [name for name in columns if name in frame.columns]
 
 
 def _concat(found: list[pd.DataFrame]) -> pd.DataFrame:

@@ -2,7 +2,8 @@
 
 The file was written by backfill: the input's own columns first, then ``source``, ``row``,
 ``outcome`` and ``error`` (``backfill_…`` when the input had columns of those names; files of
-older versions lack ``source`` and ``row``). Those are dropped, and the quote that made
+older versions lack ``source`` and ``row``). Those are not input columns: ``source`` and
+``row`` become each row's origin (model.ORIGIN_SOURCE/ORIGIN_ROW), and the quote that made
 formula-like cells inert (``'=…``, ``'+…``, ``'-…``, ``'@…``, tab, CR) is taken off again,
 so that the rows are exactly what the user wrote, plus whatever they fixed.
 """
@@ -10,13 +11,22 @@ so that the rows are exactly what the user wrote, plus whatever they fixed.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from backfill.config import Config, required_fields
 from backfill.errors import InputError
 from backfill.formula_guard import unneutralise
-from backfill.model import CUT_BY_EXCEL, EXCEL_CUT_COLUMN, ROW, SOURCE
+from backfill.model import (
+    CUT_BY_EXCEL,
+    EXCEL_CUT_COLUMN,
+    ORIGIN_COLUMNS,
+    ORIGIN_ROW,
+    ORIGIN_SOURCE,
+    ROW,
+    SOURCE,
+)
 from backfill.read.actions import action_columns
 from backfill.read.table import EXCEL_SUFFIXES, InputTable, map_columns, own_columns, read_table
 
@@ -36,7 +46,9 @@ def read_failures(path: Path, config: Config) -> InputTable:
         )
     # source and row, written just before outcome (a user's own "source" column stays)
     before = own[max(0, own.index(str(ours[0])) - 2) : own.index(str(ours[0]))]
-    ours += [name for name in before if name in {_ours(own, "source"), _ours(own, "row")}]
+    placed = [_ours(own, name) for name in ("source", "row")]
+    ours += [name for name in before if name in placed]
+    _keep_origin(frame, *(name if name in before else None for name in placed))
     cut = _ours(own, EXCEL_CUT_COLUMN)
     if cut is not None:  # report.xlsx: cells Excel could not hold whole
         ours.append(cut)
@@ -56,11 +68,33 @@ def read_failures(path: Path, config: Config) -> InputTable:
         where=str(path),
     )
     return InputTable(
-        frame=frame[[*keep, SOURCE, ROW, *([CUT_BY_EXCEL] if cut else [])]].reset_index(drop=True),
+        frame=frame[
+            [*keep, SOURCE, ROW, *ORIGIN_COLUMNS, *([CUT_BY_EXCEL] if cut else [])]
+        ].reset_index(drop=True),
         columns=columns,
         original_columns=keep,
         sources=[str(path)],
     )
+
+
+def _keep_origin(frame: pd.DataFrame, source: str | None, row: str | None) -> None:
+    """ORIGIN_SOURCE and ORIGIN_ROW: the export's file and row that the failures file names
+    for each row, so that a retry reports, journals and fails its rows under the export's own
+    row (and `verify` knows which row each one fixed). Where the file names none (an older
+    backfill's file, a cell the user cleared), the row is its own origin."""
+    here_source, here_row = frame[SOURCE].astype(object), frame[ROW].astype("int64")
+    if source is None or row is None:
+        frame[ORIGIN_SOURCE], frame[ORIGIN_ROW] = here_source, here_row
+        return
+    names = frame[source].map(_cell_text).map(unneutralise).str.strip()
+    numbers = pd.to_numeric(frame[row].map(_cell_text).str.strip(), errors="coerce")
+    known = names.ne("") & numbers.notna() & numbers.ge(1) & numbers.mod(1).eq(0)
+    frame[ORIGIN_SOURCE] = names.where(known, here_source).astype(object)
+    frame[ORIGIN_ROW] = numbers.where(known, here_row).astype("int64")
+
+
+def _cell_text(value: Any) -> str:
+    return "" if pd.isna(value) else str(value)
 
 
 def _ours(columns: list[str], name: str) -> str | None:

@@ -226,8 +226,9 @@ def describe_run(
     summary.layout = str(counts.get("layout", "long"))
     summary.config_file = file
     summary.api_version = config.api.version
-    # with api.base_url the actions went to that URL, not to a region's host
-    summary.region = "" if config.api.base_url else config.api.region
+    # with api.base_url the actions went to that URL, not to a region's host: no region
+    summary.region = None if config.api.base_url else config.api.region
+    summary.base_url = summary.target if config.api.base_url else None
     summary.token_url = config.api.token_url if config.api.version == "v7" else None
     summary.rate_limit = config.send.fixed_rate
     summary.predicted = predicted_kpis(plan)

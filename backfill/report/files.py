@@ -72,8 +72,10 @@ def results_frame(
     out = ordered[originals].copy()
     names = {c: report_column(c, originals) for c in RESULT_COLUMNS}
     chosen = [results[key] for key in ordered.index]
-    out[names["source"]] = ordered[model.SOURCE].astype(str).to_numpy()
-    out[names["row"]] = pd.array(ordered[model.ROW].to_numpy(), dtype="Int64")
+    # a retry's rows name the export's file and row they came from, not the failures file's
+    place = model.ORIGIN_COLUMNS if model.ORIGIN_SOURCE in ordered else (model.SOURCE, model.ROW)
+    out[names["source"]] = ordered[place[0]].astype(str).to_numpy()
+    out[names["row"]] = pd.array(ordered[place[1]].to_numpy(), dtype="Int64")
     out[names["case_seq"]] = pd.array(ordered[model.CASE_SEQ].to_numpy(), dtype="Int64")
     out[names["outcome"]] = [r.outcome for r in chosen]
     out[names["http_status"]] = pd.array([r.http_status for r in chosen], dtype="Int64")
@@ -100,7 +102,8 @@ def _input_order(frame: pd.DataFrame) -> pd.DataFrame:
 
 def failures_frame(results: pd.DataFrame, original_columns: Sequence[str]) -> pd.DataFrame:
     """The rows to fix and retry: original columns first, then where each row came from
-    (source, row) and what happened to it (outcome, error); retry reads the first only."""
+    (source, row: the export's, also for the rows of a retry) and what happened to it
+    (outcome, error); retry reads the input columns, and source and row as their origin."""
     ours = [report_column(name, original_columns) for name in FAILURE_COLUMNS]
     originals = [c for c in original_columns if c in results.columns]
     rows = results[results[ours[2]].isin(sorted(FAILURE_OUTCOMES))]

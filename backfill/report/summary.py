@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 # fields left out of summary.json when None (every other field is always there)
-_OMITTED_WHEN_NONE = ("aborted", "verify", "predicted", "pilot", "token_url")
+_OMITTED_WHEN_NONE = ("aborted", "verify", "predicted", "pilot", "token_url", "base_url")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,7 +112,8 @@ class Summary:
     inputs: list[InputRows] = field(default_factory=list)
     config_file: str | None = None
     api_version: str = ""
-    region: str = ""  # "" when api.base_url sent the actions elsewhere
+    region: str | None = None  # None (null) when api.base_url sent the actions elsewhere...
+    base_url: str | None = None  # ...to this URL (summary.json has it only then)
     token_url: str | None = None  # v7: where the tokens came from
     rate_limit: float = 0.0
     # rate_limit: auto: the rate the server pushed back at (or stated), and the pace over the

@@ -180,7 +180,7 @@ def _banner(out: _Sheet, summary: Summary) -> None:
     if summary.sandbox:
         text, fill, colour = SANDBOX_BANNER, BANNER_SANDBOX, "000000"
     else:
-        region = summary.region.upper()
+        region = (summary.region or "").upper()
         text = (
             f"CustomerGauge {region}: {summary.target}" if region else f"Sent to {summary.target}"
         )

@@ -178,6 +178,7 @@ def _report(
     summary.sandbox = record.sandbox
     summary.journal = str(record.journal_path)
     summary.aborted = sent.aborted
+    summary.rate_per_s = sent.pace  # (as the requests left, comparable with the limit)
     summary.rate_found = sent.rate_found
     summary.rate_over_time = [list(point) for point in sent.rate_over_time or []]
     summary.verify = record.verified

@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from backfill.config import Config, new_run_id, output_dir
-from backfill.errors import ConfigError, JournalError, OutputError
+from backfill.errors import AuthError, ConfigError, JournalError, OutputError
 from backfill.journal.store import Journal
+from backfill.journal.target import Choice, Source, Target, check_target, choose_journal, target_of
 from backfill.model import Action, Echo, OnProgress, no_progress
 from backfill.plan.build import Plan
 from backfill.runner.finish import RunOutcome, RunRecord, cannot_write, exit_status, finish
@@ -42,6 +43,7 @@ from backfill.send.auth import Credentials
 from backfill.send.retry_policy import RetryPolicy
 from backfill.send.session import ApiSession
 from backfill.verify.check import VerifyOutcome
+from backfill.verify.provenance import origins_to_record
 
 __all__ = ["RunOptions", "RunOutcome", "retry", "run", "status"]
 
@@ -58,7 +60,7 @@ class RunOptions:
     """How to run or retry, beyond the config: one set of options for both."""
 
     out_dir: Path | None = None  # the reports' folder (default: output.dir)
-    journal_path: Path | None = None  # default: `journal` of the config
+    journal_path: Path | None = None  # default: `journal:` of the config, else the target's own
     sandbox: bool = False  # rehearse against the local emulator; verified at its end
     verify: bool = False  # read every case back after sending
     allow_out_of_order: bool = False  # send what the journal would refuse as out of order
@@ -132,20 +134,13 @@ class _Run:
         self.echo = options.echo
         run_id = new_run_id()
         out_dir = output_dir(config, options.out_dir, run_id)
-        if options.journal_path is not None:
-            journal_path = Path(options.journal_path)
-        elif options.sandbox:
-            from backfill.runner.rehearsal import sandbox_journal
-
-            journal_path = sandbox_journal(out_dir)
-        else:
-            journal_path = Path(config.journal)
+        self.journal_target, self.journal_choice = _journal(config, options, out_dir)
         self.record = RunRecord(
             run_id=run_id,
             command=command,
             inputs=inputs,
             out_dir=out_dir,
-            journal_path=journal_path,
+            journal_path=self.journal_choice.path,
             sandbox=options.sandbox,
             target=config.api.api_base,
             started_at=datetime.now(UTC),
@@ -154,16 +149,21 @@ class _Run:
         # a rehearsal proves itself: the emulator is gone afterwards, so it reads back now
         self.verify = options.verify or options.sandbox
         self.began = False  # the journal knows of this run: it may have sent something
+        self.origins: list[tuple[str, str, int, str]] = []  # journal.record_origins's rows
 
     def execute(self, make_plan: MakePlan) -> RunOutcome:
         from backfill.runner.footprint import Footprint
 
         record = self.record
         footprint = Footprint(record.out_dir, record.journal_path)
+        if record.journal_path.is_file():  # another target's journal is refused untouched
+            with Journal(record.journal_path, read_only=True) as peek:
+                check_target(peek, self.journal_target, self.journal_choice)
         journal = Journal(record.journal_path)
         refused = False
         try:
             try:
+                self._say_journal(check_target(journal, self.journal_target, self.journal_choice))
                 return self._logged(make_plan, journal)
             finally:
                 journal.close()
@@ -223,6 +223,8 @@ class _Run:
                 on_plan=options.on_plan,
             )
             hooks = JournalHooks(journal, record.run_id, decisions)
+            # a retry's rows: which export row each action fixes (`verify EXPORT` reads it)
+            self.origins = origins_to_record(plan, decisions.identities)
             record.notes.extend(notes)
             if not decisions.cases and not self.verify:
                 self._begin(journal)
@@ -333,8 +335,35 @@ class _Run:
                 return []
         return pilot.rest
 
+    def _say_journal(self, adopting: str) -> None:
+        """The journal's lines, said once: a new journal beside a legacy one, an adoption."""
+        for line in (self.journal_choice.note, adopting):
+            if line:
+                self.echo(line)
+
     def _begin(self, journal: Journal) -> None:
         """From here the run may send: the journal knows of it, and a refusal keeps its files."""
         record = self.record
         self.began = True
+        if journal.recorded_target() is None:  # its first run (or a legacy journal's next)
+            journal.record_target(self.journal_target)
         journal.begin_run(record.run_id, record.command, record.inputs, record.target)
+        if self.origins:
+            journal.record_origins(record.run_id, self.origins)
+
+
+def _journal(config: Config, options: RunOptions, out_dir: Path) -> tuple[Target, Choice]:
+    """The target this run sends to, and its journal (--journal, journal:, the target's own;
+    a rehearsal's own next to its reports)."""
+    if options.sandbox:
+        target = target_of(config, sandbox=True)
+        if options.journal_path is None:
+            from backfill.runner.rehearsal import sandbox_journal
+
+            return target, Choice(sandbox_journal(out_dir), Source.DEFAULT)
+    else:
+        try:
+            target = target_of(config)
+        except AuthError as exc:  # before anything was sent: a usage error (exit 2)
+            raise ConfigError(str(exc)) from None
+    return target, choose_journal(options.journal_path, config, target)

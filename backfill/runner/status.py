@@ -5,16 +5,33 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from backfill.config import Config
+from backfill.errors import JournalError
 from backfill.journal.schema import State
 from backfill.journal.store import Journal
+from backfill.journal.target import (
+    JOURNAL_DIR,
+    Choice,
+    Source,
+    Target,
+    check_target,
+    choose_journal,
+    target_of,
+)
 
 CASES_SHOWN = 20
 
 
-def status(journal_path: Path | str) -> str:
-    """What the journal knows: runs, actions by state, cases left (``backfill status``)."""
-    path = Path(journal_path)
+def status(journal_path: Path | str | None = None, config: Config | None = None) -> str:
+    """What the journal knows: its target, runs, actions by state, cases left (``backfill
+    status``). With `config`, the journal is its target's (the default one without a path)
+    and a journal of another target is refused."""
+    choice, target = _chosen(journal_path, config)
+    path = choice.path
     with Journal(path, read_only=True) as journal:
+        if target is not None:
+            check_target(journal, target, choice)
+        recorded = journal.recorded_target()
         runs = journal.runs()
         states = journal.state_counts()
         left = journal.cases_left()
@@ -22,6 +39,12 @@ def status(journal_path: Path | str) -> str:
         for item in journal.pilot_cases():
             pilots.setdefault(item["run_id"], []).append(item)
     lines = [f"Journal {path}: {len(runs)} run(s)"]
+    if recorded is not None:
+        lines.append(f"Target: {recorded.describe()}")
+    elif runs:
+        lines.append(
+            "Target: not recorded (a journal of an earlier version): its next run's becomes its own"
+        )
     for item in runs:
         outcomes = ", ".join(f"{k} {v}" for k, v in item["outcomes"].items() if v) or "-"
         finished = (
@@ -69,3 +92,22 @@ def _rows_left(counts: dict[str, Any]) -> str:
         "pending": counts["pending"],
     }
     return ", ".join(f"{name} {count:,}" for name, count in by_outcome.items() if count)
+
+
+def _chosen(journal_path: Path | str | None, config: Config | None) -> tuple[Choice, Target | None]:
+    """The journal to show, and the target to hold it to (None: no config, nothing to hold)."""
+    if config is None:
+        if journal_path is None:
+            raise ValueError("status needs a journal path or a config")
+        return Choice(Path(journal_path), Source.OPTION), None
+    # status reads, never sends: it finds the journal without the client id when it must
+    target = target_of(config, client_required=False)
+    explicit = Path(journal_path) if journal_path is not None else None
+    choice = choose_journal(explicit, config, target)
+    if choice.source in (Source.DEFAULT, Source.LEGACY) and not choice.path.exists():
+        raise JournalError(
+            f"no journal for {target.describe()} in {JOURNAL_DIR}/ ({choice.path} does not "
+            "exist): nothing has been sent to this target from this folder. Pass the journal "
+            "of an earlier run with --journal, or the config of its target with -c"
+        )
+    return choice, target

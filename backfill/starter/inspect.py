@@ -137,7 +137,7 @@ def inspect_frame(frame: pd.DataFrame, known: Mapping[str, str | None] | None = 
     if response is not None and "response_date" not in result.columns:
         take("response_date", response, result.columns)
     step_times = [p for p in times if p.name not in taken]
-    ids = sample[id_column].astype(str).str.strip().nunique() if id_column else None
+    ids = _distinct_ids(sample[id_column]) if id_column else None
     shape = counts(len(sample), ids, len(step_times))
 
     audit = find_audit(sample, profiles, taken)
@@ -359,3 +359,9 @@ def _todos(result: Inspection, profiles: dict[str, Profile]) -> None:
             f"no time column found for the step(s) {', '.join(missing)}: add them to "
             "input.steps if the export has them"
         )
+
+
+def _distinct_ids(cells: pd.Series) -> int:
+    """Distinct case ids among the cells that hold one: a blank cell is no id."""
+    texts = cells.astype(str).str.strip()
+    return int(texts[texts.ne("") & texts.ne("nan") & cells.notna()].nunique())

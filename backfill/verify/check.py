@@ -22,12 +22,14 @@ from backfill.plan.build import Plan
 from backfill.send.auth import Credentials
 from backfill.send.session import ApiSession
 from backfill.verify.compare import Comparison, compare, summary_line, write_verify_csv
+from backfill.verify.diagnose import Cause, likely_causes
+from backfill.verify.diagnose import by_case as causes_by_case
 from backfill.verify.expectation import (
+    Expectation,
     Expected,
     expected_cases,
     expected_from_cases,
     journal_cases,
-    untimed_cases,
 )
 from backfill.verify.readback import CaseState, read_close_loop
 
@@ -51,6 +53,8 @@ class VerifyOutcome:
     summary: str
     expected: dict[str, Expected] = field(default_factory=dict)  # by case
     found: dict[str, CaseState] = field(default_factory=dict)  # every case read back
+    causes: list[Cause] = field(default_factory=list)  # what the mismatches likely mean
+    retried: int = 0  # retried actions expected in the place of the rows they fixed
 
     @property
     def exit_status(self) -> ExitStatus:
@@ -80,15 +84,21 @@ async def verify_expected(
     end: date,
     *,
     folder: Path | None = None,
-    source: str = "plan",
+    expectation: Expectation | None = None,
     on_progress: OnProgress = no_progress,
 ) -> VerifyOutcome:
-    """Read back GET close-loop over [start, end], compare, write verify.csv to `folder`."""
+    """Read back GET close-loop over [start, end], compare, say what the mismatches most
+    likely mean (from `expectation`'s send and response times), write verify.csv to `folder`."""
+    about = expectation or Expectation(pd.DataFrame(), "plan")
     requests_before = api.requests
     found = await read_close_loop(api, start, end, on_progress=on_progress)
     comparison = compare(expected, found.cases)
-    path = write_verify_csv(comparison, folder) if folder is not None else None
     by_case = {item.case: item for item in expected}
+    sent_at = {case: pd.Timestamp(when).to_pydatetime() for case, when in about.sent_at.items()}
+    causes = likely_causes(comparison, by_case, found.cases, about.response_ts, sent_at)
+    path = None
+    if folder is not None:
+        path = write_verify_csv(comparison, folder, causes_by_case(causes))
     return VerifyOutcome(
         comparison=comparison,
         path=path,
@@ -97,10 +107,12 @@ async def verify_expected(
         pages=found.pages,
         records=found.records,
         requests=api.requests - requests_before,
-        source=source,
+        source=about.source,
         summary=summary_line(comparison),
         expected=by_case,
         found=found.cases,
+        causes=causes,
+        retried=about.retried,
     )
 
 
@@ -131,18 +143,24 @@ async def verify_plan(
     share its rate limiter and retry policy) and its journal; `verify` calls it for a file
     given now. Writes verify.csv into `folder` when given.
     """
-    table, source, run_start = expected_cases(plan, journal)
-    expected = expected_from_cases(table, untimed=untimed_cases(plan))
+    expectation = expected_cases(plan, journal)
+    expected = expected_from_cases(expectation.cases, untimed=expectation.untimed)
     if cases is not None:
         wanted = set(cases)
         expected = [item for item in expected if item.case in wanted]
-    earliest = run_start
+    earliest = expectation.run_start
     if earliest is None:
         times = plan.frame.loc[plan.frame[OUTCOME].eq(""), HAPPENED_TS].dropna()
         earliest = times.min() if len(times) else None
     start, end = read_range(earliest, today=today)
     return await verify_expected(
-        api, expected, start, end, folder=folder, source=source, on_progress=on_progress
+        api,
+        expected,
+        start,
+        end,
+        folder=folder,
+        expectation=expectation,
+        on_progress=on_progress,
     )
 
 
@@ -156,15 +174,15 @@ async def verify_journal(
     today: date | None = None,
 ) -> VerifyOutcome:
     """Verify every case the journal shows as sent, without the input files."""
-    cases, run_start, untimed = journal_cases(journal, config)
-    start, end = read_range(run_start, today=today)
+    expectation = journal_cases(journal, config)
+    start, end = read_range(expectation.run_start, today=today)
     return await verify_expected(
         api,
-        expected_from_cases(cases, assignee_known=False, untimed=untimed),
+        expected_from_cases(expectation.cases, assignee_known=False, untimed=expectation.untimed),
         start,
         end,
         folder=folder,
-        source="journal",
+        expectation=expectation,
         on_progress=on_progress,
     )
 
@@ -217,15 +235,31 @@ def verify(
     finally:
         if journal is not None:
             journal.close()
-    echo(outcome.summary)
-    echo(
-        f"read back {outcome.records} cases updated {outcome.start} to {outcome.end} "
-        f"({outcome.pages} pages, {outcome.requests} requests); expected from the "
-        f"{outcome.source.replace('+', ' and the ')}"
-    )
-    if outcome.path is not None:
-        echo(f"verify.csv written to {outcome.path}")
+    for line in outcome_lines(outcome):
+        echo(line)
     return outcome
+
+
+def outcome_lines(outcome: VerifyOutcome) -> list[str]:
+    """What `backfill verify` says: the counts, what was read and expected, what the
+    mismatches most likely mean, and where verify.csv went."""
+    expected_from = f"expected from the {outcome.source.replace('+', ' and the ')}"
+    if outcome.retried:
+        expected_from += (
+            f", with {outcome.retried} action(s) sent by retries in the place of the rows "
+            "they fixed"
+        )
+    lines = [
+        outcome.summary,
+        f"read back {outcome.records} cases updated {outcome.start} to {outcome.end} "
+        f"({outcome.pages} pages, {outcome.requests} requests); {expected_from}",
+    ]
+    for cause in outcome.causes:
+        named = ", ".join(cause.cases[:5]) + (" …" if len(cause.cases) > 5 else "")
+        lines.append(f"likely cause ({len(cause.cases)} case(s): {named}): {cause.advice}")
+    if outcome.path is not None:
+        lines.append(f"verify.csv written to {outcome.path}")
+    return lines
 
 
 def _credentials(config: Config) -> Credentials:
@@ -244,12 +278,19 @@ def _credentials(config: Config) -> Credentials:
 
 
 def _open_journal(path: Path | None, config: Config, *, required: bool) -> Journal | None:
-    """The journal to narrow or replace the expectation: --journal, else journal: if present.
+    """The journal to narrow or replace the expectation: --journal, else journal:, else the
+    target's own under .backfill/, if present.
 
     Read-only, unless response dates fetched from the API are to be kept in it; then it is
     created when missing, so that the next run or verify does not fetch them again.
     """
-    target = Path(path) if path is not None else Path(config.journal)
+    from backfill.errors import JournalError
+    from backfill.journal.target import check_target, choose_journal, target_of
+
+    # the target's own journal (another target's is refused: its sends are not this one's)
+    aim = target_of(config, client_required=False)
+    choice = choose_journal(path, config, aim)
+    target = choice.path
     keeps_dates = config.responses.source == "api" and not required
     if not target.exists() and not keeps_dates:
         if path is not None or required:
@@ -258,4 +299,10 @@ def _open_journal(path: Path | None, config: Config, *, required: bool) -> Journ
                 "or the INPUT files to verify against their plan"
             )
         return None
-    return Journal(target, read_only=not keeps_dates)
+    journal = Journal(target, read_only=not keeps_dates)
+    try:
+        check_target(journal, aim, choice)
+    except JournalError:
+        journal.close()
+        raise
+    return journal

@@ -162,7 +162,15 @@ def summary_line(comparison: Comparison) -> str:
     return text
 
 
-def write_verify_csv(comparison: Comparison, folder: Path) -> Path:
+def write_verify_csv(
+    comparison: Comparison, folder: Path, causes: Mapping[str, str] | None = None
+) -> Path:
+    """verify.csv: VERIFY_COLUMNS, then `likely_cause`, what a case's mismatch most likely
+    means and what to do (`causes`: case -> advice, backfill.verify.diagnose.by_case)."""
     from backfill.formula_guard import write_csv
 
-    return write_csv(comparison.frame, Path(folder) / "verify.csv")
+    advice = dict(causes or {})
+    frame = comparison.frame.assign(
+        likely_cause=[advice.get(str(case), "") for case in comparison.frame["case"]]
+    )
+    return write_csv(frame, Path(folder) / "verify.csv")

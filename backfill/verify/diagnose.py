@@ -9,7 +9,7 @@ Each cause is a fact (`Cause`); the CLI and the reports word it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -40,7 +40,7 @@ ADVICE = {
         "close and follow-up times differ by the time since the response date: the tenant "
         "seems to ignore happened_at and stamp each action with its arrival. Ask CustomerGauge "
         "to accept happened_at for this API user (PUT /v7/rest/close-loop/status), then run "
-        "again with --pilot; correct the pilot cases named above in CustomerGauge"
+        "again with --pilot; the cases already sent need correcting in CustomerGauge"
     ),
     CauseCode.TIME_ZONE: (
         "every time is off by the same {hours} hour(s): the times are read in the wrong zone. "
@@ -78,10 +78,23 @@ class Cause:
         return ADVICE[self.code].format(hours=self.hours)
 
 
-def _hours_between(later: datetime, earlier: pd.Timestamp | None) -> int | None:
-    if earlier is None:
+def _hours_between(later: datetime | None, earlier: pd.Timestamp | None) -> int | None:
+    if earlier is None or later is None:
         return None
     return int((pd.Timestamp(later) - earlier).total_seconds() // 3600)
+
+
+def _sent(sent_at: datetime | Mapping[str, datetime], case: str) -> datetime | None:
+    return sent_at.get(case) if isinstance(sent_at, Mapping) else sent_at
+
+
+def by_case(causes: Iterable[Cause]) -> dict[str, str]:
+    """Case -> the advice of each cause that names it (verify.csv's likely_cause column)."""
+    out: dict[str, list[str]] = {}
+    for cause in causes:
+        for case in cause.cases:
+            out.setdefault(case, []).append(cause.advice)
+    return {case: " | ".join(advice) for case, advice in out.items()}
 
 
 def likely_causes(
@@ -89,10 +102,11 @@ def likely_causes(
     expected: Mapping[str, Expected],
     found: Mapping[str, CaseState],
     response_ts: Mapping[str, pd.Timestamp],
-    sent_at: datetime,
+    sent_at: datetime | Mapping[str, datetime],
 ) -> list[Cause]:
     """The causes the mismatches of `comparison` point to; `sent_at` is when the cases went
-    (tz-aware UTC), `response_ts` each case's survey response time (UTC)."""
+    (tz-aware UTC; per case when they went at different times, unknown for a case it does
+    not name), `response_ts` each case's survey response time (UTC)."""
     frame = comparison.frame
     bad = frame[frame["verdict"] != Verdict.MATCH]
     missing = tuple(bad.loc[bad["verdict"] == Verdict.MISSING, "case"])
@@ -118,12 +132,12 @@ def _time_cause(
     expected: Mapping[str, Expected],
     found: Mapping[str, CaseState],
     response_ts: Mapping[str, pd.Timestamp],
-    sent_at: datetime,
+    sent_at: datetime | Mapping[str, datetime],
 ) -> Cause:
     arrival = True
     offsets: set[int] = set()
     for case in cases:
-        since = _hours_between(sent_at, response_ts.get(case))
+        since = _hours_between(_sent(sent_at, case), response_ts.get(case))
         state, want = found.get(case), expected.get(case)
         for name in TIMES:
             got = getattr(state, name, None) if state is not None else None

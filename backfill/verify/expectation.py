@@ -6,7 +6,8 @@ second reading of the input or a second state machine:
 - for a file given now, the plan's cases table;
 - narrowed by the journal when it knows the plan's actions: only the actions it shows as
   accepted are replayed (failed, blocked or never-sent actions are not expected; an
-  assignee the API refused is not expected either);
+  assignee the API refused is not expected either); the actions retries sent for the
+  file's rows are replayed in the place of the rows they fixed (backfill.verify.provenance);
 - for runs made earlier, from the journal alone: its accepted actions, replayed the same way.
   The journal keeps no notes or assignees, so assignees are not compared then, and hours
   only for cases whose response date the journal holds.
@@ -15,7 +16,7 @@ second reading of the input or a second state machine:
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -33,6 +34,7 @@ from backfill.model import (
 )
 from backfill.model import STATUS as PLAN_STATUS
 from backfill.plan.identity import plan_identities
+from backfill.verify.provenance import UNKNOWN_ASSIGNEE
 from backfill.verify.readback import whole_hours
 
 # The columns of the planner's cases table that the expectation reads.
@@ -107,7 +109,7 @@ def expected_from_cases(
             Expected(
                 case=str(case),
                 status=str(status) or None,
-                assignee=str(assignee) if assignee_known and str(assignee) else UNCHECKED,
+                assignee=str(assignee) if assignee_known and _named(assignee) else UNCHECKED,
                 time_to_follow_up=_hours(follow_up) if dated else UNCHECKED,
                 time_to_close=_hours(close) if dated else UNCHECKED,
             )
@@ -115,31 +117,56 @@ def expected_from_cases(
     return out
 
 
+def _named(assignee: Any) -> bool:
+    """An assignee the expectation knows: not none, and not one only a fingerprint names."""
+    return bool(str(assignee)) and assignee != UNKNOWN_ASSIGNEE
+
+
 def untimed_cases(plan: Plan) -> set[str]:
     """Cases whose follow-up/close times cannot be predicted: an action sent without a time
     (CustomerGauge stamps it at its own clock), or every case when sending with v4.1."""
-    rows = plan.frame[plan.frame[OUTCOME].eq("")]
-    if plan.config.api.version == "v4.1":
-        return set(rows[CASE])
-    return set(rows.loc[rows[HAPPENED_TS].isna(), CASE])
+    return _untimed_rows(plan.frame[plan.frame[OUTCOME].eq("")], plan.config)
 
 
-def expected_cases(plan: Plan, journal: Journal | None) -> tuple[pd.DataFrame, str, str | None]:
-    """(cases table, source, earliest run start) for `plan`.
+@dataclass
+class Expectation:
+    """What CustomerGauge should hold, and what reading it back needs to know."""
+
+    cases: pd.DataFrame  # the planner's cases table (backfill.plan.predict's columns)
+    source: str  # "plan", "plan+journal" or "journal"
+    run_start: str | None = None  # the earliest run that sent an expected action
+    untimed: set[str] = field(default_factory=set)  # cases whose hours are not predicted
+    retried: int = 0  # retried actions in the place of the export rows they fixed
+    # per case: when its latest accepted action was recorded (UTC text), and its response
+    # date: what backfill.verify.diagnose needs to tell a tenant that ignores happened_at
+    sent_at: dict[str, str] = field(default_factory=dict)
+    response_ts: dict[str, pd.Timestamp] = field(default_factory=dict)
+
+
+def expected_cases(plan: Plan, journal: Journal | None) -> Expectation:
+    """What CustomerGauge should hold for the cases of `plan` (an export, usually).
 
     Without a journal, or when the journal knows none of the plan's actions (the file was
     sent with another journal, or not by backfill), the plan's own prediction is expected.
     Otherwise only the actions the journal shows as accepted are replayed, with the planner's
-    own prediction function, so that failed or blocked actions are not expected.
+    own prediction function, so that failed or blocked actions are not expected; and the
+    actions retries sent for the plan's rows (backfill.verify.provenance) take the place of
+    the rows they fixed, so that a case only a retry sent is expected too.
     """
+    plain = Expectation(plan.cases, "plan", untimed=untimed_cases(plan))
+    plain.response_ts = _response_times(plan.frame)
     if journal is None:
-        return plan.cases, "plan", None
+        return plain
+    from backfill.journal.schema import DONE_STATES, State
+    from backfill.verify.provenance import retried_rows, with_retried
+
     identities = plan_identities(plan)
     entries = journal.lookup(identities.tolist())
-    if not entries:
-        return plan.cases, "plan", None
-    from backfill.journal.schema import DONE_STATES, State
-
+    accepted = {i for i, entry in entries.items() if entry.state in DONE_STATES}
+    runs = {run["run_id"]: run["inputs"] for run in journal.runs() if run["command"] == "retry"}
+    retried = retried_rows(plan, journal.retried_actions(), known=accepted, inputs=runs)
+    if not entries and retried.frame.empty:
+        return plain
     frame = plan.frame.copy()
     state = identities.map(lambda i: entries[i].state if i in entries else "")
     error = identities.map(lambda i: entries[i].error if i in entries else "")
@@ -152,8 +179,49 @@ def expected_cases(plan: Plan, journal: Journal | None) -> tuple[pd.DataFrame, s
     # A partial answer for the assignee means CustomerGauge kept its previous assignee.
     refused = state.index[(state.eq("partial") & error.str.contains("assignee")).to_numpy()]
     frame.loc[refused, SEND_ASSIGNEE] = ""
-    cases = _predict(frame, plan.config)
-    return cases, "plan+journal", _earliest_run(journal, {e.run_id for e in entries.values()})
+    response_ts = dict(plain.response_ts)
+    untimed = set(plain.untimed)
+    if not retried.frame.empty:
+        unknown = sorted(set(retried.frame[CASE]) - set(response_ts))
+        for case, text in journal.get_response_dates(unknown).items():
+            stamp = parse_stored_date(text)
+            if isinstance(stamp, pd.Timestamp):
+                response_ts[case] = stamp
+        frame = with_retried(frame, retried.frame, plan.sources, response_ts)
+        untimed |= _untimed_rows(retried.frame, plan.config)
+    sent_at = _latest(
+        [(e.case, e.updated_at) for e in entries.values() if e.state in DONE_STATES]
+        + list(retried.sent_at.items())
+    )
+    return Expectation(
+        cases=_predict(frame, plan.config),
+        source="plan+journal",
+        run_start=_earliest_run(journal, {e.run_id for e in entries.values()} | retried.run_ids),
+        untimed=untimed,
+        retried=len(retried.frame),
+        sent_at=sent_at,
+        response_ts=response_ts,
+    )
+
+
+def _latest(times: list[tuple[str, str]]) -> dict[str, str]:
+    """Per case, the latest of its (UTC text) times."""
+    out: dict[str, str] = {}
+    for case, when in times:
+        out[case] = max(out.get(case, ""), when)
+    return out
+
+
+def _response_times(frame: pd.DataFrame) -> dict[str, pd.Timestamp]:
+    """Each case's survey response time (UTC), where the frame knows it."""
+    firsts = frame.groupby(CASE, sort=False)[RESPONSE_TS].first()
+    return {str(case): stamp for case, stamp in firsts.items() if isinstance(stamp, pd.Timestamp)}
+
+
+def _untimed_rows(frame: pd.DataFrame, config: Config) -> set[str]:
+    if config.api.version == "v4.1":
+        return set(frame[CASE])
+    return set(frame.loc[frame[HAPPENED_TS].isna(), CASE])
 
 
 def _predict(frame: pd.DataFrame, config: Config) -> pd.DataFrame:
@@ -175,14 +243,14 @@ def _earliest_run(journal: Journal, run_ids: set[str]) -> str | None:
     return min(starts) if starts else None
 
 
-def journal_cases(journal: Journal, config: Config) -> tuple[pd.DataFrame, str | None, set[str]]:
+def journal_cases(journal: Journal, config: Config) -> Expectation:
     """Expected cases from the journal alone: its accepted actions, replayed by the planner's
     prediction. The journal does not keep notes or assignees, so assignees are not compared;
     hours are compared for the cases whose response date the journal holds."""
 
     entries = journal.accepted_actions()
     if not entries:
-        return pd.DataFrame(columns=_CASE_COLUMNS), None, set()
+        return Expectation(pd.DataFrame(columns=_CASE_COLUMNS), "journal")
     frame = pd.DataFrame(
         {
             CASE: [e.case for e in entries],
@@ -206,11 +274,14 @@ def journal_cases(journal: Journal, config: Config) -> tuple[pd.DataFrame, str |
     if len(known):
         response = frame[CASE].map(known).astype("datetime64[us, UTC]")
     frame[RESPONSE_TS] = response
-    cases = _predict(frame, config)
-    untimed = set(
-        frame[CASE] if config.api.version == "v4.1" else frame.loc[frame[HAPPENED_TS].isna(), CASE]
+    return Expectation(
+        cases=_predict(frame, config),
+        source="journal",
+        run_start=_earliest_run(journal, set(frame["_run"])),
+        untimed=_untimed_rows(frame, config),
+        sent_at=_latest([(e.case, e.updated_at) for e in entries]),
+        response_ts=_response_times(frame),
     )
-    return cases, _earliest_run(journal, set(frame["_run"])), untimed
 
 
 def parse_stored_date(text: str) -> pd.Timestamp | NaTType:
