@@ -151,6 +151,9 @@ class ValidationConfig(_Section):
     require_note: bool = False
     duplicates: Literal["drop", "keep"] = "drop"
     max_note_chars: int = Field(10_000, ge=1)  # longer notes warn (note-too-long)
+    # an action whose sent time reads out of its case's order in the hour api.timezone
+    # repeats: invalid (reject), or sent at the first time after that hour (shift)
+    ambiguous_api_times: Literal["reject", "shift"] = "reject"
 
 
 class SendConfig(_Section):

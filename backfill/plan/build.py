@@ -43,7 +43,7 @@ from backfill.model import (
     OnProgress,
     no_progress,
 )
-from backfill.plan import timeline, validation
+from backfill.plan import api_zone_order, timeline, validation
 from backfill.plan.layout_check import check_shape
 from backfill.plan.layouts import to_long
 from backfill.plan.order import number_cases, send_order
@@ -328,6 +328,7 @@ def plan_cells(
     errors = errors[errors["severity"].eq(Severity.ERROR)]
     frame[OUTCOME] = pd.Series("", index=frame.index, dtype="str")
     frame.loc[frame.index.isin(errors["label"]), OUTCOME] = "invalid"
+    found.extend(api_zone_order.fold_problems(frame, config, multi_source=multi_source))
 
     found.append(timeline.file_order_warnings(frame))
     if config.validation.duplicates == "drop":

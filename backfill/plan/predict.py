@@ -1,6 +1,7 @@
 """What CustomerGauge will show per case once the plan is sent: cases.csv.
 
-Each case's to-send actions are replayed from "no status" the way CustomerGauge does:
+Each case's to-send actions are replayed from "no status" the way CustomerGauge does, at the
+times it reads from the texts sent (backfill/plan/api_zone.py tenant_times):
 open → progress stamps the follow-up time, progress → closed the close time, and closed →
 open or closed → progress (a re-open) clears both. The rows are in timeline order, so each
 figure is a groupby over the case.
@@ -22,6 +23,7 @@ from backfill.model import (
     SEND_ASSIGNEE,
     STATUS,
 )
+from backfill.plan.api_zone import tenant_times
 from backfill.plan.timeline import in_case
 from backfill.plan.times import format_times
 from backfill.plan.validation import (
@@ -55,7 +57,11 @@ def predict(frame: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, list[pd.
     timeline warnings (re-opens, cases ending without a follow-up or close time)."""
     needed = [CASE, CASE_KEY, HAPPENED_TS, OUTCOME, RESPONSE_TS, SEND_ASSIGNEE, STATUS]
     has_case = in_case(frame)
-    rows = frame[needed] if has_case.all() else frame.loc[has_case, needed]
+    # every time as the tenant reads the text sent (a repeated wall-clock time: its earlier
+    # instant), so the hours are those CustomerGauge will compute
+    read = tenant_times(frame, config.api.timezone)
+    rows = frame[needed].assign(**{HAPPENED_TS: read})
+    rows = rows if has_case.all() else rows[has_case]
     case = rows[CASE_KEY]
     to_send = rows[OUTCOME].eq("")
     sent = rows if to_send.all() else rows[to_send]

@@ -60,6 +60,7 @@ REASONS = {  # error code -> what it means, for the "why" table
     "transition-not-allowed": "status change not allowed (progressive transitions)",
     "note-required": "the tenant requires a note",
     "out-of-order": "older than the case's last sent action",
+    "order-lost-in-api-zone": "its time, as sent in api.timezone, reads out of the case's order",
     "duplicate": "identical to an earlier row of the case",
     "changed-after-sent": "changed in the input after an earlier run sent it",
     "not-sent": "not attempted: the run stopped first; the next run sends it",

@@ -25,6 +25,7 @@ from backfill import model
 from backfill.journal.schema import DONE_STATES, Entry, State
 from backfill.journal.store import Journal
 from backfill.model import Action, Outcome, Result
+from backfill.plan.api_zone import reads_no_later, repeated_texts, sent_text_at
 from backfill.plan.build import Plan
 from backfill.plan.identity import utc_text
 
@@ -107,6 +108,10 @@ def decide(
     # a schema 1 journal keyed by the assignee as sent (a plain re-run loads nothing more)
     unknown = {a.case for case in cases for a in case if identities[a.key] not in entries}
     places = journal.by_position(unknown)
+    # actions sent as a wall-clock time api.timezone repeats: checked against the journal's
+    # last sent action as the tenant reads texts (backfill/plan/api_zone.py)
+    repeated = set(repeated_texts(plan.frame, plan.config.api.timezone))
+    sent_texts: dict[str, str | None] = {}
     to_send: list[list[Action]] = []
     uncertain: set[int] = set()
     lost_at: dict[int, float] = {}
@@ -153,6 +158,9 @@ def decide(
                     f"out-of-order: case {action.case} was last sent at {newest} UTC, after "
                     f"this action's {when} UTC; CustomerGauge would apply it after the newer one"
                 )
+            elif when and newest and when > newest and action.key in repeated:
+                refusal = _reads_no_later(plan, action, newest, sent_texts)
+                code = "out-of-order" if refusal else ""
             if refusal and not allow_out_of_order:
                 error = f"{refusal} (use --allow-out-of-order to send it anyway)"
                 results[action.key] = Result(action.key, Outcome.FAILED, error=error, code=code)
@@ -176,6 +184,25 @@ def decide(
         happened_utc=happened,
         contents=contents,
         accepted=accepted,
+    )
+
+
+def _reads_no_later(
+    plan: Plan, action: Action, newest: str, sent_texts: dict[str, str | None]
+) -> str:
+    """The out-of-order refusal of an action sent in the hour api.timezone repeats that could
+    read no later than its case's last sent action; "" when it reads after it."""
+    zone = plan.config.api.timezone
+    if action.case not in sent_texts:  # (the plan's text of that action, when it holds it)
+        sent_texts[action.case] = sent_text_at(plan.frame, action.case, newest)
+    why = reads_no_later(action.happened_at or "", newest, sent_texts[action.case], zone)
+    if not why:
+        return ""
+    return (
+        f"out-of-order: case {action.case} was last sent at {newest} UTC, which {why}; this "
+        f"action's {action.happened_at} is a time the clocks show twice there, and "
+        "CustomerGauge could read it as no later: run the whole file again, so that the plan "
+        "orders it with the case's earlier actions"
     )
 
 

@@ -2,30 +2,33 @@
 
 Two parts, because each alone gets something wrong:
 
-- **An absolute schedule paces (GCRA).** Request k may leave at ``t0 + k·T``: each slot is
-  one period after the previous *slot*, not after the moment the previous request really
-  left. A wait the event loop rounds up (epoll counts whole milliseconds) or a short stall of
-  the client (garbage collection, a busy machine) is therefore caught up at once instead of
-  being lost for good, as it is with a bucket's relative waits. A schedule only runs while
-  requests wait for it: after an idle spell it restarts at "now" (idle time is not owed),
-  and it never owes more than `CATCH_UP_S`: the schedule runs at the window's pace, so a
-  longer stall can never be made up within the guarantee, only turned into bursts.
-- **A window of recent sends caps.** A catch-up, however short, could still put more than
-  `rate` requests in some window. So every send is also logged, and a request waits while
-  `rate` sends already fall within the last ``1 + JITTER_ALLOWANCE_S`` seconds. That is the
-  guarantee, whatever the schedule did: the server stamps a request on arrival, a little
-  later than we sent it; as long as that delay varies by less than the allowance (40 ms),
-  any 1-second window at the server holds requests we sent within 1.04 s, at most `rate`.
+- **aiolimiter's leaky bucket paces.** `AsyncLimiter` drains at ``rate / 1.04`` per second
+  and holds `BURST` requests. A bucket one deep (``AsyncLimiter(1, 1 / rate)``) waits a full
+  period after each request it lets go, so every wait the event loop rounds up (epoll counts
+  whole milliseconds) is lost for good: at 200/s that costs a fifth of the rate. A second
+  place absorbs it: a request of a waiting queue that wakes a little late finds the bucket
+  drained by that much more, and the next may follow sooner. Only a waiting queue is owed
+  that: when no request waits behind the one leaving, or when the bucket has drained empty
+  (idle time, a stall of the client), the bucket starts again full, so the next request
+  waits a period. A stall is therefore never caught up as a burst.
+- **A window of recent sends caps.** A bucket that catches up, however little, could still
+  put more than `rate` requests in some window. So every send is also logged, and a request
+  waits while `rate` sends already fall within the last ``1 + JITTER_ALLOWANCE_S`` seconds.
+  That is the guarantee, whatever the bucket did: the server stamps a request on arrival, a
+  little later than we sent it; as long as that delay varies by less than the allowance
+  (40 ms), any 1-second window at the server holds requests we sent within 1.04 s, at most
+  `rate`.
 
-The period is ``1.04 s / rate``, so the schedule alone never fills a window: the cost of the
+The period is ``1.04 s / rate``, so the bucket alone never fills a window: the cost of the
 guarantee is the allowance, at most ``rate / 1.04`` requests per second (200/s -> 192/s).
 A request can leave later than its slot: a new connection to open, a garbage collection
 of a big plan, a busy machine. The caller then says when it really left (`left_at`), and
 the window counts it from then on, so the requests after it are held back by where it
-really is (for a delay under one window; a request that late has lost its slot anyway).
+really is (for a delay under one window: a request delayed longer, say by a stall of the
+whole client after its slot, can meet one the limiter let go meanwhile in some window).
 Waiters are served one at a time in arrival order (an asyncio.Lock is fair), so only the
-first in line sleeps on the schedule. `set_rate` changes the pace of a running limiter
-(`rate_limit: auto`).
+first in line waits in the bucket. `set_rate` changes the pace of a running limiter
+(`rate_limit: auto`) from the next request on.
 """
 
 from __future__ import annotations
@@ -33,13 +36,13 @@ from __future__ import annotations
 import asyncio
 import math
 from collections import deque
-from collections.abc import Awaitable, Callable
+
+from aiolimiter import AsyncLimiter
 
 JITTER_ALLOWANCE_S = 0.04
-# the schedule owes at most this much: timer rounding and short pauses are caught up; a
-# longer stall cannot be, as the schedule already fills the window, so it is forgotten
-# rather than echoed by the window as bursts
-CATCH_UP_S = 0.05
+# requests the bucket lets go at once: two absorb the loop's rounding (module doc); below
+# 2/s one, so that the bucket alone keeps a rate under one per window
+BURST = 2
 
 
 def effective_rate(rate: float) -> float:
@@ -48,42 +51,34 @@ def effective_rate(rate: float) -> float:
 
 
 class RateLimiter:
-    """GCRA pacing plus the sliding-window cap (module docstring). One per run.
+    """aiolimiter's bucket pacing plus the sliding-window cap (module docstring). One per
+    run, used inside one event loop: the bucket and the window read that loop's clock."""
 
-    `clock` and `sleep` default to the running loop's clock and asyncio.sleep; tests inject
-    their own to control time.
-    """
-
-    def __init__(
-        self,
-        rate: float,
-        *,
-        clock: Callable[[], float] | None = None,
-        sleep: Callable[[float], Awaitable[None]] | None = None,
-    ) -> None:
+    def __init__(self, rate: float) -> None:
         self.window_s = 1 + JITTER_ALLOWANCE_S
-        self._clock = clock
-        self._sleep = sleep or asyncio.sleep
         self._lock = asyncio.Lock()
         self._sent: deque[float] = deque()
-        self._next_slot: float | None = None  # when the next request is due
-        self._last_left = 0.0  # when the last request really left
-        self._owed = False  # someone was waiting when the last request left
+        self._last_left = -math.inf  # when the last request really left
         self._queued = 0  # acquire() calls in progress
+        self.rate = 0.0
         self.set_rate(rate)
 
     def set_rate(self, rate: float) -> None:
-        """Pace at `rate` from the next slot on; the window cap follows at once."""
+        """Pace at `rate` from the next request on; the window cap follows at once."""
         if rate <= 0:
             raise ValueError("rate must be positive")
+        if rate == self.rate:
+            return
         self.rate = rate
         self.period_s = self.window_s / rate
-        # Below 1/s "rate per 1-second window" cannot be met by counting; the schedule
+        self._depth = BURST if rate >= BURST else 1
+        self._bucket: AsyncLimiter | None = None  # made by the next request, at this pace
+        # Below 1/s "rate per 1-second window" cannot be met by counting; the bucket
         # alone spaces requests 1.04/rate apart.
         self.cap = math.floor(rate) if rate >= 1 else None
 
     def _now(self) -> float:
-        return self._clock() if self._clock is not None else asyncio.get_running_loop().time()
+        return asyncio.get_running_loop().time()
 
     async def acquire(self) -> float:
         """Wait until one more request may leave now; the caller sends it at once. Returns
@@ -117,16 +112,27 @@ class RateLimiter:
             back += 1
         sent.insert(len(sent) - back + 1, now)
 
+    async def _refill(self, level: float) -> None:
+        """A new bucket at the current rate, holding `level` (a fresh bucket never waits)."""
+        self._bucket = AsyncLimiter(self._depth, self._depth * self.period_s)
+        if level > 0:
+            await self._bucket.acquire(level)
+
     async def _take_slot(self) -> float:
-        now = self._now()
-        if self._next_slot is None:
-            slot = now
-        elif self._owed:  # a stall while requests waited is caught up, up to CATCH_UP_S
-            slot = max(self._next_slot, now - CATCH_UP_S)
-        else:  # idle time is not owed: restart one period after the last real departure
-            slot = max(self._next_slot, now, self._last_left + self.period_s)
-        if slot > now:
-            await self._sleep(slot - now)
+        depth, period = self._depth, self.period_s
+        if self._bucket is None:  # the first request at this rate
+            # as full as the last request to leave would have left it at this pace, so that
+            # a change of rate is no burst
+            drained = (self._now() - self._last_left) / period
+            await self._refill(min(depth, max(0.0, depth - drained)))
+        assert self._bucket is not None
+        await self._bucket.acquire()
+        if self._queued == 1 or self._now() - self._last_left >= depth * period:
+            # Nothing is owed when no request waits behind this one, or when the bucket has
+            # drained empty (idle, a stall): it starts full, as one that just let a request
+            # go, so the next waits a period instead of leaving with this one. The second
+            # place only lets a waiting queue make up what the loop's timers rounded up.
+            await self._refill(depth)
         sent = self._sent
         while self.cap is not None:
             now = self._now()
@@ -134,12 +140,10 @@ class RateLimiter:
                 sent.popleft()
             if len(sent) < self.cap:
                 break
-            await self._sleep(sent[0] + self.window_s - now)
+            await asyncio.sleep(sent[0] + self.window_s - now)
         self._last_left = self._now()
         if self.cap is not None:
             sent.append(self._last_left)
-        self._next_slot = slot + self.period_s
-        self._owed = self._queued > 1
         return self._last_left
 
 

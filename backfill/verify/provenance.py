@@ -27,6 +27,7 @@ from backfill.model import (
     ASSIGNEE,
     CASE,
     CASE_SEQ,
+    HAPPENED_AT,
     HAPPENED_TS,
     ORIGIN_ROW,
     ORIGIN_SOURCE,
@@ -181,7 +182,9 @@ def with_retried(
     columns = [CASE, STATUS, HAPPENED_TS, SEND_ASSIGNEE, OUTCOME, RESPONSE_TS, SOURCE, ROW]
     extra = retried.assign(**{RESPONSE_TS: retried[CASE].map(response_dates)})
     extra[RESPONSE_TS] = extra[RESPONSE_TS].astype("datetime64[us, UTC]")
-    both = pd.concat([frame[columns], extra[columns]], ignore_index=True).astype(
+    # the plan's rows keep the texts they are sent as (a retried row's is read from its time)
+    sent_as = [HAPPENED_AT] if HAPPENED_AT in frame else []
+    both = pd.concat([frame[columns + sent_as], extra[columns]], ignore_index=True).astype(
         {HAPPENED_TS: "datetime64[us, UTC]", RESPONSE_TS: "datetime64[us, UTC]"}
     )
     case = both[CASE]
