@@ -77,6 +77,7 @@ class AuditConfig(_Section):
 
 
 class InputConfig(_Section):
+    encoding: str | None = None  # a Python codec name; None: decided from the file's bytes
     layout: Literal["long", "wide", "audit"] = "long"
     layout_check: bool = True  # refuse a file whose shape contradicts the layout
     # status -> its time column, or columns whose earliest non-empty time is the step's
@@ -100,6 +101,11 @@ class InputConfig(_Section):
     @classmethod
     def _known_zone(cls, value: str) -> str:
         return _check_zone(value)
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str | None) -> str | None:
+        return None if value is None else check_encoding(value)
 
     @field_validator("steps")
     @classmethod
@@ -234,6 +240,22 @@ def _check_zone(value: str) -> str:
             f"unknown time zone {value!r} (use an IANA name such as Europe/Amsterdam)"
         ) from exc
     return value
+
+
+def check_encoding(value: str) -> str:
+    import codecs
+
+    try:
+        known = codecs.lookup(value.strip())._is_text_encoding
+    except LookupError:
+        known = False
+    if not known:
+        raise ValueError(
+            f"unknown encoding {value!r}: name the encoding the file was saved in as Python "
+            "knows it (utf-8, cp1250, cp1251, cp1252, shift_jis, gbk, cp949, ...), or remove "
+            "input.encoding to let backfill decide from the file"
+        )
+    return value.strip()
 
 
 def _check_transport(url: str) -> str:

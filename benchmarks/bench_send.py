@@ -88,13 +88,16 @@ SANDBOX_LAUNCH = (
 
 
 @contextmanager
-def sandbox_process(responses: Path, *options: str) -> Any:
-    """`backfill sandbox` on a free port in a child process; yields its base URL."""
+def sandbox_process(
+    responses: Path, *options: str, launch: str = SANDBOX_LAUNCH, env: dict[str, str] | None = None
+) -> Any:
+    """`backfill sandbox` on a free port in a child process; yields its base URL. `launch`
+    is the Python code that starts it (see SANDBOX_LAUNCH), `env` more of its environment."""
     command = [
-        sys.executable, "-c", SANDBOX_LAUNCH, "sandbox",
+        sys.executable, "-c", launch, "sandbox",
         "--port", "0", "--responses", str(responses), *options,
     ]  # fmt: skip
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, text=True, env=env, preexec_fn=_server_priority
     )
@@ -140,6 +143,9 @@ async def engine_run(
     )
     async with ApiSession(config, CREDENTIALS) as api:
         report = await send_cases(api, cases, send=config.send)
+    found = {}
+    if api.adaptive is not None:  # rate_limit: auto: where the server pushed back, and when
+        found = {"rate_found": api.adaptive.found, "found_after_s": api.adaptive.found_after_s}
     outcomes = Counter(r.outcome for r in report.results.values())
     log = (await fetch(base_url + "/_sandbox/requests"))["data"]
     puts = [r for r in log if r["path"].startswith("/v7")]
@@ -155,6 +161,7 @@ async def engine_run(
         "answers_429": sum(1 for r in puts if r["status"] == 429),
         "outcomes": dict(outcomes),
         "aborted": report.aborted,
+        **found,
     }
 
 

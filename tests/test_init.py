@@ -30,6 +30,7 @@ def test_init_on_the_helpdesk_export_maps_everything_with_evidence(tmp_path: Pat
     text = target.read_text(encoding="utf-8")
     by_hand = load_config(HELPDESK.parent / "helpdesk.yaml").input  # the config a person wrote
     assert yaml.safe_load(text)["input"] == {
+        "encoding": "cp1252",
         "layout": "long",
         "columns": by_hand.columns,
         "status_map": {
@@ -46,6 +47,7 @@ def test_init_on_the_helpdesk_export_maps_everything_with_evidence(tmp_path: Pat
     def comment(start: str) -> str:
         return next(line for line in lines if line.strip().startswith(start)).split(" # ", 1)[1]
 
+    assert comment("encoding:") == "French: 'après'; as cp1250 these would read 'aprčs'"
     assert comment("assignee:") == (
         "the header says 'Agent'; 56 of 56 values are e-mail addresses of 5 people"
     )

@@ -265,12 +265,17 @@ def test_unknown_sheet(tmp_path: Path, sheet: str | int, what: str) -> None:
 
 
 def test_undecodable_bytes(tmp_path: Path) -> None:
+    # no encoding reads 'caf\xe9' and '\x81\x9d' as the text of one language: refused, with
+    # the two likeliest readings side by side
     path = tmp_path / "export.csv"
     path.write_bytes(b"number_customergauge,note\n1,caf\xe9\n2,\x81\x9d\n")
     assert read_error([path]) == (
-        f"{path} is neither UTF-8 nor Windows-1252 (cp1252) text: byte 0xE9 on line 2 (byte "
-        "offset 31) is not UTF-8, and byte 0x81 on line 3 (byte offset 35) means nothing in "
-        'Windows-1252; save it as UTF-8 (in Excel: File > Save As > "CSV UTF-8") and run again'
+        f"{path} is not UTF-8, and its bytes read as different text in cp1256 and in cp1251, "
+        "with nothing in the file to say clearly which one it was saved in; the same cells in "
+        "both: line 2 'note': cp1256 'café' | cp1251 'cafй'; line 3 'note': cp1256 'پ\\u200c' "
+        "| cp1251 'Ѓќ'; see which shows the text as it was written and name that encoding: "
+        "input: {encoding: cp1256} (or cp1251); or save it as UTF-8 (in Excel: File > "
+        'Save As > "CSV UTF-8") and run again'
     )
 
 

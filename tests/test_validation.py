@@ -343,9 +343,10 @@ def test_warnings_do_not_fail_the_plan() -> None:
 
 
 @pytest.mark.parametrize(
-    ("case", "warned"),
+    ("case", "refused"),
     [
         ("70000052", False),
+        ("0042", False),
         ("1" * 20, False),
         ("1" * 21, True),
         ("ABC-12", True),
@@ -353,15 +354,19 @@ def test_warnings_do_not_fail_the_plan() -> None:
         ("x" * 10_000, True),
     ],
 )
-def test_ids_that_are_not_1_to_20_digits_are_warned_about(case: str, warned: bool) -> None:
+def test_ids_that_cannot_be_customergauge_numbers_are_refused(case: str, refused: bool) -> None:
+    # a 10,000-character id passed validate and failed at the server (422): a whole number
+    # of 1-20 digits is what number_customergauge is
     plan = plan_of([row(case=case)])
-    warnings = [p for p in plan.problems if p.code == "unusual-id"]
-    assert bool(warnings) == warned
-    assert "unusual-id" not in codes(plan)  # a warning: the row is still sent
-    if warned:
-        assert warnings[0].severity == "warning"
-        assert "is not 1 to 20 digits" in warnings[0].message
-        assert len(warnings[0].message) < 300  # a 10,000-character id is not repeated whole
+    bad = [p for p in plan.problems if p.code == "bad-id"]
+    assert bool(bad) == refused
+    assert plan.summary()["invalid"] == int(refused)
+    if refused:
+        assert bad[0].severity == "error"
+        assert (
+            "cannot be a CustomerGauge number (a whole number of 1 to 20 digits" in bad[0].message
+        )
+        assert len(bad[0].message) < 300  # a 10,000-character id is not repeated whole
 
 
 @pytest.mark.parametrize(("length", "warned"), [(10_000, False), (10_001, True)])

@@ -85,6 +85,9 @@ def plan_text(summary: Mapping[str, Any], sources: Sequence[str], config: Config
     zone_line = naive_zone_text(summary)
     if zone_line:
         fact("zone", zone_line)
+    encoding_line = encoding_text(summary)
+    if encoding_line:
+        fact("encoding", encoding_line)
     if summary.get("unknown_statuses"):
         from backfill.plan.vocabulary import unknown_statuses_text
 
@@ -101,6 +104,15 @@ def naive_zone_text(summary: Mapping[str, Any]) -> str:
         f"{_plural(count, 'time')} without an offset read as {summary['timezone']}; "
         "input.timezone is not set: set it to the zone the export was written in"
     )
+
+
+def encoding_text(summary: Mapping[str, Any]) -> str:
+    """The encoding the text was read in, when it is not UTF-8, and what decided it."""
+    why = summary.get("encoding_evidence")
+    if not why:
+        return ""
+    how = "set by input.encoding" if why == "input.encoding" else f"decided from the file: {why}"
+    return f"read as {summary['encoding']}, not UTF-8 ({how})"
 
 
 def plan_exit_text(summary: Mapping[str, Any], invalid_file: Path | None) -> str | None:

@@ -11,8 +11,16 @@ from backfill.errors import ConfigError, ExitStatus, InputError
 from backfill.model import Echo
 
 
-def init_command(inputs: Sequence[Path], output: Path, *, example: bool, echo: Echo) -> ExitStatus:
-    """Write `output` (never over an existing file) and print the command to run next."""
+def init_command(
+    inputs: Sequence[Path],
+    output: Path,
+    *,
+    example: bool,
+    echo: Echo,
+    encoding: str | None = None,
+) -> ExitStatus:
+    """Write `output` (never over an existing file) and print the command to run next.
+    `encoding`: the one the export(s) are in (--encoding); None: decided from the bytes."""
     if output.exists():
         raise ConfigError(
             f"{output} already exists; backfill init never overwrites a config: move it "
@@ -25,10 +33,22 @@ def init_command(inputs: Sequence[Path], output: Path, *, example: bool, echo: E
         return ExitStatus.OK
     if not inputs:
         raise InputError("name the export(s) to look at: backfill init EXPORT.csv [-o FILE]")
+    from backfill.read.encoding_choice import EncodingUnclear
     from backfill.starter.config_text import starting_config
     from backfill.starter.inspect import inspect_files
 
-    inspection = inspect_files([Path(p) for p in inputs])
+    if encoding is not None:
+        from backfill.config import check_encoding
+
+        try:
+            check_encoding(encoding)
+        except ValueError as exc:
+            raise ConfigError(f"--encoding: {exc}") from None
+    try:
+        inspection = inspect_files([Path(p) for p in inputs], encoding)
+    except EncodingUnclear as exc:
+        again = ["backfill", "init", *map(str, inputs), "--encoding", exc.first]
+        raise InputError(exc.worded(shlex.join(again))) from None
     _write(output, starting_config(inspection, [str(p) for p in inputs]))
     todos = len(inspection.todos) + sum(s.status is None for s in inspection.statuses)
     todos += int(inspection.timezone_todo or inspection.timezone_unknown)

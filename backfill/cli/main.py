@@ -43,8 +43,14 @@ def cli(debug: bool) -> None:
     help="Config file to write (never overwritten).",
 )
 @click.option("--example", is_flag=True, help="Write the documented example config instead.")
+@click.option(
+    "--encoding",
+    default=None,
+    help="The encoding CSV/TSV/TXT exports were saved in (a Python codec name such as cp1250); "
+    "default: decided from the bytes.",
+)
 @handle_errors
-def init(inputs: tuple[Path, ...], output: Path, example: bool) -> int:
+def init(inputs: tuple[Path, ...], output: Path, example: bool, encoding: str | None) -> int:
     """Look at INPUTS and write a starting config: columns, statuses, dates, layout.
 
     Each setting is commented with its evidence, and a TODO marks what cannot be decided.
@@ -52,7 +58,7 @@ def init(inputs: tuple[Path, ...], output: Path, example: bool) -> int:
     """
     from backfill.cli.init import init_command
 
-    return init_command(list(inputs), output, example=example, echo=say)
+    return init_command(list(inputs), output, example=example, echo=say, encoding=encoding)
 
 
 @cli.command()

@@ -54,8 +54,10 @@ from backfill.plan.step_order import step_problems
 from backfill.plan.ties import tie_warnings
 from backfill.plan.time_convention import TwoReadings
 from backfill.plan.vocabulary import unknown_status_counts
+from backfill.read.text_encoding import encoding_facts
 
 if TYPE_CHECKING:
+    from backfill.read.encoding_choice import Decision
     from backfill.read.table import InputTable
 
 CASE_COLUMNS = [*PREDICTED_COLUMNS, "warnings"]
@@ -78,6 +80,8 @@ class Plan:
     # rows of the user's files before a wide or audit export became actions; None: read
     # as actions already (long, or a failures file)
     file_rows: int | None = None
+    encodings: dict[str, str] = field(default_factory=dict)  # text source -> encoding read
+    decisions: dict[str, Decision] = field(default_factory=dict)  # legacy ones decided
 
     def error_codes(self) -> pd.Series:
         """Per row with an error, the code of its first one (the one its ERROR text starts
@@ -184,6 +188,7 @@ class Plan:
             "timezone": self.config.input.timezone,
             "timezone_set": timezone_set(self.config),
             **self.file_counts(),
+            **encoding_facts(self.encodings, self.decisions),
         }
 
     def file_counts(self) -> dict[str, Any]:
@@ -359,6 +364,8 @@ def plan_cells(
         columns=columns,
         naive_times=cells.naive_times,
         file_rows=cells.file_rows,
+        encodings=dict(table.encodings),
+        decisions=dict(table.decisions),
     )
 
 

@@ -40,7 +40,6 @@ PROBLEM_COLUMNS = ["label", "code", "message", "field", "severity"]
 MISSING_ID = "missing-id"
 BAD_ID = "bad-id"
 CUT_BY_EXCEL_CODE = "cut-by-excel"
-UNUSUAL_ID = "unusual-id"
 NOTE_TOO_LONG = "note-too-long"
 CONTROL_CHARACTER = "control-character"
 FORMULA_WITHOUT_VALUE = "formula-without-value"
@@ -171,7 +170,7 @@ def normalise_cells(
         found.append(problems_where(mask, code, flagged.map(messages), time_column))
 
     frame[NOTE] = cells.normalise_notes(input_cells(frame, columns, "note"))
-    found.append(_unusual_ids(frame, id_column))
+    found.append(_not_numbers(frame, id_column))
     found.append(_long_notes(frame, columns.get("note", "note"), config))
     frame[ASSIGNEE], bad_assignee, assignee_message = cells.normalise_assignees(
         input_cells(frame, columns, "assignee")
@@ -203,22 +202,23 @@ def _bad_ids(frame: pd.DataFrame, id_column: str) -> pd.DataFrame:
     )
 
 
-def _unusual_ids(frame: pd.DataFrame, id_column: str) -> pd.DataFrame:
-    """Warn on ids that are not 1-20 digits (CustomerGauge numbers are): sent as they are,
-    but the server will likely refuse them."""
+def _not_numbers(frame: pd.DataFrame, id_column: str) -> pd.DataFrame:
+    """Ids that cannot be a CustomerGauge number: those are whole numbers (the survey
+    response's id, "995262" in the API's documentation, an integer in v4.1), at most 20
+    digits (the largest 64-bit integer). Refused before sending: the server would answer 422."""
     ids = frame[CASE].astype(str)
     odd = frame[IN_CASE] & ~ids.str.fullmatch(r"\d{1,20}") & ~ids.str.fullmatch(_NUMBER_NOT_ID)
     return problems_where(
         odd,
-        UNUSUAL_ID,
+        BAD_ID,
         ids[odd].map(
             lambda v: (
-                f"the case id {_shown(v)} is not 1 to 20 digits, as CustomerGauge numbers "
-                f"are; check the {id_column!r} column (it is sent as it is)"
+                f"the case id {_shown(v)} cannot be a CustomerGauge number (a whole number of "
+                f"1 to 20 digits, such as 995262); check the {id_column!r} column: is it the "
+                "number_customergauge of the survey response?"
             )
         ),
         id_column,
-        severity=Severity.WARNING,
     )
 
 

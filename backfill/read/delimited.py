@@ -1,12 +1,13 @@
-"""Delimited text exports (.csv/.tsv/.txt): encoding detection, delimiter sniffing, parsing.
+"""Delimited text exports (.csv/.tsv/.txt): encoding, delimiter sniffing, parsing.
 
 Every cell is read as text (ids keep their leading zeros, notes stay verbatim) into pandas'
 string dtype: by pyarrow's CSV reader when the file is well-formed UTF-8 (arrow_csv.py),
-else by pandas' C parser on the file itself, in the encoding its first bytes declare (UTF-8
-without a byte-order mark), which also words the errors. Only when the parser meets a byte that
-encoding cannot decode does Python check the whole file (a check that runs at memory speed and
-skips pure-ASCII blocks): it is then read again as cp1252, or refused with the first wrong byte
-named. Python also reads the first lines to choose the delimiter.
+else by pandas' C parser on the file itself, which also words the errors. The encoding is
+input.encoding when set, else the one the first bytes declare (UTF-8 without a byte-order
+mark). Only when the parser meets a byte that encoding cannot decode is the whole file looked
+at (encoding_choice.py): it is then read again in the one legacy encoding its words support,
+or refused with both readings shown. Python also reads the first lines to choose the
+delimiter.
 """
 
 from __future__ import annotations
@@ -22,32 +23,45 @@ import pandas as pd
 from backfill.errors import InputError
 from backfill.model import OnProgress, ProgressEvent, no_progress
 from backfill.read.arrow_csv import read_arrow
+from backfill.read.encoding_choice import Decision, codec_name
+from backfill.read.text_encoding import (
+    SAVE_AS_UTF8,
+    declared_encoding,
+    detect,
+    given_encoding,
+    not_in_given,
+)
 
 DELIMITERS = (",", ";", "\t", "|")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _SAMPLE_BYTES = 64 * 1024
-_CHECK_BLOCK = 1 << 20
 # Above either size the file is read in chunks, reporting progress after each.
 LARGE_FILE_BYTES = 50 * 1024 * 1024
 LARGE_FILE_ROWS = 200_000
 _CHUNK_ROWS = 100_000
 
 _SEP_HINT = re.compile(r"sep=([,;\t|])[ \t]*\r?\n", re.IGNORECASE)
-_SAVE_AS_UTF8 = 'save it as UTF-8 (in Excel: File > Save As > "CSV UTF-8") and run again'
 
 
 def read_delimited(
-    path: Path, *, header_row: int | None = None, on_progress: OnProgress = no_progress
+    path: Path,
+    *,
+    header_row: int | None = None,
+    on_progress: OnProgress = no_progress,
+    encoding: str | None = None,
 ) -> pd.DataFrame:
     """One delimited file as a frame of text cells, indexed by spreadsheet row number.
 
     `header_row` (1-based line; None = the first non-blank one) skips a title block above
     the header. Blank lines are kept as rows of "" so that the numbers stay right; read_table
-    drops them.
+    drops them. `encoding` (input.encoding) is the one to read in; None: decided.
     A large file is read in chunks, with an `on_progress` event (stage "reading NAME",
-    rows) after each.
+    rows) after each. The frame's attrs say the encoding read (`encoding`, a codec name)
+    and, for a legacy one decided from the file, why (`decision`).
     """
-    encoding = _declared_encoding(path)
+    given = encoding
+    encoding = declared_encoding(path) if given is None else given_encoding(path, given)
+    decision: Decision | None = None
     sample, truncated = _sample_text(path, encoding)
     if not sample.strip():
         raise InputError(
@@ -93,23 +107,25 @@ def read_delimited(
     try:
         frame = arrow if arrow is not None else _parse(path, options, progress, delimiter, hidden)
     except UnicodeDecodeError as exc:
+        if given is not None:
+            raise InputError(not_in_given(path, given)) from None
         # not the encoding its start declares (UTF-8 when no byte-order mark): the whole file
-        # is checked only now, which names the first wrong byte or finds it to be cp1252
-        detected = detect_encoding(path)
+        # is looked at only now, which names the first wrong byte or finds its encoding
+        detected, decision = detect(path)
         if detected == encoding:  # (pandas refused what Python accepts: never a traceback)
             raise InputError(
-                f"{path} cannot be decoded as {encoding} ({exc.reason}); {_SAVE_AS_UTF8}"
+                f"{path} cannot be decoded as {encoding} ({exc.reason}); {SAVE_AS_UTF8}"
             ) from None
         options["encoding"] = encoding = detected
         try:
             frame = _parse(path, options, progress, delimiter, hidden)
         except UnicodeDecodeError as again:
             raise InputError(
-                f"{path} cannot be decoded as {encoding} ({again.reason}); {_SAVE_AS_UTF8}"
+                f"{path} cannot be decoded as {encoding} ({again.reason}); {SAVE_AS_UTF8}"
             ) from None
     header_row = skip - hidden + 1
     frame.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(frame))
-    frame.attrs.update(encoding=encoding, delimiter=delimiter)
+    frame.attrs.update(encoding=codec_name(encoding), delimiter=delimiter, decision=decision)
     return frame
 
 
@@ -130,117 +146,6 @@ def _parse(
         ) from None
     except pd.errors.ParserError as exc:
         raise InputError(_explain_parser_error(path, exc, delimiter, hidden)) from None
-
-
-# --- encoding --------------------------------------------------------------------------------
-
-
-def _declared_encoding(path: Path) -> str:
-    """The encoding the file's first bytes declare: UTF-8 or UTF-16 by their byte-order mark,
-    else UTF-8 (read as such; detect_encoding checks the whole file if that fails).
-    InputError for a workbook or binary file saved as text."""
-    with open(path, "rb") as handle:
-        head = handle.read(4096)
-    _check_not_binary(path, head)
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    return "utf-8"
-
-
-def detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252; InputError when none fits.
-
-    Latin-1 is never a fallback: it decodes any byte, so it would hide a wrong file.
-    """
-    with open(path, "rb") as handle:
-        head = handle.read(4096)
-    _check_not_binary(path, head)
-    if head.startswith(codecs.BOM_UTF8):
-        error = _first_decode_error(path, "utf-8")  # the BOM is valid UTF-8; offsets stay true
-        if error is None:
-            return "utf-8-sig"
-        offset, byte = error
-        raise InputError(
-            f"{path} starts with a UTF-8 byte-order mark but is not valid UTF-8: byte "
-            f"0x{byte:02X} on line {_line_of(path, offset)} (byte offset {offset}); {_SAVE_AS_UTF8}"
-        )
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        error = _first_decode_error(path, "utf-16")
-        if error is None:
-            return "utf-16"
-        offset, _ = error
-        raise InputError(
-            f"{path} starts with a UTF-16 byte-order mark (Excel's 'Unicode text') but is cut or "
-            f"damaged at byte offset {offset}; export it again, or {_SAVE_AS_UTF8}"
-        )
-    utf8_error = _first_decode_error(path, "utf-8")
-    if utf8_error is None:
-        return "utf-8"
-    cp1252_error = _first_decode_error(path, "cp1252")
-    if cp1252_error is None:
-        return "cp1252"
-    offset, byte = utf8_error
-    bad_offset, bad_byte = cp1252_error
-    raise InputError(
-        f"{path} is neither UTF-8 nor Windows-1252 (cp1252) text: byte 0x{byte:02X} on line "
-        f"{_line_of(path, offset)} (byte offset {offset}) is not UTF-8, and byte "
-        f"0x{bad_byte:02X} on line {_line_of(path, bad_offset)} (byte offset {bad_offset}) means "
-        f"nothing in Windows-1252; {_SAVE_AS_UTF8}"
-    )
-
-
-def _check_not_binary(path: Path, head: bytes) -> None:
-    """A workbook saved as .csv, or UTF-16 without its BOM, would decode as UTF-8 garbage."""
-    if head.startswith(b"PK\x03\x04"):
-        raise InputError(
-            f"{path} is an Excel workbook (.xlsx), not delimited text; rename it to .xlsx, or "
-            "save it from Excel as CSV UTF-8"
-        )
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        raise InputError(
-            f"{path} is an Excel 97-2003 workbook (.xls), not delimited text; rename it to .xls, "
-            "or save it from Excel as CSV UTF-8"
-        )
-    nul = head.find(b"\x00")
-    if nul >= 0 and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise InputError(
-            f"{path} contains NUL bytes (byte offset {nul}): it is not a text "
-            f"file, or UTF-16 text without a byte-order mark; {_SAVE_AS_UTF8}"
-        )
-
-
-def _first_decode_error(path: Path, encoding: str) -> tuple[int, int] | None:
-    """(byte offset, byte value) of the first byte `encoding` cannot decode, or None."""
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    ascii_compatible = encoding != "utf-16"
-    consumed = 0
-    with open(path, "rb") as handle:
-        while True:
-            block = handle.read(_CHECK_BLOCK)
-            final = not block
-            pending = len(decoder.getstate()[0])
-            # ASCII is valid in every ASCII-compatible candidate: skip the decode (fast path).
-            if ascii_compatible and not pending and block.isascii():
-                consumed += len(block)
-                if final:
-                    return None
-                continue
-            try:
-                decoder.decode(block, final)
-            except UnicodeDecodeError as exc:
-                offset = consumed - pending + exc.start
-                data = exc.object
-                return offset, data[exc.start] if exc.start < len(data) else 0
-            consumed += len(block)
-            if final:
-                return None
-
-
-def _line_of(path: Path, offset: int) -> int:
-    with open(path, "rb") as handle:
-        return handle.read(offset).count(b"\n") + 1
 
 
 def _sample_text(path: Path, encoding: str) -> tuple[str, bool]:

@@ -9,10 +9,12 @@ before anything else is looked at. Parsing lives in delimited.py and excel.py.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,6 +23,9 @@ from backfill.config import FIELDS, InputConfig
 from backfill.errors import InputError
 from backfill.model import ROW, SOURCE, OnProgress, no_progress
 from backfill.read.actions import required_columns
+
+if TYPE_CHECKING:
+    from backfill.read.encoding_choice import Decision
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -53,6 +58,10 @@ class InputTable:
     columns: dict[str, str]  # API field -> frame column holding it, for each field found
     original_columns: list[str]  # the input's own columns in file order (carried to reports)
     sources: list[str]
+    # source -> the encoding its text was read in (codec name; text files only), and for a
+    # legacy encoding decided from the file, what decided it
+    encodings: dict[str, str] = dataclasses.field(default_factory=dict)
+    decisions: dict[str, Decision] = dataclasses.field(default_factory=dict)
 
 
 def read_inputs(
@@ -68,10 +77,20 @@ def read_inputs(
     frames: list[pd.DataFrame] = []
     original: list[str] = []
     columns: dict[str, str] = {}
+    encodings: dict[str, str] = {}
+    decisions: dict[str, Decision] = {}
     for path in paths:
         frame = read_table(
-            Path(path), sheet=cfg.sheet, header_row=cfg.header_row, on_progress=on_progress
+            Path(path),
+            sheet=cfg.sheet,
+            header_row=cfg.header_row,
+            on_progress=on_progress,
+            encoding=cfg.encoding,
         )
+        if frame.attrs.get("encoding"):
+            encodings[str(path)] = frame.attrs["encoding"]
+        if frame.attrs.get("decision") is not None:
+            decisions[str(path)] = frame.attrs["decision"]
         own = own_columns(frame)
         if frame.empty:
             raise InputError(
@@ -103,6 +122,8 @@ def read_inputs(
         columns=columns,
         original_columns=original,
         sources=[str(p) for p in paths],
+        encodings=encodings,
+        decisions=decisions,
     )
 
 
@@ -112,12 +133,15 @@ def read_table(
     sheet: str | int | None = None,
     header_row: int | None = None,
     on_progress: OnProgress = no_progress,
+    encoding: str | None = None,
 ) -> pd.DataFrame:
     """One file as a frame of its own columns plus SOURCE and ROW (header only: no rows).
 
     Text cells are `str` exactly as in the file, empty cells "", real Excel date cells naive
     datetimes. `sheet` (name or 0-based index; None = the first) applies to workbooks only;
-    `header_row` (spreadsheet row, 1-based; None = the first non-empty one) to every file.
+    `header_row` (spreadsheet row, 1-based; None = the first non-empty one) to every file;
+    `encoding` (None: decided from the bytes) to text files, whose frame's attrs then say
+    the encoding read and what decided it (read/delimited.py).
     """
     path = Path(path)
     _check_file(path)
@@ -126,7 +150,9 @@ def read_table(
         if suffix in TEXT_SUFFIXES:
             from backfill.read.delimited import read_delimited
 
-            frame = read_delimited(path, header_row=header_row, on_progress=on_progress)
+            frame = read_delimited(
+                path, header_row=header_row, on_progress=on_progress, encoding=encoding
+            )
         elif suffix in EXCEL_SUFFIXES:
             from backfill.read.excel import read_workbook
 
@@ -144,7 +170,9 @@ def read_table(
         raise InputError(
             f"cannot read {path}: {exc.strerror or exc}; copy it locally and retry"
         ) from None
+    attrs = dict(frame.attrs)
     frame = _drop_blank_rows(_clean_columns(frame))
+    frame.attrs.update(attrs)
     reserved = [name for name in (SOURCE, ROW) if name in frame.columns]
     if reserved:
         raise InputError(

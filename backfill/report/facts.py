@@ -19,6 +19,7 @@ import pandas as pd
 from backfill import model
 from backfill.config import SendConfig
 from backfill.model import Outcome
+from backfill.read.text_encoding import encoding_facts
 from backfill.report.summary import InputRows, NextStep, Predicted, Summary
 
 if TYPE_CHECKING:
@@ -224,6 +225,7 @@ def describe_run(
     summary.file_rows = int(counts.get("file_rows", summary.rows))
     summary.without_action = int(counts.get("without_action", 0))
     summary.layout = str(counts.get("layout", "long"))
+    summary.encoding = encoding_facts(plan.encodings, plan.decisions)["encoding"]
     summary.config_file = file
     summary.api_version = config.api.version
     # with api.base_url the actions went to that URL, not to a region's host: no region

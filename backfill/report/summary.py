@@ -92,6 +92,7 @@ class Summary:
     file_rows: int | None = None
     without_action: int = 0
     layout: str = "long"
+    encoding: str | None = None  # of the text input(s): codec name; None: workbooks only
     cases: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)  # every outcome, 0 included
     errors: dict[str, int] = field(default_factory=dict)  # rows by error code

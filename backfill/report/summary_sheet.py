@@ -212,6 +212,8 @@ def _where(out: _Sheet, summary: Summary) -> None:
     unit = "rows" if summary.layout == "long" else "actions"
     for item in summary.inputs:
         out.item("Input file", f"{item.file} ({item.rows:,} {unit})")
+    if summary.encoding:
+        out.item("Encoding", summary.encoding)
     if summary.layout != "long":
         out.item(
             "File rows",

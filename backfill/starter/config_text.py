@@ -22,7 +22,8 @@ def starting_config(inspection: Inspection, sources: Sequence[str]) -> str:
         "# All settings and their defaults: `backfill init --example`.",
     ]
     lines += [f"# TODO: {todo}" for todo in inspection.todos]
-    lines += ["input:", _line("  layout: " + inspection.layout, inspection.layout_evidence)]
+    lines += ["input:", *encoding_lines(inspection)]
+    lines.append(_line("  layout: " + inspection.layout, inspection.layout_evidence))
     if inspection.sheet is not None:
         sheet = _quoted(str(inspection.sheet.value))
         lines.append(_line(f"  sheet: {sheet}", inspection.sheet.evidence))
@@ -107,6 +108,16 @@ def starting_config(inspection: Inspection, sources: Sequence[str]) -> str:
     key = "  # timezone: UTC" if asked else "  timezone: UTC"
     lines.append(_line(key, ("TODO: " if asked else "") + note))
     return "\n".join(lines) + "\n"
+
+
+def encoding_lines(inspection: Inspection) -> list[str]:
+    """input.encoding for a text export not in UTF-8, with what decided it."""
+    chosen = inspection.encoding
+    if chosen is None:
+        return []
+    if isinstance(chosen, str):
+        return [_line(f"  encoding: {chosen}", "given to init with --encoding")]
+    return [_line(f"  encoding: {chosen.encoding}", chosen.evidence())]
 
 
 def _mapping(indent: str, key: str, guess: Guess) -> str:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -43,6 +44,9 @@ from backfill.starter.profiles import (
 from backfill.starter.shape import counts, find_audit, find_steps, one_row_per_case
 from backfill.starter.sheets import Choice, choose_sheet, find_header
 from backfill.starter.step_order import StepOrderProposal, propose_step_order
+
+if TYPE_CHECKING:
+    from backfill.read.encoding_choice import Decision
 
 HINT_SAMPLE = 1000
 NO_OFFSET = (
@@ -91,20 +95,24 @@ class Inspection:
     todos: list[str] = field(default_factory=list)
     sheet: Choice | None = None  # the workbook's sheet with the data, when it has several
     header_row: Choice | None = None  # the header's row, when title rows come before it
+    # the legacy encoding read, with what decided it; or the encoding given to init
+    encoding: Decision | str | None = None
     step_order: StepOrderProposal | None = None  # wide: input.step_order (starter/step_order.py)
 
 
-def inspect_files(paths: Sequence[Path]) -> Inspection:
+def inspect_files(paths: Sequence[Path], encoding: str | None = None) -> Inspection:
     """Read the export(s) as validate reads them (one layout for all, nothing mapped) and
-    inspect them: in a workbook, the sheet with the data and the header below any title."""
+    inspect them: in a workbook, the sheet with the data and the header below any title.
+    `encoding`: the one to read text files in (None: decided from their bytes)."""
     from backfill.read.table import read_inputs
 
     sheet = choose_sheet(paths[0]) if len(paths) == 1 else None
-    cfg = InputConfig(sheet=sheet.value) if sheet is not None else InputConfig()
+    cfg = InputConfig(sheet=sheet.value if sheet is not None else None, encoding=encoding)
     table = read_inputs(list(paths), cfg, required=())
     frame, header_row = find_header(table.frame)
     inspection = inspect_frame(frame)
     inspection.sheet, inspection.header_row = sheet, header_row
+    inspection.encoding = encoding or next(iter(table.decisions.values()), None)
     inspection.step_order = propose_step_order(frame, inspection)
     return inspection
 
