@@ -15,7 +15,7 @@ from enum import StrEnum
 # --- internal plan columns -------------------------------------------------------------
 SOURCE = "_source"  # input file name (str)
 ROW = "_row"  # spreadsheet row number, header = 1 (int)
-CASE = "_case"  # number_customergauge as text, trimmed (str; "" when missing)
+CASE = "_case"  # the case's number_customergauge as sent (str; "" when missing): plan/cells.py
 STATUS = "_status"  # open | progress | closed, or "0".."99" (v4.1 extended set); "" = unknown
 HAPPENED_AT = "_happened_at"  # "YYYY-mm-dd HH:MM:SS" in api.timezone, or "" when absent/invalid
 HAPPENED_TS = "_happened_ts"  # the same instant as a tz-aware pandas Timestamp (UTC) or NaT

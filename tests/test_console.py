@@ -110,6 +110,33 @@ def test_a_clean_rehearsal_points_at_the_real_run(
     ]
 
 
+def test_without_the_workbook_the_reports_line_names_the_files_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in CREDENTIALS:
+        monkeypatch.delenv(name, raising=False)
+    data = write_rows(tmp_path / "clean.csv", timeline(2, 2))
+    config = tmp_path / "backfill.yaml"
+    config.write_text(
+        f"send:\n  rate_limit: 500\njournal: {tmp_path / 'journal.sqlite'}\n"
+        "output:\n  xlsx: false\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    code, lines = invoke("run", str(data), "-c", str(config), "--sandbox", "--out", str(out))
+    assert code == 0
+    reports = [line for line in lines if line.startswith("Reports:")]
+    assert reports == [f"Reports: {out} (results.csv, failures.csv, summary.json)"]
+    assert not (out / "report.xlsx").exists()
+    assert all((out / name).exists() for name in ("results.csv", "failures.csv", "summary.json"))
+    # with the workbook, the line says to open it, and it is there
+    config.write_text(config.read_text().replace("xlsx: false", "xlsx: true"), encoding="utf-8")
+    again = tmp_path / "again"
+    code, lines = invoke("run", str(data), "-c", str(config), "--sandbox", "--out", str(again))
+    assert f"Reports: {again} (open report.xlsx)" in lines
+    assert (again / "report.xlsx").exists()
+
+
 def test_a_refused_run_leaves_nothing_behind(
     tmp_path: Path, export: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

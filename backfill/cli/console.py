@@ -152,7 +152,7 @@ def run_text(outcome: RunOutcome) -> str:
         lines.append(f"  {summary.verify.summary}")
     for note in summary.notes:
         lines.append(f"  note: {note}")
-    lines.append(f"Reports: {outcome.out_dir} (open report.xlsx)")
+    lines.append(reports_text(outcome))
     explained = _exit_text(summary)
     if explained:
         lines.append(explained)
@@ -165,6 +165,17 @@ def run_text(outcome: RunOutcome) -> str:
     if summary.sandbox:
         lines.append(REHEARSAL_LAST)
     return "\n".join(lines)
+
+
+def reports_text(outcome: RunOutcome) -> str:
+    """Where the reports are, naming only files the run wrote: report.xlsx to open, or
+    without it (output.xlsx: false) the files there are."""
+    names = [path.name for path in outcome.files]
+    if "report.xlsx" in names:
+        return f"Reports: {outcome.out_dir} (open report.xlsx)"
+    if not names:
+        return f"Reports: {outcome.out_dir}"
+    return f"Reports: {outcome.out_dir} ({', '.join(names)})"
 
 
 def pilot_text(pilot: PilotReport) -> str:

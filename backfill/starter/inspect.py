@@ -43,6 +43,7 @@ from backfill.starter.profiles import (
 )
 from backfill.starter.shape import counts, find_audit, find_steps, one_row_per_case
 from backfill.starter.sheets import Choice, choose_sheet, find_header
+from backfill.starter.step_order import StepOrderProposal, propose_step_order
 
 if TYPE_CHECKING:
     from backfill.read.encoding_choice import Decision
@@ -96,6 +97,7 @@ class Inspection:
     header_row: Choice | None = None  # the header's row, when title rows come before it
     # the legacy encoding read, with what decided it; or the encoding given to init
     encoding: Decision | str | None = None
+    step_order: StepOrderProposal | None = None  # wide: input.step_order (starter/step_order.py)
 
 
 def inspect_files(paths: Sequence[Path], encoding: str | None = None) -> Inspection:
@@ -111,6 +113,7 @@ def inspect_files(paths: Sequence[Path], encoding: str | None = None) -> Inspect
     inspection = inspect_frame(frame)
     inspection.sheet, inspection.header_row = sheet, header_row
     inspection.encoding = encoding or next(iter(table.decisions.values()), None)
+    inspection.step_order = propose_step_order(frame, inspection)
     return inspection
 
 
