@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from backfill.codes import ResultCode
+
 # --- internal plan columns -------------------------------------------------------------
 SOURCE = "_source"  # input file name (str)
 ROW = "_row"  # spreadsheet row number, header = 1 (int)
@@ -107,16 +109,16 @@ class Action:
 class Result:
     """What happened to one plan row in a run.
 
-    `code` is the fixed kebab-case code of what went wrong (``http-422``, ``out-of-order``,
-    ``not-sent``; "" when nothing did), counted in summary.json; `error` is the text for
-    people, written to results.csv and failures.csv as it is.
+    `code` is the register's code of what went wrong (backfill/codes.py: ``http-422``,
+    ``out-of-order``, ``not-sent``; "" when nothing did), counted in summary.json; `error` is
+    the text for people, written to results.csv and failures.csv as it is.
     """
 
     key: int
     outcome: Outcome
     http_status: int | None = None
     error: str = ""
-    code: str = ""
+    code: ResultCode = ""
     attempts: int = 0
     sent_at: str = ""  # ISO 8601 UTC of the last attempt
     resent_uncertain: bool = False  # re-sent after a crash or a lost answer

@@ -30,10 +30,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from backfill.codes import Code
 from backfill.config import SendConfig
 from backfill.model import Action, OnProgress, Outcome, ProgressEvent, Result, no_progress
 from backfill.send.protocol import UnsendableError, build_request
-from backfill.send.session import NOT_SENT, ApiSession
+from backfill.send.session import ApiSession
 
 SEND_STAGE = "send"  # actions finished of all to send
 FAILED_STAGE = "send failed"  # of those, failed or blocked (reported when one is)
@@ -94,7 +95,10 @@ async def send_cases(
                 lanes.finish(
                     action,
                     Result(
-                        action.key, Outcome.PENDING, error=lanes.pending_reason(), code=NOT_SENT
+                        action.key,
+                        Outcome.PENDING,
+                        error=lanes.pending_reason(),
+                        code=Code.NOT_SENT,
                     ),
                 )
     return SendReport(
@@ -183,10 +187,10 @@ class _Lanes:
                         action.key,
                         Outcome.BLOCKED,
                         error=(
-                            f"blocked: row {failed_at.row} of {failed_at.source} "
+                            f"{Code.BLOCKED}: row {failed_at.row} of {failed_at.source} "
                             f"(an earlier action of case {action.case}) failed"
                         ),
-                        code="blocked",
+                        code=Code.BLOCKED,
                     ),
                 )
                 continue
@@ -214,7 +218,7 @@ class _Lanes:
         try:
             request = build_request(action, self.api.config.api)
         except UnsendableError as exc:
-            return Result(action.key, Outcome.FAILED, error=str(exc), code="unsendable"), None
+            return Result(action.key, Outcome.FAILED, error=str(exc), code=Code.UNSENDABLE), None
         on_attempt = None
         if self.hooks is not None:
             hooks = self.hooks

@@ -27,6 +27,7 @@ from typing import Any
 
 import aiohttp
 
+from backfill.codes import Code, ResultCode, http_code
 from backfill.config import Config
 from backfill.errors import AbortedError, AuthError, BackfillError
 from backfill.model import Outcome
@@ -62,18 +63,15 @@ class Delivery:
     # loop time when the last lost answer was given up on (None: no answer was lost): the
     # server may still apply that request, so the case's next action waits for send.settle_s
     lost_at: float | None = None
-    code: str = ""  # Result.code: "" when sent, else not-applied, http-NNN, gave-up, not-sent
+    code: ResultCode = ""  # "" when sent, else not-applied, http-NNN, gave-up, not-sent
 
 
-NOT_SENT = "not-sent"  # the code of an action left pending: not applied, sent again next run
-
-
-def _verdict_code(verdict: Verdict) -> str:
+def _verdict_code(verdict: Verdict) -> ResultCode:
     """The Result.code of a final answer: "" when applied in full."""
     if verdict.kind == Kind.PARTIAL:
-        return "not-applied"
+        return Code.NOT_APPLIED
     if verdict.kind == Kind.FAILED:
-        return f"http-{verdict.http_status}" if verdict.http_status else "failed"
+        return http_code(verdict.http_status) if verdict.http_status else Code.FAILED
     return ""
 
 
@@ -226,7 +224,7 @@ class ApiSession:
                     uncertain,
                     "",
                     lost_at,
-                    NOT_SENT,
+                    Code.NOT_SENT,
                 )
             token, verdict, body = await self._attempt(request, attempts + 1, stop, on_attempt)
             if verdict.kind == Kind.NOT_SENT:  # stopped while waiting for a slot: nothing was sent
@@ -275,7 +273,7 @@ class ApiSession:
                     uncertain,
                     "",
                     lost_at,
-                    "gave-up",
+                    Code.GAVE_UP,
                 )
             if last.retry_after is not None:
                 delay = self.retry.retry_after(last.retry_after)
