@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from backfill.codes import ResultCode
+from backfill.codes import Code, ResultCode
 
 # --- internal plan columns -------------------------------------------------------------
 SOURCE = "_source"  # input file name (str)
@@ -111,7 +111,8 @@ class Result:
 
     `code` is the register's code of what went wrong (backfill/codes.py: ``http-422``,
     ``out-of-order``, ``not-sent``; "" when nothing did), counted in summary.json; `error` is
-    the text for people, written to results.csv and failures.csv as it is.
+    the text for people, written to results.csv and failures.csv as it is. What a program
+    needs of that text is a field of its own (`refused`), never read back from it.
     """
 
     key: int
@@ -123,6 +124,16 @@ class Result:
     sent_at: str = ""  # ISO 8601 UTC of the last attempt
     resent_uncertain: bool = False  # re-sent after a crash or a lost answer
     answer_lost: bool = False  # an attempt's answer was lost: the server may have applied it
+    # partial: the API's names of the fields it did not apply (v7 ``"assignee": false``);
+    # the journal keeps them, and verify expects what CustomerGauge kept
+    refused: tuple[str, ...] = ()
+
+    @classmethod
+    def blocked(cls, key: int, failed: Action) -> Result:
+        """Not sent: `failed`, an earlier action of its case, failed (on_case_failure: block)."""
+        earlier = f"row {failed.row} of {failed.source} (an earlier action of case {failed.case})"
+        error = f"{Code.BLOCKED}: {earlier} failed"
+        return cls(key, Outcome.BLOCKED, error=error, code=Code.BLOCKED)
 
 
 # --- progress: the library calls on_progress(event); the CLI draws bars (backfill.cli.progress)

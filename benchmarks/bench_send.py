@@ -142,7 +142,7 @@ async def engine_run(
         }
     )
     async with ApiSession(config, CREDENTIALS) as api:
-        report = await send_cases(api, cases, send=config.send)
+        report = await send_cases(api, cases)
     found = {}
     if api.adaptive is not None:  # rate_limit: auto: where the server pushed back, and when
         found = {"rate_found": api.adaptive.found, "found_after_s": api.adaptive.found_after_s}
@@ -349,7 +349,7 @@ async def _auto_run(base_url: str, cases: list[list[Action]], concurrency: int) 
         }
     )
     async with ApiSession(config, CREDENTIALS) as api:
-        report = await send_cases(api, cases, send=config.send)
+        report = await send_cases(api, cases)
     adaptive = api.adaptive
     assert adaptive is not None
     log = (await fetch(base_url + "/_sandbox/requests"))["data"]

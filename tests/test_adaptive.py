@@ -82,7 +82,7 @@ async def auto_run(server_rate: int, headers: bool) -> tuple[ApiSession, dict, C
         async with ApiSession(
             cfg, V7, base_url=sb.base_url, token_url=sb.token_url, retry=RetryPolicy(seed=1)
         ) as api:
-            report = await send_cases(api, cases, send=cfg.send)
+            report = await send_cases(api, cases)
         for actions in cases:  # nothing lost, nothing reordered, nothing twice
             assert applied_notes(sb, actions[0].case) == [a.note for a in actions]
         statuses = Counter(r.status for r in sb.state.requests if r.path.startswith("/v7"))

@@ -89,7 +89,8 @@ def test_v41_extended_integer_statuses_pass_through_only_when_enabled() -> None:
 def test_v7_200_is_sent_and_false_for_a_part_not_sent_is_ignored() -> None:
     body = '{"data": {"status": true, "note": true, "assignee": false}}'
     fields = {"number_customergauge": "1", "status": "open", "note": "x"}
-    assert interpret("v7", 200, body, sent_fields=fields).kind == Kind.SENT
+    verdict = interpret("v7", 200, body, sent_fields=fields)
+    assert (verdict.kind, verdict.refused) == (Kind.SENT, ())
 
 
 def test_v7_200_with_a_false_for_a_sent_part_is_partial_naming_it() -> None:
@@ -98,6 +99,15 @@ def test_v7_200_with_a_false_for_a_sent_part_is_partial_naming_it() -> None:
     verdict = interpret("v7", 200, body, sent_fields=fields)
     assert verdict.kind == Kind.PARTIAL
     assert verdict.error == "not applied by the API: assignee (data.* false)"
+    assert verdict.refused == ("assignee",)  # as data: nothing reads the text back
+
+
+def test_v7_200_with_several_sent_parts_false_refuses_each_by_its_api_name() -> None:
+    body = '{"data": {"status": true, "note": false, "assignee": false}}'
+    fields = {"number_customergauge": "1", "status": "open", "note": "n", "assignee": "x@y.z"}
+    verdict = interpret("v7", 200, body, sent_fields=fields)
+    assert (verdict.kind, verdict.refused) == (Kind.PARTIAL, ("note", "assignee"))
+    assert verdict.error == "not applied by the API: note, assignee (data.* false)"
 
 
 def test_v7_422_is_permanent_with_the_errors_joined() -> None:

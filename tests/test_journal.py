@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from backfill.errors import JournalError
+from backfill.journal.reading import CaseLeft
 from backfill.journal.store import Journal
 from backfill.model import Action, Outcome, Result
 from backfill.plan.identity import assign_identities, content_identity
@@ -207,13 +208,33 @@ def test_runs_cases_and_status_data(journal: Journal):
     journal.update_cases("r1", {"1": (2, 1, 1), "2": (0, 0, 0)})
     journal.end_run("r1", 1, 10, {"sent": 8, "failed": 1, "pending": 1})
     runs = journal.runs()
-    assert runs[0]["run_id"] == "r1" and runs[0]["exit_code"] == 1
-    assert runs[0]["inputs"] == ["a.csv"] and runs[0]["outcomes"]["sent"] == 8
+    assert runs[0].run_id == "r1" and runs[0].exit_code == 1
+    assert runs[0].inputs == ["a.csv"] and runs[0].outcomes["sent"] == 8
+    assert runs[0].finished_at is not None and runs[0].error == ""
     assert journal.cases_left() == [
-        {"case_id": "1", "run_id": "r1", "rows_left": 2, "pending": 1, "failed": 1}
+        CaseLeft(case_id="1", run_id="r1", rows_left=2, pending=1, failed=1)
     ]
     journal.update_cases("r2", {"1": (0, 0, 0)})
     assert journal.cases_left() == []
+
+
+def test_runs_of_a_journal_without_their_error_column_read_as_no_error(tmp_path: Path):
+    path = tmp_path / "old.sqlite"
+    with Journal(path) as journal:
+        journal.begin_run("r1", "run", ["a.csv"], "https://api.eu.customergauge.com")
+        journal.end_run("r1", 0, 3, {"sent": 3})
+    with sqlite3.connect(path) as conn:  # as schema 1 wrote it, opened read-only (`status`)
+        conn.execute("ALTER TABLE runs DROP COLUMN error")
+    conn.close()
+    with Journal(path, read_only=True) as journal:
+        (run,) = journal.runs()
+    assert (run.run_id, run.exit_code, run.rows, run.outcomes, run.error) == (
+        "r1",
+        0,
+        3,
+        {"sent": 3},
+        None,
+    )
 
 
 def test_response_dates_round_trip(journal: Journal):

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from backfill.cli.main import cli
 from backfill.config import config_from_dict
+from backfill.journal.schema import SCHEMA_VERSION
 from backfill.journal.store import Journal
 from backfill.journal.target import (
     LEGACY_JOURNAL,
@@ -322,7 +323,7 @@ def test_a_legacy_journal_takes_its_next_runs_target_and_says_so_once(
     assert puts(a) == 12
     with sqlite3.connect(here / legacy) as conn:
         assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (
-            "3",
+            str(SCHEMA_VERSION),
         )
     conn.close()
     assert _journals(here) == ["journal.sqlite"]

@@ -29,9 +29,7 @@ async def settle_run(concurrency: int) -> list[tuple[float, str]]:
         async with ApiSession(
             cfg, V7, base_url=sb.base_url, token_url=sb.token_url, retry=RetryPolicy(seed=1)
         ) as api:
-            report = await send_cases(
-                api, cases, send=cfg.send, earlier_lost={cases[0][0].key: time.time()}
-            )
+            report = await send_cases(api, cases, earlier_lost={cases[0][0].key: time.time()})
         assert {r.outcome for r in report.results.values()} == {Outcome.SENT}
         return [(r.arrived, r.case_id) for r in sb.state.requests if r.case_id]
 

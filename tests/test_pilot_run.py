@@ -72,8 +72,8 @@ def test_a_pilot_that_verifies_lets_the_rest_go_after_the_question(creds, tmp_pa
         assert set(pilot["verdicts"].values()) == {"match"}
         with Journal(config.journal, read_only=True) as journal:
             kept = journal.pilot_cases()
-        assert [item["case_id"] for item in kept] == pilot["cases"]
-        assert {item["verdict"] for item in kept} == {"match"}
+        assert [item.case_id for item in kept] == pilot["cases"]
+        assert {item.verdict for item in kept} == {"match"}
 
 
 def test_a_declined_rest_sends_nothing_beyond_the_pilot(creds, tmp_path: Path) -> None:
@@ -131,7 +131,7 @@ def test_a_tenant_that_ignores_happened_at_stops_the_run_after_the_pilot(
         later = {case: steps for case, steps in applied(sb).items() if case in expected(rows)}
         assert later == expected(rows)
         with Journal(config.journal, read_only=True) as journal:
-            runs = {item["run_id"] for item in journal.pilot_cases()}
+            runs = {item.run_id for item in journal.pilot_cases()}
         assert len(runs) == 2  # the journal knows both pilots
         shown = status(config.journal)
         assert shown.count("    pilot: ") == 2 and " mismatch" in shown and " match" in shown

@@ -72,7 +72,6 @@ async def _send_seven(tmp_path: Path, rate: float) -> Sent:
                 for part in (cases[:3], cases[3:]):
                     await send_decided(
                         api,
-                        cfg,
                         Decisions(results={}, cases=part, uncertain=set(), stray_in_flight=0),
                         hooks,
                         sent,

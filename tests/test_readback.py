@@ -291,7 +291,7 @@ async def test_pages_through_the_sandbox_over_the_run_session(make_sandbox: Any)
         for n, case in enumerate(ids)
     ]
     async with ApiSession(config, credentials, base_url=sb.base_url, token_url=sb.token_url) as api:
-        await send_cases(api, cases, send=config.send)
+        await send_cases(api, cases)
         today = datetime.now(UTC).date()
         result = await read_close_loop(api, today, today, per_page=7)
         # Cases updated outside the range are not returned.

@@ -64,3 +64,30 @@ def test_accepted_in_flight_failed_and_new_actions(tmp_path: Path) -> None:
     # each case still in timeline order, with the order of the plan
     expected = [[a.key for a in case if a.key in set(to_send)] for case in cases]
     assert [[a.key for a in case] for case in decisions.cases] == [k for k in expected if k]
+
+
+def test_an_out_of_order_refusal_blocks_the_rest_of_its_case_as_a_failed_send_does(
+    tmp_path: Path,
+) -> None:
+    plan = build_plan([SAMPLE], config_from_dict({}), now=datetime(2026, 1, 1, tzinfo=UTC))
+    keys = plan_identities(plan)
+    identities = dict(zip(keys.index.tolist(), keys.tolist(), strict=True))
+    happened = utc_times(plan)
+    case = next(c for c in plan.actions_by_case() if len(c) >= 3)
+    last = case[-1]
+    with Journal(tmp_path / "journal.sqlite") as journal:
+        # only the case's last action was sent: its earlier ones would now land after it
+        journal.mark_in_flight(identities[last.key], last, "first", 1, happened[last.key])
+        sent = Result(last.key, Outcome.SENT, http_status=200, attempts=1)
+        journal.record_result(identities[last.key], last, "first", sent, happened[last.key])
+        journal.flush()
+        decisions = decide(plan, journal, identities, happened, allow_out_of_order=False)
+    first, *rest = [decisions.results[a.key] for a in case[:-1]]
+    assert (first.outcome, first.code) == (Outcome.FAILED, "out-of-order")
+    for action, result in zip(case[1:-1], rest, strict=True):
+        # the very Result the lanes give an action behind a failed one (send/lanes.py)
+        assert result == Result.blocked(action.key, case[0])
+        assert result.error == (
+            f"blocked: row {case[0].row} of {case[0].source} "
+            f"(an earlier action of case {case[0].case}) failed"
+        )

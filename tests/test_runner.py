@@ -277,11 +277,16 @@ def test_unknown_assignee_is_partial(sb, creds, tmp_path: Path):
     sb.add_users(["someone@example.com"])
     seed(sb, rows)
     data = write_rows(tmp_path / "history.csv", rows)
-    outcome = run([data], sandbox_config(sb, tmp_path), confirm=yes, echo=quiet)
+    config = sandbox_config(sb, tmp_path)
+    outcome = run([data], config, confirm=yes, echo=quiet)
     assert outcome.exit_status == ExitStatus.OK
     results = pd.read_csv(outcome.out_dir / "results.csv", dtype=str, keep_default_na=False)
     assert results["outcome"].tolist() == ["partial", "sent"]
     assert "assignee" in results["error"][0]
+    # the journal keeps what was refused as data, for verify to expect the assignee kept
+    with Journal(config.journal, read_only=True) as journal:
+        refused = [(e.state, e.refused) for e in journal.accepted_actions()]
+    assert refused == [("partial", ("assignee",)), ("sent", ())]
 
 
 def test_nothing_is_sent_without_the_callers_go_ahead(sb, creds, tmp_path: Path):

@@ -82,7 +82,7 @@ async def run(
         token_url=sb.token_url,
         retry=retry or RetryPolicy(base_s=0.002, cap_s=0.02, seed=1),
     ) as api:
-        return await send_cases(api, cases, send=cfg.send, **kwargs)
+        return await send_cases(api, cases, **kwargs)
 
 
 def applied_notes(sb: Sandbox, case: str) -> list[str]:
@@ -252,9 +252,10 @@ async def test_unknown_assignee_is_partial_and_the_case_goes_on(make_sandbox) ->
         report = await run(sb, cases, config())
     outcomes = [report.results[a.key].outcome for a in cases[0]]
     assert outcomes == [Outcome.SENT, Outcome.PARTIAL, Outcome.SENT]
-    assert (
-        report.results[cases[0][1].key].error == "not applied by the API: assignee (data.* false)"
-    )
+    partial = report.results[cases[0][1].key]
+    assert partial.error == "not applied by the API: assignee (data.* false)"
+    assert partial.refused == ("assignee",)
+    assert {report.results[a.key].refused for a in (cases[0][0], cases[0][2])} == {()}
     assert len(applied_notes(sb, cases[0][0].case)) == 3
 
 

@@ -69,7 +69,7 @@ def _replay(history: Path, config: Config, sb: ThreadedSandbox) -> Plan:
     async def send() -> None:
         credentials = Credentials(sb.settings.client_id, sb.settings.client_secret)
         async with ApiSession(config, credentials) as api:
-            await send_cases(api, plan.actions_by_case(), send=config.send)
+            await send_cases(api, plan.actions_by_case())
 
     asyncio.run(send())
     return plan

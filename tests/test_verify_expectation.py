@@ -73,7 +73,12 @@ def test_journal_narrows_to_accepted_actions(plan: Plan, tmp_path: Path) -> None
             plan,
             {
                 ("100", 1): Result(0, Outcome.SENT),
-                ("100", 2): Result(0, Outcome.PARTIAL, error="not applied by the API: assignee"),
+                ("100", 2): Result(
+                    0,
+                    Outcome.PARTIAL,
+                    error="not applied by the API: assignee (data.* false)",
+                    refused=("assignee",),
+                ),
                 ("100", 3): Result(0, Outcome.FAILED, error="422"),
                 ("200", 1): Result(0, "in_flight"),
             },
@@ -85,6 +90,25 @@ def test_journal_narrows_to_accepted_actions(plan: Plan, tmp_path: Path) -> None
     # Case 100 stopped in progress, and kept its first assignee (the second was refused);
     # case 200 has nothing accepted (its only attempt is still in flight): not expected.
     assert expected_from_cases(cases) == [Expected("100", "progress", "a@example.com", 4, None)]
+
+
+def test_a_partial_answer_that_kept_the_assignee_expects_it_whatever_its_text(
+    plan: Plan, tmp_path: Path
+) -> None:
+    with Journal(tmp_path / "j.sqlite") as journal:
+        _record(
+            journal,
+            plan,
+            {
+                ("100", 1): Result(0, Outcome.SENT),
+                # the note was refused, not the assignee, though the words name one
+                ("100", 2): Result(0, Outcome.PARTIAL, error="assignee ok", refused=("note",)),
+            },
+        )
+        expectation = expected_cases(plan, journal)
+    assert expected_from_cases(expectation.cases) == [
+        Expected("100", "progress", "b@example.com", 4, None)
+    ]
 
 
 def test_journal_that_knows_none_of_the_plan_leaves_the_plan(plan: Plan, tmp_path: Path) -> None:

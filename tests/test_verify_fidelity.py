@@ -78,7 +78,7 @@ async def test_thousand_cases_replayed_all_match_and_sandbox_times_equal_the_pla
 ) -> None:
     plan, config, sb = await _replay(tmp_path, make_sandbox, 1000, "UTC")
     async with _session(config, sb) as api:
-        report = await send_cases(api, plan.actions_by_case(), send=config.send)
+        report = await send_cases(api, plan.actions_by_case())
         assert {r.outcome for r in report.results.values()} == {Outcome.SENT}
         outcome = await verify_plan(plan, api, folder=tmp_path / "out")
 
@@ -118,7 +118,7 @@ async def test_tampered_status_assignee_and_time_are_exactly_the_mismatches(
     closed = cases.index[cases["closed_at"].ne("") & cases["final_assignee"].ne("")]
     status_case, assignee_case, time_case = closed[0], closed[1], closed[2]
     async with _session(config, sb) as api:
-        await send_cases(api, plan.actions_by_case(), send=config.send)
+        await send_cases(api, plan.actions_by_case())
         before = await verify_plan(plan, api)
         assert before.counts == {Verdict.MATCH: 120, Verdict.MISMATCH: 0, Verdict.MISSING: 0}
 
@@ -150,7 +150,7 @@ async def test_case_never_sent_is_missing(
     plan, config, sb = await _replay(tmp_path, make_sandbox, 12, "UTC")
     actions = plan.actions_by_case()
     async with _session(config, sb) as api:
-        await send_cases(api, actions[1:], send=config.send)
+        await send_cases(api, actions[1:])
         outcome = await verify_plan(plan, api)
     assert outcome.counts == {Verdict.MATCH: 11, Verdict.MISMATCH: 0, Verdict.MISSING: 1}
     frame = outcome.comparison.frame

@@ -30,8 +30,16 @@ HISTORY = f"""{HEADER}
 """
 
 
-def _send(journal: Journal, plan: Plan, run_id: str, command: str, inputs: list[str]) -> None:
-    """Record every to-send action of `plan` as accepted, as a run or retry would."""
+def _send(
+    journal: Journal,
+    plan: Plan,
+    run_id: str,
+    command: str,
+    inputs: list[str],
+    refused: tuple[str, ...] = (),
+) -> None:
+    """Record every to-send action of `plan` as accepted, as a run or retry would; with
+    `refused`, each that sent an assignee as a partial answer that refused those fields."""
     identities = plan_identities(plan)
     journal.begin_run(run_id, command, inputs, "sandbox")
     journal.record_origins(run_id, origins_to_record(plan, identities.to_dict()))
@@ -40,7 +48,10 @@ def _send(journal: Journal, plan: Plan, run_id: str, command: str, inputs: list[
             when = pd.Timestamp(action.happened_at).strftime("%Y-%m-%d %H:%M:%S")
             identity = identities[action.key]
             journal.mark_in_flight(identity, action, run_id, 1, when)
-            journal.record_result(identity, action, run_id, Result(0, Outcome.SENT), when)
+            result = Result(0, Outcome.SENT)
+            if refused and action.assignee:
+                result = Result(0, Outcome.PARTIAL, refused=refused)
+            journal.record_result(identity, action, run_id, result, when)
     journal.flush()
 
 
@@ -106,6 +117,20 @@ def test_retried_rows_take_the_place_of_the_rows_they_fixed(export: Path, tmp_pa
     failures.unlink()
     with Journal(tmp_path / "j.sqlite", read_only=True) as journal:
         expectation = expected_cases(plan, journal)
+    assert expected_from_cases(expectation.cases)[1] == Expected(
+        "300", "closed", UNCHECKED, None, None
+    )
+
+
+def test_a_retried_assignee_the_api_refused_is_not_expected(export: Path, tmp_path: Path) -> None:
+    plan = build_plan([export], CONFIG, now=NOW)
+    failures = _failures(tmp_path, "history.csv", FIXED_300)
+    retry = plan_from_table(read_failures(failures, CONFIG), CONFIG, now=NOW)
+    with Journal(tmp_path / "j.sqlite") as journal:
+        _send(journal, plan, "run-1", "run", [str(export)])
+        _send(journal, retry, "run-2", "retry", [str(failures)], refused=("assignee",))
+        expectation = expected_cases(plan, journal)
+    # carl@example.com was refused (the journal says so as data; its text is empty)
     assert expected_from_cases(expectation.cases)[1] == Expected(
         "300", "closed", UNCHECKED, None, None
     )

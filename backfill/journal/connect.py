@@ -10,7 +10,13 @@ from pathlib import Path
 from typing import IO
 
 from backfill.errors import JournalError
-from backfill.journal.schema import ADDED_COLUMNS, SCHEMA, SCHEMA_VERSION
+from backfill.journal.schema import (
+    ADDED_COLUMNS,
+    SCHEMA,
+    SCHEMA_VERSION,
+    refused_in_text,
+    stored_refused,
+)
 
 
 def connect(
@@ -79,9 +85,36 @@ def _check_version(conn: sqlite3.Connection, path: Path) -> None:
         # schema 1 actions keep their identities; lacking fingerprints, they are matched
         # by their place in the case (resume.decide). A journal before schema 3 records no
         # target: it takes the target of its next run (journal/target.py check_target)
+        _migrate(conn, int(row[0]))
+
+
+def _migrate(conn: sqlite3.Connection, version: int) -> None:
+    """Bring a journal of schema `version` to SCHEMA_VERSION, in one transaction.
+
+    Before schema 4 the fields a partial answer refused were only in its error text: each
+    partial row's are read from it here, once (other rows refused nothing; their NULL reads
+    as none).
+    """
+    partial = []
+    if version < 4:
+        partial = conn.execute(
+            "SELECT identity, error FROM actions WHERE state = 'partial' AND refused IS NULL"
+        ).fetchall()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.executemany(
+            "UPDATE actions SET refused = ? WHERE identity = ?",
+            [(stored_refused(refused_in_text(error)), identity) for identity, error in partial],
+        )
         conn.execute(
             "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
         )
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:  # (SQLite has rolled back already after some failures)
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        raise
 
 
 def _add_missing_columns(conn: sqlite3.Connection) -> None:

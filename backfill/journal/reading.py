@@ -32,6 +32,43 @@ class Retried:
     sent_assignee: str  # fingerprint of the assignee it sent ("" hashed when none)
 
 
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """One run (or retry) as the journal recorded it: `backfill status`, verify's run dates."""
+
+    run_id: str
+    command: str  # run | retry
+    inputs: list[str]  # the files it read
+    target: str  # the URL its requests went to
+    started_at: str
+    finished_at: str | None  # None: it did not finish (killed?)
+    exit_code: int | None
+    rows: int | None
+    outcomes: dict[str, int]  # rows by outcome
+    error: str | None = None  # why it stopped (None in journals of schema 1)
+
+
+@dataclass(frozen=True, slots=True)
+class PilotCase:
+    """A case of the pilot of `run --pilot N`, and what reading it back found."""
+
+    run_id: str
+    case_id: str
+    covers: list[str]  # what the case was chosen to cover
+    verdict: str  # "" until it is read back
+
+
+@dataclass(frozen=True, slots=True)
+class CaseLeft:
+    """A case whose latest run left rows unsent: how many, of which pending and failed."""
+
+    case_id: str
+    run_id: str
+    rows_left: int
+    pending: int
+    failed: int
+
+
 # `states` reads the whole table for a plan of at least 1/SCAN_SHARE of the journal's rows
 SCAN_SHARE = 5
 
@@ -156,14 +193,17 @@ class JournalReader:
         )
         return {row["case_id"]: row["response_at"] for row in rows}
 
-    def pilot_cases(self) -> list[dict[str, Any]]:
-        """Every pilot case of every run: run_id, case_id, covers (list), verdict."""
+    def pilot_cases(self) -> list[PilotCase]:
+        """Every pilot case of every run."""
         if not self._query(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'pilot_cases'"
         ):  # a journal of an older backfill, opened read-only (`status`)
             return []
         rows = self._query("SELECT * FROM pilot_cases ORDER BY rowid")
-        return [{**dict(row), "covers": json.loads(row["covers"])} for row in rows]
+        return [
+            PilotCase(row["run_id"], row["case_id"], json.loads(row["covers"]), row["verdict"])
+            for row in rows
+        ]
 
     # --- the target the journal belongs to (journal/target.py) ------------------------
     def recorded_target(self) -> Target | None:
@@ -185,15 +225,26 @@ class JournalReader:
         return bool(self._query("SELECT 1 FROM actions LIMIT 1"))
 
     # --- status ----------------------------------------------------------------------
-    def runs(self) -> list[dict[str, Any]]:
+    def runs(self) -> list[RunRecord]:
+        """Every run the journal recorded, the earliest first."""
         rows = self._query("SELECT * FROM runs ORDER BY started_at, run_id")
-        out = []
-        for row in rows:
-            item = dict(row)
-            item["inputs"] = json.loads(item["inputs"] or "[]")
-            item["outcomes"] = json.loads(item["outcomes"]) if item["outcomes"] else {}
-            out.append(item)
-        return out
+        # (a schema 1 journal, read-only, has no error column; `in row` would look at values)
+        has_error = bool(rows) and "error" in set(rows[0].keys())
+        return [
+            RunRecord(
+                run_id=row["run_id"],
+                command=row["command"],
+                inputs=json.loads(row["inputs"] or "[]"),
+                target=row["target"],
+                started_at=row["started_at"],
+                finished_at=row["finished_at"],
+                exit_code=row["exit_code"],
+                rows=row["rows"],
+                outcomes=json.loads(row["outcomes"]) if row["outcomes"] else {},
+                error=row["error"] if has_error else None,
+            )
+            for row in rows
+        ]
 
     def state_counts(self) -> dict[str, int]:
         rows = self._query("SELECT state, count(*) AS n FROM actions GROUP BY state")
@@ -201,10 +252,10 @@ class JournalReader:
         counts.update({row["state"]: row["n"] for row in rows})
         return counts
 
-    def cases_left(self) -> list[dict[str, Any]]:
+    def cases_left(self) -> list[CaseLeft]:
         """Cases whose latest run left rows unsent, with how many are pending and failed."""
         rows = self._query(
             "SELECT case_id, run_id, rows_left, pending, failed FROM cases WHERE rows_left > 0 "
             "ORDER BY case_id"
         )
-        return [dict(row) for row in rows]
+        return [CaseLeft(*row) for row in rows]

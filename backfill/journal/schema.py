@@ -6,6 +6,8 @@ change raises SCHEMA_VERSION, and a newer file is refused by an older backfill.
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
 from dataclasses import dataclass
 from enum import StrEnum
@@ -13,7 +15,9 @@ from enum import StrEnum
 # 2: maybe_applied, note/assignee fingerprints (identity from the input), runs.error
 # 3: meta's target_version, target_url, target_client: the target the journal belongs to
 #    (journal/target.py); an older backfill, which would not check it, refuses the file
-SCHEMA_VERSION = 3
+# 4: actions.refused: the fields a partial answer did not apply, as data (JSON list); the
+#    partial rows of older journals get theirs from their error text, once (connect.py)
+SCHEMA_VERSION = 4
 
 
 class State(StrEnum):
@@ -55,7 +59,8 @@ CREATE TABLE IF NOT EXISTS actions (
     updated_at TEXT NOT NULL,
     maybe_applied INTEGER NOT NULL DEFAULT 0,
     note_hash TEXT,
-    assignee_hash TEXT
+    assignee_hash TEXT,
+    refused TEXT
 );
 CREATE INDEX IF NOT EXISTS actions_by_case ON actions (case_id, state);
 CREATE INDEX IF NOT EXISTS actions_by_state ON actions (state);
@@ -93,13 +98,13 @@ CREATE TABLE IF NOT EXISTS response_dates (
 
 UPSERT = (
     "INSERT INTO actions (identity, case_id, case_seq, happened_at, status, state, run_id, "
-    "attempts, http_status, error, updated_at, maybe_applied, note_hash, assignee_hash) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "attempts, http_status, error, updated_at, maybe_applied, note_hash, assignee_hash, "
+    "refused) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (identity) DO UPDATE SET case_id = excluded.case_id, "
     "case_seq = excluded.case_seq, happened_at = excluded.happened_at, "
     "status = excluded.status, state = excluded.state, run_id = excluded.run_id, "
     "attempts = excluded.attempts, http_status = excluded.http_status, "
-    "error = excluded.error, updated_at = excluded.updated_at, "
+    "error = excluded.error, updated_at = excluded.updated_at, refused = excluded.refused, "
     "maybe_applied = max(actions.maybe_applied, excluded.maybe_applied), "
     "note_hash = coalesce(excluded.note_hash, actions.note_hash), "
     "assignee_hash = coalesce(excluded.assignee_hash, actions.assignee_hash)"
@@ -111,6 +116,7 @@ ADDED_COLUMNS = {
         ("maybe_applied", "INTEGER NOT NULL DEFAULT 0"),
         ("note_hash", "TEXT"),
         ("assignee_hash", "TEXT"),
+        ("refused", "TEXT"),
     ),
     "runs": (("error", "TEXT"),),
 }
@@ -134,6 +140,9 @@ class Entry:
     maybe_applied: bool = False  # some attempt's answer was lost: the API may have applied it
     note_hash: str | None = None  # fingerprints of the input's note and assignee; None in
     assignee_hash: str | None = None  # actions recorded by schema 1 journals
+    # the API's names of the fields a partial answer did not apply (v7 ``data.assignee:
+    # false``): what CustomerGauge did not take of an accepted action
+    refused: tuple[str, ...] = ()
 
 
 def entry_from_row(row: sqlite3.Row) -> Entry:
@@ -142,6 +151,11 @@ def entry_from_row(row: sqlite3.Row) -> Entry:
     maybe_applied = bool(row["maybe_applied"]) if "maybe_applied" in columns else False
     note_hash: str | None = row["note_hash"] if "note_hash" in columns else None
     assignee_hash: str | None = row["assignee_hash"] if "assignee_hash" in columns else None
+    stored = row["refused"] if "refused" in columns else None
+    if stored is None:  # written before schema 4 (and not migrated: opened read-only)
+        refused = refused_in_text(row["error"]) if row["state"] == State.PARTIAL else ()
+    else:
+        refused = tuple(json.loads(stored))
     return Entry(
         identity=row["identity"],
         case=row["case_id"],
@@ -157,4 +171,24 @@ def entry_from_row(row: sqlite3.Row) -> Entry:
         maybe_applied=maybe_applied,
         note_hash=note_hash,
         assignee_hash=assignee_hash,
+        refused=refused,
     )
+
+
+# How send/protocol.py has always worded a partial answer: "not applied by the API:
+# assignee, note (data.* false)". Read only for rows written before schema 4.
+_PARTIAL_TEXT = re.compile(r"not applied by the API: (.+) \(data\.\* false\)")
+
+
+def refused_in_text(error: str) -> tuple[str, ...]:
+    """The refused fields a partial row of a journal before schema 4 names in its error
+    text; other wording is read as verify read it then: an "assignee" in it was refused."""
+    found = _PARTIAL_TEXT.search(error)
+    if found is not None:
+        return tuple(name.strip() for name in found.group(1).split(","))
+    return ("assignee",) if "assignee" in error else ()
+
+
+def stored_refused(refused: tuple[str, ...]) -> str:
+    """The refused column's text: a JSON list ("[]" when the API took every field)."""
+    return json.dumps(list(refused))

@@ -37,8 +37,9 @@ then unknown to the journal are re-sent without being flagged. Backups of the jo
 should be taken between runs, not during one.
 
 The journal never stores secrets: no credentials, tokens, headers or request bodies; only
-the content identity, case, sequence, time, status, state, HTTP status, error text and the
-note/assignee fingerprints (truncated sha256, not the text).
+the content identity, case, sequence, time, status, state, HTTP status, error text, the
+names of the fields a partial answer refused and the note/assignee fingerprints (truncated
+sha256, not the text).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -55,7 +57,7 @@ from typing import Any
 from backfill.errors import JournalError
 from backfill.journal.connect import connect, explain, release_lock
 from backfill.journal.reading import JournalReader
-from backfill.journal.schema import DONE_STATES, UPSERT, Entry, State
+from backfill.journal.schema import DONE_STATES, UPSERT, Entry, State, stored_refused
 from backfill.journal.target import Target
 from backfill.model import Action, Outcome, Result
 from backfill.redact import redact
@@ -247,7 +249,9 @@ class Journal(JournalReader):
         Also commits any outcomes waiting in the batch (they are older, so order is kept).
         """
         self._raise_writer_error()
-        record = _row(identity, action, happened_utc, State.IN_FLIGHT, run_id, attempt, content)
+        record = _row(
+            identity, action, run_id, happened_utc, content, _State(State.IN_FLIGHT, attempt)
+        )
         try:
             with self._lock:
                 self._pending.append(record)
@@ -275,20 +279,17 @@ class Journal(JournalReader):
         if state is None:
             return  # blocked, or pending before any attempt: nothing was sent
         self._raise_writer_error()
-        record = _row(
-            identity,
-            action,
-            happened_utc,
+        outcome = _State(
             state,
-            run_id,
             result.attempts,
-            content,
-            http_status=result.http_status,
-            error=result.error,
+            result.http_status,
+            result.error,
             # some attempt may have been applied: its answer was lost, or it was re-sent after
             # an earlier run may have applied it; later runs keep flagging the row
             uncertain=result.answer_lost or result.resent_uncertain,
+            refused=result.refused,
         )
+        record = _row(identity, action, run_id, happened_utc, content, outcome)
         with self._lock:
             self._pending.append(record)
             wake = len(self._pending) >= self.flush_every
@@ -358,32 +359,40 @@ def _roll_back(conn: sqlite3.Connection) -> None:
             conn.execute("ROLLBACK")
 
 
+@dataclass(frozen=True, slots=True)
+class _State:
+    """Where an action stands, as one row of the actions table records it."""
+
+    state: State
+    attempts: int
+    http_status: int | None = None
+    error: str = ""
+    uncertain: bool = False  # some attempt may have been applied without an answer saying so
+    refused: tuple[str, ...] = ()  # the fields a partial answer did not apply
+
+
 def _row(
     identity: str,
     action: Action,
-    happened_utc: str | None,
-    state: State,
     run_id: str,
-    attempts: int,
+    happened_utc: str | None,
     content: tuple[str, str] | None,
-    *,
-    http_status: int | None = None,
-    error: str = "",
-    uncertain: bool = False,
+    at: _State,
 ) -> tuple[Any, ...]:
-    """One row of the actions table, in the column order `_flush_pending` inserts."""
+    """One row of the actions table, in the column order of schema.UPSERT."""
     return (
         identity,
         action.case,
         action.case_seq,
         happened_utc,
         action.status,
-        state,
+        at.state,
         run_id,
-        attempts,
-        http_status,
-        redact(error),
+        at.attempts,
+        at.http_status,
+        redact(at.error),
         _now(),
-        int(uncertain),
+        int(at.uncertain),
         *(content or (None, None)),
+        stored_refused(at.refused),
     )

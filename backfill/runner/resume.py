@@ -136,13 +136,7 @@ def decide(
                 )
                 continue
             if failed_at is not None and block:
-                results[action.key] = Result(
-                    action.key,
-                    Outcome.BLOCKED,
-                    error=f"{Code.BLOCKED}: row {failed_at.row} of {failed_at.source} (an earlier "
-                    f"action of case {action.case}) failed",
-                    code=Code.BLOCKED,
-                )
+                results[action.key] = Result.blocked(action.key, failed_at)
                 continue
             newest = last.get(action.case)
             refusal = ""

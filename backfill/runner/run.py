@@ -267,7 +267,6 @@ class _Run:
             async def send(cases: list[list[Action]]) -> None:
                 await send_decided(
                     api,
-                    config,
                     replace(decisions, cases=cases),
                     hooks,
                     record.sent,

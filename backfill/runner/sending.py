@@ -16,7 +16,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from backfill.config import Config
 from backfill.errors import BackfillError
 from backfill.journal.store import Journal
 from backfill.model import Action, Echo, OnProgress, Result
@@ -63,7 +62,6 @@ class Departures:
 
 async def send_decided(
     api: ApiSession,
-    config: Config,
     decisions: Decisions,
     hooks: JournalHooks,
     sent: Sent,
@@ -84,7 +82,6 @@ async def send_decided(
                 send_cases(
                     api,
                     decisions.cases,
-                    send=config.send,
                     hooks=hooks,
                     stop=stop,
                     on_progress=on_progress,

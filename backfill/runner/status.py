@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from backfill.config import Config
 from backfill.errors import JournalError
+from backfill.journal.reading import PilotCase
 from backfill.journal.schema import State
 from backfill.journal.store import Journal
 from backfill.journal.target import (
@@ -35,9 +35,9 @@ def status(journal_path: Path | str | None = None, config: Config | None = None)
         runs = journal.runs()
         states = journal.state_counts()
         left = journal.cases_left()
-        pilots: dict[str, list[dict[str, Any]]] = {}
-        for item in journal.pilot_cases():
-            pilots.setdefault(item["run_id"], []).append(item)
+        pilots: dict[str, list[PilotCase]] = {}
+        for chosen in journal.pilot_cases():
+            pilots.setdefault(chosen.run_id, []).append(chosen)
     lines = [f"Journal {path}: {len(runs)} run(s)"]
     if recorded is not None:
         lines.append(f"Target: {recorded.describe()}")
@@ -46,19 +46,17 @@ def status(journal_path: Path | str | None = None, config: Config | None = None)
             "Target: not recorded (a journal of an earlier version): its next run's becomes its own"
         )
     for item in runs:
-        outcomes = ", ".join(f"{k} {v}" for k, v in item["outcomes"].items() if v) or "-"
-        finished = (
-            f"exit {item['exit_code']}" if item["finished_at"] else "did not finish (killed?)"
-        )
-        if item.get("error"):
-            finished += f" ({item['error']})"
+        outcomes = ", ".join(f"{k} {v}" for k, v in item.outcomes.items() if v) or "-"
+        finished = f"exit {item.exit_code}" if item.finished_at else "did not finish (killed?)"
+        if item.error:
+            finished += f" ({item.error})"
         lines.append(
-            f"  {item['run_id']}  {item['command']:<5}  {item['started_at'][:19]}  {finished}"
-            f"  rows {item['rows'] if item['rows'] is not None else '?'}: {outcomes}"
+            f"  {item.run_id}  {item.command:<5}  {item.started_at[:19]}  {finished}"
+            f"  rows {item.rows if item.rows is not None else '?'}: {outcomes}"
         )
-        pilot = pilots.get(item["run_id"])
+        pilot = pilots.get(item.run_id)
         if pilot:
-            verdicts = ", ".join(f"{c['case_id']} {c['verdict'] or 'not read back'}" for c in pilot)
+            verdicts = ", ".join(f"{c.case_id} {c.verdict or 'not read back'}" for c in pilot)
             lines.append(f"    pilot: {verdicts}")
     lines.append(
         "Actions: "
@@ -70,12 +68,12 @@ def status(journal_path: Path | str | None = None, config: Config | None = None)
         )
     )
     if left:
-        totals = {
-            name: sum(case[name] for case in left) for name in ("rows_left", "pending", "failed")
-        }
-        lines.append(f"Cases left: {len(left)} (rows not sent: {_rows_left(totals)})")
+        totals = [sum(case.rows_left for case in left)]
+        totals += [sum(case.pending for case in left), sum(case.failed for case in left)]
+        lines.append(f"Cases left: {len(left)} (rows not sent: {_rows_left(*totals)})")
         for case in left[:CASES_SHOWN]:
-            lines.append(f"  case {case['case_id']}: {_rows_left(case)} (run {case['run_id']})")
+            counts = _rows_left(case.rows_left, case.pending, case.failed)
+            lines.append(f"  case {case.case_id}: {counts} (run {case.run_id})")
         if len(left) > CASES_SHOWN:
             lines.append(f"  ... and {len(left) - CASES_SHOWN} more")
     else:
@@ -83,13 +81,13 @@ def status(journal_path: Path | str | None = None, config: Config | None = None)
     return "\n".join(lines)
 
 
-def _rows_left(counts: dict[str, Any]) -> str:
+def _rows_left(rows_left: int, pending: int, failed: int) -> str:
     """ "invalid or blocked 2, failed 1": the rows not sent by outcome (the journal counts
     invalid and blocked rows together)."""
     by_outcome = {
-        "invalid or blocked": counts["rows_left"] - counts["pending"] - counts["failed"],
-        "failed": counts["failed"],
-        "pending": counts["pending"],
+        "invalid or blocked": rows_left - pending - failed,
+        "failed": failed,
+        "pending": pending,
     }
     return ", ".join(f"{name} {count:,}" for name, count in by_outcome.items() if count)
 

@@ -23,7 +23,7 @@ import asyncio
 import json
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -101,7 +101,6 @@ class TokenManager:
         *,
         clock: Callable[[], float] = time.monotonic,
         backoff: Callable[[int], float] | None = None,
-        before_request: Callable[[], Awaitable[None]] | None = None,
         region: str = "",
     ) -> None:
         self._session = session
@@ -109,7 +108,6 @@ class TokenManager:
         self._credentials = credentials
         self._clock = clock
         self._backoff = backoff or (lambda attempt: min(0.5 * 2 ** (attempt - 1), 8.0))
-        self._before_request = before_request
         self._region = region
         self._token: _Token | None = None
         self._failure: AuthError | None = None  # the run's failed attempt sequence, shared
@@ -185,8 +183,6 @@ class TokenManager:
         for attempt in range(1, TOKEN_ATTEMPTS + 1):
             if attempt > 1:
                 await asyncio.sleep(self._backoff(attempt - 1))
-            if self._before_request is not None:
-                await self._before_request()
             self.fetches += 1
             started = self._clock()
             try:

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from backfill.codes import Code
-from backfill.config import SendConfig
 from backfill.model import Action, OnProgress, Outcome, ProgressEvent, Result, no_progress
 from backfill.send.protocol import UnsendableError, build_request
 from backfill.send.session import ApiSession
@@ -60,7 +59,6 @@ async def send_cases(
     api: ApiSession,
     cases: Sequence[Sequence[Action]],
     *,
-    send: SendConfig,
     hooks: SendHooks | None = None,
     stop: asyncio.Event | None = None,
     on_progress: OnProgress = no_progress,
@@ -68,10 +66,11 @@ async def send_cases(
 ) -> SendReport:
     """Send every case's actions in order over `api`; a Result for every action given.
 
+    How (concurrency, on_case_failure, settle_s) is the session's config's `send:`.
     `on_progress` hears stage ``send`` (actions finished of all; pending ones are not) and
     ``send failed`` (how many of them failed or were blocked).
     """
-    lanes = _Lanes(api, send, hooks, stop, on_progress, sum(len(case) for case in cases))
+    lanes = _Lanes(api, hooks, stop, on_progress, sum(len(case) for case in cases))
     lanes.earlier_lost = earlier_lost or {}
     on_progress(ProgressEvent(SEND_STAGE, 0, lanes.total, "action"))
     started = time.monotonic()
@@ -79,7 +78,7 @@ async def send_cases(
     queue = iter(cases)
     workers = [
         asyncio.create_task(lanes.worker(queue), name=f"backfill-lane-{n}")
-        for n in range(min(send.concurrency, len(cases)))
+        for n in range(min(lanes.send.concurrency, len(cases)))
     ]
     try:
         await asyncio.gather(*workers)
@@ -125,14 +124,13 @@ class _Lanes:
     def __init__(
         self,
         api: ApiSession,
-        send: SendConfig,
         hooks: SendHooks | None,
         stop: asyncio.Event | None,
         on_progress: OnProgress,
         total: int,
     ) -> None:
         self.api = api
-        self.send = send
+        self.send = api.config.send
         self.earlier_lost: Mapping[int, float] = {}  # key -> epoch of an earlier lost request
         self.hooks = hooks
         self.stop = stop
@@ -181,18 +179,7 @@ class _Lanes:
             failed_at = lane.failed_at
             if failed_at is not None and self.send.on_case_failure == "block":
                 lane.next += 1
-                self.finish(
-                    action,
-                    Result(
-                        action.key,
-                        Outcome.BLOCKED,
-                        error=(
-                            f"{Code.BLOCKED}: row {failed_at.row} of {failed_at.source} "
-                            f"(an earlier action of case {action.case}) failed"
-                        ),
-                        code=Code.BLOCKED,
-                    ),
-                )
+                self.finish(action, Result.blocked(action.key, failed_at))
                 continue
             if self.stopping():
                 return None  # the rest of the case is reported pending by send_cases
@@ -240,6 +227,7 @@ class _Lanes:
             sent_at=delivery.sent_at,
             resent_uncertain=delivery.resent_uncertain,
             answer_lost=delivery.lost_at is not None,
+            refused=delivery.refused,
         )
         return result, delivery.lost_at
 

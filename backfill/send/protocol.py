@@ -29,6 +29,7 @@ from backfill.send.retry_policy import RETRYABLE_STATUSES, parse_retry_after
 V7_PATH = "/v7/rest/close-loop/status"
 V41_PATH = "/v4.1/workflow.json"
 V41_STATUS_WORDS = {"open": "OPEN", "progress": "IN-PROGRESS", "closed": "CLOSED"}
+V7_ASSIGNEE = "assignee"  # the v7 field, and its name in a partial answer's Verdict.refused
 
 
 class Kind(StrEnum):
@@ -66,6 +67,7 @@ class Verdict:
     http_status: int | None = None
     error: str = ""
     retry_after: float | None = None
+    refused: tuple[str, ...] = ()  # partial: the API's names of the fields it did not apply
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +106,7 @@ def request_shape(api: ApiConfig) -> RequestShape:
         status,
         BodyField("happened_at", "happened_at"),
         BodyField("note", "note"),
-        BodyField("assignee", "assignee"),
+        BodyField(V7_ASSIGNEE, "assignee"),
     )
     return RequestShape("PUT", V7_PATH, api.body_format == "form", v7)
 
@@ -168,17 +170,14 @@ def _interpret_v7(
     if 200 <= status < 300:
         data = parsed.get("data") if isinstance(parsed, dict) else None
         if isinstance(data, dict):
-            refused = [
-                name
+            refused = tuple(
+                str(name)
                 for name, ok in data.items()
                 if ok is False and (sent_fields is None or name in sent_fields)
-            ]
+            )
             if refused:
-                return Verdict(
-                    Kind.PARTIAL,
-                    status,
-                    f"not applied by the API: {', '.join(refused)} (data.* false)",
-                )
+                error = f"not applied by the API: {', '.join(refused)} (data.* false)"
+                return Verdict(Kind.PARTIAL, status, error, refused=refused)
         return Verdict(Kind.SENT, status)
     return _non_success(status, _v7_message(parsed, body), headers)
 

@@ -11,6 +11,9 @@ A 429's Retry-After pauses the whole run, not just the lane that got it: the ser
 telling the client, not the case, to slow down. A pause that starts while a request waits
 for the limiter makes it wait again afterwards, so that the lanes do not all fire at once
 when the pause ends.
+
+One request's attempts and the verdict on them are kept in delivery.py; the aiohttp
+ClientSession is made in connection.py.
 """
 
 from __future__ import annotations
@@ -20,14 +23,11 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
 
-from backfill.codes import Code, ResultCode, http_code
 from backfill.config import Config
 from backfill.errors import AbortedError, AuthError, BackfillError
 from backfill.model import Outcome
@@ -39,40 +39,16 @@ from backfill.send.auth import (
     unreachable,
     unreachable_message,
 )
+from backfill.send.connection import open_client
+from backfill.send.delivery import FINAL, Delivery, Tries
 from backfill.send.protocol import TRANSIENT, Kind, PreparedRequest, Verdict, interpret
 from backfill.send.ratelimit import pacing_limiter
 from backfill.send.retry_policy import RetryPolicy
-from backfill.send.tls import UntrustedCertificateError, trusted_context, untrusted
+from backfill.send.tls import UntrustedCertificateError, untrusted
 
 
 class ApiError(BackfillError):
     """The API refused a read request (verification) or kept failing it."""
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """The final verdict on one request after all its attempts."""
-
-    kind: Outcome  # sent | partial | failed | pending (not applied: stopped, aborted)
-    http_status: int | None
-    error: str
-    attempts: int  # HTTP attempts made, 401 re-sends included
-    sent_at: str  # ISO 8601 UTC of the last attempt, "" when none was made
-    resent_uncertain: bool  # repeated after an attempt whose answer was lost
-    body: str = ""
-    # loop time when the last lost answer was given up on (None: no answer was lost): the
-    # server may still apply that request, so the case's next action waits for send.settle_s
-    lost_at: float | None = None
-    code: ResultCode = ""  # "" when sent, else not-applied, http-NNN, gave-up, not-sent
-
-
-def _verdict_code(verdict: Verdict) -> ResultCode:
-    """The Result.code of a final answer: "" when applied in full."""
-    if verdict.kind == Kind.PARTIAL:
-        return Code.NOT_APPLIED
-    if verdict.kind == Kind.FAILED:
-        return http_code(verdict.http_status) if verdict.http_status else Code.FAILED
-    return ""
 
 
 class ApiSession:
@@ -109,22 +85,8 @@ class ApiSession:
         self.adaptive: AdaptiveRate | None = None  # the pace under rate_limit: auto
 
     async def __aenter__(self) -> ApiSession:
-        # Created here, inside the running loop, as aiohttp requires.
-        connector = aiohttp.TCPConnector(
-            limit=self.config.send.concurrency + 4,
-            ttl_dns_cache=300,
-            enable_cleanup_closed=True,
-            ssl=trusted_context(),
-        )
-        left = aiohttp.TraceConfig()
-        left.on_request_headers_sent.append(self._left)
-        self._session = aiohttp.ClientSession(
-            connector=connector,
-            trace_configs=[left],
-            timeout=aiohttp.ClientTimeout(total=self.config.api.timeout_s),
-            headers={"Accept": "application/json", "User-Agent": "backfill"},
-        )
-        _no_silent_repeats(self._session)
+        # created here, inside the running loop, as aiohttp requires
+        self._session = open_client(self.config, self._left)
         send = self.config.send
         if send.rate_limit == "auto":
             self.adaptive = AdaptiveRate(
@@ -205,82 +167,25 @@ class ApiSession:
         Raises AuthError only for GETs; for sends a refused credential halts the run and the
         action is `pending` (a 401 was not applied), so the caller can still write reports.
         """
-        attempts = counted = auth_retries = 0
-        lost_before = uncertain = False
-        last = Verdict(Kind.NOT_SENT)
-        sent_at = ""
-        lost_at: float | None = None
-        loop = asyncio.get_running_loop()
+        tries = Tries()
         while True:
             if self.aborted is not None or (stop is not None and stop.is_set()):
-                reason = self.aborted or "stopped before the action was sent"
-                error = f"{reason} (last attempt: {last.error})" if attempts else reason
-                return Delivery(
-                    Outcome.PENDING,
-                    last.http_status,
-                    error,
-                    attempts,
-                    sent_at,
-                    uncertain,
-                    "",
-                    lost_at,
-                    Code.NOT_SENT,
-                )
-            token, verdict, body = await self._attempt(request, attempts + 1, stop, on_attempt)
+                return tries.stopped(self.aborted or "stopped before the action was sent")
+            token, verdict, body = await self._attempt(
+                request, tries.attempts + 1, stop, on_attempt
+            )
             if verdict.kind == Kind.NOT_SENT:  # stopped while waiting for a slot: nothing was sent
                 continue
-            attempts += 1
-            uncertain = uncertain or lost_before
-            sent_at = datetime.now(UTC).isoformat(timespec="milliseconds")
-            last = verdict
-            if last.kind in (Kind.SENT, Kind.PARTIAL, Kind.FAILED):
+            tries.went_out(verdict)
+            if verdict.kind in FINAL:
                 if self._tokens is not None and token:
                     self._tokens.accepted(token)
-                return Delivery(
-                    Outcome(last.kind),
-                    last.http_status,
-                    last.error,
-                    attempts,
-                    sent_at,
-                    uncertain,
-                    body,
-                    lost_at,
-                    _verdict_code(last),
-                )
-            if last.kind == Kind.AUTH:
-                # a 401 for a token that worked is an expiry (early, or while waiting), not a
-                # refusal: only 401s for tokens that never worked count toward the cap
-                if self._tokens is None or not self._tokens.proven(token):
-                    auth_retries += 1
-                try:
-                    await self._on_unauthorized(token, last, auth_retries)
-                except AuthError as exc:
-                    self.halt(f"auth: {exc}")
-                    if request.method == "GET":
-                        raise
+                return tries.final(body)
+            if verdict.kind == Kind.AUTH:
+                await self._reauthorise(request, token, tries)
                 continue
-            counted += 1
-            if last.kind == Kind.LOST:
-                lost_before = True
-                lost_at = loop.time()
-            if counted >= self.config.send.max_attempts:
-                return Delivery(
-                    Outcome.FAILED,
-                    last.http_status,
-                    f"gave up after {counted} attempts: {last.error}",
-                    attempts,
-                    sent_at,
-                    uncertain,
-                    "",
-                    lost_at,
-                    Code.GAVE_UP,
-                )
-            if last.retry_after is not None:
-                delay = self.retry.retry_after(last.retry_after)
-                self._pause_until = max(self._pause_until, loop.time() + delay)
-            else:
-                delay = self.retry.backoff(counted)
-            await self._sleep(delay, stop)
+            if not await self._wait_to_retry(tries, stop):
+                return tries.given_up()
 
     async def wait_until(self, when: float, stop: asyncio.Event | None = None) -> bool:
         """Sleep until loop time `when` unless the run halts or `stop` is set; True if reached."""
@@ -288,6 +193,19 @@ class ApiSession:
         return delay <= 0 or await self._sleep(delay, stop)
 
     # ------------------------------------------------------------------ internals
+
+    async def _reauthorise(self, request: PreparedRequest, token: str, tries: Tries) -> None:
+        """After a 401: a fresh token, or the run halts (AuthError raised for a GET)."""
+        # a 401 for a token that worked is an expiry (early, or while waiting), not a
+        # refusal: only 401s for tokens that never worked count toward the cap
+        if self._tokens is None or not self._tokens.proven(token):
+            tries.auth_retries += 1
+        try:
+            await self._on_unauthorized(token, tries.last, tries.auth_retries)
+        except AuthError as exc:
+            self.halt(f"auth: {exc}")
+            if request.method == "GET":
+                raise
 
     async def _on_unauthorized(self, token: str, verdict: Verdict, auth_retries: int) -> None:
         if self._tokens is None:
@@ -303,6 +221,24 @@ class ApiSession:
             )
         await self._tokens.refused(token)
 
+    async def _wait_to_retry(self, tries: Tries, stop: asyncio.Event | None) -> bool:
+        """After a transient failure: wait out the backoff (or the Retry-After, which pauses
+        the whole run); False when send.max_attempts is reached: give up."""
+        loop = asyncio.get_running_loop()
+        tries.counted += 1
+        last = tries.last
+        if last.kind == Kind.LOST:
+            tries.lost(loop.time())
+        if tries.counted >= self.config.send.max_attempts:
+            return False
+        if last.retry_after is not None:
+            delay = self.retry.retry_after(last.retry_after)
+            self._pause_until = max(self._pause_until, loop.time() + delay)
+        else:
+            delay = self.retry.backoff(tries.counted)
+        await self._sleep(delay, stop)  # (stopped meanwhile: deliver's next step says pending)
+        return True
+
     async def _attempt(
         self,
         request: PreparedRequest,
@@ -310,32 +246,56 @@ class ApiSession:
         stop: asyncio.Event | None,
         on_attempt: Callable[[int], None] | None,
     ) -> tuple[str, Verdict, str]:
-        assert self._session is not None, "ApiSession used outside `async with`"
-        headers: dict[str, str] = {}
-        token = ""
-        if self._tokens is not None:
-            try:
-                token = await self._tokens.token()
-            except AuthError as exc:
-                self.unreachable = self.unreachable or isinstance(
-                    exc, HostUnreachableError | UntrustedCertificateError
-                )
-                self.halt(f"auth: {exc}")
-                if request.method == "GET":
-                    raise
-                return "", Verdict(Kind.NOT_SENT, None, f"auth: {exc}"), ""
-            headers["Authorization"] = f"Bearer {token}"
-        else:
-            headers["Authorization"] = f"api_key {self._credentials.api_key}"
+        """One attempt: the token it used ("" for v4.1), its verdict and the answer's body.
+        NOT_SENT when it never left (no token to be had, or stopped waiting for a slot)."""
+        credential = await self._credential(request)
+        if credential is None:
+            return "", Verdict(Kind.NOT_SENT), ""
+        token, authorization = credential
         slot = await self._slot(stop)
         if slot is None:
             return token, Verdict(Kind.NOT_SENT), ""
         if on_attempt is not None:
             on_attempt(attempt)
-        loop = asyncio.get_running_loop()
-        started = loop.time()
+        started = asyncio.get_running_loop().time()
         self.requests += 1
-        body = ""
+        verdict, body = await self._exchange(request, {"Authorization": authorization}, slot)
+        latency_ms = (asyncio.get_running_loop().time() - started) * 1000
+        self._count(verdict)
+        if self._log is not None:
+            self._log.info(
+                "%s %s case=%s status=%s attempt=%d latency_ms=%.0f",
+                request.method,
+                request.path,
+                request.case or "-",
+                verdict.http_status if verdict.http_status is not None else verdict.kind,
+                attempt,
+                latency_ms,
+            )
+        return token, verdict, body
+
+    async def _credential(self, request: PreparedRequest) -> tuple[str, str] | None:
+        """The token ("" for v4.1) and the Authorization header it makes; None when no token
+        can be had: the run halts (and a GET raises the AuthError)."""
+        if self._tokens is None:
+            return "", f"api_key {self._credentials.api_key}"
+        try:
+            token = await self._tokens.token()
+        except AuthError as exc:
+            self.unreachable = self.unreachable or isinstance(
+                exc, HostUnreachableError | UntrustedCertificateError
+            )
+            self.halt(f"auth: {exc}")
+            if request.method == "GET":
+                raise
+            return None
+        return token, f"Bearer {token}"
+
+    async def _exchange(
+        self, request: PreparedRequest, headers: dict[str, str], slot: float
+    ) -> tuple[Verdict, str]:
+        """The request on the wire, and what its answer (or the lack of one) means."""
+        assert self._session is not None, "ApiSession used outside `async with`"
         try:
             async with self._session.request(
                 request.method,
@@ -356,42 +316,31 @@ class ApiSession:
                     sent_fields=request.json or request.form or {},
                 )
                 if self.adaptive is not None:
-                    self.adaptive.on_answer(response.status, response.headers, loop.time())
+                    now = asyncio.get_running_loop().time()
+                    self.adaptive.on_answer(response.status, response.headers, now)
                     self._limiter.set_rate(self.adaptive.limiter_rate)
                 if request.method == "GET" and verdict.kind == Kind.PARTIAL:
                     verdict = Verdict(Kind.SENT, verdict.http_status)
                 self._reached = True
+                return verdict, body
         except aiohttp.ClientConnectorCertificateError as exc:
             # a setting to fix, not an outage: stop at once, nothing is retried
-            verdict = Verdict(Kind.NOT_SENT, None, "TLS certificate not verified")
             self.unreachable = self.unreachable or not self._reached
             self.halt(str(untrusted("API", exc)))
             if request.method == "GET":
                 raise untrusted("API", exc) from None
+            return Verdict(Kind.NOT_SENT, None, "TLS certificate not verified"), ""
         except aiohttp.ClientConnectorError as exc:
             # Never connected: certainly not applied, an ordinary retry; but a host that was
             # never reached in this run is a wrong region or no network, not an outage.
-            verdict = Verdict(Kind.RETRY, None, f"cannot connect: {exc.os_error or exc}")
             if not self._reached and unreachable(exc):
                 self.unreachable = True
                 self.halt(unreachable_message("API", self.base_url, exc, self.config.api.region))
+            return Verdict(Kind.RETRY, None, f"cannot connect: {exc.os_error or exc}"), ""
         except TimeoutError:
-            verdict = Verdict(Kind.LOST, None, f"no answer within {self.config.api.timeout_s:g} s")
+            return Verdict(Kind.LOST, None, f"no answer within {self.config.api.timeout_s:g} s"), ""
         except aiohttp.ClientError as exc:
-            verdict = Verdict(Kind.LOST, None, f"connection lost: {type(exc).__name__}")
-        latency_ms = (loop.time() - started) * 1000
-        self._count(verdict)
-        if self._log is not None:
-            self._log.info(
-                "%s %s case=%s status=%s attempt=%d latency_ms=%.0f",
-                request.method,
-                request.path,
-                request.case or "-",
-                verdict.http_status if verdict.http_status is not None else verdict.kind,
-                attempt,
-                latency_ms,
-            )
-        return token, verdict, body
+            return Verdict(Kind.LOST, None, f"connection lost: {type(exc).__name__}"), ""
 
     def _count(self, verdict: Verdict) -> None:
         self.statuses[str(verdict.http_status or verdict.kind)] += 1
@@ -449,15 +398,3 @@ class ApiSession:
 
 
 __all__ = ["ApiError", "ApiSession", "Credentials", "Delivery"]
-
-
-def _no_silent_repeats(session: aiohttp.ClientSession) -> None:
-    """Stop aiohttp repeating a request by itself: the one private attribute we touch.
-
-    aiohttp silently repeats an idempotent request (PUT included) once when a reused
-    connection drops. That repeat may apply an action twice without anyone knowing; every
-    repeat must be ours, counted and marked resent_uncertain. aiohttp (3.14) has no public
-    switch for it; tests/test_client.py checks that no repeat slips through.
-    """
-    if hasattr(session, "_retry_connection"):
-        session._retry_connection = False

@@ -34,6 +34,7 @@ from backfill.model import (
 )
 from backfill.model import STATUS as PLAN_STATUS
 from backfill.plan.identity import plan_identities
+from backfill.send.protocol import V7_ASSIGNEE
 from backfill.verify.provenance import UNKNOWN_ASSIGNEE
 from backfill.verify.readback import whole_hours
 
@@ -163,13 +164,13 @@ def expected_cases(plan: Plan, journal: Journal | None) -> Expectation:
     identities = plan_identities(plan)
     entries = journal.lookup(identities.tolist())
     accepted = {i for i, entry in entries.items() if entry.state in DONE_STATES}
-    runs = {run["run_id"]: run["inputs"] for run in journal.runs() if run["command"] == "retry"}
+    runs = {run.run_id: run.inputs for run in journal.runs() if run.command == "retry"}
     retried = retried_rows(plan, journal.retried_actions(), known=accepted, inputs=runs)
     if not entries and retried.frame.empty:
         return plain
     frame = plan.frame.copy()
     state = identities.map(lambda i: entries[i].state if i in entries else "")
-    error = identities.map(lambda i: entries[i].error if i in entries else "")
+    refused = identities.map(lambda i: i in entries and V7_ASSIGNEE in entries[i].refused)
     # of the actions to send (those with an identity), the ones not applied: failed by the
     # journal's word, else pending (in flight, or never sent)
     not_applied = ~state.isin(DONE_STATES)
@@ -177,8 +178,7 @@ def expected_cases(plan: Plan, journal: Journal | None) -> Expectation:
     frame.loc[state.index[(not_applied & failed).to_numpy()], OUTCOME] = Outcome.FAILED
     frame.loc[state.index[(not_applied & ~failed).to_numpy()], OUTCOME] = Outcome.PENDING
     # A partial answer for the assignee means CustomerGauge kept its previous assignee.
-    refused = state.index[(state.eq("partial") & error.str.contains("assignee")).to_numpy()]
-    frame.loc[refused, SEND_ASSIGNEE] = ""
+    frame.loc[state.index[refused.to_numpy(dtype=bool)], SEND_ASSIGNEE] = ""
     response_ts = dict(plain.response_ts)
     untimed = set(plain.untimed)
     if not retried.frame.empty:
@@ -239,7 +239,7 @@ def _predict(frame: pd.DataFrame, config: Config) -> pd.DataFrame:
 
 
 def _earliest_run(journal: Journal, run_ids: set[str]) -> str | None:
-    starts = [run["started_at"] for run in journal.runs() if run["run_id"] in run_ids]
+    starts = [run.started_at for run in journal.runs() if run.run_id in run_ids]
     return min(starts) if starts else None
 
 

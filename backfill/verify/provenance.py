@@ -40,6 +40,7 @@ from backfill.model import (
 )
 from backfill.plan.identity import fingerprint, fingerprints
 from backfill.plan.order import status_rank
+from backfill.send.protocol import V7_ASSIGNEE
 
 if TYPE_CHECKING:
     from backfill.journal.reading import Retried
@@ -162,8 +163,7 @@ def _names_in(files: Sequence[str]) -> dict[str, str]:
 def _assignee(item: Retried, names: Mapping[str, str]) -> str:
     """The assignee a retried action left in CustomerGauge: "" when it sent none (or the API
     refused it), the export's spelling when the export names it, else UNKNOWN_ASSIGNEE."""
-    refused = item.entry.state == "partial" and "assignee" in item.entry.error
-    if refused or item.sent_assignee == _NO_ASSIGNEE:
+    if V7_ASSIGNEE in item.entry.refused or item.sent_assignee == _NO_ASSIGNEE:
         return ""
     return names.get(item.sent_assignee, UNKNOWN_ASSIGNEE)
 
