@@ -261,7 +261,7 @@ ResultCode = Code | HttpCode | Literal[""]
 _HTTP_WHY = {
     400: "the API found the request malformed (see column error)",
     403: "the API user may not change this case (see column error)",
-    404: "the API does not know this case, or api.base_url is not the tenant's API",
+    404: "the API does not know this case, or api.region/api.base_url is not the tenant's",
     409: "the API refused the action as conflicting with the case (see column error)",
     413: "the request is too large for the API: shorten the note (validation.max_note_chars)",
     422: "the API refused the action's content (column error names the field)",
@@ -286,7 +286,7 @@ def parse(text: str) -> Code | HttpCode | None:
     if text in _BY_VALUE:
         return _BY_VALUE[text]
     digits = text.removeprefix(HTTP_PREFIX)
-    if text.startswith(HTTP_PREFIX) and len(digits) == 3 and digits.isdigit():
+    if text.startswith(HTTP_PREFIX) and len(digits) == 3 and digits.isascii() and digits.isdigit():
         return HttpCode(text)
     return None
 

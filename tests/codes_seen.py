@@ -61,9 +61,9 @@ def _watch(cls: type, codes_of: Callable[[Any], Iterable[Made]]) -> None:
 
 
 def _problem_table(plan: Any) -> Iterator[Made]:
-    table = plan.problem_table
-    for code, severity in set(zip(table["code"], table["severity"], strict=True)):
-        yield "problem", str(code), str(severity)
+    pairs = plan.problem_table[["code", "severity"]].astype(str).drop_duplicates()
+    for code, severity in zip(pairs["code"], pairs["severity"], strict=True):
+        yield "problem", code, severity
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -82,14 +82,23 @@ def test_the_http_family_is_explained_for_every_status() -> None:
     assert (
         explain("http-422") == "the API refused the action's content (column error names the field)"
     )
-    assert "api.base_url" in explain("http-404")
+    assert "api.region/api.base_url" in explain("http-404")
     assert "validation.max_note_chars" in explain("http-413")
     assert explain("http-418") == "refused by the API with HTTP 418 (see column error)"
     assert "answered HTTP 200 with an error" in explain("http-200")  # a v4.1 Error body
     for status in range(100, 600):
         found = meaning(f"http-{status}")
         assert found is not None and found.kind == Kind.RESULT and found.why
-    for text in ("http-", "http-42", "http-4222", "http-abc", "made-up", "", "Bad-Time"):
+    for text in (
+        "http-",
+        "http-42",
+        "http-4222",
+        "http-abc",
+        "http-٤٢٢",
+        "made-up",
+        "",
+        "Bad-Time",
+    ):
         assert parse(text) is None and meaning(text) is None and explain(text) == ""
 
 
