@@ -68,8 +68,10 @@ def test_a_rehearsal_says_so_and_ends_with_the_next_step(
     ]
     end = lines[lines.index("6 rows: sent 4, invalid 1, blocked 1") :]
     assert end[2:] == [
-        "  why not sent: unknown-status 1, blocked 1 (each row's reason: the error column "
-        "of failures.csv)",
+        "  why not sent (each row's own reason: the error column of failures.csv):",
+        "    unknown-status 1: status value not known (map it in input.status_map)",
+        "    blocked 1: held back: an earlier action of the same case was not sent "
+        "(send.on_case_failure: block)",
         "  verify: 2 cases; 2 match, 0 mismatch, 0 missing",
         f"Reports: {out} (open report.xlsx)",
         "Exit status 1: 2 rows not sent (invalid 1, blocked 1); expected until they are fixed.",

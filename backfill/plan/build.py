@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from backfill.codes import Code
 from backfill.config import Config, timezone_set
 from backfill.errors import ExitStatus, Problem, Severity
 from backfill.model import (
@@ -100,7 +101,7 @@ class Plan:
         rows = self.frame[ROW].reindex(table["label"]).to_numpy()
         return [
             Problem(
-                code=code,
+                code=Code(code),
                 message=message,
                 source=str(source),
                 row=int(row),
@@ -167,7 +168,7 @@ class Plan:
         outcome = self.frame[OUTCOME].value_counts()
         table = self.problem_table
         # blocked rows and dropped duplicates are counted as outcomes, not as errors
-        counted = ~table["code"].isin([validation.BLOCKED, validation.DUPLICATE])
+        counted = ~table["code"].isin([Code.BLOCKED, Code.DUPLICATE])
         errors = table[table["severity"].eq(Severity.ERROR) & counted]
         warnings = table[table["severity"].eq(Severity.WARNING)]
         emails = dict(self.assignment_emails)

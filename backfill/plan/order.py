@@ -18,9 +18,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from backfill.codes import Code
 from backfill.config import Config
 from backfill.model import CASE_KEY, CASE_SEQ, HAPPENED_TS, IN_CASE, ROW, SOURCE, STATUS
-from backfill.plan.times import MISSING
 from backfill.plan.validation import TIME_CODE
 
 UNPLACED = "_unplaced"  # working column: the row's time is unusable, so it has no place
@@ -38,7 +38,7 @@ def send_order(frame: pd.DataFrame, sources: Sequence[str], config: Config) -> n
     case = frame[CASE_KEY]
     code = frame[TIME_CODE]
     no_case = ~frame[IN_CASE]
-    untimed = code.eq(MISSING) & (not config.validation.require_happened_at)
+    untimed = code.eq(Code.MISSING_TIME) & (not config.validation.require_happened_at)
     unplaced = (code.ne("") & ~untimed) | no_case
     file_order_case = untimed.groupby(case).transform("any") & ~no_case
     frame[UNPLACED] = unplaced

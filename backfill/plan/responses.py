@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from backfill.codes import Code
 from backfill.config import Config
 from backfill.errors import ConfigError, InputError
 from backfill.model import CASE, CASE_KEY, IN_CASE, ROW
@@ -139,7 +140,7 @@ def read_response_file(path: Path, config: Config) -> dict[str, pd.Timestamp]:
         dayfirst=config.input.dayfirst,
         column=f"{date_column} of {path}",
     )
-    bad = parsed.code.ne("") & parsed.code.ne(times.MISSING)
+    bad = parsed.code.ne("") & parsed.code.ne(Code.MISSING_TIME)
     if bad.any():
         rows = frame.loc[bad, ROW].head(5).tolist()
         values = frame.loc[bad, date_column].head(5).astype(str).tolist()

@@ -28,14 +28,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from backfill.codes import Code
 from backfill.errors import Severity
 from backfill.plan.order import status_rank
 from backfill.plan.statuses import normalise_status
 from backfill.plan.validation import problems_where
-
-STEPS_OUT_OF_ORDER = "steps-out-of-order"
-STEP_DROPPED = "step-dropped"
-STATUS_DIFFERS = "status-differs"
 
 # working columns of the action rows (message, "" for none), and the column each names
 REFUSED, _REFUSED_FIELD = "_steps_out_of_order", "_steps_out_of_order_field"
@@ -186,15 +183,15 @@ def step_problems(frame: pd.DataFrame) -> list[pd.DataFrame]:
         return []
     found = []
     for column, field, code, severity in (
-        (REFUSED, _REFUSED_FIELD, STEPS_OUT_OF_ORDER, Severity.ERROR),
-        (DROPPED, DROPPED_FIELD, STEP_DROPPED, Severity.WARNING),
-        (_DIFFERS, _DIFFERS_FIELD, STATUS_DIFFERS, Severity.WARNING),
+        (REFUSED, _REFUSED_FIELD, Code.STEPS_OUT_OF_ORDER, Severity.ERROR),
+        (DROPPED, DROPPED_FIELD, Code.STEP_DROPPED, Severity.WARNING),
+        (_DIFFERS, _DIFFERS_FIELD, Code.STATUS_DIFFERS, Severity.WARNING),
     ):
         flagged = frame[column].ne("")
         if not flagged.any():
             continue
         message = frame[column]
-        if code == STEP_DROPPED:
+        if code == Code.STEP_DROPPED:
             message = message + ": no action (input.step_order: drop-late-steps)"
         problems = problems_where(flagged, code, message, None, severity)
         problems["field"] = frame.loc[flagged, field].to_numpy(dtype=object)

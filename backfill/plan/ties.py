@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from backfill.codes import Code
 from backfill.config import Config, InputConfig
 from backfill.errors import Severity
 from backfill.model import CASE, CASE_KEY, HAPPENED_AT, HAPPENED_TS, IN_CASE, ROW, SOURCE, STATUS
@@ -29,8 +30,6 @@ from backfill.plan.order import FILE_ORDER_CASE, TIE_ORDER, UNPLACED, source_ran
 from backfill.plan.statuses import normalise_status, status_key
 from backfill.plan.validation import empty_problems, problems_where
 from backfill.plan.vocabulary import fold
-
-TIE_REORDERED = "tie-reordered"
 
 
 def log_order(
@@ -155,7 +154,7 @@ def tie_warnings(
     message = pd.Series(text.reindex(group[moved]).to_numpy(), index=group[moved].index)
     return problems_where(
         moved.reindex(frame.index, fill_value=False),
-        TIE_REORDERED,
+        Code.TIE_REORDERED,
         message,
         columns.get("happened_at", "happened_at"),
         Severity.WARNING,
