@@ -24,6 +24,7 @@ _EXPORTS = {
     "AbortedError": "backfill.errors",
     "ExitStatus": "backfill.errors",
     "Problem": "backfill.errors",
+    "Code": "backfill.codes",
     "Action": "backfill.model",
     "Result": "backfill.model",
     "Outcome": "backfill.model",

@@ -83,6 +83,11 @@ class InputConfig(_Section):
     # status -> its time column, or columns whose earliest non-empty time is the step's
     steps: dict[str, str | list[str]] = Field(default_factory=dict)
     step_notes: dict[str, str] = Field(default_factory=dict)
+    # wide: a ticket whose step times contradict the order of input.steps is refused
+    # (strict), loses the steps reached after its closing one, or is replayed in time order
+    step_order: Literal["strict", "drop-late-steps", "time"] = "strict"
+    # equal times the data leaves open: open < progress < closed then file order, or the file's
+    ties: Literal["rank", "file"] = "rank"
     audit: AuditConfig = Field(default_factory=AuditConfig)
     sheet: str | int | None = None
     header_row: int | None = Field(None, ge=1)  # spreadsheet row of the header; None = first
@@ -314,6 +319,8 @@ def _check_layout_keys(cfg: InputConfig, origin: str) -> None:
             wrong.append("input.steps (the time column of each status of a wide export)")
         if cfg.step_notes:
             wrong.append("input.step_notes (the note column of each step of a wide export)")
+        if cfg.step_order != "strict":
+            wrong.append("input.step_order (how a wide export's steps out of order are read)")
     if cfg.layout != "audit" and cfg.audit != AuditConfig():
         wrong.append("input.audit (how a status-change log names its changes)")
     if wrong:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
+from backfill.codes import Code
+
 
 class ExitStatus(IntEnum):
     """Process exit codes, as promised in SPEC.md."""
@@ -70,11 +72,11 @@ class Severity(StrEnum):
 class Problem:
     """One problem found on one input row: collected and reported, never raised.
 
-    `code` is a stable kebab-case identifier (``unknown-status``); `message` is for people.
-    `severity` says whether the row is still sent (`Severity`).
+    `code` is a member of the register (backfill/codes.py: ``unknown-status``); `message` is
+    for people, about this row. `severity` says whether the row is still sent (`Severity`).
     """
 
-    code: str
+    code: Code
     message: str
     source: str = ""
     row: int | None = None

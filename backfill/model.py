@@ -12,10 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from backfill.codes import Code, ResultCode
+
 # --- internal plan columns -------------------------------------------------------------
 SOURCE = "_source"  # input file name (str)
 ROW = "_row"  # spreadsheet row number, header = 1 (int)
-CASE = "_case"  # number_customergauge as text, trimmed (str; "" when missing)
+CASE = "_case"  # the case's number_customergauge as sent (str; "" when missing): plan/cells.py
 STATUS = "_status"  # open | progress | closed, or "0".."99" (v4.1 extended set); "" = unknown
 HAPPENED_AT = "_happened_at"  # "YYYY-mm-dd HH:MM:SS" in api.timezone, or "" when absent/invalid
 HAPPENED_TS = "_happened_ts"  # the same instant as a tz-aware pandas Timestamp (UTC) or NaT
@@ -107,17 +109,17 @@ class Action:
 class Result:
     """What happened to one plan row in a run.
 
-    `code` is the fixed kebab-case code of what went wrong (``http-422``, ``out-of-order``,
-    ``not-sent``; "" when nothing did), counted in summary.json; `error` is the text for
-    people, written to results.csv and failures.csv as it is. What a program needs of that
-    text is a field of its own (`refused`), never read back from it.
+    `code` is the register's code of what went wrong (backfill/codes.py: ``http-422``,
+    ``out-of-order``, ``not-sent``; "" when nothing did), counted in summary.json; `error` is
+    the text for people, written to results.csv and failures.csv as it is. What a program
+    needs of that text is a field of its own (`refused`), never read back from it.
     """
 
     key: int
     outcome: Outcome
     http_status: int | None = None
     error: str = ""
-    code: str = ""
+    code: ResultCode = ""
     attempts: int = 0
     sent_at: str = ""  # ISO 8601 UTC of the last attempt
     resent_uncertain: bool = False  # re-sent after a crash or a lost answer
@@ -130,7 +132,8 @@ class Result:
     def blocked(cls, key: int, failed: Action) -> Result:
         """Not sent: `failed`, an earlier action of its case, failed (on_case_failure: block)."""
         earlier = f"row {failed.row} of {failed.source} (an earlier action of case {failed.case})"
-        return cls(key, Outcome.BLOCKED, error=f"blocked: {earlier} failed", code="blocked")
+        error = f"{Code.BLOCKED}: {earlier} failed"
+        return cls(key, Outcome.BLOCKED, error=error, code=Code.BLOCKED)
 
 
 # --- progress: the library calls on_progress(event); the CLI draws bars (backfill.cli.progress)

@@ -211,8 +211,8 @@ def test_the_plan_folder_follows_output_dir(tmp_path: Path, monkeypatch) -> None
         (
             "input:\n  colums: {}\n",
             "unknown key 'input.colums' in section 'input'; allowed keys are: encoding, "
-            "layout, layout_check, steps, step_notes, audit, sheet, header_row, columns, "
-            "status_map, timezone, date_format, dayfirst",
+            "layout, layout_check, steps, step_notes, step_order, ties, audit, sheet, "
+            "header_row, columns, status_map, timezone, date_format, dayfirst",
         ),
         (
             "send:\n  assignee: sometimes\n",

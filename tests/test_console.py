@@ -68,8 +68,10 @@ def test_a_rehearsal_says_so_and_ends_with_the_next_step(
     ]
     end = lines[lines.index("6 rows: sent 4, invalid 1, blocked 1") :]
     assert end[2:] == [
-        "  why not sent: unknown-status 1, blocked 1 (each row's reason: the error column "
-        "of failures.csv)",
+        "  why not sent (each row's own reason: the error column of failures.csv):",
+        "    unknown-status 1: status value not known (map it in input.status_map)",
+        "    blocked 1: held back: an earlier action of the same case was not sent "
+        "(send.on_case_failure: block)",
         "  verify: 2 cases; 2 match, 0 mismatch, 0 missing",
         f"Reports: {out} (open report.xlsx)",
         "Exit status 1: 2 rows not sent (invalid 1, blocked 1); expected until they are fixed.",
@@ -108,6 +110,33 @@ def test_a_clean_rehearsal_points_at_the_real_run(
         f"    backfill run {data} -c {config}",
         REHEARSAL_LAST,
     ]
+
+
+def test_without_the_workbook_the_reports_line_names_the_files_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in CREDENTIALS:
+        monkeypatch.delenv(name, raising=False)
+    data = write_rows(tmp_path / "clean.csv", timeline(2, 2))
+    config = tmp_path / "backfill.yaml"
+    config.write_text(
+        f"send:\n  rate_limit: 500\njournal: {tmp_path / 'journal.sqlite'}\n"
+        "output:\n  xlsx: false\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    code, lines = invoke("run", str(data), "-c", str(config), "--sandbox", "--out", str(out))
+    assert code == 0
+    reports = [line for line in lines if line.startswith("Reports:")]
+    assert reports == [f"Reports: {out} (results.csv, failures.csv, summary.json)"]
+    assert not (out / "report.xlsx").exists()
+    assert all((out / name).exists() for name in ("results.csv", "failures.csv", "summary.json"))
+    # with the workbook, the line says to open it, and it is there
+    config.write_text(config.read_text().replace("xlsx: false", "xlsx: true"), encoding="utf-8")
+    again = tmp_path / "again"
+    code, lines = invoke("run", str(data), "-c", str(config), "--sandbox", "--out", str(again))
+    assert f"Reports: {again} (open report.xlsx)" in lines
+    assert (again / "report.xlsx").exists()
 
 
 def test_a_refused_run_leaves_nothing_behind(

@@ -145,7 +145,7 @@ def test_wide_steps_out_of_order_and_step_notes(tmp_path: Path) -> None:
         {
             "CG ID": "7",
             "Created": "2024-03-05 08:00:00",
-            "Escalated": "2024-03-05 07:00:00",  # before "Created": time order wins
+            "Escalated": "2024-03-05 07:00:00",  # before "Created": time order, as asked
             "Why": "escalated by phone",
             "Agent": "",
         }
@@ -157,6 +157,7 @@ def test_wide_steps_out_of_order_and_step_notes(tmp_path: Path) -> None:
                 "columns": {"number_customergauge": "CG ID", "assignee": "Agent"},
                 "steps": {"open": "Created", "progress": "Escalated"},
                 "step_notes": {"progress": "Why"},
+                "step_order": "time",
             }
         }
     )

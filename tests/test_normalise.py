@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from backfill.codes import Code
 from backfill.plan import cells, statuses, times
 from backfill.plan.vocabulary import status_hint
 
@@ -130,7 +131,7 @@ def test_day_month_forms(raw: str, dayfirst: bool | None, expected: str) -> None
 def test_date_format_is_used_strictly() -> None:
     parsed = _times(["31/07/2023 08:50", "2023-07-31 08:50:15"], date_format="%d/%m/%Y %H:%M")
     assert parsed.text.tolist() == ["2023-07-31 08:50:00", ""]
-    assert parsed.code.tolist() == ["", times.BAD]
+    assert parsed.code.tolist() == ["", Code.BAD_TIME]
 
 
 def test_date_format_with_offset_gives_exact_instants() -> None:
@@ -154,9 +155,9 @@ def test_naive_times_are_read_in_the_input_zone_and_sent_in_the_api_zone() -> No
 @pytest.mark.parametrize(
     ("raw", "code"),
     [
-        ("2023-03-26 02:30:00", times.NONEXISTENT),  # Amsterdam: 02:00 -> 03:00
-        ("2023-10-29 02:30:00", times.AMBIGUOUS),  # Amsterdam: 03:00 -> 02:00
-        ("26/03/2023 02:15", times.NONEXISTENT),
+        ("2023-03-26 02:30:00", Code.NONEXISTENT_LOCAL_TIME),  # Amsterdam: 02:00 -> 03:00
+        ("2023-10-29 02:30:00", Code.AMBIGUOUS_LOCAL_TIME),  # Amsterdam: 03:00 -> 02:00
+        ("26/03/2023 02:15", Code.NONEXISTENT_LOCAL_TIME),
     ],
 )
 def test_dst_gaps_and_overlaps_are_reported_never_shifted(raw: str, code: str) -> None:
@@ -188,14 +189,14 @@ def test_an_offset_resolves_a_dst_overlap() -> None:
     ],
 )
 def test_unreadable_times(raw: str) -> None:
-    assert _times([raw]).code.tolist() == [times.BAD]
+    assert _times([raw]).code.tolist() == [Code.BAD_TIME]
 
 
 def test_short_iso_texts_are_no_time_among_midnights() -> None:
     """ISO 8601 reads "2023" and "20230731" as midnights: short texts are refused, while
     real midnights (a date alone, 00:00:00, before 1970) stay, in one column or alone."""
     cells = ["2023-07-31", "2023", "2023-08-01 00:00:00", "20230731", "1969-12-31 00:00:00"]
-    expected_codes = ["", times.BAD, "", times.BAD, ""]
+    expected_codes = ["", Code.BAD_TIME, "", Code.BAD_TIME, ""]
     texts = ["2023-07-31 00:00:00", "", "2023-08-01 00:00:00", "", "1969-12-31 00:00:00"]
     parsed = _times(cells)
     assert parsed.code.tolist() == expected_codes
@@ -205,15 +206,17 @@ def test_short_iso_texts_are_no_time_among_midnights() -> None:
 
 @pytest.mark.parametrize("raw", ["", "   ", None, float("nan")])
 def test_empty_times_are_missing(raw: object) -> None:
-    assert _times([raw]).code.tolist() == [times.MISSING]
+    assert _times([raw]).code.tolist() == [Code.MISSING_TIME]
 
 
 def test_time_messages_name_the_value_and_the_fix() -> None:
-    assert times.time_message(times.AMBIGUOUS, "2023-10-29 02:30", "Europe/Amsterdam", None) == (
+    assert times.time_message(
+        Code.AMBIGUOUS_LOCAL_TIME, "2023-10-29 02:30", "Europe/Amsterdam", None
+    ) == (
         "'2023-10-29 02:30' happened twice in Europe/Amsterdam (the clocks went back); "
         "give it with an offset such as +01:00 or +02:00 to say which"
     )
-    assert "input.date_format" in times.time_message(times.BAD, "x", "UTC", None)
+    assert "input.date_format" in times.time_message(Code.BAD_TIME, "x", "UTC", None)
 
 
 @pytest.mark.parametrize(
@@ -353,4 +356,4 @@ def test_assignees_and_notes_of_a_whole_column() -> None:
 def test_unreadable_times_are_those_with_a_problem_other_than_missing(cells: list[str]) -> None:
     parsed = _times(cells, zone="Europe/Amsterdam", dayfirst=True)  # (07/31/2023: unreadable)
     codes = parsed.code.to_numpy()
-    assert parsed.unreadable().tolist() == ((codes != "") & (codes != times.MISSING)).tolist()
+    assert parsed.unreadable().tolist() == ((codes != "") & (codes != Code.MISSING_TIME)).tolist()

@@ -9,11 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from backfill.codes import Code
 from backfill.config import Config
 from backfill.model import Action
 from backfill.runner.pilot import ASSIGNEE, NOTE, REOPEN, choose_pilot
 from backfill.verify.compare import compare
-from backfill.verify.diagnose import CauseCode, likely_causes
+from backfill.verify.diagnose import likely_causes
 from backfill.verify.expectation import UNCHECKED, Expected
 from backfill.verify.readback import CaseState
 
@@ -123,25 +124,25 @@ def _diagnose(found_close: dict[str, int], response_days_ago: dict[str, int]) ->
 
 def test_times_equal_to_the_time_since_the_response_mean_happened_at_is_ignored() -> None:
     causes = _diagnose({"1": 10 * 24, "2": 30 * 24 + 1}, {"1": 10, "2": 30})
-    assert [c.code for c in causes] == [CauseCode.IGNORES_HAPPENED_AT]
+    assert [c.code for c in causes] == [Code.IGNORES_HAPPENED_AT]
     assert causes[0].cases == ("1", "2")
     assert "ignore happened_at" in causes[0].advice
 
 
 def test_one_constant_offset_means_a_time_zone() -> None:
     causes = _diagnose({"1": 25, "2": 25}, {"1": 10, "2": 30})
-    assert [(c.code, c.hours) for c in causes] == [(CauseCode.TIME_ZONE, 1)]
+    assert [(c.code, c.hours) for c in causes] == [(Code.TIME_ZONE_OFFSET, 1)]
     assert "the same 1 hour(s)" in causes[0].advice
 
 
 @pytest.mark.parametrize(
     ("found", "codes"),
     [
-        ({"1": 30, "2": 50}, [CauseCode.TIMES_DIFFER]),
-        ({"1": 30}, [CauseCode.TIME_ZONE, CauseCode.NOT_SHOWN]),
+        ({"1": 30, "2": 50}, [Code.TIMES_DIFFER]),
+        ({"1": 30}, [Code.TIME_ZONE_OFFSET, Code.CASE_NOT_SHOWN]),
     ],
 )
-def test_other_patterns_are_named_as_such(found: dict[str, int], codes: list[CauseCode]) -> None:
+def test_other_patterns_are_named_as_such(found: dict[str, int], codes: list[Code]) -> None:
     assert [c.code for c in _diagnose(found, {"1": 10, "2": 30})] == codes
 
 

@@ -143,6 +143,10 @@ def test_sustained_demand_reaches_the_design_share(rate: int) -> None:
     # a stall while one waits: the bucket drains meanwhile, and must not let the queue's
     # first go with it
     @example(before=[("flood", 2.0), ("stall", 1.0)])
+    # a late request caught up by the queue, then held back by the window: again and again
+    @example(
+        before=[("flood", 11.0), ("stall", 1.0), ("idle", 1.25), ("flood", 8.0), ("stall", 0.25)]
+    )
     def check(before: list[Op]) -> None:
         sent = run_virtual(
             play(rate, [*before, ("drain", 0.0), ("flood", float(demand))]), poll_s=0

@@ -198,7 +198,8 @@ def test_files_are_written_and_formula_safe(tmp_path: Path):
     summary = [r[:3] for r in book["Summary"].iter_rows(values_only=True)]
     assert ("Sent", 1, 0.2) in summary and ("Total", 5, None) in summary
     # reason, what it means, rows
-    assert ("http-422", "refused by the API with HTTP 422 (see column error)", 1) in summary
+    why = "the API refused the action's content (column error names the field)"
+    assert ("http-422", why, 1) in summary
 
 
 def test_large_runs_keep_summary_and_failures_only(tmp_path: Path):

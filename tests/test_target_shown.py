@@ -70,7 +70,8 @@ def test_rows_a_stopped_run_never_attempted_say_so(
         result = CliRunner().invoke(cli, ["run", str(data), "-c", str(config_file), "--yes"])
     assert result.exit_code == 3, result.output
     assert (
-        "  why not sent: not-sent 4 (each row's reason: the error column of failures.csv)"
+        "  why not sent (each row's own reason: the error column of failures.csv):\n"
+        "    not-sent 4: not attempted: the run stopped first; the next run sends it\n"
     ) in result.output
     failures = next((tmp_path / "reports").rglob("failures.csv")).read_text(encoding="utf-8-sig")
     assert '"not attempted: the run stopped before sending it (auth: the token endpoint' in (

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from backfill.codes import Code
 from backfill.plan import times
 from backfill.plan.time_columns import detect_convention, read_convention, read_times
 from backfill.plan.time_convention import TwoReadings
@@ -78,7 +79,7 @@ def test_forms_are_read(cell: object, expected: str) -> None:
     ],
 )
 def test_what_is_no_time_is_refused(cell: str) -> None:
-    assert _read([cell]).code.tolist() == [times.BAD]
+    assert _read([cell]).code.tolist() == [Code.BAD_TIME]
 
 
 @pytest.mark.parametrize(

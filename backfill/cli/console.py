@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from backfill.codes import explain
 from backfill.config import DEFAULT_CONFIG_FILE
 from backfill.plan.layouts import rows_became
 from backfill.report.facts import seconds_text, sending_time
@@ -138,21 +139,14 @@ def run_text(outcome: RunOutcome) -> str:
     lines.append(
         f"  {summary.requests:,} requests in {seconds_text(float(summary.elapsed_s))}{pace}"
     )
-    errors = summary.errors
-    if errors:
-        top = dict(list(errors.items())[:REASONS_SHOWN])
-        more = f", and {len(errors) - REASONS_SHOWN} more" if len(errors) > REASONS_SHOWN else ""
-        lines.append(
-            f"  why not sent: {_listed(top)}{more} (each row's reason: the error column "
-            "of failures.csv)"
-        )
+    lines.extend(reasons_text(summary.errors))
     if summary.pilot is not None:
         lines.append(f"  {pilot_text(summary.pilot)}")
     if summary.verify is not None:
         lines.append(f"  {summary.verify.summary}")
     for note in summary.notes:
         lines.append(f"  note: {note}")
-    lines.append(f"Reports: {outcome.out_dir} (open report.xlsx)")
+    lines.append(reports_text(outcome))
     explained = _exit_text(summary)
     if explained:
         lines.append(explained)
@@ -165,6 +159,31 @@ def run_text(outcome: RunOutcome) -> str:
     if summary.sandbox:
         lines.append(REHEARSAL_LAST)
     return "\n".join(lines)
+
+
+def reports_text(outcome: RunOutcome) -> str:
+    """Where the reports are, naming only files the run wrote: report.xlsx to open, or
+    without it (output.xlsx: false) the files there are."""
+    names = [path.name for path in outcome.files]
+    if "report.xlsx" in names:
+        return f"Reports: {outcome.out_dir} (open report.xlsx)"
+    if not names:
+        return f"Reports: {outcome.out_dir}"
+    return f"Reports: {outcome.out_dir} ({', '.join(names)})"
+
+
+def reasons_text(errors: Mapping[str, int]) -> list[str]:
+    """Why rows were not sent, most rows first: each code, its rows and what it means (the
+    register's words, as the Summary sheet's)."""
+    if not errors:
+        return []
+    lines = ["  why not sent (each row's own reason: the error column of failures.csv):"]
+    for code, count in list(errors.items())[:REASONS_SHOWN]:
+        lines.append(f"    {code} {count:,}: {explain(code) or 'see the error column'}")
+    rest = len(errors) - REASONS_SHOWN
+    if rest > 0:
+        lines.append(f"    and {_plural(rest, 'more reason')}")
+    return lines
 
 
 def pilot_text(pilot: PilotReport) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from backfill.codes import Code
 from backfill.config import Config
 from backfill.errors import Severity
 from backfill.model import (
@@ -36,10 +37,6 @@ from backfill.model import (
 from backfill.plan.api_zone import fold_rows
 from backfill.plan.times import format_times
 from backfill.plan.validation import empty_problems, problems_where
-
-AMBIGUOUS_API_TIME = "ambiguous-api-time"
-ORDER_LOST = "order-lost-in-api-zone"
-API_TIME_SHIFTED = "api-time-shifted"
 
 _SECOND = np.int64(1_000_000)  # in the microseconds of datetime64[us]
 
@@ -146,7 +143,7 @@ def _ambiguous_warnings(frame: pd.DataFrame, folds: pd.DataFrame, zone: str) -> 
         + whose
     )
     mask = pd.Series(frame.index.isin(folds.index), index=frame.index)
-    return problems_where(mask, AMBIGUOUS_API_TIME, message, "happened_at", Severity.WARNING)
+    return problems_where(mask, Code.AMBIGUOUS_API_TIME, message, "happened_at", Severity.WARNING)
 
 
 def _lost_errors(
@@ -191,7 +188,7 @@ def _lost_errors(
         + ", the first time after the repeated hour"
     )
     mask = pd.Series(frame.index.isin(lost.index), index=frame.index)
-    return problems_where(mask, ORDER_LOST, message, "happened_at")
+    return problems_where(mask, Code.ORDER_LOST_IN_API_ZONE, message, "happened_at")
 
 
 def _shift_warnings(
@@ -228,7 +225,7 @@ def _shift_warnings(
         + " (validation.ambiguous_api_times: shift)"
     )
     mask = pd.Series(frame.index.isin(sent.index), index=frame.index)
-    return problems_where(mask, API_TIME_SHIFTED, message, "happened_at", Severity.WARNING)
+    return problems_where(mask, Code.API_TIME_SHIFTED, message, "happened_at", Severity.WARNING)
 
 
 def _text(local: pd.Series) -> pd.Series:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from backfill.codes import Code
 from backfill.config import Config, timezone_set
 from backfill.errors import ExitStatus, Problem, Severity
 from backfill.model import (
@@ -50,6 +51,8 @@ from backfill.plan.order import number_cases, send_order
 from backfill.plan.predict import CASE_COLUMNS as PREDICTED_COLUMNS
 from backfill.plan.predict import predict
 from backfill.plan.responses import case_response_dates, check_source
+from backfill.plan.step_order import step_problems
+from backfill.plan.ties import tie_warnings
 from backfill.plan.time_convention import TwoReadings
 from backfill.plan.vocabulary import unknown_status_counts
 from backfill.read.text_encoding import encoding_facts
@@ -98,7 +101,7 @@ class Plan:
         rows = self.frame[ROW].reindex(table["label"]).to_numpy()
         return [
             Problem(
-                code=code,
+                code=Code(code),
                 message=message,
                 source=str(source),
                 row=int(row),
@@ -165,7 +168,7 @@ class Plan:
         outcome = self.frame[OUTCOME].value_counts()
         table = self.problem_table
         # blocked rows and dropped duplicates are counted as outcomes, not as errors
-        counted = ~table["code"].isin([validation.BLOCKED, validation.DUPLICATE])
+        counted = ~table["code"].isin([Code.BLOCKED, Code.DUPLICATE])
         errors = table[table["severity"].eq(Severity.ERROR) & counted]
         warnings = table[table["severity"].eq(Severity.WARNING)]
         emails = dict(self.assignment_emails)
@@ -282,6 +285,7 @@ def read_cells(table: InputTable, config: Config) -> Cells:
         columns = dict(long.columns)
         frame = long.frame.reset_index(drop=True)  # copy-on-write: new columns stay ours
         frame, found, naive_times = validation.normalise_cells(frame, columns, config)
+        found.extend(step_problems(frame))  # a ticket export's steps out of their order
     except TwoReadings as exc:  # a time column read two ways: name the file too
         raise TwoReadings(f"{', '.join(table.sources)}: {exc}") from None
     reshaped = long is not table  # (a wide or audit export; not its failures file)
@@ -321,6 +325,7 @@ def plan_cells(
     conflicting = pd.Series(dates.conflicting.to_numpy()[order], index=frame.index)
 
     found.extend(validation.time_problems(frame, columns, config, now))
+    found.append(tie_warnings(frame, table.sources, config, columns, multi_source=multi_source))
     if dates.known:
         found.append(validation.missing_response_problems(frame, config))
     found.extend(validation.response_date_problems(frame, columns, unreadable, conflicting))

@@ -21,16 +21,45 @@ def as_text(values: pd.Series) -> pd.Series:
 
 
 def case_keys(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Each row's case as an integer, and the case ids (trimmed text) that the integers index.
+    """Each row's case as an integer, and the id each case is sent as, which the integers
+    index. Rows are one case when their ids are (case_numbers): " 12", "12" and "012"; the
+    keys sort as those numbers do.
 
-    The ids are sorted, so comparing keys compares ids; " 12" and "12" are one case.
+    A case written one way is sent as written. A case written with and without leading zeros
+    is sent as its longest spelling ("0123" for "0123" and "123"): a spreadsheet drops such
+    zeros, it never adds them, so the longest is the export's own.
     """
-    keys, ids = pd.factorize(as_text(values).str.strip(), sort=True)
-    return keys.astype(np.int64), ids
+    # each distinct spelling is looked at once: a case's id repeats on each of its rows
+    codes, spellings = pd.factorize(as_text(values).str.strip())
+    written = pd.Series(spellings, dtype="str")
+    numbers = case_numbers(written)
+    number_keys, ids = pd.factorize(numbers, sort=True)
+    padded = written.ne(numbers).to_numpy()  # (digit ids with leading zeros only)
+    if padded.any():
+        zeros = pd.DataFrame({"key": number_keys[padded], "id": written[padded].to_numpy()})
+        zeros["length"] = zeros["id"].str.len()
+        longest = zeros.sort_values(["key", "length"]).drop_duplicates("key", keep="last")
+        sent = ids.to_numpy(dtype=object)
+        sent[longest["key"].to_numpy()] = longest["id"].to_numpy()
+        ids = pd.Index(pd.array(sent, dtype="str"))
+    return number_keys[codes].astype(np.int64), ids
+
+
+def case_numbers(values: pd.Series) -> pd.Series:
+    """Case ids as what compares them: trimmed, and an id of ASCII digits only as its number,
+    without leading zeros ("0123" -> "123", "000" -> "0"), since a spreadsheet keeps or drops
+    such zeros; any other id as written. Long digit strings stay text (no int64 limit)."""
+    ids = as_text(values).str.strip()
+    digits = ids.str.fullmatch(r"[0-9]+")
+    if not digits.any():
+        return ids
+    number = ids.str.lstrip("0")
+    number = number.mask(number.eq(""), "0")
+    return number.where(digits, ids)
 
 
 def normalise_ids(values: pd.Series) -> pd.Series:
-    """Case ids as trimmed text: leading zeros and long digit strings are kept as given."""
+    """Case ids as written, trimmed: leading zeros and long digit strings are kept as given."""
     return as_text(values).str.strip()
 
 

@@ -1,8 +1,9 @@
 """Content identities of actions, computed from the plan's input columns: how the journal
 (which stores them) recognises an action it has seen before.
 
-An action is known by the sha256 of its case, status, happened_at (UTC), note, assignee and
-its occurrence among identical actions of that case; not by row numbers or file names, and
+An action is known by the sha256 of its case (the id as its row writes it: `case_as_written`),
+status, happened_at (UTC), note, assignee and its occurrence among identical actions of that
+case; not by row numbers or file names, and
 never by a setting: the assignee is the input's, not the one `send.assignee` sends. So
 the same or an overlapping file run again maps to the same identities, and two identical
 actions of one case (``duplicates: keep``) stay two. The runner (what to send) and verify
@@ -28,6 +29,7 @@ from backfill.model import (
     OUTCOME,
     STATUS,
 )
+from backfill.plan.cells import normalise_ids
 
 if TYPE_CHECKING:
     from backfill.plan.build import Plan
@@ -104,14 +106,32 @@ def plan_identities(plan: Plan) -> pd.Series:
     the JSON list without its occurrence, which also keys the occurrence count.
     """
     rows = plan.frame[plan.frame[OUTCOME].eq("")]
-    columns = (rows[CASE], rows[STATUS], utc_text(rows[HAPPENED_TS]), rows[NOTE], rows[ASSIGNEE])
-    case, status, happened, note, assignee = (json_escaped(column) for column in columns)
+    case, status, happened, note, assignee = (
+        json_escaped(column)
+        for column in (
+            case_as_written(plan, rows),
+            rows[STATUS],
+            utc_text(rows[HAPPENED_TS]),
+            rows[NOTE],
+            rows[ASSIGNEE],
+        )
+    )
     content = '["' + case + '","' + status + '","' + happened + '","' + note
     content = content + '","' + assignee + '"'
     occurrence = content.groupby(content, sort=False).cumcount() + 1
     texts = content + "," + occurrence.astype("str") + "]"
     digests = [hashlib.sha256(text.encode("utf-8")).hexdigest() for text in texts.tolist()]
     return pd.Series(digests, index=rows.index, dtype=object)
+
+
+def case_as_written(plan: Plan, rows: pd.DataFrame) -> pd.Series:
+    """The case text an identity hashes: each row's id as written (trimmed), not the id its
+    case is sent as ("0123" and "123" are one case since issue 29, sent as 0123), so that
+    journals written before still recognise what they sent."""
+    column = plan.columns.get("number_customergauge")
+    if column is None or column not in rows:
+        return rows[CASE]
+    return normalise_ids(rows[column])
 
 
 def fingerprint(text: str | None) -> str:

@@ -19,7 +19,17 @@ import pandas as pd
 from backfill.config import InputConfig
 from backfill.errors import ConfigError, InputError
 from backfill.model import ROW, SOURCE
-from backfill.plan.cells import as_text
+from backfill.plan.cells import as_text, case_numbers
+from backfill.plan.order import TIE_ORDER
+from backfill.plan.step_order import (
+    CLOSING,
+    StepCheck,
+    check_steps,
+    lifecycle,
+    status_differences,
+    working_columns,
+)
+from backfill.plan.ties import log_order
 from backfill.read.actions import ACTION_AT, ACTION_COLUMNS, ACTION_NOTE, ACTION_STATUS
 
 if TYPE_CHECKING:
@@ -86,24 +96,25 @@ def _wide(table: InputTable, cfg: InputConfig, where: str) -> InputTable:
     dayfirst = _order(pd.concat([frame[c] for c in time_columns]), cfg, time_columns)
     instants = {c: _instants(frame[c], cfg, dayfirst) for c in time_columns}
     chosen = [_earliest(frame, names, instants) for names in steps.values()]
-    cells = np.column_stack([_stripped(column) for column, _ in chosen])
-    stamps = (
-        pd.DataFrame({i: stamp for i, (_, stamp) in enumerate(chosen)})
-        .ffill(axis=1)
-        .bfill(axis=1)
-        .fillna(0)
-        .to_numpy(dtype=np.int64)
-    )
-    filled = cells != ""
-    ticket, step = np.nonzero(filled)
-    order = np.lexsort((step, stamps[ticket, step], ticket))
+    cells = np.column_stack([_stripped(column) for column, _, _ in chosen])
+    times = np.column_stack([stamp for _, stamp, _ in chosen])
+    picked = np.column_stack([name for _, _, name in chosen])
+    checked = check_steps(times, cells, picked, step_names, cfg.step_order, cfg.status_map)
+    stamps = pd.DataFrame(times).ffill(axis=1).bfill(axis=1).fillna(0).to_numpy(dtype=np.int64)
+    ticket, step = np.nonzero(checked.keep)
+    # equal times in the steps' own order (open < progress < closed), as the plan sends them
+    place = np.argsort(lifecycle(step_names, cfg.status_map)[0])
+    order = np.lexsort((place[step], stamps[ticket, step], ticket))
     ticket, step = ticket[order], step[order]
 
     out = frame.iloc[ticket][[*kept, SOURCE, ROW]].reset_index(drop=True)
     out[ACTION_STATUS] = np.asarray(step_names, dtype=object)[step]
-    raw = np.column_stack([column.to_numpy(dtype=object) for column, _ in chosen])
+    raw = np.column_stack([column.to_numpy(dtype=object) for column, _, _ in chosen])
     out[ACTION_AT] = raw[ticket, step]  # real Excel date cells stay dates
     last = np.r_[ticket[1:] != ticket[:-1], True][: len(ticket)]
+    findings = _step_findings(table, cfg, checked, ticket, step, last, picked, cells)
+    for name, values in findings.items():
+        out[name] = values
     action_note = np.full(len(ticket), "", dtype=object)
     for index, status in enumerate(step_names):
         mine = step == index
@@ -120,19 +131,51 @@ def _wide(table: InputTable, cfg: InputConfig, where: str) -> InputTable:
     columns.update(ACTION_COLUMNS)
     return replace(
         table,
-        frame=out[[*kept, *ACTION_COLUMNS.values(), SOURCE, ROW]],
+        frame=out[[*kept, *ACTION_COLUMNS.values(), SOURCE, ROW, *findings]],
         columns=columns,
         original_columns=[*kept, *ACTION_COLUMNS.values()],
     )
 
 
+def _step_findings(
+    table: InputTable,
+    cfg: InputConfig,
+    checked: StepCheck,
+    ticket: np.ndarray,
+    step: np.ndarray,
+    last: np.ndarray,
+    picked: np.ndarray,
+    cells: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """The action rows' working columns of plan/step_order.py: steps out of order, steps
+    dropped, and a replay that ends in another status than the ticket's status column."""
+    from backfill.plan.statuses import normalise_status
+
+    statuses = np.asarray(lifecycle(list(cfg.steps), cfg.status_map)[2], dtype=object)
+    frame = table.frame.reset_index(drop=True)
+    final = np.full(len(frame), "", dtype=object)
+    final[ticket[last]] = statuses[step[last]]
+    last_step = np.full(len(frame), "", dtype=object)
+    ends = ticket[last], step[last]
+    last_step[ends[0]] = "'" + picked[ends] + "' " + cells[ends]
+    status_column = table.columns.get("status")
+    differs = np.full(len(frame), "", dtype=object)
+    if status_column is not None:
+        current = as_text(frame[status_column]).str.strip()
+        mapped, _ = normalise_status(current, cfg.status_map)
+        differs = status_differences(current, mapped, final, last_step)
+        differs[checked.refused != ""] = ""
+    return working_columns(checked, ticket, statuses[step] == CLOSING, last, differs, status_column)
+
+
 def _earliest(
     frame: pd.DataFrame, names: list[str], instants: dict[str, np.ndarray]
-) -> tuple[pd.Series, np.ndarray]:
-    """A step's cell per ticket and its instant: of the step's columns, the one with the
-    earliest time; where none can be read, the first non-empty cell (the plan reports it)."""
+) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """A step's cell per ticket, its instant and its column: of the step's columns, the one
+    with the earliest time; where none can be read, the first non-empty cell (the plan
+    reports it)."""
     if len(names) == 1:
-        return frame[names[0]], instants[names[0]]
+        return frame[names[0]], instants[names[0]], np.full(len(frame), names[0], dtype=object)
     stamps = np.column_stack([instants[n] for n in names])
     empty = np.column_stack([_stripped(frame[n]) == "" for n in names])
     readable = ~np.isnan(stamps)
@@ -141,7 +184,8 @@ def _earliest(
     pick = np.where(readable.any(axis=1), earliest, first_filled)
     rows = np.arange(len(frame))
     cells = np.column_stack([frame[n].to_numpy(dtype=object) for n in names])[rows, pick]
-    return pd.Series(cells, index=frame.index, dtype=object), stamps[rows, pick]
+    column = np.asarray(names, dtype=object)[pick]
+    return pd.Series(cells, index=frame.index, dtype=object), stamps[rows, pick], column
 
 
 # a status-change log's case starts in this status (SPEC.md "Input layouts")
@@ -171,9 +215,10 @@ def _audit(table: InputTable, cfg: InputConfig, where: str) -> InputTable:
     comments = ~changes & has_note
 
     # each comment carries the status its case had at that time: the last change before it
-    # (by time, then file order), else the first change's old status when the log has one;
-    # with that old status, the case's first row (its creation) becomes an action too
-    cases = _stripped(frame[case_column])
+    # (by time, then the log's chain: plan/ties.py), else the first change's old status when
+    # the log has one; with that old status, the case's first row (its creation) becomes an
+    # action too
+    cases = case_numbers(frame[case_column]).to_numpy(dtype=object)
     time_column = table.columns.get("happened_at")
     stamps = (
         _instants(frame[time_column], cfg, _order(frame[time_column], cfg, [time_column]))
@@ -185,7 +230,7 @@ def _audit(table: InputTable, cfg: InputConfig, where: str) -> InputTable:
         if audit.old_status
         else None
     )
-    order = np.lexsort((np.arange(len(frame)), stamps, cases))
+    order = log_order(cases, stamps, changes, new_status, olds, cfg)
     carried = np.full(len(frame), "", dtype=object)
     first_old: dict[str, str] = {}
     first_row: dict[str, int] = {}
@@ -219,11 +264,17 @@ def _audit(table: InputTable, cfg: InputConfig, where: str) -> InputTable:
     keep = changes | comments
     out = frame[keep].reset_index(drop=True)
     out[ACTION_STATUS] = np.where(changes, new_status, carried)[keep].astype(object)
+    place = np.empty(len(frame), dtype=np.int64)
+    place[order] = np.arange(len(frame))
+    out[TIE_ORDER] = place[keep]  # the send order keeps the log's order of equal times
     columns = dict(table.columns)
     columns["status"] = ACTION_STATUS
     original = [*table.original_columns, ACTION_STATUS]
     return replace(
-        table, frame=out[[*original, SOURCE, ROW]], columns=columns, original_columns=original
+        table,
+        frame=out[[*original, SOURCE, ROW, TIE_ORDER]],
+        columns=columns,
+        original_columns=original,
     )
 
 

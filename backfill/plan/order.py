@@ -1,9 +1,11 @@
 """The send order: every case's actions together, in timeline order.
 
 Cases by their earliest usable time, then by case id; cases without any usable time after
-those; within a case by happened_at, equal times open < progress < closed < extended
-integer statuses (by number), then file order (the order of the inputs on the command line,
-then row number). A case with an action that has no time (allowed by
+those; within a case by happened_at, equal times in the order the data itself gives (an
+audit log's chain of old and new statuses, backfill/plan/ties.py: TIE_ORDER), else
+open < progress < closed < extended integer statuses (by number), then file order (the order
+of the inputs on the command line, then row number); `input.ties: file` leaves out the
+status rule. A case with an action that has no time (allowed by
 `validation.require_happened_at: false`) cannot be ordered by time and is sent in file
 order. Rows without a case id come last, in file order. Every key is a value of the row
 itself, so shuffling the input rows never changes the plan.
@@ -16,13 +18,16 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from backfill.codes import Code
 from backfill.config import Config
 from backfill.model import CASE_KEY, CASE_SEQ, HAPPENED_TS, IN_CASE, ROW, SOURCE, STATUS
-from backfill.plan.times import MISSING
 from backfill.plan.validation import TIME_CODE
 
 UNPLACED = "_unplaced"  # working column: the row's time is unusable, so it has no place
 FILE_ORDER_CASE = "_file_order_case"  # working column: the row's case is sent in file order
+# working column of a reshaped layout: the row's place among its case's equal times, from
+# the file's own evidence (an audit log's chain of old and new statuses)
+TIE_ORDER = "_tie_order"
 
 _RANK = {"open": 0, "progress": 1, "closed": 2}
 _LAST = np.iinfo(np.int64).max
@@ -33,26 +38,35 @@ def send_order(frame: pd.DataFrame, sources: Sequence[str], config: Config) -> n
     case = frame[CASE_KEY]
     code = frame[TIME_CODE]
     no_case = ~frame[IN_CASE]
-    untimed = code.eq(MISSING) & (not config.validation.require_happened_at)
+    untimed = code.eq(Code.MISSING_TIME) & (not config.validation.require_happened_at)
     unplaced = (code.ne("") & ~untimed) | no_case
     file_order_case = untimed.groupby(case).transform("any") & ~no_case
     frame[UNPLACED] = unplaced
     frame[FILE_ORDER_CASE] = file_order_case
     stamps = frame[HAPPENED_TS].dt.tz_localize(None).astype("datetime64[us]").astype(np.int64)
     stamps = stamps.where(frame[HAPPENED_TS].notna(), _LAST)
+    by_rank = config.input.ties == "rank"
     keys = [  # most significant first
         no_case,
         stamps.groupby(case).transform("min"),  # the case's first time
         case,
         unplaced,
         stamps.where(~unplaced, _LAST).where(~file_order_case, 0),
-        status_rank(frame[STATUS]).where(~file_order_case, 0),
-        _source_rank(frame[SOURCE], sources),
+        _tie_key(frame).where(~file_order_case, 0),
+        status_rank(frame[STATUS]).where(~file_order_case & by_rank, 0),
+        source_rank(frame[SOURCE], sources),
         frame[ROW],
     ]
     # numpy's lexsort (stable, last key first) sorts the numbers as they are, where
     # sort_values would first factorize every key
     return np.lexsort([np.asarray(key) for key in reversed(keys)])
+
+
+def _tie_key(frame: pd.DataFrame) -> pd.Series:
+    """TIE_ORDER where a reshaped layout gave one, else no preference (0)."""
+    if TIE_ORDER in frame:
+        return frame[TIE_ORDER].fillna(0).astype(np.int64)
+    return pd.Series(0, index=frame.index, dtype=np.int64)
 
 
 def number_cases(frame: pd.DataFrame) -> None:
@@ -63,7 +77,7 @@ def number_cases(frame: pd.DataFrame) -> None:
     frame[CASE_SEQ] = seq.where(~frame[UNPLACED], 0).astype(np.int64)
 
 
-def _source_rank(source: pd.Series, sources: Sequence[str]) -> np.ndarray:
+def source_rank(source: pd.Series, sources: Sequence[str]) -> np.ndarray:
     """Each row's input file as its place on the command line (looked up once per file)."""
     codes, names = pd.factorize(source)
     position = {name: i for i, name in enumerate(sources)}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from backfill.codes import Code
 from backfill.config import Config
 from backfill.errors import Severity
 from backfill.model import (
@@ -26,12 +27,7 @@ from backfill.model import (
 from backfill.plan.api_zone import tenant_times
 from backfill.plan.timeline import in_case
 from backfill.plan.times import format_times
-from backfill.plan.validation import (
-    NO_CLOSE_TIME,
-    NO_FOLLOW_UP_TIME,
-    REOPEN,
-    problems_where,
-)
+from backfill.plan.validation import problems_where
 
 CASE_COLUMNS = [
     "number_customergauge",
@@ -110,21 +106,25 @@ def predict(frame: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, list[pd.
     cases["reopens"] = clear.groupby(sent_case).sum().reindex(cases.index, fill_value=0)
 
     reopen_message = "closed → " + status[clear].astype(object) + _REOPEN_MESSAGE
-    reopen = problems_where(clear, REOPEN, reopen_message, "status", Severity.WARNING)
+    reopen = problems_where(clear, Code.REOPEN, reopen_message, "status", Severity.WARNING)
     ends_open = cases["final_status"].isin(["progress", "closed"])
     warnings = [reopen]
     for no_time, code, text in (
-        (ends_open & ~follow_set, NO_FOLLOW_UP_TIME, "follow-up time (no open → progress step)"),
+        (
+            ends_open & ~follow_set,
+            Code.NO_FOLLOW_UP_TIME,
+            "follow-up time (no open → progress step)",
+        ),
         (
             cases["final_status"].eq("closed") & ~close_set,
-            NO_CLOSE_TIME,
+            Code.NO_CLOSE_TIME,
             "close time (no progress → closed step)",
         ),
     ):
         flags = pd.Series(
             frame.index.isin(last_label.reindex(no_time[no_time].index)), index=frame.index
         )
-        state = "" if code == NO_CLOSE_TIME else "in progress or closed "
+        state = "" if code == Code.NO_CLOSE_TIME else "in progress or closed "
         warnings.append(
             problems_where(
                 flags,

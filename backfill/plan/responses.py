@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from backfill.codes import Code
 from backfill.config import Config
 from backfill.errors import ConfigError, InputError
 from backfill.model import CASE, CASE_KEY, IN_CASE, ROW
 from backfill.plan import times
-from backfill.plan.cells import normalise_ids
+from backfill.plan.cells import case_numbers, normalise_ids
 
 if TYPE_CHECKING:
     pass
@@ -78,8 +79,10 @@ def case_response_dates(
     elif source == "api":
         known = False
     if extra:
-        cases = frame[CASE].astype(object)  # (a categorical while planning)
-        from_map = cases.map(pd.Series(extra, dtype="datetime64[us, UTC]"))
+        # by number: "0123" in the file (or the API) is the case written 123
+        given = pd.Series(extra, dtype="datetime64[us, UTC]")
+        by_number = given.groupby(case_numbers(pd.Series(given.index)).to_numpy()).min()
+        from_map = case_numbers(frame[CASE]).astype(object).map(by_number)
         own = own.where(own.notna() & ~(from_map < own), from_map)
     keys = frame[CASE_KEY] if CASE_KEY in frame else pd.factorize(frame[CASE])[0]
     earliest = own.groupby(keys, sort=False).transform("min")
@@ -137,7 +140,7 @@ def read_response_file(path: Path, config: Config) -> dict[str, pd.Timestamp]:
         dayfirst=config.input.dayfirst,
         column=f"{date_column} of {path}",
     )
-    bad = parsed.code.ne("") & parsed.code.ne(times.MISSING)
+    bad = parsed.code.ne("") & parsed.code.ne(Code.MISSING_TIME)
     if bad.any():
         rows = frame.loc[bad, ROW].head(5).tolist()
         values = frame.loc[bad, date_column].head(5).astype(str).tolist()

@@ -17,9 +17,10 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from backfill.codes import Code
 from backfill.plan.time_convention import Convention, TwoReadings
 from backfill.plan.time_forms import epoch_unit
-from backfill.plan.times import BAD, MISSING, ParsedTimes, parse_times
+from backfill.plan.times import ParsedTimes, parse_times
 
 MOST = 0.8  # share of a column's non-empty cells that must read as times
 # a bare number is as likely an id, a count or an amount as an Excel serial date: it is no
@@ -50,8 +51,8 @@ def read_convention(
             ),
             key=lambda p: int(p.code.eq("").sum()),
         )
-    filled = parsed.code.ne(MISSING).to_numpy(dtype=bool)
-    read = (parsed.code.ne(MISSING) & parsed.code.ne(BAD)).to_numpy(dtype=bool)
+    filled = parsed.code.ne(Code.MISSING_TIME).to_numpy(dtype=bool)
+    read = (parsed.code.ne(Code.MISSING_TIME) & parsed.code.ne(Code.BAD_TIME)).to_numpy(dtype=bool)
     evidence = read & _evidence(values, header)
     offsets = read & (parsed.offset if parsed.offset is not None else False)
     example = str(values[evidence].iloc[0]).strip() if evidence.any() else ""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from backfill.codes import Code
 from backfill.config import Config
 from backfill.errors import Severity
 from backfill.model import (
@@ -29,17 +30,7 @@ from backfill.model import (
     STATUS,
 )
 from backfill.plan.order import FILE_ORDER_CASE, UNPLACED
-from backfill.plan.times import MISSING
-from backfill.plan.validation import (
-    BLOCKED,
-    DUPLICATE,
-    FILE_ORDER,
-    NOTE_REQUIRED,
-    TIME_CODE,
-    TRANSITION_NOT_ALLOWED,
-    empty_problems,
-    problems_where,
-)
+from backfill.plan.validation import TIME_CODE, empty_problems, problems_where
 
 NAMED_STATUSES = ("open", "progress", "closed")
 _ALLOWED_PROGRESSIVE = {
@@ -58,12 +49,12 @@ def in_case(frame: pd.DataFrame) -> pd.Series:
 
 
 def file_order_warnings(frame: pd.DataFrame) -> pd.DataFrame:
-    missing = frame[FILE_ORDER_CASE] & frame[TIME_CODE].eq(MISSING)
+    missing = frame[FILE_ORDER_CASE] & frame[TIME_CODE].eq(Code.MISSING_TIME)
     if not missing.any():
         return empty_problems()
     return problems_where(
         missing,
-        FILE_ORDER,
+        Code.FILE_ORDER,
         "no happened_at: sent without a time (CustomerGauge uses the time of sending), and "
         "case " + frame.loc[missing, CASE].astype(object) + " is sent in file order",
         "happened_at",
@@ -87,7 +78,7 @@ def mark_duplicates(frame: pd.DataFrame) -> pd.DataFrame:
     frame.loc[dup[dup].index, OUTCOME] = "duplicate"
     return problems_where(
         dup,
-        DUPLICATE,
+        Code.DUPLICATE,
         "identical to row "
         + matched[f"{ROW}_first"].astype(str).astype(object)
         + " of case "
@@ -132,7 +123,7 @@ def block_after_invalid(frame: pd.DataFrame, *, multi_source: bool) -> pd.DataFr
         index=frame.index[target.to_numpy()],
     )
     frame.loc[target, OUTCOME] = "blocked"
-    return problems_where(target, BLOCKED, message, None)
+    return problems_where(target, Code.BLOCKED, message, None)
 
 
 def sequence_problems(
@@ -175,7 +166,7 @@ def sequence_problems(
         found.append(
             problems_where(
                 bad_transition.reindex(labels) & bad,
-                TRANSITION_NOT_ALLOWED,
+                Code.TRANSITION_NOT_ALLOWED,
                 shown_previous.astype(object)
                 + " → "
                 + rows[STATUS].astype(object)
@@ -187,7 +178,7 @@ def sequence_problems(
         found.append(
             problems_where(
                 bad_note & bad,
-                NOTE_REQUIRED,
+                Code.NOTE_REQUIRED,
                 "the status changes to "
                 + rows[STATUS].astype(object)
                 + " without a note; validation.require_note: true needs one",

@@ -17,6 +17,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from backfill.codes import Code
 from backfill.model import UTC_OFFSET
 from backfill.plan.cells import as_text
 from backfill.plan.time_convention import Convention, read_numeric
@@ -27,12 +28,6 @@ _ISO_START = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
 # yyyymmdd never falls in this range.
 _SERIAL = r"^\d{5}(?:\.\d+)?$"
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-
-# problem codes of parse_times
-MISSING = "missing-time"
-BAD = "bad-time"
-NONEXISTENT = "nonexistent-local-time"
-AMBIGUOUS = "ambiguous-local-time"
 
 _NAT = np.datetime64("NaT", "us")
 
@@ -50,7 +45,7 @@ class ParsedTimes:
 
     def unreadable(self) -> np.ndarray:
         """Rows with a time that could not be read (a code other than "" and missing-time)."""
-        return (self.code.ne("") & self.code.ne(MISSING)).to_numpy(dtype=bool)
+        return (self.code.ne("") & self.code.ne(Code.MISSING_TIME)).to_numpy(dtype=bool)
 
     @cached_property
     def text(self) -> pd.Series:
@@ -130,12 +125,12 @@ def parse_times(
             aware[pending] = words_aware
 
     utc, code = _to_utc(naive, aware, zone)
-    code[empty] = MISSING
-    code[(code == "") & np.isnat(utc) & ~empty] = BAD
+    code[empty] = Code.MISSING_TIME
+    code[(code == "") & np.isnat(utc) & ~empty] = Code.BAD_TIME
     # year 0001 and the like parse, but no case action is that old (and date arithmetic on
     # them overflows): an impossible time is as unreadable as a malformed one
     too_old = (code == "") & ~np.isnat(utc) & (utc < _EARLIEST)
-    code[too_old] = BAD
+    code[too_old] = Code.BAD_TIME
     utc[too_old] = _NAT
     instants = pd.Series(utc, index=values.index).dt.floor("s").dt.tz_localize("UTC")
     return ParsedTimes(
@@ -163,7 +158,9 @@ def _to_utc(naive: np.ndarray, aware: np.ndarray, zone: str) -> tuple[np.ndarray
         as_dst = pd.DatetimeIndex(naive[unsure]).tz_localize(
             zone, ambiguous=np.ones(int(unsure.sum()), dtype=bool), nonexistent="NaT"
         )
-        code[unsure] = np.where(as_dst.isna(), NONEXISTENT, AMBIGUOUS)
+        code[unsure] = np.where(
+            as_dst.isna(), Code.NONEXISTENT_LOCAL_TIME, Code.AMBIGUOUS_LOCAL_TIME
+        )
     return utc, code
 
 
@@ -219,20 +216,20 @@ def format_times(utc: pd.Series, zone: str) -> pd.Series:
     return pd.Series(text.to_pandas().array, index=utc.index, dtype="str")
 
 
-def time_message(code: str, value: object, zone: str, date_format: str | None) -> str:
+def time_message(code: Code, value: object, zone: str, date_format: str | None) -> str:
     """Human message for a parse_times problem code."""
     shown = repr(str(value).strip()) if value is not None else "''"
-    if code == MISSING:
+    if code == Code.MISSING_TIME:
         return (
             "happened_at is empty; give the time of the action "
             "(or set validation.require_happened_at: false)"
         )
-    if code == NONEXISTENT:
+    if code == Code.NONEXISTENT_LOCAL_TIME:
         return (
             f"{shown} does not exist in {zone} (the clocks skipped that hour); "
             "check the time or give it with an offset such as +01:00"
         )
-    if code == AMBIGUOUS:
+    if code == Code.AMBIGUOUS_LOCAL_TIME:
         return (
             f"{shown} happened twice in {zone} (the clocks went back); "
             "give it with an offset such as +01:00 or +02:00 to say which"

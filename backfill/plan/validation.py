@@ -1,9 +1,9 @@
 """Row checks: each rule turns a boolean mask into problem records, vectorised.
 
 Problems are collected as small DataFrames with the columns of PROBLEM_COLUMNS (the row's
-label in the plan frame, a stable kebab-case code, a message for people, the column and the
-severity) and only become `Problem` objects when someone asks for them: a warning on every
-row of a large file is one table, not an object per row.
+label in the plan frame, a `Code` of the register in backfill/codes.py, a message for people
+about this row, the column and the severity) and only become `Problem` objects when someone
+asks for them: a warning on every row of a large file is one table, not an object per row.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from backfill.codes import Code
 from backfill.config import Config
 from backfill.errors import Severity
 from backfill.model import (
@@ -36,33 +37,10 @@ TIME_CODE = "_time_code"  # working column: the parse_times code of the row
 
 PROBLEM_COLUMNS = ["label", "code", "message", "field", "severity"]
 
-# stable codes (docs and tests refer to them)
-MISSING_ID = "missing-id"
-BAD_ID = "bad-id"
-CUT_BY_EXCEL_CODE = "cut-by-excel"
-NOTE_TOO_LONG = "note-too-long"
-CONTROL_CHARACTER = "control-character"
-FORMULA_WITHOUT_VALUE = "formula-without-value"
-UNKNOWN_STATUS = "unknown-status"
-FUTURE_TIME = "future-time"
-BEFORE_RESPONSE = "before-response"
-MISSING_RESPONSE_DATE = "missing-response-date"
-BAD_RESPONSE_DATE = "bad-response-date"
-RESPONSE_DATE_CONFLICT = "response-date-conflict"
-BAD_ASSIGNEE = "bad-assignee"
-DUPLICATE = "duplicate"
-TRANSITION_NOT_ALLOWED = "transition-not-allowed"
-NOTE_REQUIRED = "note-required"
-BLOCKED = "blocked"
-FILE_ORDER = "file-order"
-REOPEN = "reopen"
-NO_FOLLOW_UP_TIME = "no-follow-up-time"
-NO_CLOSE_TIME = "no-close-time"
-
 
 def problems_where(
     mask: pd.Series,
-    code: str,
+    code: Code,
     message: str | pd.Series,
     field: str | None,
     severity: Severity = Severity.ERROR,
@@ -118,7 +96,7 @@ def normalise_cells(
     found = [
         problems_where(
             ~frame[IN_CASE],
-            MISSING_ID,
+            Code.MISSING_ID,
             f"the case id ({id_column}) is empty; every row needs the number_customergauge "
             "of its survey response",
             id_column,
@@ -138,7 +116,7 @@ def normalise_cells(
         flagged = raw_status[bad_status]  # messages for these rows only
         hints = {v: vocabulary.status_hint(v) for v in pd.unique(flagged)}
         column = columns.get("status", "status")
-        found.append(problems_where(bad_status, UNKNOWN_STATUS, flagged.map(hints), column))
+        found.append(problems_where(bad_status, Code.UNKNOWN_STATUS, flagged.map(hints), column))
 
     raw_times = input_cells(frame, columns, "happened_at")
     parsed = times.parse_times(
@@ -152,15 +130,16 @@ def normalise_cells(
     frame[HAPPENED_TS] = parsed.utc
     frame[HAPPENED_AT] = parsed.text
     frame[TIME_CODE] = parsed.code
-    read = parsed.utc.notna().to_numpy(dtype=bool) | parsed.code.isin([times.NONEXISTENT,
-            times.AMBIGUOUS]).to_numpy(dtype=bool)  # fmt: skip
+    unplaced = [Code.NONEXISTENT_LOCAL_TIME, Code.AMBIGUOUS_LOCAL_TIME]  # read, but no one instant
+    read = parsed.utc.notna().to_numpy(dtype=bool) | parsed.code.isin(unplaced).to_numpy(dtype=bool)
     offsets = parsed.offset if parsed.offset is not None else np.zeros(len(read), dtype=bool)
     naive_times = int(np.count_nonzero(read & ~offsets))
     time_column = columns.get("happened_at", "happened_at")
-    reported = {times.BAD, times.NONEXISTENT, times.AMBIGUOUS}
+    reported = {Code.BAD_TIME, Code.NONEXISTENT_LOCAL_TIME, Code.AMBIGUOUS_LOCAL_TIME}
     if config.validation.require_happened_at:
-        reported.add(times.MISSING)
-    for code in sorted(reported & set(parsed.code.unique())):
+        reported.add(Code.MISSING_TIME)
+    present = set(parsed.code.unique())
+    for code in sorted(c for c in reported if c in present):
         mask = parsed.code.eq(code)
         flagged = raw_times[mask].astype(str)  # messages for these rows only
         messages = {
@@ -177,7 +156,7 @@ def normalise_cells(
     )
     if bad_assignee.any():
         column = columns.get("assignee", "assignee")
-        found.append(problems_where(bad_assignee, BAD_ASSIGNEE, assignee_message, column))
+        found.append(problems_where(bad_assignee, Code.BAD_ASSIGNEE, assignee_message, column))
     return frame, found, naive_times
 
 
@@ -190,7 +169,7 @@ def _bad_ids(frame: pd.DataFrame, id_column: str) -> pd.DataFrame:
     bad = frame[IN_CASE] & frame[CASE].astype(str).str.fullmatch(_NUMBER_NOT_ID)
     return problems_where(
         bad,
-        BAD_ID,
+        Code.BAD_ID,
         frame.loc[bad, CASE].map(  # messages for these rows only
             lambda v: (
                 f"the case id {v!r} is a number with a fraction or rounded beyond 15 "
@@ -210,7 +189,7 @@ def _not_numbers(frame: pd.DataFrame, id_column: str) -> pd.DataFrame:
     odd = frame[IN_CASE] & ~ids.str.fullmatch(r"\d{1,20}") & ~ids.str.fullmatch(_NUMBER_NOT_ID)
     return problems_where(
         odd,
-        BAD_ID,
+        Code.BAD_ID,
         ids[odd].map(
             lambda v: (
                 f"the case id {_shown(v)} cannot be a CustomerGauge number (a whole number of "
@@ -229,7 +208,7 @@ def _long_notes(frame: pd.DataFrame, note_column: str, config: Config) -> pd.Dat
     long = lengths.gt(limit)
     return problems_where(
         long,
-        NOTE_TOO_LONG,
+        Code.NOTE_TOO_LONG,
         lengths[long].map(
             lambda n: (
                 f"the note has {n:,} characters, more than validation.max_note_chars "
@@ -254,7 +233,7 @@ def _cut_by_excel(frame: pd.DataFrame) -> pd.DataFrame:
     marks = frame[CUT_BY_EXCEL].fillna("").astype(str)
     return problems_where(
         marks.ne(""),
-        CUT_BY_EXCEL_CODE,
+        Code.CUT_BY_EXCEL,
         marks.map(
             lambda mark: (
                 f"report.xlsx holds this row's text cut ({mark.split(', more than')[0]}; an "
@@ -295,7 +274,9 @@ def _control_characters(frame: pd.DataFrame) -> pd.DataFrame:
             "is sent as it is, and Excel shows it as _x000C_ or the like"
         ),
     )
-    return problems_where(flagged, CONTROL_CHARACTER, messages, None, severity=Severity.WARNING)
+    return problems_where(
+        flagged, Code.CONTROL_CHARACTER, messages, None, severity=Severity.WARNING
+    )
 
 
 def _formulas_without_value(frame: pd.DataFrame) -> pd.DataFrame:
@@ -319,7 +300,7 @@ def _formulas_without_value(frame: pd.DataFrame) -> pd.DataFrame:
             "it, or replace the formula by its value"
         ),
     )
-    return problems_where(flagged, FORMULA_WITHOUT_VALUE, messages, None)
+    return problems_where(flagged, Code.FORMULA_WITHOUT_VALUE, messages, None)
 
 
 def input_cells(frame: pd.DataFrame, columns: dict[str, str], field: str) -> pd.Series:
@@ -342,7 +323,7 @@ def time_problems(
         found.append(
             problems_where(
                 future,
-                FUTURE_TIME,
+                Code.FUTURE_TIME,
                 "happened_at "
                 + frame.loc[future, HAPPENED_AT].astype(object)
                 + f" ({config.api.timezone}) is in the future (now: {now_text}); "
@@ -356,7 +337,7 @@ def time_problems(
         found.append(
             problems_where(
                 early,
-                BEFORE_RESPONSE,
+                Code.BEFORE_RESPONSE,
                 "happened_at "
                 + frame.loc[early, HAPPENED_AT].astype(object)
                 + " is before the survey response date "
@@ -386,9 +367,9 @@ def missing_response_problems(frame: pd.DataFrame, config: Config) -> pd.DataFra
     )
     if reject:
         message = message + ", or set validation.missing_response_date: warn)"
-        return problems_where(missing, MISSING_RESPONSE_DATE, message, "response_date")
+        return problems_where(missing, Code.MISSING_RESPONSE_DATE, message, "response_date")
     return problems_where(
-        flagged, MISSING_RESPONSE_DATE, message + ")", "response_date", Severity.WARNING
+        flagged, Code.MISSING_RESPONSE_DATE, message + ")", "response_date", Severity.WARNING
     )
 
 
@@ -403,7 +384,7 @@ def response_date_problems(
         found.append(
             problems_where(
                 unreadable,
-                BAD_RESPONSE_DATE,
+                Code.BAD_RESPONSE_DATE,
                 "cannot read the survey response date "
                 + cells.map(repr)
                 + "; the case is treated as having none",
@@ -415,7 +396,7 @@ def response_date_problems(
         found.append(
             problems_where(
                 conflicting,
-                RESPONSE_DATE_CONFLICT,
+                Code.RESPONSE_DATE_CONFLICT,
                 "case "
                 + frame.loc[conflicting, CASE].astype(object)
                 + " has several survey response dates; the earliest is used",

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from backfill.codes import Code
+
 # The default statuses of Zendesk, Freshdesk, Jira Service Management, Salesforce,
 # ServiceNow, HubSpot, Zoho Desk, Help Scout and Intercom, as each shows them in English,
 # German, French, Spanish, Dutch, Portuguese and Italian. Keys are status_key forms without
@@ -245,7 +247,7 @@ def unknown_statuses_text(counts: Mapping[str, int]) -> str:
 def unknown_status_counts(frame: pd.DataFrame, problems: pd.DataFrame) -> dict[str, int]:
     """The distinct unknown status values of a plan with their row counts, most first: the
     rows are those of its `unknown-status` problems, the cells those of the column named."""
-    flagged = problems[problems["code"].eq("unknown-status")]
+    flagged = problems[problems["code"].eq(Code.UNKNOWN_STATUS)]
     if flagged.empty:
         return {}
     column = str(flagged["field"].iloc[0])

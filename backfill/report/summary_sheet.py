@@ -19,6 +19,7 @@ from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 from openpyxl.chart.marker import DataPoint
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from backfill.codes import explain
 from backfill.model import OUTCOMES
 from backfill.plan.layouts import rows_became
 from backfill.report.facts import seconds_text
@@ -48,36 +49,6 @@ OUTCOME_WORDS = {
     "duplicate": "Duplicate: not sent",
     "pending": "Pending: not attempted",
 }
-REASONS = {  # error code -> what it means, for the "why" table
-    "blocked": "held back: an earlier action of the same case was not sent",
-    "unknown-status": "status value not known (map it in input.status_map)",
-    "bad-time": "time cannot be read",
-    "future-time": "time is in the future",
-    "before-response": "time is before the survey response",
-    "bad-assignee": "assignee is not a valid e-mail address",
-    "missing-id": "no number_customergauge",
-    "missing-time": "no time (happened_at)",
-    "transition-not-allowed": "status change not allowed (progressive transitions)",
-    "note-required": "the tenant requires a note",
-    "out-of-order": "older than the case's last sent action",
-    "order-lost-in-api-zone": "its time, as sent in api.timezone, reads out of the case's order",
-    "duplicate": "identical to an earlier row of the case",
-    "changed-after-sent": "changed in the input after an earlier run sent it",
-    "not-sent": "not attempted: the run stopped first; the next run sends it",
-    "in-flight": "sent when the run stopped at once: outcome unknown, re-sent next run",
-    "gave-up": "no final answer after every attempt (server errors, lost answers)",
-    "not-applied": "the API applied only part of the action (see column error)",
-    "unsendable": "cannot be expressed in this API version's request",
-}
-
-
-def reason_text(code: str) -> str:
-    """What an error code means, for the "why" table ("" when there is nothing to add)."""
-    if code.startswith("http-") and code not in REASONS:
-        return f"refused by the API with HTTP {code.removeprefix('http-')} (see column error)"
-    return REASONS.get(code, "")
-
-
 BANNER_SANDBOX = PatternFill("solid", fgColor="F4B084")
 BANNER_REAL = PatternFill("solid", fgColor="305496")
 SECTION_FILL = PatternFill("solid", fgColor="D9E1F2")
@@ -296,7 +267,7 @@ def _reasons(out: _Sheet, summary: Summary) -> None:
     out.section("Why rows were not sent (each row's reason: the error column of Failures)")
     out.header("Reason", "What it means", "Rows")
     for code, count in list(errors.items())[:TOP_REASONS]:
-        out.item(code, reason_text(code), extra=int(count))
+        out.item(code, explain(code), extra=int(count))
     if len(errors) > TOP_REASONS:
         rest = sum(int(n) for n in list(errors.values())[TOP_REASONS:])
         out.item("other reasons", "", extra=rest)

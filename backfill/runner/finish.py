@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from backfill import model
+from backfill.codes import Code
 from backfill.errors import ExitStatus, JournalError, OutputError
 from backfill.journal.store import Journal
 from backfill.model import Outcome, Result
@@ -207,7 +208,9 @@ def collect_results(
     for key, outcome, error, code in zip(
         decided.index, decided[model.OUTCOME], decided[model.ERROR], codes, strict=True
     ):
-        results[int(key)] = Result(int(key), Outcome(outcome), error=str(error or ""), code=code)
+        results[int(key)] = Result(
+            int(key), Outcome(outcome), error=str(error or ""), code=Code(code) if code else ""
+        )
     results.update(decisions.all_results())
     results.update(hooks.results)
     reason = (
@@ -222,7 +225,7 @@ def collect_results(
             results[key] = Result(
                 key,
                 Outcome.PENDING,
-                code="in-flight" if lost else "not-sent",
+                code=Code.IN_FLIGHT if lost else Code.NOT_SENT,
                 error=(
                     "in flight when the run stopped at once: its outcome is unknown, the "
                     "next run re-sends it as uncertain"

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from backfill import model
+from backfill.codes import Code
 from backfill.config import Config
 from backfill.errors import AuthError, ConfigError
 from backfill.journal.store import Journal
@@ -137,17 +138,17 @@ def explain_decisions(decisions: Decisions) -> tuple[list[str], list[str]]:
     already = len(decisions.accepted) + Counter(r.outcome for r in results)[Outcome.ALREADY_SENT]
     if already:
         lines.append(f"Journal: {already} action(s) already sent by earlier runs")
-    out_of_order = sum(1 for r in results if r.code == "out-of-order")
+    out_of_order = sum(1 for r in results if r.code == Code.OUT_OF_ORDER)
     if out_of_order:
         lines.append(
             f"Journal: {out_of_order} action(s) older than their case's last sent action "
-            "are not sent (out-of-order; --allow-out-of-order overrides)"
+            f"are not sent ({Code.OUT_OF_ORDER}; --allow-out-of-order overrides)"
         )
-    changed = sum(1 for r in results if r.code == "changed-after-sent")
+    changed = sum(1 for r in results if r.code == Code.CHANGED_AFTER_SENT)
     if changed:
         lines.append(
             f"Journal: {changed} action(s) changed in the input after they were sent are not "
-            "sent again (changed-after-sent; --allow-out-of-order sends them)"
+            f"sent again ({Code.CHANGED_AFTER_SENT}; --allow-out-of-order sends them)"
         )
     if decisions.uncertain:
         lines.append(

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from backfill import model
+from backfill.codes import Code
 from backfill.journal.schema import DONE_STATES, Entry, State
 from backfill.journal.store import Journal
 from backfill.model import Action, Outcome, Result
@@ -138,23 +139,21 @@ def decide(
                 results[action.key] = Result.blocked(action.key, failed_at)
                 continue
             newest = last.get(action.case)
-            refusal = code = ""
+            refusal = ""
+            code = Code.CHANGED_AFTER_SENT if changed else Code.OUT_OF_ORDER
             if changed:
-                code = "changed-after-sent"
                 refusal = (
-                    f"changed-after-sent: case {action.case}'s action {action.case_seq} at "
+                    f"{code}: case {action.case}'s action {action.case_seq} at "
                     f"{when} UTC was sent by run {changed}; sending the changed row would add "
                     "a second history entry"
                 )
             elif when and newest and when < newest:
-                code = "out-of-order"
                 refusal = (
-                    f"out-of-order: case {action.case} was last sent at {newest} UTC, after "
+                    f"{code}: case {action.case} was last sent at {newest} UTC, after "
                     f"this action's {when} UTC; CustomerGauge would apply it after the newer one"
                 )
             elif when and newest and when > newest and action.key in repeated:
                 refusal = _reads_no_later(plan, action, newest, sent_texts)
-                code = "out-of-order" if refusal else ""
             if refusal and not allow_out_of_order:
                 error = f"{refusal} (use --allow-out-of-order to send it anyway)"
                 results[action.key] = Result(action.key, Outcome.FAILED, error=error, code=code)
@@ -193,8 +192,8 @@ def _reads_no_later(
     if not why:
         return ""
     return (
-        f"out-of-order: case {action.case} was last sent at {newest} UTC, which {why}; this "
-        f"action's {action.happened_at} is a time the clocks show twice there, and "
+        f"{Code.OUT_OF_ORDER}: case {action.case} was last sent at {newest} UTC, which {why}; "
+        f"this action's {action.happened_at} is a time the clocks show twice there, and "
         "CustomerGauge could read it as no later: run the whole file again, so that the plan "
         "orders it with the case's earlier actions"
     )

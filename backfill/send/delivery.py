@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from backfill.codes import Code, ResultCode, http_code
 from backfill.model import Outcome
 from backfill.send.protocol import Kind, Verdict
 
-NOT_SENT = "not-sent"  # the code of an action left pending: not applied, sent again next run
 FINAL = frozenset({Kind.SENT, Kind.PARTIAL, Kind.FAILED})  # answers that end the trying
 NO_ATTEMPT = Verdict(Kind.NOT_SENT)
 
@@ -32,7 +32,7 @@ class Delivery:
     # loop time when the last lost answer was given up on (None: no answer was lost): the
     # server may still apply that request, so the case's next action waits for send.settle_s
     lost_at: float | None = None
-    code: str = ""  # Result.code: "" when sent, else not-applied, http-NNN, gave-up, not-sent
+    code: ResultCode = ""  # "" when sent, else not-applied, http-NNN, gave-up, not-sent
     refused: tuple[str, ...] = ()  # partial: the fields the API did not apply (Verdict.refused)
 
 
@@ -69,15 +69,20 @@ class Tries:
     def stopped(self, reason: str) -> Delivery:
         """Pending: the run stopped or halted before the request got a final answer."""
         error = f"{reason} (last attempt: {self.last.error})" if self.attempts else reason
-        return self._delivery(Outcome.PENDING, error, NOT_SENT)
+        return self._delivery(Outcome.PENDING, error, Code.NOT_SENT)
 
     def given_up(self) -> Delivery:
         """Failed: send.max_attempts transient failures in a row."""
         error = f"gave up after {self.counted} attempts: {self.last.error}"
-        return self._delivery(Outcome.FAILED, error, "gave-up")
+        return self._delivery(Outcome.FAILED, error, Code.GAVE_UP)
 
     def _delivery(
-        self, kind: Outcome, error: str, code: str, body: str = "", refused: tuple[str, ...] = ()
+        self,
+        kind: Outcome,
+        error: str,
+        code: ResultCode,
+        body: str = "",
+        refused: tuple[str, ...] = (),
     ) -> Delivery:
         return Delivery(
             kind,
@@ -93,10 +98,10 @@ class Tries:
         )
 
 
-def _code(verdict: Verdict) -> str:
+def _code(verdict: Verdict) -> ResultCode:
     """The Result.code of a final answer: "" when applied in full."""
     if verdict.kind == Kind.PARTIAL:
-        return "not-applied"
+        return Code.NOT_APPLIED
     if verdict.kind == Kind.FAILED:
-        return f"http-{verdict.http_status}" if verdict.http_status else "failed"
+        return http_code(verdict.http_status) if verdict.http_status else Code.FAILED
     return ""

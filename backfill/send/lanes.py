@@ -30,8 +30,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from backfill.codes import Code
 from backfill.model import Action, OnProgress, Outcome, ProgressEvent, Result, no_progress
-from backfill.send.delivery import NOT_SENT
 from backfill.send.protocol import UnsendableError, build_request
 from backfill.send.session import ApiSession
 
@@ -94,7 +94,10 @@ async def send_cases(
                 lanes.finish(
                     action,
                     Result(
-                        action.key, Outcome.PENDING, error=lanes.pending_reason(), code=NOT_SENT
+                        action.key,
+                        Outcome.PENDING,
+                        error=lanes.pending_reason(),
+                        code=Code.NOT_SENT,
                     ),
                 )
     return SendReport(
@@ -202,7 +205,7 @@ class _Lanes:
         try:
             request = build_request(action, self.api.config.api)
         except UnsendableError as exc:
-            return Result(action.key, Outcome.FAILED, error=str(exc), code="unsendable"), None
+            return Result(action.key, Outcome.FAILED, error=str(exc), code=Code.UNSENDABLE), None
         on_attempt = None
         if self.hooks is not None:
             hooks = self.hooks

@@ -11,6 +11,11 @@ Two parts, because each alone gets something wrong:
   that: when no request waits behind the one leaving, or when the bucket has drained empty
   (idle time, a stall of the client), the bucket starts again full, so the next request
   waits a period. A stall is therefore never caught up as a burst.
+  A request that left late stays in the window for one window, and so would hold back the
+  request `rate` places after it, and the window would repeat that forever at a steady
+  pace. So a queue that begins starts at the earliest time from which its pace never meets
+  the window (`_in_phase`), and when the window does hold a request back, the bucket
+  forgets the catch-up the window refused.
 - **A window of recent sends caps.** A bucket that catches up, however little, could still
   put more than `rate` requests in some window. So every send is also logged, and a request
   waits while `rate` sends already fall within the last ``1 + JITTER_ALLOWANCE_S`` seconds.
@@ -60,6 +65,7 @@ class RateLimiter:
         self._sent: deque[float] = deque()
         self._last_left = -math.inf  # when the last request really left
         self._queued = 0  # acquire() calls in progress
+        self._queue_began = True  # the last request left with none waiting behind it
         self.rate = 0.0
         self.set_rate(rate)
 
@@ -89,6 +95,29 @@ class RateLimiter:
                 return await self._take_slot()
         finally:
             self._queued -= 1
+
+    def _in_phase(self) -> float:
+        """The earliest time from which a request every period never meets the window cap,
+        given the sends the window holds: a queue that begins then keeps its pace, instead
+        of being held back, a window later, by one of them that left late."""
+        if self.cap is None:
+            return 0.0
+        sent, now = self._sent, self._now()
+        while sent and now - sent[0] >= self.window_s:
+            sent.popleft()
+        # the request that leaves `behind` places after this one is the cap-th after sent[j]
+        return max(
+            [now]
+            + [
+                left + self.window_s - behind * self.period_s
+                for behind, left in zip(range(self.cap - len(sent), self.cap), sent, strict=False)
+            ]
+        )
+
+    async def _sleep_until(self, when: float) -> None:
+        wait = when - self._now()
+        if wait > 0:
+            await asyncio.sleep(wait)
 
     def left_at(self, slot: float, now: float | None = None) -> None:
         """The request given `slot` really left at `now` (default: now): count it in the
@@ -127,12 +156,16 @@ class RateLimiter:
             await self._refill(min(depth, max(0.0, depth - drained)))
         assert self._bucket is not None
         await self._bucket.acquire()
-        if self._queued == 1 or self._now() - self._last_left >= depth * period:
+        if self._queue_began:
+            await self._sleep_until(self._in_phase())
+        alone = self._queued == 1
+        if alone or self._now() - self._last_left >= depth * period:
             # Nothing is owed when no request waits behind this one, or when the bucket has
             # drained empty (idle, a stall): it starts full, as one that just let a request
             # go, so the next waits a period instead of leaving with this one. The second
             # place only lets a waiting queue make up what the loop's timers rounded up.
             await self._refill(depth)
+        self._queue_began = alone
         sent = self._sent
         while self.cap is not None:
             now = self._now()
@@ -141,6 +174,9 @@ class RateLimiter:
             if len(sent) < self.cap:
                 break
             await asyncio.sleep(sent[0] + self.window_s - now)
+            # The window held back what the bucket let catch up: the bucket forgets it,
+            # or the same catch-up would meet the window again one window later, forever.
+            await self._refill(depth)
         self._last_left = self._now()
         if self.cap is not None:
             sent.append(self._last_left)

@@ -65,6 +65,10 @@ def starting_config(inspection: Inspection, sources: Sequence[str]) -> str:
             )
             lines += [f"    #   {g.column!r}: {g.evidence}" for g in guesses]
         lines += [f"    # {why}" for why in inspection.steps_left_out]
+    if inspection.step_order is not None:
+        lines.append(
+            _line(f"  step_order: {inspection.step_order.value}", inspection.step_order.evidence)
+        )
     if inspection.audit_field is not None or inspection.audit_old is not None:
         lines.append("  audit:")
     if inspection.audit_field is not None:

@@ -43,6 +43,7 @@ from backfill.starter.profiles import (
 from backfill.starter.shape import counts, find_audit, one_row_per_case
 from backfill.starter.sheets import Choice, choose_sheet, find_header
 from backfill.starter.status_words import StatusGuess, status_guesses
+from backfill.starter.step_order import StepOrderProposal, propose_step_order
 from backfill.starter.steps import find_steps
 from backfill.starter.timelines import status_places
 
@@ -90,6 +91,7 @@ class Inspection:
     header_row: Choice | None = None  # the header's row, when title rows come before it
     # the legacy encoding read, with what decided it; or the encoding given to init
     encoding: Decision | str | None = None
+    step_order: StepOrderProposal | None = None  # wide: input.step_order (starter/step_order.py)
 
 
 def inspect_files(paths: Sequence[Path], encoding: str | None = None) -> Inspection:
@@ -105,6 +107,7 @@ def inspect_files(paths: Sequence[Path], encoding: str | None = None) -> Inspect
     inspection = inspect_frame(frame)
     inspection.sheet, inspection.header_row = sheet, header_row
     inspection.encoding = encoding or next(iter(table.decisions.values()), None)
+    inspection.step_order = propose_step_order(frame, inspection)
     return inspection
 
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 import pandas as pd
 
+from backfill.codes import Code
 from backfill.verify.compare import Comparison, Verdict
 from backfill.verify.expectation import UNCHECKED, Expected
 from backfill.verify.readback import ASSIGNEE, STATUS, TIME_TO_CLOSE, TIME_TO_FOLLOW_UP, CaseState
@@ -26,41 +26,32 @@ TIMES = (TIME_TO_FOLLOW_UP, TIME_TO_CLOSE)
 _ARRIVAL_SLACK_H = 2
 
 
-class CauseCode(StrEnum):
-    IGNORES_HAPPENED_AT = "ignores-happened-at"
-    TIME_ZONE = "time-zone-offset"
-    TIMES_DIFFER = "times-differ"
-    STATUS_CHANGED = "status-changed"
-    ASSIGNEE_REFUSED = "assignee-not-kept"
-    NOT_SHOWN = "case-not-shown"
-
-
 ADVICE = {
-    CauseCode.IGNORES_HAPPENED_AT: (
+    Code.IGNORES_HAPPENED_AT: (
         "close and follow-up times differ by the time since the response date: the tenant "
         "seems to ignore happened_at and stamp each action with its arrival. Ask CustomerGauge "
         "to accept happened_at for this API user (PUT /v7/rest/close-loop/status), then run "
         "again with --pilot; the cases already sent need correcting in CustomerGauge"
     ),
-    CauseCode.TIME_ZONE: (
+    Code.TIME_ZONE_OFFSET: (
         "every time is off by the same {hours} hour(s): the times are read in the wrong zone. "
         "Check input.timezone (the zone the export was written in) and api.timezone (the "
         "tenant's), then run again with --pilot"
     ),
-    CauseCode.TIMES_DIFFER: (
+    Code.TIMES_DIFFER: (
         "follow-up or close times differ in no single pattern: compare verify.csv with the "
         "input rows of these cases before sending the rest"
     ),
-    CauseCode.STATUS_CHANGED: (
+    Code.STATUS_CHANGED: (
         "CustomerGauge holds another final status: a tenant workflow or another integration "
         "changes these cases, or the tenant allows only progressive transitions "
         "(validation.transitions: progressive)"
     ),
-    CauseCode.ASSIGNEE_REFUSED: (
+    Code.ASSIGNEE_NOT_KEPT: (
         "the assignee was not kept: CustomerGauge assigns only its active users. Add them as "
         "users, or set send.assignee: never"
     ),
-    CauseCode.NOT_SHOWN: (
+    Code.CASE_NOT_SHOWN: (
         "CustomerGauge's answer does not show these cases: the API user may not see them, or "
         "the tenant applies actions later; wait a minute and run `backfill verify`"
     ),
@@ -69,9 +60,9 @@ ADVICE = {
 
 @dataclass(frozen=True, slots=True)
 class Cause:
-    code: CauseCode
+    code: Code  # a likely cause (Kind.CAUSE)
     cases: tuple[str, ...]
-    hours: int = 0  # the constant offset, for TIME_ZONE
+    hours: int = 0  # the constant offset, for TIME_ZONE_OFFSET
 
     @property
     def advice(self) -> str:
@@ -119,11 +110,11 @@ def likely_causes(
     if timed:
         causes.append(_time_cause(timed, expected, found, response_ts, sent_at))
     if STATUS in by_field:
-        causes.append(Cause(CauseCode.STATUS_CHANGED, tuple(by_field[STATUS])))
+        causes.append(Cause(Code.STATUS_CHANGED, tuple(by_field[STATUS])))
     if ASSIGNEE in by_field:
-        causes.append(Cause(CauseCode.ASSIGNEE_REFUSED, tuple(by_field[ASSIGNEE])))
+        causes.append(Cause(Code.ASSIGNEE_NOT_KEPT, tuple(by_field[ASSIGNEE])))
     if missing:
-        causes.append(Cause(CauseCode.NOT_SHOWN, missing))
+        causes.append(Cause(Code.CASE_NOT_SHOWN, missing))
     return causes
 
 
@@ -148,7 +139,7 @@ def _time_cause(
                 arrival = False
             offsets.add(got - wanted)
     if arrival:
-        return Cause(CauseCode.IGNORES_HAPPENED_AT, tuple(cases))
+        return Cause(Code.IGNORES_HAPPENED_AT, tuple(cases))
     if len(offsets) == 1 and 0 < abs(next(iter(offsets))) <= 14:
-        return Cause(CauseCode.TIME_ZONE, tuple(cases), hours=next(iter(offsets)))
-    return Cause(CauseCode.TIMES_DIFFER, tuple(cases))
+        return Cause(Code.TIME_ZONE_OFFSET, tuple(cases), hours=next(iter(offsets)))
+    return Cause(Code.TIMES_DIFFER, tuple(cases))
