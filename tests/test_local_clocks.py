@@ -7,8 +7,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from backfill.codes import Code
 from backfill.plan.time_columns import detect_convention
-from backfill.plan.times import BAD, parse_times
+from backfill.plan.times import parse_times
 
 
 def times(cells: list[str]) -> list[str]:
@@ -38,7 +39,7 @@ def test_east_asian_day_periods_before_the_clock(morning: str, afternoon: str) -
 
 def test_a_word_that_is_no_clock_stays_text() -> None:
     # a note that happens to end in the word, an hour a 12-hour clock has not, a bare word
-    assert times(["Zadzwonić 3:05 μμ?", "20/4/2024 13:14:39 μμ", "오후"]) == [BAD, BAD, BAD]
+    assert times(["Zadzwonić 3:05 μμ?", "20/4/2024 13:14:39 μμ", "오후"]) == [Code.BAD_TIME] * 3
 
 
 def test_init_finds_the_column_plan_reads() -> None:

@@ -120,6 +120,12 @@ def _without_crossing(
     kept = list(columns)
     while True:
         crossed = {p.name: [o for o in kept if o is not p and _crosses(p, o)] for p in kept}
+        # two columns whose headers both name a step (not a deadline) are steps even where
+        # their times disagree ('First reply' after 'Solved'): input.step_order reads those
+        crossed = {
+            name: [o for o in others if not (_names_step(name) and _names_step(o.name))]
+            for name, others in crossed.items()
+        }
         most = max((len(c) for c in crossed.values()), default=0)
         if not most:
             return kept
@@ -148,6 +154,12 @@ def _without_crossing(
             + (f" ({word})" if word else "")
         )
         kept.remove(chosen)
+
+
+def _names_step(header: str) -> bool:
+    if lexicon.says(header, lexicon.DEADLINE) is not None:
+        return False
+    return any(lexicon.says(header, words) for words in lexicon.STEPS.values())
 
 
 def _crossing_text(profile: Profile, crossed: dict[str, list[Profile]]) -> str:
