@@ -1,7 +1,9 @@
-"""Issue 17's promise end to end: each export of tests/exports/, as its product writes it,
-goes through `backfill init`, gets only the connection settings (and the account's time
-zone where the file cannot say it), is replayed into a real sandbox, and the sandbox then
-holds exactly the export's truth: every case, status, UTC time, note, assignee, in order.
+"""Issues 17 and 25's promise end to end: each export of tests/exports/, as its product (or
+Excel in its locale) writes it, goes through `backfill init`, gets only the connection
+settings, the account's time zone where the file cannot say it, and the meaning of the
+status words init left for a person to confirm (as the file's admin answers them: the
+truth's `answers`), is replayed into a real sandbox, and the sandbox then holds exactly the
+export's truth: every case, status, UTC time, note (every letter), assignee, in order.
 
 The exports and their truths are written by tests/exports/make_exports.py from each
 product's documented export format; tests/exports/score_init.py scores init's config fact
@@ -41,14 +43,29 @@ def truths() -> list[Any]:
     return params
 
 
-def init_config(export: Path, folder: Path) -> dict[str, Any]:
-    """`backfill init EXPORT` as a user runs it; the config it writes, as YAML data."""
+def init_config(export: Path, folder: Path) -> tuple[dict[str, Any], str]:
+    """`backfill init EXPORT` as a user runs it; the config it writes, as YAML data and text."""
     written = folder / "backfill.yaml"
     result = CliRunner().invoke(cli, ["init", str(export), "-o", str(written)])
     assert result.exit_code == 0, result.output
-    data = yaml.safe_load(written.read_text(encoding="utf-8")) or {}
+    text = written.read_text(encoding="utf-8")
+    data = yaml.safe_load(text) or {}
     assert isinstance(data, dict)
-    return data
+    return data, text
+
+
+def answer_status_words(data: dict[str, Any], text: str, answers: dict[str, str]) -> None:
+    """The admin's answers to init's questions on status words, and to nothing else: a word
+    gets its meaning only where init left it out of `status_map` and named it in a comment
+    (its TODO), so a word init decided, garbled or never listed is not papered over."""
+    cfg = data.setdefault("input", {})
+    status_map = dict(cfg.get("status_map") or {})
+    decided = {str(word).casefold() for word in status_map}
+    asked = "\n".join(line for line in text.splitlines() if line.lstrip().startswith("#"))
+    for word, meaning in answers.items():
+        if word.casefold() not in decided and word in asked:
+            status_map[word] = meaning
+    cfg["status_map"] = status_map
 
 
 @pytest.mark.slow
@@ -60,9 +77,10 @@ def test_the_export_arrives_as_its_truth(
     export = EXPORTS / truth["export"]
     use_credentials(monkeypatch)
     monkeypatch.chdir(tmp_path)
-    data = init_config(export, tmp_path)
+    data, text = init_config(export, tmp_path)
     if truth["timezone"] is not None:  # the file cannot say it: the user answers init's question
         data.setdefault("input", {})["timezone"] = truth["timezone"]
+    answer_status_words(data, text, truth.get("answers", {}).get("status_map", {}))
     with ThreadedSandbox(SandboxSettings(accept_any_assignee=True)) as sb:
         data["api"] = {"base_url": sb.base_url, "auth_url": sb.token_url}  # connection only
         # the pace and the workbook only: what arrives depends on neither

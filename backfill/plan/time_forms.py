@@ -1,5 +1,6 @@
 """Time cells that neither ISO 8601 nor a numeric d/m/Y pattern reads: month names in seven
-languages, year-first dates with a 12-hour clock or a zone word, and Unix epochs.
+languages, year-first dates with a 12-hour clock or a zone word, and Unix epochs; and the
+day-period words of 12-hour clocks in other scripts (μμ, 오후, 下午), rewritten as AM/PM.
 
 `25/Mar/23 9:00 AM` (Jira), `5. März 2024 09:00` (a German export), `15 janv. 2024 14:05`,
 `Mar 5, 2024 9:00 AM` (Help Scout, Excel's long dates), `2024-03-05 09:00:00 UTC`. Each cell
@@ -75,6 +76,14 @@ _FORMS = (
     rf"^(?P<year>\d{{4}})[/.-](?P<month>\d{{1,2}})[/.-](?P<day>\d{{1,2}}){_TAIL}",
 )
 _PARTS = ("weekday", "day", "word", "month", "year", "hour", "minute", "second", "ampm", "zone")
+
+# a 12-hour clock's day-period words where the locale writes its own: after the time in
+# Greek ("3:05:09 μμ"), before it in Korean, Chinese and Japanese ("오후 3:05", "下午 3:05")
+_MORNING = r"πμ|π\.μ\.|ΠΜ|Π\.Μ\.|오전|上午|午前"
+_AFTERNOON = r"μμ|μ\.μ\.|ΜΜ|Μ\.Μ\.|오후|下午|午後"
+_CLOCK_TEXT = r"\d{1,2}:\d{2}(?::\d{2})?"
+_PERIOD_AFTER = rf"^(.*?{_CLOCK_TEXT})\s*({_MORNING}|{_AFTERNOON})$"
+_PERIOD_BEFORE = rf"^(.*?)\s*({_MORNING}|{_AFTERNOON})\s*({_CLOCK_TEXT})$"
 
 # (on the header's words: "created_unix_ms" says unix and ms)
 _EPOCH_HEADER = re.compile(r"\b(?:epoch|unix|posix)\b", re.IGNORECASE)
@@ -232,6 +241,29 @@ def _offset_minutes(zones: pa.Array) -> np.ndarray:
     table = np.array(minutes, dtype=np.float64)
     offsets: np.ndarray = table[encoded.indices.to_numpy(zero_copy_only=False)]
     return offsets
+
+
+def with_am_pm(text: pd.Series) -> pd.Series:
+    """The cells whose clock ends in (or starts with) a local day-period word, with AM or PM
+    after the clock instead, the way every reader of times here takes a 12-hour clock:
+    "5/3/2024 3:05:09 μμ" -> "5/3/2024 3:05:09 PM", "2024-03-05 오후 3:05" -> "2024-03-05
+    3:05 PM". Other cells are left as they are."""
+    # (only cells with a letter beyond ASCII can hold one: a fast test first)
+    local = ~text.str.isascii().fillna(True).to_numpy(dtype=bool)
+    if not local.any():
+        return text
+    cells = text[local]
+    before = cells.str.match(_PERIOD_BEFORE).fillna(False).to_numpy(dtype=bool)
+    after = cells.str.match(_PERIOD_AFTER).fillna(False).to_numpy(dtype=bool)
+    if not (before.any() or after.any()):
+        return text
+    cells = cells.where(~before, cells.str.replace(_PERIOD_BEFORE, r"\1 \3 \2", regex=True))
+    cells = cells.str.replace(rf"\s*(?:{_MORNING})$", " AM", regex=True)
+    cells = cells.str.replace(rf"\s*(?:{_AFTERNOON})$", " PM", regex=True)
+    out = text.copy()
+    marked = before | after
+    out[np.flatnonzero(local)[marked]] = cells[marked].to_numpy()
+    return out
 
 
 def epoch_unit(header: str) -> str | None:

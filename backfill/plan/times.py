@@ -21,7 +21,7 @@ from backfill.codes import Code
 from backfill.model import UTC_OFFSET
 from backfill.plan.cells import as_text
 from backfill.plan.time_convention import Convention, read_numeric
-from backfill.plan.time_forms import read_epochs, read_word_forms
+from backfill.plan.time_forms import read_epochs, read_word_forms, with_am_pm
 
 _ISO_START = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
 # Excel serial day numbers 10000-99999 (years 1927-2173): a bare year or a compact
@@ -91,7 +91,7 @@ def parse_times(
         naive[is_date] = stamps.to_numpy(dtype="datetime64[us]")
         cells = cells.where(~is_date, "")
     # (pandas' string dtype runs the string methods below in pyarrow's kernels)
-    text = as_text(cells).astype("str").str.strip()
+    text = with_am_pm(as_text(cells).astype("str").str.strip())
     empty = text.eq("").to_numpy(dtype=bool) & ~is_date
     pending = ~empty & ~is_date
 

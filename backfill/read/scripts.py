@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 
 def _vietnamese() -> str:
@@ -172,18 +172,30 @@ def common_words() -> dict[str, frozenset[str]]:
     for name in AVAILABLE_LANGUAGES:
         language = name.capitalize()
         if language in LANGUAGES:
-            words.setdefault(language, set()).update(w.casefold() for w in get_stop_words(name))
+            # (the Hebrew list is stored as JSON text: '"אבל",')
+            found = (w.strip('",').casefold() for w in get_stop_words(name))
+            words.setdefault(language, set()).update(w for w in found if w)
     return {language: frozenset(found) for language, found in words.items()}
 
 
-def known_word(word: str) -> bool:
-    """Whether `word` is a common word of a language that writes all of its letters."""
+def known_word(word: str, languages: Collection[str]) -> bool:
+    """Whether `word` is a common word of one of `languages` that writes all of its letters."""
     folded = word.casefold()
     letters = {letter_of(c) for c in word} - {None}
     return any(
-        folded in common and all(fits(language, c) for c in letters if c)
+        language in languages and folded in common and all(fits(language, c) for c in letters if c)
         for language, common in common_words().items()
     )
+
+
+def writing_languages(letters: Counter[str], most_foreign: float) -> list[str]:
+    """The languages that write all but `most_foreign` (a share) of `letters` (counted)."""
+    total = sum(letters.values())
+    return [
+        language
+        for language in LANGUAGES
+        if sum(n for c, n in letters.items() if not fits(language, c)) <= most_foreign * total
+    ]
 
 
 def common_word_languages(words: Iterable[str]) -> list[str]:
@@ -197,13 +209,17 @@ def common_word_languages(words: Iterable[str]) -> list[str]:
 def is_odd(word: str) -> bool:
     """Whether no language writes `word` so: letters of two alphabets in it, a symbol or digit
     between or against its letters, a lower-case letter followed by a capital, a final sigma
-    inside it, an accent on no letter or twice, one East Asian character among Latin ones."""
+    inside it, an accent on no letter or twice, one East Asian character among Latin ones,
+    Latin letters with both kanji and half-width katakana (EUC-JP's accents read as cp932)."""
     scripts: set[str] = set()
+    half_width_kana = False
     last = len(word) - 1
     for i, char in enumerate(word):
         before = word[i - 1] if i else ""
         after = word[i + 1] if i < last else ""
         kind = unicodedata.category(char)
+        # (JIS X 0201's single-byte katakana and their corner brackets and marks)
+        half_width_kana = half_width_kana or "\uff61" <= char <= "\uff9f"
         if kind[0] == "L" or kind == "Mn":
             own = script(char)
             scripts.add(own)
@@ -217,13 +233,33 @@ def is_odd(word: str) -> bool:
                 return True
             if own in _EAST_ASIAN and script(before) == "LATIN" and script(after) == "LATIN":
                 return True
-        elif not char.isascii() and char not in _JOINERS:
-            touches = before.isalpha() or after.isalpha()
-            if script(before) in _ALPHABETIC and script(after) in _ALPHABETIC:
-                return True
-            if kind == "Nd" and touches and not 0xFF10 <= ord(char) <= 0xFF19:
-                return True
-            if kind in ("So", "Sm", "Sk") and touches and char not in _BESIDE_LETTERS:
-                return True
+        elif _odd_beside(char, kind, before, after):
+            return True
     alphabets = scripts & _ALPHABETIC
+    if half_width_kana and {"LATIN", "CJK"} <= scripts:
+        return True
     return len(alphabets) > 1 or ("HANGUL" in scripts and bool(scripts & {"CJK", "HIRAGANA"}))
+
+
+def _odd_beside(char: str, kind: str, before: str, after: str) -> bool:
+    """Whether a character that is no letter cannot stand between `before` and `after`:
+    a symbol or digit against letters, a box-drawing character against a letter or digit
+    ('│0Ы9' is GB18030 read as KOI8-R), a digit between two letters of an alphabet
+    ('Ѓ0щ9' is GB18030 read as cp1251)."""
+    between_alphabets = script(before) in _ALPHABETIC and script(after) in _ALPHABETIC
+    if char.isascii():
+        return kind == "Nd" and between_alphabets and not (before + after).isascii()
+    if char in _JOINERS:
+        return False
+    touches = before.isalpha() or after.isalpha()
+    if between_alphabets:
+        return True
+    if "\u2500" <= char <= "\u259f" and (before.isalnum() or after.isalnum()):
+        return True
+    if kind == "Nd" and touches and not 0xFF10 <= ord(char) <= 0xFF19:
+        return True
+    # ('10時～12時': full-width signs are written within East Asian text)
+    wide = unicodedata.east_asian_width(char) in ("W", "F")
+    if wide and (script(before) in _EAST_ASIAN or script(after) in _EAST_ASIAN):
+        return False
+    return kind in ("So", "Sm", "Sk") and touches and char not in _BESIDE_LETTERS

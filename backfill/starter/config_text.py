@@ -46,6 +46,7 @@ def starting_config(inspection: Inspection, sources: Sequence[str]) -> str:
             elif field in inspection.possible:
                 maybe = inspection.possible[field]
                 lines.append(f"    # TODO {field}: {_quoted(maybe.column)}  ({maybe.evidence})")
+        lines += [f"    # {why}" for why in inspection.not_fields]
     if inspection.steps:
         lines.append(
             "  steps:                                   # in the order of their typical times"

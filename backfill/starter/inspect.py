@@ -18,11 +18,10 @@ import pandas as pd
 
 from backfill.config import InputConfig
 from backfill.model import ROW, SOURCE
-from backfill.plan.statuses import status_key
 from backfill.plan.time_columns import read_convention
 from backfill.plan.time_convention import numeric_parts
-from backfill.plan.vocabulary import builtin_status, guess_status, status_meaning
 from backfill.starter import lexicon
+from backfill.starter.cases import Cases
 from backfill.starter.columns import (
     guess_assignee,
     guess_earlier,
@@ -41,9 +40,12 @@ from backfill.starter.profiles import (
     header_words,
     profile_of,
 )
-from backfill.starter.shape import counts, find_audit, find_steps, one_row_per_case
+from backfill.starter.shape import counts, find_audit, one_row_per_case
 from backfill.starter.sheets import Choice, choose_sheet, find_header
+from backfill.starter.status_words import StatusGuess, status_guesses
 from backfill.starter.step_order import StepOrderProposal, propose_step_order
+from backfill.starter.steps import find_steps
+from backfill.starter.timelines import status_places
 
 if TYPE_CHECKING:
     from backfill.read.encoding_choice import Decision
@@ -54,16 +56,6 @@ NO_OFFSET = (
     "set input.timezone to that zone (an IANA name such as Europe/Berlin); UTC reads them as "
     "UTC"
 )
-
-
-@dataclass
-class StatusGuess:
-    """A distinct status value of the export, how often it occurs, and what it maps to."""
-
-    value: str
-    rows: int
-    status: str | None  # None: cannot tell
-    evidence: str
 
 
 @dataclass
@@ -79,6 +71,8 @@ class Inspection:
     unmapped: dict[str, Guess] = field(default_factory=dict)
     # fields a column may be, by its values only: a TODO, never a mapping
     possible: dict[str, Guess] = field(default_factory=dict)
+    # columns that look like a field but are not, each with why (a comment under columns)
+    not_fields: list[str] = field(default_factory=list)
     steps: dict[str, list[Guess]] = field(default_factory=dict)  # earliest median first
     steps_left_out: list[str] = field(default_factory=list)  # time columns that are no step
     audit_field: Guess | None = None
@@ -147,8 +141,9 @@ def inspect_frame(frame: pd.DataFrame, known: Mapping[str, str | None] | None = 
     step_times = [p for p in times if p.name not in taken]
     ids = _distinct_ids(sample[id_column]) if id_column else None
     shape = counts(len(sample), ids, len(step_times))
+    cases = _cases(sample, profiles, result.columns, step_times, taken, id_column)
 
-    audit = find_audit(sample, profiles, taken)
+    audit = find_audit(sample, profiles, taken, cases)
     if audit is not None:
         result.layout = "audit"
         result.layout_evidence = f"{shape}; {audit.evidence}: a status-change log"
@@ -175,28 +170,25 @@ def inspect_frame(frame: pd.DataFrame, known: Mapping[str, str | None] | None = 
             result.layout_evidence += "per action"
         else:
             result.layout_evidence = f"{shape}: ids repeat, one row per action"
-        if "status" not in result.columns:
-            take("status", guess_status_column(profiles, taken), result.columns)
         if "happened_at" not in result.columns:
             take("happened_at", guess_time(sample, step_times, taken, id_column), result.columns)
+        if "status" not in result.columns:
+            take("status", guess_status_column(profiles, taken, cases), result.columns)
     if result.layout == "wide":
         # the export's current status: not an action of the wide layout
         taken.update(p.name for p in profiles.values() if guess_status_column({p.name: p}, set()))
     if "note" not in result.columns:
-        take("note", guess_note(profiles, taken), result.columns)
+        take("note", guess_note(profiles, taken, cases), result.columns)
     if "assignee" not in result.columns:
-        take("assignee", guess_assignee(profiles, taken), result.columns)
+        take("assignee", guess_assignee(profiles, taken, cases), result.columns)
     if "assignee" not in result.columns:
         maybe = possible_assignee(profiles, taken)
         if maybe is not None:
             result.possible["assignee"] = maybe
     if "response_date" not in result.columns and "happened_at" in result.columns:
         happened = result.columns["happened_at"].column
-        take(
-            "response_date",
-            guess_earlier(sample, times, happened, id_column, taken),
-            result.columns,
-        )
+        earlier = guess_earlier(sample, times, happened, id_column, taken, result.not_fields)
+        take("response_date", earlier, result.columns)
 
     for name in ("note", "assignee", "response_date"):
         own = next(
@@ -263,6 +255,24 @@ def with_column_hints(message: str, frame: pd.DataFrame, cfg: InputConfig) -> st
     return "; ".join([message, *hints])
 
 
+def _cases(
+    sample: pd.DataFrame,
+    profiles: dict[str, Profile],
+    columns: dict[str, Guess],
+    times: list[Profile],
+    taken: set[str],
+    id_column: str | None,
+) -> Cases | None:
+    """The sample's rows by case, in the order of the actions' times (the mapped or the
+    likely happened_at column), for the decisions by shape."""
+    if id_column is None:
+        return None
+    mapped = columns.get("happened_at")
+    happened = mapped or guess_time(sample, times, taken, id_column)
+    profile = profiles.get(happened.column) if happened is not None else None
+    return Cases(sample[id_column].tolist(), profile.instants if profile is not None else None)
+
+
 def _statuses(result: Inspection, frame: pd.DataFrame) -> None:
     if result.layout == "wide" or "status" not in result.columns:
         return
@@ -276,28 +286,23 @@ def _statuses(result: Inspection, frame: pd.DataFrame) -> None:
         numbers = ids.str.fullmatch(r"\d+(?:\.0)?")
         if numbers.mean() >= 0.9:
             frame = frame[numbers]
-    cells = frame[columns[0]]
+    statuses, olds = frame[columns[0]], None
     if result.audit_field is not None:
         wanted = {f.casefold() for f in result.audit_status_fields}
         field_cells = frame[result.audit_field.column].astype(str).str.strip().str.casefold()
-        rows = field_cells.isin(wanted)
-        cells = pd.concat([frame.loc[rows, c] for c in columns], ignore_index=True)
-    elif len(columns) > 1:
-        cells = pd.concat([frame[c] for c in columns], ignore_index=True)
+        statuses = frame.loc[field_cells.isin(wanted), columns[0]]
+    if len(columns) > 1:
+        olds = frame.loc[statuses.index, columns[1]]
+    cells = pd.concat([statuses, olds], ignore_index=True) if olds is not None else statuses
     texts = cells.astype(str).str.strip()
     counts = texts[texts.ne("") & texts.ne("nan")].value_counts()
-    for value, rows_of in counts.items():
-        word = str(value)
-        whole = builtin_status(status_key(word))
-        if whole is not None:
-            why = status_meaning(status_key(word)) or "a built-in status word"
-            guess = StatusGuess(word, int(rows_of), whole, f"{why} → {whole}")
-        elif (meaning := guess_status(word)) is not None:
-            guess = StatusGuess(word, int(rows_of), meaning[0], f"reads as {meaning[0]} "
-                                f"({meaning[1]!r})")  # fmt: skip
-        else:
-            guess = StatusGuess(word, int(rows_of), None, "cannot tell what it means")
-        result.statuses.append(guess)
+    happened = result.columns.get("happened_at")
+    places = (
+        status_places(frame, id_guess.column, happened.column if happened else None, statuses, olds)
+        if id_guess is not None
+        else {}
+    )
+    result.statuses = status_guesses(counts, places)
 
 
 def _dates(result: Inspection, frame: pd.DataFrame, profiles: dict[str, Profile]) -> None:

@@ -1,18 +1,23 @@
-"""Header words in English, German, French, Spanish, Dutch, Portuguese and Italian.
+"""Header words in English, German, French, Spanish, Dutch, Portuguese and Italian, and
+(lexicon_world.py) in ten more languages.
 
 Words are evidence, never the decision: the layout and the columns are chosen from the
 values (starter/shape.py, starter/columns.py); a header word names a step, excludes a
 subject column or tells old from new. Words are folded (lower case, no accents). A single
 word of five letters or more also matches as the start of a header word, for compounds
-("Erstellungsdatum", "Lösungszeit", "Fälligkeitsdatum").
+("Erstellungsdatum", "Lösungszeit", "Fälligkeitsdatum"); a word in Chinese, Japanese or
+Korean script matches inside a header word ("作成" in "作成日時").
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 from backfill.plan.vocabulary import fold
+from backfill.starter import lexicon_world as world
 
 Words = Mapping[str, Sequence[str]]  # language -> words
 
@@ -24,6 +29,7 @@ LANGUAGES = {
     "nl": "Dutch",
     "pt": "Portuguese",
     "it": "Italian",
+    **world.LANGUAGES,
 }
 
 # wide layout: the step a time column's header names
@@ -40,6 +46,7 @@ OPEN: Words = {
            "inicio"),
     "it": ("creato", "creata", "creazione", "aperto", "apertura", "ricevuto", "iniziato",
            "inizio"),
+    **world.OPEN,
 }  # fmt: skip
 PROGRESS: Words = {
     "en": ("first reply", "first response", "initial response", "responded", "assigned",
@@ -52,6 +59,7 @@ PROGRESS: Words = {
     "nl": ("eerste reactie", "eerste antwoord", "toegewezen", "reactie", "beantwoord"),
     "pt": ("primeira resposta", "resposta", "atribuido", "atribuicao", "respondido"),
     "it": ("prima risposta", "risposta", "assegnato", "assegnazione", "risposto"),
+    **world.PROGRESS,
 }  # fmt: skip
 CLOSED: Words = {
     "en": ("solved", "resolved", "closed", "completed", "close", "done", "resolution"),
@@ -64,6 +72,7 @@ CLOSED: Words = {
     "pt": ("resolvido", "resolvida", "resolucao", "fechado", "fechada", "fechamento",
            "encerrado", "encerramento"),
     "it": ("risolto", "risolta", "risoluzione", "chiuso", "chiusa", "chiusura"),
+    **world.CLOSED,
 }  # fmt: skip
 STEPS: dict[str, Words] = {"open": OPEN, "progress": PROGRESS, "closed": CLOSED}
 # time columns that are no step of the case: a deadline or a next date, whatever else the
@@ -77,6 +86,7 @@ DEADLINE: Words = {
     "nl": ("vervaldatum", "volgende", "deadline", "uiterlijk"),
     "pt": ("vencimento", "proximo", "proxima", "prazo", "limite"),
     "it": ("scadenza", "prossimo", "prossima", "entro"),
+    **world.DEADLINE,
 }
 NOT_STEP: Words = {
     "en": ("updated", "modified", "last", "changed", "update", "activity", "edited"),
@@ -86,6 +96,7 @@ NOT_STEP: Words = {
     "nl": ("bijgewerkt", "gewijzigd", "laatste", "wijziging"),
     "pt": ("atualizado", "atualizacao", "modificado", "ultimo", "ultima", "modificacao"),
     "it": ("aggiornato", "aggiornamento", "modificato", "ultimo", "ultima", "modifica"),
+    **world.NOT_STEP,
 }
 # the first of several times of one step ("Initially assigned at" beside "Assigned at")
 FIRST: Words = {
@@ -96,6 +107,7 @@ FIRST: Words = {
     "nl": ("eerste", "initieel"),
     "pt": ("primeira", "primeiro", "inicial"),
     "it": ("prima", "primo", "iniziale"),
+    **world.FIRST,
 }
 # what a survey response date is called
 RESPONSE: Words = {
@@ -106,6 +118,7 @@ RESPONSE: Words = {
     "nl": ("enquete", "vragenlijst"),
     "pt": ("pesquisa", "questionario", "inquerito"),
     "it": ("sondaggio", "questionario", "indagine"),
+    **world.RESPONSE,
 }
 # a short title of the case: never its note
 TITLE: Words = {
@@ -123,6 +136,7 @@ TITLE: Words = {
            "empresa"),
     "it": ("oggetto", "titolo", "riepilogo", "sommario", "nome", "descrizione breve",
            "categoria", "azienda"),
+    **world.TITLE,
 }  # fmt: skip
 NOTE: Words = {
     "en": ("note", "notes", "comment", "comments", "work notes", "remark", "description",
@@ -139,6 +153,7 @@ NOTE: Words = {
            "texto", "mensagem"),
     "it": ("nota", "note", "commento", "commenti", "osservazione", "descrizione",
            "testo", "messaggio"),
+    **world.NOTE,
 }  # fmt: skip
 ASSIGNEE: Words = {
     "en": ("assignee", "agent", "owner", "assigned", "handler", "responder"),
@@ -148,6 +163,7 @@ ASSIGNEE: Words = {
     "nl": ("behandelaar", "medewerker", "eigenaar", "toegewezen", "agent"),
     "pt": ("agente", "proprietario", "atribuido", "responsavel"),
     "it": ("agente", "proprietario", "assegnatario", "assegnato", "responsabile"),
+    **world.ASSIGNEE,
 }
 NOT_ASSIGNEE: Words = {
     "en": ("requester", "customer", "contact", "client", "author", "reporter", "caller",
@@ -158,6 +174,7 @@ NOT_ASSIGNEE: Words = {
     "nl": ("aanvrager", "klant", "contact", "melder", "auteur"),
     "pt": ("solicitante", "cliente", "contato", "contacto", "autor"),
     "it": ("richiedente", "cliente", "contatto", "autore", "chiamante"),
+    **world.NOT_ASSIGNEE,
 }  # fmt: skip
 # audit layout: the column naming what a row changed, and the values before and after
 FIELD: Words = {
@@ -168,6 +185,7 @@ FIELD: Words = {
     "nl": ("veld", "gebeurtenis", "eigenschap"),
     "pt": ("campo", "evento", "propriedade"),
     "it": ("campo", "evento", "proprieta"),
+    **world.FIELD,
 }
 OLD: Words = {
     "en": ("old", "from", "fromstring", "previous", "before", "prior"),
@@ -177,6 +195,7 @@ OLD: Words = {
     "nl": ("oud", "oude", "vorige", "van"),
     "pt": ("antigo", "antiga", "anterior"),
     "it": ("vecchio", "vecchia", "precedente"),
+    **world.OLD,
 }
 NEW: Words = {
     "en": ("new", "to", "tostring", "after", "value"),
@@ -186,6 +205,7 @@ NEW: Words = {
     "nl": ("nieuw", "nieuwe", "waarde", "naar"),
     "pt": ("novo", "nova", "valor"),
     "it": ("nuovo", "nuova", "valore"),
+    **world.NEW,
 }
 # the values of a field column that mean the status
 STATUS_FIELD: Words = {
@@ -196,6 +216,7 @@ STATUS_FIELD: Words = {
     "nl": ("status",),
     "pt": ("estado", "status", "situacao"),
     "it": ("stato",),
+    **world.STATUS_FIELD,
 }
 STATUS_HEADER: Words = STATUS_FIELD
 ZONE: Words = {
@@ -210,8 +231,10 @@ ZONE: Words = {
 
 
 def header_words(header: str) -> list[str]:
-    """The header as folded lower-case words: "Gelöst am (UTC)" -> ["gelost", "am", "utc"]."""
-    return re.findall(r"[a-z0-9]+", fold(str(header).upper()).lower())
+    """The header as folded lower-case words, in any script: "Gelöst am (UTC)" -> ["gelost",
+    "am", "utc"], "Дата закрытия" -> ["дата", "закрытия"]."""
+    folded = unicodedata.normalize("NFC", fold(str(header).upper()).casefold())
+    return re.findall(r"[^\W_]+", folded)
 
 
 def says(header: str, words: Words) -> tuple[str, str] | None:
@@ -220,10 +243,28 @@ def says(header: str, words: Words) -> tuple[str, str] | None:
     found = header_words(header)
     for language, entries in words.items():
         for entry in entries:
-            span = _span(found, entry.split())
+            span = _span(found, list(_folded(entry)))
             if span is not None:
-                return _shown(header, found, span, entry), language
+                shown = entry if _east_asian(entry) else _shown(header, found, span, entry)
+                return shown, language
     return None
+
+
+def is_entry(value: str, words: Words) -> bool:
+    """The value is one of the entries, whole: "Statut" of STATUS_FIELD, "Статус" too."""
+    found = tuple(header_words(value))
+    return any(found == _folded(entry) for entries in words.values() for entry in entries)
+
+
+@lru_cache(maxsize=4096)
+def _folded(entry: str) -> tuple[str, ...]:
+    return tuple(header_words(entry))
+
+
+@lru_cache(maxsize=4096)
+def _east_asian(text: str) -> bool:
+    """Chinese, Japanese or Korean script: words written together, without spaces."""
+    return any(unicodedata.east_asian_width(c) in "WF" for c in text)
 
 
 def said(header: str, words: Words) -> str:
@@ -265,4 +306,8 @@ def _shown(header: str, found: list[str], span: tuple[int, int], entry: str) -> 
 
 
 def _same(word: str, wanted: str) -> bool:
-    return word == wanted or (len(wanted) >= 5 and word.startswith(wanted))
+    if word == wanted:
+        return True
+    if _east_asian(wanted):  # a compound holds it ("作成日時"); one sign alone is too little
+        return len(wanted) >= 2 and wanted in word
+    return len(wanted) >= 5 and word.startswith(wanted)

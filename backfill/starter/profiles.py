@@ -15,6 +15,14 @@ from backfill.plan.time_columns import read_convention
 from backfill.plan.time_convention import Convention
 from backfill.plan.vocabulary import fold
 
+# the East Asian wide and full-width blocks (Unicode's East_Asian_Width W and F): Hangul
+# Jamo, CJK radicals to Yi, Hangul syllables, compatibility ideographs, vertical and
+# full-width forms, and the supplementary ideographic planes
+_WIDE = re.compile(
+    "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+    "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+    "\U00020000-\U0003fffd]"
+)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 SAMPLE = 5000
 
@@ -40,13 +48,18 @@ class Profile:
     distinct: int
     repeats: bool  # some value occurs on several rows
     mean_length: float
-    spaced: int  # values with a space (free text)
+    # free text: values with a space or a line break, or in an East Asian script (which
+    # writes sentences without spaces)
+    spaced: int
     values: list[object]
     sampled: bool = False  # the values are the column's first SAMPLE only
     lines: int = 0  # values of several lines (work notes, comments)
     cells: list[object] | None = None  # every cell, empty ones too (for `instants`)
     # how its cells read as times: plan's own reading (plan/time_columns.py)
     convention: Convention | None = None
+    # the mean display width: a Chinese, Japanese or Korean sign takes two columns (and says
+    # as much as a few Latin letters), so that such text is not judged short
+    mean_width: float = 0.0
 
     @cached_property
     def instants(self) -> pd.Series:
@@ -62,6 +75,12 @@ class Profile:
             cells, dayfirst=order, column=self.name, date_format=self.convention.date_format
         )
         return parsed.utc
+
+    @cached_property
+    def moments(self) -> np.ndarray:
+        """`instants` as a datetime64 array in UTC (NaT: none), to compare row by row fast."""
+        moments: np.ndarray = self.instants.dt.tz_convert(None).to_numpy()
+        return moments
 
     @property
     def median(self) -> pd.Timestamp | None:
@@ -94,12 +113,25 @@ def profile_of(name: str, values: list[object]) -> Profile:
         distinct=len(counts),
         repeats=bool(len(counts) and counts.iloc[0] > 1),
         mean_length=float(np.mean([len(str(t)) for t in texts])) if texts else 0.0,
-        spaced=sum(1 for t in strings if " " in t),
+        spaced=sum(1 for t in strings if free_text(t)),
         values=texts,
         lines=sum(1 for t in strings if "\n" in t),
         convention=convention,
         cells=values,
+        mean_width=float(np.mean([width(str(t)) for t in texts])) if texts else 0.0,
     )
+
+
+def width(text: str) -> int:
+    """Display width: East Asian wide and full-width signs take two columns."""
+    return len(text) if text.isascii() else len(text) + len(_WIDE.findall(text))
+
+
+def free_text(text: str) -> bool:
+    """Words rather than a code: a space or a line break, or three or more East Asian signs."""
+    if " " in text or "\n" in text:
+        return True
+    return not text.isascii() and width(text) - len(text) >= 3
 
 
 def blank(value: object) -> bool:

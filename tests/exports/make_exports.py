@@ -120,6 +120,9 @@ class Export:
     product: str
     zone: str | None  # the account's zone the user must supply; None: the cells carry it
     expected: dict[str, Any]  # facts of a right config
+    encoding: str = "utf-8"  # how the product (or Excel) wrote the file's bytes
+    # what the file's admin answers when init leaves a status word as a TODO (its meaning)
+    answers: dict[str, str] = field(default_factory=dict)
     cases: dict[str, list[Action]] = field(default_factory=dict)
     responses: dict[str, datetime] = field(default_factory=dict)  # UTC
     invalid_rows: int = 0  # file rows that hold no action and are reported, never sent
@@ -692,6 +695,7 @@ def zendesk_audits() -> Export:
              "reopen": ["open"]}  # fmt: skip
     export = Export("zendesk_audits.csv", "Zendesk ticket audits (API, one row per event)", None, {
         "layout": "audit", "id": "customergauge_id", "times": {"happened_at": "created_at"},
+        "status": "value",
         "dayfirst": None, "zone_question": False, "note": "body", "assignee": None,
         "status_words": {"new": "open", "open": "open", "pending": "progress",
                          "hold": "progress", "solved": "closed", "closed": "closed"},
@@ -766,7 +770,7 @@ def jira_changelog() -> Export:
     export = Export("jira_sm_changelog.csv", "Jira Service Management change history (CSV)",
                     zone, {
         "layout": "audit", "id": "Custom field (CustomerGauge ID)",
-        "times": {"happened_at": "Date"}, "dayfirst": None, "zone_question": True,
+        "times": {"happened_at": "Date"}, "dayfirst": None, "zone_question": True, "status": "To",
         "note": None, "assignee": None, "response_date": None,
         "status_words": {"Waiting for support": "open", "In Progress": "progress",
                          "Waiting for customer": "progress", "Pending": "progress",
@@ -814,6 +818,7 @@ def jira_api_changelog() -> Export:
              "closed": ["Resolved", "Closed"], "reopen": ["Reopened"]}  # fmt: skip
     export = Export("jira_api_changelog.csv", "Jira changelog from the REST API (CSV)", None, {
         "layout": "audit", "id": "customergauge_id", "times": {"happened_at": "created"},
+        "status": "toString",
         "dayfirst": None, "zone_question": False, "note": None, "assignee": None,
         "response_date": None,
         "status_words": {"Waiting for support": "open", "In Progress": "progress",
@@ -848,7 +853,7 @@ def jira_api_changelog() -> Export:
     return export
 
 
-SALESFORCE = {
+SALESFORCE: dict[str, dict[str, Any]] = {
     "en": {
         "header": ["Case Number", "Subject", "Case Owner", "CustomerGauge ID", "Edited By",
                    "Field / Event", "Old Value", "New Value", "Edit Date"],
@@ -867,40 +872,43 @@ SALESFORCE = {
         "words": {"first": "Nouveau", "progress": ["En cours", "Escaladé"],
                   "closed": ["Fermé"], "reopen": ["Nouveau"]},
         "time": lambda at: at.strftime("%d/%m/%Y %H:%M"), "zone": "Europe/Paris",
-        "dayfirst": True,
+        "dayfirst": True, "delimiter": ";", "encoding": "utf-8-sig",
     },
 }  # fmt: skip
 
 
-def salesforce(language: str) -> Export:
+def salesforce(language: str, spec: dict[str, Any] | None = None) -> Export:
     """Salesforce: the "Cases with Case History" report, Export > Details only (CSV), in the
     exporting user's locale: en_US with "," and M/d/yyyy h:mm a; fr_FR with ";", a UTF-8
     byte-order mark and dd/MM/yyyy HH:mm. "Created." rows open each case; the first status
-    change's Old Value is the case's first status."""
-    spec = SALESFORCE[language]
-    name = f"salesforce_case_history_{language}"
+    change's Old Value is the case's first status. (`spec`: another locale's report.)"""
+    spec = spec or SALESFORCE[language]
+    name = str(spec.get("name", f"salesforce_case_history_{language}"))
     rng, zone = seed_for(name), str(spec["zone"])
     clock = Clock(rng, zone, seconds=False)
-    words: dict[str, Any] = spec["words"]  # type: ignore[assignment]
-    head: list[str] = spec["header"]  # type: ignore[assignment]
+    words: dict[str, Any] = spec["words"]
+    head: list[str] = spec["header"]
     meaning = {words["first"]: "open", **{w: "progress" for w in words["progress"]},
                **{w: "closed" for w in words["closed"]}}  # fmt: skip
-    export = Export(f"{name}.csv", f"Salesforce Case History report ({language.upper()})", zone, {
-        "layout": "audit", "id": head[3], "times": {"happened_at": head[8]},
+    product = spec.get("product", f"Salesforce Case History report ({language.upper()})")
+    subjects, agents = spec.get("subjects", SUBJECTS), spec.get("agents", AGENTS)
+    export = Export(f"{name}.csv", product, zone, {
+        "layout": "audit", "id": head[3], "times": {"happened_at": head[8]}, "status": head[7],
         "dayfirst": spec["dayfirst"], "zone_question": True, "note": None, "assignee": None,
         "status_words": meaning, "response_date": None,
-    })  # fmt: skip
+    }, encoding=spec.get("encoding", "utf-8"), answers=spec.get("answers", {}))  # fmt: skip
     rows: list[list[Any]] = []
-    show: Callable[[datetime], str] = spec["time"]  # type: ignore[assignment]
-    for n, case in enumerate(cg_ids(rng, 56)):
-        number, subject, owner = f"{1026 + n * 5:08d}", rng.choice(SUBJECTS), rng.choice(AGENTS)
+    show: Callable[[datetime], str] = spec["time"]
+    for n, case in enumerate(cg_ids(rng, spec.get("cases", 56))):
+        number, subject, owner = f"{1026 + n * 5:08d}", rng.choice(subjects), rng.choice(agents)
         at = clock.start()
         changes = [Change(at, str(spec["created"]), created="open")]
         previous = words["first"]
         for word, cg in status_walk(rng, words):
             if rng.random() < 0.3:
                 at = clock.later(at, 0.1, 4)
-                changes.append(Change(at, str(spec["owner"]), "Support Queue", owner))
+                queue = spec.get("queue", "Support Queue")
+                changes.append(Change(at, str(spec["owner"]), queue, owner))
             at = clock.later(at, 0.3, 50)
             changes.append(Change(at, str(spec["status"]), previous, word, status=cg))
             previous = word
@@ -908,15 +916,13 @@ def salesforce(language: str) -> Export:
                 at = clock.later(at, 1, 20)
                 changes.append(Change(at, str(spec["priority"]), *rng.sample(spec["levels"], 2)))
         for change in changes:
-            editor = "Integration User" if change is changes[0] else owner
+            editor = spec.get("integration", "Integration User") if change is changes[0] else owner
             rows.append([number, subject, owner, case, editor, change.field, change.old,
                          change.new, show(change.local)])  # fmt: skip
         export.responses[case] = clock.response(changes[0].local)
         log_truth(export, case, changes, clock, len(rows))
-    if language == "fr":
-        write_csv(HERE / export.name, head, rows, delimiter=";", encoding="utf-8-sig")
-    else:
-        write_csv(HERE / export.name, head, rows)
+    delimiter = spec.get("delimiter", ",")
+    write_csv(HERE / export.name, head, rows, delimiter=delimiter, encoding=export.encoding)
     return export
 
 
@@ -951,6 +957,7 @@ def handkept_xlsx() -> Export:
                                   ("closed", words["closed"])) for w in ws}  # fmt: skip
     export = Export("handkept_followups.xlsx", "hand-kept follow-up spreadsheet (.xlsx)", zone, {
         "layout": "long", "id": "CG no.", "times": {"happened_at": "When"}, "dayfirst": None,
+        "status": "Status",
         "zone_question": True, "note": "What we did", "assignee": "Owner e-mail",
         "status_words": meaning, "response_date": "Survey date",
     })  # fmt: skip
@@ -1007,9 +1014,10 @@ def excel_german_csv() -> Export:
                                   ("closed", words["closed"])) for w in ws}  # fmt: skip
     export = Export("excel_de_nachverfolgung.csv", "Excel CSV, German Windows", zone, {
         "layout": "long", "id": "CG-Nummer", "times": {"happened_at": "Datum"}, "dayfirst": True,
+        "status": "Status",
         "zone_question": True, "note": "Bemerkung", "assignee": "Bearbeiter (E-Mail)",
         "status_words": meaning, "response_date": None,
-    })  # fmt: skip
+    }, encoding="cp1252")  # fmt: skip
     header = ["CG-Nummer", "Kunde", "Status", "Datum", "Bearbeiter (E-Mail)", "Aufwand (Std.)",
               "Bemerkung"]  # fmt: skip
     rows: list[list[Any]] = []
@@ -1025,7 +1033,7 @@ def excel_german_csv() -> Export:
             rows.append([case, customer, word, at.strftime("%d.%m.%Y %H:%M"), agent, effort, text])
     for actions in export.cases.values():
         actions.sort(key=Action.key)
-    write_csv(HERE / export.name, header, rows, delimiter=";", encoding="cp1252")
+    write_csv(HERE / export.name, header, rows, delimiter=";", encoding=export.encoding)
     return export
 
 
@@ -1055,11 +1063,14 @@ def stamp(at: datetime) -> str:
 
 
 def truth(export: Export) -> dict[str, Any]:
-    return {
+    # the status column: the new value of a log, the status of one row per action
+    expected = {"encoding": export.encoding, "status": None, **export.expected}
+    assert expected["status"] or expected["layout"] == "wide", export.name
+    data = {
         "export": export.name,
         "product": export.product,
         "timezone": export.zone,  # what the user supplies when the cells carry no offset
-        "expected": export.expected,
+        "expected": expected,
         "invalid_rows": export.invalid_rows,
         "responses": {case: stamp(at) for case, at in export.responses.items()},
         "cases": {
@@ -1067,10 +1078,19 @@ def truth(export: Export) -> dict[str, Any]:
             for case, actions in export.cases.items()
         },
     }
+    if export.answers:  # the admin's answers to init's status-word TODOs, and nothing else
+        data["answers"] = {"status_map": export.answers}
+    return data
 
 
 def main() -> None:
-    for generate in GENERATORS:
+    # (the exports of the rest of the world live beside this file: run as a script, it is on
+    # sys.path)
+    from world_histories import HISTORIES
+    from world_logs import LOGS
+    from world_tickets import TICKETS
+
+    for generate in [*GENERATORS, *TICKETS, *LOGS, *HISTORIES]:
         export = generate()
         for case, actions in export.cases.items():
             assert actions and export.responses[case] < actions[0].at, case
